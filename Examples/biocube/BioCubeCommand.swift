@@ -1,0 +1,20 @@
+import ArgumentParser
+import BioCubeCore
+
+@main
+struct BioCubeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "biocube",
+        abstract: "Turn the BioCube biodiversity dataset into training batches.",
+        discussion: """
+        BioCube reads each source once into a chunked, zstd-compressed Zarr v3 store, \
+        then cuts training batches from the store. Run `make demo` for an end-to-end example.
+        """,
+        version: BioCubeVersion.string,
+        subcommands: [StoreCommand.self]
+    )
+}
+
+enum BioCubeVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,72 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "BioCube",
+    products: [
+        .library(name: "BioCubeCore", targets: ["BioCubeCore"]),
+        .library(name: "BioCubeERA5", targets: ["BioCubeERA5"]),
+        .library(name: "BioCubeIndicators", targets: ["BioCubeIndicators"]),
+        .library(name: "BioCubeSpecies", targets: ["BioCubeSpecies"]),
+        .library(name: "BioCubeBatch", targets: ["BioCubeBatch"]),
+        .executable(name: "biocube", targets: ["biocube"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // MARK: System libraries (Debian packages; pkg-config names them)
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "CNetCDF",
+            pkgConfig: "netcdf",
+            providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]
+        ),
+
+        // MARK: Libraries
+        .target(
+            name: "BioCubeCore",
+            dependencies: [
+                "CZstd", "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF"]),
+        .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"]),
+        .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
+        .target(
+            name: "BioCubeBatch",
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "biocube",
+            dependencies: [
+                "BioCubeCore", "BioCubeERA5", "BioCubeBatch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/biocube"
+        ),
+        .executableTarget(
+            name: "biocube-bench",
+            dependencies: ["BioCubeCore", "CZstd"],
+            path: "Benchmarks/biocube-bench"
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd"]),
+        .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

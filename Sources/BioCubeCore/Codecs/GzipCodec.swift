@@ -1,0 +1,48 @@
+internal import CZlib
+
+/// gzip (RFC 1952) compression through zlib, as the Zarr `gzip` codec specifies.
+enum GzipCodec {
+    static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+        var stream = z_stream()
+        let initStatus = deflateInit2_(&stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+                                       zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: deflateInit failed (\(initStatus))") }
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(source.count))) + 32
+        var out = [UInt8](repeating: 0, count: bound)
+        let produced = out.withUnsafeMutableBytes { dst -> Int32 in
+            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+            stream.avail_in = uInt(source.count)
+            stream.next_out = dst.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.avail_out = uInt(dst.count)
+            return deflate(&stream, Z_FINISH)
+        }
+        guard produced == Z_STREAM_END else { throw BioCubeError(.io, "gzip: deflate failed (\(produced))") }
+        out.removeSubrange(Int(stream.total_out)...)
+        return out
+    }
+
+    /// Inflates gzip (or zlib) data into exactly `destination.count` bytes.
+    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        var stream = z_stream()
+        let initStatus = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: inflateInit failed (\(initStatus))") }
+        defer { inflateEnd(&stream) }
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(source.count)
+        stream.next_out = destination.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(destination.count)
+        let status = inflate(&stream, Z_FINISH)
+        switch status {
+        case Z_STREAM_END:
+            guard Int(stream.total_out) == destination.count else {
+                throw BioCubeError(.corruptData, "gzip data decodes to \(stream.total_out) bytes, expected \(destination.count)")
+            }
+        case Z_BUF_ERROR where stream.avail_out == 0:
+            throw BioCubeError(.corruptData, "gzip data decodes to more than the expected \(destination.count) bytes")
+        default:
+            let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+            throw BioCubeError(.corruptData, "gzip data is corrupt or truncated (\(reason))")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+internal import CZstd
+
+/// One worker's zstd compression and decompression contexts (not shareable across threads;
+/// create one per task).
+final class ZstdCodec {
+    private var cctx: OpaquePointer?
+    private var dctx: OpaquePointer?
+
+    init() {}
+
+    deinit {
+        if let cctx { ZSTD_freeCCtx(cctx) }
+        if let dctx { ZSTD_freeDCtx(dctx) }
+    }
+
+    /// Compresses `source` into one frame that records the content size.
+    func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool) throws -> [UInt8] {
+        if cctx == nil { cctx = ZSTD_createCCtx() }
+        guard let cctx else { throw BioCubeError(.io, "zstd: cannot allocate a compression context") }
+        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
+        try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
+        try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0), "set checksum")
+        let bound = ZSTD_compressBound(source.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let written = try out.withUnsafeMutableBytes { (dst) throws -> Int in
+            let n = ZSTD_compress2(cctx, dst.baseAddress, dst.count, source.baseAddress, source.count)
+            try check(n, "compress")
+            return n
+        }
+        out.removeSubrange(written...)
+        return out
+    }
+
+    /// Decompresses every frame of `source` into exactly `destination.count` bytes.
+    ///
+    /// Fails when the data is corrupt or decodes to any other size.
+    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+        let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
+        if declared == ZSTD_CONTENTSIZE_ERROR {
+            throw BioCubeError(.corruptData, "not a zstd frame (\(source.count) bytes)")
+        }
+        if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(destination.count) {
+            throw BioCubeError(.corruptData, "zstd frame holds \(declared) bytes, expected \(destination.count)")
+        }
+        if dctx == nil { dctx = ZSTD_createDCtx() }
+        guard let dctx else { throw BioCubeError(.io, "zstd: cannot allocate a decompression context") }
+        let n = ZSTD_decompressDCtx(dctx, destination.baseAddress, destination.count, source.baseAddress, source.count)
+        try check(n, "decompress")
+        guard n == destination.count else {
+            throw BioCubeError(.corruptData, "zstd data decodes to \(n) bytes, expected \(destination.count)")
+        }
+    }
+
+    private func check(_ code: Int, _ what: String) throws {
+        if ZSTD_isError(code) != 0 {
+            let name = String(cString: ZSTD_getErrorName(code))
+            throw BioCubeError(.corruptData, "zstd \(what): \(name)")
+        }
+    }
+}

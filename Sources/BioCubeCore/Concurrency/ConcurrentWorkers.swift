@@ -1,0 +1,53 @@
+/// A raw pointer handed to concurrent workers that write disjoint parts of one buffer.
+///
+/// Only sound when the caller guarantees the workers' regions never overlap and the
+/// buffer outlives the workers (both hold for the chunk readers and writers here).
+package struct SharedBuffer: @unchecked Sendable {
+    package let base: UnsafeMutableRawPointer
+    package init(_ base: UnsafeMutableRawPointer) { self.base = base }
+}
+
+/// The default number of concurrent workers: one per active processor.
+package var defaultConcurrency: Int { max(1, ProcessInfoCount.activeProcessors) }
+
+enum ProcessInfoCount {
+    static let activeProcessors: Int = {
+        #if canImport(Glibc)
+        return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        #else
+        return 1
+        #endif
+    }()
+}
+
+/// Runs `body` for every index in `0..<count` on at most `maxConcurrency` child tasks.
+///
+/// Worker `w` handles indices `w, w + n, w + 2n, …` and first calls `makeState` once, so
+/// each worker can keep its own non-shareable state (compression contexts, scratch
+/// buffers). The first error cancels the remaining work and is rethrown.
+package func concurrentForEach<State>(
+    count: Int, maxConcurrency: Int,
+    makeState: @escaping @Sendable () throws -> State,
+    _ body: @escaping @Sendable (inout State, Int) throws -> Void
+) async throws {
+    let workers = max(1, min(maxConcurrency, count))
+    if count == 0 { return }
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for w in 0..<workers {
+            group.addTask {
+                var state = try makeState()
+                var i = w
+                while i < count {
+                    try Task.checkCancellation()
+                    try body(&state, i)
+                    i += workers
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,144 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small POSIX file helpers with BioCube errors: whole-file reads into reusable buffers and
+/// atomic whole-file writes (temporary file in the same folder, then `rename`).
+package enum FileIO {
+    /// Reads the whole file into `buffer` (reusing its capacity).
+    /// Returns `false` when the file does not exist.
+    package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Bool {
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
+        catch Errno.noSuchFileOrDirectory { return false }
+        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        return try fd.closeAfter {
+            let size: Int
+            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
+            catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
+            if buffer.count != size {
+                buffer.removeAll(keepingCapacity: true)
+                buffer.append(contentsOf: repeatElement(0, count: size))
+            }
+            var done = 0
+            while done < size {
+                let n: Int
+                do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...])) } }
+                catch { throw BioCubeError(.io, "\(path): read failed: \(error)") }
+                if n == 0 { throw BioCubeError(.io, "\(path): file shrank while being read (\(done) of \(size) bytes)") }
+                done += n
+            }
+            return true
+        }
+    }
+
+    /// Reads the whole file; throws `.notFound` when it does not exist.
+    package static func read(_ path: String) throws -> [UInt8] {
+        var buffer: [UInt8] = []
+        guard try read(path, into: &buffer) else { throw BioCubeError(.notFound, "\(path): no such file") }
+        return buffer
+    }
+
+    /// Writes `bytes` to `path` atomically: readers see the old file or the new one, never a
+    /// partial one. Creates missing parent folders.
+    package static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
+        let target = FilePath(path)
+        var dir = target
+        dir.removeLastComponent()
+        let temp = dir.appending(".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let fd: FileDescriptor
+        do {
+            fd = try openForWriting(temp)
+        } catch Errno.noSuchFileOrDirectory {
+            try createDirectories(dir.string)
+            do { fd = try openForWriting(temp) }
+            catch { throw BioCubeError(.io, "\(temp): cannot create: \(error)") }
+        } catch {
+            throw BioCubeError(.io, "\(temp): cannot create: \(error)")
+        }
+        do {
+            try fd.closeAfter { _ = try fd.writeAll(bytes) }
+        } catch {
+            _ = unlink(temp.string)
+            throw BioCubeError(.io, "\(path): write failed: \(error)")
+        }
+        if rename(temp.string, path) != 0 {
+            let e = Errno(rawValue: errno)
+            _ = unlink(temp.string)
+            throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+        }
+    }
+
+    /// Writes `bytes` atomically (see the raw-buffer overload).
+    package static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try writeAtomically(path, $0) }
+    }
+
+    private static func openForWriting(_ path: FilePath) throws -> FileDescriptor {
+        try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+                                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+    }
+
+    /// `mkdir -p`; succeeds when the folder exists (also when another process made it first).
+    package static func createDirectories(_ path: String) throws {
+        if path.isEmpty || isDirectory(path) { return }
+        var parent = FilePath(path)
+        parent.removeLastComponent()
+        if !parent.string.isEmpty, parent.string != path { try createDirectories(parent.string) }
+        if mkdir(path, 0o755) != 0 {
+            let e = Errno(rawValue: errno)
+            if e == .fileExists && isDirectory(path) { return }
+            throw BioCubeError(.io, "\(path): cannot create folder: \(e)")
+        }
+    }
+
+    /// Whether `path` is an existing folder.
+    package static func isDirectory(_ path: String) -> Bool {
+        var s = stat()
+        return stat(path, &s) == 0 && (s.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Whether something exists at `path`.
+    package static func exists(_ path: String) -> Bool {
+        var s = stat()
+        return stat(path, &s) == 0
+    }
+
+    /// Size and modification time (seconds since 1970) of a file, or `nil` if it does not exist.
+    package static func attributes(_ path: String) -> (size: Int64, modified: Double)? {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        return (Int64(s.st_size), Double(s.st_mtim.tv_sec) + Double(s.st_mtim.tv_nsec) / 1e9)
+    }
+
+    /// The names in a folder (without `.` and `..`), sorted; empty when it does not exist.
+    package static func contents(ofDirectory path: String) -> [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Removes a file or a whole folder tree; succeeds when nothing is there.
+    package static func removeItem(_ path: String) throws {
+        var s = stat()
+        guard lstat(path, &s) == 0 else { return }
+        if (s.st_mode & S_IFMT) == S_IFDIR {
+            for name in contents(ofDirectory: path) { try removeItem(path + "/" + name) }
+            if rmdir(path) != 0 { throw BioCubeError(.io, "\(path): cannot remove folder: \(Errno(rawValue: errno))") }
+        } else if unlink(path) != 0 {
+            throw BioCubeError(.io, "\(path): cannot remove: \(Errno(rawValue: errno))")
+        }
+    }
+}

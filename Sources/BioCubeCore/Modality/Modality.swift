@@ -1,0 +1,34 @@
+/// A variable a modality can provide: its name, batch group(s), levels and units.
+public struct VariableDescriptor: Hashable, Sendable, Codable {
+    /// The variable's short name (`t2m`, `Forest`, a species key).
+    public var name: String
+    /// The batch groups it is exported in (`t2m` belongs to two).
+    public var groups: [VariableGroup]
+    /// Pressure levels in hPa for `(L, H, W)` variables; `nil` for single-level variables.
+    public var levels: [Double]?
+    /// Physical units, when known.
+    public var units: String?
+    /// A human-readable name, when known.
+    public var longName: String?
+
+    /// Creates a descriptor.
+    public init(name: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil, longName: String? = nil) {
+        self.name = name
+        self.groups = groups
+        self.levels = levels
+        self.units = units
+        self.longName = longName
+    }
+}
+
+/// One kind of source (ERA5 NetCDF, indicator CSVs, species Parquet) that can place its
+/// variables onto a ``Grid`` at a time step. Modalities meet only through this protocol.
+public protocol Modality: Sendable {
+    /// A short name for reports (`era5`, `indicators`, `species`).
+    var name: String { get }
+    /// The variables this modality provides.
+    func variables() throws -> [VariableDescriptor]
+    /// The variable at one time step on `grid`: `(H, W)` or `(L, H, W)`; cells without a
+    /// value are NaN.
+    func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor
+}

@@ -1,0 +1,34 @@
+/// The twelve variable groups of a BioCube batch, in the order bfm-model expects them.
+public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
+    case surface = "surface_variables"
+    case single = "single_variables"
+    case atmospheric = "atmospheric_variables"
+    case edaphic = "edaphic_variables"
+    case climate = "climate_variables"
+    case misc = "misc_variables"
+    case forest = "forest_variables"
+    case land = "land_variables"
+    case vegetation = "vegetation_variables"
+    case agriculture = "agriculture_variables"
+    case redlist = "redlist_variables"
+    case species = "species_variables"
+
+    /// The published variable order of each group (REFERENCE §5); the model stacks
+    /// variables in this order. Species are ordered by key at run time.
+    public var publishedVariables: [String] {
+        switch self {
+        case .surface: ["slt", "z", "msl", "u10", "v10", "t2m", "lsm"]
+        case .single: []
+        case .atmospheric: ["z", "t", "u", "v", "q"]
+        case .edaphic: ["swvl1", "swvl2", "stl1", "stl2"]
+        case .climate: ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs", "sd", "t2m", "d2m"]
+        case .misc: ["avg_slhtf", "avg_pevr"]
+        case .forest: ["Forest"]
+        case .land: ["Land"]
+        case .vegetation: ["NDVI"]
+        case .agriculture: ["Agriculture", "Arable", "Cropland", "Agriculture_Irrigated"]
+        case .redlist: ["RLI"]
+        case .species: []
+        }
+    }
+}

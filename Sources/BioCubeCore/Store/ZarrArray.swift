@@ -1,0 +1,237 @@
+/// A Zarr v3 array in a ``CubeStore``: typed chunk and hyperslab reads and writes.
+///
+/// Reads touch only the chunks that intersect the selection; a chunk that was never
+/// written reads as the fill value. Writes are atomic per chunk (temporary file, then
+/// rename), so readers never see a partial chunk and processes writing disjoint chunks
+/// never interfere.
+///
+/// ```swift
+/// let t2m = try store.openArray("surface_variables/t2m")
+/// let plane: [Float] = try t2m.read([.index(0), .all, .all])        // one time step
+/// let box: [Float] = try t2m.read([.range(0..<2), .range(10..<20), .range(5..<9)])
+/// ```
+public struct ZarrArray: Sendable {
+    /// The node path inside the store (`"surface_variables/t2m"`).
+    public let path: String
+    /// The array's folder on disk.
+    public let directory: String
+    /// The array's metadata.
+    public let metadata: ArrayMetadata
+
+    init(path: String, directory: String, metadata: ArrayMetadata) {
+        self.path = path
+        self.directory = directory
+        self.metadata = metadata
+    }
+
+    /// The array extent.
+    public var shape: [Int] { metadata.shape }
+    /// The chunk extent.
+    public var chunkShape: [Int] { metadata.chunkShape }
+
+    /// The store key of a chunk, relative to the array (`c/0/3/1`).
+    public func chunkKey(_ coordinates: [Int]) -> String {
+        let parts = coordinates.map(String.init)
+        switch metadata.chunkKeyEncoding {
+        case .default(let s): return (["c"] + parts).joined(separator: String(s))
+        case .v2(let s): return parts.isEmpty ? "0" : parts.joined(separator: String(s))
+        }
+    }
+
+    func chunkFile(_ coordinates: [Int]) -> String { directory + "/" + chunkKey(coordinates) }
+
+    func context(_ coordinates: [Int]? = nil) -> String {
+        var s = "array '\(path)'"
+        if let c = coordinates { s += " chunk \(chunkKey(c))" }
+        return s + " (\(directory))"
+    }
+
+    /// Whether a chunk has been written.
+    public func chunkExists(_ coordinates: [Int]) -> Bool { FileIO.exists(chunkFile(coordinates)) }
+
+    private func checkType<T: ZarrScalar>(_: T.Type) throws {
+        guard T.zarrDataType == metadata.dataType else {
+            throw BioCubeError(.invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(T.zarrDataType.rawValue) (\(T.self))")
+        }
+    }
+
+    private func makeCoder() throws -> ChunkCoder {
+        try ChunkCoder(codecs: metadata.codecs, dataType: metadata.dataType, context: context())
+    }
+
+    private var chunkByteCount: Int { metadata.chunkShape.reduce(1, *) * metadata.dataType.byteSize }
+
+    private func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+        let size = metadata.dataType.byteSize
+        let bits = metadata.fillValue.bits
+        if bits == 0 { buffer.initializeMemory(as: UInt8.self, repeating: 0); return }
+        withUnsafeBytes(of: bits.littleEndian) { pattern in
+            var i = 0
+            while i + size <= buffer.count {
+                buffer.baseAddress!.advanced(by: i).copyMemory(from: pattern.baseAddress!, byteCount: size)
+                i += size
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// One worker's reusable state for chunk I/O.
+    struct Worker {
+        let coder: ChunkCoder
+        var file: [UInt8] = []
+        var chunk: [UInt8]
+    }
+
+    private func makeWorker() throws -> Worker {
+        Worker(coder: try makeCoder(), chunk: [UInt8](repeating: 0, count: chunkByteCount))
+    }
+
+    /// Decodes a chunk into `destination` (full chunk size); fills it when the chunk is missing.
+    private func loadChunk(_ coordinates: [Int], coder: ChunkCoder, file: inout [UInt8], into destination: UnsafeMutableRawBufferPointer) throws {
+        guard try FileIO.read(chunkFile(coordinates), into: &file) else { fill(destination); return }
+        do {
+            try file.withUnsafeBytes { try coder.decode($0, into: destination) }
+        } catch let e as BioCubeError {
+            throw BioCubeError(e.code, "\(context(coordinates)): \(e.message)")
+        }
+    }
+
+    private func readChunk(_ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, output: UnsafeMutableRawPointer) throws {
+        let g = plan.groupIndices(n)
+        let coords = plan.chunkCoordinates(g)
+        let size = metadata.dataType.byteSize
+        if let offset = plan.contiguousOutputOffset(g) {
+            try loadChunk(coords, coder: worker.coder, file: &worker.file,
+                          into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount))
+            return
+        }
+        try worker.chunk.withUnsafeMutableBytes { buf in
+            try loadChunk(coords, coder: worker.coder, file: &worker.file, into: buf)
+            plan.copy(g, chunk: buf.baseAddress!, output: output, elementSize: size, toOutput: true)
+        }
+    }
+
+    /// Reads a hyperslab on the calling thread; the result is row-major with one extent per
+    /// dimension of the selection.
+    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], as type: T.Type = T.self) throws -> [T] {
+        try checkType(T.self)
+        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+        let total = plan.outputShape.reduce(1, *)
+        var worker = try makeWorker()
+        return try [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
+            for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: raw) }
+            initialized = total
+        }
+    }
+
+    /// Reads a hyperslab, decoding up to `maxConcurrency` chunks in parallel.
+    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], as type: T.Type = T.self,
+                                    maxConcurrency: Int) async throws -> [T] {
+        try checkType(T.self)
+        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+        let total = plan.outputShape.reduce(1, *)
+        let byteCount = total * metadata.dataType.byteSize
+        // Workers fill disjoint regions of one scratch buffer, which then becomes the array.
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, byteCount), alignment: 64)
+        defer { scratch.deallocate() }
+        let shared = SharedBuffer(scratch.baseAddress!)
+        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
+            try readChunk(n, plan: plan, worker: &worker, output: shared.base)
+        }
+        return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
+            if byteCount > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: scratch.baseAddress!, byteCount: byteCount) }
+            initialized = total
+        }
+    }
+
+    /// Reads the whole array, decoding chunks in parallel.
+    public func readAll<T: ZarrScalar>(as type: T.Type = T.self, maxConcurrency: Int? = nil) async throws -> [T] {
+        try await read(Array(repeating: .all, count: shape.count), as: T.self, maxConcurrency: maxConcurrency ?? defaultConcurrency)
+    }
+
+    /// Reads the in-bounds part of one chunk (edge chunks are smaller than the chunk shape).
+    public func readChunk<T: ZarrScalar>(at coordinates: [Int], as type: T.Type = T.self) throws -> [T] {
+        try read(try chunkSelection(coordinates), as: T.self)
+    }
+
+    private func chunkSelection(_ coordinates: [Int]) throws -> [DimensionSelection] {
+        let grid = metadata.chunkGridShape
+        guard coordinates.count == shape.count, zip(coordinates, grid).allSatisfy({ $0 >= 0 && $0 < $1 }) else {
+            throw BioCubeError(.invalidArgument, "\(context()): chunk \(coordinates) is outside the chunk grid \(grid)")
+        }
+        return (0..<shape.count).map { d in
+            let lo = coordinates[d] * chunkShape[d]
+            return .range(lo..<min(shape[d], lo + chunkShape[d]))
+        }
+    }
+
+    // MARK: Writing
+
+    private func writeChunk(_ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, input: UnsafeMutableRawPointer) throws {
+        let g = plan.groupIndices(n)
+        let coords = plan.chunkCoordinates(g)
+        let size = metadata.dataType.byteSize
+        let encoded: [UInt8]
+        do {
+            if let offset = plan.contiguousOutputOffset(g) {
+                encoded = try worker.coder.encode(UnsafeRawBufferPointer(start: input + offset * size, count: chunkByteCount))
+            } else {
+                let covered = plan.coversChunk(g)
+                encoded = try worker.chunk.withUnsafeMutableBytes { buf in
+                    // A partly covered chunk keeps its other elements (read-modify-write);
+                    // a covered edge chunk is padded with the fill value.
+                    if covered { fill(buf) } else { try loadChunk(coords, coder: worker.coder, file: &worker.file, into: buf) }
+                    plan.copy(g, chunk: buf.baseAddress!, output: input, elementSize: size, toOutput: false)
+                    return try worker.coder.encode(UnsafeRawBufferPointer(buf))
+                }
+            }
+        } catch let e as BioCubeError where !e.message.hasPrefix("array '") {
+            throw BioCubeError(e.code, "\(context(coords)): \(e.message)")
+        }
+        try FileIO.writeAtomically(chunkFile(coords), encoded)
+    }
+
+    private func checkedPlan<T>(_ values: [T], _ selection: [DimensionSelection]) throws -> ChunkSelectionPlan {
+        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+        let expected = plan.outputShape.reduce(1, *)
+        guard values.count == expected else {
+            throw BioCubeError(.invalidArgument, "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(values.count)")
+        }
+        return plan
+    }
+
+    /// Writes `values` (row-major, shaped like the selection) into the hyperslab on the
+    /// calling thread. Chunks only partly covered are read, updated and rewritten.
+    public func write<T: ZarrScalar>(_ values: [T], to selection: [DimensionSelection]) throws {
+        try checkType(T.self)
+        let plan = try checkedPlan(values, selection)
+        var worker = try makeWorker()
+        try values.withUnsafeBytes { raw in
+            // Only read through this pointer: writes go to the chunk buffers.
+            guard let base = UnsafeMutableRawPointer(mutating: raw.baseAddress) else { return }
+            for n in 0..<plan.chunkCount { try writeChunk(n, plan: plan, worker: &worker, input: base) }
+        }
+    }
+
+    /// Writes `values` into the hyperslab, encoding up to `maxConcurrency` chunks in parallel.
+    public func write<T: ZarrScalar>(_ values: [T], to selection: [DimensionSelection], maxConcurrency: Int) async throws {
+        try checkType(T.self)
+        let plan = try checkedPlan(values, selection)
+        let byteCount = values.count * metadata.dataType.byteSize
+        guard byteCount > 0 else { return }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
+        defer { scratch.deallocate() }
+        values.withUnsafeBytes { scratch.copyMemory(from: $0) }
+        let shared = SharedBuffer(scratch.baseAddress!)
+        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
+            try writeChunk(n, plan: plan, worker: &worker, input: shared.base)
+        }
+    }
+
+    /// Writes the in-bounds part of one chunk (`values` shaped like that part).
+    public func writeChunk<T: ZarrScalar>(_ values: [T], at coordinates: [Int]) throws {
+        try write(values, to: try chunkSelection(coordinates))
+    }
+}

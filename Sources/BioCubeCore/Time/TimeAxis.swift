@@ -1,0 +1,87 @@
+/// A regular time axis: `count` steps from `start` at a ``Cadence``.
+///
+/// Windows are pairs of consecutive steps `(t, t+1)`; an axis of `n` steps has `n − 1`
+/// windows (2000-01 … 2020-06 monthly: 246 steps, 245 windows).
+public struct TimeAxis: Hashable, Sendable, Codable {
+    /// The step spacing.
+    public let cadence: Cadence
+    /// The first step.
+    public let start: UTCDateTime
+    /// The number of steps.
+    public let count: Int
+
+    /// Creates an axis of `count` steps; a monthly axis must start on day 1 at 00:00,
+    /// an hourly one on a multiple of its step.
+    public init(cadence: Cadence, start: UTCDateTime, count: Int) throws {
+        guard count > 0 else {
+            throw BioCubeError(.invalidArgument, "time axis needs at least one step, got \(count)")
+        }
+        switch cadence {
+        case .monthly:
+            guard start == start.startOfMonth else {
+                throw BioCubeError(.invalidArgument, "a monthly axis starts on day 1 at 00:00, not \(start)")
+            }
+        case .hours(let n):
+            guard n > 0, 24 % n == 0, start.hour % n == 0, start.minute == 0, start.second == 0 else {
+                throw BioCubeError(.invalidArgument, "a \(n)-hourly axis cannot start at \(start)")
+            }
+        }
+        self.cadence = cadence; self.start = start; self.count = count
+    }
+
+    /// Creates the axis of every step from `first` through `last`, both included.
+    ///
+    /// For a monthly cadence, `first` and `last` may be any instant of their months.
+    public init(cadence: Cadence, from first: UTCDateTime, through last: UTCDateTime) throws {
+        guard first <= last else {
+            throw BioCubeError(.invalidArgument, "time range \(first) … \(last) is empty (start after end)")
+        }
+        switch cadence {
+        case .monthly:
+            let n = (last.year - first.year) * 12 + (last.month - first.month) + 1
+            try self.init(cadence: cadence, start: first.startOfMonth, count: n)
+        case .hours(let h):
+            let span = last.secondsSince1970 - first.secondsSince1970
+            try self.init(cadence: cadence, start: first, count: Int(span / Int64(h * 3600)) + 1)
+        }
+    }
+
+    /// The step at `index` (which may lie outside `0..<count`, for neighbours).
+    public subscript(index: Int) -> UTCDateTime {
+        switch cadence {
+        case .monthly: start.addingMonths(index)
+        case .hours(let h): start.adding(seconds: Int64(index) * Int64(h) * 3600)
+        }
+    }
+
+    /// All steps in order.
+    public var steps: [UTCDateTime] { (0..<count).map { self[$0] } }
+
+    /// The last step.
+    public var end: UTCDateTime { self[count - 1] }
+
+    /// The number of two-step windows.
+    public var windowCount: Int { max(0, count - 1) }
+
+    /// The two steps of window `index`: `(self[index], self[index + 1])`.
+    public func window(_ index: Int) -> (UTCDateTime, UTCDateTime) { (self[index], self[index + 1]) }
+
+    /// The step that `instant` falls in: its calendar month for a monthly axis, the exact
+    /// step time for an hourly one; `nil` when outside the axis.
+    public func index(of instant: UTCDateTime) -> Int? {
+        let i: Int
+        switch cadence {
+        case .monthly:
+            i = (instant.year - start.year) * 12 + (instant.month - start.month)
+        case .hours(let h):
+            let delta = instant.secondsSince1970 - start.secondsSince1970
+            let stepSeconds = Int64(h) * 3600
+            guard delta % stepSeconds == 0 else { return nil }
+            i = Int(delta / stepSeconds)
+        }
+        return (0..<count).contains(i) ? i : nil
+    }
+
+    /// Step times as seconds since 1970-01-01 (the store's `time` coordinate).
+    public var secondsSince1970: [Int64] { (0..<count).map { self[$0].secondsSince1970 } }
+}

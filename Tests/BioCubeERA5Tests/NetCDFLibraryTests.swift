@@ -1,0 +1,6 @@
+import Testing
+import BioCubeERA5
+
+@Test func libraryVersionIsReported() {
+    #expect(netCDFLibraryVersion.hasPrefix("4."))
+}
