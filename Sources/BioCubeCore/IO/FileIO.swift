@@ -45,8 +45,9 @@ package enum FileIO {
     }
 
     /// Writes `bytes` to `path` atomically: readers see the old file or the new one, never a
-    /// partial one. Creates missing parent folders.
-    package static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
+    /// partial one. Creates missing parent folders. With `exclusive`, fails with
+    /// `.alreadyExists` when `path` exists (also when another process wins a race).
+    package static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, exclusive: Bool = false) throws {
         let target = FilePath(path)
         var dir = target
         dir.removeLastComponent()
@@ -67,6 +68,17 @@ package enum FileIO {
             _ = unlink(temp.string)
             throw BioCubeError(.io, "\(path): write failed: \(error)")
         }
+        if exclusive {
+            // link(2) refuses to replace an existing name, atomically.
+            let status = link(temp.string, path)
+            let e = Errno(rawValue: errno)
+            _ = unlink(temp.string)
+            if status != 0 {
+                if e == .fileExists { throw BioCubeError(.alreadyExists, "\(path): already exists") }
+                throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+            }
+            return
+        }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
@@ -75,8 +87,8 @@ package enum FileIO {
     }
 
     /// Writes `bytes` atomically (see the raw-buffer overload).
-    package static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try writeAtomically(path, $0) }
+    package static func writeAtomically(_ path: String, _ bytes: [UInt8], exclusive: Bool = false) throws {
+        try bytes.withUnsafeBytes { try writeAtomically(path, $0, exclusive: exclusive) }
     }
 
     private static func openForWriting(_ path: FilePath) throws -> FileDescriptor {

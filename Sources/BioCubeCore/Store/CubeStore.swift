@@ -50,7 +50,11 @@ public struct CubeStore: Sendable {
             throw BioCubeError(.alreadyExists, "\(path): exists and is not a folder")
         }
         try FileIO.createDirectories(store.root)
-        try store.writeNode("", groupDocument(attributes: attributes))
+        do {
+            try FileIO.writeAtomically(meta, Array(try groupDocument(attributes: attributes).encoded()), exclusive: true)
+        } catch let e as BioCubeError where e.code == .alreadyExists {
+            throw BioCubeError(.alreadyExists, "\(path): a Zarr store already exists here")
+        }
         return store
     }
 
@@ -64,9 +68,11 @@ public struct CubeStore: Sendable {
         return store
     }
 
-    /// Opens the store at `path`, or creates it when nothing is there.
+    /// Opens the store at `path`, or creates it when nothing is there. Safe when several
+    /// processes call it at once: exactly one creates the store, the others open it.
     public static func openOrCreate(at path: String, attributes: [String: JSONValue] = [:]) throws -> CubeStore {
-        FileIO.exists(path + "/zarr.json") ? try open(at: path) : try create(at: path, attributes: attributes)
+        do { return try create(at: path, attributes: attributes) }
+        catch let e as BioCubeError where e.code == .alreadyExists { return try open(at: path) }
     }
 
     // MARK: Paths
