@@ -1,7 +1,92 @@
 import Testing
 @testable import BioCubeCore
 
-@Test func europeGridMatchesReference() {
-    #expect(Grid.europe025.height == 161)
-    #expect(Grid.europe025.width == 281)
+@Suite struct GridTests {
+    @Test func europeGridMatchesTheReference() {
+        let g = Grid.europe025
+        #expect(g.height == 161 && g.width == 281)
+        #expect(g.latitude[0] == 32 && g.latitude[160] == 72)
+        #expect(g.longitude[0] == -25 && g.longitude[280] == 45)
+        #expect(g.latitude.isAscending)
+    }
+
+    @Test func sixHourlyGridDescends() {
+        let g = Grid.europe6Hourly
+        #expect(g.height == 153 && g.width == 321)
+        #expect(g.latitude[0] == 72 && g.latitude[152] == 34)
+        #expect(!g.latitude.isAscending)
+        #expect(g.longitude[0] == -30 && g.longitude[320] == 50)
+    }
+
+    @Test(arguments: [(32.0, 0), (32.25, 1), (72.0, 160), (50.0, 72), (50.0002, 72)])
+    func latitudeIndexByValue(value: Double, index: Int) {
+        #expect(Grid.europe025.latitude.index(of: value) == index)
+    }
+
+    @Test(arguments: [31.75, 72.25, 50.1, 50.125, .nan])
+    func offLatticeOrOutsideIsNil(value: Double) {
+        #expect(Grid.europe025.latitude.index(of: value) == nil)
+    }
+
+    @Test func longitudesIn0To360AreAccepted() throws {
+        let g = Grid.europe025
+        let cell = try #require(g.cell(latitude: 45, longitude: 350))
+        #expect(cell.row == 52 && cell.column == 60)  // 350° E = −10°
+        #expect(g.cell(latitude: 45, longitude: 5.25)?.column == 121)
+        #expect(g.cell(latitude: 45, longitude: 100) == nil)
+    }
+
+    @Test func axisFromEnds() throws {
+        let a = try GridAxis(from: 72, to: 34, step: 0.25)
+        #expect(a.count == 153 && a.step == -0.25 && a.last == 34)
+        #expect(throws: BioCubeError.self) { try GridAxis(from: 0, to: 1, step: 0.3) }
+        #expect(throws: BioCubeError.self) { try GridAxis(first: 0, step: 0, count: 3) }
+        #expect(throws: BioCubeError.self) { try GridAxis(first: 0, step: 1, count: 0) }
+    }
+
+    @Test func indexRangeOnDescendingAxis() throws {
+        let a = Grid.europe6Hourly.latitude
+        #expect(a.indexRange(within: 60, 70) == 8..<49)
+        #expect(a.indexRange(within: 70, 60) == 8..<49)
+        #expect(a.indexRange(within: 10, 20) == nil)
+    }
+
+    @Test func regionMapsToIndexRanges() throws {
+        let r = try Region(south: 35, north: 60, west: -10, east: 30)
+        let (lat, lon) = try r.indexRanges(on: .europe025)
+        #expect(lat == 12..<113)
+        #expect(lon == 60..<221)
+        let sub = Grid.europe025.subgrid(latitudes: lat, longitudes: lon)
+        #expect(sub.latitude.first == 35 && sub.latitude.last == 60)
+        #expect(sub.longitude.first == -10 && sub.longitude.last == 30)
+    }
+
+    @Test func regionIn0To360Longitudes() throws {
+        let r = try Region(south: 40, north: 41, west: 350, east: 355)
+        #expect(try r.indexRanges(on: .europe025).longitude == 60..<81)
+    }
+
+    @Test func regionBetweenGridPointsOrOutsideIsAnError() throws {
+        let outside = try Region(south: 0, north: 10, west: 0, east: 10)
+        #expect(throws: BioCubeError.self) { try outside.indexRanges(on: .europe025) }
+        let between = try Region(south: 40.05, north: 40.2, west: 0, east: 10)
+        let error = #expect(throws: BioCubeError.self) { try between.indexRanges(on: .europe025) }
+        #expect(error?.message.contains("no grid latitude") == true)
+    }
+
+    @Test(arguments: ["60,35,0,1", "0,1,5,-5", "a,b,c,d", "1,2,3", "-95,0,0,1"])
+    func invalidRegionsAreRejected(text: String) {
+        #expect(throws: BioCubeError.self) { try Region(parsing: text) }
+    }
+
+    @Test func regionParses() throws {
+        let r = try Region(parsing: "35, 60, -10, 30")
+        #expect(r == (try Region(south: 35, north: 60, west: -10, east: 30)))
+    }
+
+    @Test func gridPresetsByName() throws {
+        #expect(try Grid(named: "europe025") == .europe025)
+        #expect(try Grid(named: "europe6h") == .europe6Hourly)
+        #expect(throws: BioCubeError.self) { try Grid(named: "mars") }
+    }
 }

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import BioCubeCore
+
+/// Corrupt or unsupported stores: each must fail with a clear error naming the array and
+/// chunk, never crash or return partial data.
+@Suite struct StoreBadInputTests {
+    func makeStore(_ dir: TemporaryDirectory, codecs: [ZarrCodec] = ZarrCodec.standard()) throws -> ZarrArray {
+        let store = try CubeStore.create(at: dir.file("s.zarr"))
+        let a = try store.createArray("surface_variables/t2m", metadata: ArrayMetadata(
+            shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], codecs: codecs))
+        try a.write((0..<128).map(Float.init), to: [.all, .all, .all])
+        return a
+    }
+
+    func chunkPath(_ dir: TemporaryDirectory) -> String { dir.file("s.zarr/surface_variables/t2m/c/1/0/0") }
+
+    func expectReadError(_ dir: TemporaryDirectory, code: BioCubeError.Code, mentioning words: [String]) throws {
+        let a = try CubeStore.open(at: dir.file("s.zarr")).openArray("surface_variables/t2m")
+        let error = #expect(throws: BioCubeError.self) { try a.read([.all, .all, .all], as: Float.self) }
+        #expect(error?.code == code)
+        for w in words { #expect(error?.message.contains(w) == true, "message lacks '\(w)': \(error?.message ?? "")") }
+    }
+
+    func mutate(_ path: String, _ change: (inout [UInt8]) -> Void) throws {
+        var bytes = try FileIO.read(path)
+        change(&bytes)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func truncatedZstdChunk() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        try mutate(chunkPath(dir)) { $0.removeLast($0.count / 2) }
+        try expectReadError(dir, code: .corruptData, mentioning: ["surface_variables/t2m", "c/1/0/0"])
+    }
+
+    @Test func corruptZstdChunk() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        try mutate(chunkPath(dir)) { bytes in for i in 6..<bytes.count { bytes[i] ^= 0x5A } }
+        try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0"])
+    }
+
+    @Test func chunkOfTheWrongDecodedSize() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let coder = try ChunkCoder(codecs: ZarrCodec.standard(), dataType: .float32, context: "t")
+        let wrong = try [Float](repeating: 1, count: 60).withUnsafeBytes { try coder.encode($0) }
+        try Data(wrong).write(to: URL(fileURLWithPath: chunkPath(dir)))
+        try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0", "240", "256"])
+    }
+
+    @Test func uncompressedChunkOfTheWrongSize() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir, codecs: [.bytes(endian: .little)])
+        try mutate(chunkPath(dir)) { $0.append(0) }
+        try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0", "257"])
+    }
+
+    @Test func crc32cMismatch() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir, codecs: [.bytes(endian: .little), .zstd(level: 3, checksum: false), .crc32c])
+        try mutate(chunkPath(dir)) { $0[$0.count - 1] ^= 1 }
+        try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0", "crc32c"])
+    }
+
+    @Test func missingZarrJSON() throws {
+        let dir = TemporaryDirectory()
+        let store = try CubeStore.create(at: dir.file("s.zarr"))
+        let error = #expect(throws: BioCubeError.self) { try store.openArray("nothing/here") }
+        #expect(error?.code == .notFound)
+        #expect(error?.message.contains("nothing/here/zarr.json") == true)
+        #expect(throws: BioCubeError.self) { try CubeStore.open(at: dir.file("absent.zarr")) }
+    }
+
+    @Test(arguments: [
+        ("{ not json", BioCubeError.Code.invalidMetadata, "not valid JSON"),
+        (#"{"zarr_format": 3, "node_type": "array"}"#, .invalidMetadata, "lacks 'shape'"),
+        (#"[1, 2]"#, .invalidMetadata, "node_type"),
+    ])
+    func malformedZarrJSON(text: String, code: BioCubeError.Code, phrase: String) throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: dir.file("s.zarr/surface_variables/t2m/zarr.json")))
+        let store = try CubeStore.open(at: dir.file("s.zarr"))
+        let error = #expect(throws: BioCubeError.self) { try store.openArray("surface_variables/t2m") }
+        #expect(error?.code == code)
+        #expect(error?.message.contains(phrase) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("surface_variables/t2m") == true)
+    }
+
+    func editMetadata(_ dir: TemporaryDirectory, _ edit: (inout [String: JSONValue]) -> Void) throws -> BioCubeError? {
+        let path = dir.file("s.zarr/surface_variables/t2m/zarr.json")
+        var doc = try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: path))).objectValue!
+        edit(&doc)
+        try JSONValue.object(doc).encoded().write(to: URL(fileURLWithPath: path))
+        let store = try CubeStore.open(at: dir.file("s.zarr"))
+        return #expect(throws: BioCubeError.self) { try store.openArray("surface_variables/t2m") }
+    }
+
+    @Test func unknownCodec() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let error = try editMetadata(dir) { $0["codecs"] = [["name": "bytes"], ["name": "lz4hc", "configuration": [:]]] }
+        #expect(error?.code == .unsupported)
+        #expect(error?.message.contains("'lz4hc'") == true && error?.message.contains("surface_variables/t2m") == true)
+    }
+
+    @Test func unknownDataType() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let error = try editMetadata(dir) { $0["data_type"] = "complex64" }
+        #expect(error?.code == .unsupported)
+        #expect(error?.message.contains("complex64") == true)
+    }
+
+    @Test func unknownMandatoryExtensionAndShardingAreRefused() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let ext = try editMetadata(dir) { $0["my_extension"] = ["must_understand": true] }
+        #expect(ext?.message.contains("my_extension") == true)
+        let sharding = try editMetadata(dir) {
+            $0["my_extension"] = nil
+            $0["codecs"] = [["name": "sharding_indexed", "configuration": ["chunk_shape": [1, 4, 4]]]]
+        }
+        #expect(sharding?.message.contains("sharding_indexed") == true)
+    }
+
+    @Test func optionalExtensionIsIgnored() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let path = dir.file("s.zarr/surface_variables/t2m/zarr.json")
+        var doc = try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: path))).objectValue!
+        doc["something_new"] = ["must_understand": false, "x": 1]
+        try JSONValue.object(doc).encoded().write(to: URL(fileURLWithPath: path))
+        let a = try CubeStore.open(at: dir.file("s.zarr")).openArray("surface_variables/t2m")
+        #expect(try a.read([.index(0), .index(0), .all], as: Float.self) == (0..<8).map(Float.init))
+    }
+
+    @Test func failedReadLeavesTheStoreUntouched() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        try mutate(chunkPath(dir)) { $0.removeLast(10) }
+        let before = dir.allFiles()
+        try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0"])
+        #expect(dir.allFiles() == before)
+        // The intact chunk still reads.
+        let a = try CubeStore.open(at: dir.file("s.zarr")).openArray("surface_variables/t2m")
+        #expect(try a.read([.index(0), .all, .all], as: Float.self) == (0..<64).map(Float.init))
+    }
+}
