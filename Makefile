@@ -49,7 +49,8 @@ swift-test: apt-deps
 
 interop-test: deps
 	swift build --product biocube
-	BIOCUBE=$$(swift build --show-bin-path)/biocube $(PY) -m pytest -q Tests/Interop
+	swift build --product store-quickstart
+	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q Tests/Interop
 
 test: swift-test interop-test
 

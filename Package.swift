@@ -59,6 +59,11 @@ let package = Package(
             path: "Examples/biocube"
         ),
         .executableTarget(
+            name: "store-quickstart",
+            dependencies: ["BioCubeCore"],
+            path: "Examples/store-quickstart"
+        ),
+        .executableTarget(
             name: "biocube-bench",
             dependencies: ["BioCubeCore", "CZstd"],
             path: "Benchmarks/biocube-bench"

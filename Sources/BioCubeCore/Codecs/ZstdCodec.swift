@@ -5,6 +5,8 @@ internal import CZstd
 final class ZstdCodec {
     private var cctx: OpaquePointer?
     private var dctx: OpaquePointer?
+    /// The parameters the compression context holds, so they are set only when they change.
+    private var configured: (level: Int, checksum: Bool)?
 
     init() {}
 
@@ -13,22 +15,25 @@ final class ZstdCodec {
         if let dctx { ZSTD_freeDCtx(dctx) }
     }
 
-    /// Compresses `source` into one frame that records the content size.
-    func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool) throws -> [UInt8] {
+    /// Compresses `source` into one frame that records the content size, replacing the
+    /// contents of `out` (whose capacity is reused).
+    func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool, into out: inout [UInt8]) throws {
         if cctx == nil { cctx = ZSTD_createCCtx() }
         guard let cctx else { throw BioCubeError(.io, "zstd: cannot allocate a compression context") }
-        ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
-        try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
-        try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0), "set checksum")
+        if configured?.level != level || configured?.checksum != checksum {
+            ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
+            try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
+            try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0), "set checksum")
+            configured = (level, checksum)
+        }
         let bound = ZSTD_compressBound(source.count)
-        var out = [UInt8](repeating: 0, count: bound)
+        if out.count < bound { out.append(contentsOf: repeatElement(0, count: bound - out.count)) }
         let written = try out.withUnsafeMutableBytes { (dst) throws -> Int in
             let n = ZSTD_compress2(cctx, dst.baseAddress, dst.count, source.baseAddress, source.count)
             try check(n, "compress")
             return n
         }
-        out.removeSubrange(written...)
-        return out
+        out.removeLast(out.count - written)
     }
 
     /// Decompresses every frame of `source` into exactly `destination.count` bytes.

@@ -34,28 +34,36 @@ final class ChunkCoder {
         elementSize = dataType.byteSize
     }
 
-    /// Encodes one full chunk of raw little-endian elements.
-    func encode(_ raw: UnsafeRawBufferPointer) throws -> [UInt8] {
-        var data: [UInt8]
+    /// Encoded bytes of the last ``encode(_:_:)``; reused so that steady-state encoding allocates nothing.
+    private var encoded: [UInt8] = []
+    private var swapped: [UInt8] = []
+
+    /// Encodes one full chunk of raw little-endian elements and passes the stored bytes to
+    /// `body` (valid only during the call).
+    func encode<R>(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
         if endianness == .big && elementSize > 1 {
-            var swapped = Array(raw)
+            swapped.removeAll(keepingCapacity: true)
+            swapped.append(contentsOf: raw)
             swapped.withUnsafeMutableBytes { ChunkCoder.byteSwap($0, elementSize: elementSize) }
-            data = try swapped.withUnsafeBytes(compress)
+            try swapped.withUnsafeBytes { try compress($0) }
         } else {
-            data = try compress(raw)
+            try compress(raw)
         }
         for _ in 0..<checksums {
-            let c = data.withUnsafeBytes(CRC32C.checksum)
-            data.append(contentsOf: [UInt8(c & 0xFF), UInt8(c >> 8 & 0xFF), UInt8(c >> 16 & 0xFF), UInt8(c >> 24)])
+            let c = encoded.withUnsafeBytes(CRC32C.checksum)
+            encoded.append(contentsOf: [UInt8(c & 0xFF), UInt8(c >> 8 & 0xFF), UInt8(c >> 16 & 0xFF), UInt8(c >> 24)])
         }
-        return data
+        return try encoded.withUnsafeBytes(body)
     }
 
-    private func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+    /// Encodes one full chunk into a new array (convenience for tests and small data).
+    func encode(_ raw: UnsafeRawBufferPointer) throws -> [UInt8] { try encode(raw) { Array($0) } }
+
+    private func compress(_ input: UnsafeRawBufferPointer) throws {
         switch compressor {
-        case .zstd(let level, let checksum)?: try zstd.compress(input, level: level, checksum: checksum)
-        case .gzip(let level)?: try GzipCodec.compress(input, level: level)
-        default: Array(input)
+        case .zstd(let level, let checksum)?: try zstd.compress(input, level: level, checksum: checksum, into: &encoded)
+        case .gzip(let level)?: encoded = try GzipCodec.compress(input, level: level)
+        default: encoded.removeAll(keepingCapacity: true); encoded.append(contentsOf: input)
         }
     }
 

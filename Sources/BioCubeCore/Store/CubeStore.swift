@@ -152,9 +152,10 @@ public struct CubeStore: Sendable {
 
     /// Creates an array (and any missing parent groups).
     ///
-    /// When an array with identical metadata exists it is returned unchanged (so concurrent
-    /// or resumed writers can all call this). Different metadata is an `.alreadyExists`
-    /// error unless `overwrite` is true, which deletes the old array's chunks.
+    /// When an array with identical metadata exists it is returned unchanged, chunks
+    /// included (so concurrent or resumed writers can all call this). Different metadata is
+    /// an `.alreadyExists` error. With `overwrite`, any existing node and its chunks are
+    /// deleted first.
     @discardableResult
     public func createArray(_ path: String, metadata: ArrayMetadata, overwrite: Bool = false) throws -> ZarrArray {
         let p = try CubeStore.validate(path)
@@ -163,13 +164,13 @@ public struct CubeStore: Sendable {
         try metadata.validate(context: context)
         try createParents(of: p)
         if FileIO.exists(metadataFile(p)) {
-            if case .array(let old) = try? node(at: p), old == metadata {
+            if overwrite {
+                try FileIO.removeItem(directory(p))
+            } else if case .array(let old) = try? node(at: p), old == metadata {
                 return ZarrArray(path: p, directory: directory(p), metadata: old)
-            }
-            guard overwrite else {
+            } else {
                 throw BioCubeError(.alreadyExists, "\(context): a node with different metadata exists (pass overwrite to replace it)")
             }
-            try FileIO.removeItem(directory(p))
         }
         try writeNode(p, metadata.json)
         try consolidateIfNeeded()

@@ -115,35 +115,66 @@ public struct ZarrArray: Sendable {
     /// Reads a hyperslab on the calling thread; the result is row-major with one extent per
     /// dimension of the selection.
     public func read<T: ZarrScalar>(_ selection: [DimensionSelection], as type: T.Type = T.self) throws -> [T] {
-        try checkType(T.self)
-        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+        let plan = try plan(for: selection, T.self)
         let total = plan.outputShape.reduce(1, *)
-        var worker = try makeWorker()
         return try [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-            let raw = UnsafeMutableRawPointer(buffer.baseAddress!)
-            for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: raw) }
+            try read(plan, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<total]))
             initialized = total
+        }
+    }
+
+    /// Reads a hyperslab on the calling thread into `buffer`, which must hold exactly as
+    /// many elements as the selection (use it to reuse one buffer across many reads).
+    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>) throws {
+        try read(plan(for: selection, T.self), into: buffer)
+    }
+
+    /// Reads a hyperslab into `buffer` (exactly the selection's element count), decoding up
+    /// to `maxConcurrency` chunks in parallel. The buffer must stay valid and untouched
+    /// until the call returns.
+    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+                                    maxConcurrency: Int) async throws {
+        let plan = try plan(for: selection, T.self)
+        try checkCount(buffer.count, plan)
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        let shared = SharedBuffer(UnsafeMutableRawPointer(base))
+        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
+            try readChunk(n, plan: plan, worker: &worker, output: shared.base)
         }
     }
 
     /// Reads a hyperslab, decoding up to `maxConcurrency` chunks in parallel.
     public func read<T: ZarrScalar>(_ selection: [DimensionSelection], as type: T.Type = T.self,
                                     maxConcurrency: Int) async throws -> [T] {
-        try checkType(T.self)
-        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+        let plan = try plan(for: selection, T.self)
         let total = plan.outputShape.reduce(1, *)
-        let byteCount = total * metadata.dataType.byteSize
         // Workers fill disjoint regions of one scratch buffer, which then becomes the array.
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, byteCount), alignment: 64)
+        let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, total))
         defer { scratch.deallocate() }
-        let shared = SharedBuffer(scratch.baseAddress!)
-        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
-            try readChunk(n, plan: plan, worker: &worker, output: shared.base)
-        }
+        try await read(selection, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]), maxConcurrency: maxConcurrency)
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-            if byteCount > 0 { UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: scratch.baseAddress!, byteCount: byteCount) }
+            if total > 0 { _ = buffer.initialize(fromContentsOf: scratch[0..<total]) }
             initialized = total
         }
+    }
+
+    private func plan<T: ZarrScalar>(for selection: [DimensionSelection], _: T.Type) throws -> ChunkSelectionPlan {
+        try checkType(T.self)
+        return try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
+    }
+
+    private func checkCount(_ count: Int, _ plan: ChunkSelectionPlan) throws {
+        let expected = plan.outputShape.reduce(1, *)
+        guard count == expected else {
+            throw BioCubeError(.invalidArgument, "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(count)")
+        }
+    }
+
+    private func read<T>(_ plan: ChunkSelectionPlan, into buffer: UnsafeMutableBufferPointer<T>) throws {
+        try checkCount(buffer.count, plan)
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        var worker = try makeWorker()
+        for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base)) }
     }
 
     /// Reads the whole array, decoding chunks in parallel.
@@ -173,39 +204,35 @@ public struct ZarrArray: Sendable {
         let g = plan.groupIndices(n)
         let coords = plan.chunkCoordinates(g)
         let size = metadata.dataType.byteSize
-        let encoded: [UInt8]
         do {
             if let offset = plan.contiguousOutputOffset(g) {
-                encoded = try worker.coder.encode(UnsafeRawBufferPointer(start: input + offset * size, count: chunkByteCount))
+                try worker.coder.encode(UnsafeRawBufferPointer(start: input + offset * size, count: chunkByteCount)) {
+                    try FileIO.writeAtomically(chunkFile(coords), $0)
+                }
             } else {
                 let covered = plan.coversChunk(g)
-                encoded = try worker.chunk.withUnsafeMutableBytes { buf in
+                try worker.chunk.withUnsafeMutableBytes { buf in
                     // A partly covered chunk keeps its other elements (read-modify-write);
                     // a covered edge chunk is padded with the fill value.
                     if covered { fill(buf) } else { try loadChunk(coords, coder: worker.coder, file: &worker.file, into: buf) }
                     plan.copy(g, chunk: buf.baseAddress!, output: input, elementSize: size, toOutput: false)
-                    return try worker.coder.encode(UnsafeRawBufferPointer(buf))
+                    try worker.coder.encode(UnsafeRawBufferPointer(buf)) { try FileIO.writeAtomically(chunkFile(coords), $0) }
                 }
             }
-        } catch let e as BioCubeError where !e.message.hasPrefix("array '") {
+        } catch let e as BioCubeError where !e.message.hasPrefix("array '") && !e.message.hasPrefix("/") {
             throw BioCubeError(e.code, "\(context(coords)): \(e.message)")
         }
-        try FileIO.writeAtomically(chunkFile(coords), encoded)
     }
 
-    private func checkedPlan<T>(_ values: [T], _ selection: [DimensionSelection]) throws -> ChunkSelectionPlan {
-        let plan = try ChunkSelectionPlan(selection: selection, metadata: metadata, context: context())
-        let expected = plan.outputShape.reduce(1, *)
-        guard values.count == expected else {
-            throw BioCubeError(.invalidArgument, "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(values.count)")
-        }
+    private func checkedPlan<T: ZarrScalar>(_ values: [T], _ selection: [DimensionSelection]) throws -> ChunkSelectionPlan {
+        let plan = try plan(for: selection, T.self)
+        try checkCount(values.count, plan)
         return plan
     }
 
     /// Writes `values` (row-major, shaped like the selection) into the hyperslab on the
     /// calling thread. Chunks only partly covered are read, updated and rewritten.
     public func write<T: ZarrScalar>(_ values: [T], to selection: [DimensionSelection]) throws {
-        try checkType(T.self)
         let plan = try checkedPlan(values, selection)
         var worker = try makeWorker()
         try values.withUnsafeBytes { raw in
@@ -217,16 +244,13 @@ public struct ZarrArray: Sendable {
 
     /// Writes `values` into the hyperslab, encoding up to `maxConcurrency` chunks in parallel.
     public func write<T: ZarrScalar>(_ values: [T], to selection: [DimensionSelection], maxConcurrency: Int) async throws {
-        try checkType(T.self)
         let plan = try checkedPlan(values, selection)
-        let byteCount = values.count * metadata.dataType.byteSize
-        guard byteCount > 0 else { return }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: byteCount, alignment: 64)
-        defer { scratch.deallocate() }
-        values.withUnsafeBytes { scratch.copyMemory(from: $0) }
-        let shared = SharedBuffer(scratch.baseAddress!)
+        guard !values.isEmpty else { return }
         try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
-            try writeChunk(n, plan: plan, worker: &worker, input: shared.base)
+            // Each task borrows the (immutable, shared) values only for the chunk at hand.
+            try values.withUnsafeBytes { raw in
+                try writeChunk(n, plan: plan, worker: &worker, input: UnsafeMutableRawPointer(mutating: raw.baseAddress!))
+            }
         }
     }
 
