@@ -1,0 +1,141 @@
+internal import CZlib
+
+/// Reads the members of a zip archive (stored or deflated), as the Copernicus CDS and GBIF
+/// deliver multi-file downloads. Entries are checked against their CRC-32.
+public struct ZipReader: Sendable {
+    /// One member of the archive.
+    public struct Entry: Hashable, Sendable {
+        /// The member's path inside the archive.
+        public let name: String
+        /// 0 = stored, 8 = deflated.
+        public let method: UInt16
+        /// The stored (compressed) size.
+        public let compressedSize: Int
+        /// The size once extracted.
+        public let size: Int
+        let crc32: UInt32
+        let localHeaderOffset: Int
+    }
+
+    /// The archive's path.
+    public let path: String
+    /// The members, in central-directory order.
+    public let entries: [Entry]
+    private let bytes: [UInt8]
+
+    /// Reads the archive's central directory; throws naming the file when it is not a zip.
+    public init(path: String) throws {
+        self.path = path
+        bytes = try FileIO.read(path)
+        entries = try ZipReader.centralDirectory(bytes, path: path)
+    }
+
+    /// Whether the file starts like a zip archive (`PK\u{3}\u{4}`).
+    public static func looksLikeZip(_ path: String) -> Bool {
+        var buffer: [UInt8] = []
+        guard (try? FileIO.read(path, into: &buffer)) == true, buffer.count >= 4 else { return false }
+        return buffer[0] == 0x50 && buffer[1] == 0x4B && buffer[2] == 3 && buffer[3] == 4
+    }
+
+    private static func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
+    private static func u32(_ b: [UInt8], _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
+
+    private static func centralDirectory(_ b: [UInt8], path: String) throws -> [Entry] {
+        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "\(path): not a readable zip archive (\(why))") }
+        guard b.count >= 22 else { throw bad("too short") }
+        // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
+        var eocd = -1
+        var i = b.count - 22
+        let lowest = max(0, b.count - 22 - 65_535)
+        while i >= lowest {
+            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 5 && b[i + 3] == 6 { eocd = i; break }
+            i -= 1
+        }
+        guard eocd >= 0 else { throw bad("no end-of-central-directory record") }
+        let count = u16(b, eocd + 10)
+        let size = u32(b, eocd + 12), offset = u32(b, eocd + 16)
+        if count == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
+            throw BioCubeError(.unsupported, "\(path): ZIP64 archives are not supported")
+        }
+        guard offset + size <= eocd else { throw bad("central directory outside the file") }
+        var entries: [Entry] = []
+        var p = offset
+        for _ in 0..<count {
+            guard p + 46 <= b.count, u32(b, p) == 0x0201_4B50 else { throw bad("broken central directory entry") }
+            let method = UInt16(u16(b, p + 10))
+            let crc = UInt32(u32(b, p + 16))
+            let csize = u32(b, p + 20), usize = u32(b, p + 24)
+            let nameLen = u16(b, p + 28), extraLen = u16(b, p + 30), commentLen = u16(b, p + 32)
+            let local = u32(b, p + 42)
+            guard p + 46 + nameLen <= b.count else { throw bad("entry name outside the file") }
+            let name = String(decoding: b[(p + 46)..<(p + 46 + nameLen)], as: UTF8.self)
+            if csize == 0xFFFF_FFFF || usize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
+                throw BioCubeError(.unsupported, "\(path): member '\(name)' needs ZIP64, which is not supported")
+            }
+            entries.append(Entry(name: name, method: method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: local))
+            p += 46 + nameLen + extraLen + commentLen
+        }
+        return entries
+    }
+
+    /// The extracted bytes of `entry`; throws on an unknown method, corrupt data or a CRC mismatch.
+    public func extract(_ entry: Entry) throws -> [UInt8] {
+        let context = "\(path): member '\(entry.name)'"
+        let h = entry.localHeaderOffset
+        guard h + 30 <= bytes.count, ZipReader.u32(bytes, h) == 0x0403_4B50 else {
+            throw BioCubeError(.corruptData, "\(context): broken local header")
+        }
+        let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
+        guard start + entry.compressedSize <= bytes.count else {
+            throw BioCubeError(.corruptData, "\(context): data runs past the end of the archive (truncated download?)")
+        }
+        var out = [UInt8](repeating: 0, count: entry.size)
+        switch entry.method {
+        case 0:
+            guard entry.compressedSize == entry.size else { throw BioCubeError(.corruptData, "\(context): stored sizes disagree") }
+            out.replaceSubrange(0..<entry.size, with: bytes[start..<(start + entry.size)])
+        case 8:
+            try bytes.withUnsafeBytes { src in
+                try out.withUnsafeMutableBytes { dst in
+                    try ZipReader.inflateRaw(UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst, context: context)
+                }
+            }
+        default:
+            throw BioCubeError(.unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)")
+        }
+        let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
+        guard crc == entry.crc32 else { throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)") }
+        return out
+    }
+
+    private static func inflateRaw(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, context: String) throws {
+        var stream = z_stream()
+        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw BioCubeError(.io, "\(context): cannot initialise zlib")
+        }
+        defer { inflateEnd(&stream) }
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(source.count)
+        stream.next_out = destination.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.avail_out = uInt(destination.count)
+        let status = inflate(&stream, Z_FINISH)
+        guard status == Z_STREAM_END, Int(stream.total_out) == destination.count else {
+            throw BioCubeError(.corruptData, "\(context): deflate data is corrupt or has the wrong size (zlib status \(status))")
+        }
+    }
+
+    /// Extracts every member whose name ends with `suffix` into `directory` (flattened to
+    /// the base name), returning the written paths in archive order.
+    public func extractAll(withSuffix suffix: String, into directory: String) throws -> [String] {
+        try FileIO.createDirectories(directory)
+        var written: [String] = []
+        for e in entries where e.name.hasSuffix(suffix) && !e.name.hasSuffix("/") {
+            let base = e.name.split(separator: "/").last.map(String.init) ?? e.name
+            guard !base.hasPrefix("."), base != ".." else { continue }
+            let target = directory + "/" + base
+            try FileIO.writeAtomically(target, try extract(e))
+            written.append(target)
+        }
+        return written
+    }
+}

@@ -1,0 +1,124 @@
+import BioCubeCore
+import Foundation
+
+/// ERA5 reanalysis from NetCDF files (single files or CDS zip downloads), as a ``Modality``.
+///
+/// Variables are merged across files by name: files that cover different time ranges of
+/// one variable (e.g. `era5-climate-energy-moisture-0.nc` and `-1.nc`) are read as one
+/// series; two files providing the same variable at the same step is an error naming both.
+/// Groups come from a ``GroupTable`` (variables with levels → `atmospheric_variables`;
+/// unknown names → `misc_variables`, reported).
+public final class ERA5Modality: Modality, Sendable {
+    public var name: String { "era5" }
+    /// The files read, in the order given (zip members expanded).
+    public let files: [ERA5File]
+    /// The step cadence used to match time slices (calendar month or exact time).
+    public let cadence: Cadence
+    /// Where problems (missing steps, duplicate slices, uncovered cells) are reported.
+    public let problems: ProblemLog
+    private let groupTable: GroupTable
+    private let scratch: String?
+
+    /// Opens every path (`.nc` files, or `.zip` CDS downloads whose `.nc` members are read
+    /// as one source). Unusable variables are reported to `problems`.
+    public init(paths: [String], cadence: Cadence = .monthly, groupTable: GroupTable = .published,
+                problems: ProblemLog = ProblemLog()) throws {
+        self.cadence = cadence
+        self.problems = problems
+        self.groupTable = groupTable
+        var opened: [ERA5File] = []
+        var scratchDir: String? = nil
+        for path in paths {
+            if ZipReader.looksLikeZip(path) {
+                let dir = scratchDir ?? NSTemporaryDirectory() + "/biocube-era5-\(UUID().uuidString)"
+                scratchDir = dir
+                let zip = try ZipReader(path: path)
+                let stem = (path as NSString).lastPathComponent
+                let members = try zip.extractAll(withSuffix: ".nc", into: dir + "/" + stem)
+                guard !members.isEmpty else {
+                    throw BioCubeError(.invalidArgument, "\(path): zip archive holds no .nc file (members: \(zip.entries.map(\.name).joined(separator: ", ")))")
+                }
+                opened += try members.map { try ERA5File(path: $0) }
+            } else {
+                opened.append(try ERA5File(path: path))
+            }
+        }
+        files = opened
+        scratch = scratchDir
+        for f in files {
+            for u in f.unusable { problems.report(Problem(file: f.path, variable: u.name, message: "skipped: \(u.reason)")) }
+        }
+    }
+
+    deinit {
+        if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+    }
+
+    /// Every variable, in first-seen order, with its groups, levels and units.
+    public func variables() throws -> [VariableDescriptor] {
+        var seen: [String: VariableDescriptor] = [:]
+        var order: [String] = []
+        for f in files {
+            for v in f.variables {
+                if let existing = seen[v.name] {
+                    if existing.levels != v.levels {
+                        throw BioCubeError(.invalidMetadata, "\(f.path): variable '\(v.name)' has levels \(v.levels ?? []) here but \(existing.levels ?? []) in another file")
+                    }
+                    continue
+                }
+                let (groups, known) = groupTable.groups(for: v.name, hasLevels: v.levels != nil)
+                if !known {
+                    problems.report(Problem(file: f.path, variable: v.name, message: "not in the group table: exported in misc_variables"))
+                }
+                seen[v.name] = VariableDescriptor(name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
+                order.append(v.name)
+            }
+        }
+        return order.map { seen[$0]! }
+    }
+
+    /// The variable at `step` on `grid`. A step no file covers gives a NaN tensor and a
+    /// report entry (never an error, never another month's data); several slices in the
+    /// step's month: the first is used and the others reported.
+    public func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor {
+        var hits: [(ERA5File, ERA5File.Variable, [Int])] = []
+        var provider: String? = nil
+        for f in files {
+            guard let v = f.variables.first(where: { $0.name == variable.name }) else { continue }
+            provider = provider ?? f.path
+            let s = f.slices(at: step, cadence: cadence)
+            if !s.isEmpty { hits.append((f, v, s)) }
+        }
+        guard let provider else {
+            throw BioCubeError(.notFound, "no ERA5 file provides variable '\(variable.name)' (files: \(files.map(\.path).joined(separator: ", ")))")
+        }
+        let planes = variable.levels?.count
+        guard let (file, v, slices) = hits.first else {
+            problems.report(Problem(file: provider, variable: variable.name, step: step.description, message: "no time slice for this step: NaN"))
+            let shape = planes.map { [$0, grid.height, grid.width] } ?? [grid.height, grid.width]
+            return Tensor(shape: shape, repeating: .nan)
+        }
+        if hits.count > 1 {
+            throw BioCubeError(.invalidArgument, "variable '\(variable.name)' at \(step) is provided by \(hits[0].0.path) and \(hits[1].0.path): choose one source")
+        }
+        if slices.count > 1 {
+            problems.report(Problem(file: file.path, variable: variable.name, step: step.description,
+                                    message: "\(slices.count) time slices fall in this step (\(slices.map { file.times[$0].description }.joined(separator: ", "))): the first is used"))
+        }
+        let mapping = try file.mapping(onto: grid)
+        if mapping.uncoveredCells > 0 {
+            problems.report(Problem(file: file.path, variable: variable.name,
+                                    message: "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"))
+        }
+        var order: [Int]? = nil
+        if let wanted = variable.levels, let have = v.levels, wanted != have {
+            order = try wanted.map { level in
+                guard let i = have.firstIndex(where: { abs($0 - level) < 1e-6 }) else {
+                    throw BioCubeError(.notFound, "\(file.path): variable '\(v.name)' has no level \(level) hPa (levels: \(have))")
+                }
+                return i
+            }
+        }
+        return try file.read(v, slice: slices[0], onto: grid, levelOrder: order)
+    }
+}

@@ -1,0 +1,70 @@
+import BioCubeCore
+
+/// How a source's latitude/longitude lattice maps onto a target ``Grid``, by coordinate
+/// value: which source rows and columns feed which target cells. Wider sources are
+/// cropped, flipped or shifted ones reordered; target cells the source does not cover
+/// stay NaN. A source that is not on the target's lattice is refused.
+public struct GridMapping: Hashable, Sendable {
+    /// The source row range to read (the bounding box of the rows used).
+    public let sourceRows: Range<Int>
+    /// The source column range to read.
+    public let sourceColumns: Range<Int>
+    /// For each target row, the offset into `sourceRows`, or -1 when not covered.
+    let rowMap: [Int32]
+    /// For each target column, the offset into `sourceColumns`, or -1 when not covered.
+    let columnMap: [Int32]
+    /// The number of target cells the source does not cover.
+    public let uncoveredCells: Int
+
+    /// Builds the mapping; `path` names the file in errors.
+    public init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
+        func build(_ values: [Double], _ axis: GridAxis, normalise: (Double) -> Double, _ what: String) throws -> (Range<Int>, [Int32]) {
+            var map = [Int32](repeating: -1, count: axis.count)
+            var used: [Int] = []
+            let bounds = axis.bounds
+            let tol = axis.defaultTolerance
+            for (i, raw) in values.enumerated() {
+                let v = normalise(raw)
+                guard v >= bounds.lowerBound - tol, v <= bounds.upperBound + tol else { continue }
+                guard let t = axis.index(of: v) else {
+                    throw BioCubeError(.invalidArgument, "\(path): \(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)")
+                }
+                if map[t] < 0 { map[t] = Int32(i); used.append(i) }
+            }
+            guard let lo = used.min(), let hi = used.max() else { return (0..<0, map) }
+            return (lo..<(hi + 1), map.map { $0 < 0 ? -1 : $0 - Int32(lo) })
+        }
+        let (rows, rowMap) = try build(latitudes, grid.latitude, normalise: { $0 }, "latitude")
+        let (cols, colMap) = try build(longitudes, grid.longitude, normalise: grid.normalisedLongitude, "longitude")
+        guard !rows.isEmpty, !cols.isEmpty else {
+            throw BioCubeError(.invalidArgument, "\(path): covers no cell of the target grid (latitudes \(latitudes.min() ?? .nan)…\(latitudes.max() ?? .nan), longitudes \(longitudes.min() ?? .nan)…\(longitudes.max() ?? .nan))")
+        }
+        sourceRows = rows
+        sourceColumns = cols
+        self.rowMap = rowMap
+        columnMap = colMap
+        let coveredRows = rowMap.filter { $0 >= 0 }.count, coveredCols = colMap.filter { $0 >= 0 }.count
+        uncoveredCells = grid.cellCount - coveredRows * coveredCols
+    }
+
+    /// Copies a `sourceRows × sourceColumns` block into a target plane. With `onlyMissing`,
+    /// only target cells that are still NaN are filled (expver merging).
+    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool) {
+        let width = columnMap.count
+        let srcWidth = sourceColumns.count
+        source.withUnsafeBufferPointer { src in
+            rowMap.withUnsafeBufferPointer { rows in
+                columnMap.withUnsafeBufferPointer { cols in
+                    for (r, sr) in rows.enumerated() where sr >= 0 {
+                        let srcRow = Int(sr) * srcWidth
+                        let dstRow = r * width
+                        for (c, sc) in cols.enumerated() where sc >= 0 {
+                            if onlyMissing && !plane[dstRow + c].isNaN { continue }
+                            plane[dstRow + c] = src[srcRow + Int(sc)]
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

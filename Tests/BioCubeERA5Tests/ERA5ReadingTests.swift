@@ -1,0 +1,107 @@
+import BioCubeCore
+import Testing
+@testable import BioCubeERA5
+
+@Suite struct ERA5ReadingTests {
+    @Test(arguments: ["t2m", "msl", "u10"], Fixtures.months)
+    func newCDSSingleLevelIsExact(variable: String, month: String) throws {
+        let file = try ERA5File(path: Fixtures.path("new/era5_single.nc"))
+        let v = try file.variable(named: variable)
+        let slices = file.slices(at: try UTCDateTime(parsing: month), cadence: .monthly)
+        #expect(slices.count == 1)
+        let t = try file.read(v, slice: slices[0], onto: .europe025)
+        #expect(t.shape == [161, 281])
+        #expect(maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0)
+    }
+
+    @Test(arguments: ["t2m", "msl", "u10"], Fixtures.months)
+    func legacyPackedGlobal0To360ReadsTheSame(variable: String, month: String) throws {
+        let new = try ERA5File(path: Fixtures.path("new/era5_single.nc"))
+        let old = try ERA5File(path: Fixtures.path("legacy/era5_single.nc"))
+        let step = try UTCDateTime(parsing: month)
+        let a = try new.read(new.variable(named: variable), slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+        let b = try old.read(old.variable(named: variable), slice: old.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+        let tolerance = try Fixtures.packingStep(variable) * 0.51 + abs(a.storage[0]) * 2e-7
+        let diff = try #require(maxDifference(a.storage, b.storage))
+        #expect(diff <= tolerance, "legacy \(variable) differs by \(diff) (> \(tolerance))")
+        #expect(!b.storage.contains { $0.isNaN }, "expver merge left NaN cells")
+    }
+
+    @Test func legacyTimeAndExpverAreDecoded() throws {
+        let old = try ERA5File(path: Fixtures.path("legacy/era5_single.nc"))
+        #expect(old.times.map(\.description) == ["2000-01-01 00:00:00", "2000-02-01 00:00:00", "2000-03-01 00:00:00"])
+        let v = try old.variable(named: "t2m")
+        #expect(v.expverAxis == 1)
+        #expect(v.units == "K" && v.longName == "2 metre temperature")
+    }
+
+    @Test(arguments: ["t", "z"], Fixtures.months)
+    func pressureLevelsInBothLayouts(variable: String, month: String) throws {
+        let new = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"))
+        let old = try ERA5File(path: Fixtures.path("legacy/era5_pressure.nc"))
+        let step = try UTCDateTime(parsing: month)
+        let nv = try new.variable(named: variable), ov = try old.variable(named: variable)
+        #expect(nv.levels == Fixtures.levels)
+        #expect(ov.levels == Fixtures.levels.sorted())  // legacy stores ascending
+        let a = try new.read(nv, slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+        #expect(a.shape == [13, 161, 281])
+        #expect(maxDifference(a.storage, try Fixtures.expected(variable, month)) == 0)
+        // Asking the legacy file for the new file's level order gives the same tensor.
+        let order = Fixtures.levels.map { l in ov.levels!.firstIndex(of: l)! }
+        let b = try old.read(ov, slice: old.slices(at: step, cadence: .monthly)[0], onto: .europe025, levelOrder: order)
+        let tolerance = try Fixtures.packingStep(variable) * 0.51 + abs(a.storage[0]) * 2e-7
+        #expect(try #require(maxDifference(a.storage, b.storage)) <= tolerance)
+    }
+
+    @Test func modalityReadsAZipDownloadAsOneSource() throws {
+        let problems = ProblemLog()
+        let era5 = try ERA5Modality(paths: [Fixtures.path("cds_download.zip")], problems: problems)
+        let names = try era5.variables().map(\.name)
+        #expect(Set(names) == ["t2m", "msl", "tp"])
+        for month in Fixtures.months {
+            for name in ["t2m", "tp"] {
+                let d = try #require(try era5.variables().first { $0.name == name })
+                let t = try era5.read(d, at: UTCDateTime(parsing: month), onto: .europe025)
+                #expect(maxDifference(t.storage, try Fixtures.expected(name, month)) == 0)
+            }
+        }
+    }
+
+    @Test func groupsComeFromTheTable() throws {
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc"), Fixtures.path("new/era5_pressure.nc"),
+                                            Fixtures.path("cds_download.zip")].suffix(2))
+        let byName = Dictionary(uniqueKeysWithValues: try era5.variables().map { ($0.name, $0) })
+        #expect(byName["t2m"]?.groups == [.surface, .climate])
+        #expect(byName["tp"]?.groups == [.climate])
+        #expect(byName["z"]?.groups == [.atmospheric])
+        #expect(byName["z"]?.levels == Fixtures.levels)
+    }
+
+    @Test func aMissingMonthIsNaNAndReportedNotAnError() throws {
+        let problems = ProblemLog()
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc")], problems: problems)
+        let t2m = try #require(try era5.variables().first { $0.name == "t2m" })
+        let t = try era5.read(t2m, at: UTCDateTime(parsing: "2000-07"), onto: .europe025)
+        #expect(t.storage.allSatisfy { $0.isNaN })
+        #expect(problems.problems.contains { $0.step == "2000-07-01 00:00:00" && $0.message.contains("no time slice") })
+    }
+
+    @Test func overlappingSourcesForOneVariableAreAnError() throws {
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc"), Fixtures.path("cds_download.zip")])
+        let t2m = try #require(try era5.variables().first { $0.name == "t2m" })
+        let error = #expect(throws: BioCubeError.self) { try era5.read(t2m, at: UTCDateTime(parsing: "2000-01"), onto: .europe025) }
+        #expect(error?.message.contains("era5_single.nc") == true)
+    }
+
+    @Test func partialCoverageIsNaNAndReported() throws {
+        let problems = ProblemLog()
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_pressure.nc")], problems: problems)
+        let grid = Grid.europe6Hourly  // wider than the file: lat 34…72, lon −30…50
+        let z = try #require(try era5.variables().first { $0.name == "z" })
+        let t = try era5.read(z, at: UTCDateTime(parsing: "2000-01"), onto: grid)
+        #expect(t.shape == [13, 153, 321])
+        #expect(t[0, 0, 20].isNaN == false)         // 72 N, −25 E is covered
+        #expect(t[0, 0, 0].isNaN)                    // −30 E is not
+        #expect(problems.problems.contains { $0.message.contains("covers only part of the grid") })
+    }
+}
