@@ -3,9 +3,9 @@ import Testing
 
 @Suite struct CodecTests {
     @Test func crc32cKnownVectors() {
-        #expect(Array("123456789".utf8).withUnsafeBytes(CRC32C.checksum) == 0xE306_9283)
-        #expect([UInt8]().withUnsafeBytes(CRC32C.checksum) == 0)
-        #expect([UInt8](repeating: 0, count: 32).withUnsafeBytes(CRC32C.checksum) == 0x8A91_36AA)
+        #expect(Array("123456789".utf8).withUnsafeBytes { CRC32C.checksum($0) } == 0xE306_9283)
+        #expect([UInt8]().withUnsafeBytes { CRC32C.checksum($0) } == 0)
+        #expect([UInt8](repeating: 0, count: 32).withUnsafeBytes { CRC32C.checksum($0) } == 0x8A91_36AA)
     }
 
     @Test(arguments: [

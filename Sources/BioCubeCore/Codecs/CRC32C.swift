@@ -1,5 +1,5 @@
 /// CRC-32C (Castagnoli), the checksum of the Zarr `crc32c` codec; slicing-by-8.
-enum CRC32C {
+package enum CRC32C {
     /// Eight 256-entry tables, flattened: entry `k * 256 + i`.
     private static let table: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
@@ -15,8 +15,8 @@ enum CRC32C {
     }()
 
     /// The checksum of `bytes`.
-    static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc: UInt32 = ~previous
         table.withUnsafeBufferPointer { t in
             var i = 0
             let n = bytes.count

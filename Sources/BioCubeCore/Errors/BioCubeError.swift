@@ -28,6 +28,12 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let io = Code(rawValue: "i/o error")
         /// A node already exists where a new one was to be created.
         public static let alreadyExists = Code(rawValue: "already exists")
+        /// A remote service could not be reached or kept failing (after retries).
+        public static let network = Code(rawValue: "network error")
+        /// A remote service refused the credentials or the request (401, 403).
+        public static let accessDenied = Code(rawValue: "access denied")
+        /// A remote job or request failed on the service's side.
+        public static let remoteFailure = Code(rawValue: "remote failure")
     }
 
     /// The error category.

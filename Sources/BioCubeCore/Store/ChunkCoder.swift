@@ -50,7 +50,7 @@ final class ChunkCoder {
             try compress(raw)
         }
         for _ in 0..<checksums {
-            let c = encoded.withUnsafeBytes(CRC32C.checksum)
+            let c = encoded.withUnsafeBytes { CRC32C.checksum($0) }
             encoded.append(contentsOf: [UInt8(c & 0xFF), UInt8(c >> 8 & 0xFF), UInt8(c >> 16 & 0xFF), UInt8(c >> 24)])
         }
         return try encoded.withUnsafeBytes(body)

@@ -1,0 +1,232 @@
+import BioCubeCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A client for the Copernicus Climate Data Store retrieve API (OGC API – Processes):
+/// submit a job (`POST …/retrieve/v1/processes/{dataset}/execution`), poll it
+/// (`GET …/retrieve/v1/jobs/{id}`) with backoff until it succeeds, fetch its result
+/// asset (`GET …/jobs/{id}/results`) and download the file in ranged pieces that resume
+/// after a cut connection.
+///
+/// ```swift
+/// let client = CDSClient(credentials: try .load())
+/// let request = try CDSRequest.monthlySingleLevels(variables: ["t2m", "msl"], years: Array(2000...2020))
+/// let files = try await client.retrieve(request.splitByYear(), into: "downloads/era5") { print($0) }
+/// ```
+public struct CDSClient: Sendable {
+    /// Timing and retry settings.
+    public struct Options: Sendable {
+        /// First wait between status polls; doubles up to ``pollMaximum``.
+        public var pollInitial: Duration = .seconds(1)
+        /// Longest wait between status polls.
+        public var pollMaximum: Duration = .seconds(60)
+        /// Give up on a job after this long.
+        public var jobTimeout: Duration = .seconds(24 * 3600)
+        /// Retries for failed connections, 5xx and 429 answers.
+        public var retries: Int = 5
+        /// First wait before a retry; doubles each time.
+        public var retryBackoff: Duration = .milliseconds(500)
+        /// Timeout of one HTTP request.
+        public var requestTimeout: TimeInterval = 120
+        /// Bytes fetched per ranged download request.
+        public var pieceSize: Int = 16 << 20
+        /// Creates the default options.
+        public init() {}
+    }
+
+    /// What the client is doing, for progress displays.
+    public enum Event: Sendable {
+        case skipped(file: String)
+        case submitted(file: String, job: String)
+        case status(file: String, job: String, status: String)
+        case retrying(attempt: Int, reason: String)
+        case downloading(file: String, bytes: Int64, total: Int64?)
+        case completed(file: String, bytes: Int64)
+    }
+
+    public let credentials: CDSCredentials
+    public let options: Options
+    private let http: HTTPTransport
+
+    /// Creates a client.
+    public init(credentials: CDSCredentials, options: Options = Options(), session: URLSession = .shared) {
+        self.credentials = credentials
+        self.options = options
+        http = HTTPTransport(session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+    }
+
+    private var retrieveRoot: URL { credentials.url.appendingPathComponent("retrieve/v1") }
+    private var authHeaders: [String: String] { ["PRIVATE-TOKEN": credentials.key, "Accept": "application/json"] }
+
+    private func checkStatus(_ r: HTTPResponse, _ what: String, _ url: URL) throws {
+        switch r.status {
+        case 200..<300: return
+        case 401:
+            throw BioCubeError(.accessDenied, "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc")
+        case 403:
+            throw BioCubeError(.accessDenied, "\(what): the CDS refused the request (403 \(r.reason)); accept the dataset's licence on its CDS page")
+        case 404:
+            throw BioCubeError(.notFound, "\(what): \(url.absoluteString) not found (404 \(r.reason))")
+        default:
+            throw BioCubeError(r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
+        }
+    }
+
+    /// Submits a request; returns the job id.
+    public func submit(_ request: CDSRequest, onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> String {
+        let url = retrieveRoot.appendingPathComponent("processes/\(request.dataset)/execution")
+        let body = try JSONValue.object(["inputs": request.inputs]).encoded()
+        let r = try await http.sendRetrying("POST", url, headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body,
+                                            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+        try checkStatus(r, "submitting \(request.dataset)", url)
+        guard let id = r.json?["jobID"]?.stringValue, !id.isEmpty else {
+            throw BioCubeError(.remoteFailure, "submitting \(request.dataset): the answer names no jobID (\(r.reason))")
+        }
+        return id
+    }
+
+    /// Polls a job with growing waits until it succeeds; returns the result asset's URL and size.
+    public func waitForResult(job id: String, file: String = "", onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
+        let jobURL = retrieveRoot.appendingPathComponent("jobs/\(id)")
+        var wait = options.pollInitial
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.jobTimeout
+        var last = ""
+        while true {
+            let r = try await http.sendRetrying("GET", jobURL, headers: authHeaders, onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            try checkStatus(r, "job \(id)", jobURL)
+            let status = r.json?["status"]?.stringValue ?? "unknown"
+            if status != last { onEvent(.status(file: file, job: id, status: status)); last = status }
+            switch status {
+            case "successful":
+                return try await result(job: id)
+            case "failed", "dismissed", "deleted":
+                let detail = try? await http.send("GET", jobURL.appendingPathComponent("results"), headers: authHeaders)
+                throw BioCubeError(.remoteFailure, "job \(id) \(status) on the CDS: \(detail?.reason ?? "no detail")")
+            case "accepted", "running":
+                guard clock.now + wait < deadline else {
+                    throw BioCubeError(.remoteFailure, "job \(id) still \(status) after \(options.jobTimeout)")
+                }
+                try await Task.sleep(for: wait)
+                wait = min(wait * 2, options.pollMaximum)
+            default:
+                throw BioCubeError(.remoteFailure, "job \(id): unknown status '\(status)'")
+            }
+        }
+    }
+
+    private func result(job id: String) async throws -> (url: URL, size: Int64?) {
+        let url = retrieveRoot.appendingPathComponent("jobs/\(id)/results")
+        let r = try await http.sendRetrying("GET", url, headers: authHeaders)
+        try checkStatus(r, "results of job \(id)", url)
+        guard let asset = r.json?["asset"]?["value"], let href = asset["href"]?.stringValue,
+              let target = URL(string: href, relativeTo: url)?.absoluteURL else {
+            throw BioCubeError(.remoteFailure, "results of job \(id) name no asset href (\(r.reason))")
+        }
+        return (target, asset["file:size"]?.intValue)
+    }
+
+    /// Downloads `url` to `path` through `path`'s `.part` file, in ranged pieces: an
+    /// interrupted download (cut connection, killed process) resumes where it stopped.
+    /// The finished file is checked against `size` and renamed into place.
+    public func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws {
+        let part = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".part"
+        if !FileIO.exists(part) { _ = FileManager.default.createFile(atPath: part, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: part) else { throw BioCubeError(.io, "\(part): cannot open for writing") }
+        defer { try? handle.close() }
+        var have = Int64(try handle.seekToEnd())
+        let name = (path as NSString).lastPathComponent
+        var failures = 0
+        pieces: while size.map({ have < $0 }) ?? true {
+            let end = size.map { min($0, have + Int64(options.pieceSize)) - 1 } ?? (have + Int64(options.pieceSize) - 1)
+            let r: HTTPResponse
+            do {
+                r = try await http.send("GET", url, headers: ["Range": "bytes=\(have)-\(end)"])
+            } catch let e as BioCubeError where e.code == .network {
+                failures += 1
+                guard failures <= options.retries else {
+                    throw BioCubeError(.network, "\(name): \(e.message) (after \(failures) attempts; rerun to resume from byte \(have))")
+                }
+                onEvent(.retrying(attempt: failures, reason: e.message))
+                try await Task.sleep(for: options.retryBackoff * (1 << min(failures - 1, 6)))
+                continue pieces
+            }
+            switch r.status {
+            case 206:
+                guard let range = r.headers["content-range"], range.hasPrefix("bytes \(have)-") else {
+                    throw BioCubeError(.remoteFailure, "\(name): server answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
+                }
+                guard !r.body.isEmpty else { throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)") }
+                try handle.write(contentsOf: r.body)
+                have += Int64(r.body.count)
+                failures = 0
+                onEvent(.downloading(file: name, bytes: have, total: size))
+                // A short piece (a cut body) is fine: the next request resumes from `have`.
+                if size == nil && r.body.count < options.pieceSize { break pieces }
+            case 200:
+                // No range support: the whole file arrives in one answer.
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: r.body)
+                have = Int64(r.body.count)
+                onEvent(.downloading(file: name, bytes: have, total: size))
+                break pieces
+            case 416 where size == nil:
+                break pieces
+            case 429, 500...:
+                failures += 1
+                guard failures <= options.retries else {
+                    throw BioCubeError(.remoteFailure, "\(name): HTTP \(r.status) while downloading (after \(failures) attempts)")
+                }
+                onEvent(.retrying(attempt: failures, reason: "HTTP \(r.status)"))
+                try await Task.sleep(for: options.retryBackoff * (1 << min(failures - 1, 6)))
+            default:
+                try checkStatus(r, "downloading \(name)", url)
+                throw BioCubeError(.remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading")
+            }
+        }
+        if let size, have != size {
+            throw BioCubeError(.corruptData, "\(name): downloaded \(have) bytes, the CDS announced \(size)")
+        }
+        try handle.synchronize()
+        try handle.close()
+        guard rename(part, path) == 0 else { throw BioCubeError(.io, "\(path): cannot move the finished download into place") }
+    }
+
+    /// Retrieves every request into `directory` (one file each, named by
+    /// ``CDSRequest/fileName``), skipping those the folder's manifest records as complete
+    /// with an intact file. Returns the file paths in request order.
+    public func retrieve(_ requests: [CDSRequest], into directory: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> [String] {
+        try FileIO.createDirectories(directory)
+        var manifest = try DownloadManifest.load(from: directory)
+        var files: [String] = []
+        for request in requests {
+            let name = request.fileName
+            let path = directory + "/" + name
+            let key = String(request.identity, radix: 16)
+            if let entry = manifest.entries[key], let attrs = FileIO.attributes(path), attrs.size == entry.size,
+               try DownloadManifest.checksum(of: path) == entry.crc32c {
+                onEvent(.skipped(file: name))
+                files.append(path)
+                continue
+            }
+            let job = try await submit(request, onEvent: onEvent)
+            onEvent(.submitted(file: name, job: job))
+            let (url, size) = try await waitForResult(job: job, file: name, onEvent: onEvent)
+            try await download(from: url, size: size, to: path, onEvent: onEvent)
+            let bytes = FileIO.attributes(path)?.size ?? 0
+            manifest.entries[key] = DownloadManifest.Entry(
+                dataset: request.dataset, request: String(decoding: try request.inputs.encoded(), as: UTF8.self),
+                file: name, size: bytes, crc32c: try DownloadManifest.checksum(of: path))
+            try manifest.save(to: directory)
+            onEvent(.completed(file: name, bytes: bytes))
+            files.append(path)
+        }
+        return files
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

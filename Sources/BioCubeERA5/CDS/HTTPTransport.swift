@@ -1,0 +1,78 @@
+import BioCubeCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A response: status, lower-cased header names, body.
+struct HTTPResponse: Sendable {
+    let status: Int
+    let headers: [String: String]
+    let body: Data
+
+    /// The JSON body, or nil.
+    var json: JSONValue? { try? JSONValue.decode(body) }
+
+    /// A short human-readable reason from a JSON error body (`title`/`detail`), or the raw text.
+    var reason: String {
+        if let j = json {
+            let parts = [j["title"]?.stringValue, j["detail"]?.stringValue, j["message"]?.stringValue].compactMap { $0 }
+            if !parts.isEmpty { return parts.joined(separator: ": ") }
+        }
+        return String(decoding: body.prefix(300), as: UTF8.self)
+    }
+}
+
+/// HTTP over URLSession with a per-request timeout and bounded retries with exponential
+/// backoff for connection failures, 5xx and 429 answers.
+struct HTTPTransport: Sendable {
+    let session: URLSession
+    let timeout: TimeInterval
+    let retries: Int
+    let backoff: Duration
+
+    /// One attempt; transport failures become `.network` errors naming the URL.
+    func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
+        var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = method
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        request.httpBody = body
+        let (data, response): (Data, URLResponse)
+        do { (data, response) = try await session.data(for: request) }
+        catch { throw BioCubeError(.network, "\(method) \(url.absoluteString): \(error.localizedDescription)") }
+        guard let http = response as? HTTPURLResponse else {
+            throw BioCubeError(.network, "\(method) \(url.absoluteString): not an HTTP response")
+        }
+        var lowered: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { lowered[String(describing: k).lowercased()] = String(describing: v) }
+        return HTTPResponse(status: http.statusCode, headers: lowered, body: data)
+    }
+
+    /// Sends with retries: connection failures, 5xx and 429 are retried up to `retries`
+    /// times, waiting `backoff`, 2×, 4×, … (at most 30 s; `Retry-After` is honoured).
+    func sendRetrying(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
+                      onRetry: (Int, String) -> Void = { _, _ in }) async throws -> HTTPResponse {
+        var attempt = 0
+        while true {
+            var reason = ""
+            var wait = backoff * (1 << min(attempt, 16))
+            do {
+                let r = try await send(method, url, headers: headers, body: body)
+                guard r.status >= 500 || r.status == 429 else { return r }
+                reason = "HTTP \(r.status) \(r.reason)"
+                if let s = r.headers["retry-after"], let seconds = Double(s) { wait = .milliseconds(Int(seconds * 1000)) }
+                if attempt >= retries {
+                    throw BioCubeError(.remoteFailure, "\(method) \(url.absoluteString): \(reason) (after \(attempt + 1) attempts)")
+                }
+            } catch let e as BioCubeError where e.code == .network {
+                reason = e.message
+                if attempt >= retries {
+                    throw BioCubeError(.network, "\(e.message) (after \(attempt + 1) attempts)")
+                }
+            }
+            attempt += 1
+            onRetry(attempt, reason)
+            try await Task.sleep(for: min(wait, .seconds(30)))
+        }
+    }
+}
