@@ -72,6 +72,7 @@ demo: deps
 bench: deps
 	swift build -c release --product biocube-bench
 	$(PY) Benchmarks/store_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
+	$(PY) Benchmarks/era5_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
 
 clean:
 	rm -rf .build out $(VENV)

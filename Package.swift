@@ -65,7 +65,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCubeCore", "CZstd"],
+            dependencies: ["BioCubeCore", "BioCubeERA5", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 

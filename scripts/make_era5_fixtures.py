@@ -69,7 +69,7 @@ def grib_attrs(var, short, units, long_name):
     var.setncattr("standard_name", "unknown")
 
 
-def new_cds(path, variables, lat, lon, months, levels=None):
+def new_cds(path, variables, lat, lon, months, levels=None, stamps=None):
     with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
         ds.setncattr("GRIB_centre", "ecmf")
         ds.setncattr("Conventions", "CF-1.7")
@@ -83,7 +83,7 @@ def new_cds(path, variables, lat, lon, months, levels=None):
         num.assignValue(0)
         num.long_name = "ensemble member numerical id"
         vt = ds.createVariable("valid_time", "i8", ("valid_time",))
-        vt[:] = [int(month_start(m).timestamp()) for m in months]
+        vt[:] = stamps if stamps is not None else [int(month_start(m).timestamp()) for m in months]
         vt.units = "seconds since 1970-01-01"
         vt.calendar = "proleptic_gregorian"
         vt.standard_name = "time"
@@ -240,6 +240,13 @@ def main():
     new_cds(os.path.join(out, "new/era5_pressure.nc"), PRESSURE, axis(72.0, 32.0, 0.25), axis(-25.0, 45.0, 0.25), MONTHS, LEVELS)
     legacy(os.path.join(out, "legacy/era5_single.nc"), SINGLE, axis(90.0, -90.0, 0.25), axis(0.0, 359.75, 0.25), MONTHS, expver_split=2)
     legacy(os.path.join(out, "legacy/era5_pressure.nc"), PRESSURE, wide_lat, wide_lon, MONTHS, levels=sorted(LEVELS))
+    # Four 6-hourly slices of one day: a monthly reader takes the first and reports the rest.
+    day = int(month_start("2000-01").timestamp())
+    new_cds(os.path.join(out, "new/era5_6hourly.nc"), {"t2m": SINGLE["t2m"]}, wide_lat, wide_lon, ["2000-01"] * 4,
+            stamps=[day + h * 3600 for h in (0, 6, 12, 18)])
+    # Surface geopotential shares the short name z with geopotential on pressure levels.
+    new_cds(os.path.join(out, "new/era5_surface_z.nc"), {"z": (9000.0, 8000.0, "m**2 s**-2", "Geopotential", "z")},
+            wide_lat, wide_lon, MONTHS)
     # A CDS multi-stream download: instantaneous means and accumulations in two members.
     instant = {k: SINGLE[k] for k in ("t2m", "msl")}
     new_cds(os.path.join(out, "zipparts/data_stream-moda_stepType-avgua.nc"), instant, wide_lat, wide_lon, MONTHS)

@@ -70,6 +70,14 @@ func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 
     return median(times)
 }
 
+if CommandLine.arguments.dropFirst().first == "era5" {
+    // biocube-bench era5 DIR: read every step of every variable of the files in DIR onto europe025.
+    let json = try JSONSerialization.data(withJSONObject: try era5Benchmark(directory: CommandLine.arguments[2]),
+                                          options: [.sortedKeys, .prettyPrinted])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
+
 let o = parseOptions()
 let grid = Grid.europe025
 try? FileManager.default.removeItem(atPath: o.workdir)

@@ -105,3 +105,46 @@ import Testing
         #expect(problems.problems.contains { $0.message.contains("covers only part of the grid") })
     }
 }
+
+@Suite struct ERA5TimeSelectionTests {
+    @Test func severalSlicesInAMonthTakeTheFirstAndReport() throws {
+        let problems = ProblemLog()
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_6hourly.nc")], problems: problems)
+        let t2m = try #require(try era5.variables().first)
+        let t = try era5.read(t2m, at: UTCDateTime(parsing: "2000-01"), onto: .europe025)
+        // All four slices hold month index 0 of the formula; the first is used.
+        #expect(maxDifference(t.storage, try Fixtures.expected("t2m", "2000-01")) == 0)
+        #expect(problems.problems.contains { $0.message.contains("4 time slices fall in this step") })
+    }
+
+    @Test func sixHourlyCadenceMatchesExactTimes() throws {
+        let problems = ProblemLog()
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_6hourly.nc")], cadence: .hours(6), problems: problems)
+        let file = era5.files[0]
+        #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 06:00"), cadence: .hours(6)) == [1])
+        #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 03:00"), cadence: .hours(6)).isEmpty)
+        let t2m = try #require(try era5.variables().first)
+        let missing = try era5.read(t2m, at: UTCDateTime(parsing: "2000-01-02 00:00"), onto: .europe6Hourly)
+        #expect(missing.storage.allSatisfy { $0.isNaN })
+        #expect(problems.problems.count == 1)
+    }
+
+    @Test func surfaceAndPressureGeopotentialAreTwoVariables() throws {
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_pressure.nc"), Fixtures.path("new/era5_surface_z.nc")])
+        let zs = try era5.variables().filter { $0.name == "z" }
+        #expect(zs.map(\.groups) == [[.atmospheric], [.surface]])
+        let step = try UTCDateTime(parsing: "2000-02")
+        #expect(try era5.read(zs[0], at: step, onto: .europe025).shape == [13, 161, 281])
+        let surface = try era5.read(zs[1], at: step, onto: .europe025)
+        #expect(surface.shape == [161, 281])
+        #expect(surface.storage.allSatisfy { $0 > 0 && $0 < 20_000 })
+    }
+
+    @Test func groupOverridesApply() throws {
+        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc")],
+                                    groupTable: GroupTable.published.overriding(["u10": [.misc], "t2m": [.climate]]))
+        let vars = try era5.variables()
+        #expect(vars.first { $0.name == "u10" }?.groups == [.misc])
+        #expect(vars.first { $0.name == "t2m" }?.groups == [.climate])
+    }
+}

@@ -32,9 +32,7 @@ public struct ZipReader: Sendable {
 
     /// Whether the file starts like a zip archive (`PK\u{3}\u{4}`).
     public static func looksLikeZip(_ path: String) -> Bool {
-        var buffer: [UInt8] = []
-        guard (try? FileIO.read(path, into: &buffer)) == true, buffer.count >= 4 else { return false }
-        return buffer[0] == 0x50 && buffer[1] == 0x4B && buffer[2] == 3 && buffer[3] == 4
+        FileIO.readPrefix(path, count: 4) == [0x50, 0x4B, 3, 4]
     }
 
     private static func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }

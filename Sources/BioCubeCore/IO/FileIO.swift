@@ -37,6 +37,15 @@ package enum FileIO {
         }
     }
 
+    /// Reads at most the first `count` bytes of a file; `nil` when it cannot be opened.
+    package static func readPrefix(_ path: String, count: Int) -> [UInt8]? {
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
+        defer { try? fd.close() }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
+        return Array(buffer.prefix(n))
+    }
+
     /// Reads the whole file; throws `.notFound` when it does not exist.
     package static func read(_ path: String) throws -> [UInt8] {
         var buffer: [UInt8] = []

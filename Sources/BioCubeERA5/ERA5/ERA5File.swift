@@ -182,12 +182,18 @@ public final class ERA5File: Sendable {
     }
 
     private func unpack(_ values: inout [Float], _ v: Variable) {
-        let scale = v.scale, offset = v.offset, missing = v.missing
+        let scale = v.scale, offset = v.offset
+        // NaN fill values need no work: NaN stays NaN.
+        let missing = v.missing.filter { !$0.isNaN }
         let identity = scale == 1 && offset == 0
+        if identity && missing.isEmpty { return }
+        let m0 = missing.first ?? .nan, m1 = missing.count > 1 ? missing[1] : m0
+        let rest = Array(missing.dropFirst(2))
         values.withUnsafeMutableBufferPointer { buf in
             for i in buf.indices {
                 let raw = buf[i]
-                if missing.contains(raw) { buf[i] = .nan } else if !identity { buf[i] = raw * scale + offset }
+                if raw == m0 || raw == m1 || (!rest.isEmpty && rest.contains(raw)) { buf[i] = .nan }
+                else if !identity { buf[i] = raw * scale + offset }
             }
         }
     }

@@ -55,12 +55,17 @@ public final class ERA5Modality: Modality, Sendable {
     }
 
     /// Every variable, in first-seen order, with its groups, levels and units.
+    ///
+    /// A variable is identified by its name *and* whether it has pressure levels: surface
+    /// geopotential `z` and geopotential `z` on pressure levels are two variables (in
+    /// `surface_variables` and `atmospheric_variables`).
     public func variables() throws -> [VariableDescriptor] {
         var seen: [String: VariableDescriptor] = [:]
         var order: [String] = []
         for f in files {
             for v in f.variables {
-                if let existing = seen[v.name] {
+                let key = ERA5Modality.key(v.name, hasLevels: v.levels != nil)
+                if let existing = seen[key] {
                     if existing.levels != v.levels {
                         throw BioCubeError(.invalidMetadata, "\(f.path): variable '\(v.name)' has levels \(v.levels ?? []) here but \(existing.levels ?? []) in another file")
                     }
@@ -70,12 +75,14 @@ public final class ERA5Modality: Modality, Sendable {
                 if !known {
                     problems.report(Problem(file: f.path, variable: v.name, message: "not in the group table: exported in misc_variables"))
                 }
-                seen[v.name] = VariableDescriptor(name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
-                order.append(v.name)
+                seen[key] = VariableDescriptor(name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
+                order.append(key)
             }
         }
-        return order.map { seen[$0]! }
+        return order.compactMap { seen[$0] }
     }
+
+    private static func key(_ name: String, hasLevels: Bool) -> String { hasLevels ? name + "@levels" : name }
 
     /// The variable at `step` on `grid`. A step no file covers gives a NaN tensor and a
     /// report entry (never an error, never another month's data); several slices in the
@@ -84,7 +91,7 @@ public final class ERA5Modality: Modality, Sendable {
         var hits: [(ERA5File, ERA5File.Variable, [Int])] = []
         var provider: String? = nil
         for f in files {
-            guard let v = f.variables.first(where: { $0.name == variable.name }) else { continue }
+            guard let v = f.variables.first(where: { $0.name == variable.name && ($0.levels == nil) == (variable.levels == nil) }) else { continue }
             provider = provider ?? f.path
             let s = f.slices(at: step, cadence: cadence)
             if !s.isEmpty { hits.append((f, v, s)) }

@@ -15,6 +15,8 @@ public struct GridMapping: Hashable, Sendable {
     let columnMap: [Int32]
     /// The number of target cells the source does not cover.
     public let uncoveredCells: Int
+    /// Runs of consecutive target columns fed by consecutive source columns.
+    let columnRuns: [(target: Int, source: Int, length: Int)]
 
     /// Builds the mapping; `path` names the file in errors.
     public init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
@@ -45,6 +47,23 @@ public struct GridMapping: Hashable, Sendable {
         columnMap = colMap
         let coveredRows = rowMap.filter { $0 >= 0 }.count, coveredCols = colMap.filter { $0 >= 0 }.count
         uncoveredCells = grid.cellCount - coveredRows * coveredCols
+        var runs: [(target: Int, source: Int, length: Int)] = []
+        for (c, sc) in colMap.enumerated() where sc >= 0 {
+            if let last = runs.last, last.target + last.length == c, last.source + last.length == Int(sc) {
+                runs[runs.count - 1].length += 1
+            } else {
+                runs.append((c, Int(sc), 1))
+            }
+        }
+        columnRuns = runs
+    }
+
+    public static func == (a: GridMapping, b: GridMapping) -> Bool {
+        a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.rowMap == b.rowMap && a.columnMap == b.columnMap
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(sourceRows); h.combine(sourceColumns); h.combine(rowMap); h.combine(columnMap)
     }
 
     /// Copies a `sourceRows × sourceColumns` block into a target plane. With `onlyMissing`,
@@ -53,15 +72,17 @@ public struct GridMapping: Hashable, Sendable {
         let width = columnMap.count
         let srcWidth = sourceColumns.count
         source.withUnsafeBufferPointer { src in
-            rowMap.withUnsafeBufferPointer { rows in
-                columnMap.withUnsafeBufferPointer { cols in
-                    for (r, sr) in rows.enumerated() where sr >= 0 {
-                        let srcRow = Int(sr) * srcWidth
-                        let dstRow = r * width
-                        for (c, sc) in cols.enumerated() where sc >= 0 {
-                            if onlyMissing && !plane[dstRow + c].isNaN { continue }
-                            plane[dstRow + c] = src[srcRow + Int(sc)]
+            for (r, sr) in rowMap.enumerated() where sr >= 0 {
+                let srcRow = Int(sr) * srcWidth
+                let dstRow = r * width
+                for run in columnRuns {
+                    if onlyMissing {
+                        for k in 0..<run.length where plane[dstRow + run.target + k].isNaN {
+                            plane[dstRow + run.target + k] = src[srcRow + run.source + k]
                         }
+                    } else {
+                        (plane.baseAddress! + dstRow + run.target)
+                            .update(from: src.baseAddress! + srcRow + run.source, count: run.length)
                     }
                 }
             }

@@ -11,6 +11,8 @@ public final class NetCDFFile: @unchecked Sendable {
     /// The file's path, as given.
     public let path: String
     private var ncid: Int32?
+    /// Variables whose HDF5 chunk cache was sized already (guarded by the library lock).
+    private var tunedCaches: Set<Int32> = []
 
     /// Opens `path`; throws naming the file when it is missing or not NetCDF.
     public init(path: String) throws {
@@ -160,6 +162,21 @@ public final class NetCDFFile: @unchecked Sendable {
 
     // MARK: Data
 
+    /// Sizes the HDF5 chunk cache of a chunked netCDF-4 variable to hold one chunk (at least
+    /// 1 MiB, at most 64 MiB), instead of the library's large default per variable: reads
+    /// that walk time steps then decompress each chunk once while memory stays bounded by
+    /// one chunk per variable. Called with the lock held.
+    private func tuneChunkCache(_ id: Int32, _ v: NetCDFVariable) {
+        guard !tunedCaches.contains(v.id) else { return }
+        tunedCaches.insert(v.id)
+        var storage: Int32 = 0
+        var sizes = [Int](repeating: 0, count: max(1, v.shape.count))
+        guard nc_inq_var_chunking(id, v.id, &storage, &sizes) == NC_NOERR, storage == NC_CHUNKED else { return }
+        let bytes = sizes.prefix(v.shape.count).reduce(1, *) * 8
+        let size = min(64 << 20, max(1 << 20, bytes + bytes / 2))
+        _ = nc_set_var_chunk_cache(id, v.id, size, 61, 0.75)
+    }
+
     private func checkHyperslab(_ v: NetCDFVariable, _ start: [Int], _ count: [Int], capacity: Int) throws {
         guard start.count == v.shape.count, count.count == v.shape.count else {
             throw BioCubeError(.invalidArgument, "\(path): variable '\(v.name)' has \(v.shape.count) dimensions, hyperslab gives \(start.count)/\(count.count)")
@@ -182,6 +199,7 @@ public final class NetCDFFile: @unchecked Sendable {
         }
         if buffer.isEmpty { return }
         try locked { id in
+            tuneChunkCache(id, v)
             let status = nc_get_vara_float(id, v.id, start, count, buffer.baseAddress)
             // A value outside Float range is not an error for our purposes (ERANGE): keep what was read.
             if status != NC_ERANGE { try check(status, "read variable '\(v.name)'") }
