@@ -28,6 +28,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+        .systemLibrary(
             name: "CNetCDF",
             pkgConfig: "netcdf",
             providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]
@@ -41,7 +46,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF"]),
+        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"]),
         .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"]),
         .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
         .target(

@@ -69,7 +69,7 @@ def grib_attrs(var, short, units, long_name):
     var.setncattr("standard_name", "unknown")
 
 
-def new_cds(path, variables, lat, lon, months, levels=None, stamps=None):
+def new_cds(path, variables, lat, lon, months, levels=None, stamps=None, field_chunks=True):
     with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
         ds.setncattr("GRIB_centre", "ecmf")
         ds.setncattr("Conventions", "CF-1.7")
@@ -104,7 +104,10 @@ def new_cds(path, variables, lat, lon, months, levels=None, stamps=None):
             ex[i] = "0001"
         dims = ("valid_time", "pressure_level", "latitude", "longitude") if levels is not None else ("valid_time", "latitude", "longitude")
         for name, (base, amp, units, long_name, short) in variables.items():
-            v = ds.createVariable(name, "f4", dims, zlib=True, complevel=1, shuffle=True, fill_value=np.float32(np.nan))
+            # One chunk per field (time step, level) like the CDS, or the library's default chunking.
+            chunks = ((1, 1, len(lat), len(lon)) if levels is not None else (1, len(lat), len(lon))) if field_chunks else None
+            v = ds.createVariable(name, "f4", dims, zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
+                                  fill_value=np.float32(np.nan))
             grib_attrs(v, short, units, long_name)
             for t, m in enumerate(months):
                 if levels is None:
@@ -238,6 +241,9 @@ def main():
     wide_lat, wide_lon = axis(75.0, 30.0, 0.25), axis(-30.0, 50.0, 0.25)
     new_cds(os.path.join(out, "new/era5_single.nc"), SINGLE, wide_lat, wide_lon, MONTHS)
     new_cds(os.path.join(out, "new/era5_pressure.nc"), PRESSURE, axis(72.0, 32.0, 0.25), axis(-25.0, 45.0, 0.25), MONTHS, LEVELS)
+    # The same data with the library's default (multi-step) chunking: read through libnetcdf.
+    new_cds(os.path.join(out, "new/era5_pressure_default_chunks.nc"), PRESSURE, axis(72.0, 32.0, 0.25), axis(-25.0, 45.0, 0.25),
+            MONTHS, LEVELS, field_chunks=False)
     legacy(os.path.join(out, "legacy/era5_single.nc"), SINGLE, axis(90.0, -90.0, 0.25), axis(0.0, 359.75, 0.25), MONTHS, expver_split=2)
     legacy(os.path.join(out, "legacy/era5_pressure.nc"), PRESSURE, wide_lat, wide_lon, MONTHS, levels=sorted(LEVELS))
     # Four 6-hourly slices of one day: a monthly reader takes the first and reports the rest.

@@ -71,8 +71,9 @@ func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 
 }
 
 if CommandLine.arguments.dropFirst().first == "era5" {
-    // biocube-bench era5 DIR: read every step of every variable of the files in DIR onto europe025.
-    let json = try JSONSerialization.data(withJSONObject: try era5Benchmark(directory: CommandLine.arguments[2]),
+    // biocube-bench era5 DIR [JOBS]: read every step of every variable of the files in DIR onto europe025.
+    let jobs = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let json = try JSONSerialization.data(withJSONObject: try await era5Benchmark(directory: CommandLine.arguments[2], jobs: jobs),
                                           options: [.sortedKeys, .prettyPrinted])
     print(String(decoding: json, as: UTF8.self))
     exit(0)

@@ -148,3 +148,64 @@ import Testing
         #expect(vars.first { $0.name == "t2m" }?.groups == [.climate])
     }
 }
+
+@Suite struct DirectChunkTests {
+    @Test(arguments: ["new/era5_single.nc", "new/era5_pressure.nc"])
+    func directChunksReadExactlyWhatLibnetcdfReads(file: String) throws {
+        let fast = try ERA5File(path: Fixtures.path(file))
+        let slow = try ERA5File(path: Fixtures.path(file), directChunks: false)
+        for v in fast.variables {
+            for slice in fast.times.indices {
+                let a = try fast.read(v, slice: slice, onto: .europe025)
+                let b = try slow.read(slow.variable(named: v.name), slice: slice, onto: .europe6Hourly.subgrid(latitudes: 0..<153, longitudes: 0..<321))
+                let c = try slow.read(slow.variable(named: v.name), slice: slice, onto: .europe025)
+                #expect(a.isBitwiseEqual(to: c), "\(file) \(v.name) slice \(slice)")
+                #expect(b.shape.last == 321)
+            }
+        }
+    }
+
+    @Test func defaultChunkingFallsBackToLibnetcdfWithTheSameValues() throws {
+        let fieldChunks = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"))
+        let defaultChunks = try ERA5File(path: Fixtures.path("new/era5_pressure_default_chunks.nc"))
+        for name in ["t", "z"] {
+            let a = try fieldChunks.read(fieldChunks.variable(named: name), slice: 1, onto: .europe025)
+            let b = try defaultChunks.read(defaultChunks.variable(named: name), slice: 1, onto: .europe025)
+            #expect(a.isBitwiseEqual(to: b))
+        }
+    }
+
+    @Test func concurrentReadersOfOneFileAgree() async throws {
+        let path = try Fixtures.path("new/era5_single.nc")
+        let expected = try Fixtures.expected("t2m", "2000-02")
+        try await withThrowingTaskGroup(of: [Float].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    let f = try ERA5File(path: path)
+                    return try f.read(f.variable(named: "t2m"), slice: 1, onto: .europe025).storage
+                }
+            }
+            for try await values in group { #expect(maxDifference(values, expected) == 0) }
+        }
+    }
+}
+
+extension DirectChunkTests {
+    @Test func fieldChunkedFilesTakeTheDirectPath() throws {
+        let single = try NetCDFFile.open(path: Fixtures.path("new/era5_single.nc"))
+        let reader = try #require(single.chunkReader())
+        var field = [Float](repeating: 0, count: 181 * 321)
+        let direct = try field.withUnsafeMutableBufferPointer {
+            try reader.readField(variable: "t2m", offset: [1, 0, 0], latitudeAxis: 1, longitudeAxis: 2, into: $0)
+        }
+        #expect(direct)
+        #expect(field.allSatisfy { $0 > 200 && $0 < 350 })
+        let defaultChunks = try NetCDFFile.open(path: Fixtures.path("new/era5_pressure_default_chunks.nc"))
+        var plane = [Float](repeating: 0, count: 161 * 281)
+        let fallback = try plane.withUnsafeMutableBufferPointer {
+            try defaultChunks.chunkReader()?.readField(variable: "t", offset: [1, 0, 0, 0], latitudeAxis: 2, longitudeAxis: 3, into: $0)
+        }
+        #expect(fallback == false)
+        #expect(try NetCDFFile.open(path: Fixtures.path("legacy/era5_single.nc")).chunkReader() == nil)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import BioCubeCore
 import Synchronization
 
@@ -40,6 +41,8 @@ public final class ERA5File: Sendable {
     /// Variables that cannot be used, with the reason (reported by callers).
     public let unusable: [(name: String, reason: String)]
     private let file: NetCDFFile
+    /// Direct chunk access for netCDF-4 files (decompression outside the library lock).
+    private let chunks: HDF5ChunkReader?
     private let mappings = Mutex<[Grid: GridMapping]>([:])
 
     static let latitudeNames = ["latitude", "lat"]
@@ -49,9 +52,14 @@ public final class ERA5File: Sendable {
 
     /// Opens and decodes `path`; throws naming the file when it is not NetCDF, lacks a
     /// coordinate, or has time units that cannot be decoded.
-    public init(path: String) throws {
+    ///
+    /// With `directChunks` (the default), netCDF-4 fields stored one chunk per field are read
+    /// as raw chunks and decompressed outside the library lock, so several threads decode
+    /// at once; other layouts, and all reads with `directChunks: false`, go through libnetcdf.
+    public init(path: String, directChunks: Bool = true) throws {
         self.path = path
-        file = try NetCDFFile(path: path)
+        file = try NetCDFFile.open(path: path)
+        chunks = directChunks ? file.chunkReader() : nil
         let all = try file.variables()
         func coordinate(_ names: [String], _ what: String) throws -> NetCDFVariable {
             guard let v = all.first(where: { names.contains($0.name) && $0.shape.count == 1 }) else {
@@ -158,6 +166,7 @@ public final class ERA5File: Sendable {
         let expvers = variable.expverAxis.map { variable.nc.shape[$0] } ?? 1
         var out = [Float](repeating: .nan, count: planes * grid.cellCount)
         var scratch = [Float](repeating: 0, count: m.sourceRows.count * m.sourceColumns.count)
+        var field: [Float] = []
         for (p, level) in levelIndices.prefix(planes).enumerated() {
             for e in 0..<expvers {
                 var start = [Int](repeating: 0, count: variable.nc.shape.count)
@@ -165,6 +174,22 @@ public final class ERA5File: Sendable {
                 start[variable.timeAxis] = slice
                 if let la = variable.levelAxis { start[la] = level }
                 if let ea = variable.expverAxis { start[ea] = e }
+                // Fast path: the whole field's chunk, decompressed outside the library lock.
+                if let chunks {
+                    if field.isEmpty { field = [Float](repeating: 0, count: latitudes.count * longitudes.count) }
+                    let done = try field.withUnsafeMutableBufferPointer {
+                        try chunks.readField(variable: variable.name, offset: start, latitudeAxis: variable.latitudeAxis,
+                                             longitudeAxis: variable.longitudeAxis, into: $0)
+                    }
+                    if done {
+                        unpack(&field, variable)
+                        out.withUnsafeMutableBufferPointer { dst in
+                            m.scatter(field, into: UnsafeMutableBufferPointer(rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
+                                      onlyMissing: e > 0, fullWidth: longitudes.count)
+                        }
+                        continue
+                    }
+                }
                 start[variable.latitudeAxis] = m.sourceRows.lowerBound
                 count[variable.latitudeAxis] = m.sourceRows.count
                 start[variable.longitudeAxis] = m.sourceColumns.lowerBound

@@ -68,12 +68,17 @@ public struct GridMapping: Hashable, Sendable {
 
     /// Copies a `sourceRows × sourceColumns` block into a target plane. With `onlyMissing`,
     /// only target cells that are still NaN are filled (expver merging).
-    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool) {
+    ///
+    /// By default `source` is exactly the `sourceRows × sourceColumns` block; with `fullWidth`
+    /// it is the whole source field (`fullWidth` columns per row).
+    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil) {
         let width = columnMap.count
-        let srcWidth = sourceColumns.count
+        let srcWidth = fullWidth ?? sourceColumns.count
+        let rowOrigin = fullWidth == nil ? 0 : sourceRows.lowerBound
+        let columnOrigin = fullWidth == nil ? 0 : sourceColumns.lowerBound
         source.withUnsafeBufferPointer { src in
             for (r, sr) in rowMap.enumerated() where sr >= 0 {
-                let srcRow = Int(sr) * srcWidth
+                let srcRow = (Int(sr) + rowOrigin) * srcWidth + columnOrigin
                 let dstRow = r * width
                 for run in columnRuns {
                     if onlyMissing {

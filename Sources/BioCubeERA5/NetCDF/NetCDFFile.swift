@@ -1,21 +1,52 @@
+import Foundation
 internal import CNetCDF
 import BioCubeCore
+import Synchronization
 
 /// A NetCDF file opened read-only (netCDF-3 classic/64-bit or netCDF-4/HDF5).
 ///
 /// Every libnetcdf call goes through the process-wide lock (Debian's netCDF and HDF5 are
 /// not thread-safe); failures become ``BioCubeError``s naming the file and the variable.
-/// The file is closed by ``close()`` or when the last reference goes away.
+///
+/// A file is opened at most once per process: ``open(path:)`` hands out the instance that
+/// is already open for the same file. (HDF5 crashes when one file is open through several
+/// handles and one of them closes while another still reads variable-length data.) The
+/// file is closed when the last reference goes away.
 public final class NetCDFFile: @unchecked Sendable {
-    // Safety: `ncid` is only read or changed inside NetCDFLibrary.withLock.
-    /// The file's path, as given.
+    // Safety: `ncid`, `hdf5` and `tunedCaches` are only touched inside NetCDFLibrary.withLock.
+    /// The file's path, as given to the first ``open(path:)``.
     public let path: String
     private var ncid: Int32?
-    /// Variables whose HDF5 chunk cache was sized already (guarded by the library lock).
+    /// Variables whose HDF5 chunk cache was sized already.
     private var tunedCaches: Set<Int32> = []
+    /// Direct chunk access (netCDF-4 only), created on first use; closed before the file.
+    private var hdf5: HDF5ChunkReader?? = nil
 
-    /// Opens `path`; throws naming the file when it is missing or not NetCDF.
-    public init(path: String) throws {
+    private final class WeakFile: @unchecked Sendable { weak var file: NetCDFFile? }
+    private static let registry = Mutex<[String: WeakFile]>([:])
+
+    /// Opens `path` (or returns the instance already open for the same file); throws naming
+    /// the file when it is missing or not NetCDF.
+    public static func open(path: String) throws -> NetCDFFile {
+        let key = realPath(path)
+        return try registry.withLock { files in
+            if let existing = files[key]?.file { return existing }
+            let file = try NetCDFFile(path: path)
+            let box = WeakFile()
+            box.file = file
+            files[key] = box
+            files = files.filter { $0.value.file != nil }
+            return file
+        }
+    }
+
+    private static func realPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private init(path: String) throws {
         self.path = path
         var id: Int32 = 0
         let status = NetCDFLibrary.withLock { nc_open(path, NC_NOWRITE, &id) }
@@ -26,16 +57,25 @@ public final class NetCDFFile: @unchecked Sendable {
         ncid = id
     }
 
-    deinit { try? close() }
-
-    /// Closes the file; further calls fail with `.invalidArgument`.
-    public func close() throws {
-        let status: Int32? = NetCDFLibrary.withLock {
-            guard let id = ncid else { return nil }
-            ncid = nil
-            return nc_close(id)
+    deinit {
+        NetCDFLibrary.withLock {
+            if case let reader?? = hdf5 { reader.closeLocked() }
+            if let id = ncid { _ = nc_close(id) }
         }
-        if let status { try NetCDFLibrary.check(status, path: path, "close") }
+    }
+
+    /// The direct chunk reader of a netCDF-4 file, opened once (nil for netCDF-3 or when
+    /// HDF5 cannot open it).
+    func chunkReader() -> HDF5ChunkReader? {
+        NetCDFLibrary.withLock {
+            if let existing = hdf5 { return existing }
+            var format: Int32 = 0
+            let isHDF5 = ncid.map { nc_inq_format($0, &format) == NC_NOERR } == true
+                && (format == NC_FORMAT_NETCDF4 || format == NC_FORMAT_NETCDF4_CLASSIC)
+            let reader = isHDF5 ? HDF5ChunkReader(lockedPath: path) : nil
+            hdf5 = .some(reader)
+            return reader
+        }
     }
 
     /// Runs `body` with the open file id while holding the libnetcdf lock.
