@@ -95,7 +95,11 @@ public struct ZipReader: Sendable {
         case 8:
             try bytes.withUnsafeBytes { src in
                 try out.withUnsafeMutableBytes { dst in
-                    try ZipReader.inflateRaw(UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst, context: context)
+                    do {
+                        try GzipCodec.decompress(UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst, framing: .raw)
+                    } catch let e as BioCubeError {
+                        throw BioCubeError(e.code, "\(context): \(e.message)")
+                    }
                 }
             }
         default:
@@ -104,22 +108,6 @@ public struct ZipReader: Sendable {
         let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
         guard crc == entry.crc32 else { throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)") }
         return out
-    }
-
-    private static func inflateRaw(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, context: String) throws {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw BioCubeError(.io, "\(context): cannot initialise zlib")
-        }
-        defer { inflateEnd(&stream) }
-        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
-        stream.avail_in = uInt(source.count)
-        stream.next_out = destination.baseAddress?.assumingMemoryBound(to: Bytef.self)
-        stream.avail_out = uInt(destination.count)
-        let status = inflate(&stream, Z_FINISH)
-        guard status == Z_STREAM_END, Int(stream.total_out) == destination.count else {
-            throw BioCubeError(.corruptData, "\(context): deflate data is corrupt or has the wrong size (zlib status \(status))")
-        }
     }
 
     /// Extracts every member whose name ends with `suffix` into `directory` (flattened to

@@ -22,10 +22,21 @@ enum GzipCodec {
         return out
     }
 
-    /// Inflates gzip (or zlib) data into exactly `destination.count` bytes.
-    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+    /// The framing of deflate data.
+    enum Framing {
+        /// gzip or zlib headers, detected.
+        case gzipOrZlib
+        /// Raw deflate (zip members).
+        case raw
+
+        var windowBits: Int32 { self == .raw ? -15 : 15 + 32 }
+    }
+
+    /// Inflates gzip/zlib (or raw deflate) data into exactly `destination.count` bytes.
+    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                           framing: Framing = .gzipOrZlib) throws {
         var stream = z_stream()
-        let initStatus = inflateInit2_(&stream, 15 + 32, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let initStatus = inflateInit2_(&stream, framing.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: inflateInit failed (\(initStatus))") }
         defer { inflateEnd(&stream) }
         stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
@@ -36,13 +47,13 @@ enum GzipCodec {
         switch status {
         case Z_STREAM_END:
             guard Int(stream.total_out) == destination.count else {
-                throw BioCubeError(.corruptData, "gzip data decodes to \(stream.total_out) bytes, expected \(destination.count)")
+                throw BioCubeError(.corruptData, "deflate data decodes to \(stream.total_out) bytes, expected \(destination.count)")
             }
         case Z_BUF_ERROR where stream.avail_out == 0:
-            throw BioCubeError(.corruptData, "gzip data decodes to more than the expected \(destination.count) bytes")
+            throw BioCubeError(.corruptData, "deflate data decodes to more than the expected \(destination.count) bytes")
         default:
             let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
-            throw BioCubeError(.corruptData, "gzip data is corrupt or truncated (\(reason))")
+            throw BioCubeError(.corruptData, "deflate data is corrupt or truncated (\(reason))")
         }
     }
 }
