@@ -77,6 +77,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5"]),
+        .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,112 @@
+import BioCubeCore
+
+/// A fast RFC 4180 CSV scanner over a file's bytes: comma separated, `"` quoting with `""`
+/// escapes, LF or CRLF line ends, an optional UTF-8 byte-order mark, empty fields. It
+/// yields each record as byte ranges, allocating nothing per record.
+struct CSVScanner {
+    /// One field of the current record: its bytes (quotes removed; `""` not yet unescaped).
+    struct Field {
+        let start: Int
+        let end: Int
+        let quoted: Bool
+        /// Whether the quoted field contains escaped quotes (`""`).
+        let hasEscapes: Bool
+    }
+
+    let path: String
+    let bytes: [UInt8]
+
+    init(path: String, bytes: [UInt8]) {
+        self.path = path
+        self.bytes = bytes
+    }
+
+    /// Calls `body(recordNumber, fields)` for every record (1-based record numbers; the
+    /// header is record 1). Blank lines are skipped. Stops early when `body` returns false.
+    func forEachRecord(_ body: (Int, UnsafeBufferPointer<Field>) throws -> Bool) throws {
+        var fields: [Field] = []
+        fields.reserveCapacity(512)
+        try bytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            var i = 0
+            if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+            var record = 0
+            while i < n {
+                fields.removeAll(keepingCapacity: true)
+                // Blank line (LF or CRLF): skip.
+                if b[i] == 10 { i += 1; continue }
+                if b[i] == 13, i + 1 < n, b[i + 1] == 10 { i += 2; continue }
+                record += 1
+                var endOfRecord = false
+                while !endOfRecord {
+                    if i < n, b[i] == 34 {  // quoted field
+                        i += 1
+                        let start = i
+                        var escapes = false
+                        while true {
+                            guard i < n else {
+                                throw BioCubeError(.corruptData, "\(path): record \(record): unterminated quoted field")
+                            }
+                            if b[i] == 34 {
+                                if i + 1 < n, b[i + 1] == 34 { escapes = true; i += 2; continue }
+                                break
+                            }
+                            i += 1
+                        }
+                        fields.append(Field(start: start, end: i, quoted: true, hasEscapes: escapes))
+                        i += 1  // closing quote
+                        if i < n, b[i] != 44, b[i] != 10, b[i] != 13 {
+                            throw BioCubeError(.corruptData, "\(path): record \(record), field \(fields.count): text after a closing quote")
+                        }
+                    } else {
+                        let start = i
+                        while i < n, b[i] != 44, b[i] != 10, b[i] != 13 { i += 1 }
+                        fields.append(Field(start: start, end: i, quoted: false, hasEscapes: false))
+                    }
+                    if i >= n { endOfRecord = true }
+                    else if b[i] == 44 { i += 1; if i >= n { fields.append(Field(start: i, end: i, quoted: false, hasEscapes: false)); endOfRecord = true } }
+                    else if b[i] == 13 { i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1; endOfRecord = true }
+                    else { i += 1; endOfRecord = true }  // LF
+                }
+                let keepGoing = try fields.withUnsafeBufferPointer { try body(record, $0) }
+                if !keepGoing { return }
+            }
+        }
+    }
+
+    /// The text of a field (quotes unescaped); throws naming the record and field when the
+    /// bytes are not UTF-8.
+    func text(_ f: Field, record: Int, column: Int) throws -> String {
+        let slice = bytes[f.start..<f.end]
+        guard var s = String(validating: slice, as: UTF8.self) else {
+            throw BioCubeError(.corruptData, "\(path): record \(record), column \(column): bytes are not UTF-8")
+        }
+        if f.hasEscapes { s = s.replacingOccurrences(of: "\"\"", with: "\"") }
+        return s.trimmingSpaces
+    }
+
+    /// Whether the field is empty (or only spaces).
+    func isEmpty(_ f: Field) -> Bool {
+        var i = f.start
+        while i < f.end { if bytes[i] != 32 && bytes[i] != 9 { return false }; i += 1 }
+        return true
+    }
+
+    /// Parses a decimal number (`-1.25`, `3e-4`, `1E+05`, `NaN`, `inf`); nil when not a number.
+    func number(_ f: Field) -> Double? {
+        bytes.withUnsafeBufferPointer { NumberParser.parse($0, f.start, f.end) }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
