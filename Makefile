@@ -77,6 +77,7 @@ bench: deps
 	swift build -c release --product biocube-bench
 	$(PY) Benchmarks/store_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/era5_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
+	$(PY) Benchmarks/indicators_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
 
 clean:
 	rm -rf .build out $(VENV)

@@ -70,7 +70,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "CZstd"],
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 

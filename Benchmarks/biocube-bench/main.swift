@@ -79,6 +79,18 @@ if CommandLine.arguments.dropFirst().first == "era5" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "indicators-data" {
+    try writeIndicatorBenchCSV(path: CommandLine.arguments[2])
+    exit(0)
+}
+if CommandLine.arguments.dropFirst().first == "indicators" {
+    let jobs = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let json = try JSONSerialization.data(withJSONObject: try await indicatorBenchmark(path: CommandLine.arguments[2], jobs: jobs),
+                                          options: [.sortedKeys, .prettyPrinted])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
+
 let o = parseOptions()
 let grid = Grid.europe025
 try? FileManager.default.removeItem(atPath: o.workdir)

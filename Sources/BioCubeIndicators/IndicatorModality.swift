@@ -15,12 +15,28 @@ public final class IndicatorModality: Modality, Sendable {
     public let problems: ProblemLog
     private let groupTable: GroupTable
 
-    /// Parses every file (once).
-    public init(paths: [String], groupTable: GroupTable = .published, bareYearVariable: String = "Land",
-                problems: ProblemLog = ProblemLog()) throws {
+    /// Parses every file (once) on the calling thread.
+    public convenience init(paths: [String], groupTable: GroupTable = .published, bareYearVariable: String = "Land",
+                            problems: ProblemLog = ProblemLog()) throws {
+        try self.init(tables: paths.map { try IndicatorTable(path: $0, bareYearVariable: bareYearVariable) },
+                      groupTable: groupTable, problems: problems)
+    }
+
+    /// Parses every file (once), splitting large files over up to `maxConcurrency` tasks.
+    public static func load(paths: [String], groupTable: GroupTable = .published, bareYearVariable: String = "Land",
+                            problems: ProblemLog = ProblemLog(), maxConcurrency: Int = 2) async throws -> IndicatorModality {
+        var tables: [IndicatorTable] = []
+        for p in paths {
+            tables.append(try await IndicatorTable.load(path: p, bareYearVariable: bareYearVariable, maxConcurrency: maxConcurrency))
+        }
+        return IndicatorModality(tables: tables, groupTable: groupTable, problems: problems)
+    }
+
+    /// Wraps tables parsed already.
+    public init(tables: [IndicatorTable], groupTable: GroupTable = .published, problems: ProblemLog = ProblemLog()) {
         self.problems = problems
         self.groupTable = groupTable
-        tables = try paths.map { try IndicatorTable(path: $0, bareYearVariable: bareYearVariable) }
+        self.tables = tables
         for t in tables where !t.ignoredColumns.isEmpty {
             problems.report(Problem(file: t.path, message: "columns ignored (not coordinates, country, Variable or time columns): \(t.ignoredColumns.prefix(10).joined(separator: ", "))"))
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BioCubeCore
 
 /// A fast RFC 4180 CSV scanner over a file's bytes: comma separated, `"` quoting with `""`
@@ -15,21 +18,36 @@ struct CSVScanner {
 
     let path: String
     let bytes: [UInt8]
+    /// The byte range scanned (the whole file by default).
+    let range: Range<Int>
 
-    init(path: String, bytes: [UInt8]) {
+    init(path: String, bytes: [UInt8], range: Range<Int>? = nil) {
         self.path = path
         self.bytes = bytes
+        self.range = range ?? 0..<bytes.count
     }
 
-    /// Calls `body(recordNumber, fields)` for every record (1-based record numbers; the
-    /// header is record 1). Blank lines are skipped. Stops early when `body` returns false.
+    /// The offset just past the first record (the header), or the end.
+    var endOfFirstRecord: Int {
+        var end = range.upperBound
+        try? forEachRecord(positions: true) { _, _, after in end = after; return false }
+        return end
+    }
+
+    /// Calls `body(recordNumber, fields)` for every record (1-based record numbers within the
+    /// range; the header is record 1 of a file). Blank lines are skipped. Stops early when
+    /// `body` returns false.
     func forEachRecord(_ body: (Int, UnsafeBufferPointer<Field>) throws -> Bool) throws {
+        try forEachRecord(positions: false) { r, f, _ in try body(r, f) }
+    }
+
+    private func forEachRecord(positions: Bool, _ body: (Int, UnsafeBufferPointer<Field>, Int) throws -> Bool) throws {
         var fields: [Field] = []
         fields.reserveCapacity(512)
         try bytes.withUnsafeBufferPointer { b in
-            let n = b.count
-            var i = 0
-            if n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
+            let n = range.upperBound
+            var i = range.lowerBound
+            if i == 0, n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
             var record = 0
             while i < n {
                 fields.removeAll(keepingCapacity: true)
@@ -68,7 +86,7 @@ struct CSVScanner {
                     else if b[i] == 13 { i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1; endOfRecord = true }
                     else { i += 1; endOfRecord = true }  // LF
                 }
-                let keepGoing = try fields.withUnsafeBufferPointer { try body(record, $0) }
+                let keepGoing = try fields.withUnsafeBufferPointer { try body(record, $0, i) }
                 if !keepGoing { return }
             }
         }
@@ -95,6 +113,40 @@ struct CSVScanner {
     /// Parses a decimal number (`-1.25`, `3e-4`, `1E+05`, `NaN`, `inf`); nil when not a number.
     func number(_ f: Field) -> Double? {
         bytes.withUnsafeBufferPointer { NumberParser.parse($0, f.start, f.end) }
+    }
+
+    /// Splits the range into at most `parts` line-aligned pieces, each with the number of
+    /// records it holds. Only valid when the range holds no quote character (a quoted field
+    /// may contain line breaks); returns one piece otherwise.
+    func lineAlignedParts(_ parts: Int) -> [(range: Range<Int>, records: Int)] {
+        bytes.withUnsafeBufferPointer { b in
+            let lo = range.lowerBound, hi = range.upperBound
+            guard let base = b.baseAddress, hi > lo else { return [(range, 0)] }
+            let hasQuote = memchr(base + lo, 34, hi - lo) != nil
+            let count = hasQuote ? 1 : max(1, parts)
+            var cuts = [lo]
+            for k in 1..<count {
+                let target = lo + (hi - lo) * k / count
+                guard let nl = memchr(base + target, 10, hi - target) else { break }
+                let c = UnsafePointer<UInt8>(nl.assumingMemoryBound(to: UInt8.self)) - base + 1
+                if c > cuts[cuts.count - 1] && c < hi { cuts.append(c) }
+            }
+            cuts.append(hi)
+            return (0..<(cuts.count - 1)).map { k -> (range: Range<Int>, records: Int) in
+                // Records = non-blank lines (exact when no field is quoted).
+                var records = 0
+                var start = cuts[k]
+                let end = cuts[k + 1]
+                while start < end {
+                    let nl = memchr(base + start, 10, end - start)
+                    let lineEnd = nl.map { UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - base } ?? end
+                    let blank = lineEnd == start || (lineEnd == start + 1 && base[start] == 13)
+                    if !blank { records += 1 }
+                    start = lineEnd + 1
+                }
+                return (cuts[k]..<end, hasQuote ? -1 : records)
+            }
+        }
     }
 }
 

@@ -17,7 +17,8 @@ import Synchronization
 /// original tooling did, so values match the published batches: the **first** row wins,
 /// except in the `Variable`-column layout where the **last** row (per cell and indicator)
 /// wins. Duplicates and rows off the grid are counted and reported.
-public final class IndicatorTable: Sendable {
+public final class IndicatorTable: @unchecked Sendable {
+    // Safety: every stored property is immutable after init; `storage` is only read.
     /// One time column.
     public struct TimeColumn: Hashable, Sendable {
         /// Index into ``variables``, or -1 when each row's `Variable` field names it.
@@ -45,8 +46,8 @@ public final class IndicatorTable: Sendable {
     public let longitudes: [Double]
     /// For the `Variable`-column layout: each row's indicator index; empty otherwise.
     let rowVariables: [Int32]
-    /// `columns.count × rows` values, column-major; NaN for empty cells.
-    let values: [Float]
+    /// `columns.count × rows` values, column-major; NaN for empty cells. Owned, freed in deinit.
+    private let storage: UnsafeMutableBufferPointer<Float>
     /// Header columns that are neither coordinates, country, variable nor time columns.
     public let ignoredColumns: [String]
     private let mappings = Mutex<[Grid: RowMapping]>([:])
@@ -62,113 +63,81 @@ public final class IndicatorTable: Sendable {
     /// The number of data rows.
     public var rowCount: Int { latitudes.count }
 
-    /// Parses `path`; `bareYearVariable` names the indicator of bare `YYYY` columns.
+    deinit { storage.deallocate() }
+
+    /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
+    /// `YYYY` columns.
     public convenience init(path: String, bareYearVariable: String = "Land") throws {
-        let bytes: [UInt8]
-        do { bytes = try FileIO.read(path) } catch let e as BioCubeError { throw BioCubeError(e.code, e.message) }
-        try self.init(path: path, bytes: bytes, bareYearVariable: bareYearVariable)
+        let parser = try IndicatorParser(path: path, bytes: FileIO.read(path), bareYearVariable: bareYearVariable)
+        let parts = parser.parts(1)
+        let sink = parser.makeSink(rows: try parser.recordCount(parts))
+        var rowNames: [[String]] = []
+        var start = 0
+        do {
+            for part in parts {
+                rowNames.append(try parser.parseRows(part.range, firstRow: start, into: sink))
+                start += part.records
+            }
+        } catch {
+            sink.deallocate()
+            throw error
+        }
+        try self.init(parser: parser, sink: sink, rowNames: rowNames)
     }
 
-    init(path: String, bytes: [UInt8], bareYearVariable: String = "Land") throws {
-        self.path = path
-        let scanner = CSVScanner(path: path, bytes: bytes)
-        var header: [String] = []
-        var latColumn = -1, lonColumn = -1, variableColumn = -1, countryColumn = -1
-        var fieldColumn: [Int] = []  // header column → time column index or -1
-        var timeColumns: [TimeColumn] = []
-        var names: [String] = []
-        var ignored: [String] = []
-        var lats: [Double] = [], lons: [Double] = []
-        var rowVars: [Int32] = []
-        var columnsData: [[Float]] = []
-        var sawHeader = false
-        func index(of name: String) -> Int {
-            if let i = names.firstIndex(of: name) { return i }
-            names.append(name)
-            return names.count - 1
+    /// Parses `path`, splitting the rows over up to `maxConcurrency` tasks (files without
+    /// quoted fields; others are parsed by one task).
+    public static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
+        let parser = try IndicatorParser(path: path, bytes: FileIO.read(path), bareYearVariable: bareYearVariable)
+        let parts = parser.parts(maxConcurrency)
+        let sink = parser.makeSink(rows: try parser.recordCount(parts))
+        var firstRows: [Int] = []
+        var total = 0
+        for p in parts { firstRows.append(total); total += max(0, p.records) }
+        let starts = firstRows
+        let names = Mutex([[String]](repeating: [], count: parts.count))
+        do {
+            try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency, makeState: {}) { _, k in
+                let n = try parser.parseRows(parts[k].range, firstRow: starts[k], into: sink)
+                names.withLock { $0[k] = n }
+            }
+        } catch {
+            sink.deallocate()
+            throw error
         }
-        try scanner.forEachRecord { record, fields in
-            if !sawHeader {
-                sawHeader = true
-                header = try fields.indices.map { try scanner.text(fields[$0], record: record, column: $0 + 1) }
-                for (c, raw) in header.enumerated() {
-                    let name = raw.trimmingSpaces
-                    switch name.lowercased() {
-                    case "latitude", "lat": latColumn = c; fieldColumn.append(-1); continue
-                    case "longitude", "lon": lonColumn = c; fieldColumn.append(-1); continue
-                    case "variable": variableColumn = c; fieldColumn.append(-1); continue
-                    case "country", "country name", "country_name": countryColumn = c; fieldColumn.append(-1); continue
-                    default: break
+        return try IndicatorTable(parser: parser, sink: sink, rowNames: names.withLock { $0 })
+    }
+
+    private init(parser: IndicatorParser, sink: IndicatorParser.Sink, rowNames: [[String]]) throws {
+        path = parser.path
+        columns = parser.timeColumns
+        ignoredColumns = parser.ignored
+        latitudes = Array(sink.latitudes)
+        longitudes = Array(sink.longitudes)
+        storage = sink.values
+        sink.latitudes.deallocate()
+        sink.longitudes.deallocate()
+        var names = parser.names
+        if parser.variableColumn >= 0 {
+            // Indicators of the Variable layout, in first-seen row order.
+            var index: [String: Int32] = [:]
+            var rv: [Int32] = []
+            rv.reserveCapacity(latitudes.count)
+            for part in rowNames {
+                for n in part {
+                    if let i = index[n] { rv.append(i) } else {
+                        index[n] = Int32(names.count); names.append(n); rv.append(Int32(names.count - 1))
                     }
-                    if let t = IndicatorTable.parseTimeColumn(name) {
-                        let v = t.variable.map(index(of:)) ?? index(of: bareYearVariable)
-                        timeColumns.append(TimeColumn(variable: v, year: t.year, month: t.month))
-                        fieldColumn.append(timeColumns.count - 1)
-                    } else {
-                        ignored.append(name)
-                        fieldColumn.append(-1)
-                    }
                 }
-                guard latColumn >= 0, lonColumn >= 0 else {
-                    throw BioCubeError(.invalidArgument, "\(path): no known layout: the header has no Latitude and Longitude columns (header starts \(header.prefix(6).joined(separator: ", ")))")
-                }
-                guard !timeColumns.isEmpty else {
-                    throw BioCubeError(.invalidArgument, "\(path): no known layout: no {Var}_{YYYY}, {Var}_{MM}/{YYYY} or YYYY columns in the header")
-                }
-                if variableColumn >= 0 {
-                    // The Variable layout: year columns belong to the row's indicator.
-                    names.removeAll()
-                    timeColumns = timeColumns.map { TimeColumn(variable: -1, year: $0.year, month: $0.month) }
-                }
-                columnsData = Array(repeating: [], count: timeColumns.count)
-                return true
             }
-            guard fields.count == header.count else {
-                throw BioCubeError(.corruptData, "\(path): record \(record) has \(fields.count) fields, the header \(header.count) (ragged row)")
-            }
-            func coordinate(_ c: Int, _ what: String) throws -> Double {
-                guard let v = scanner.number(fields[c]), v.isFinite else {
-                    let shown = (try? scanner.text(fields[c], record: record, column: c + 1)) ?? "(not UTF-8)"
-                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number")
-                }
-                return v
-            }
-            if countryColumn >= 0 { _ = try scanner.text(fields[countryColumn], record: record, column: countryColumn + 1) }
-            lats.append(try coordinate(latColumn, "latitude"))
-            lons.append(try coordinate(lonColumn, "longitude"))
-            if variableColumn >= 0 {
-                let name = try scanner.text(fields[variableColumn], record: record, column: variableColumn + 1)
-                guard !name.isEmpty else {
-                    throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field")
-                }
-                rowVars.append(Int32(index(of: name)))
-            }
-            for c in 0..<fields.count {
-                let t = fieldColumn[c]
-                guard t >= 0 else { continue }
-                let f = fields[c]
-                if scanner.isEmpty(f) { columnsData[t].append(.nan); continue }
-                guard let v = scanner.number(f) else {
-                    let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
-                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
-                }
-                columnsData[t].append(Float(v))
-            }
-            return true
+            rowVariables = rv
+        } else {
+            rowVariables = []
         }
-        guard sawHeader else { throw BioCubeError(.corruptData, "\(path): empty file (no header)") }
-        latitudes = lats
-        longitudes = lons
-        rowVariables = rowVars
         variables = names
-        columns = timeColumns
-        ignoredColumns = ignored
-        var flat = [Float]()
-        flat.reserveCapacity(timeColumns.count * lats.count)
-        for c in columnsData { flat.append(contentsOf: c) }
-        values = flat
-        let hasYears = timeColumns.contains { $0.month == nil }, hasMonths = timeColumns.contains { $0.month != nil }
-        layout = variableColumn >= 0 ? .variableColumn : hasYears && hasMonths ? .yearAndMonthColumns : hasMonths ? .monthColumns : .yearColumns
+        let hasYears = columns.contains { $0.month == nil }, hasMonths = columns.contains { $0.month != nil }
+        layout = parser.variableColumn >= 0 ? .variableColumn : hasYears && hasMonths ? .yearAndMonthColumns
+            : hasMonths ? .monthColumns : .yearColumns
     }
 
     /// `Forest_1990` → (Forest, 1990); `NDVI_01/2000` → (NDVI, 2000, 1); `1961` → (nil, 1961).
@@ -225,7 +194,8 @@ public final class IndicatorTable: Sendable {
     /// Writes column `c` of `variable`'s rows into `plane` (NaN elsewhere is the caller's).
     func scatter(column c: Int, variable: Int, mapping: RowMapping, into plane: UnsafeMutableBufferPointer<Float>) {
         let base = c * rowCount
-        values.withUnsafeBufferPointer { v in
+        let v = UnsafeBufferPointer(storage)
+        do {
             mapping.cells.withUnsafeBufferPointer { cells in
                 if layout == .variableColumn {
                     rowVariables.withUnsafeBufferPointer { rv in
