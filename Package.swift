@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCubeCore", "BioCubeERA5", "BioCubeBatch",
+                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Examples/biocube"

@@ -46,11 +46,29 @@ package enum FileIO {
         return Array(buffer.prefix(n))
     }
 
-    /// Reads the whole file; throws `.notFound` when it does not exist.
+    /// Reads the whole file into a new array (without zero-filling it first); throws
+    /// `.notFound` when it does not exist.
     package static func read(_ path: String) throws -> [UInt8] {
-        var buffer: [UInt8] = []
-        guard try read(path, into: &buffer) else { throw BioCubeError(.notFound, "\(path): no such file") }
-        return buffer
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
+        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "\(path): no such file") }
+        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        return try fd.closeAfter {
+            let size: Int
+            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
+            catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
+            return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                var done = 0
+                while done < size {
+                    let n: Int
+                    do { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[done...])) }
+                    catch { throw BioCubeError(.io, "\(path): read failed: \(error)") }
+                    if n == 0 { throw BioCubeError(.io, "\(path): file shrank while being read (\(done) of \(size) bytes)") }
+                    done += n
+                }
+                initialized = size
+            }
+        }
     }
 
     /// Writes `bytes` to `path` atomically: readers see the old file or the new one, never a

@@ -17,15 +17,23 @@ struct CSVScanner {
     }
 
     let path: String
-    let bytes: [UInt8]
+    /// Keeps the bytes alive.
+    let storage: ByteStorage
+    var bytes: UnsafeBufferPointer<UInt8> { storage.buffer }
     /// The byte range scanned (the whole file by default).
     let range: Range<Int>
 
-    init(path: String, bytes: [UInt8], range: Range<Int>? = nil) {
+    init(path: String, storage: ByteStorage, range: Range<Int>? = nil) {
         self.path = path
-        self.bytes = bytes
-        self.range = range ?? 0..<bytes.count
+        self.storage = storage
+        self.range = range ?? 0..<storage.buffer.count
     }
+
+    init(path: String, bytes: [UInt8]) {
+        self.init(path: path, storage: ByteStorage(copying: bytes))
+    }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R { try body(bytes) }
 
     /// The offset just past the first record (the header), or the end.
     var endOfFirstRecord: Int {
@@ -44,7 +52,7 @@ struct CSVScanner {
     private func forEachRecord(positions: Bool, _ body: (Int, UnsafeBufferPointer<Field>, Int) throws -> Bool) throws {
         var fields: [Field] = []
         fields.reserveCapacity(512)
-        try bytes.withUnsafeBufferPointer { b in
+        try withBytes { b in
             let n = range.upperBound
             var i = range.lowerBound
             if i == 0, n >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF { i = 3 }
@@ -95,7 +103,7 @@ struct CSVScanner {
     /// The text of a field (quotes unescaped); throws naming the record and field when the
     /// bytes are not UTF-8.
     func text(_ f: Field, record: Int, column: Int) throws -> String {
-        let slice = bytes[f.start..<f.end]
+        let slice = UnsafeBufferPointer(rebasing: bytes[f.start..<f.end])
         guard var s = String(validating: slice, as: UTF8.self) else {
             throw BioCubeError(.corruptData, "\(path): record \(record), column \(column): bytes are not UTF-8")
         }
@@ -112,14 +120,14 @@ struct CSVScanner {
 
     /// Parses a decimal number (`-1.25`, `3e-4`, `1E+05`, `NaN`, `inf`); nil when not a number.
     func number(_ f: Field) -> Double? {
-        bytes.withUnsafeBufferPointer { NumberParser.parse($0, f.start, f.end) }
+        NumberParser.parse(bytes, f.start, f.end)
     }
 
     /// Splits the range into at most `parts` line-aligned pieces, each with the number of
     /// records it holds. Only valid when the range holds no quote character (a quoted field
     /// may contain line breaks); returns one piece otherwise.
     func lineAlignedParts(_ parts: Int) -> [(range: Range<Int>, records: Int)] {
-        bytes.withUnsafeBufferPointer { b in
+        withBytes { b in
             let lo = range.lowerBound, hi = range.upperBound
             guard let base = b.baseAddress, hi > lo else { return [(range, 0)] }
             let hasQuote = memchr(base + lo, 34, hi - lo) != nil

@@ -8,7 +8,7 @@ import Glibc
 enum NumberParser {
     /// 10^e for 0 ≤ e ≤ 22, all exact doubles (a switch compiles to a constant table).
     @inline(__always)
-    private static func power(_ e: Int) -> Double {
+    static func power(_ e: Int) -> Double {
         switch e {
         case 0: 1e0; case 1: 1e1; case 2: 1e2; case 3: 1e3; case 4: 1e4; case 5: 1e5; case 6: 1e6; case 7: 1e7
         case 8: 1e8; case 9: 1e9; case 10: 1e10; case 11: 1e11; case 12: 1e12; case 13: 1e13; case 14: 1e14

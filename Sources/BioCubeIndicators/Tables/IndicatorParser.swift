@@ -1,10 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BioCubeCore
 
 /// The header plan of an indicator CSV and the row parser that fills an
 /// ``IndicatorTable``'s storage; rows of disjoint parts can be parsed concurrently.
 struct IndicatorParser: Sendable {
     let path: String
-    let bytes: [UInt8]
+    let storage: ByteStorage
+    var bytes: UnsafeBufferPointer<UInt8> { storage.buffer }
     let header: [String]
     let latColumn: Int, lonColumn: Int, variableColumn: Int, countryColumn: Int
     /// Header column → time column index, or -1.
@@ -25,10 +29,10 @@ struct IndicatorParser: Sendable {
         func deallocate() { values.deallocate(); latitudes.deallocate(); longitudes.deallocate() }
     }
 
-    init(path: String, bytes: [UInt8], bareYearVariable: String) throws {
+    init(path: String, storage: ByteStorage, bareYearVariable: String) throws {
         self.path = path
-        self.bytes = bytes
-        let scanner = CSVScanner(path: path, bytes: bytes)
+        self.storage = storage
+        let scanner = CSVScanner(path: path, storage: storage)
         var header: [String] = []
         try scanner.forEachRecord { record, fields in
             header = try fields.indices.map { try scanner.text(fields[$0], record: record, column: $0 + 1) }
@@ -81,14 +85,14 @@ struct IndicatorParser: Sendable {
 
     /// Line-aligned parts of the body with their record counts (-1: unknown, quoted data).
     func parts(_ count: Int) -> [(range: Range<Int>, records: Int)] {
-        CSVScanner(path: path, bytes: bytes, range: bodyStart..<bytes.count).lineAlignedParts(count)
+        CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).lineAlignedParts(count)
     }
 
     /// The total number of data rows; counts records by scanning when parts do not know it.
     func recordCount(_ parts: [(range: Range<Int>, records: Int)]) throws -> Int {
         if parts.allSatisfy({ $0.records >= 0 }) { return parts.reduce(0) { $0 + $1.records } }
         var n = 0
-        try CSVScanner(path: path, bytes: bytes, range: bodyStart..<bytes.count).forEachRecord { _, _ in n += 1; return true }
+        try CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).forEachRecord { _, _ in n += 1; return true }
         return n
     }
 
@@ -103,13 +107,16 @@ struct IndicatorParser: Sendable {
     /// Parses the records of `range` as rows `firstRow…` into `sink`; returns each row's
     /// `Variable` field (Variable layout) or nothing.
     func parseRows(_ range: Range<Int>, firstRow: Int, into sink: Sink) throws -> [String] {
-        let scanner = CSVScanner(path: path, bytes: bytes, range: range)
+        if range.isEmpty || memchr(bytes.baseAddress! + range.lowerBound, 34, range.count) == nil {
+            return try parseUnquotedRows(range, firstRow: firstRow, into: sink)
+        }
+        let scanner = CSVScanner(path: path, storage: storage, range: range)
         var row = firstRow
         var rowNames: [String] = []
         let fieldCount = header.count
         let rows = sink.rows
         let values = sink.values.baseAddress!
-        try bytes.withUnsafeBufferPointer { b in
+        try scanner.withBytes { b in
             try scanner.forEachRecord { _, fields in
                 let record = row + 2
                 guard fields.count == fieldCount else {
@@ -153,6 +160,131 @@ struct IndicatorParser: Sendable {
                 }
                 row += 1
                 return true
+            }
+        }
+        return rowNames
+    }
+
+    /// The fast path for parts without quotes: one pass over the bytes that splits fields and
+    /// parses numbers together (Clinger's exact fast path inline, the general parser for
+    /// anything unusual), writing each value straight into its column.
+    private func parseUnquotedRows(_ range: Range<Int>, firstRow: Int, into sink: Sink) throws -> [String] {
+        let scanner = CSVScanner(path: path, storage: storage, range: range)
+        var rowNames: [String] = []
+        let fieldCount = header.count
+        let rows = sink.rows
+        let values = sink.values.baseAddress!
+        try scanner.withBytes { buffer in
+            try fieldColumn.withUnsafeBufferPointer { roles in
+                let b = buffer.baseAddress!
+                let end = range.upperBound
+                var p = range.lowerBound
+                var row = firstRow
+                @inline(__always) func isDelimiter(_ q: Int) -> Bool { q >= end || b[q] == 44 || b[q] == 10 || b[q] == 13 }
+                while p < end {
+                    if b[p] == 10 { p += 1; continue }
+                    if b[p] == 13, p + 1 < end, b[p + 1] == 10 { p += 2; continue }
+                    let record = row + 2
+                    guard row < rows else { throw BioCubeError(.corruptData, "\(path): more records than counted") }
+                    var c = 0
+                    while true {
+                        if c >= fieldCount {
+                            var extra = 0, q = p
+                            while q < end, b[q] != 10, b[q] != 13 { if b[q] == 44 { extra += 1 }; q += 1 }
+                            throw BioCubeError(.corruptData, "\(path): record \(record) has \(fieldCount + extra + 1) fields, the header \(fieldCount) (ragged row)")
+                        }
+                        let s = p
+                        let t = roles[c]
+                        if t >= 0 {
+                            var q = p
+                            var negative = false
+                            if q < end, b[q] == 45 { negative = true; q += 1 }
+                            var mantissa: UInt64 = 0
+                            var digits = 0, exponent = 0
+                            var sawDigit = false
+                            while q < end {
+                                let d = b[q] &- 48
+                                guard d < 10, digits < 19 else { break }
+                                if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); digits += 1 }
+                                sawDigit = true
+                                q += 1
+                            }
+                            if q < end, b[q] == 46 {
+                                q += 1
+                                while q < end {
+                                    let d = b[q] &- 48
+                                    guard d < 10, digits < 19 else { break }
+                                    if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); digits += 1 }
+                                    sawDigit = true
+                                    exponent -= 1
+                                    q += 1
+                                }
+                            }
+                            let value: Float
+                            if q == s && isDelimiter(q) {
+                                value = .nan
+                            } else if sawDigit && isDelimiter(q) && exponent >= -22 && mantissa < (1 << 53) {
+                                let m = Double(mantissa)
+                                let v = exponent == 0 ? m : m / NumberParser.power(-exponent)
+                                value = Float(negative ? -v : v)
+                            } else {
+                                var fe = q
+                                while !isDelimiter(fe) { fe += 1 }
+                                let f = CSVScanner.Field(start: s, end: fe, quoted: false, hasEscapes: false)
+                                if scanner.isEmpty(f) {
+                                    value = .nan
+                                } else if let v = NumberParser.parse(buffer, s, fe) {
+                                    value = Float(v)
+                                } else {
+                                    let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
+                                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
+                                }
+                                q = fe
+                            }
+                            values[t * rows + row] = value
+                            p = q
+                        } else {
+                            var q = p
+                            while !isDelimiter(q) { q += 1 }
+                            let f = CSVScanner.Field(start: s, end: q, quoted: false, hasEscapes: false)
+                            if c == latColumn || c == lonColumn {
+                                guard let v = NumberParser.parse(buffer, s, q), v.isFinite else {
+                                    let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
+                                    let what = c == latColumn ? "latitude" : "longitude"
+                                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number")
+                                }
+                                if c == latColumn { sink.latitudes[row] = v } else { sink.longitudes[row] = v }
+                            } else if c == variableColumn {
+                                let name = try scanner.text(f, record: record, column: c + 1)
+                                guard !name.isEmpty else { throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field") }
+                                rowNames.append(name)
+                            } else {
+                                var i = s
+                                while i < q, b[i] < 0x80 { i += 1 }
+                                if i < q { _ = try scanner.text(f, record: record, column: c + 1) }  // validates UTF-8
+                            }
+                            p = q
+                        }
+                        c += 1
+                        if p < end, b[p] == 44 {
+                            p += 1
+                            if p < end { continue }
+                            // A comma at the very end of the file: one last, empty field.
+                            if c < fieldCount {
+                                if roles[c] >= 0 { values[roles[c] * rows + row] = .nan }
+                                c += 1
+                            }
+                            break
+                        }
+                        if p < end, b[p] == 13 { p += 1 }
+                        if p < end, b[p] == 10 { p += 1 }
+                        break
+                    }
+                    guard c == fieldCount else {
+                        throw BioCubeError(.corruptData, "\(path): record \(record) has \(c) fields, the header \(fieldCount) (ragged row)")
+                    }
+                    row += 1
+                }
             }
         }
         return rowNames

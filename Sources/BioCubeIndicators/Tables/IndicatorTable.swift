@@ -68,7 +68,7 @@ public final class IndicatorTable: @unchecked Sendable {
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
     public convenience init(path: String, bareYearVariable: String = "Land") throws {
-        let parser = try IndicatorParser(path: path, bytes: FileIO.read(path), bareYearVariable: bareYearVariable)
+        let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(1)
         let sink = parser.makeSink(rows: try parser.recordCount(parts))
         var rowNames: [[String]] = []
@@ -88,7 +88,7 @@ public final class IndicatorTable: @unchecked Sendable {
     /// Parses `path`, splitting the rows over up to `maxConcurrency` tasks (files without
     /// quoted fields; others are parsed by one task).
     public static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
-        let parser = try IndicatorParser(path: path, bytes: FileIO.read(path), bareYearVariable: bareYearVariable)
+        let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(maxConcurrency)
         let sink = parser.makeSink(rows: try parser.recordCount(parts))
         var firstRows: [Int] = []
