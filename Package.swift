@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
         .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"]),
-        .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"]),
+        .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")]),
         .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
         .target(
             name: "BioCubeBatch",

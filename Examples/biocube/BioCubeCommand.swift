@@ -11,7 +11,7 @@ struct BioCubeCommand: AsyncParsableCommand {
         then cuts training batches from the store. Run `make demo` for an end-to-end example.
         """,
         version: BioCubeVersion.string,
-        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self]
+        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self]
     )
 }
 

@@ -25,6 +25,11 @@ public struct Grid: Hashable, Sendable, Codable {
         latitude: GridAxis(unchecked: 72, step: -0.25, count: 153),
         longitude: GridAxis(unchecked: -30, step: 0.25, count: 321))
 
+    /// A global 0.25° grid: latitude −90 → 90 (721), longitude −180 → 179.75 (1440).
+    public static let global025 = Grid(
+        latitude: GridAxis(unchecked: -90, step: 0.25, count: 721),
+        longitude: GridAxis(unchecked: -180, step: 0.25, count: 1440))
+
     /// Number of latitude rows.
     public var height: Int { latitude.count }
     /// Number of longitude columns.
@@ -60,8 +65,9 @@ extension Grid {
         switch name.lowercased() {
         case "europe025", "europe-025", "monthly": self = .europe025
         case "europe6h", "europe-6h", "europe6hourly", "6h": self = .europe6Hourly
+        case "global025", "global": self = .global025
         default:
-            throw BioCubeError(.invalidArgument, "unknown grid '\(name)' (known: europe025, europe6h)")
+            throw BioCubeError(.invalidArgument, "unknown grid '\(name)' (known: europe025, europe6h, global025)")
         }
     }
 }
