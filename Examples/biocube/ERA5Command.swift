@@ -71,14 +71,7 @@ struct ERA5Read: AsyncParsableCommand {
                 throw BioCubeError(.notFound, "no variable '\(variable)' in \(files.joined(separator: ", "))")
             }
             let t = try era5.read(v, at: UTCDateTime(parsing: step), onto: Grid(named: grid))
-            let valid = t.storage.filter { !$0.isNaN }
-            let mean = valid.isEmpty ? Double.nan : valid.reduce(0.0) { $0 + Double($1) } / Double(valid.count)
-            print("\(variable) @ \(step): shape \(t.shape), \(valid.count) valid, \(t.count - valid.count) NaN, " +
-                  "min \(valid.min() ?? .nan), max \(valid.max() ?? .nan), mean \(mean) \(v.units ?? "")")
-            if let out {
-                try t.storage.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: out)) }
-                print("wrote \(out)")
-            }
+            try reportPlane(t, label: "\(variable) @ \(step)", units: v.units, out: out)
             for p in problems.problems { print(p) }
         }
     }

@@ -70,13 +70,7 @@ struct IndicatorsRead: AsyncParsableCommand {
                 throw BioCubeError(.notFound, "no indicator '\(variable)' in \(files.joined(separator: ", "))")
             }
             let t = try modality.read(v, at: UTCDateTime(parsing: step), onto: Grid(named: grid))
-            let valid = t.storage.filter { !$0.isNaN }
-            print("\(variable) @ \(step): \(valid.count) cells with a value, \(t.count - valid.count) NaN, " +
-                  "min \(valid.min() ?? .nan), max \(valid.max() ?? .nan)")
-            if let out {
-                try t.storage.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: out)) }
-                print("wrote \(out)")
-            }
+            try reportPlane(t, label: "\(variable) @ \(step)", out: out)
             for p in problems.problems { print(p) }
         }
     }
