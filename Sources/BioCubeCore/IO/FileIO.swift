@@ -10,30 +10,27 @@ import Darwin
 /// Small POSIX file helpers with BioCube errors: whole-file reads into reusable buffers and
 /// atomic whole-file writes (temporary file in the same folder, then `rename`).
 package enum FileIO {
-    /// Reads the whole file into `buffer` (reusing its capacity).
-    /// Returns `false` when the file does not exist.
-    package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Bool {
+    /// Reads the whole file into the front of `buffer`, growing it when needed and reusing
+    /// it otherwise; returns the number of bytes read, or nil when the file does not exist.
+    package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Int? {
         let fd: FileDescriptor
         do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { return false }
+        catch Errno.noSuchFileOrDirectory { return nil }
         catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
         return try fd.closeAfter {
             let size: Int
             do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
             catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
-            if buffer.count != size {
-                buffer.removeAll(keepingCapacity: true)
-                buffer.append(contentsOf: repeatElement(0, count: size))
-            }
+            if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
             var done = 0
             while done < size {
                 let n: Int
-                do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...])) } }
+                do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<size])) } }
                 catch { throw BioCubeError(.io, "\(path): read failed: \(error)") }
                 if n == 0 { throw BioCubeError(.io, "\(path): file shrank while being read (\(done) of \(size) bytes)") }
                 done += n
             }
-            return true
+            return size
         }
     }
 

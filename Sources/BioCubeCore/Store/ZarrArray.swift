@@ -89,9 +89,9 @@ public struct ZarrArray: Sendable {
 
     /// Decodes a chunk into `destination` (full chunk size); fills it when the chunk is missing.
     private func loadChunk(_ coordinates: [Int], coder: ChunkCoder, file: inout [UInt8], into destination: UnsafeMutableRawBufferPointer) throws {
-        guard try FileIO.read(chunkFile(coordinates), into: &file) else { fill(destination); return }
+        guard let size = try FileIO.read(chunkFile(coordinates), into: &file) else { fill(destination); return }
         do {
-            try file.withUnsafeBytes { try coder.decode($0, into: destination) }
+            try file.withUnsafeBytes { try coder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size]), into: destination) }
         } catch let e as BioCubeError {
             throw BioCubeError(e.code, "\(context(coordinates)): \(e.message)")
         }
@@ -153,7 +153,9 @@ public struct ZarrArray: Sendable {
         defer { scratch.deallocate() }
         try await read(selection, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]), maxConcurrency: maxConcurrency)
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
-            if total > 0 { _ = buffer.initialize(fromContentsOf: scratch[0..<total]) }
+            if total > 0 {
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: scratch.baseAddress!, byteCount: total * MemoryLayout<T>.stride)
+            }
             initialized = total
         }
     }
