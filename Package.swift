@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
+        .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies"]),
     ],
     swiftLanguageModes: [.v6]
 )

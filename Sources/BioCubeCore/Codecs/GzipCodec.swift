@@ -1,7 +1,7 @@
 internal import CZlib
 
 /// gzip (RFC 1952) compression through zlib, as the Zarr `gzip` codec specifies.
-enum GzipCodec {
+package enum GzipCodec {
     static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = deflateInit2_(&stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
@@ -23,7 +23,7 @@ enum GzipCodec {
     }
 
     /// The framing of deflate data.
-    enum Framing {
+    package enum Framing {
         /// gzip or zlib headers, detected.
         case gzipOrZlib
         /// Raw deflate (zip members).
@@ -33,7 +33,7 @@ enum GzipCodec {
     }
 
     /// Inflates gzip/zlib (or raw deflate) data into exactly `destination.count` bytes.
-    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+    package static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
                            framing: Framing = .gzipOrZlib) throws {
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, framing.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))

@@ -2,13 +2,13 @@ internal import CZstd
 
 /// One worker's zstd compression and decompression contexts (not shareable across threads;
 /// create one per task).
-final class ZstdCodec {
+package final class ZstdCodec {
     private var cctx: OpaquePointer?
     private var dctx: OpaquePointer?
     /// The parameters the compression context holds, so they are set only when they change.
     private var configured: (level: Int, checksum: Bool)?
 
-    init() {}
+    package init() {}
 
     deinit {
         if let cctx { ZSTD_freeCCtx(cctx) }
@@ -39,7 +39,7 @@ final class ZstdCodec {
     /// Decompresses every frame of `source` into exactly `destination.count` bytes.
     ///
     /// Fails when the data is corrupt or decodes to any other size.
-    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
+    package func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws {
         let declared = ZSTD_getFrameContentSize(source.baseAddress, source.count)
         if declared == ZSTD_CONTENTSIZE_ERROR {
             throw BioCubeError(.corruptData, "not a zstd frame (\(source.count) bytes)")

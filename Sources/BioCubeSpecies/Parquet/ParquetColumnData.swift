@@ -1,0 +1,61 @@
+/// The values of one column (or one row group of it): one slot per row; null rows hold a
+/// zero / empty placeholder and are marked in ``validity``.
+public struct ParquetColumnData: Sendable {
+    /// The typed values.
+    public enum Values: Sendable {
+        case boolean([Bool])
+        case int32([Int32])
+        case int64([Int64])
+        case float([Float])
+        case double([Double])
+        /// BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY values as byte strings.
+        case bytes([[UInt8]])
+    }
+
+    public let descriptor: ParquetColumnDescriptor
+    public var values: Values
+    /// Per row, whether a value is present; nil when every row has one.
+    public var validity: [Bool]?
+
+    /// The number of rows.
+    public var count: Int {
+        switch values {
+        case .boolean(let v): v.count
+        case .int32(let v): v.count
+        case .int64(let v): v.count
+        case .float(let v): v.count
+        case .double(let v): v.count
+        case .bytes(let v): v.count
+        }
+    }
+
+    init(descriptor: ParquetColumnDescriptor, values: Values, validity: [Bool]?) {
+        self.descriptor = descriptor
+        self.values = values
+        self.validity = validity
+    }
+
+    init(concatenating parts: [ParquetColumnData], descriptor: ParquetColumnDescriptor) {
+        self.descriptor = descriptor
+        let anyNulls = parts.contains { $0.validity != nil }
+        validity = anyNulls ? parts.flatMap { $0.validity ?? Array(repeating: true, count: $0.count) } : nil
+        func all<T>(_ pick: (Values) -> [T]?) -> [T] { parts.flatMap { pick($0.values) ?? [] } }
+        switch descriptor.physicalType {
+        case .boolean: values = .boolean(all { if case .boolean(let v) = $0 { return v }; return nil })
+        case .int32: values = .int32(all { if case .int32(let v) = $0 { return v }; return nil })
+        case .int64: values = .int64(all { if case .int64(let v) = $0 { return v }; return nil })
+        case .float: values = .float(all { if case .float(let v) = $0 { return v }; return nil })
+        case .double: values = .double(all { if case .double(let v) = $0 { return v }; return nil })
+        case .byteArray, .fixedLenByteArray, .int96: values = .bytes(all { if case .bytes(let v) = $0 { return v }; return nil })
+        }
+    }
+
+    /// Whether row `i` holds a value.
+    public func isValid(_ i: Int) -> Bool { validity?[i] ?? true }
+
+    /// Byte-string values as UTF-8 text (nil for nulls).
+    public var strings: [String?] {
+        guard case .bytes(let v) = values else { return [] }
+        return v.indices.map { isValid($0) ? String(decoding: v[$0], as: UTF8.self) : nil }
+    }
+}

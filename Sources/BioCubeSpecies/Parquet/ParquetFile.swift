@@ -1,0 +1,120 @@
+import BioCubeCore
+
+/// A Parquet file opened for reading (flat schemas: required and optional leaf columns).
+///
+/// Supported so far: data pages v1 and v2; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and RLE
+/// (booleans, levels) encodings; UNCOMPRESSED, SNAPPY, GZIP and ZSTD; the physical types
+/// BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY. Anything
+/// else is refused with an error naming the file, column and page. Only the requested
+/// columns' bytes are read (the file is memory-mapped).
+public final class ParquetFile: Sendable {
+    /// A column chunk: where one column's pages of one row group live.
+    struct Chunk: Sendable {
+        let start: Int
+        let length: Int
+        let codec: Int
+        let values: Int
+    }
+
+    public let path: String
+    /// The leaf columns, in schema order.
+    public let columns: [ParquetColumnDescriptor]
+    /// Rows in each row group.
+    public let rowGroupSizes: [Int]
+    /// `created_by` of the writer, if recorded.
+    public let createdBy: String?
+    /// Key/value metadata (pyarrow stores its schema here).
+    public let keyValueMetadata: [String: String]
+    let chunks: [[Chunk]]   // [rowGroup][column]
+    let storage: ByteStorage
+
+    /// The total number of rows.
+    public var rowCount: Int { rowGroupSizes.reduce(0, +) }
+
+    /// Opens and validates `path`: magic bytes, footer length, Thrift metadata, flat schema.
+    public init(path: String) throws {
+        self.path = path
+        storage = try ByteStorage(mapping: path)
+        let b = storage.buffer
+        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "\(path): not a readable Parquet file (\(why))") }
+        guard b.count >= 12 else { throw bad("\(b.count) bytes is too short") }
+        let magic: [UInt8] = [0x50, 0x41, 0x52, 0x31]
+        guard Array(b[0..<4]) == magic else { throw bad("wrong magic at the start") }
+        guard Array(b[(b.count - 4)...]) == magic else { throw bad("wrong magic at the end (truncated file?)") }
+        let footerLength = Int(b[b.count - 8]) | Int(b[b.count - 7]) << 8 | Int(b[b.count - 6]) << 16 | Int(b[b.count - 5]) << 24
+        guard footerLength > 0, footerLength <= b.count - 12 else { throw bad("footer length \(footerLength) does not fit the file") }
+        let footerStart = b.count - 8 - footerLength
+        let meta: ThriftValue
+        do {
+            var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)]))
+            meta = try reader.readStruct()
+        } catch let f as ThriftCompactReader.Failure {
+            throw bad("corrupt footer metadata: \(f.reason)")
+        }
+        guard let schema = meta[2]?.list, let root = schema.first else { throw bad("the footer has no schema") }
+        let leafCount = Int(root[5]?.int ?? 0)
+        guard schema.count == leafCount + 1 else {
+            throw BioCubeError(.unsupported, "\(path): nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)")
+        }
+        let leaves: [ParquetColumnDescriptor] = try schema.dropFirst().map { e in
+            guard let name = e[4]?.string else { throw bad("a schema element has no name") }
+            guard e[5]?.int == nil || e[5]?.int == 0 else {
+                throw BioCubeError(.unsupported, "\(path): column '\(name)' is a group; nested schemas are not supported")
+            }
+            guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else { throw bad("column '\(name)' has no valid type") }
+            let repetition = e[3]?.int ?? 0
+            guard repetition != 2 else { throw BioCubeError(.unsupported, "\(path): column '\(name)' is repeated; nested data is not supported") }
+            return ParquetColumnDescriptor(name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
+                                           isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0))
+        }
+        columns = leaves
+        var sizes: [Int] = []
+        var allChunks: [[Chunk]] = []
+        for (g, group) in (meta[4]?.list ?? []).enumerated() {
+            guard let cols = group[1]?.list, cols.count == leaves.count else { throw bad("row group \(g) does not list every column") }
+            sizes.append(Int(group[3]?.int ?? 0))
+            allChunks.append(try cols.enumerated().map { c, chunk in
+                guard let m = chunk[3] else { throw bad("row group \(g), column '\(leaves[c].name)': no column metadata") }
+                let dataOffset = Int(m[9]?.int ?? -1), dictOffset = m[11]?.int.map(Int.init)
+                let start = dictOffset.map { $0 > 0 ? min($0, dataOffset) : dataOffset } ?? dataOffset
+                let length = Int(m[7]?.int ?? -1)
+                let values = Int(m[5]?.int ?? 0)
+                // An empty row group's chunks hold no pages (writers leave their offsets at 0).
+                if values == 0 { return Chunk(start: 4, length: 0, codec: Int(m[4]?.int ?? 0), values: 0) }
+                guard start >= 4, length >= 0, start + length <= footerStart else {
+                    throw bad("row group \(g), column '\(leaves[c].name)': chunk at \(start)+\(length) lies outside the data")
+                }
+                return Chunk(start: start, length: length, codec: Int(m[4]?.int ?? 0), values: values)
+            })
+        }
+        rowGroupSizes = sizes
+        chunks = allChunks
+        createdBy = meta[6]?.string
+        var kv: [String: String] = [:]
+        for item in meta[5]?.list ?? [] { if let k = item[1]?.string { kv[k] = item[2]?.string ?? "" } }
+        keyValueMetadata = kv
+    }
+
+    /// The index of the column called `name`; throws naming the file and the columns it has.
+    public func columnIndex(_ name: String) throws -> Int {
+        guard let i = columns.firstIndex(where: { $0.name == name }) else {
+            throw BioCubeError(.notFound, "\(path): no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))")
+        }
+        return i
+    }
+
+    /// Reads one column of one row group.
+    public func read(column: Int, rowGroup: Int) throws -> ParquetColumnData {
+        let d = columns[column]
+        var decoder = try ParquetPageDecoder(file: self, column: d, chunk: chunks[rowGroup][column], rowGroup: rowGroup)
+        return try decoder.decodeAll()
+    }
+
+    /// Reads a whole column (every row group, in order).
+    public func read(column name: String) throws -> ParquetColumnData {
+        let c = try columnIndex(name)
+        var parts: [ParquetColumnData] = []
+        for g in 0..<rowGroupSizes.count { parts.append(try read(column: c, rowGroup: g)) }
+        return ParquetColumnData(concatenating: parts, descriptor: columns[c])
+    }
+}

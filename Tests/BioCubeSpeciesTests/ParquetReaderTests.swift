@@ -1,0 +1,94 @@
+import BioCubeCore
+import Foundation
+import Testing
+@testable import BioCubeSpecies
+
+enum ParquetFixtures {
+    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/parquet").path
+
+    static func path(_ relative: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: root + "/.complete") else {
+            Issue.record("Parquet fixtures are missing: run `make fixtures` (or `make test`) first")
+            throw BioCubeError(.notFound, root)
+        }
+        return root + "/" + relative
+    }
+
+    static var cases: [String] {
+        guard let data = FileManager.default.contents(atPath: root + "/cases.json"),
+              let names = try? JSONSerialization.jsonObject(with: data) as? [String] else {
+            return ["fixtures-missing"]
+        }
+        return names
+    }
+}
+
+@Suite struct ParquetReaderTests {
+    @Test(arguments: ParquetFixtures.cases)
+    func everyValueMatchesPyarrow(name: String) throws {
+        let file = try ParquetFile(path: ParquetFixtures.path(name + ".parquet"))
+        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path(name + ".json")))) as? [String: [Any]])
+        #expect(file.columns.map(\.name) == ["Species", "Key", "Latitude", "Count", "Weight", "Flag", "Timestamp"])
+        #expect(file.columns.first { $0.name == "Timestamp" }?.logicalType == .timestamp(unit: .nanos, utc: false))
+        #expect(file.columns.first { $0.name == "Species" }?.logicalType == .string)
+        for column in file.columns {
+            let data = try file.read(column: column.name)
+            let want = try #require(expected[column.name])
+            #expect(data.count == want.count && data.count == file.rowCount, "\(name) \(column.name)")
+            for (i, w) in want.enumerated() {
+                let isNull = w is NSNull
+                #expect(data.isValid(i) == !isNull, "\(name) \(column.name) row \(i) null mismatch")
+                if isNull || !data.isValid(i) { continue }
+                switch data.values {
+                case .bytes(let v): #expect(String(decoding: v[i], as: UTF8.self) == (w as? String), "\(name) \(column.name) row \(i)")
+                case .int64(let v): #expect(v[i] == (w as? NSNumber)?.int64Value, "\(name) \(column.name) row \(i)")
+                case .int32(let v): #expect(v[i] == (w as? NSNumber)?.int32Value, "\(name) \(column.name) row \(i)")
+                case .double(let v): #expect(v[i] == (w as? NSNumber)?.doubleValue, "\(name) \(column.name) row \(i)")
+                case .float(let v): #expect(v[i] == (w as? NSNumber)?.floatValue, "\(name) \(column.name) row \(i)")
+                case .boolean(let v): #expect(v[i] == (w as? NSNumber)?.boolValue, "\(name) \(column.name) row \(i)")
+                }
+            }
+        }
+    }
+
+    @Test func rowGroupsAndMetadata() throws {
+        let file = try ParquetFile(path: ParquetFixtures.path("zstd_dict_v2_nulls.parquet"))
+        #expect(file.rowGroupSizes == [1000, 1000, 1000])
+        #expect(file.createdBy?.contains("parquet-cpp") == true)
+        #expect(file.keyValueMetadata["ARROW:schema"] != nil)
+        let one = try file.read(column: file.columnIndex("Key"), rowGroup: 1)
+        #expect(one.count == 1000)
+    }
+
+    @Test(arguments: [
+        ("wrong_magic.parquet", "wrong magic at the start"),
+        ("truncated.parquet", "wrong magic at the end"),
+        ("tiny.parquet", "too short"),
+    ])
+    func damagedFilesAreRefusedOnOpen(file: String, phrase: String) throws {
+        let path = try ParquetFixtures.path("bad/" + file)
+        let error = #expect(throws: BioCubeError.self) { _ = try ParquetFile(path: path) }
+        #expect(error?.message.contains(path) == true && error?.message.contains(phrase) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func corruptFooterOrPagesGiveErrorsNotCrashes() throws {
+        let footer = try ParquetFixtures.path("bad/corrupt_footer.parquet")
+        #expect(throws: BioCubeError.self) {
+            let f = try ParquetFile(path: footer)
+            for c in f.columns { _ = try f.read(column: c.name) }
+        }
+        let pages = try ParquetFixtures.path("bad/corrupt_pages.parquet")
+        let error = #expect(throws: BioCubeError.self) {
+            let f = try ParquetFile(path: pages)
+            for c in f.columns { _ = try f.read(column: c.name) }
+        }
+        #expect(error?.message.contains("page") == true, "\(error?.message ?? "")")
+    }
+
+    @Test func unknownColumnIsNamed() throws {
+        let file = try ParquetFile(path: ParquetFixtures.path("defaults.parquet"))
+        let error = #expect(throws: BioCubeError.self) { _ = try file.read(column: "Genus") }
+        #expect(error?.message.contains("no column 'Genus'") == true)
+    }
+}

@@ -1,0 +1,93 @@
+"""Writes Parquet files with pyarrow covering the reader's matrix — codecs, dictionary or
+plain encoding, data page v1 and v2, required and nullable columns, several row groups,
+an empty file — plus each file's values as JSON, and damaged files.
+
+    python scripts/make_parquet_fixtures.py OUTDIR
+"""
+import base64
+import itertools
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def table(n, nulls, seed):
+    rng = np.random.default_rng(seed)
+    def mask():
+        return rng.random(n) < 0.2 if nulls else np.zeros(n, bool)
+    species = rng.choice(["1340361", "5231190", "2480528", "9809229"], size=n)
+    columns = {
+        "Species": pa.array(species, pa.string(), mask=mask()),
+        "Key": pa.array(rng.integers(-2**40, 2**40, n), pa.int64(), mask=mask()),
+        "Latitude": pa.array(np.round(rng.uniform(32, 72, n) * 4) / 4, pa.float64(), mask=mask()),
+        "Count": pa.array(rng.integers(-1000, 1000, n).astype(np.int32), pa.int32(), mask=mask()),
+        "Weight": pa.array(rng.standard_normal(n).astype(np.float32), pa.float32(), mask=mask()),
+        "Flag": pa.array(rng.random(n) < 0.5, pa.bool_(), mask=mask()),
+        "Timestamp": pa.array((rng.integers(0, 240, n) * 30 * 86400 + 946684800).astype("datetime64[s]").astype("datetime64[ns]"),
+                              pa.timestamp("ns"), mask=mask()),
+    }
+    return pa.table(columns)
+
+
+def to_json(t):
+    out = {}
+    for name in t.column_names:
+        col = t.column(name)
+        vals = col.to_pylist()
+        if pa.types.is_timestamp(col.type):
+            vals = [None if v is None else int(np.datetime64(v, "ns").astype(np.int64)) for v in col.to_numpy(zero_copy_only=False).tolist()]
+            vals = [None if m else v for v, m in zip(col.cast(pa.int64()).to_pylist(), col.is_null().to_pylist())]
+        elif pa.types.is_floating(col.type):
+            vals = [None if v is None else float(np.float32(v)) if pa.types.is_float32(col.type) else v for v in vals]
+        out[name] = vals
+    return out
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "Tests/Fixtures/parquet"
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    cases = []
+    for codec, dictionary, version, nulls in itertools.product(["none", "snappy", "gzip", "zstd"], [True, False], ["1.0", "2.0"], [False, True]):
+        name = f"{codec}_{'dict' if dictionary else 'plain'}_v{version[0]}_{'nulls' if nulls else 'required'}"
+        t = table(3000, nulls, seed=len(cases))
+        pq.write_table(t, os.path.join(out, name + ".parquet"), compression=codec, use_dictionary=dictionary,
+                       data_page_version=version, row_group_size=1000, data_page_size=4096)
+        with open(os.path.join(out, name + ".json"), "w") as f:
+            json.dump(to_json(t), f)
+        cases.append(name)
+    # pyarrow defaults (snappy, dictionary, v1 pages), one row group; and an empty table.
+    t = table(500, True, seed=99)
+    pq.write_table(t, os.path.join(out, "defaults.parquet"))
+    json.dump(to_json(t), open(os.path.join(out, "defaults.json"), "w"))
+    pq.write_table(table(0, False, seed=1), os.path.join(out, "empty.parquet"))
+    json.dump(to_json(table(0, False, seed=1)), open(os.path.join(out, "empty.json"), "w"))
+    cases += ["defaults", "empty"]
+    # Damaged files.
+    bad = os.path.join(out, "bad")
+    os.makedirs(bad)
+    good = open(os.path.join(out, "snappy_dict_v1_nulls.parquet"), "rb").read()
+    open(os.path.join(bad, "wrong_magic.parquet"), "wb").write(b"XXXX" + good[4:])
+    open(os.path.join(bad, "truncated.parquet"), "wb").write(good[: len(good) - 100])
+    footer_len = int.from_bytes(good[-8:-4], "little")
+    corrupt = bytearray(good)
+    for i in range(len(good) - 8 - footer_len, len(good) - 8, 3):
+        corrupt[i] ^= 0xA5
+    open(os.path.join(bad, "corrupt_footer.parquet"), "wb").write(bytes(corrupt))
+    pages = bytearray(good)
+    for i in range(4, 400):
+        pages[i] ^= 0x5A
+    open(os.path.join(bad, "corrupt_pages.parquet"), "wb").write(bytes(pages))
+    open(os.path.join(bad, "tiny.parquet"), "wb").write(b"PAR1")
+    json.dump(cases, open(os.path.join(out, "cases.json"), "w"))
+    open(os.path.join(out, ".complete"), "w").close()
+    print(f"wrote {len(cases)} Parquet fixtures to {out}")
+
+
+if __name__ == "__main__":
+    main()
