@@ -61,6 +61,21 @@ def main():
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump(to_json(t), f)
         cases.append(name)
+    # The other encodings pyarrow writes on request, and legacy INT96 timestamps.
+    delta = {"Key": "DELTA_BINARY_PACKED", "Count": "DELTA_BINARY_PACKED", "Timestamp": "DELTA_BINARY_PACKED",
+             "Species": "DELTA_BYTE_ARRAY", "Weight": "BYTE_STREAM_SPLIT", "Latitude": "BYTE_STREAM_SPLIT"}
+    for codec, version, nulls in itertools.product(["none", "zstd"], ["1.0", "2.0"], [False, True]):
+        for label, encoding in [("delta", delta), ("deltalength", {**delta, "Species": "DELTA_LENGTH_BYTE_ARRAY"})]:
+            name = f"{label}_{codec}_v{version[0]}_{'nulls' if nulls else 'required'}"
+            t = table(2500, nulls, seed=len(cases))
+            pq.write_table(t, os.path.join(out, name + ".parquet"), compression=codec, use_dictionary=False,
+                           column_encoding=encoding, data_page_version=version, row_group_size=1000, data_page_size=4096)
+            json.dump(to_json(t), open(os.path.join(out, name + ".json"), "w"))
+            cases.append(name)
+    t = table(700, True, seed=77)
+    pq.write_table(t, os.path.join(out, "int96.parquet"), use_deprecated_int96_timestamps=True)
+    json.dump(to_json(t), open(os.path.join(out, "int96.json"), "w"))
+    cases.append("int96")
     # pyarrow defaults (snappy, dictionary, v1 pages), one row group; and an empty table.
     t = table(500, True, seed=99)
     pq.write_table(t, os.path.join(out, "defaults.parquet"))

@@ -59,3 +59,26 @@ public struct ParquetColumnData: Sendable {
         return v.indices.map { isValid($0) ? String(decoding: v[$0], as: UTF8.self) : nil }
     }
 }
+
+extension ParquetColumnData {
+    /// Timestamps as nanoseconds since 1970 (nil for nulls): INT64 timestamps in any unit, and
+    /// legacy INT96 values (nanoseconds of the day, then the Julian day number).
+    public var timestampNanoseconds: [Int64?]? {
+        switch (values, descriptor.logicalType) {
+        case (.int64(let v), .timestamp(let unit, _)):
+            let scale: Int64 = unit == .nanos ? 1 : unit == .micros ? 1_000 : 1_000_000
+            return v.indices.map { isValid($0) ? v[$0] &* scale : nil }
+        case (.bytes(let v), _) where descriptor.physicalType == .int96:
+            return v.indices.map { i -> Int64? in
+                guard isValid(i), v[i].count == 12 else { return nil }
+                var nanos: UInt64 = 0
+                for k in 0..<8 { nanos |= UInt64(v[i][k]) << (8 * UInt64(k)) }
+                var day: UInt32 = 0
+                for k in 0..<4 { day |= UInt32(v[i][8 + k]) << (8 * UInt32(k)) }
+                return (Int64(day) - 2_440_588) &* 86_400_000_000_000 &+ Int64(bitPattern: nanos)
+            }
+        default:
+            return nil
+        }
+    }
+}

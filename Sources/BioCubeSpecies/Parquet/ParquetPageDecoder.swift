@@ -153,9 +153,32 @@ struct ParquetPageDecoder {
             var raw: [UInt32] = []
             do { try decoder.decode(count, into: &raw) } catch let f as RLEHybridDecoder.Failure { throw fail(page, "booleans: \(f.reason)") }
             return .boolean(raw.map { $0 == 1 })
+        case 5 where column.physicalType == .int32 || column.physicalType == .int64:
+            do {
+                let (v, _) = try DeltaDecoders.binaryPacked(data, count: count, bits32: column.physicalType == .int32)
+                return column.physicalType == .int32 ? .int32(v.map { Int32(truncatingIfNeeded: $0) }) : .int64(v)
+            } catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BINARY_PACKED: \(f.reason)") }
+        case 6 where column.physicalType == .byteArray:
+            do { return .bytes(try DeltaDecoders.lengthByteArray(data, count: count).values) }
+            catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.reason)") }
+        case 7 where column.physicalType == .byteArray || column.physicalType == .fixedLenByteArray:
+            do { return .bytes(try DeltaDecoders.byteArray(data, count: count)) }
+            catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BYTE_ARRAY: \(f.reason)") }
+        case 9:
+            let width: Int
+            switch column.physicalType {
+            case .float, .int32: width = 4
+            case .double, .int64: width = 8
+            case .fixedLenByteArray: width = column.typeLength
+            default: throw fail(page, "BYTE_STREAM_SPLIT does not apply to \(column.physicalType)", .unsupported)
+            }
+            do {
+                let bytes = try DeltaDecoders.byteStreamSplit(data, count: count, width: width)
+                return try bytes.withUnsafeBytes { try plain($0, count: count, page: page).values }
+            } catch let f as DeltaDecoders.Failure { throw fail(page, "BYTE_STREAM_SPLIT: \(f.reason)") }
         default:
             let names = [5: "DELTA_BINARY_PACKED", 6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 9: "BYTE_STREAM_SPLIT", 4: "BIT_PACKED"]
-            throw fail(page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported yet", .unsupported)
+            throw fail(page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)", .unsupported)
         }
     }
 
