@@ -67,12 +67,7 @@ struct ERA5Read: AsyncParsableCommand {
         try await reportingErrors {
             let problems = ProblemLog()
             let era5 = try ERA5Modality(paths: files, cadence: try Cadence(parsing: cadence), problems: problems)
-            guard let v = try era5.variables().first(where: { $0.name == variable }) else {
-                throw BioCubeError(.notFound, "no variable '\(variable)' in \(files.joined(separator: ", "))")
-            }
-            let t = try era5.read(v, at: UTCDateTime(parsing: step), onto: Grid(named: grid))
-            try reportPlane(t, label: "\(variable) @ \(step)", units: v.units, out: out)
-            for p in problems.problems { print(p) }
+            try readAndReport(era5, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
         }
     }
 }

@@ -66,12 +66,7 @@ struct IndicatorsRead: AsyncParsableCommand {
         try await reportingErrors {
             let problems = ProblemLog()
             let modality = try await IndicatorModality.load(paths: files, problems: problems)
-            guard let v = try modality.variables().first(where: { $0.name == variable }) else {
-                throw BioCubeError(.notFound, "no indicator '\(variable)' in \(files.joined(separator: ", "))")
-            }
-            let t = try modality.read(v, at: UTCDateTime(parsing: step), onto: Grid(named: grid))
-            try reportPlane(t, label: "\(variable) @ \(step)", out: out)
-            for p in problems.problems { print(p) }
+            try readAndReport(modality, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
         }
     }
 }

@@ -13,3 +13,15 @@ func reportPlane(_ t: Tensor, label: String, units: String? = nil, out: String?)
         print("wrote \(out) (raw little-endian float32)")
     }
 }
+
+/// The body of the `read` commands: finds `variable` in `modality`, reads it at `step` onto
+/// `grid`, reports the plane and every problem met.
+func readAndReport(_ modality: some Modality, variable: String, step: String, grid: String, out: String?,
+                   problems: ProblemLog, sources: [String]) throws {
+    guard let v = try modality.variables().first(where: { $0.name == variable }) else {
+        throw BioCubeError(.notFound, "no variable '\(variable)' in \(sources.joined(separator: ", "))")
+    }
+    let t = try modality.read(v, at: UTCDateTime(parsing: step), onto: Grid(named: grid))
+    try reportPlane(t, label: "\(variable) @ \(step)", units: v.units, out: out)
+    for p in problems.problems { print(p) }
+}
