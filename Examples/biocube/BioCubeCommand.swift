@@ -11,7 +11,8 @@ struct BioCubeCommand: AsyncParsableCommand {
         then cuts training batches from the store. Run `make demo` for an end-to-end example.
         """,
         version: BioCubeVersion.string,
-        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self]
+        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
+                      ParquetCommand.self]
     )
 }
 

@@ -17,7 +17,7 @@ package final class ZstdCodec {
 
     /// Compresses `source` into one frame that records the content size, replacing the
     /// contents of `out` (whose capacity is reused).
-    func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool, into out: inout [UInt8]) throws {
+    package func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool, into out: inout [UInt8]) throws {
         if cctx == nil { cctx = ZSTD_createCCtx() }
         guard let cctx else { throw BioCubeError(.io, "zstd: cannot allocate a compression context") }
         if configured?.level != level || configured?.checksum != checksum {

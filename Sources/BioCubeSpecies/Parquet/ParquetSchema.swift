@@ -59,3 +59,19 @@ extension ParquetLogicalType {
         }
     }
 }
+
+extension ParquetLogicalType: CustomStringConvertible {
+    /// A short readable form: `string`, `timestamp[ns, UTC]`, `int16`, `decimal(10,2)`.
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .string: "string"
+        case .date: "date"
+        case .timestamp(let unit, let utc):
+            "timestamp[\(unit == .millis ? "ms" : unit == .micros ? "us" : "ns")\(utc ? ", UTC" : "")]"
+        case .integer(let bits, let signed): "\(signed ? "" : "u")int\(bits)"
+        case .decimal(let scale, let precision): "decimal(\(precision),\(scale))"
+        case .other(let name): name
+        }
+    }
+}

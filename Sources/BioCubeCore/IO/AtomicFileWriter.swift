@@ -1,0 +1,63 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streams a file into a hidden temporary sibling and moves it into place on ``commit()``:
+/// readers see the old file or the complete new one, never a partial one, and a killed
+/// writer leaves only a `.tmp` file behind. Dropping the writer without committing
+/// removes the temporary file.
+package final class AtomicFileWriter {
+    package let path: String
+    private let temp: FilePath
+    private var fd: FileDescriptor?
+    /// Bytes written so far (the offset of the next write).
+    package private(set) var offset: Int = 0
+
+    package init(path: String) throws {
+        self.path = path
+        let target = FilePath(path)
+        var dir = target
+        dir.removeLastComponent()
+        if !dir.string.isEmpty { try FileIO.createDirectories(dir.string) }
+        temp = dir.appending(".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        do {
+            fd = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+                                         permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw BioCubeError(.io, "\(path): cannot create \(temp): \(error)")
+        }
+    }
+
+    deinit {
+        if let fd {
+            try? fd.close()
+            _ = unlink(temp.string)
+        }
+    }
+
+    /// Appends bytes.
+    package func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let fd else { throw BioCubeError(.io, "\(path): write after commit") }
+        do { _ = try fd.writeAll(bytes) } catch { throw BioCubeError(.io, "\(path): write failed: \(error)") }
+        offset += bytes.count
+    }
+
+    /// Appends bytes.
+    package func write(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try write($0) } }
+
+    /// Closes the file and renames it onto `path` (replacing an existing file).
+    package func commit() throws {
+        guard let fd else { throw BioCubeError(.io, "\(path): committed twice") }
+        self.fd = nil
+        do { try fd.close() } catch {
+            _ = unlink(temp.string)
+            throw BioCubeError(.io, "\(path): close failed: \(error)")
+        }
+        if rename(temp.string, path) != 0 {
+            let e = Errno(rawValue: errno)
+            _ = unlink(temp.string)
+            throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+        }
+    }
+}
