@@ -12,25 +12,33 @@ extension CubeStore {
     /// Writes the coordinate arrays `latitude`, `longitude`, `time` (int64 seconds since
     /// 1970 with CF `units` and `calendar`) and, when given, `pressure_level` (hPa), and
     /// records the grid and time axis in the root attributes.
+    ///
+    /// Safe to call from several processes at once: an existing coordinate array with the
+    /// same metadata is reused (and rewritten with the same values); one with different
+    /// metadata is replaced.
     public func writeCoordinates(grid: Grid, time: TimeAxis, pressureLevels: [Double]? = nil) throws {
         var store = self
         store.autoConsolidate = false
-        let lat = try store.createArray("latitude", metadata: ArrayMetadata(
+        func createArray(_ path: String, metadata: ArrayMetadata, overwrite: Bool) throws -> ZarrArray {
+            do { return try store.createArray(path, metadata: metadata) }
+            catch let e as BioCubeError where e.code == .alreadyExists { return try store.createArray(path, metadata: metadata, overwrite: true) }
+        }
+        let lat = try createArray("latitude", metadata: ArrayMetadata(
             shape: [grid.height], dataType: .float64, chunkShape: [grid.height], dimensionNames: ["latitude"],
             attributes: ["units": "degrees_north", "standard_name": "latitude", "long_name": "latitude",
                          "stored_direction": grid.latitude.isAscending ? "increasing" : "decreasing"]), overwrite: true)
         try lat.write(grid.latitude.values, to: [.all])
-        let lon = try store.createArray("longitude", metadata: ArrayMetadata(
+        let lon = try createArray("longitude", metadata: ArrayMetadata(
             shape: [grid.width], dataType: .float64, chunkShape: [grid.width], dimensionNames: ["longitude"],
             attributes: ["units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"]), overwrite: true)
         try lon.write(grid.longitude.values, to: [.all])
-        let t = try store.createArray("time", metadata: ArrayMetadata(
+        let t = try createArray("time", metadata: ArrayMetadata(
             shape: [time.count], dataType: .int64, chunkShape: [time.count], dimensionNames: ["time"],
             attributes: ["units": "seconds since 1970-01-01 00:00:00", "calendar": "proleptic_gregorian",
                          "standard_name": "time", "long_name": "time"]), overwrite: true)
         try t.write(time.secondsSince1970, to: [.all])
         if let levels = pressureLevels {
-            let p = try store.createArray("pressure_level", metadata: ArrayMetadata(
+            let p = try createArray("pressure_level", metadata: ArrayMetadata(
                 shape: [levels.count], dataType: .float64, chunkShape: [max(1, levels.count)], dimensionNames: ["pressure_level"],
                 attributes: ["units": "hPa", "standard_name": "air_pressure", "long_name": "pressure level",
                              "positive": "down"]), overwrite: true)

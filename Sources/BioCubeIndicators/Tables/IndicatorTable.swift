@@ -208,3 +208,13 @@ public final class IndicatorTable: @unchecked Sendable {
         }
     }
 }
+
+extension IndicatorTable {
+    /// How the rows fall on `grid`: rows off the grid (ignored) and rows repeating a cell
+    /// (resolved by the layout's duplicate rule: first row wins, last row for the
+    /// `Variable` layout).
+    public func coverage(on grid: Grid) -> (offGridRows: Int, duplicateRows: Int) {
+        let m = mapping(onto: grid)
+        return (m.offGrid, m.duplicates)
+    }
+}

@@ -209,6 +209,16 @@ public final class SpeciesModality: Modality, Sendable {
         return try Tensor(shape: [grid.height, grid.width], storage: plane)
     }
 
+    /// The number of distinct steps that have rows.
+    public var stepCount: Int { Set(buckets.keys.map { $0 & ((1 << 40) - 1) }).count }
+
+    /// The usable rows that fall outside `grid` or off its lattice (reported once per grid).
+    @discardableResult
+    public func offGridRows(on grid: Grid) -> Int {
+        reportOffGrid(grid)
+        return offGridCache.withLock { $0[grid] ?? 0 }
+    }
+
     /// Counts (once per grid) the rows that fall outside `grid`, and reports them.
     private func reportOffGrid(_ grid: Grid) {
         let known = offGridCache.withLock { $0[grid] != nil }

@@ -1,0 +1,60 @@
+import BioCubeCore
+
+/// What `biocube build` should produce.
+public struct BuildOptions: Sendable {
+    /// The store to create or continue.
+    public var storePath: String
+    /// The target grid, by name (see ``Grid/init(named:)``).
+    public var gridName: String = "europe025"
+    /// The time step.
+    public var cadence: Cadence = .monthly
+    /// First and last step; by default the span of the ERA5 sources (or of all sources).
+    public var start: UTCDateTime?, end: UTCDateTime?
+    /// Restrict the grid to a region.
+    public var region: Region?
+    /// Concurrent steps in this process.
+    public var jobs: Int = 2
+    /// This process's share of the time steps (`--shard k/n`).
+    public var shard: Shard = .whole
+    /// Group overrides and source preferences.
+    public var config: BuildConfig = .published
+
+    /// Options for a store at `storePath`, everything else default.
+    public init(storePath: String) { self.storePath = storePath }
+}
+
+/// One of `count` deterministic partitions of the time steps: step `i` belongs to shard
+/// `i mod count + 1`. Processes building every shard of one store at once produce the same
+/// store as a single process.
+public struct Shard: Sendable, Hashable, CustomStringConvertible {
+    /// 1-based shard number.
+    public let index: Int
+    /// Number of shards.
+    public let count: Int
+
+    /// A shard; `index` in `1...count`.
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw BioCubeError(.invalidArgument, "shard \(index)/\(count): expected k/n with 1 ≤ k ≤ n")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// The single shard that owns every step.
+    public static let whole = try! Shard(index: 1, count: 1)
+
+    /// Parses `k/n`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
+            throw BioCubeError(.invalidArgument, "shard '\(text)' is not k/n (for example 2/4)")
+        }
+        try self.init(index: k, count: n)
+    }
+
+    /// Whether step `i` belongs to this shard.
+    public func owns(_ i: Int) -> Bool { i % count == index - 1 }
+
+    public var description: String { "\(index)/\(count)" }
+}

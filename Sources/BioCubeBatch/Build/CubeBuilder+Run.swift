@@ -1,0 +1,229 @@
+import BioCubeCore
+import Synchronization
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A step's completion record: which inputs each variable's chunk was built from, how many
+/// cells have a value, and the problems met while reading the step.
+struct StepMarker: Codable, Sendable, Equatable {
+    struct Entry: Codable, Sendable, Equatable {
+        var fingerprint: String
+        var valid: Int
+    }
+    var step: String
+    var variables: [String: Entry]
+    var problems: [Problem]
+}
+
+/// The outcome of a build run.
+public struct BuildSummary: Sendable {
+    /// Steps in the store, steps this process owns, steps it built now, steps already complete.
+    public var totalSteps = 0, ownedSteps = 0, builtSteps = 0, skippedSteps = 0
+    /// Whether every step of the store is complete (and the coverage report written).
+    public var complete = false
+    /// Per variable (when complete): the steps with no value at all, and the fraction of
+    /// NaN cells over all steps.
+    public var coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)] = []
+    /// Problems of the sources and of every step (when complete), else of this run.
+    public var problems: [Problem] = []
+}
+
+extension CubeBuilder {
+    static let stateFolder = ".biocube-build"
+
+    var markerFolder: String { options.storePath + "/\(Self.stateFolder)/steps" }
+    func markerPath(_ i: Int) -> String { markerFolder + "/\(i).json" }
+
+    func readMarker(_ i: Int) -> StepMarker? {
+        guard let bytes = try? FileIO.read(markerPath(i)) else { return nil }
+        return try? JSONDecoder().decode(StepMarker.self, from: Data(bytes))
+    }
+
+    static func encodeSorted<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try e.encode(value))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(encodeSorted(value)))
+    }
+
+    /// Builds this process's steps (skipping complete ones) and, when the whole store is
+    /// then complete, writes the coverage report.
+    public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> BuildSummary {
+        try FileIO.createDirectories(markerFolder)
+        Self.removeStaleTemporaryFiles(in: options.storePath)
+        var store = try CubeStore.openOrCreate(at: options.storePath)
+        store.autoConsolidate = false
+        try checkCompatible(store)
+        try store.writeCoordinates(grid: grid, time: time, pressureLevels: pressureLevels)
+        for g in VariableGroup.allCases { try store.createGroup(g.rawValue) }
+        var arrays: [ZarrArray] = []
+        for plan in plansInOrder {
+            let v = plan.variable
+            let shape = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
+            let chunk = [1] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
+            var attrs: [String: JSONValue] = ["groups": .array(v.groups.map { .string($0.rawValue) }),
+                                              "sources": .array(v.sources.map { .string($0) }), "_FillValue": "NaN"]
+            if let u = v.units { attrs["units"] = .string(u) }
+            if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
+            let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk,
+                                         dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
+            do { arrays.append(try store.createArray(v.path, metadata: meta)) }
+            catch let e as BioCubeError where e.code == .alreadyExists {
+                // Built from other inputs before (units, levels, sources): start this array afresh.
+                arrays.append(try store.createArray(v.path, metadata: meta, overwrite: true))
+            }
+        }
+        var root = try store.attributes(of: "")
+        root["variables"] = try Self.json(variables)
+        root["provenance"] = try provenance()
+        root["complete"] = false
+        root["coverage"] = nil
+        root["problems"] = nil
+        try store.setAttributes(root, of: "")
+        try store.consolidateMetadata()
+
+        // Work: owned steps whose marker is missing or stale for some variable.
+        let owned = (0..<time.count).filter { options.shard.owns($0) }
+        var work: [(Int, [Int])] = []
+        for i in owned {
+            let marker = readMarker(i)
+            let stale = plansInOrder.indices.filter { marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint }
+            if !stale.isEmpty { work.append((i, stale)) }
+        }
+        progress(.planned(total: time.count, owned: owned.count, toDo: work.count))
+        let counter = Counter()
+        let plans = plansInOrder
+        let jobs = work
+        let arraysByPlan = arrays
+        try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) { [self] _, k in
+            let (i, todo) = jobs[k]
+            let step = time[i]
+            var marker = readMarker(i) ?? StepMarker(step: step.description, variables: [:], problems: [])
+            let rebuilt = Set(todo.map { plans[$0].variable.name })
+            marker.problems.removeAll { $0.variable.map(rebuilt.contains) ?? true }
+            for p in todo {
+                let plan = plans[p]
+                let provider = plan.provider(for: step)
+                let tensor: Tensor
+                do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) }
+                catch let e as BioCubeError {
+                    throw BioCubeError(e.code, "building \(plan.variable.path) at \(step.dateString) from \(provider.source): \(e.message)")
+                }
+                let expected = (plan.variable.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
+                guard tensor.shape == expected else {
+                    throw BioCubeError(.corruptData, "\(provider.source): \(plan.variable.name) at \(step.dateString) has shape \(tensor.shape), expected \(expected)")
+                }
+                var valid = 0
+                tensor.storage.withUnsafeBufferPointer { b in for x in b where !x.isNaN { valid += 1 } }
+                try arraysByPlan[p].writeChunk(tensor.storage, at: [i] + Array(repeating: 0, count: expected.count))
+                marker.variables[plan.variable.path] = .init(fingerprint: plan.fingerprint, valid: valid)
+            }
+            let stepText = step.description
+            marker.problems += problems.problems.filter { $0.step == stepText }.map { $0.relative(to: catalog.root) }
+            marker.problems = Array(Set(marker.problems)).sorted { "\($0)" < "\($1)" }
+            try FileIO.writeAtomically(markerPath(i), try Self.encodeSorted(marker))
+            let done = counter.increment()
+            progress(.stepDone(step, done: done, toDo: jobs.count))
+        }
+
+        var summary = BuildSummary()
+        summary.totalSteps = time.count
+        summary.ownedSteps = owned.count
+        summary.builtSteps = jobs.count
+        summary.skippedSteps = owned.count - jobs.count
+        summary.problems = Array(Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })).sorted { "\($0)" < "\($1)" }
+        if let final = try finalize(store, arrays) {
+            summary.complete = true
+            summary.coverage = final.coverage
+            summary.problems = final.problems
+            progress(.finalized)
+        }
+        return summary
+    }
+
+    var plansInOrder: [VariablePlan] { planList }
+
+    /// Refuses a store that was built for another grid or time axis.
+    func checkCompatible(_ store: CubeStore) throws {
+        let attrs = try store.attributes(of: "")
+        guard attrs["time_axis"] != nil || attrs["grid"] != nil else { return }
+        let g = try? store.grid(), t = try? store.timeAxis()
+        if g != grid || t != time {
+            throw BioCubeError(.alreadyExists, "\(options.storePath): built for grid \(g.map { "\($0.height)×\($0.width)" } ?? "?") and \(t.map { "\($0.count) steps from \($0.start.dateString)" } ?? "?"), not \(grid.height)×\(grid.width) and \(time.count) steps from \(time.start.dateString): use another --store or remove it")
+        }
+    }
+
+    func provenance() throws -> JSONValue {
+        var sources: [JSONValue] = []
+        for s in catalog.sources {
+            sources.append(["path": .string(s.path), "kind": .string(s.kind.rawValue), "size": .int(s.size), "modified": .double(s.modified)])
+        }
+        var opts: [String: JSONValue] = ["grid": .string(options.gridName), "cadence": .string(options.cadence.description),
+                                         "start": .string(time.start.description), "end": .string(time.end.description)]
+        if let r = options.region { opts["region"] = .string("\(r.south),\(r.north),\(r.west),\(r.east)") }
+        return ["tool": .string("biocube (BioCube Swift SDK)"), "sources": .array(sources), "options": .object(opts),
+                "config": try Self.json(options.config)]
+    }
+
+    /// When every step has a current marker: per-variable coverage into each array's
+    /// attributes, the summary and the problems into the root, `complete: true`.
+    func finalize(_ store: CubeStore, _ arrays: [ZarrArray]) throws -> (coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)], problems: [Problem])? {
+        var markers: [StepMarker] = []
+        for i in 0..<time.count {
+            guard let m = readMarker(i), plansInOrder.allSatisfy({ m.variables[$0.variable.path]?.fingerprint == $0.fingerprint }) else { return nil }
+            markers.append(m)
+        }
+        var store = store
+        store.autoConsolidate = false
+        let cells = Double(grid.cellCount)
+        var coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)] = []
+        var summaryJSON: [String: JSONValue] = [:]
+        for (plan, array) in zip(plansInOrder, arrays) {
+            let perStep = markers.map { $0.variables[plan.variable.path]!.valid }
+            let levels = Double(plan.variable.levels?.count ?? 1)
+            let empty = perStep.indices.filter { perStep[$0] == 0 }.map { time[$0] }
+            let nan = 1 - Double(perStep.reduce(0, +)) / (cells * levels * Double(time.count))
+            coverage.append((plan.variable, empty, nan))
+            var attrs = array.metadata.attributes
+            attrs["coverage"] = ["valid_cells": .array(perStep.map { .int(Int64($0)) }),
+                                 "empty_steps": .array(empty.map { .string($0.description) }),
+                                 "nan_fraction": .double(nan)]
+            try store.setAttributes(attrs, of: plan.variable.path)
+            summaryJSON[plan.variable.path] = ["empty_steps": .int(Int64(empty.count)), "nan_fraction": .double(nan)]
+        }
+        var all = Set(sourceProblems)
+        for m in markers { all.formUnion(m.problems) }
+        let problems = all.sorted { "\($0)" < "\($1)" }
+        var root = try store.attributes(of: "")
+        root["coverage"] = .object(summaryJSON)
+        root["problems"] = try Self.json(problems)
+        root["complete"] = true
+        try store.setAttributes(root, of: "")
+        try store.consolidateMetadata()
+        return (coverage, problems)
+    }
+
+    /// Removes `.tmp` files left by writers that no longer run (their pid is in the name).
+    static func removeStaleTemporaryFiles(in root: String) {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return }
+        while let next = walker.nextObject() as? String {
+            let name = (next as NSString).lastPathComponent
+            guard name.hasPrefix("."), name.hasSuffix(".tmp") else { continue }
+            let parts = name.split(separator: ".")
+            // .<name>.<pid>.<random>.tmp → the pid is the third-from-last part.
+            guard parts.count >= 4, let pid = Int32(parts[parts.count - 3]) else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { _ = unlink(root + "/" + next) }
+        }
+    }
+}
+
+/// A thread-safe counter.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}

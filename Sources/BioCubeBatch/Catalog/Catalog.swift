@@ -1,0 +1,80 @@
+import BioCubeCore
+import Foundation
+
+/// What `biocube scan` found under a root folder: every recognised source file with its
+/// modality, variables, time span and spatial extent, and the problems found. `build`
+/// accepts a catalog (as JSON) instead of a root folder.
+public struct Catalog: Codable, Sendable {
+    /// The catalog format version.
+    public static let formatVersion = 1
+
+    /// The kind of a source file.
+    public enum SourceKind: String, Codable, Sendable, CaseIterable {
+        case era5, indicators, species
+    }
+
+    /// One variable a source provides, with the steps it has values for.
+    public struct SourceVariable: Codable, Sendable, Hashable {
+        /// Name, groups, levels and units.
+        public var descriptor: VariableDescriptor
+        /// The first and last step with a value (nil when unknown or none).
+        public var first: UTCDateTime?, last: UTCDateTime?
+    }
+
+    /// One source file.
+    public struct Source: Codable, Sendable {
+        /// Path relative to ``Catalog/root``.
+        public var path: String
+        /// The modality that reads it.
+        public var kind: SourceKind
+        /// Size in bytes and modification time (seconds since 1970): a changed source is
+        /// detected by these.
+        public var size: Int64, modified: Double
+        /// The variables it provides.
+        public var variables: [SourceVariable]
+        /// Number of time steps (ERA5 slices, indicator time columns, species months).
+        public var stepCount: Int
+        /// Latitude and longitude extent `[min, max]` and grid spacing, where known.
+        public var latitudeRange: [Double]?, longitudeRange: [Double]?, spacing: Double?
+        /// Whether the source's cells sit on the target grid's lattice.
+        public var onTargetLattice: Bool?
+    }
+
+    /// The catalog format version this was written with.
+    public var format: Int = Catalog.formatVersion
+    /// The scanned root folder (absolute).
+    public var root: String
+    /// The grid and cadence the scan checked against.
+    public var gridName: String, cadence: Cadence
+    /// The recognised sources, sorted by path.
+    public var sources: [Source]
+    /// Everything worth knowing before a build (unreadable files, off-lattice grids,
+    /// missing months, duplicate variables).
+    public var problems: [Problem]
+    /// Group overrides and source preferences in effect.
+    public var config: BuildConfig
+
+    /// The absolute path of a source.
+    public func absolutePath(_ source: Source) -> String { root + "/" + source.path }
+
+    /// Reads a catalog written by ``write(to:)``.
+    public static func load(path: String) throws -> Catalog {
+        let bytes = try FileIO.read(path)
+        do {
+            let c = try JSONDecoder().decode(Catalog.self, from: Data(bytes))
+            guard c.format == formatVersion else {
+                throw BioCubeError(.unsupported, "\(path): catalog format \(c.format), this BioCube reads format \(formatVersion)")
+            }
+            return c
+        } catch let e as DecodingError {
+            throw BioCubeError(.invalidMetadata, "\(path): not a BioCube catalog: \(e)")
+        }
+    }
+
+    /// Writes the catalog as pretty-printed JSON (atomically).
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try FileIO.writeAtomically(path, Array(try encoder.encode(self)))
+    }
+}

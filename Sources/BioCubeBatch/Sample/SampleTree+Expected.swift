@@ -1,0 +1,38 @@
+import BioCubeCore
+
+extension SampleTree {
+    /// ERA5 variables the sample stores int16-packed (legacy layout): read back they differ
+    /// from ``expected(_:level:at:latitude:longitude:)`` by up to half a packing step.
+    public static let packedVariables: Set<String> = ["swvl1", "swvl2", "stl1", "stl2"]
+
+    /// The value a correct pipeline harmonises from the sample for one variable, step and
+    /// grid cell, NaN where the sample has no value (ocean cells of land-only tables, the
+    /// missing misc month, forest years past the table, empty cells, species absent).
+    ///
+    /// `variable` is an ERA5 short name, an indicator name, or a species key; `level` is the
+    /// pressure level (hPa) for pressure-level variables, `nil` otherwise.
+    public func expected(_ variable: String, level: Double?, at step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
+        if SampleField.species.contains(variable) {
+            let n = SampleField.isLand(latitude: lat, longitude: lon)
+                ? SampleField.occurrences(variable, step: step, latitude: lat, longitude: lon) : 0
+            return n > 0 ? Float(n) : .nan
+        }
+        switch variable {
+        case "Forest", "Land", "NDVI", "Agriculture", "Agriculture_Irrigated", "Arable", "Cropland", "RLI":
+            guard SampleField.isLand(latitude: lat, longitude: lon) else { return .nan }
+            if variable == "Forest" && (step.year > lastForestYear || Self.forestIsEmpty(latitude: lat, longitude: lon)) { return .nan }
+            let when = variable == "NDVI" ? step : step.startOfYear
+            return SampleField.twoDecimals(SampleField.indicatorRaw(variable, step: when, latitude: lat, longitude: lon)).value
+        case "avg_slhtf", "avg_pevr":
+            if step == missingMiscMonth { return .nan }
+            return SampleField.era5(variable, level: level, step: step, latitude: lat, longitude: lon)
+        default:
+            return SampleField.era5(variable, level: level, step: step, latitude: lat, longitude: lon)
+        }
+    }
+}
+
+extension UTCDateTime {
+    /// January 1st of this date's year.
+    var startOfYear: UTCDateTime { try! UTCDateTime(year: year, month: 1) }
+}

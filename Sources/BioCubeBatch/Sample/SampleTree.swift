@@ -1,0 +1,244 @@
+import BioCubeCore
+import BioCubeERA5
+import BioCubeSpecies
+import Foundation
+
+/// Writes a deterministic miniature BioCube source tree in the published layout and formats
+/// (REFERENCE §1): ERA5 NetCDF in the new-CDS layout (netCDF-4, descending latitudes,
+/// `valid_time`, a 13-level pressure file) and the legacy layout (netCDF-3, int16 packing,
+/// `time` in hours since 1900, a wider grid), every indicator CSV layout, and the species
+/// Parquet table, all on the real `.europe025` grid with the values of ``SampleField``.
+///
+/// Deliberate imperfections, as in real downloads, so the pipeline's reports have
+/// something to say: one misc ERA5 month is missing, the forest table ends a year early,
+/// a few forest cells are empty, border cells are listed by two countries (with a decoy
+/// value in the row that must lose), the combined land table carries decoy NDVI columns
+/// that the NDVI table overrides, and some species rows lie off the grid.
+public struct SampleTree: Sendable {
+    /// First and last month written.
+    public let start: UTCDateTime, end: UTCDateTime
+    /// The grid the sources cover (the published 0.25° Europe grid).
+    public let grid: Grid = .europe025
+
+    /// A sample spanning `start…end` (months; day 1).
+    public init(start: UTCDateTime, end: UTCDateTime) throws {
+        guard start <= end else { throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty") }
+        self.start = start.startOfMonth
+        self.end = end.startOfMonth
+    }
+
+    /// The default sample: 2000-01 … 2001-12.
+    public static func standard() -> SampleTree { try! SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2001, month: 12)) }
+
+    /// The months of the sample.
+    public var months: [UTCDateTime] {
+        var out: [UTCDateTime] = []
+        var t = start
+        while t <= end { out.append(t); t = t.addingMonths(1) }
+        return out
+    }
+
+    /// The ERA5 files, relative to the root, with the variables each holds.
+    public static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [
+        ("Copernicus/ERA5-monthly/era5-single/era5_single.nc", ["t2m", "msl", "slt", "z", "u10", "v10", "lsm"], false, false),
+        ("Copernicus/ERA5-monthly/era5-pressure/era5_pressure.nc", ["z", "t", "u", "v", "q"], true, false),
+        ("Copernicus/ERA5-monthly/era5-edaphic/era5-edaphic-0.nc", ["swvl1", "swvl2", "stl1", "stl2"], false, true),
+        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-0.nc",
+         ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs", "sd", "d2m"], false, false),
+        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc", ["avg_slhtf", "avg_pevr"], false, false),
+    ]
+
+    /// The pressure levels of the pressure file, as the new CDS stores them (1000 first).
+    public static let pressureLevels: [Double] = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]
+
+    /// The month missing from the misc ERA5 file (the second-to-last month of the span,
+    /// when the span has at least three months).
+    public var missingMiscMonth: UTCDateTime? { months.count >= 3 ? months[months.count - 2] : nil }
+
+    /// The last year the forest table has a column for (a year before the span ends).
+    public var lastForestYear: Int { end.year - 1 }
+
+    /// What was written.
+    public struct Summary: Sendable {
+        /// Files written (relative paths) and their sizes in bytes.
+        public var files: [(path: String, bytes: Int)] = []
+        /// Species table rows.
+        public var speciesRows = 0
+    }
+
+    /// Writes the tree under `root` (created if needed). Existing sample files are
+    /// replaced atomically. `progress` receives each file as it is finished.
+    @discardableResult
+    public func write(to root: String, progress: (String) -> Void = { _ in }) throws -> Summary {
+        try FileIO.createDirectories(root)
+        var summary = Summary()
+        func done(_ relative: String) {
+            let size = FileIO.attributes(root + "/" + relative).map { Int($0.size) } ?? 0
+            summary.files.append((relative, size))
+            progress(relative)
+        }
+        for f in Self.era5Files {
+            if f.legacy { try writeLegacyERA5(root + "/" + f.path, variables: f.variables) }
+            else { try writeNewCDS(root + "/" + f.path, variables: f.variables, pressure: f.pressure) }
+            done(f.path)
+        }
+        for (relative, body) in indicatorFiles() {
+            try FileIO.writeAtomically(root + "/" + relative, Array(body.utf8))
+            done(relative)
+        }
+        summary.speciesRows = try writeSpecies(root + "/Species/europe_species.parquet")
+        done("Species/europe_species.parquet")
+        return summary
+    }
+
+    // MARK: - ERA5
+
+    /// Latitudes of the grid, north first (the CDS order).
+    private var descendingLatitudes: [Double] { (0..<grid.height).map { grid.latitude[grid.height - 1 - $0] } }
+    private var longitudes: [Double] { (0..<grid.width).map { grid.longitude[$0] } }
+
+    static let units: [String: String] = [
+        "t2m": "K", "d2m": "K", "msl": "Pa", "u10": "m s**-1", "v10": "m s**-1", "lsm": "(0 - 1)", "slt": "~", "z": "m**2 s**-2",
+        "t": "K", "u": "m s**-1", "v": "m s**-1", "q": "kg kg**-1", "swvl1": "m**3 m**-3", "swvl2": "m**3 m**-3",
+        "stl1": "K", "stl2": "K", "smlt": "m of water equivalent", "tp": "m", "csfr": "m of water equivalent",
+        "avg_sdswrf": "W m**-2", "avg_snswrf": "W m**-2", "avg_snlwrf": "W m**-2", "avg_tprate": "kg m**-2 s**-1",
+        "avg_sdswrfcs": "W m**-2", "sd": "m of water equivalent", "avg_slhtf": "W m**-2", "avg_pevr": "kg m**-2 s**-1",
+    ]
+
+    /// Cells of a lattice, row-major, with their per-cell constants.
+    private func cells(latitudes: [Double], longitudes: [Double]) -> [SampleField.Cell] {
+        latitudes.flatMap { lat in longitudes.map { SampleField.Cell(latitude: lat, longitude: $0) } }
+    }
+
+    private func plane(_ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell]) -> [Float] {
+        let context = SampleField.PlaneContext(name, level: level, step: step)
+        return [Float](unsafeUninitializedCapacity: cells.count) { p, n in
+            cells.withUnsafeBufferPointer { c in
+                for i in c.indices { p[i] = SampleField.era5(context, c[i]) }
+            }
+            n = cells.count
+        }
+    }
+
+    private func writeNewCDS(_ path: String, variables: [String], pressure: Bool) throws {
+        let steps = path.hasSuffix("-1.nc") ? months.filter { $0 != missingMiscMonth } : months
+        let w = try NetCDFWriter(path: path, format: .netCDF4)
+        let lats = descendingLatitudes, lons = longitudes
+        let cellTable = cells(latitudes: lats, longitudes: lons)
+        let dt = try w.dimension("valid_time", length: steps.count)
+        let dp = pressure ? try w.dimension("pressure_level", length: Self.pressureLevels.count) : nil
+        let dlat = try w.dimension("latitude", length: lats.count)
+        let dlon = try w.dimension("longitude", length: lons.count)
+        let number = try w.variable("number", .int64, dimensions: [])
+        try w.attribute("long_name", .text("ensemble member numerical id"), on: number)
+        let time = try w.variable("valid_time", .int64, dimensions: [dt])
+        try w.attribute("long_name", .text("time"), on: time)
+        try w.attribute("standard_name", .text("time"), on: time)
+        try w.attribute("units", .text("seconds since 1970-01-01"), on: time)
+        try w.attribute("calendar", .text("proleptic_gregorian"), on: time)
+        let pv = try dp.map { d -> Int32 in
+            let v = try w.variable("pressure_level", .double, dimensions: [d])
+            try w.attribute("units", .text("hPa"), on: v)
+            try w.attribute("stored_direction", .text("decreasing"), on: v)
+            return v
+        }
+        let lat = try w.variable("latitude", .double, dimensions: [dlat])
+        try w.attribute("units", .text("degrees_north"), on: lat)
+        try w.attribute("stored_direction", .text("decreasing"), on: lat)
+        let lon = try w.variable("longitude", .double, dimensions: [dlon])
+        try w.attribute("units", .text("degrees_east"), on: lon)
+        let expver = try w.variable("expver", .string, dimensions: [dt])
+        try w.attribute("long_name", .text("model experiment version"), on: expver)
+        var ids: [Int32] = []
+        for name in variables {
+            let dims = [dt] + (dp.map { [$0] } ?? []) + [dlat, dlon]
+            let chunk = [1] + (dp != nil ? [1] : []) + [lats.count, lons.count]
+            let v = try w.variable(name, .float, dimensions: dims, deflate: 1, shuffle: true, chunks: chunk)
+            try w.attribute("_FillValue", .float(.nan), on: v)
+            try w.attribute("units", .text(Self.units[name] ?? "1"), on: v)
+            try w.attribute("long_name", .text("sample \(name)"), on: v)
+            try w.attribute("GRIB_shortName", .text(name == "t2m" ? "2t" : name == "d2m" ? "2d" : name), on: v)
+            ids.append(v)
+        }
+        try w.attribute("Conventions", .text("CF-1.7"), on: nil)
+        try w.attribute("institution", .text("BioCube sample generator (not ECMWF data)"), on: nil)
+        try w.endDefinitions()
+        try w.write(number, start: [], count: [], [Int64(0)])
+        try w.write(time, start: [0], count: [steps.count], steps.map(\.secondsSince1970))
+        if let pv { try w.write(pv, start: [0], count: [Self.pressureLevels.count], Self.pressureLevels) }
+        try w.write(lat, start: [0], count: [lats.count], lats)
+        try w.write(lon, start: [0], count: [lons.count], lons)
+        try w.write(expver, start: [0], count: [steps.count], steps.map { _ in "0001" })
+        for (t, step) in steps.enumerated() {
+            for (name, v) in zip(variables, ids) {
+                if pressure {
+                    for (l, p) in Self.pressureLevels.enumerated() {
+                        try w.write(v, start: [t, l, 0, 0], count: [1, 1, lats.count, lons.count],
+                                    plane(name, level: p, step: step, cells: cellTable))
+                    }
+                } else {
+                    try w.write(v, start: [t, 0, 0], count: [1, lats.count, lons.count],
+                                plane(name, level: nil, step: step, cells: cellTable))
+                }
+            }
+        }
+        try w.close()
+    }
+
+    /// The legacy file covers a wider, float32 grid (73 → 31 N, 26 W → 46 E), so readers
+    /// must select the target cells by coordinate value.
+    private func writeLegacyERA5(_ path: String, variables: [String]) throws {
+        let lats = (0..<169).map { 73.0 - 0.25 * Double($0) }
+        let lons = (0..<289).map { -26.0 + 0.25 * Double($0) }
+        let w = try NetCDFWriter(path: path, format: .classic64BitOffset)
+        let dt = try w.dimension("time", length: months.count)
+        let dlat = try w.dimension("latitude", length: lats.count)
+        let dlon = try w.dimension("longitude", length: lons.count)
+        let lon = try w.variable("longitude", .float, dimensions: [dlon])
+        try w.attribute("units", .text("degrees_east"), on: lon)
+        try w.attribute("long_name", .text("longitude"), on: lon)
+        let lat = try w.variable("latitude", .float, dimensions: [dlat])
+        try w.attribute("units", .text("degrees_north"), on: lat)
+        try w.attribute("long_name", .text("latitude"), on: lat)
+        let time = try w.variable("time", .int, dimensions: [dt])
+        try w.attribute("units", .text("hours since 1900-01-01 00:00:00.0"), on: time)
+        try w.attribute("long_name", .text("time"), on: time)
+        try w.attribute("calendar", .text("gregorian"), on: time)
+        // Planes first, to choose each variable's packing from its range.
+        let cellTable = cells(latitudes: lats, longitudes: lons)
+        var planes: [String: [[Float]]] = [:]
+        var ids: [Int32] = []
+        var packing: [(scale: Double, offset: Double)] = []
+        for name in variables {
+            let ps = months.map { plane(name, level: nil, step: $0, cells: cellTable) }
+            planes[name] = ps
+            var lo = Double.infinity, hi = -Double.infinity
+            for p in ps { for x in p { lo = min(lo, Double(x)); hi = max(hi, Double(x)) } }
+            let scale = max(hi - lo, 1e-12) / 65_532
+            let offset = (hi + lo) / 2
+            packing.append((scale, offset))
+            let v = try w.variable(name, .short, dimensions: [dt, dlat, dlon])
+            try w.attribute("scale_factor", .double(scale), on: v)
+            try w.attribute("add_offset", .double(offset), on: v)
+            try w.attribute("_FillValue", .short(-32767), on: v)
+            try w.attribute("missing_value", .short(-32767), on: v)
+            try w.attribute("units", .text(Self.units[name] ?? "1"), on: v)
+            try w.attribute("long_name", .text("sample \(name)"), on: v)
+            ids.append(v)
+        }
+        try w.attribute("Conventions", .text("CF-1.6"), on: nil)
+        try w.endDefinitions()
+        try w.write(lon, start: [0], count: [lons.count], lons.map { Float($0) })
+        try w.write(lat, start: [0], count: [lats.count], lats.map { Float($0) })
+        let hours = months.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) }
+        try w.write(time, start: [0], count: [months.count], hours)
+        for (i, name) in variables.enumerated() {
+            let (scale, offset) = packing[i]
+            for (t, p) in planes[name]!.enumerated() {
+                let packed = p.map { Int16(clamping: Int(((Double($0) - offset) / scale).rounded())) }
+                try w.write(ids[i], start: [t, 0, 0], count: [1, lats.count, lons.count], packed)
+            }
+        }
+        try w.close()
+    }
+}
