@@ -72,11 +72,7 @@ extension CubeBuilder {
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
             let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk,
                                          dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
-            do { arrays.append(try store.createArray(v.path, metadata: meta)) }
-            catch let e as BioCubeError where e.code == .alreadyExists {
-                // Built from other inputs before (units, levels, sources): start this array afresh.
-                arrays.append(try store.createArray(v.path, metadata: meta, overwrite: true))
-            }
+            arrays.append(try Self.prepareArray(&store, v.path, meta))
         }
         var root = try store.attributes(of: "")
         root["variables"] = try Self.json(variables)
@@ -92,7 +88,10 @@ extension CubeBuilder {
         var work: [(Int, [Int])] = []
         for i in owned {
             let marker = readMarker(i)
-            let stale = plansInOrder.indices.filter { marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint }
+            let chunk = { (p: Int) in [i] + Array(repeating: 0, count: arrays[p].shape.count - 1) }
+            let stale = plansInOrder.indices.filter {
+                marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint || !arrays[$0].chunkExists(chunk($0))
+            }
             if !stale.isEmpty { work.append((i, stale)) }
         }
         progress(.planned(total: time.count, owned: owned.count, toDo: work.count))
@@ -147,6 +146,28 @@ extension CubeBuilder {
     }
 
     var plansInOrder: [VariablePlan] { planList }
+
+    /// Creates a variable array, or reuses an existing one with the same layout (keeping its
+    /// chunks; only attributes are refreshed, without the coverage of an earlier build). A
+    /// different layout replaces the array (its steps are rebuilt: their chunks are gone).
+    static func prepareArray(_ store: inout CubeStore, _ path: String, _ meta: ArrayMetadata) throws -> ZarrArray {
+        if store.contains(path), case .array(let old) = try store.node(at: path) {
+            var sameLayout = old
+            sameLayout.attributes = meta.attributes
+            if sameLayout == meta {
+                var kept = old.attributes
+                kept["coverage"] = nil
+                if kept != meta.attributes { try store.setAttributes(meta.attributes, of: path) }
+                return try store.openArray(path)
+            }
+            return try store.createArray(path, metadata: meta, overwrite: true)
+        }
+        do { return try store.createArray(path, metadata: meta) }
+        catch let e as BioCubeError where e.code == .alreadyExists {
+            // Another shard created it at the same moment: it must have the same layout.
+            return try prepareArray(&store, path, meta)
+        }
+    }
 
     /// Refuses a store that was built for another grid or time axis.
     func checkCompatible(_ store: CubeStore) throws {

@@ -1,0 +1,135 @@
+import BioCubeCore
+
+extension Batch {
+    /// How ``normalised(with:mode:)`` scales values.
+    public enum NormalisationMode: String, Sendable, CaseIterable {
+        /// `(x − min) / (max − min)`.
+        case minMax
+        /// `(x − mean) / std`.
+        case standardise
+    }
+
+    /// The batch restricted to the cells inside `region` (bounds inclusive).
+    public func sliced(to region: Region) throws -> Batch {
+        func range(_ values: [Double], _ lo: Double, _ hi: Double, _ what: String) throws -> Range<Int> {
+            let inside = values.indices.filter { values[$0] >= lo - 1e-9 && values[$0] <= hi + 1e-9 }
+            guard let first = inside.first, let last = inside.last else {
+                throw BioCubeError(.invalidArgument, "region \(region) holds no batch \(what) (batch spans \(values.min() ?? .nan)…\(values.max() ?? .nan))")
+            }
+            return first..<(last + 1)
+        }
+        let rows = try range(metadata.latitudes, region.south, region.north, "latitude")
+        let cols = try range(metadata.longitudes, region.west, region.east, "longitude")
+        return try cropping(rows: rows, columns: cols)
+    }
+
+    /// The batch cut to `H − H mod patch` rows and `W − W mod patch` columns (the first rows
+    /// and columns are kept), so a vision transformer's patches tile it exactly.
+    public func cropped(toMultipleOf patch: Int) throws -> Batch {
+        guard patch > 0 else { throw BioCubeError(.invalidArgument, "patch size \(patch) must be positive") }
+        let h = metadata.latitudes.count, w = metadata.longitudes.count
+        guard h >= patch, w >= patch else { throw BioCubeError(.invalidArgument, "a \(h)×\(w) batch is smaller than one \(patch)×\(patch) patch") }
+        return try cropping(rows: 0..<(h - h % patch), columns: 0..<(w - w % patch))
+    }
+
+    func cropping(rows: Range<Int>, columns: Range<Int>) throws -> Batch {
+        var m = metadata
+        m.latitudes = Array(metadata.latitudes[rows])
+        m.longitudes = Array(metadata.longitudes[columns])
+        let h = metadata.latitudes.count, w = metadata.longitudes.count
+        return try mapping(metadata: m) { _, _, t in
+            let planes = t.count / (h * w)
+            var out = [Float]()
+            out.reserveCapacity(planes * rows.count * columns.count)
+            t.storage.withUnsafeBufferPointer { src in
+                for p in 0..<planes {
+                    for r in rows {
+                        let base = (p * h + r) * w
+                        out.append(contentsOf: src[(base + columns.lowerBound)..<(base + columns.upperBound)])
+                    }
+                }
+            }
+            return try Tensor(shape: Array(t.shape.dropLast(2)) + [rows.count, columns.count], storage: out)
+        }
+    }
+
+    /// The batch with only the given pressure levels (hPa), in that order, on the
+    /// `(2, L, H, W)` tensors.
+    public func selectingLevels(_ levels: [Double]) throws -> Batch {
+        guard let have = metadata.pressureLevels else {
+            throw BioCubeError(.invalidArgument, "the batch has no pressure levels to select from")
+        }
+        let index = try levels.map { l in
+            guard let i = have.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
+                throw BioCubeError(.invalidArgument, "pressure level \(l) hPa is not in the batch (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))")
+            }
+            return i
+        }
+        var m = metadata
+        m.pressureLevels = levels
+        let plane = metadata.latitudes.count * metadata.longitudes.count
+        return try mapping(metadata: m) { _, _, t in
+            guard t.shape.count == 4 else { return t }
+            var out = [Float]()
+            out.reserveCapacity(2 * index.count * plane)
+            t.storage.withUnsafeBufferPointer { src in
+                for s in 0..<2 { for l in index { out.append(contentsOf: src[((s * have.count + l) * plane)..<((s * have.count + l + 1) * plane)]) } }
+            }
+            return try Tensor(shape: [2, index.count, t.shape[2], t.shape[3]], storage: out)
+        }
+    }
+
+    /// The batch with every value scaled by its variable's statistics (per level for
+    /// `(2, L, H, W)` tensors). A zero range or standard deviation scales by 1; NaN stays NaN.
+    /// ``denormalised(with:mode:)`` is the exact inverse (up to float rounding).
+    public func normalised(with statistics: NormalisationStatistics, mode: NormalisationMode) throws -> Batch {
+        try scaled(statistics, mode, inverse: false)
+    }
+
+    /// Undoes ``normalised(with:mode:)``.
+    public func denormalised(with statistics: NormalisationStatistics, mode: NormalisationMode) throws -> Batch {
+        try scaled(statistics, mode, inverse: true)
+    }
+
+    private func scaled(_ statistics: NormalisationStatistics, _ mode: NormalisationMode, inverse: Bool) throws -> Batch {
+        let plane = metadata.latitudes.count * metadata.longitudes.count
+        return try mapping(metadata: metadata) { group, name, t in
+            let e = try statistics.entry(group, name)
+            let levels = t.shape.count == 4 ? t.shape[1] : 1
+            guard e.mean.count == levels else {
+                throw BioCubeError(.invalidArgument, "statistics of \(group.rawValue)/\(name) have \(e.mean.count) level(s), the tensor \(levels)")
+            }
+            var out = t
+            out.storage.withUnsafeMutableBufferPointer { p in
+                for s in 0..<2 {
+                    for l in 0..<levels {
+                        let (offset, scale): (Double, Double)
+                        switch mode {
+                        case .minMax:
+                            let lo = e.min[l] ?? 0, hi = e.max[l] ?? lo
+                            (offset, scale) = (lo, hi > lo ? hi - lo : 1)
+                        case .standardise:
+                            (offset, scale) = (e.mean[l], e.std[l] > 0 ? e.std[l] : 1)
+                        }
+                        let base = (s * levels + l) * plane
+                        for i in base..<(base + plane) {
+                            let x = Double(p[i])
+                            p[i] = Float(inverse ? x * scale + offset : (x - offset) / scale)
+                        }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// The batch with NaN replaced by `value` in the given groups.
+    public func fillingMissing(with value: Float, in groups: Set<VariableGroup>) throws -> Batch {
+        try mapping(metadata: metadata) { group, _, t in
+            guard groups.contains(group) else { return t }
+            var out = t
+            out.storage.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i].isNaN { p[i] = value } }
+            return out
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import BioCubeCore
+import Foundation
+
+/// Exports every window of a ``BatchSampler`` with a ``BatchExporter`` into a folder:
+/// windows whose file already exists are skipped (files are written atomically, so an
+/// existing one is complete), each store step is read once, and a manifest `export.json`
+/// records the format, the missing-value policy, the store and the files.
+public struct BatchExport: Sendable {
+    /// The windows' source.
+    public let sampler: BatchSampler
+    /// The format.
+    public let exporter: any BatchExporter
+    /// The output folder.
+    public let directory: String
+    /// NaN handling before writing.
+    public let missing: MissingValuePolicy
+
+    /// What happened.
+    public struct Summary: Sendable {
+        /// Windows in range, written now, and already present.
+        public var windows = 0, written = 0, skipped = 0
+        /// Bytes written now.
+        public var bytes: Int64 = 0
+    }
+
+    /// Progress events.
+    public enum Event: Sendable {
+        case planned(windows: Int, toDo: Int)
+        case written(name: String, done: Int, toDo: Int)
+    }
+
+    /// An export of `sampler`'s windows into `directory`.
+    public init(sampler: BatchSampler, exporter: any BatchExporter, directory: String, missing: MissingValuePolicy) {
+        self.sampler = sampler
+        self.exporter = exporter
+        self.directory = directory
+        self.missing = missing
+    }
+
+    /// Writes the missing windows.
+    public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> Summary {
+        try FileIO.createDirectories(directory)
+        var summary = Summary()
+        summary.windows = sampler.count
+        // The file name depends only on the timestamps: check which exist without reading data.
+        var names: [String] = []
+        for i in 0..<sampler.count {
+            let (a, b) = sampler.timestamps(ofWindow: i)
+            let probe = try Batch(metadata: .init(latitudes: [], longitudes: [], timestamps: [a, b]), groups: [:])
+            names.append(exporter.name(for: probe))
+        }
+        let todo = (0..<sampler.count).filter { !FileIO.exists(directory + "/" + names[$0]) }
+        summary.skipped = sampler.count - todo.count
+        progress(.planned(windows: sampler.count, toDo: todo.count))
+        // Contiguous runs, so each run reads its steps once.
+        var runs: [Range<Int>] = []
+        for i in todo {
+            if let last = runs.last, last.upperBound == i { runs[runs.count - 1] = last.lowerBound..<(i + 1) } else { runs.append(i..<(i + 1)) }
+        }
+        var done = 0
+        for run in runs {
+            try await sampler.forEachBatch(in: run) { i, batch in
+                let path = directory + "/" + names[i]
+                try exporter.write(try missing.apply(to: batch), to: path)
+                summary.bytes += FileIO.attributes(path)?.size ?? 0
+                done += 1
+                progress(.written(name: names[i], done: done, toDo: todo.count))
+            }
+        }
+        summary.written = done
+        try writeManifest(names)
+        return summary
+    }
+
+    private func writeManifest(_ names: [String]) throws {
+        let manifest: JSONValue = [
+            "format": .string(exporter.format),
+            "missing": .string(missing.rawValue),
+            "missing_policy": .string(missing == .zero
+                ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
+                : "NaN kept wherever a source has no value"),
+            "store": .string(sampler.storePath),
+            "grid": ["latitudes": .int(Int64(sampler.grid.height)), "longitudes": .int(Int64(sampler.grid.width))],
+            "windows": .int(Int64(names.count)),
+            "files": .array(names.map { .string($0) }),
+        ]
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try FileIO.writeAtomically(directory + "/export.json", Array(try e.encode(manifest)))
+    }
+}
