@@ -3,7 +3,8 @@ import Foundation
 
 /// Writes a batch as a safetensors file: tensors named `group/variable` (F32, row-major),
 /// and the batch metadata as JSON strings in `__metadata__` (`latitudes`, `longitudes`,
-/// `timestamp`, `pressure_levels`, `species_list`, `groups` — the variable order per group).
+/// `timestamp`, `pressure_levels`, `species_list`, and `groups`: `[[group, [variable, …]], …]`
+/// in batch order).
 public struct SafetensorsExporter: BatchExporter {
     public var format: String { "safetensors" }
     /// Extra `__metadata__` entries (the export records its missing-value policy here).
@@ -27,7 +28,8 @@ public struct SafetensorsExporter: BatchExporter {
         meta["timestamp"] = try json(.array(m.timestampStrings.map { .string($0) }))
         meta["pressure_levels"] = try m.pressureLevels.map { try json(.array($0.map { .double($0) })) } ?? "null"
         meta["species_list"] = try m.speciesList.map { try json(.array($0.map { .string($0) })) } ?? "null"
-        meta["groups"] = try json(.object(Dictionary(uniqueKeysWithValues: batch.groups.map { ($0.group.rawValue, JSONValue.array($0.variables.map { .string($0.name) })) })))
+        // Ordered: a list of [group, [variable, …]] pairs (JSON objects have no order).
+        meta["groups"] = try json(.array(batch.groups.map { JSONValue.array([.string($0.group.rawValue), .array($0.variables.map { .string($0.name) })]) }))
         meta["format"] = "biocube-batch"
 
         // Header: tensors in export order, offsets into the data section.
