@@ -81,12 +81,10 @@ interop-test: deps
 
 test: swift-test interop-test
 
+# The main job, end to end on the embedded sample (release build: the demo moves ~1 GB).
 demo: deps
-	swift build --product biocube
-	@mkdir -p $(DEMO_DIR)
-	@echo "== BioCube demo: the batch pipeline is not built yet; this writes a sample store, reads it back and checks it with zarr-python =="
-	$$(swift build --show-bin-path)/biocube store demo $(DEMO_DIR)/sample.zarr
-	$(PY) Tests/Interop/describe_store.py $(DEMO_DIR)/sample.zarr
+	swift build -c release --product biocube
+	scripts/demo.sh $$(swift build -c release --show-bin-path)/biocube $(PY) $(DEMO_DIR)
 
 bench: deps
 	swift build -c release --product biocube-bench

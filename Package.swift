@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
         .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies"]),
+        .testTarget(name: "BioCubeBatchTests", dependencies: ["BioCubeBatch"]),
     ],
     swiftLanguageModes: [.v6]
 )

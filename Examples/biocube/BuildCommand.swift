@@ -79,10 +79,11 @@ struct BuildCommand: AsyncParsableCommand {
             } else {
                 print("store not complete yet: other shards still have steps to build")
             }
-            if !summary.problems.isEmpty {
+            let lines = summarise(summary.problems)
+            if !lines.isEmpty {
                 print("\(summary.problems.count) problem(s):")
-                for p in summary.problems.prefix(40) { print("  \(p)") }
-                if summary.problems.count > 40 { print("  … (all of them are in the store's root attributes, key \"problems\")") }
+                for l in lines.prefix(40) { print("  \(l)") }
+                if lines.count > 40 { print("  … (all of them are in the store's root attributes, key \"problems\")") }
             }
         }
     }
@@ -133,5 +134,25 @@ final class BuildProgress: @unchecked Sendable {
     func finish() {
         lock.lock(); defer { lock.unlock() }
         if drewLine { print("") }
+    }
+}
+
+/// Problems for people: the same problem at many steps becomes one line listing the steps.
+func summarise(_ problems: [Problem]) -> [String] {
+    var order: [Problem] = []
+    var steps: [Problem: [String]] = [:]
+    for p in problems {
+        var key = p
+        key.step = nil
+        if steps[key] == nil { order.append(key) }
+        if let s = p.step { steps[key, default: []].append(String(s.prefix(p.step?.hasSuffix("00:00:00") == true ? 7 : 19))) } else { steps[key] = steps[key] ?? [] }
+    }
+    return order.map { p in
+        let s = steps[p] ?? []
+        switch s.count {
+        case 0: return p.description
+        case 1...4: return "\(p) (at \(s.joined(separator: ", ")))"
+        default: return "\(p) (at \(s.count) steps: \(s.first!) … \(s.last!))"
+        }
     }
 }

@@ -89,7 +89,7 @@ public final class CubeBuilder: Sendable {
         }
         var c = catalog
         c.sources = sources
-        c.problems = log.problems.map { $0.relative(to: catalog.root) }
+        c.problems = log.problems.map { $0.relative(to: catalog.root) } + SourceScanner.conflicts(sources, config: scanner.config)
         return try CubeBuilder(catalog: c, modalities: modalities, options: options, problems: log)
     }
 

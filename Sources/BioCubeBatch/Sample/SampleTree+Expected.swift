@@ -36,3 +36,19 @@ extension UTCDateTime {
     /// January 1st of this date's year.
     var startOfYear: UTCDateTime { try! UTCDateTime(year: year, month: 1) }
 }
+
+extension SampleTree {
+    /// ``expected(_:level:at:latitude:longitude:)`` for every cell of a lattice, row-major
+    /// (`latitudes` outer): one plane, computed with the per-plane terms hoisted.
+    public func expectedPlane(_ variable: String, level: Double?, at step: UTCDateTime, latitudes: [Double], longitudes: [Double]) -> [Float] {
+        let isERA5 = SampleField.era5[variable] != nil || ["lsm", "slt", "z", "t", "u", "v", "q"].contains(variable)
+        guard isERA5, !(step == missingMiscMonth && ["avg_slhtf", "avg_pevr"].contains(variable)) else {
+            return latitudes.flatMap { lat in longitudes.map { expected(variable, level: level, at: step, latitude: lat, longitude: $0) } }
+        }
+        let context = SampleField.PlaneContext(variable, level: level, step: step)
+        var out = [Float]()
+        out.reserveCapacity(latitudes.count * longitudes.count)
+        for lat in latitudes { for lon in longitudes { out.append(SampleField.era5(context, SampleField.Cell(latitude: lat, longitude: lon))) } }
+        return out
+    }
+}

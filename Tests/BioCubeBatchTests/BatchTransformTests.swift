@@ -1,0 +1,87 @@
+import BioCubeCore
+import Testing
+@testable import BioCubeBatch
+
+@Suite struct BatchTransformTests {
+    static func batch() throws -> Batch {
+        let lats = (0..<8).map { 40 + 0.25 * Double($0) }, lons = (0..<10).map { 0.25 * Double($0) }
+        let levels = [1000.0, 850, 500]
+        var rng = SplitMix64(seed: 3)
+        func tensor(_ shape: [Int]) throws -> Tensor {
+            try Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.nextSignedUnit() * 100 + 5 })
+        }
+        return try Batch(metadata: .init(latitudes: lats, longitudes: lons, timestamps: [UTCDateTime(year: 2000, month: 1), UTCDateTime(year: 2000, month: 2)],
+                                         pressureLevels: levels, speciesList: ["5"]),
+                         groups: [.surface: [.init(name: "t2m", tensor: try tensor([2, 8, 10]))],
+                                  .atmospheric: [.init(name: "t", tensor: try tensor([2, 3, 8, 10]))],
+                                  .species: [.init(name: "5", tensor: Tensor(shape: [2, 8, 10], repeating: .nan))]])
+    }
+
+    @Test func slicingKeepsTheCellsInsideTheRegion() throws {
+        let b = try Self.batch()
+        let s = try b.sliced(to: Region(south: 40.5, north: 41, west: 0.5, east: 1.25))
+        #expect(s.metadata.latitudes == [40.5, 40.75, 41] && s.metadata.longitudes == [0.5, 0.75, 1, 1.25])
+        let t = try #require(s.tensor(.atmospheric, "t")), full = try #require(b.tensor(.atmospheric, "t"))
+        #expect(t.shape == [2, 3, 3, 4])
+        #expect(t[1, 2, 0, 0] == full[1, 2, 2, 2] && t[0, 1, 2, 3] == full[0, 1, 4, 5])
+        #expect(throws: BioCubeError.self) { try b.sliced(to: Region(south: 60, north: 61, west: 0, east: 1)) }
+    }
+
+    @Test(arguments: [1, 3, 4, 8])
+    func croppingToPatchMultiples(patch: Int) throws {
+        let c = try Self.batch().cropped(toMultipleOf: patch)
+        #expect(c.metadata.latitudes.count % patch == 0 && c.metadata.longitudes.count % patch == 0)
+        #expect(c.tensor(.surface, "t2m")?.shape == [2, c.metadata.latitudes.count, c.metadata.longitudes.count])
+    }
+
+    @Test func selectingLevelsReordersTheLevelAxis() throws {
+        let b = try Self.batch()
+        let s = try b.selectingLevels([500, 1000])
+        let t = try #require(s.tensor(.atmospheric, "t")), full = try #require(b.tensor(.atmospheric, "t"))
+        #expect(s.metadata.pressureLevels == [500, 1000] && t.shape == [2, 2, 8, 10])
+        #expect(t[1, 0, 3, 4] == full[1, 2, 3, 4] && t[0, 1, 7, 9] == full[0, 0, 7, 9])
+        #expect(s.tensor(.surface, "t2m")?.isBitwiseEqual(to: b.tensor(.surface, "t2m")!) == true)
+        #expect(throws: BioCubeError.self) { try b.selectingLevels([700]) }
+    }
+
+    @Test(arguments: Batch.NormalisationMode.allCases)
+    func normalisationHasAnExactInverse(mode: Batch.NormalisationMode) throws {
+        let b = try Self.batch()
+        func entry(_ levels: Int, mean: Double, std: Double) -> NormalisationStatistics.Entry {
+            .init(mean: Array(repeating: mean, count: levels), std: Array(repeating: std, count: levels),
+                  min: Array(repeating: -95, count: levels), max: Array(repeating: 105, count: levels),
+                  countValid: Array(repeating: 1, count: levels), countNaN: Array(repeating: 0, count: levels),
+                  nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1)
+        }
+        let stats = NormalisationStatistics(groups: [
+            "surface_variables": ["t2m": entry(1, mean: 5, std: 57)],
+            "atmospheric_variables": ["t": entry(3, mean: 4, std: 0)],
+            "species_variables": ["5": entry(1, mean: 0, std: 1)],
+        ])
+        let n = try b.normalised(with: stats, mode: mode)
+        let x = try #require(n.tensor(.surface, "t2m")), orig = try #require(b.tensor(.surface, "t2m"))
+        if mode == .minMax { #expect(x.storage.allSatisfy { $0 >= -0.0001 && $0 <= 1.0001 }) }
+        let back = try n.denormalised(with: stats, mode: mode)
+        for (g, v) in b.allVariables {
+            let r = try #require(back.tensor(g, v.name))
+            for (p, q) in zip(r.storage, v.tensor.storage) { #expect(p.isNaN ? q.isNaN : abs(p - q) <= 1e-4 * max(1, abs(q))) }
+        }
+        #expect(orig.count == x.count)
+        let missing = NormalisationStatistics(groups: [:])
+        #expect(throws: BioCubeError.self) { try b.normalised(with: missing, mode: mode) }
+    }
+
+    @Test func zeroPolicyFillsOnlyIndicatorAndSpeciesGroups() throws {
+        var b = try Self.batch()
+        b = try b.fillingMissing(with: .nan, in: [])
+        let z = try MissingValuePolicy.zero.apply(to: b)
+        #expect(z.tensor(.species, "5")!.storage.allSatisfy { $0 == 0 })
+        #expect(try MissingValuePolicy.nan.apply(to: b).tensor(.species, "5")!.storage.allSatisfy(\.isNaN))
+    }
+
+    @Test func fileStemsFollowTheBfmNames() throws {
+        #expect(try Self.batch().fileStem == "batch_2000-01-01_to_2000-02-01")
+        let sixHourly = try Batch(metadata: .init(latitudes: [1], longitudes: [1], timestamps: [UTCDateTime(year: 2000, month: 1, hour: 6), UTCDateTime(year: 2000, month: 1, hour: 12)]), groups: [:])
+        #expect(sixHourly.fileStem == "batch_2000-01-01_06-00-00_to_2000-01-01_12-00-00")
+    }
+}
