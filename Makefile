@@ -77,6 +77,7 @@ swift-test: apt-deps fixtures
 interop-test: deps
 	swift build --product biocube
 	swift build --product store-quickstart
+	swift build --product npy-exporter
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 
 test: swift-test interop-test

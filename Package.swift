@@ -69,6 +69,11 @@ let package = Package(
             path: "Examples/store-quickstart"
         ),
         .executableTarget(
+            name: "npy-exporter",
+            dependencies: ["BioCubeBatch", "BioCubeCore"],
+            path: "Examples/npy-exporter"
+        ),
+        .executableTarget(
             name: "biocube-bench",
             dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "CZstd"],
             path: "Benchmarks/biocube-bench"

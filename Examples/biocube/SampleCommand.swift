@@ -19,10 +19,12 @@ struct SampleCommand: AsyncParsableCommand {
     var start: String = "2000-01"
     @Option(help: "Last month (YYYY-MM).")
     var end: String = "2001-12"
+    @Option(help: "Number of species in the species table (the published BioCube has 28).")
+    var species: Int = 8
 
     func run() async throws {
         try await reportingErrors {
-            let tree = try SampleTree(start: UTCDateTime(parsing: start), end: UTCDateTime(parsing: end))
+            let tree = try SampleTree(start: UTCDateTime(parsing: start), end: UTCDateTime(parsing: end), speciesCount: species)
             let clock = ContinuousClock.now
             let summary = try tree.write(to: directory) { print("  wrote \($0)") }
             let total = summary.files.reduce(0) { $0 + $1.bytes }

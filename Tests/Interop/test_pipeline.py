@@ -242,3 +242,34 @@ def test_conflicting_sources_need_a_prefer_rule(biocube, sample, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"prefer": {"Forest": "Forest/Europe_forest_data.csv"}}))
     biocube("build", root, "--store", tmp_path / "cube.zarr", *REGION, "--config", config)
+
+
+def test_custom_npy_exporter_example(pipeline):
+    folder = os.environ.get("EXAMPLES")
+    if not folder:
+        pytest.fail("set EXAMPLES to the Swift build's bin folder (make test does this)")
+    out = pipeline["work"] / "npy"
+    run = subprocess.run([os.path.join(folder, "npy-exporter"), str(pipeline["work"] / "cube.zarr"), str(out), "--windows", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    g = zarr.open_group(pipeline["work"] / "cube.zarr", mode="r")
+    batch = out / "batch_2000-01-01_to_2000-02-01"
+    meta = json.loads((batch / "metadata.json").read_text())
+    assert meta["timestamp"] == ["2000-01-01 00:00:00", "2000-02-01 00:00:00"]
+    np.testing.assert_array_equal(np.load(batch / "atmospheric_variables" / "t.npy"), g["atmospheric_variables/t"][0:2])
+    np.testing.assert_array_equal(np.load(batch / "climate_variables" / "t2m.npy"), g["surface_variables/t2m"][0:2])
+    assert not (out / "batch_2000-02-01_to_2000-03-01").exists()
+
+
+def test_slurm_array_script_builds_the_same_store(biocube, sample, reference_store, tmp_path):
+    store = tmp_path / "cube.zarr"
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "Examples", "slurm", "build-cube.sbatch")
+    procs = []
+    for k in (1, 2):
+        env = dict(os.environ, BIOCUBE=biocube.path, SLURM_ARRAY_TASK_COUNT="2", SLURM_ARRAY_TASK_ID=str(k),
+                   SLURM_ARRAY_TASK_MIN="1", SLURM_CPUS_PER_TASK="1")
+        procs.append(subprocess.Popen(["bash", script, str(sample), str(store), *REGION], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    assert tree(store) == tree(reference_store)

@@ -12,7 +12,7 @@ extension SampleTree {
     /// `variable` is an ERA5 short name, an indicator name, or a species key; `level` is the
     /// pressure level (hPa) for pressure-level variables, `nil` otherwise.
     public func expected(_ variable: String, level: Double?, at step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
-        if SampleField.species.contains(variable) {
+        if species.contains(variable) {
             let n = SampleField.isLand(latitude: lat, longitude: lon)
                 ? SampleField.occurrences(variable, step: step, latitude: lat, longitude: lon) : 0
             return n > 0 ? Float(n) : .nan

@@ -21,19 +21,19 @@ extension SampleTree {
         var key: [Int64] = [], lat: [Double] = [], lon: [Double] = [], time: [Int64] = [], dist: [Double] = []
         var taxa: [[String]] = Array(repeating: [], count: 5)
         func add(_ s: Int, _ la: Double, _ lo: Double, _ t: UTCDateTime, _ d: Double) {
-            key.append(Int64(SampleField.species[s])!)
+            key.append(Int64(species[s])!)
             lat.append(la); lon.append(lo); time.append(t.secondsSince1970 * 1_000_000_000); dist.append(d)
             let tx = Self.taxonomy[s % Self.taxonomy.count]
             for (i, v) in [tx.0, tx.1, tx.2, tx.3, tx.4].enumerated() { taxa[i].append(v) }
         }
         for step in months {
-            for s in SampleField.species.indices {
+            for s in species.indices {
                 for r in 0..<grid.height {
                     let la = grid.latitude[r]
                     for c in 0..<grid.width {
                         let lo = grid.longitude[c]
                         guard SampleField.isLand(latitude: la, longitude: lo) else { continue }
-                        let n = SampleField.occurrences(SampleField.species[s], step: step, latitude: la, longitude: lo)
+                        let n = SampleField.occurrences(species[s], step: step, latitude: la, longitude: lo)
                         guard n > 0 else { continue }
                         if n >= 3 && (r + c) % 2 == 0 {
                             add(s, la, lo, step, 1)

@@ -19,12 +19,17 @@ public struct SampleTree: Sendable {
     public let start: UTCDateTime, end: UTCDateTime
     /// The grid the sources cover (the published 0.25° Europe grid).
     public let grid: Grid = .europe025
+    /// The species keys in the species table.
+    public let species: [String]
 
-    /// A sample spanning `start…end` (months; day 1).
-    public init(start: UTCDateTime, end: UTCDateTime) throws {
+    /// A sample spanning `start…end` (months; day 1) with `speciesCount` species (the
+    /// published BioCube has 28; the first eight keys are real GBIF keys, the rest made up).
+    public init(start: UTCDateTime, end: UTCDateTime, speciesCount: Int = SampleField.species.count) throws {
         guard start <= end else { throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty") }
+        guard (1...1000).contains(speciesCount) else { throw BioCubeError(.invalidArgument, "species count \(speciesCount) must be 1…1000") }
         self.start = start.startOfMonth
         self.end = end.startOfMonth
+        species = (0..<speciesCount).map { $0 < SampleField.species.count ? SampleField.species[$0] : String(9_000_000 + $0) }
     }
 
     /// The default sample: 2000-01 … 2001-12.
