@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "CZstd"],
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeBatch", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 

@@ -79,6 +79,14 @@ if CommandLine.arguments.dropFirst().first == "era5" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "batch-latency" {
+    // biocube-bench batch-latency STORE [SAMPLES]: random-window read latency of BatchSampler.
+    let samples = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 50 : 50
+    let json = try JSONSerialization.data(withJSONObject: try await batchLatencyBenchmark(store: CommandLine.arguments[2], samples: samples),
+                                          options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "indicators-data" {
     try writeIndicatorBenchCSV(path: CommandLine.arguments[2])
     exit(0)

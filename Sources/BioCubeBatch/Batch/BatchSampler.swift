@@ -70,18 +70,37 @@ public final class BatchSampler: Sendable {
         steps = lo..<(hi + 1)
     }
 
+    /// Arrays largest first, so the striped workers of a step get similar amounts of data.
+    private var readOrder: [Int] { arrays.indices.sorted { (arrays[$0].shape.dropFirst().reduce(1, *), $1) > (arrays[$1].shape.dropFirst().reduce(1, *), $0) } }
+
     /// The number of windows.
     public var count: Int { steps.count - 1 }
 
     /// The two timestamps of window `i`.
     public func timestamps(ofWindow i: Int) -> (UTCDateTime, UTCDateTime) { (time[steps.lowerBound + i], time[steps.lowerBound + i + 1]) }
 
-    /// Reads window `i` (its two steps).
+    /// Reads window `i` (its two steps), decoding straight into the batch's tensors.
     public func batch(at i: Int) async throws -> Batch {
         guard (0..<count).contains(i) else { throw BioCubeError(.invalidArgument, "window \(i) is outside 0..<\(count)") }
-        let a = try await readStep(steps.lowerBound + i)
-        let b = try await readStep(steps.lowerBound + i + 1)
-        return try assemble(i, a, b)
+        let t = steps.lowerBound + i
+        let out = Mutex([[Float]](repeating: [], count: arrays.count))
+        let arrays = self.arrays, rows = self.rows, columns = self.columns
+        let order = readOrder
+        try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
+            let v = order[k]
+            let a = arrays[v]
+            let levels = a.shape.count == 4 ? [DimensionSelection.all] : []
+            let n = (a.shape.count == 4 ? a.shape[1] : 1) * rows.count * columns.count
+            let both = try [Float](unsafeUninitializedCapacity: 2 * n) { buffer, initialized in
+                for s in 0..<2 {
+                    try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
+                               into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
+                }
+                initialized = 2 * n
+            }
+            out.withLock { $0[v] = both }
+        }
+        return try assemble(i, out.withLock { $0 })
     }
 
     /// Calls `body` for each window in `windows` (all by default), in order, reading each
@@ -92,7 +111,7 @@ public final class BatchSampler: Sendable {
         var previous = try await readStep(steps.lowerBound + range.lowerBound)
         for i in range {
             let next = try await readStep(steps.lowerBound + i + 1)
-            try await body(i, try assemble(i, previous, next))
+            try await body(i, try assemble(i, zip(previous, next).map { $0 + $1 }))
             previous = next
         }
     }
@@ -101,26 +120,32 @@ public final class BatchSampler: Sendable {
     func readStep(_ t: Int) async throws -> [[Float]] {
         let out = Mutex([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
-        try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { () }) { _, v in
+        let order = readOrder
+        try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
+            let v = order[k]
             let a = arrays[v]
             var selection: [DimensionSelection] = [.index(t)]
             if a.shape.count == 4 { selection.append(.all) }
             selection += [.range(rows), .range(columns)]
-            let values = try a.read(selection, as: Float.self)
+            let n = (a.shape.count == 4 ? a.shape[1] : 1) * rows.count * columns.count
+            let values = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                try a.read(selection, into: buffer, reusing: &reader)
+                initialized = n
+            }
             out.withLock { $0[v] = values }
         }
         return out.withLock { $0 }
     }
 
-    /// Window `i` from its two steps' planes.
-    func assemble(_ i: Int, _ a: [[Float]], _ b: [[Float]]) throws -> Batch {
+    /// Window `i` from each variable's two steps (step `t` then `t + 1`, contiguous).
+    func assemble(_ i: Int, _ both: [[Float]]) throws -> Batch {
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for g in VariableGroup.allCases {
             let members = variables.indices.filter { variables[$0].groups.contains(g) }
                 .sorted { Self.order(variables[$0].name, in: g) < Self.order(variables[$1].name, in: g) }
             groups[g] = try members.map { v in
                 let shape = [2] + (variables[v].levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
-                return Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: a[v] + b[v]))
+                return Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v]))
             }
         }
         let (t0, t1) = timestamps(ofWindow: i)

@@ -57,15 +57,33 @@ public struct BatchExport: Sendable {
         for i in todo {
             if let last = runs.last, last.upperBound == i { runs[runs.count - 1] = last.lowerBound..<(i + 1) } else { runs.append(i..<(i + 1)) }
         }
+        // Writing window i overlaps reading the next step (one write in flight).
+        let exporter = self.exporter, missing = self.missing, outputDirectory = self.directory
         var done = 0
-        for run in runs {
-            try await sampler.forEachBatch(in: run) { i, batch in
-                let path = directory + "/" + names[i]
-                try exporter.write(try missing.apply(to: batch), to: path)
-                summary.bytes += FileIO.attributes(path)?.size ?? 0
-                done += 1
-                progress(.written(name: names[i], done: done, toDo: todo.count))
+        var pending: (name: String, task: Task<Int64, any Error>)? = nil
+        func settle() async throws {
+            guard let p = pending else { return }
+            pending = nil
+            summary.bytes += try await p.task.value
+            done += 1
+            progress(.written(name: p.name, done: done, toDo: todo.count))
+        }
+        do {
+            for run in runs {
+                try await sampler.forEachBatch(in: run) { i, batch in
+                    try await settle()
+                    let name = names[i]
+                    pending = (name, Task {
+                        let path = outputDirectory + "/" + name
+                        try exporter.write(try missing.apply(to: batch), to: path)
+                        return FileIO.attributes(path)?.size ?? 0
+                    })
+                }
             }
+            try await settle()
+        } catch {
+            if let p = pending { _ = try? await p.task.value }
+            throw error
         }
         summary.written = done
         try writeManifest(names)

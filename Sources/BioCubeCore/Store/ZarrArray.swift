@@ -80,11 +80,24 @@ public struct ZarrArray: Sendable {
     struct Worker {
         let coder: ChunkCoder
         var file: [UInt8] = []
-        var chunk: [UInt8]
+        /// Scratch for chunks that are not read or written whole; allocated on first use
+        /// (whole-chunk reads and writes, the common case, never need it).
+        var scratch: [UInt8] = []
+        let chunkByteCount: Int
+
+        /// Runs `body` with the chunk scratch buffer and the file buffer (moved out of the
+        /// worker for the call, so both can be used at once).
+        mutating func withChunk<R>(_ body: (UnsafeMutableRawBufferPointer, inout [UInt8]) throws -> R) rethrows -> R {
+            if scratch.count != chunkByteCount { scratch = [UInt8](repeating: 0, count: chunkByteCount) }
+            var f: [UInt8] = []
+            swap(&f, &file)
+            defer { swap(&f, &file) }
+            return try scratch.withUnsafeMutableBytes { try body($0, &f) }
+        }
     }
 
     private func makeWorker() throws -> Worker {
-        Worker(coder: try makeCoder(), chunk: [UInt8](repeating: 0, count: chunkByteCount))
+        Worker(coder: try makeCoder(), chunkByteCount: chunkByteCount)
     }
 
     /// Decodes a chunk into `destination` (full chunk size); fills it when the chunk is missing.
@@ -106,8 +119,9 @@ public struct ZarrArray: Sendable {
                           into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount))
             return
         }
-        try worker.chunk.withUnsafeMutableBytes { buf in
-            try loadChunk(coords, coder: worker.coder, file: &worker.file, into: buf)
+        let coder = worker.coder
+        try worker.withChunk { buf, file in
+            try loadChunk(coords, coder: coder, file: &file, into: buf)
             plan.copy(g, chunk: buf.baseAddress!, output: output, elementSize: size, toOutput: true)
         }
     }
@@ -172,6 +186,29 @@ public struct ZarrArray: Sendable {
         }
     }
 
+    /// Reads a hyperslab on the calling thread into `buffer`, keeping decoder contexts and
+    /// file buffers in `reader` for the next read (of this or another array with the same
+    /// codecs, data type and chunk size): loops over many arrays allocate once.
+    package func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+                                     reusing reader: inout ReusableChunkReader) throws {
+        let plan = try plan(for: selection, T.self)
+        try checkCount(buffer.count, plan)
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+        // Move the worker out (so its buffers stay uniquely referenced: no copy on write).
+        var worker: Worker
+        if let w = reader.worker, reader.codecs == metadata.codecs, reader.dataType == metadata.dataType, w.chunkByteCount == chunkByteCount {
+            reader.worker = nil
+            worker = w
+        } else {
+            reader.worker = nil
+            worker = try makeWorker()
+            reader.codecs = metadata.codecs
+            reader.dataType = metadata.dataType
+        }
+        defer { reader.worker = worker }
+        for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base)) }
+    }
+
     private func read<T>(_ plan: ChunkSelectionPlan, into buffer: UnsafeMutableBufferPointer<T>) throws {
         try checkCount(buffer.count, plan)
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
@@ -213,12 +250,13 @@ public struct ZarrArray: Sendable {
                 }
             } else {
                 let covered = plan.coversChunk(g)
-                try worker.chunk.withUnsafeMutableBytes { buf in
+                let coder = worker.coder
+                try worker.withChunk { buf, file in
                     // A partly covered chunk keeps its other elements (read-modify-write);
                     // a covered edge chunk is padded with the fill value.
-                    if covered { fill(buf) } else { try loadChunk(coords, coder: worker.coder, file: &worker.file, into: buf) }
+                    if covered { fill(buf) } else { try loadChunk(coords, coder: coder, file: &file, into: buf) }
                     plan.copy(g, chunk: buf.baseAddress!, output: input, elementSize: size, toOutput: false)
-                    try worker.coder.encode(UnsafeRawBufferPointer(buf)) { try FileIO.writeAtomically(chunkFile(coords), $0) }
+                    try coder.encode(UnsafeRawBufferPointer(buf)) { try FileIO.writeAtomically(chunkFile(coords), $0) }
                 }
             }
         } catch let e as BioCubeError where !e.message.hasPrefix("array '") && !e.message.hasPrefix("/") {
@@ -260,4 +298,13 @@ public struct ZarrArray: Sendable {
     public func writeChunk<T: ZarrScalar>(_ values: [T], at coordinates: [Int]) throws {
         try write(values, to: try chunkSelection(coordinates))
     }
+}
+
+/// Decoder state kept across ``ZarrArray`` reads by one worker (see
+/// ``ZarrArray/read(_:into:reusing:)``). Not shareable across tasks.
+package struct ReusableChunkReader {
+    var worker: ZarrArray.Worker?
+    var codecs: [ZarrCodec]?
+    var dataType: ZarrDataType?
+    package init() {}
 }

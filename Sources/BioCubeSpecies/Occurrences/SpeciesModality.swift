@@ -73,7 +73,8 @@ public final class SpeciesModality: Modality, Sendable {
         var keyIndex: [SpeciesKey: Int32] = [:]
         var rawStringIndex: [[UInt8]: Int32] = [:]
         var rawIntIndex: [Int64: Int32] = [:]
-        var buckets: [Int64: Bucket] = [:]
+        var bucketIndex: [Int64: Int] = [:]
+        var bucketList: [Bucket] = []
         var skipped = (key: 0, time: 0, coordinate: 0, value: 0)
         var lowStep = Int64.max, highStep = Int64.min
         var timeCache: [Int64: Int64] = [:]
@@ -97,54 +98,81 @@ public final class SpeciesModality: Modality, Sendable {
                 nanos = days.indices.map { timeData.isValid($0) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
             }
             let n = speciesData.count
+            // Per-row species index (-1: unusable), consecutive equal keys resolved once.
+            var speciesOf = [Int32](repeating: -1, count: n)
+            switch speciesData.values {
+            case .bytes(let v):
+                var last: [UInt8]? = nil, lastIndex: Int32 = -1
+                for r in 0..<n where speciesData.isValid(r) {
+                    if v[r] == last { speciesOf[r] = lastIndex; continue }
+                    let i: Int32
+                    if let known = rawStringIndex[v[r]] { i = known } else {
+                        i = SpeciesKey(String(decoding: v[r], as: UTF8.self)).map(speciesIndex) ?? -1
+                        rawStringIndex[v[r]] = i
+                    }
+                    speciesOf[r] = i; last = v[r]; lastIndex = i
+                }
+            case .int64, .int32:
+                let ints: [Int64]
+                if case .int64(let v) = speciesData.values { ints = v } else if case .int32(let v) = speciesData.values { ints = v.map(Int64.init) } else { ints = [] }
+                var last = Int64.min, lastIndex: Int32 = -1
+                for r in 0..<n where speciesData.isValid(r) {
+                    if ints[r] == last { speciesOf[r] = lastIndex; continue }
+                    let i: Int32
+                    if let known = rawIntIndex[ints[r]] { i = known } else {
+                        i = SpeciesKey(ints[r]).map(speciesIndex) ?? -1
+                        rawIntIndex[ints[r]] = i
+                    }
+                    speciesOf[r] = i; last = ints[r]; lastIndex = i
+                }
+            default: break
+            }
+            // Per-row step key (nil: unusable).
+            var stepOf = [Int64?](repeating: nil, count: n)
+            if let nanos {
+                var last = Int64.min, lastKey: Int64? = nil
+                for r in 0..<n {
+                    guard let ns = nanos[r] else { continue }
+                    if ns == last { stepOf[r] = lastKey; continue }
+                    let k: Int64
+                    if let known = timeCache[ns] { k = known } else {
+                        k = Self.stepKey(UTCDateTime(secondsSince1970: ns.floorDivided(by: 1_000_000_000)), cadence)
+                        timeCache[ns] = k
+                    }
+                    stepOf[r] = k; last = ns; lastKey = k
+                }
+            } else if case .bytes(let v) = timeData.values {
+                for r in 0..<n where timeData.isValid(r) {
+                    if let k = stringTimeCache[v[r]] { stepOf[r] = k; continue }
+                    let k = (try? UTCDateTime(parsing: String(decoding: v[r], as: UTF8.self))).map { Self.stepKey($0, cadence) }
+                    stringTimeCache[v[r]] = k
+                    stepOf[r] = k
+                }
+            }
+            var lastBucketKey = Int64.min, lastBucket = -1
             for r in 0..<n {
-                // Species key → index.
-                var s: Int32 = -1
-                if speciesData.isValid(r) {
-                    switch speciesData.values {
-                    case .bytes(let v):
-                        if let i = rawStringIndex[v[r]] { s = i } else {
-                            if let k = SpeciesKey(String(decoding: v[r], as: UTF8.self)) { s = speciesIndex(k) }
-                            rawStringIndex[v[r]] = s
-                        }
-                    case .int64(let v):
-                        if let i = rawIntIndex[v[r]] { s = i } else {
-                            if let k = SpeciesKey(v[r]) { s = speciesIndex(k) }
-                            rawIntIndex[v[r]] = s
-                        }
-                    case .int32(let v):
-                        let x = Int64(v[r])
-                        if let i = rawIntIndex[x] { s = i } else {
-                            if let k = SpeciesKey(x) { s = speciesIndex(k) }
-                            rawIntIndex[x] = s
-                        }
-                    default: break
-                    }
-                }
+                let s = speciesOf[r]
                 guard s >= 0 else { skipped.key += 1; continue }
-                // Time → step key.
-                var step: Int64? = nil
-                if let nanos {
-                    if let ns = nanos[r] {
-                        if let k = timeCache[ns] { step = k } else {
-                            let k = Self.stepKey(UTCDateTime(secondsSince1970: ns.floorDivided(by: 1_000_000_000)), cadence)
-                            timeCache[ns] = k; step = k
-                        }
-                    }
-                } else if timeData.isValid(r), case .bytes(let v) = timeData.values {
-                    if let k = stringTimeCache[v[r]] { step = k } else {
-                        let k = (try? UTCDateTime(parsing: String(decoding: v[r], as: UTF8.self))).map { Self.stepKey($0, cadence) }
-                        stringTimeCache[v[r]] = k; step = k
-                    }
-                }
-                guard let step else { skipped.time += 1; continue }
+                guard let step = stepOf[r] else { skipped.time += 1; continue }
                 guard let la = lat[r], let lo = lon[r], la.isFinite, lo.isFinite else { skipped.coordinate += 1; continue }
                 guard let d = dist[r], d.isFinite else { skipped.value += 1; continue }
-                lowStep = min(lowStep, step); highStep = max(highStep, step)
                 let bucketKey = Int64(s) << 40 | (step & ((1 << 40) - 1))
-                buckets[bucketKey, default: Bucket()].append(Float(la), Float(lo), Float(d))
+                if bucketKey != lastBucketKey {
+                    lowStep = min(lowStep, step); highStep = max(highStep, step)
+                    if let i = bucketIndex[bucketKey] { lastBucket = i } else {
+                        lastBucket = bucketList.count
+                        bucketIndex[bucketKey] = lastBucket
+                        bucketList.append(Bucket())
+                    }
+                    lastBucketKey = bucketKey
+                }
+                bucketList[lastBucket].append(Float(la), Float(lo), Float(d))
             }
         }
+        var buckets: [Int64: Bucket] = [:]
+        buckets.reserveCapacity(bucketIndex.count)
+        for (key, i) in bucketIndex { buckets[key] = bucketList[i] }
+        bucketList.removeAll()
 
         self.rowCount = file.rowCount
         self.skippedRows = skipped.key + skipped.time + skipped.coordinate + skipped.value
