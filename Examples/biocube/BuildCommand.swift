@@ -38,6 +38,8 @@ struct BuildCommand: AsyncParsableCommand {
     var shard: String?
     @Option(help: "JSON config with group overrides and source preferences.")
     var config: String?
+    @Option(help: "zstd compression level of the chunks (1 fastest … 19 smallest).")
+    var level: Int = 1
 
     func run() async throws {
         try await reportingErrors {
@@ -48,6 +50,8 @@ struct BuildCommand: AsyncParsableCommand {
             options.end = try end.map(UTCDateTime.init(parsing:))
             options.region = try region.map(Region.init(parsing:))
             options.jobs = jobs
+            guard (1...22).contains(level) else { throw BioCubeError(.invalidArgument, "--level \(level): zstd levels are 1…22") }
+            options.compressionLevel = level
             options.shard = try shard.map(Shard.init(parsing:)) ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()

@@ -18,6 +18,9 @@ public struct BuildOptions: Sendable {
     public var shard: Shard = .whole
     /// Group overrides and source preferences.
     public var config: BuildConfig = .published
+    /// zstd level of the variable chunks: 1 (the default) builds about twice as fast as 3
+    /// for about a fifth more bytes on noisy reanalysis fields.
+    public var compressionLevel: Int = 1
 
     /// Options for a store at `storePath`, everything else default.
     public init(storePath: String) { self.storePath = storePath }

@@ -71,7 +71,7 @@ extension CubeBuilder {
             if let u = v.units { attrs["units"] = .string(u) }
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
             let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk,
-                                         dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
+                                         codecs: ZarrCodec.standard(level: options.compressionLevel), dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
             arrays.append(try Self.prepareArray(&store, v.path, meta))
         }
         var root = try store.attributes(of: "")

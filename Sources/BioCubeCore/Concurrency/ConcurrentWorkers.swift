@@ -1,3 +1,4 @@
+import Synchronization
 /// A raw pointer handed to concurrent workers that write disjoint parts of one buffer.
 ///
 /// Only sound when the caller guarantees the workers' regions never overlap and the
@@ -22,9 +23,10 @@ enum ProcessInfoCount {
 
 /// Runs `body` for every index in `0..<count` on at most `maxConcurrency` child tasks.
 ///
-/// Worker `w` handles indices `w, w + n, w + 2n, …` and first calls `makeState` once, so
-/// each worker can keep its own non-shareable state (compression contexts, scratch
-/// buffers). The first error cancels the remaining work and is rethrown.
+/// Each worker first calls `makeState` once, so it can keep its own non-shareable state
+/// (compression contexts, scratch buffers), then takes the next unclaimed index until none
+/// is left (so uneven work items still keep every worker busy). The first error cancels
+/// the remaining work and is rethrown.
 package func concurrentForEach<State>(
     count: Int, maxConcurrency: Int,
     makeState: @escaping @Sendable () throws -> State,
@@ -32,15 +34,16 @@ package func concurrentForEach<State>(
 ) async throws {
     let workers = max(1, min(maxConcurrency, count))
     if count == 0 { return }
+    let next = IndexCounter()
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for w in 0..<workers {
+        for _ in 0..<workers {
             group.addTask {
                 var state = try makeState()
-                var i = w
-                while i < count {
+                while true {
+                    let i = next.value.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard i < count else { break }
                     try Task.checkCancellation()
                     try body(&state, i)
-                    i += workers
                 }
             }
         }
@@ -51,3 +54,8 @@ package func concurrentForEach<State>(
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The shared next-index counter of ``concurrentForEach(count:maxConcurrency:makeState:_:)``.
+private final class IndexCounter: Sendable {
+    let value = Atomic<Int>(0)
+}

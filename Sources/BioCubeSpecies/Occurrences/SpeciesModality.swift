@@ -1,4 +1,5 @@
 import BioCubeCore
+import Dispatch
 import Synchronization
 
 /// The species occurrence table (`Species/europe_species.parquet`) as a ``Modality``: one
@@ -88,11 +89,10 @@ public final class SpeciesModality: Modality, Sendable {
         }
 
         for group in 0..<file.rowGroupSizes.count {
-            let speciesData = try file.read(column: index["Species"]!, rowGroup: group)
-            let lat = try Self.doubles(file, index["Latitude"]!, group)
-            let lon = try Self.doubles(file, index["Longitude"]!, group)
-            let dist = try Self.doubles(file, index["Distribution"]!, group)
-            let timeData = try file.read(column: index["Timestamp"]!, rowGroup: group)
+            // The five columns of the row group decode concurrently (memory: one row group).
+            let columns = try Self.decode(file, Self.requiredColumns.map { index[$0]! }, rowGroup: group)
+            let speciesData = columns[0], timeData = columns[3]
+            let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]), dist = try Self.doubles(file, columns[4])
             var nanos = timeData.timestampNanoseconds
             if nanos == nil, case .int32(let days) = timeData.values {
                 nanos = days.indices.map { timeData.isValid($0) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
@@ -283,9 +283,23 @@ public final class SpeciesModality: Modality, Sendable {
         }
     }
 
+    /// Decodes several columns of one row group, on up to two threads.
+    static func decode(_ file: ParquetFile, _ columns: [Int], rowGroup: Int) throws -> [ParquetColumnData] {
+        let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: columns.count))
+        let next = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: min(2, columns.count)) { _ in
+            while true {
+                let k = next.withLock { n -> Int in defer { n += 1 }; return n }
+                guard k < columns.count else { return }
+                let r = Result { try file.read(column: columns[k], rowGroup: rowGroup) }
+                results.withLock { $0[k] = r }
+            }
+        }
+        return try results.withLock { $0 }.map { try $0!.get() }
+    }
+
     /// A numeric column of one row group as optional doubles (nil for nulls).
-    static func doubles(_ file: ParquetFile, _ column: Int, _ group: Int) throws -> [Double?] {
-        let d = try file.read(column: column, rowGroup: group)
+    static func doubles(_ file: ParquetFile, _ d: ParquetColumnData) throws -> [Double?] {
         switch d.values {
         case .double(let v): return v.indices.map { d.isValid($0) ? v[$0] : nil }
         case .float(let v): return v.indices.map { d.isValid($0) ? Double(v[$0]) : nil }
