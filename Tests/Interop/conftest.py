@@ -19,3 +19,22 @@ def biocube():
 
     run.path = path
     return run
+
+
+@pytest.fixture(scope="session")
+def sample(biocube, tmp_path_factory):
+    """A three-month sample tree (biocube sample)."""
+    root = tmp_path_factory.mktemp("pipeline") / "BioCube"
+    biocube("sample", root, "--end", "2000-03")
+    return root
+
+
+@pytest.fixture(scope="session")
+def pipeline(biocube, sample, tmp_path_factory):
+    """scan → build → batches (.pt and safetensors) on the sample."""
+    work = tmp_path_factory.mktemp("pipeline-out")
+    scan = biocube("scan", sample, "--out", work / "catalog.json")
+    build = biocube("build", work / "catalog.json", "--store", work / "cube.zarr")
+    pt = biocube("batches", work / "cube.zarr", "--out", work / "pt")
+    st = biocube("batches", work / "cube.zarr", "--out", work / "st", "--format", "safetensors", "--missing", "nan")
+    return {"work": work, "scan": scan.stdout, "build": build.stdout, "pt": pt.stdout, "st": st.stdout}

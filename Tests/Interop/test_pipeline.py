@@ -21,23 +21,6 @@ ZERO_FILLED = {"forest_variables", "land_variables", "vegetation_variables", "ag
                "redlist_variables", "species_variables"}
 
 
-@pytest.fixture(scope="session")
-def sample(biocube, tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline") / "BioCube"
-    biocube("sample", root, "--end", "2000-03")
-    return root
-
-
-@pytest.fixture(scope="session")
-def pipeline(biocube, sample, tmp_path_factory):
-    work = tmp_path_factory.mktemp("pipeline-out")
-    scan = biocube("scan", sample, "--out", work / "catalog.json")
-    build = biocube("build", work / "catalog.json", "--store", work / "cube.zarr")
-    pt = biocube("batches", work / "cube.zarr", "--out", work / "pt")
-    st = biocube("batches", work / "cube.zarr", "--out", work / "st", "--format", "safetensors", "--missing", "nan")
-    return {"work": work, "scan": scan.stdout, "build": build.stdout, "pt": pt.stdout, "st": st.stdout}
-
-
 def test_scan_lists_every_source_and_problem(pipeline):
     catalog = json.loads((pipeline["work"] / "catalog.json").read_text())
     kinds = sorted(s["kind"] for s in catalog["sources"])

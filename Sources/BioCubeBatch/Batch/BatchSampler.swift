@@ -20,9 +20,9 @@ public final class BatchSampler: Sendable {
     public let steps: Range<Int>
     /// Pressure levels of the level variables.
     public let pressureLevels: [Double]?
-    private let arrays: [ZarrArray]
-    private let rows: Range<Int>, columns: Range<Int>
-    private let maxConcurrency: Int
+    let arrays: [ZarrArray]
+    let rows: Range<Int>, columns: Range<Int>
+    let maxConcurrency: Int
 
     /// Opens a complete store. `start`/`end` bound the steps used (a window needs both of
     /// its steps inside); `region` cuts the grid.

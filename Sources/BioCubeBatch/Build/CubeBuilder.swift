@@ -80,7 +80,7 @@ public final class CubeBuilder: Sendable {
         var modalities: [String: any Modality] = [:]
         var sources: [Catalog.Source] = []
         for s in catalog.sources {
-            let (fresh, modality) = try await scanner.open(catalog.root, s.path, log)
+            let (fresh, modality) = try await scanner.open(catalog.root, s.path, log, maxConcurrency: max(1, options.jobs))
             if fresh.size != s.size || fresh.modified != s.modified {
                 log.report(Problem(file: s.path, message: "changed since the catalog was written (size or modification time): using the file as it is now"))
             }

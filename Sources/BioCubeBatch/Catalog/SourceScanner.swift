@@ -83,7 +83,7 @@ public struct SourceScanner: Sendable {
                 let i = next
                 next += 1
                 group.addTask { [self] in
-                    do { return (i, try await open(absolute, paths[i], problems)) }
+                    do { return (i, try await open(absolute, paths[i], problems, maxConcurrency: maxConcurrency)) }
                     catch let e as BioCubeError {
                         problems.report(Problem(.error, file: paths[i], message: "unreadable, left out: \(e.message)"))
                         return (i, nil)
@@ -138,7 +138,7 @@ public struct SourceScanner: Sendable {
 
     /// Opens one source as its modality (tables are read whole) and describes it. Problems
     /// found are reported to `problems` with the relative path.
-    func open(_ root: String, _ relative: String, _ problems: ProblemLog) async throws -> (Catalog.Source, any Modality) {
+    func open(_ root: String, _ relative: String, _ problems: ProblemLog, maxConcurrency: Int = 2) async throws -> (Catalog.Source, any Modality) {
         let path = root + "/" + relative
         guard let kind = Self.kind(ofRelativePath: relative) else { throw BioCubeError(.invalidArgument, "\(path): not a source") }
         let attrs = FileIO.attributes(path) ?? (0, 0)
@@ -180,7 +180,7 @@ public struct SourceScanner: Sendable {
                 }
             }
         case .indicators:
-            let table = try await IndicatorTable.load(path: path)
+            let table = try await IndicatorTable.load(path: path, maxConcurrency: maxConcurrency)
             let modality = IndicatorModality(tables: [table], groupTable: groupTable, problems: problems)
             opened = modality
             source.stepCount = Set(table.columns.map { "\($0.year)-\($0.month ?? 0)" }).count
@@ -204,7 +204,7 @@ public struct SourceScanner: Sendable {
                 local.report(Problem(file: relative, message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
             }
         case .species:
-            let modality = try SpeciesModality(path: path, cadence: cadence, problems: problems)
+            let modality = try SpeciesModality(path: path, cadence: cadence, problems: problems, maxConcurrency: maxConcurrency)
             opened = modality
             source.stepCount = modality.stepCount
             for d in try modality.variables() {

@@ -45,7 +45,9 @@ public final class SpeciesModality: Modality, Sendable {
     ///   - species: the species to expose, in this order; `nil` exposes every key found,
     ///     ordered numerically. A listed key with no rows gives NaN planes and a report.
     ///   - cadence: `.monthly` (calendar months) or `.hours(n)`.
-    public init(path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog()) throws {
+    ///   - maxConcurrency: threads decoding a row group's columns.
+    public init(path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
+                maxConcurrency: Int = 2) throws {
         self.path = path
         self.cadence = cadence
         self.problems = problems
@@ -90,7 +92,7 @@ public final class SpeciesModality: Modality, Sendable {
 
         for group in 0..<file.rowGroupSizes.count {
             // The five columns of the row group decode concurrently (memory: one row group).
-            let columns = try Self.decode(file, Self.requiredColumns.map { index[$0]! }, rowGroup: group)
+            let columns = try Self.decode(file, Self.requiredColumns.map { index[$0]! }, rowGroup: group, threads: maxConcurrency)
             let speciesData = columns[0], timeData = columns[3]
             let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]), dist = try Self.doubles(file, columns[4])
             var nanos = timeData.timestampNanoseconds
@@ -284,10 +286,10 @@ public final class SpeciesModality: Modality, Sendable {
     }
 
     /// Decodes several columns of one row group, on up to two threads.
-    static func decode(_ file: ParquetFile, _ columns: [Int], rowGroup: Int) throws -> [ParquetColumnData] {
+    static func decode(_ file: ParquetFile, _ columns: [Int], rowGroup: Int, threads: Int) throws -> [ParquetColumnData] {
         let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: columns.count))
         let next = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: min(2, columns.count)) { _ in
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, columns.count))) { _ in
             while true {
                 let k = next.withLock { n -> Int in defer { n += 1 }; return n }
                 guard k < columns.count else { return }

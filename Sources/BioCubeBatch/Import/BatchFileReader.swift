@@ -1,0 +1,135 @@
+import BioCubeCore
+import Foundation
+
+/// Reads exported batch files back into ``Batch``es: bfm-model `.pt` files (BioCube's or
+/// those `torch.save` wrote, float32 tensors, through a weights-only pickle reader that
+/// never executes anything) and BioCube safetensors files.
+public enum BatchFileReader {
+    /// Reads a `.pt` or `.safetensors` batch; the error names the file and what is wrong.
+    public static func read(path: String) throws -> Batch {
+        do {
+            if path.hasSuffix(".safetensors") { return try readSafetensors(path) }
+            return try readTorch(path)
+        } catch let e as PickleReader.Failure {
+            throw BioCubeError(.corruptData, "\(path): data.pkl: \(e.reason)")
+        } catch let e as BioCubeError where !e.message.hasPrefix(path) {
+            throw BioCubeError(e.code, "\(path): \(e.message)")
+        }
+    }
+
+    static func readTorch(_ path: String) throws -> Batch {
+        let zip = try ZipReader(path: path)
+        guard let pkl = zip.entries.first(where: { $0.name.hasSuffix("/data.pkl") }) else {
+            throw BioCubeError(.invalidMetadata, "not a torch.save archive (no data.pkl)")
+        }
+        let prefix = String(pkl.name.dropLast("data.pkl".count))
+        var reader = PickleReader(try zip.extract(pkl))
+        guard case .dict(let top) = try reader.read() else { throw BioCubeError(.invalidMetadata, "data.pkl does not hold a dict") }
+        var byName: [String: PickleValue] = [:]
+        for (k, v) in top { if let s = k.string { byName[s] = v } }
+        guard case .dict(let metaPairs)? = byName["batch_metadata"] else { throw BioCubeError(.invalidMetadata, "no batch_metadata dict") }
+        var meta: [String: PickleValue] = [:]
+        for (k, v) in metaPairs { if let s = k.string { meta[s] = v } }
+        func doubles(_ key: String) throws -> [Double]? {
+            guard let v = meta[key] else { throw BioCubeError(.invalidMetadata, "batch_metadata lacks \"\(key)\"") }
+            if case .none = v { return nil }
+            guard case .list(let l) = v else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list") }
+            return try l.map {
+                switch $0 { case .double(let d): return d; case .int(let i): return Double(i)
+                default: throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-number") }
+            }
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let v = meta[key] else { throw BioCubeError(.invalidMetadata, "batch_metadata lacks \"\(key)\"") }
+            if case .none = v { return nil }
+            guard case .list(let l) = v else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list") }
+            return try l.map { guard let s = $0.string else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-string") }; return s }
+        }
+        let stamps = try strings("timestamp") ?? []
+        let metadata = Batch.Metadata(
+            latitudes: try doubles("latitudes") ?? [], longitudes: try doubles("longitudes") ?? [],
+            timestamps: try stamps.map { try UTCDateTime(parsing: $0) },
+            pressureLevels: try doubles("pressure_levels"), speciesList: try strings("species_list"))
+        var storages: [String: [Float]] = [:]
+        var groups: [VariableGroup: [Batch.Variable]] = [:]
+        for g in VariableGroup.allCases {
+            guard let v = byName[g.rawValue] else { throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is missing") }
+            guard case .dict(let vars) = v else { throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is not a dict") }
+            groups[g] = try vars.map { k, t in
+                guard let name = k.string, case .tensor(let key, let type, let offset, let size, let stride) = t else {
+                    throw BioCubeError(.invalidMetadata, "\(g.rawValue) holds a non-tensor entry")
+                }
+                guard type == "FloatStorage" else { throw BioCubeError(.unsupported, "\(g.rawValue)/\(name) is \(type), BioCube reads float32 tensors") }
+                if storages[key] == nil {
+                    guard let e = zip.entries.first(where: { $0.name == prefix + "data/" + key }) else {
+                        throw BioCubeError(.corruptData, "storage data/\(key) of \(g.rawValue)/\(name) is missing")
+                    }
+                    let raw = try zip.extract(e)
+                    storages[key] = floats(raw[...])
+                }
+                let storage = storages[key]!
+                let n = size.reduce(1, *)
+                let contiguous = Tensor(shape: size, repeating: 0).strides
+                guard stride == contiguous, offset >= 0, offset + n <= storage.count else {
+                    throw BioCubeError(.unsupported, "\(g.rawValue)/\(name): non-contiguous or out-of-range tensor (size \(size), stride \(stride), offset \(offset))")
+                }
+                return Batch.Variable(name: name, tensor: try Tensor(shape: size, storage: Array(storage[offset..<(offset + n)])))
+            }
+        }
+        return try Batch(metadata: metadata, groups: groups)
+    }
+
+    /// Little-endian float32 values from bytes of any alignment.
+    static func floats(_ bytes: ArraySlice<UInt8>) -> [Float] {
+        let n = bytes.count / 4
+        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            bytes.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * 4)]))
+            }
+            initialized = n
+        }
+    }
+
+    static func readSafetensors(_ path: String) throws -> Batch {
+        let bytes = try FileIO.read(path)
+        guard bytes.count >= 8 else { throw BioCubeError(.corruptData, "shorter than a safetensors header") }
+        let n = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        guard n > 0, 8 + n <= bytes.count else { throw BioCubeError(.corruptData, "header length \(n) exceeds the file") }
+        guard let header = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[8..<(8 + n)])), let h = header.objectValue,
+              let meta = h["__metadata__"]?.objectValue else {
+            throw BioCubeError(.invalidMetadata, "the safetensors header is not a JSON object with __metadata__")
+        }
+        func field(_ key: String) throws -> JSONValue {
+            guard let text = meta[key]?.stringValue, let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                throw BioCubeError(.invalidMetadata, "__metadata__ lacks a JSON \"\(key)\"")
+            }
+            return v
+        }
+        let order = try field("groups").arrayValue ?? []
+        var groups: [VariableGroup: [Batch.Variable]] = [:]
+        for pair in order {
+            guard let p = pair.arrayValue, p.count == 2, let gname = p[0].stringValue, let g = VariableGroup(rawValue: gname),
+                  let names = p[1].arrayValue?.compactMap(\.stringValue) else { throw BioCubeError(.invalidMetadata, "malformed \"groups\" entry") }
+            groups[g] = try names.map { name in
+                guard let info = h["\(gname)/\(name)"]?.objectValue, info["dtype"]?.stringValue == "F32",
+                      let shape = info["shape"]?.arrayValue?.compactMap(\.intValue).map(Int.init),
+                      let offsets = info["data_offsets"]?.arrayValue?.compactMap(\.intValue).map(Int.init), offsets.count == 2 else {
+                    throw BioCubeError(.invalidMetadata, "tensor \(gname)/\(name) is missing or not F32")
+                }
+                let begin = 8 + n + offsets[0], end = 8 + n + offsets[1]
+                guard begin <= end, end <= bytes.count, end - begin == shape.reduce(1, *) * 4 else {
+                    throw BioCubeError(.corruptData, "tensor \(gname)/\(name): data offsets \(offsets) do not fit shape \(shape)")
+                }
+                let values = floats(bytes[begin..<end])
+                return Batch.Variable(name: name, tensor: try Tensor(shape: shape, storage: values))
+            }
+        }
+        func numbers(_ v: JSONValue) -> [Double]? { v.arrayValue?.compactMap(\.doubleValue) }
+        let stamps = try field("timestamp").arrayValue?.compactMap(\.stringValue) ?? []
+        return try Batch(metadata: .init(latitudes: numbers(try field("latitudes")) ?? [], longitudes: numbers(try field("longitudes")) ?? [],
+                                         timestamps: try stamps.map { try UTCDateTime(parsing: $0) },
+                                         pressureLevels: numbers(try field("pressure_levels")),
+                                         speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)),
+                         groups: groups)
+    }
+}
