@@ -5,20 +5,8 @@ import json
 
 import numpy as np
 import pytest
-from safetensors.numpy import save_file
 
-GROUPS = ["surface_variables", "single_variables", "atmospheric_variables", "edaphic_variables",
-          "climate_variables", "misc_variables", "forest_variables", "land_variables", "vegetation_variables",
-          "agriculture_variables", "redlist_variables", "species_variables"]
-
-
-def write_batch(path, tensors, stamps):
-    order = [[g, [n for (gg, n) in tensors if gg == g]] for g in GROUPS]
-    meta = {"timestamp": json.dumps(stamps), "latitudes": json.dumps([40 + 0.25 * i for i in range(6)]),
-            "longitudes": json.dumps([0.25 * i for i in range(7)]), "pressure_levels": json.dumps([1000.0, 850.0, 500.0]),
-            "species_list": "null", "groups": json.dumps(order), "format": "biocube-batch"}
-    save_file({f"{g}/{n}": a for (g, n), a in tensors.items()}, str(path), metadata=meta)
-
+from batchfiles import write_batch
 
 def reference(arrays):
     x = np.concatenate([a.astype(np.float64).ravel() for a in arrays])

@@ -48,7 +48,7 @@ public enum BatchFileReader {
         let stamps = try strings("timestamp") ?? []
         let metadata = Batch.Metadata(
             latitudes: try doubles("latitudes") ?? [], longitudes: try doubles("longitudes") ?? [],
-            timestamps: try stamps.map { try UTCDateTime(parsing: $0) },
+            timestamps: try stamps.map(timestamp),
             pressureLevels: try doubles("pressure_levels"), speciesList: try strings("species_list"))
         var storages: [String: [Float]] = [:]
         var groups: [VariableGroup: [Batch.Variable]] = [:]
@@ -77,6 +77,14 @@ public enum BatchFileReader {
             }
         }
         return try Batch(metadata: metadata, groups: groups)
+    }
+
+    /// A timestamp in exactly the contract's form `YYYY-MM-DD HH:MM:SS`.
+    static func timestamp(_ text: String) throws -> UTCDateTime {
+        guard let t = try? UTCDateTime(parsing: text), t.description == text else {
+            throw BioCubeError(.invalidMetadata, "timestamp '\(text)' is not in the form YYYY-MM-DD HH:MM:SS")
+        }
+        return t
     }
 
     /// Little-endian float32 values from bytes of any alignment.
@@ -127,7 +135,7 @@ public enum BatchFileReader {
         func numbers(_ v: JSONValue) -> [Double]? { v.arrayValue?.compactMap(\.doubleValue) }
         let stamps = try field("timestamp").arrayValue?.compactMap(\.stringValue) ?? []
         return try Batch(metadata: .init(latitudes: numbers(try field("latitudes")) ?? [], longitudes: numbers(try field("longitudes")) ?? [],
-                                         timestamps: try stamps.map { try UTCDateTime(parsing: $0) },
+                                         timestamps: try stamps.map(timestamp),
                                          pressureLevels: numbers(try field("pressure_levels")),
                                          speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)),
                          groups: groups)
