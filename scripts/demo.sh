@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the embedded sample: sample → scan → build → batches (.pt) → checks.
+# The main job on the embedded sample: sample → scan → build → batches (.pt) → statistics → checks.
 # Usage: scripts/demo.sh BIOCUBE_EXECUTABLE PYTHON OUTPUT_DIR
 set -euo pipefail
 BIOCUBE=$1; PY=$2; OUT=$3
@@ -7,22 +7,28 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 t() { date +%s.%N; }
 secs() { awk "BEGIN { printf \"%.1f\", $2 - $1 }"; }
 
-echo "== 1/5 sample: a miniature BioCube tree in the published layout (2000-01 … 2001-12) =="
+echo "== 1/6 sample: a miniature BioCube tree in the published layout (2000-01 … 2001-12) =="
 a=$(t); "$BIOCUBE" sample "$OUT/BioCube" | tail -1; b=$(t); T_SAMPLE=$(secs "$a" "$b")
 
-echo; echo "== 2/5 scan: what the sources hold and what is wrong with them =="
+echo; echo "== 2/6 scan: what the sources hold and what is wrong with them =="
 "$BIOCUBE" scan "$OUT/BioCube" --out "$OUT/catalog.json" | sed -n '1,200p'
 c=$(t); T_SCAN=$(secs "$b" "$c")
 
-echo; echo "== 3/5 build: every source read once into a Zarr v3 store =="
+echo; echo "== 3/6 build: every source read once into a Zarr v3 store =="
 "$BIOCUBE" build "$OUT/catalog.json" --store "$OUT/cube.zarr"
 d=$(t); T_BUILD=$(secs "$c" "$d")
 
-echo; echo "== 4/5 batches: every two-month window as a bfm-model .pt file =="
+echo; echo "== 4/6 batches: every two-month window as a bfm-model .pt file =="
 "$BIOCUBE" batches "$OUT/cube.zarr" --out "$OUT/batches"
 e=$(t); T_BATCHES=$(secs "$d" "$e")
 
-echo; echo "== 5/5 check: load the batches as PyTorch would, open the store with zarr-python =="
+echo; echo "== 5/6 statistics: normalisation statistics for bfm-model, from the store weighted as the windows =="
+"$BIOCUBE" stats --store "$OUT/cube.zarr" --out "$OUT/stats.json" | head -12
+echo "  …"
+"$BIOCUBE" verify "$OUT/batches/batch_2000-01-01_to_2000-02-01.pt" | tail -1
+g=$(t); T_STATS=$(secs "$e" "$g")
+
+echo; echo "== 6/6 check: load the batches as PyTorch would, open the store with zarr-python =="
 "$PY" - "$OUT" <<'PYEOF'
 import json, os, sys
 sys.path.insert(0, "Tests/Interop")
@@ -57,4 +63,5 @@ echo "  sample tree   $OUT/BioCube      $(size "$OUT/BioCube")   ${T_SAMPLE} s"
 echo "  scan          $OUT/catalog.json              ${T_SCAN} s"
 echo "  store         $OUT/cube.zarr    $(size "$OUT/cube.zarr")   ${T_BUILD} s"
 echo "  batches (.pt) $OUT/batches      $(size "$OUT/batches")   ${T_BATCHES} s ($(ls "$OUT"/batches/*.pt | wc -l) windows)"
+echo "  statistics    $OUT/stats.json                ${T_STATS} s"
 echo "  the coverage problems found are listed above (build) and kept in the store's attributes"

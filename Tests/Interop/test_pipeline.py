@@ -256,3 +256,31 @@ def test_slurm_array_script_builds_the_same_store(biocube, sample, reference_sto
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
     assert tree(store) == tree(reference_store)
+
+
+def test_zarr_slice_batches_open_in_zarr_python(biocube, pipeline):
+    out = pipeline["work"] / "zarr-batches"
+    biocube("batches", pipeline["work"] / "cube.zarr", "--out", out, "--format", "zarr", "--end", "2000-02")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["batch_2000-01-01_to_2000-02-01.zarr", "export.json"]
+    b = zarr.open_group(out / names[0], mode="r")
+    g = zarr.open_group(pipeline["work"] / "cube.zarr", mode="r")
+    assert b.attrs["batch_metadata"]["timestamp"] == ["2000-01-01 00:00:00", "2000-02-01 00:00:00"]
+    np.testing.assert_array_equal(b["atmospheric_variables/t"][:], g["atmospheric_variables/t"][0:2])
+    np.testing.assert_array_equal(b["climate_variables/t2m"][:], g["surface_variables/t2m"][0:2])
+    forest = np.array(g["forest_variables/Forest"][0:2])
+    np.testing.assert_array_equal(b["forest_variables/Forest"][:], np.where(np.isnan(forest), 0, forest))
+    assert list(b.attrs["groups"]) and set(b.attrs["groups"]) == set(GROUPS)
+
+
+def test_six_hourly_build_of_monthly_sources_reports_the_gaps(biocube, sample, tmp_path):
+    store = tmp_path / "cube6h.zarr"
+    out = biocube("build", sample, "--store", store, "--cadence", "6h", "--grid", "europe6h",
+                  "--start", "2000-01-01 00:00", "--end", "2000-01-02 18:00", *REGION)
+    assert "8 steps" in out.stdout
+    g = zarr.open_group(store, mode="r")
+    t2m = g["surface_variables/t2m"]
+    assert t2m.shape[0] == 8
+    # Monthly ERA5 means are stamped at 00:00 on day 1: only that 6-hour step has them.
+    assert not np.isnan(t2m[0]).all() and np.isnan(t2m[1:]).all()
+    assert "no time slice for this step" in out.stdout
