@@ -13,13 +13,14 @@ TORCH_REQUIREMENTS := Tests/Interop/requirements-torch.txt
 TORCH_WHEELS ?= /opt/wheels
 DEMO_DIR ?= out/demo
 
-.PHONY: help deps apt-deps venv build fixtures test swift-test interop-test demo bench clean
+.PHONY: help deps apt-deps venv build fixtures test swift-test interop-test demo bench fuzz clean
 
 help:
 	@echo "make demo   - install what is missing, build, run the end-to-end demo on sample data"
 	@echo "make test   - install what is missing, run all Swift and Python interoperability tests"
 	@echo "make bench  - release build + benchmarks against zarr-python (see Documentation/Benchmarks.md)"
 	@echo "make deps   - only install missing apt packages and the Python checker environment"
+	@echo "make fuzz   - libFuzzer on the Parquet reader for FUZZ_SECONDS (default 120)"
 
 deps: apt-deps venv
 
@@ -79,6 +80,7 @@ interop-test: deps
 	swift build --product biocube
 	swift build --product store-quickstart
 	swift build --product npy-exporter
+	swift build --product parquet-fuzz
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 
 test: swift-test interop-test
@@ -96,5 +98,15 @@ bench: deps
 	swift build -c release --product biocube
 	$(PY) Benchmarks/pipeline_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 
+# libFuzzer on the Parquet reader, seeded with the fixture files, for a bounded time.
+# Crash reproducers land in out/fuzz/ (replay one with the normal build: parquet-fuzz FILE).
+FUZZ_SECONDS ?= 120
+fuzz: apt-deps $(PARQUET_FIXTURES)
+	swift build --scratch-path .build-fuzz --product parquet-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
+	@mkdir -p out/fuzz/corpus out/fuzz/crashes
+	@cp -n Tests/Fixtures/parquet/*.parquet out/fuzz/corpus/ 2>/dev/null || true
+	.build-fuzz/debug/parquet-fuzz out/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  -timeout=10 -artifact_prefix=out/fuzz/crashes/ -print_final_stats=1
+
 clean:
-	rm -rf .build out $(VENV)
+	rm -rf .build .build-fuzz out $(VENV)

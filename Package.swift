@@ -69,6 +69,11 @@ let package = Package(
             path: "Examples/store-quickstart"
         ),
         .executableTarget(
+            name: "parquet-fuzz",
+            dependencies: ["BioCubeSpecies", "BioCubeCore"],
+            path: "Tests/Fuzz/ParquetFuzz"
+        ),
+        .executableTarget(
             name: "npy-exporter",
             dependencies: ["BioCubeBatch", "BioCubeCore"],
             path: "Examples/npy-exporter"

@@ -53,7 +53,7 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     cases = []
-    for codec, dictionary, version, nulls in itertools.product(["none", "snappy", "gzip", "zstd"], [True, False], ["1.0", "2.0"], [False, True]):
+    for codec, dictionary, version, nulls in itertools.product(["none", "snappy", "gzip", "zstd", "lz4"], [True, False], ["1.0", "2.0"], [False, True]):
         name = f"{codec}_{'dict' if dictionary else 'plain'}_v{version[0]}_{'nulls' if nulls else 'required'}"
         t = table(3000, nulls, seed=len(cases))
         pq.write_table(t, os.path.join(out, name + ".parquet"), compression=codec, use_dictionary=dictionary,

@@ -14,9 +14,9 @@ struct ParquetPageDecoder {
         self.column = column
         self.chunk = chunk
         self.rowGroup = rowGroup
-        guard [0, 1, 2, 6].contains(chunk.codec) else {
-            let names = [3: "LZO", 4: "BROTLI", 5: "LZ4", 7: "LZ4_RAW"]
-            throw BioCubeError(.unsupported, "\(file.path): column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD)")
+        guard [0, 1, 2, 6, 7].contains(chunk.codec) else {
+            let names = [3: "LZO", 4: "BROTLI", 5: "LZ4 (Hadoop framing)"]
+            throw BioCubeError(.unsupported, "\(file.path): column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)")
         }
     }
 
@@ -114,11 +114,14 @@ struct ParquetPageDecoder {
                     dst.copyMemory(from: body)
                 case 1: try Snappy.decompress(body, into: dst)
                 case 2: try GzipCodec.decompress(body, into: dst)
+                case 7: try LZ4Block.decompress(body, into: dst)
                 default: try zstd.decompress(body, into: dst)
                 }
             }
         } catch let e as Snappy.Failure {
             throw fail(page, "snappy decompression failed: \(e.reason)")
+        } catch let e as LZ4Block.Failure {
+            throw fail(page, "LZ4 decompression failed: \(e.reason)")
         } catch let e as BioCubeError where !e.message.hasPrefix(file.path) {
             throw fail(page, "decompression failed: \(e.message)")
         }
