@@ -1,0 +1,56 @@
+import ArgumentParser
+import BioCubeBatch
+import BioCubeCore
+import Foundation
+
+struct ViewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "view",
+        abstract: "Render a batch variable as a PNG map: both time steps, a shared colour bar, coastlines from lsm.",
+        discussion: """
+          biocube view batches/batch_2000-01-01_to_2000-02-01.pt --group atmospheric_variables --variable t --level 850 --out t850.png
+          biocube view cube.zarr --window 5 --variable t2m --out t2m.png
+        """)
+
+    @Argument(help: "A .pt or .safetensors batch, or a store (then --window picks the window).")
+    var input: String
+    @Option(help: "Window index when the input is a store.")
+    var window: Int = 0
+    @Option(help: "Batch group (default: the first group holding the variable).")
+    var group: String?
+    @Option(help: "Variable name.")
+    var variable: String
+    @Option(help: "Pressure level in hPa for level variables (default: the first level).")
+    var level: Double?
+    @Option(help: "Pixels per grid cell.")
+    var scale: Int = 3
+    @Option(help: "Output PNG file.")
+    var out: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let batch: Batch
+            var units: String? = nil
+            if FileManager.default.fileExists(atPath: input + "/zarr.json") {
+                let sampler = try BatchSampler(storePath: input)
+                batch = try await sampler.batch(at: window)
+                units = sampler.variables.first { $0.name == variable }?.units
+            } else {
+                batch = try BatchFileReader.read(path: input)
+            }
+            let g: VariableGroup
+            if let group {
+                guard let x = VariableGroup(rawValue: group) else { throw BioCubeError(.invalidArgument, "unknown group '\(group)'") }
+                g = x
+            } else {
+                guard let x = batch.groups.first(where: { $0.variables.contains { $0.name == variable } })?.group else {
+                    throw BioCubeError(.notFound, "no variable '\(variable)' in \(input)")
+                }
+                g = x
+            }
+            let image = try MapRenderer(scale: scale).render(batch, group: g, variable: variable, level: level, units: units)
+            try Data(try image.png()).write(to: URL(fileURLWithPath: out), options: .atomic)
+            print("view: \(g.rawValue)/\(variable)\(level.map { " at \(Int($0)) hPa" } ?? "") \(batch.metadata.timestampStrings.joined(separator: " / ")) → \(out) (\(image.width)×\(image.height))")
+        }
+    }
+}
