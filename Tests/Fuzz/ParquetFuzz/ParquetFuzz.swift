@@ -30,15 +30,28 @@ func exercise(_ bytes: UnsafeRawBufferPointer, scratch: String) -> String {
 let scratchPath = "/dev/shm/biocube-parquet-fuzz-\(getpid()).parquet"
 
 #if FUZZING
+/// libFuzzer's entry: one input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     _ = exercise(UnsafeRawBufferPointer(start: data, count: size), scratch: scratchPath)
     return 0
 }
-#else
+
+/// libFuzzer's driver (the package's executable entry point replaces libFuzzer's `main`).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+#endif
+
 @main
-struct ParquetFuzzReplay {
+struct ParquetFuzz {
     static func main() {
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv, { data, size in fuzzOne(data, size) }))
+        #else
         let files = CommandLine.arguments.dropFirst()
         guard !files.isEmpty else {
             print("usage: parquet-fuzz FILE... (replays inputs; `make fuzz` builds the libFuzzer target)")
@@ -50,6 +63,6 @@ struct ParquetFuzzReplay {
             print("\(f): \(result)")
         }
         try? FileManager.default.removeItem(atPath: scratchPath)
+        #endif
     }
 }
-#endif
