@@ -10,6 +10,7 @@ struct ViewCommand: AsyncParsableCommand {
         discussion: """
           biocube view batches/batch_2000-01-01_to_2000-02-01.pt --group atmospheric_variables --variable t --level 850 --out t850.png
           biocube view cube.zarr --window 5 --variable t2m --out t2m.png
+          biocube view --html viewer.html cube.zarr      (interactive page + viewer_files/, no network needed)
         """)
 
     @Argument(help: "A .pt or .safetensors batch, or a store (then --window picks the window).")
@@ -18,17 +19,33 @@ struct ViewCommand: AsyncParsableCommand {
     var window: Int = 0
     @Option(help: "Batch group (default: the first group holding the variable).")
     var group: String?
-    @Option(help: "Variable name.")
-    var variable: String
+    @Option(help: "Variable name (PNG maps).")
+    var variable: String?
     @Option(help: "Pressure level in hPa for level variables (default: the first level).")
     var level: Double?
     @Option(help: "Pixels per grid cell.")
     var scale: Int = 3
     @Option(help: "Output PNG file.")
-    var out: String
+    var out: String?
+    @Option(help: "Write an interactive HTML viewer of a store to this file (data files go to <name>_files/).")
+    var html: String?
+    @Option(help: "HTML viewer: keep every n-th row and column.")
+    var stride: Int = 2
 
     func run() async throws {
         try await reportingErrors {
+            if let html {
+                guard FileManager.default.fileExists(atPath: input + "/zarr.json") else {
+                    throw BioCubeError(.invalidArgument, "--html needs a store built by `biocube build` (got \(input))")
+                }
+                let sampler = try BatchSampler(storePath: input)
+                let bytes = try await HTMLViewer(stride: stride).write(sampler: sampler, to: html) { done, total in
+                    if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") }
+                }
+                print(String(format: "view: %d windows, %d variables → %@ (+ data files, %.1f MiB in all)", sampler.count, sampler.variables.count, html, Double(bytes) / 1_048_576))
+                return
+            }
+            guard let variable, let out else { throw BioCubeError(.invalidArgument, "give --variable and --out (or --html OUT.html)") }
             let batch: Batch
             var units: String? = nil
             if FileManager.default.fileExists(atPath: input + "/zarr.json") {
