@@ -13,7 +13,7 @@ struct ViewCommand: AsyncParsableCommand {
           biocube view --html viewer.html cube.zarr      (interactive page + viewer_files/, no network needed)
         """)
 
-    @Argument(help: "A .pt or .safetensors batch, or a store (then --window picks the window).")
+    @Argument(help: "A .pt or .safetensors batch, or a store (then --window picks the window); with --html a store or a folder of batches.")
     var input: String
     @Option(help: "Window index when the input is a store.")
     var window: Int = 0
@@ -35,14 +35,20 @@ struct ViewCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             if let html {
-                guard FileManager.default.fileExists(atPath: input + "/zarr.json") else {
-                    throw BioCubeError(.invalidArgument, "--html needs a store built by `biocube build` (got \(input))")
+                let viewer = HTMLViewer(stride: stride)
+                let report: (Int, Int) -> Void = { done, total in if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") } }
+                let bytes: Int, windows: Int
+                if FileManager.default.fileExists(atPath: input + "/zarr.json") {
+                    let sampler = try BatchSampler(storePath: input)
+                    bytes = try await viewer.write(sampler: sampler, to: html, progress: report)
+                    windows = sampler.count
+                } else {
+                    let files = (FileManager.default.subpaths(atPath: input) ?? []).filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted()
+                    guard !files.isEmpty else { throw BioCubeError(.notFound, "\(input): neither a store nor a folder of .pt/.safetensors batches") }
+                    bytes = try await viewer.write(batchFiles: files.map { input + "/" + $0 }, to: html, progress: report)
+                    windows = files.count
                 }
-                let sampler = try BatchSampler(storePath: input)
-                let bytes = try await HTMLViewer(stride: stride).write(sampler: sampler, to: html) { done, total in
-                    if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") }
-                }
-                print(String(format: "view: %d windows, %d variables → %@ (+ data files, %.1f MiB in all)", sampler.count, sampler.variables.count, html, Double(bytes) / 1_048_576))
+                print(String(format: "view: %d windows → %@ (+ data files, %.1f MiB in all)", windows, html, Double(bytes) / 1_048_576))
                 return
             }
             guard let variable, let out else { throw BioCubeError(.invalidArgument, "give --variable and --out (or --html OUT.html)") }

@@ -116,3 +116,14 @@ def test_hover_shows_the_value(page):
     page.wait("document.getElementById('readout').textContent.startsWith('lat ')")
     text = page.eval("document.getElementById('readout').textContent")
     assert re.match(r"lat [\d.]+, lon [-\d.]+, 2000-02-01 00:00:00: ([-\d.e]+ ± [\d.e-]+|NaN)$", text), text
+
+
+def test_viewer_of_a_batch_folder(biocube, pipeline, tmp_path):
+    out = tmp_path / "batches.html"
+    run = biocube("view", "--html", out, pipeline["work"] / "pt")
+    assert "2 windows" in run.stdout
+    html = out.read_text()
+    assert html.count('"steps":[') == 2 and "2000-02-01 00:00:00" in html
+    files = sorted(os.listdir(tmp_path / "batches_files"))
+    assert files == ["step-0000.js", "step-0001.js", "step-0002.js", "step-0003.js"]
+    assert "http://" not in html and "https://" not in html   # nothing fetched from the network

@@ -114,6 +114,10 @@ public enum BatchFileReader {
             return v
         }
         let order = try field("groups").arrayValue ?? []
+        let listed = Set(order.compactMap { $0.arrayValue?.first?.stringValue })
+        if let missing = VariableGroup.allCases.first(where: { !listed.contains($0.rawValue) }) {
+            throw BioCubeError(.invalidMetadata, "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)")
+        }
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for pair in order {
             guard let p = pair.arrayValue, p.count == 2, let gname = p[0].stringValue, let g = VariableGroup(rawValue: gname),

@@ -17,21 +17,69 @@ public struct HTMLViewer: Sendable {
     /// A viewer writer.
     public init(stride: Int = 2) { self.stride = max(1, stride) }
 
-    /// Writes the page and its step files; returns the number of bytes written.
+    /// What the page shows: variables, steps (each read twice: once for the ranges, once
+    /// for the data), windows as pairs of steps, and the grid.
+    struct Source {
+        var variables: [StoreVariable]
+        var steps: [Int]
+        var windows: [(steps: (Int, Int), times: (UTCDateTime, UTCDateTime))]
+        var grid: Grid
+        var read: (Int) async throws -> [[Float]]
+    }
+
+    /// Writes the page and its step files for a store; returns the number of bytes written.
     @discardableResult
     public func write(sampler: BatchSampler, to path: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+        let steps = Array(sampler.steps)
+        let windows = (0..<sampler.count).map { i in ((steps[i], steps[i + 1]), sampler.timestamps(ofWindow: i)) }
+        return try await write(Source(variables: sampler.variables, steps: steps, windows: windows, grid: sampler.grid,
+                                      read: { try await sampler.readStep($0) }), to: path, progress: progress)
+    }
+
+    /// Writes the page for a folder of exported batch files (`.pt`, `.safetensors`): window
+    /// `i` is the `i`-th file in name order; its two steps become data files `2i` and `2i + 1`.
+    @discardableResult
+    public func write(batchFiles: [String], to path: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+        guard let first = batchFiles.first else { throw BioCubeError(.notFound, "no batch files to view") }
+        let head = try BatchFileReader.read(path: first)
+        let variables = head.allVariables.map { g, v in
+            StoreVariable(name: v.name, path: "\(g.rawValue)/\(v.name)", groups: [g],
+                          levels: v.tensor.shape.count == 4 ? head.metadata.pressureLevels : nil, units: nil, sources: [first])
+        }
+        let grid = Grid(latitude: try GridAxis(first: head.metadata.latitudes[0], step: head.metadata.latitudes.count > 1 ? head.metadata.latitudes[1] - head.metadata.latitudes[0] : 0.25, count: head.metadata.latitudes.count),
+                        longitude: try GridAxis(first: head.metadata.longitudes[0], step: head.metadata.longitudes.count > 1 ? head.metadata.longitudes[1] - head.metadata.longitudes[0] : 0.25, count: head.metadata.longitudes.count))
+        var windows: [(steps: (Int, Int), times: (UTCDateTime, UTCDateTime))] = []
+        for (i, f) in batchFiles.enumerated() {
+            let b = i == 0 ? head : try BatchFileReader.read(path: f)
+            windows.append(((2 * i, 2 * i + 1), (b.metadata.timestamps[0], b.metadata.timestamps[1])))
+        }
+        let read: (Int) async throws -> [[Float]] = { k in
+            let b = try BatchFileReader.read(path: batchFiles[k / 2])
+            return try variables.map { v in
+                guard let t = b.tensor(v.groups[0], v.name) else {
+                    throw BioCubeError(.invalidMetadata, "\(batchFiles[k / 2]): no \(v.path) (the first file has it)")
+                }
+                let half = t.count / 2
+                return Array(t.storage[((k % 2) * half)..<((k % 2 + 1) * half)])
+            }
+        }
+        return try await write(Source(variables: variables, steps: Array(0..<(2 * batchFiles.count)), windows: windows, grid: grid, read: read),
+                               to: path, progress: progress)
+    }
+
+    func write(_ source: Source, to path: String, progress: (Int, Int) -> Void) async throws -> Int {
         let dataDir = String(path.dropLast((path as NSString).pathExtension.count + (path.hasSuffix(".") ? 0 : 1))) + "_files"
         try FileIO.createDirectories(dataDir)
-        let rows = Array(Swift.stride(from: 0, to: sampler.grid.height, by: stride))
-        let cols = Array(Swift.stride(from: 0, to: sampler.grid.width, by: stride))
-        let lats = rows.map { sampler.grid.latitude[$0] }, lons = cols.map { sampler.grid.longitude[$0] }
-        let steps = Array(sampler.steps)
-        let vars = sampler.variables
+        let rows = Array(Swift.stride(from: 0, to: source.grid.height, by: stride))
+        let cols = Array(Swift.stride(from: 0, to: source.grid.width, by: stride))
+        let lats = rows.map { source.grid.latitude[$0] }, lons = cols.map { source.grid.longitude[$0] }
+        let steps = source.steps
+        let vars = source.variables
         // Pass 1: per variable and level, the range over all steps.
         var lo = vars.map { [Float](repeating: .infinity, count: $0.levels?.count ?? 1) }
         var hi = vars.map { [Float](repeating: -.infinity, count: $0.levels?.count ?? 1) }
         for t in steps {
-            let step = try await sampler.readStep(t)
+            let step = try await source.read(t)
             for (v, values) in step.enumerated() {
                 let n = lo[v].count, plane = values.count / n
                 for l in 0..<n {
@@ -41,9 +89,9 @@ public struct HTMLViewer: Sendable {
         }
         // Pass 2: quantised step files.
         var bytes = 0
-        let fullW = sampler.grid.width
+        let fullW = source.grid.width
         for (k, t) in steps.enumerated() {
-            let step = try await sampler.readStep(t)
+            let step = try await source.read(t)
             var entries: [String] = []
             for (v, values) in step.enumerated() {
                 let n = lo[v].count, plane = values.count / n
@@ -66,9 +114,8 @@ public struct HTMLViewer: Sendable {
         // The manifest and the page.
         func jsonNumbers(_ v: [Double]) -> String { "[" + v.map { String($0) }.joined(separator: ",") + "]" }
         func finite(_ x: Float) -> String { x.isFinite ? String(x) : "null" }
-        let windows = (0..<sampler.count).map { i -> String in
-            let (a, b) = sampler.timestamps(ofWindow: i)
-            return "{\"steps\":[\(steps[i]),\(steps[i + 1])],\"times\":[\"\(a.description)\",\"\(b.description)\"]}"
+        let windows = source.windows.map { w in
+            "{\"steps\":[\(w.steps.0),\(w.steps.1)],\"times\":[\"\(w.times.0.description)\",\"\(w.times.1.description)\"]}"
         }
         let variables = vars.enumerated().map { v, sv in
             "{\"path\":\"\(sv.path)\",\"name\":\"\(sv.name)\",\"groups\":[\(sv.groups.map { "\"\($0.rawValue)\"" }.joined(separator: ","))],"
