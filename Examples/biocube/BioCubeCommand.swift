@@ -12,7 +12,7 @@ struct BioCubeCommand: AsyncParsableCommand {
         """,
         version: BioCubeVersion.string,
         subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
-                      ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self, StatsCommand.self, VerifyCommand.self, ViewCommand.self]
+                      ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self, StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self]
     )
 }
 
