@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeBatch", "CZstd"],
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 

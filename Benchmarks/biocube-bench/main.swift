@@ -79,6 +79,12 @@ if CommandLine.arguments.dropFirst().first == "era5" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "species" {
+    // biocube-bench species FILE: Parquet read of the five columns, then gridding every plane.
+    let json = try JSONSerialization.data(withJSONObject: try speciesBenchmark(path: CommandLine.arguments[2]), options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "batch-latency" {
     // biocube-bench batch-latency STORE [SAMPLES]: random-window read latency of BatchSampler.
     let samples = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 50 : 50
