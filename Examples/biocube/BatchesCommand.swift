@@ -47,48 +47,18 @@ struct BatchesCommand: AsyncParsableCommand {
             let clock = ContinuousClock()
             let started = clock.now
             let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)
-            let line = ExportProgress()
-            let summary = try await export.run { line.show($0) }
+            let line = StepProgress(unit: "windows")
+            let summary = try await export.run { event in
+                switch event {
+                case .planned(let windows, let toDo): line.message("  \(toDo) of \(windows) windows to write")
+                case .written(let name, let done, let toDo): line.advance(name, done: done, total: toDo)
+                }
+            }
             line.finish()
             let seconds = (clock.now - started).seconds
             print(String(format: "batches: %d windows (%d written, %d already present), %.1f MiB, %.1f s (%.0f ms per window) → %@",
                          summary.windows, summary.written, summary.skipped, Double(summary.bytes) / 1_048_576, seconds,
                          summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0, out))
         }
-    }
-}
-
-/// Windows written / total with throughput and ETA.
-final class ExportProgress: @unchecked Sendable {
-    // Safety: all state is guarded by `lock`.
-    private let lock = NSLock()
-    private let isTerminal = isatty(1) == 1
-    private let start = ContinuousClock.now
-    private var lastDecile = -1
-    private var drewLine = false
-
-    func show(_ event: BatchExport.Event) {
-        lock.lock(); defer { lock.unlock() }
-        switch event {
-        case .planned(let windows, let toDo):
-            print("  \(toDo) of \(windows) windows to write")
-        case .written(let name, let done, let toDo):
-            let elapsed = (ContinuousClock.now - start).seconds
-            let rate = Double(done) / max(elapsed, 1e-6)
-            let text = String(format: "  [%d/%d] %@  %.1f windows/s  ETA %.0f s", done, toDo, name, rate, Double(toDo - done) / max(rate, 1e-9))
-            if isTerminal {
-                print("\r\u{1B}[2K" + text, terminator: "")
-                FileHandle.standardOutput.synchronizeFile()
-                drewLine = true
-            } else {
-                let decile = done * 10 / max(toDo, 1)
-                if decile != lastDecile || done == toDo { lastDecile = decile; print(text) }
-            }
-        }
-    }
-
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        if drewLine { print("") }
     }
 }

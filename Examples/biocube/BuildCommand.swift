@@ -65,8 +65,14 @@ struct BuildCommand: AsyncParsableCommand {
             let opened = clock.now - started
             print("build: \(builder.variables.count) variables, \(builder.time.count) steps \(builder.time.start.dateString) … \(builder.time.end.dateString), grid \(builder.grid.height)×\(builder.grid.width)\(options.shard.count > 1 ? ", shard \(options.shard)" : "") → \(store)")
             print(String(format: "  sources opened in %.1f s", opened.seconds))
-            let line = BuildProgress()
-            let summary = try await builder.run { line.show($0) }
+            let line = StepProgress(unit: "steps")
+            let summary = try await builder.run { event in
+                switch event {
+                case .planned(let total, let owned, let toDo): line.message("  \(toDo) of \(owned) owned steps to build (store has \(total))")
+                case .stepDone(let step, let done, let toDo): line.advance(String(step.dateString.prefix(7)), done: done, total: toDo)
+                case .finalized: break
+                }
+            }
             line.finish()
             let seconds = (clock.now - started).seconds
             print(String(format: "build: %d of %d owned steps built, %d already complete, %.1f s", summary.builtSteps, summary.ownedSteps, summary.skippedSteps, seconds))
@@ -100,63 +106,4 @@ private func FileIO_isDirectory(_ path: String) -> Bool {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
-/// Steps done / total, throughput and ETA on one redrawn line on a terminal; a log line
-/// every 10 % otherwise.
-final class BuildProgress: @unchecked Sendable {
-    // Safety: all state is guarded by `lock`.
-    private let lock = NSLock()
-    private let isTerminal = isatty(1) == 1
-    private let start = ContinuousClock.now
-    private var lastDecile = -1
-    private var drewLine = false
-
-    func show(_ event: CubeBuilder.Event) {
-        lock.lock(); defer { lock.unlock() }
-        switch event {
-        case .planned(let total, let owned, let toDo):
-            print("  \(toDo) of \(owned) owned steps to build (store has \(total))")
-        case .stepDone(let step, let done, let toDo):
-            let elapsed = (ContinuousClock.now - start).seconds
-            let rate = Double(done) / max(elapsed, 1e-6)
-            let eta = Double(toDo - done) / max(rate, 1e-9)
-            let text = String(format: "  [%d/%d] %@  %.2f steps/s  ETA %.0f s", done, toDo, String(step.dateString.prefix(7)), rate, eta)
-            if isTerminal {
-                print("\r\u{1B}[2K" + text, terminator: "")
-                FileHandle.standardOutput.synchronizeFile()
-                drewLine = true
-            } else {
-                let decile = done * 10 / max(toDo, 1)
-                if decile != lastDecile || done == toDo { lastDecile = decile; print(text) }
-            }
-        case .finalized:
-            break
-        }
-    }
-
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        if drewLine { print("") }
-    }
-}
-
-/// Problems for people: the same problem at many steps becomes one line listing the steps.
-func summarise(_ problems: [Problem]) -> [String] {
-    var order: [Problem] = []
-    var steps: [Problem: [String]] = [:]
-    for p in problems {
-        var key = p
-        key.step = nil
-        if steps[key] == nil { order.append(key) }
-        if let s = p.step { steps[key, default: []].append(String(s.prefix(p.step?.hasSuffix("00:00:00") == true ? 7 : 19))) } else { steps[key] = steps[key] ?? [] }
-    }
-    return order.map { p in
-        let s = steps[p] ?? []
-        switch s.count {
-        case 0: return p.description
-        case 1...4: return "\(p) (at \(s.joined(separator: ", ")))"
-        default: return "\(p) (at \(s.count) steps: \(s.first!) … \(s.last!))"
-        }
-    }
 }

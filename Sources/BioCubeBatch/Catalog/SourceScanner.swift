@@ -187,8 +187,8 @@ public struct SourceScanner: Sendable {
             for d in try modality.variables() {
                 guard let v = table.variables.firstIndex(of: d.name) else { continue }
                 let cols = table.columns.filter { $0.variable == v || $0.variable == -1 }
-                let first = cols.map { try! UTCDateTime(year: $0.year, month: $0.month ?? 1) }.min()
-                let last = cols.map { try! UTCDateTime(year: $0.year, month: $0.month ?? 12) }.max()
+                let first = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 1) }.min()
+                let last = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 12) }.max()
                 source.variables.append(.init(descriptor: d, first: first, last: last))
             }
             source.latitudeRange = [table.latitudes.min() ?? .nan, table.latitudes.max() ?? .nan]

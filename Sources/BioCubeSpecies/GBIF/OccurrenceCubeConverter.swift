@@ -65,7 +65,8 @@ public struct OccurrenceCubeConverter: Sendable {
         }
         // Deterministic output: sorted by species, month, latitude, longitude.
         let keys = sums.keys.sorted()
-        let stamp = { (m: Int) -> Int64 in (try! UTCDateTime(year: m / 12, month: m % 12 + 1)).secondsSince1970 * 1_000_000_000 }
+        // Months were validated when read, so they convert.
+        let stamp = { (m: Int) -> Int64 in ((try? UTCDateTime(year: m / 12, month: m % 12 + 1))?.secondsSince1970 ?? 0) * 1_000_000_000 }
         var fields: [ParquetWriter.Field] = [.init("Species", .int64), .init("Latitude", .double), .init("Longitude", .double),
                                              .init("Timestamp", .timestamp(.nanos, utc: false)), .init("Distribution", .double)]
         let taxa = ["Phylum", "Class", "Order", "Family", "Genus"]
@@ -111,7 +112,9 @@ public struct OccurrenceCubeConverter: Sendable {
             }
             guard let c = EEAGridCell(code: String(f[cell]).trimmingCharacters(in: .whitespaces)) else { report.badCellCodes += 1; continue }
             let m = f[month].split(separator: "-")
-            guard m.count >= 2, let y = Int(m[0]), let mo = Int(m[1]), (1...12).contains(mo) else { report.badMonths += 1; continue }
+            guard m.count >= 2, let y = Int(m[0]), let mo = Int(m[1]), (1...12).contains(mo), (try? UTCDateTime(year: y, month: mo)) != nil else {
+                report.badMonths += 1; continue
+            }
             guard let n = Double(f[count].trimmingCharacters(in: .whitespaces)), n.isFinite else { report.badCounts += 1; continue }
             let centre = c.centre
             let p = projection.inverse(easting: centre.easting, northing: centre.northing)
