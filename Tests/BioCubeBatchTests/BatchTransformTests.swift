@@ -85,3 +85,20 @@ import Testing
         #expect(sixHourly.fileStem == "batch_2000-01-01_06-00-00_to_2000-01-01_12-00-00")
     }
 }
+
+@Suite struct PickleRoundTripTests {
+    @Test(arguments: [0, 255, 65_535, Int(Int32.max), Int(Int32.max) + 1, -5, Int(Int32.min) - 1, 1 << 40])
+    func integersOfAnySizeRoundTrip(value: Int) throws {
+        var w = PickleWriter()
+        w.int(value)
+        w.stop()
+        var r = PickleReader(w.bytes)
+        guard case .int(let back) = try r.read() else { Issue.record("not an int"); return }
+        #expect(back == value)
+    }
+
+    @Test func truncatedPickleIsAnError() {
+        var r = PickleReader([0x80])
+        #expect(throws: PickleReader.Failure.self) { try r.read() }
+    }
+}

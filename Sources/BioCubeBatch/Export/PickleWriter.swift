@@ -1,6 +1,6 @@
 /// Emits Python pickle protocol 2 using only the opcodes PyTorch's `weights_only`
 /// unpickler accepts (PROTO, EMPTY_DICT/LIST, MARK, SETITEMS, APPENDS, TUPLE, EMPTY_TUPLE,
-/// BININT, BINFLOAT, BINUNICODE, NONE, NEWFALSE, NEWTRUE, GLOBAL, REDUCE, BINPERSID, STOP).
+/// BININT, LONG1, BINFLOAT, BINUNICODE, NONE, NEWFALSE, NEWTRUE, GLOBAL, REDUCE, BINPERSID, STOP).
 struct PickleWriter {
     private(set) var bytes: [UInt8] = [0x80, 2]  // PROTO 2
 
@@ -18,9 +18,14 @@ struct PickleWriter {
     mutating func stop() { bytes.append(0x2E) }
 
     mutating func int(_ v: Int) {
-        precondition(v >= Int(Int32.min) && v <= Int(Int32.max), "pickle BININT holds 32 bits")
-        bytes.append(0x4A)  // BININT
-        withUnsafeBytes(of: Int32(v).littleEndian) { bytes.append(contentsOf: $0) }
+        if let small = Int32(exactly: v) {
+            bytes.append(0x4A)  // BININT
+            withUnsafeBytes(of: small.littleEndian) { bytes.append(contentsOf: $0) }
+        } else {
+            bytes.append(0x8A)  // LONG1: 8 little-endian two's-complement bytes
+            bytes.append(8)
+            withUnsafeBytes(of: Int64(v).littleEndian) { bytes.append(contentsOf: $0) }
+        }
     }
 
     mutating func double(_ v: Double) {

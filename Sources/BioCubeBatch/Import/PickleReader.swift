@@ -38,7 +38,11 @@ struct PickleReader {
         defer { i += n }
         return bytes[i..<(i + n)]
     }
-    private mutating func u8() throws -> Int { Int(try take(1).first!) }
+    private mutating func u8() throws -> Int {
+        guard i < bytes.count else { throw Failure(reason: "truncated at byte \(i)") }
+        defer { i += 1 }
+        return Int(bytes[i])
+    }
     private mutating func le(_ n: Int) throws -> UInt64 {
         var v: UInt64 = 0
         for (k, b) in try take(n).enumerated() { v |= UInt64(b) << (8 * UInt64(k)) }
