@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeBatch",
+                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Examples/biocube"
@@ -86,9 +86,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd"]),
-        .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5"]),
+        .target(name: "BioCubeTestSupport", path: "Tests/Support"),
+        .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
-        .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies"]),
+        .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeBatchTests", dependencies: ["BioCubeBatch"]),
     ],
     swiftLanguageModes: [.v6]

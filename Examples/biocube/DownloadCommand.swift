@@ -1,13 +1,14 @@
 import ArgumentParser
 import BioCubeCore
 import BioCubeERA5
+import BioCubeSpecies
 import Foundation
 
 struct DownloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
-        abstract: "Download sources (ERA5 from the Copernicus Climate Data Store).",
-        subcommands: [DownloadERA5.self])
+        abstract: "Download sources (ERA5 from the Copernicus Climate Data Store, GBIF occurrence cubes).",
+        subcommands: [DownloadERA5.self, DownloadGBIF.self])
 }
 
 struct DownloadERA5: AsyncParsableCommand {
@@ -83,6 +84,109 @@ struct DownloadERA5: AsyncParsableCommand {
             let files = try await client.retrieve(jobs, into: out) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) file(s) in \(out)")
+        }
+    }
+}
+
+struct DownloadGBIF: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gbif",
+        abstract: "Download GBIF species occurrence cubes (SQL downloads), one zip per species, resumable.",
+        discussion: """
+        Credentials come from GBIF_USER and GBIF_PWD (your GBIF.org user name and password); \
+        GBIF_EMAIL, when set, gets GBIF's "download ready" mail; GBIF_API_URL overrides \
+        https://api.gbif.org/v1. Each species' cube counts present occurrences per month and \
+        EEA reference-grid cell with the species' taxonomy, saved as <specieskey>.zip — the input \
+        of `biocube species-cube`. Up to --concurrent downloads run at once (GBIF allows 3 per \
+        user). Finished zips are recorded in the folder's .biocube-downloads.json and skipped on \
+        a rerun; a download requested by an interrupted run is waited for, not requested again.
+
+        Example: biocube download gbif --species 2435098,5219173 --years 2000-2020 --out data/gbif-cubes
+        then:    biocube species-cube --input data/gbif-cubes --output data/Species/europe_species.parquet
+        """)
+
+    @Option(help: "Comma-separated GBIF species keys.")
+    var species: String?
+    @Option(help: "A file of GBIF species keys, one per line ('#' starts a comment).")
+    var speciesFile: String?
+    @Option(help: "A file holding one SQL SELECT to download instead of species cubes (needs --name).")
+    var sql: String?
+    @Option(help: "The zip's file name for --sql.")
+    var name: String?
+    @Option(help: "Years: 2000-2020.")
+    var years: String = "2000-2020"
+    @Option(help: "EEA reference-grid cell size in metres: 1000, 10000 or 100000.")
+    var gridMeters: Int = 10_000
+    @Option(help: "Area N,W,S,E or 'europe' (the BioCube grid, 72,-25,32,45).")
+    var area: String = "europe"
+    @Option(help: "Output folder.")
+    var out: String
+    @Option(help: "Downloads in flight at once.")
+    var concurrent: Int = 3
+    @Flag(help: "Skip GBIF's query validation before each request.")
+    var noValidate = false
+    @Option(help: "Give up waiting for a download after this many hours.")
+    var jobTimeoutHours: Double = 24
+    @Option(help: "First wait between status polls in seconds (doubles up to 2 minutes).")
+    var pollInterval: Double = 5
+
+    func requests() throws -> [GBIFDownloadRequest] {
+        if let sql {
+            guard let name else { throw BioCubeError(.invalidArgument, "--sql needs --name, the zip's file name") }
+            guard species == nil, speciesFile == nil else { throw BioCubeError(.invalidArgument, "--sql and --species/--species-file exclude each other") }
+            let text: String
+            do { text = try String(contentsOfFile: sql, encoding: .utf8) }
+            catch { throw BioCubeError(.io, "\(sql): cannot read the SQL file (\(error.localizedDescription))") }
+            return [try GBIFDownloadRequest(sql: text, fileName: name)]
+        }
+        var keys: [Int64] = []
+        func add(_ token: Substring, _ origin: String) throws {
+            let t = token.trimmingCharacters(in: .whitespaces)
+            guard !t.isEmpty else { return }
+            guard let k = Int64(t), k > 0 else { throw BioCubeError(.invalidArgument, "\(origin): '\(t)' is not a GBIF species key") }
+            keys.append(k)
+        }
+        if let species { for t in species.split(separator: ",") { try add(t, "--species") } }
+        if let speciesFile {
+            let text: String
+            do { text = try String(contentsOfFile: speciesFile, encoding: .utf8) }
+            catch { throw BioCubeError(.io, "\(speciesFile): cannot read the species list (\(error.localizedDescription))") }
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                try add(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "", "\(speciesFile) line \(n + 1)")
+            }
+        }
+        guard !keys.isEmpty else { throw BioCubeError(.invalidArgument, "name species with --species or --species-file (or a query with --sql)") }
+        let ys = try parseIntegers(years, "--years")
+        let a: GBIFDownloadRequest.Area
+        if area.lowercased() == "europe" {
+            a = .europe
+        } else {
+            let p = area.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard p.count == 4 else { throw BioCubeError(.invalidArgument, "--area '\(area)' is not N,W,S,E or europe") }
+            a = try GBIFDownloadRequest.Area(south: p[2], north: p[0], west: p[1], east: p[3])
+        }
+        var seen = Set<Int64>()
+        return try keys.filter { seen.insert($0).inserted }.map {
+            try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let credentials = try GBIFCredentials.load()
+            let jobs = try requests()
+            var options = GBIFClient.Options()
+            options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
+            options.concurrentDownloads = max(1, concurrent)
+            options.pollInitial = .milliseconds(Int(max(0.001, pollInterval) * 1000))
+            options.validate = !noValidate
+            let client = GBIFClient(credentials: credentials, options: options)
+            let progress = ProgressLine(total: jobs.count)
+            print("GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(credentials.url.absoluteString))")
+            let files = try await client.retrieve(jobs, into: out) { progress.show($0) }
+            progress.finish()
+            print("done: \(files.count) file(s) in \(out)")
+            if sql == nil { print("next: biocube species-cube --input \(out) --output europe_species.parquet") }
         }
     }
 }

@@ -1,4 +1,4 @@
-import BioCubeERA5
+import BioCubeCore
 import Foundation
 
 /// One progress line, redrawn in place on a terminal; plain log lines otherwise.
@@ -13,7 +13,7 @@ final class ProgressLine: @unchecked Sendable {
 
     init(total: Int) { self.total = total }
 
-    func show(_ event: CDSClient.Event) {
+    func show(_ event: DownloadEvent) {
         lock.lock(); defer { lock.unlock() }
         let line: String?
         switch event {

@@ -3,6 +3,7 @@ import os
 import subprocess
 
 from fake_cds import FakeCDS
+from fake_gbif import FakeGBIF
 
 
 def run(biocube, env, *args):
@@ -35,3 +36,55 @@ def test_download_era5_bad_key_is_a_clear_error(biocube, tmp_path):
                    "--years", "2000", "--out", tmp_path / "o")
         assert proc.returncode == 1
         assert "401" in proc.stderr and "CDSAPI_KEY" in proc.stderr
+
+
+def gbif_table(key, rows):
+    """A GBIF SQL cube download's TSV, with the columns the species-cube query selects."""
+    header = "yearMonth\teeaCellCode\tspeciesKey\tkingdom\tphylum\tclass\torder\tfamily\tgenus\tspecies\toccurrences\n"
+    return header + "".join(f"{ym}\t{cell}\t{key}\tAnimalia\tChordata\tAves\tPasseriformes\tParidae\tParus\tParus major\t{n}\n"
+                            for ym, cell, n in rows)
+
+
+def test_download_gbif_then_species_cube_builds_the_species_table(biocube, tmp_path):
+    import pyarrow.parquet as pq
+    tables = {"2435098": gbif_table(2435098, [("2010-05", "10kmE395N243", 3), ("2010-05", "10kmE395N243", 4),
+                                              ("2011-01", "10kmE396N243", 5)] + [("2012-03", f"10kmE{400 + i % 150}N{250 + i // 150}", i + 1) for i in range(3000)]),
+              "5219173": gbif_table(5219173, [("2000-01", "10kmE395N243", 2)])}
+    with FakeGBIF(tables, cut_first_download_at=5_000) as gbif:
+        env = {"GBIF_API_URL": gbif.url, "GBIF_USER": "tester", "GBIF_PWD": "secret"}
+        out = tmp_path / "cubes"
+        args = ["download", "gbif", "--species", "2435098,5219173", "--years", "2000-2020", "--out", out, "--poll-interval", "0.05"]
+        proc = run(biocube, env, *args)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert sorted(p.name for p in out.glob("*.zip")) == ["2435098.zip", "5219173.zip"]
+        assert gbif.validated == 2 and len(gbif.requested) == 2
+        sqls = sorted(r["sql"] for r in gbif.requested)
+        assert "speciesKey = 2435098" in sqls[0] and "GBIF_EEARGCode(10000" in sqls[0]
+        assert all(r["sendNotification"] is False for r in gbif.requested)
+        assert "retry" in proc.stdout and "next: biocube species-cube" in proc.stdout
+        again = run(biocube, env, *args)
+        assert again.returncode == 0 and again.stdout.count("skipped") == 2 and len(gbif.requested) == 2
+    species = tmp_path / "europe_species.parquet"
+    conv = run(biocube, {}, "species-cube", "--input", out, "--output", species)
+    assert conv.returncode == 0, conv.stderr + conv.stdout
+    df = pq.read_table(species).to_pandas()
+    assert set(df.Species) == {2435098, 5219173}
+    may = df[(df.Species == 2435098) & (df.Timestamp == "2010-05-01")]
+    assert len(may) == 1 and may.Distribution.iloc[0] == 7.0        # the two rows of one cell and month summed
+    assert abs(may.Latitude.iloc[0] - 45.0) < 1e-9 and abs(may.Longitude.iloc[0] - 5.25) < 1e-9
+    assert df[df.Species == 2435098].Distribution.sum() == 7 + 5 + sum(range(1, 3001))
+    assert set(df.Family) == {"Paridae"}
+
+
+def test_download_gbif_without_credentials_names_the_variables(biocube, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GBIF_")}
+    proc = subprocess.run([biocube.path, "download", "gbif", "--species", "1", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 1 and "GBIF_USER" in proc.stderr
+
+
+def test_download_gbif_wrong_password_is_a_clear_error(biocube, tmp_path):
+    with FakeGBIF({}) as gbif:
+        proc = run(biocube, {"GBIF_API_URL": gbif.url, "GBIF_USER": "tester", "GBIF_PWD": "nope"},
+                   "download", "gbif", "--species", "1", "--out", tmp_path / "o")
+        assert proc.returncode == 1 and "401" in proc.stderr and "GBIF_PWD" in proc.stderr

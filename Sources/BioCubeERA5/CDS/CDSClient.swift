@@ -37,14 +37,7 @@ public struct CDSClient: Sendable {
     }
 
     /// What the client is doing, for progress displays.
-    public enum Event: Sendable {
-        case skipped(file: String)
-        case submitted(file: String, job: String)
-        case status(file: String, job: String, status: String)
-        case retrying(attempt: Int, reason: String)
-        case downloading(file: String, bytes: Int64, total: Int64?)
-        case completed(file: String, bytes: Int64)
-    }
+    public typealias Event = DownloadEvent
 
     public let credentials: CDSCredentials
     public let options: Options
@@ -132,66 +125,13 @@ public struct CDSClient: Sendable {
     /// interrupted download (cut connection, killed process) resumes where it stopped.
     /// The finished file is checked against `size` and renamed into place.
     public func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws {
-        let part = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".part"
-        if !FileIO.exists(part) { _ = FileManager.default.createFile(atPath: part, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: part) else { throw BioCubeError(.io, "\(part): cannot open for writing") }
-        defer { try? handle.close() }
-        var have = Int64(try handle.seekToEnd())
         let name = (path as NSString).lastPathComponent
-        var failures = 0
-        pieces: while size.map({ have < $0 }) ?? true {
-            let end = size.map { min($0, have + Int64(options.pieceSize)) - 1 } ?? (have + Int64(options.pieceSize) - 1)
-            let r: HTTPResponse
-            do {
-                r = try await http.send("GET", url, headers: ["Range": "bytes=\(have)-\(end)"])
-            } catch let e as BioCubeError where e.code == .network {
-                failures += 1
-                guard failures <= options.retries else {
-                    throw BioCubeError(.network, "\(name): \(e.message) (after \(failures) attempts; rerun to resume from byte \(have))")
-                }
-                onEvent(.retrying(attempt: failures, reason: e.message))
-                try await Task.sleep(for: options.retryBackoff * (1 << min(failures - 1, 6)))
-                continue pieces
-            }
-            switch r.status {
-            case 206:
-                guard let range = r.headers["content-range"], range.hasPrefix("bytes \(have)-") else {
-                    throw BioCubeError(.remoteFailure, "\(name): server answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
-                }
-                guard !r.body.isEmpty else { throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)") }
-                try handle.write(contentsOf: r.body)
-                have += Int64(r.body.count)
-                failures = 0
-                onEvent(.downloading(file: name, bytes: have, total: size))
-                // A short piece (a cut body) is fine: the next request resumes from `have`.
-                if size == nil && r.body.count < options.pieceSize { break pieces }
-            case 200:
-                // No range support: the whole file arrives in one answer.
-                try handle.truncate(atOffset: 0)
-                try handle.write(contentsOf: r.body)
-                have = Int64(r.body.count)
-                onEvent(.downloading(file: name, bytes: have, total: size))
-                break pieces
-            case 416 where size == nil:
-                break pieces
-            case 429, 500...:
-                failures += 1
-                guard failures <= options.retries else {
-                    throw BioCubeError(.remoteFailure, "\(name): HTTP \(r.status) while downloading (after \(failures) attempts)")
-                }
-                onEvent(.retrying(attempt: failures, reason: "HTTP \(r.status)"))
-                try await Task.sleep(for: options.retryBackoff * (1 << min(failures - 1, 6)))
-            default:
-                try checkStatus(r, "downloading \(name)", url)
-                throw BioCubeError(.remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading")
+        try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "the CDS").run(from: url, size: size, to: path) {
+            switch $0 {
+            case .bytes(let have, let total): onEvent(.downloading(file: name, bytes: have, total: total))
+            case .retrying(let attempt, let reason): onEvent(.retrying(attempt: attempt, reason: reason))
             }
         }
-        if let size, have != size {
-            throw BioCubeError(.corruptData, "\(name): downloaded \(have) bytes, the CDS announced \(size)")
-        }
-        try handle.synchronize()
-        try handle.close()
-        guard rename(part, path) == 0 else { throw BioCubeError(.io, "\(path): cannot move the finished download into place") }
     }
 
     /// Retrieves every request into `directory` (one file each, named by
@@ -205,8 +145,7 @@ public struct CDSClient: Sendable {
             let name = request.fileName
             let path = directory + "/" + name
             let key = String(request.identity, radix: 16)
-            if let entry = manifest.entries[key], let attrs = FileIO.attributes(path), attrs.size == entry.size,
-               try DownloadManifest.checksum(of: path) == entry.crc32c {
+            if try manifest.isComplete(key, at: path) {
                 onEvent(.skipped(file: name))
                 files.append(path)
                 continue
@@ -215,10 +154,8 @@ public struct CDSClient: Sendable {
             onEvent(.submitted(file: name, job: job))
             let (url, size) = try await waitForResult(job: job, file: name, onEvent: onEvent)
             try await download(from: url, size: size, to: path, onEvent: onEvent)
-            let bytes = FileIO.attributes(path)?.size ?? 0
-            manifest.entries[key] = DownloadManifest.Entry(
-                dataset: request.dataset, request: String(decoding: try request.inputs.encoded(), as: UTF8.self),
-                file: name, size: bytes, crc32c: try DownloadManifest.checksum(of: path))
+            let bytes = try manifest.record(key, dataset: request.dataset,
+                                            request: String(decoding: try request.inputs.encoded(), as: UTF8.self), path: path)
             try manifest.save(to: directory)
             onEvent(.completed(file: name, bytes: bytes))
             files.append(path)
@@ -226,7 +163,3 @@ public struct CDSClient: Sendable {
         return files
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

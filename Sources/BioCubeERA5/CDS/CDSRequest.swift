@@ -149,9 +149,7 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     /// A stable 64-bit identity of the request (FNV-1a of its canonical JSON).
     public var identity: UInt64 {
         let text = (try? JSONValue.object(["dataset": .string(dataset), "inputs": inputs]).encoded()) ?? Data()
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in text { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return h
+        return DownloadManifest.identity(of: text)
     }
 
     /// The CDS variable name of a BioCube short name (`t2m` → `2m_temperature`); other

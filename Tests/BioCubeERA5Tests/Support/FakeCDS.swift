@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import BioCubeTestSupport
 
 /// A scripted Copernicus CDS retrieve API behind a ``LoopbackHTTPServer``: jobs go
 /// accepted → running → successful over successive polls, and the result asset supports

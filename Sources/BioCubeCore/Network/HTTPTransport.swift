@@ -1,38 +1,26 @@
-import BioCubeCore
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// A response: status, lower-cased header names, body.
-struct HTTPResponse: Sendable {
-    let status: Int
-    let headers: [String: String]
-    let body: Data
-
-    /// The JSON body, or nil.
-    var json: JSONValue? { try? JSONValue.decode(body) }
-
-    /// A short human-readable reason from a JSON error body (`title`/`detail`), or the raw text.
-    var reason: String {
-        if let j = json {
-            let parts = [j["title"]?.stringValue, j["detail"]?.stringValue, j["message"]?.stringValue].compactMap { $0 }
-            if !parts.isEmpty { return parts.joined(separator: ": ") }
-        }
-        return String(decoding: body.prefix(300), as: UTF8.self)
-    }
-}
-
 /// HTTP over URLSession with a per-request timeout and bounded retries with exponential
 /// backoff for connection failures, 5xx and 429 answers.
-struct HTTPTransport: Sendable {
-    let session: URLSession
-    let timeout: TimeInterval
-    let retries: Int
-    let backoff: Duration
+package struct HTTPTransport: Sendable {
+    package let session: URLSession
+    package let timeout: TimeInterval
+    package let retries: Int
+    package let backoff: Duration
+
+    /// A transport over `session`.
+    package init(session: URLSession, timeout: TimeInterval, retries: Int, backoff: Duration) {
+        self.session = session
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+    }
 
     /// One attempt; transport failures become `.network` errors naming the URL.
-    func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
+    package func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
@@ -50,7 +38,7 @@ struct HTTPTransport: Sendable {
 
     /// Sends with retries: connection failures, 5xx and 429 are retried up to `retries`
     /// times, waiting `backoff`, 2×, 4×, … (at most 30 s; `Retry-After` is honoured).
-    func sendRetrying(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
+    package func sendRetrying(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
                       onRetry: (Int, String) -> Void = { _, _ in }) async throws -> HTTPResponse {
         var attempt = 0
         while true {

@@ -7,40 +7,51 @@ import Glibc
 /// A small HTTP/1.1 server on 127.0.0.1 for tests: one connection at a time, one request
 /// per connection (`Connection: close`), answers from a handler. A response can cut its
 /// body short to simulate a dropped connection.
-final class LoopbackHTTPServer: Sendable {
-    struct Request: Sendable {
-        let method: String
-        let path: String
-        let headers: [String: String]
-        let body: Data
+public final class LoopbackHTTPServer: Sendable {
+    /// A received request; header names lower-cased.
+    public struct Request: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [String: String]
+        public let body: Data
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [String: String] = [:]
-        var body: Data = Data()
+    /// An answer.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String] = [:]
+        public var body: Data = Data()
         /// Send only this many body bytes (after announcing the full length), then close.
-        var cutAfter: Int? = nil
+        public var cutAfter: Int? = nil
 
-        static func json(_ status: Int, _ text: String) -> Response {
+        /// An answer with all fields.
+        public init(status: Int, headers: [String: String] = [:], body: Data = Data(), cutAfter: Int? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.cutAfter = cutAfter
+        }
+
+        /// A JSON answer.
+        public static func json(_ status: Int, _ text: String) -> Response {
             Response(status: status, headers: ["Content-Type": "application/json"], body: Data(text.utf8))
         }
     }
 
-    let port: UInt16
+    public let port: UInt16
     private let listener: Int32
     /// A lock-protected value shared with the server thread.
-    final class Locked<T: Sendable>: Sendable {
-        let mutex: Mutex<T>
-        init(_ value: T) { mutex = Mutex(value) }
+    public final class Locked<T: Sendable>: Sendable {
+        public let mutex: Mutex<T>
+        public init(_ value: T) { mutex = Mutex(value) }
     }
 
     private let log = Locked<[Request]>([])
 
     /// Every request received so far.
-    var requests: [Request] { log.mutex.withLock { $0 } }
+    public var requests: [Request] { log.mutex.withLock { $0 } }
 
-    init(handler: @escaping @Sendable (Request) -> Response) throws {
+    public init(handler: @escaping @Sendable (Request) -> Response) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         var yes: Int32 = 1
@@ -66,9 +77,9 @@ final class LoopbackHTTPServer: Sendable {
         thread.start()
     }
 
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    func stop() {
+    public func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

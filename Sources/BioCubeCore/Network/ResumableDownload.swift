@@ -1,0 +1,111 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Downloads one file in ranged pieces through a hidden `.<name>.part` file beside the
+/// target, so an interrupted download (cut connection, killed process) resumes where it
+/// stopped; the finished file is checked against the announced size and renamed into place.
+/// Shared by the CDS and GBIF clients.
+package struct ResumableDownload: Sendable {
+    /// Progress and retries, for the client's event stream.
+    package enum Progress: Sendable {
+        case bytes(Int64, total: Int64?)
+        case retrying(attempt: Int, reason: String)
+    }
+
+    package let http: HTTPTransport
+    /// Bytes asked for per request.
+    package let pieceSize: Int
+    /// The service's name in messages ("the CDS", "GBIF").
+    package let service: String
+
+    /// A downloader over `http`.
+    package init(http: HTTPTransport, pieceSize: Int, service: String) {
+        self.http = http
+        self.pieceSize = max(1, pieceSize)
+        self.service = service
+    }
+
+    /// The hidden partial file of `path`.
+    package static func partPath(of path: String) -> String {
+        (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".part"
+    }
+
+    /// Fetches `url` into `path`. `size` is the length the service announced (nil when
+    /// unknown: pieces are fetched until a short one or a 416 answer). `headers` go with
+    /// every request (credentials). Redirects are followed by the transport.
+    package func run(from url: URL, size: Int64?, to path: String, headers: [String: String] = [:],
+                     onProgress: @Sendable (Progress) -> Void = { _ in }) async throws {
+        let part = Self.partPath(of: path)
+        if !FileIO.exists(part) { _ = FileManager.default.createFile(atPath: part, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: part) else { throw BioCubeError(.io, "\(part): cannot open for writing") }
+        defer { try? handle.close() }
+        var have = Int64(try handle.seekToEnd())
+        if let size, have > size {
+            // A stale part file longer than the answer: start over rather than append.
+            try handle.truncate(atOffset: 0)
+            have = 0
+        }
+        let name = (path as NSString).lastPathComponent
+        var failures = 0
+        func backOff(_ reason: String, code: BioCubeError.Code) async throws {
+            failures += 1
+            guard failures <= http.retries else {
+                throw BioCubeError(code, "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))")
+            }
+            onProgress(.retrying(attempt: failures, reason: reason))
+            try await Task.sleep(for: min(http.backoff * (1 << min(failures - 1, 6)), .seconds(30)))
+        }
+        pieces: while size.map({ have < $0 }) ?? true {
+            let end = size.map { min($0, have + Int64(pieceSize)) - 1 } ?? (have + Int64(pieceSize) - 1)
+            let r: HTTPResponse
+            do {
+                r = try await http.send("GET", url, headers: headers.merging(["Range": "bytes=\(have)-\(end)"]) { $1 })
+            } catch let e as BioCubeError where e.code == .network {
+                try await backOff(e.message, code: .network)
+                continue pieces
+            }
+            switch r.status {
+            case 206:
+                guard let range = r.headers["content-range"], range.hasPrefix("bytes \(have)-") else {
+                    throw BioCubeError(.remoteFailure, "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
+                }
+                guard !r.body.isEmpty else { throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)") }
+                try handle.write(contentsOf: r.body)
+                have += Int64(r.body.count)
+                failures = 0
+                onProgress(.bytes(have, total: size))
+                // A short piece (a cut body) is fine: the next request resumes from `have`;
+                // without a known size a short piece ends the file only if the range says so.
+                if size == nil, let total = range.split(separator: "/").last.flatMap({ Int64($0) }), have >= total { break pieces }
+            case 200:
+                // No range support: the whole file arrives in one answer.
+                try handle.truncate(atOffset: 0)
+                try handle.write(contentsOf: r.body)
+                have = Int64(r.body.count)
+                onProgress(.bytes(have, total: size))
+                break pieces
+            case 416 where size == nil:
+                break pieces
+            case 429, 500...:
+                try await backOff("HTTP \(r.status) while downloading", code: .remoteFailure)
+            case 401, 403:
+                throw BioCubeError(.accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
+            case 404, 410:
+                throw BioCubeError(.notFound, "\(name): \(url.absoluteString) not found (HTTP \(r.status) \(r.reason))")
+            default:
+                throw BioCubeError(.remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")
+            }
+        }
+        if let size, have != size {
+            throw BioCubeError(.corruptData, "\(name): downloaded \(have) bytes, \(service) announced \(size)")
+        }
+        try handle.synchronize()
+        try handle.close()
+        guard rename(part, path) == 0 else { throw BioCubeError(.io, "\(path): cannot move the finished download into place") }
+    }
+}

@@ -1,0 +1,190 @@
+import BioCubeCore
+import Foundation
+import Synchronization
+import Testing
+@testable import BioCubeSpecies
+
+/// The GBIF occurrence download client against a fake GBIF API on loopback (no test
+/// touches the internet).
+@Suite struct GBIFClientTests {
+    func client(_ fake: FakeGBIF, password: String = "secret", pieceSize: Int = 16 << 10, concurrent: Int = 3) -> GBIFClient {
+        var o = GBIFClient.Options()
+        o.pollInitial = .milliseconds(5)
+        o.pollMaximum = .milliseconds(20)
+        o.retryBackoff = .milliseconds(5)
+        o.requestTimeout = 10
+        o.pieceSize = pieceSize
+        o.concurrentDownloads = concurrent
+        return GBIFClient(credentials: GBIFCredentials(user: "tester", password: password, url: fake.url), options: o)
+    }
+
+    func cubes(_ keys: [Int64] = [2435098, 5219173, 2480528]) throws -> [GBIFDownloadRequest] {
+        try keys.map { try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: 2000...2020) }
+    }
+
+    func folder() -> String { NSTemporaryDirectory() + "/gbif-\(UUID().uuidString)" }
+
+    @Test func requestsPollsAndDownloadsOneZipPerSpecies() async throws {
+        let fake = try FakeGBIF()
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let statuses = Mutex<[String]>([])
+        let files = try await client(fake).retrieve(cubes(), into: dir) { e in
+            if case .status(_, _, let s) = e { statuses.withLock { $0.append(s) } }
+        }
+        #expect(files.map { ($0 as NSString).lastPathComponent } == ["2435098.zip", "5219173.zip", "2480528.zip"])
+        for (f, key) in zip(files, ["2435098", "5219173", "2480528"]) {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: f)) == FakeGBIF.Script().file(key))
+        }
+        #expect(fake.validations == 3)
+        #expect(fake.requestedSQL.count == 3)
+        #expect(Set(fake.requestedSQL.map(FakeGBIF.speciesKey)) == ["2435098", "5219173", "2480528"])
+        let seen = statuses.withLock { $0 }
+        #expect(seen.contains("PREPARING") && seen.contains("RUNNING") && seen.filter { $0 == "SUCCEEDED" }.count == 3)
+        // Ranged pieces through the redirect: the zip arrives in 16 KiB pieces.
+        #expect(fake.server.requests.filter { $0.path.hasPrefix("/files/") }.allSatisfy { $0.headers["range"] != nil })
+        #expect(fake.fileRequests >= 3 * 4)
+        let manifest = try DownloadManifest.load(from: dir)
+        #expect(manifest.entries.count == 3 && (manifest.pending ?? [:]).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.2435098.zip.part"))
+    }
+
+    @Test func theCubeQueryHasTheColumnsTheConverterReads() throws {
+        let sql = try GBIFDownloadRequest.speciesCube(speciesKey: 2435098, years: 2001...2019).sql
+        for part in ["yearMonth", "eeaCellCode", "GBIF_EEARGCode(10000,", "speciesKey", "occurrences", "phylum", #""class""#, #""order""#,
+                     "family", "genus", "speciesKey = 2435098", #""year" >= 2001"#, #""year" <= 2019"#, "occurrenceStatus = 'PRESENT'",
+                     "decimalLatitude >= 31.875", "decimalLongitude <= 45.125", "GROUP BY"] {
+            #expect(sql.contains(part), "missing \(part)")
+        }
+        #expect(throws: BioCubeError.self) { try GBIFDownloadRequest.speciesCube(speciesKey: 0, years: 2000...2020) }
+        #expect(throws: BioCubeError.self) { try GBIFDownloadRequest.speciesCube(speciesKey: 1, years: 2000...2020, gridMeters: 5000) }
+        #expect(throws: BioCubeError.self) { try GBIFDownloadRequest(sql: "DROP TABLE occurrence", fileName: "x") }
+        #expect(throws: BioCubeError.self) { try GBIFDownloadRequest(sql: "SELECT 1", fileName: "../x.zip") }
+        #expect(try GBIFDownloadRequest(sql: "SELECT gbifId FROM occurrence", fileName: "mine").fileName == "mine.zip")
+    }
+
+    @Test func aSecondRunSkipsFinishedZipsAndRefetchesDamagedOnes() async throws {
+        let fake = try FakeGBIF()
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let c = client(fake)
+        _ = try await c.retrieve(cubes(), into: dir)
+        let skipped = Mutex(0)
+        _ = try await c.retrieve(cubes(), into: dir) { if case .skipped = $0 { skipped.withLock { $0 += 1 } } }
+        #expect(skipped.withLock { $0 } == 3 && fake.requestedSQL.count == 3)
+        try Data("PK\u{3}\u{4}broken".utf8).write(to: URL(fileURLWithPath: dir + "/5219173.zip"))
+        _ = try await c.retrieve(cubes(), into: dir)
+        #expect(fake.requestedSQL.count == 4 && FakeGBIF.speciesKey(in: fake.requestedSQL[3]) == "5219173")
+    }
+
+    @Test func anInterruptedRunWaitsForTheDownloadItRequested() async throws {
+        let fake = try FakeGBIF()
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let request = try cubes([2435098])[0]
+        // An earlier run requested the download and was killed before it finished.
+        fake.preload(key: "0000042-261126120000000", sql: request.sql)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var m = DownloadManifest()
+        m.pending = [String(request.identity, radix: 16): "0000042-261126120000000"]
+        try m.save(to: dir)
+        let files = try await client(fake).retrieve([request], into: dir)
+        #expect(fake.requestedSQL.isEmpty && fake.validations == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == FakeGBIF.Script().file("2435098"))
+        #expect(try DownloadManifest.load(from: dir).pending?.isEmpty == true)
+    }
+
+    @Test func anErasedEarlierDownloadIsRequestedAgain() async throws {
+        var script = FakeGBIF.Script()
+        script.erased = ["0000042-261126120000000"]
+        let fake = try FakeGBIF(script)
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let request = try cubes([2435098])[0]
+        fake.preload(key: "0000042-261126120000000", sql: request.sql)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var m = DownloadManifest()
+        m.pending = [String(request.identity, radix: 16): "0000042-261126120000000"]
+        try m.save(to: dir)
+        _ = try await client(fake).retrieve([request], into: dir)
+        #expect(fake.requestedSQL.count == 1)
+    }
+
+    @Test func aCutConnectionResumesWithRange() async throws {
+        var script = FakeGBIF.Script()
+        script.cutDownload = 2
+        script.cutAfter = 3000
+        let fake = try FakeGBIF(script)
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let files = try await client(fake, pieceSize: 20_000).retrieve(cubes([2435098]), into: dir)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == script.file("2435098"))
+        let ranges = fake.server.requests.filter { $0.path.hasPrefix("/files/") }.compactMap { $0.headers["range"] }
+        // The cut second piece is asked for again from byte 20 000 (through the redirect), never from 0.
+        #expect(ranges == ["bytes=0-19999", "bytes=20000-39999", "bytes=20000-39999", "bytes=40000-\(script.file("2435098").count - 1)"])
+    }
+
+    @Test func tooManyDownloadsIsRetried() async throws {
+        var script = FakeGBIF.Script()
+        script.busyRequests = 2
+        let fake = try FakeGBIF(script)
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let retries = Mutex(0)
+        _ = try await client(fake, concurrent: 1).retrieve(cubes([2435098]), into: dir) {
+            if case .retrying = $0 { retries.withLock { $0 += 1 } }
+        }
+        #expect(retries.withLock { $0 } == 2 && fake.requestedSQL.count == 1)
+    }
+
+    @Test func aWrongPasswordIsAccessDeniedNamingTheVariables() async throws {
+        let fake = try FakeGBIF()
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake, password: "wrong").retrieve(cubes([1]), into: folder())
+        }
+        #expect(error?.code == .accessDenied)
+        #expect(error?.message.contains("401") == true && error?.message.contains("GBIF_PWD") == true)
+    }
+
+    @Test func anInvalidQueryIsRejectedBeforeAnythingIsRequested() async throws {
+        let fake = try FakeGBIF()
+        let bad = try GBIFDownloadRequest(sql: "SELECT noSuchColumn FROM occurrence", fileName: "bad.zip")
+        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve([bad], into: folder()) }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("cannot be resolved") == true)
+        #expect(fake.requestedSQL.isEmpty)
+    }
+
+    @Test(arguments: ["KILLED", "FAILED", "CANCELLED"])
+    func aDownloadThatEndsBadlyIsAnError(status: String) async throws {
+        var script = FakeGBIF.Script()
+        script.finalStatus = status
+        let fake = try FakeGBIF(script)
+        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve(cubes([7]), into: folder()) }
+        #expect(error?.code == .remoteFailure)
+        #expect(error?.message.contains("ended \(status)") == true)
+    }
+
+    @Test func anHTMLPageInsteadOfTheZipIsRefused() async throws {
+        var script = FakeGBIF.Script()
+        script.serveHTML = true
+        let fake = try FakeGBIF(script)
+        let dir = folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve(cubes([7]), into: dir) }
+        #expect(error?.code != nil)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/7.zip"))
+        #expect(try DownloadManifest.load(from: dir).entries.isEmpty)
+    }
+
+    @Test func credentialsComeFromTheEnvironment() throws {
+        let c = try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_EMAIL": "a@b.c"])
+        #expect(c.user == "u" && c.password == "p" && c.email == "a@b.c" && c.url == GBIFCredentials.defaultURL)
+        #expect(try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "https://api.gbif-uat.org/v1"]).url.host == "api.gbif-uat.org")
+        let noUser = #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: [:]) }
+        #expect(noUser?.message.contains("GBIF_USER") == true)
+        let noPassword = #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: ["GBIF_USER": "u"]) }
+        #expect(noPassword?.message.contains("GBIF_PWD") == true)
+        #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "ftp://x"]) }
+    }
+}

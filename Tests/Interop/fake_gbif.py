@@ -1,0 +1,106 @@
+"""A fake GBIF occurrence download API on loopback (SQL flavour, as api.gbif.org speaks
+it): Basic-authenticated validate and request, PREPARING → RUNNING → SUCCEEDED polls, a
+download link that redirects (302) to a file server honouring Range. Used to test
+`biocube download gbif` end to end without the internet."""
+import base64
+import io
+import json
+import re
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeGBIF:
+    def __init__(self, tables, user="tester", password="secret", cut_first_download_at=None):
+        """`tables`: species key → TSV text served inside that species' download zip; the first
+        request of a file longer than `cut_first_download_at` is cut after that many bytes."""
+        self.tables, self.cut = tables, cut_first_download_at
+        self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.requested, self.validated, self.keys, self.polls, self.file_requests = [], 0, {}, {}, 0
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def reply(self, status, body=b"", headers=None, cut=None):
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in (headers or {"Content-Type": "application/json"}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(data[:cut] if cut is not None else data)
+                self.close_connection = True
+
+            def zip_of(self, key):
+                species = re.search(r"speciesKey = (\d+)", fake.keys[key]).group(1)
+                buf = io.BytesIO()
+                with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+                    z.writestr(f"{key}.csv", fake.tables[species])
+                return buf.getvalue()
+
+            def do_GET(self):
+                m = re.fullmatch(r"/files/(.+)\.zip", self.path)
+                if m:
+                    data = self.zip_of(m.group(1))
+                    if len(data) > (fake.cut or 0):
+                        fake.file_requests += 1   # counts requests of files the cut applies to
+                    lo, hi, status, headers = 0, len(data) - 1, 200, {"Content-Type": "application/zip"}
+                    r = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+                    if r:
+                        lo = int(r.group(1))
+                        hi = min(hi, int(r.group(2))) if r.group(2) else hi
+                        status = 206
+                        headers["Content-Range"] = f"bytes {lo}-{hi}/{len(data)}"
+                    cut = fake.cut if fake.file_requests == 1 else None
+                    return self.reply(status, data[lo:hi + 1], headers, cut)
+                m = re.fullmatch(r"/v1/occurrence/download/request/(.+)\.zip", self.path)
+                if m:
+                    return self.reply(302, headers={"Location": f"/files/{m.group(1)}.zip"})
+                m = re.fullmatch(r"/v1/occurrence/download/([^/]+)", self.path)
+                if not m or m.group(1) not in fake.keys:
+                    return self.reply(404, {"error": "not found"})
+                key = m.group(1)
+                fake.polls[key] = fake.polls.get(key, 0) + 1
+                n = fake.polls[key]
+                status = "PREPARING" if n == 1 else "RUNNING" if n == 2 else "SUCCEEDED"
+                host = self.headers.get("Host")
+                return self.reply(200, {"key": key, "status": status,
+                                        "downloadLink": f"http://{host}/v1/occurrence/download/request/{key}.zip",
+                                        "size": len(self.zip_of(key)) if status == "SUCCEEDED" else 0})
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if self.headers.get("Authorization") != fake.auth:
+                    return self.reply(401, b"Unauthorized", {"Content-Type": "text/plain"})
+                if body.get("format") != "SQL_TSV_ZIP" or not body.get("sql", "").startswith("SELECT"):
+                    return self.reply(400, b"format must be SQL_TSV_ZIP with one SELECT", {"Content-Type": "text/plain"})
+                if self.path == "/v1/occurrence/download/request/validate":
+                    fake.validated += 1
+                    return self.reply(200, {"sql": body["sql"]})
+                if self.path == "/v1/occurrence/download/request":
+                    fake.requested.append(body)
+                    key = f"{len(fake.requested):07d}-261126120000000"
+                    fake.keys[key] = body["sql"]
+                    return self.reply(201, key.encode(), {"Content-Type": "text/plain"})
+                return self.reply(404, {"error": "no route"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
