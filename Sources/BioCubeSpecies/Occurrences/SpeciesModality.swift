@@ -95,69 +95,97 @@ public final class SpeciesModality: Modality, Sendable {
             let columns = try Self.decode(file, Self.requiredColumns.map { index[$0]! }, rowGroup: group, threads: maxConcurrency)
             let speciesData = columns[0], timeData = columns[3]
             let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]), dist = try Self.doubles(file, columns[4])
-            var nanos = timeData.timestampNanoseconds
-            if nanos == nil, case .int32(let days) = timeData.values {
-                nanos = days.indices.map { timeData.isValid($0) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
-            }
             let n = speciesData.count
-            // Per-row species index (-1: unusable), consecutive equal keys resolved once.
+            // Per-row species index (-1: unusable). A dictionary-encoded column is resolved
+            // once per dictionary entry; otherwise consecutive equal keys are resolved once.
             var speciesOf = [Int32](repeating: -1, count: n)
-            switch speciesData.values {
-            case .bytes(let v):
-                var last: [UInt8]? = nil, lastIndex: Int32 = -1
-                for r in 0..<n where speciesData.isValid(r) {
-                    if v[r] == last { speciesOf[r] = lastIndex; continue }
-                    let i: Int32
-                    if let known = rawStringIndex[v[r]] { i = known } else {
-                        i = SpeciesKey(String(decoding: v[r], as: UTF8.self)).map(speciesIndex) ?? -1
-                        rawStringIndex[v[r]] = i
-                    }
-                    speciesOf[r] = i; last = v[r]; lastIndex = i
-                }
-            case .int64, .int32:
-                let ints: [Int64]
-                if case .int64(let v) = speciesData.values { ints = v } else if case .int32(let v) = speciesData.values { ints = v.map(Int64.init) } else { ints = [] }
-                var last = Int64.min, lastIndex: Int32 = -1
-                for r in 0..<n where speciesData.isValid(r) {
-                    if ints[r] == last { speciesOf[r] = lastIndex; continue }
-                    let i: Int32
-                    if let known = rawIntIndex[ints[r]] { i = known } else {
-                        i = SpeciesKey(ints[r]).map(speciesIndex) ?? -1
-                        rawIntIndex[ints[r]] = i
-                    }
-                    speciesOf[r] = i; last = ints[r]; lastIndex = i
-                }
-            default: break
+            func resolve(_ raw: SpeciesKey?) -> Int32 { raw.map(speciesIndex) ?? -1 }
+            func keyOf(_ bytes: ArraySlice<UInt8>) -> Int32 {
+                let k = Array(bytes)
+                if let known = rawStringIndex[k] { return known }
+                let i = resolve(SpeciesKey(String(decoding: k, as: UTF8.self)))
+                rawStringIndex[k] = i
+                return i
             }
-            // Per-row step key (nil: unusable).
-            var stepOf = [Int64?](repeating: nil, count: n)
-            if let nanos {
-                var last = Int64.min, lastKey: Int64? = nil
+            func keyOf(_ int: Int64) -> Int32 {
+                if let known = rawIntIndex[int] { return known }
+                let i = resolve(SpeciesKey(int))
+                rawIntIndex[int] = i
+                return i
+            }
+            if let dictionary = speciesData.dictionary, let indices = speciesData.dictionaryIndices {
+                let perEntry: [Int32]
+                switch dictionary {
+                case .bytes(let d): perEntry = d.map(keyOf)
+                case .int64(let d): perEntry = d.map(keyOf)
+                case .int32(let d): perEntry = d.map { keyOf(Int64($0)) }
+                default: perEntry = []
+                }
+                Self.mapIndices(indices, through: perEntry, validity: speciesData.validity, into: &speciesOf, missing: -1)
+            } else {
+                switch speciesData.values {
+                case .bytes(let v):
+                    var last: ArraySlice<UInt8>? = nil, lastIndex: Int32 = -1
+                    for r in 0..<n where speciesData.isValid(r) {
+                        let b = v[r]
+                        if b == last { speciesOf[r] = lastIndex; continue }
+                        lastIndex = keyOf(b); last = b
+                        speciesOf[r] = lastIndex
+                    }
+                case .int64, .int32:
+                    let ints: [Int64]
+                    if case .int64(let v) = speciesData.values { ints = v } else if case .int32(let v) = speciesData.values { ints = v.map(Int64.init) } else { ints = [] }
+                    var last = Int64.min, lastIndex: Int32 = -1
+                    for r in 0..<n where speciesData.isValid(r) {
+                        if ints[r] == last { speciesOf[r] = lastIndex; continue }
+                        lastIndex = keyOf(ints[r]); last = ints[r]
+                        speciesOf[r] = lastIndex
+                    }
+                default: break
+                }
+            }
+            // Per-row step key (Int64.min: unusable), resolved per dictionary entry when possible.
+            let noStep = Int64.min
+            var stepOf = [Int64](repeating: noStep, count: n)
+            func stepOfNanos(_ ns: Int64) -> Int64 {
+                if let known = timeCache[ns] { return known }
+                let k = Self.stepKey(UTCDateTime(secondsSince1970: ns.floorDivided(by: 1_000_000_000)), cadence)
+                timeCache[ns] = k
+                return k
+            }
+            func stepOfText(_ bytes: ArraySlice<UInt8>) -> Int64 {
+                let k = Array(bytes)
+                if let known = stringTimeCache[k] { return known ?? noStep }
+                let step = (try? UTCDateTime(parsing: String(decoding: k, as: UTF8.self))).map { Self.stepKey($0, cadence) }
+                stringTimeCache[k] = step
+                return step ?? noStep
+            }
+            if let dictionary = timeData.dictionary, let indices = timeData.dictionaryIndices,
+               let entries = ParquetColumnData(descriptor: timeData.descriptor, values: dictionary, validity: nil).timestampNanoseconds
+                ?? Self.dayNanoseconds(dictionary, timeData.descriptor) {
+                Self.mapIndices(indices, through: entries.map { $0.map(stepOfNanos) ?? noStep }, validity: timeData.validity, into: &stepOf, missing: noStep)
+            } else if case .bytes(let d)? = timeData.dictionary, let indices = timeData.dictionaryIndices {
+                Self.mapIndices(indices, through: d.map(stepOfText), validity: timeData.validity, into: &stepOf, missing: noStep)
+            } else if let nanos = timeData.timestampNanoseconds ?? Self.dayNanoseconds(timeData.values, timeData.descriptor, validity: timeData.validity) {
+                var last = Int64.min, lastKey = noStep
                 for r in 0..<n {
                     guard let ns = nanos[r] else { continue }
-                    if ns == last { stepOf[r] = lastKey; continue }
-                    let k: Int64
-                    if let known = timeCache[ns] { k = known } else {
-                        k = Self.stepKey(UTCDateTime(secondsSince1970: ns.floorDivided(by: 1_000_000_000)), cadence)
-                        timeCache[ns] = k
-                    }
-                    stepOf[r] = k; last = ns; lastKey = k
+                    if ns != last { lastKey = stepOfNanos(ns); last = ns }
+                    stepOf[r] = lastKey
                 }
             } else if case .bytes(let v) = timeData.values {
-                for r in 0..<n where timeData.isValid(r) {
-                    if let k = stringTimeCache[v[r]] { stepOf[r] = k; continue }
-                    let k = (try? UTCDateTime(parsing: String(decoding: v[r], as: UTF8.self))).map { Self.stepKey($0, cadence) }
-                    stringTimeCache[v[r]] = k
-                    stepOf[r] = k
-                }
+                for r in 0..<n where timeData.isValid(r) { stepOf[r] = stepOfText(v[r]) }
             }
             var lastBucketKey = Int64.min, lastBucket = -1
             for r in 0..<n {
                 let s = speciesOf[r]
                 guard s >= 0 else { skipped.key += 1; continue }
-                guard let step = stepOf[r] else { skipped.time += 1; continue }
-                guard let la = lat[r], let lo = lon[r], la.isFinite, lo.isFinite else { skipped.coordinate += 1; continue }
-                guard let d = dist[r], d.isFinite else { skipped.value += 1; continue }
+                let step = stepOf[r]
+                guard step != noStep else { skipped.time += 1; continue }
+                let la = lat[r], lo = lon[r]
+                guard la.isFinite, lo.isFinite else { skipped.coordinate += 1; continue }
+                let d = dist[r]
+                guard d.isFinite else { skipped.value += 1; continue }
                 let bucketKey = Int64(s) << 40 | (step & ((1 << 40) - 1))
                 if bucketKey != lastBucketKey {
                     lowStep = min(lowStep, step); highStep = max(highStep, step)
@@ -300,15 +328,38 @@ public final class SpeciesModality: Modality, Sendable {
         return try results.withLock { $0 }.map { try $0!.get() }
     }
 
-    /// A numeric column of one row group as optional doubles (nil for nulls).
-    static func doubles(_ file: ParquetFile, _ d: ParquetColumnData) throws -> [Double?] {
+    /// A numeric column of one row group as doubles, NaN for nulls (skipped like non-finite values).
+    static func doubles(_ file: ParquetFile, _ d: ParquetColumnData) throws -> [Double] {
+        var out: [Double]
         switch d.values {
-        case .double(let v): return v.indices.map { d.isValid($0) ? v[$0] : nil }
-        case .float(let v): return v.indices.map { d.isValid($0) ? Double(v[$0]) : nil }
-        case .int64(let v): return v.indices.map { d.isValid($0) ? Double(v[$0]) : nil }
-        case .int32(let v): return v.indices.map { d.isValid($0) ? Double(v[$0]) : nil }
+        case .double(let v): out = v
+        case .float(let v): out = v.map(Double.init)
+        case .int64(let v): out = v.map(Double.init)
+        case .int32(let v): out = v.map(Double.init)
         default:
             throw BioCubeError(.unsupported, "\(file.path): column '\(d.descriptor.name)' is \(d.descriptor.physicalType); expected numbers")
+        }
+        if let validity = d.validity { for i in out.indices where !validity[i] { out[i] = .nan } }
+        return out
+    }
+
+    /// DATE (INT32 days) values as nanoseconds since 1970; nil for other columns.
+    static func dayNanoseconds(_ values: ParquetColumnData.Values, _ descriptor: ParquetColumnDescriptor, validity: [Bool]? = nil) -> [Int64?]? {
+        guard case .int32(let days) = values, descriptor.logicalType == .date else { return nil }
+        return days.indices.map { (validity?[$0] ?? true) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
+    }
+
+    /// `out[r] = table[indices[r]]` for valid rows (`missing` for nulls).
+    static func mapIndices<T>(_ indices: [UInt32], through table: [T], validity: [Bool]?, into out: inout [T], missing: T) {
+        out.withUnsafeMutableBufferPointer { o in
+            indices.withUnsafeBufferPointer { idx in
+                table.withUnsafeBufferPointer { t in
+                    for r in 0..<min(o.count, idx.count) {
+                        let i = Int(idx[r])
+                        o[r] = (validity?[r] ?? true) && i < t.count ? t[i] : missing
+                    }
+                }
+            }
         }
     }
 }

@@ -8,14 +8,20 @@ public struct ParquetColumnData: Sendable {
         case int64([Int64])
         case float([Float])
         case double([Double])
-        /// BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY values as byte strings.
-        case bytes([[UInt8]])
+        /// BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY and INT96 values as byte strings.
+        case bytes(ParquetByteArrays)
     }
 
     public let descriptor: ParquetColumnDescriptor
     public var values: Values
     /// Per row, whether a value is present; nil when every row has one.
     public var validity: [Bool]?
+    /// When every page of a single column chunk was dictionary-encoded: the dictionary and,
+    /// per row, the index of its value (0 for nulls). Lets callers work on the few distinct
+    /// values (species keys, months) instead of every row; nil otherwise.
+    public var dictionary: Values?
+    /// Per row, the index of its value in ``dictionary`` (see there).
+    public var dictionaryIndices: [UInt32]?
 
     /// The number of rows.
     public var count: Int {
@@ -46,7 +52,14 @@ public struct ParquetColumnData: Sendable {
         case .int64: values = .int64(all { if case .int64(let v) = $0 { return v }; return nil })
         case .float: values = .float(all { if case .float(let v) = $0 { return v }; return nil })
         case .double: values = .double(all { if case .double(let v) = $0 { return v }; return nil })
-        case .byteArray, .fixedLenByteArray, .int96: values = .bytes(all { if case .bytes(let v) = $0 { return v }; return nil })
+        case .byteArray, .fixedLenByteArray, .int96:
+            var joined = ParquetByteArrays()
+            for p in parts { if case .bytes(let v) = p.values { joined.append(contentsOf: v) } }
+            values = .bytes(joined)
+        }
+        if parts.count == 1 {
+            dictionary = parts[0].dictionary
+            dictionaryIndices = parts[0].dictionaryIndices
         }
     }
 
@@ -70,11 +83,13 @@ extension ParquetColumnData {
             return v.indices.map { isValid($0) ? v[$0] &* scale : nil }
         case (.bytes(let v), _) where descriptor.physicalType == .int96:
             return v.indices.map { i -> Int64? in
-                guard isValid(i), v[i].count == 12 else { return nil }
+                let b = v[i]
+                guard isValid(i), b.count == 12 else { return nil }
+                let s = b.startIndex
                 var nanos: UInt64 = 0
-                for k in 0..<8 { nanos |= UInt64(v[i][k]) << (8 * UInt64(k)) }
+                for k in 0..<8 { nanos |= UInt64(b[s + k]) << (8 * UInt64(k)) }
                 var day: UInt32 = 0
-                for k in 0..<4 { day |= UInt32(v[i][8 + k]) << (8 * UInt32(k)) }
+                for k in 0..<4 { day |= UInt32(b[s + 8 + k]) << (8 * UInt32(k)) }
                 return (Int64(day) - 2_440_588) &* 86_400_000_000_000 &+ Int64(bitPattern: nanos)
             }
         default:

@@ -7,6 +7,8 @@ struct ParquetPageDecoder {
     let chunk: ParquetFile.Chunk
     let rowGroup: Int
     private var dictionary: ParquetColumnData.Values? = nil
+    /// Reused buffer for decoded levels and dictionary indices.
+    private var scratch: [UInt32] = []
     private let zstd = ZstdCodec()
 
     init(file: ParquetFile, column: ParquetColumnDescriptor, chunk: ParquetFile.Chunk, rowGroup: Int) throws {
@@ -29,10 +31,12 @@ struct ParquetPageDecoder {
         var position = chunk.start
         let end = chunk.start + chunk.length
         var page = 0
-        var values: [ParquetColumnData.Values] = []
-        var validity: [Bool] = []
-        var anyNull = false
+        var out = ColumnBuilder(type: column.physicalType)
+        out.reserve(chunk.values)
+        var validity: [Bool]? = nil
         var rows = 0
+        // Per-row dictionary indices while every data page is dictionary-encoded.
+        var indices: [UInt32]? = []
         while rows < chunk.values && position < end {
             var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: b[position..<end]))
             let header: ThriftValue
@@ -45,19 +49,37 @@ struct ParquetPageDecoder {
             guard position + compressed <= end else { throw fail(page, "page of \(compressed) bytes runs past the column chunk") }
             let body = UnsafeRawBufferPointer(rebasing: b[position..<(position + compressed)])
             position += compressed
+            /// Decodes one data page's values given its definition levels.
+            func dataPage(_ values: UnsafeRawBufferPointer, rows n: Int, present: [Bool]?, encoding: Int) throws {
+                let nonNull = present.map { $0.reduce(0) { $0 &+ ($1 ? 1 : 0) } } ?? n
+                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
+                let isDictionary = try decodeValues(values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices)
+                if !isDictionary { indices = nil }
+                if let present {
+                    out.spreadTail(valueCount: nonNull, present: present)
+                    if indices != nil { indices!.spreadTail(valueCount: nonNull, present: present, empty: 0) }
+                    if validity == nil { validity = [Bool](repeating: true, count: rows) }
+                    validity!.append(contentsOf: present)
+                } else if validity != nil {
+                    validity!.append(contentsOf: repeatElement(true, count: n))
+                }
+                rows += n
+            }
             switch type {
             case 2:  // dictionary page
                 let n = Int(header[7]?[1]?.int ?? -1)
                 guard n >= 0 else { throw fail(page, "dictionary page header lacks num_values") }
                 let raw = try decompress(body, uncompressed, page)
-                dictionary = try raw.withUnsafeBytes { try plain(UnsafeRawBufferPointer($0), count: n, page: page).values }
+                var d = ColumnBuilder(type: column.physicalType)
+                _ = try raw.withUnsafeBytes { try plain(UnsafeRawBufferPointer($0), count: n, page: page, into: &d) }
+                dictionary = d.values
             case 0:  // data page v1
-                guard let h = header[5], let n = h[1]?.int.map(Int.init), let encoding = h[2]?.int else { throw fail(page, "data page header is incomplete") }
+                guard let h = header[5], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[2]?.int else { throw fail(page, "data page header is incomplete") }
                 let raw = try decompress(body, uncompressed, page)
                 try raw.withUnsafeBytes { p in
                     let data = UnsafeRawBufferPointer(p)
                     var offset = 0
-                    var present = [Bool](repeating: true, count: n)
+                    var present: [Bool]? = nil
                     if column.isOptional {
                         guard data.count >= 4 else { throw fail(page, "truncated definition levels") }
                         let length = Int(data[0]) | Int(data[1]) << 8 | Int(data[2]) << 16 | Int(data[3]) << 24
@@ -65,15 +87,10 @@ struct ParquetPageDecoder {
                         present = try levels(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), count: n, page: page)
                         offset = 4 + length
                     }
-                    let nonNull = present.reduce(0) { $0 + ($1 ? 1 : 0) }
-                    let decoded = try decodeValues(UnsafeRawBufferPointer(rebasing: data[offset...]), encoding: Int(encoding), count: nonNull, page: page)
-                    values.append(expand(decoded, present))
-                    if nonNull < n { anyNull = true }
-                    validity.append(contentsOf: present)
-                    rows += n
+                    try dataPage(UnsafeRawBufferPointer(rebasing: data[offset...]), rows: n, present: present, encoding: Int(encoding))
                 }
             case 3:  // data page v2
-                guard let h = header[8], let n = h[1]?.int.map(Int.init), let encoding = h[4]?.int,
+                guard let h = header[8], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[4]?.int,
                       let defLength = h[5]?.int.map(Int.init), let repLength = h[6]?.int.map(Int.init) else {
                     throw fail(page, "data page v2 header is incomplete")
                 }
@@ -81,25 +98,22 @@ struct ParquetPageDecoder {
                 guard defLength >= 0, defLength <= body.count else { throw fail(page, "definition levels of \(defLength) bytes do not fit the page") }
                 let present = column.isOptional && defLength > 0
                     ? try levels(UnsafeRawBufferPointer(rebasing: body[0..<defLength]), count: n, page: page)
-                    : [Bool](repeating: true, count: n)
+                    : nil
                 let compressedValues = h[7]?.bool ?? true
                 let rest = UnsafeRawBufferPointer(rebasing: body[defLength...])
                 let raw = compressedValues ? try decompress(rest, uncompressed - defLength, page) : Array(rest)
-                let nonNull = present.reduce(0) { $0 + ($1 ? 1 : 0) }
-                let decoded = try raw.withUnsafeBytes { try decodeValues(UnsafeRawBufferPointer($0), encoding: Int(encoding), count: nonNull, page: page) }
-                values.append(expand(decoded, present))
-                if nonNull < n { anyNull = true }
-                validity.append(contentsOf: present)
-                rows += n
+                try raw.withUnsafeBytes { try dataPage(UnsafeRawBufferPointer($0), rows: n, present: present, encoding: Int(encoding)) }
             default:
                 break  // index pages and unknown page types are skipped
             }
             page += 1
         }
         guard rows == chunk.values else { throw fail(page, "column chunk ends after \(rows) of \(chunk.values) values") }
-        let parts = values.map { ParquetColumnData(descriptor: column, values: $0, validity: nil) }
-        var result = ParquetColumnData(concatenating: parts, descriptor: column)
-        result.validity = anyNull ? validity : nil
+        var result = ParquetColumnData(descriptor: column, values: out.values, validity: validity)
+        if let indices, let dictionary, chunk.values > 0 {
+            result.dictionary = dictionary
+            result.dictionaryIndices = indices
+        }
         return result
     }
 
@@ -128,26 +142,59 @@ struct ParquetPageDecoder {
         return out
     }
 
-    private func levels(_ data: UnsafeRawBufferPointer, count: Int, page: Int) throws -> [Bool] {
-        var decoder = RLEHybridDecoder(data, bitWidth: 1)
-        var raw: [UInt32] = []
-        raw.reserveCapacity(count)
-        do { try decoder.decode(count, into: &raw) } catch let f as RLEHybridDecoder.Failure { throw fail(page, "definition levels: \(f.reason)") }
-        return raw.map { $0 == 1 }
+    /// The scratch buffer, at least `count` long, moved out of `self` (put it back after use).
+    private mutating func takeScratch(_ count: Int) -> [UInt32] {
+        var b: [UInt32] = []
+        swap(&b, &scratch)
+        if b.count < count { b = [UInt32](repeating: 0, count: count) }
+        return b
     }
 
-    private func decodeValues(_ data: UnsafeRawBufferPointer, encoding: Int, count: Int, page: Int) throws -> ParquetColumnData.Values {
+    /// Definition levels of a flat optional column (bit width 1): nil when every row has a value.
+    private mutating func levels(_ data: UnsafeRawBufferPointer, count: Int, page: Int) throws -> [Bool]? {
+        guard count > 0 else { return nil }
+        var decoder = RLEHybridDecoder(data, bitWidth: 1)
+        var buffer = takeScratch(count)
+        defer { scratch = buffer }
+        var ones = 0
+        do {
+            try buffer.withUnsafeMutableBufferPointer { p in
+                try decoder.decode(count, writingTo: p.baseAddress!)
+                for i in 0..<count { ones &+= Int(p[i] & 1) }
+            }
+        } catch let f as RLEHybridDecoder.Failure { throw fail(page, "definition levels: \(f.reason)") }
+        if ones == count { return nil }
+        return buffer.withUnsafeBufferPointer { p in (0..<count).map { p[$0] == 1 } }
+    }
+
+    /// Decodes `count` non-null values of one page into `out`; returns whether the page was
+    /// dictionary-encoded (its indices then also go to `indices`).
+    private mutating func decodeValues(_ data: UnsafeRawBufferPointer, encoding: Int, count: Int, page: Int,
+                                       into out: inout ColumnBuilder, indices: inout [UInt32]?) throws -> Bool {
         switch encoding {
         case 0:
-            return try plain(data, count: count, page: page).values
+            _ = try plain(data, count: count, page: page, into: &out)
+            return false
         case 2, 8:
             guard let dictionary else { throw fail(page, "dictionary-encoded page without a dictionary page") }
-            guard let width = data.first else { return try gather(dictionary, [], page) }
+            let dictionaryCount = ColumnBuilder.count(of: dictionary)
+            if count == 0 { return true }
+            guard let width = data.first else { throw fail(page, "dictionary indices: empty page for \(count) values") }
             var decoder = RLEHybridDecoder(UnsafeRawBufferPointer(rebasing: data[1...]), bitWidth: Int(width))
-            var indices: [UInt32] = []
-            indices.reserveCapacity(count)
-            do { try decoder.decode(count, into: &indices) } catch let f as RLEHybridDecoder.Failure { throw fail(page, "dictionary indices: \(f.reason)") }
-            return try gather(dictionary, indices, page)
+            var buffer = takeScratch(count)
+            defer { scratch = buffer }
+            let (path, name, group) = (file.path, column.name, rowGroup)
+            let failure = { (why: String) in BioCubeError(.corruptData, "\(path): column '\(name)', row group \(group), page \(page): \(why)") }
+            try buffer.withUnsafeMutableBufferPointer { p in
+                do { try decoder.decode(count, writingTo: p.baseAddress!) } catch let f as RLEHybridDecoder.Failure { throw failure("dictionary indices: \(f.reason)") }
+                let used = UnsafeBufferPointer(rebasing: p[0..<count])
+                var largest: UInt32 = 0
+                for i in used { largest = max(largest, i) }
+                guard Int(largest) < dictionaryCount else { throw failure("dictionary index \(largest) outside a dictionary of \(dictionaryCount)") }
+                out.append(gathering: used, from: dictionary)
+                indices?.append(contentsOf: used)
+            }
+            return true
         case 3 where column.physicalType == .boolean:
             guard data.count >= 4 else { throw fail(page, "truncated boolean run") }
             let length = Int(data[0]) | Int(data[1]) << 8 | Int(data[2]) << 16 | Int(data[3]) << 24
@@ -155,18 +202,22 @@ struct ParquetPageDecoder {
             var decoder = RLEHybridDecoder(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), bitWidth: 1)
             var raw: [UInt32] = []
             do { try decoder.decode(count, into: &raw) } catch let f as RLEHybridDecoder.Failure { throw fail(page, "booleans: \(f.reason)") }
-            return .boolean(raw.map { $0 == 1 })
+            out.append(.boolean(raw.map { $0 == 1 }))
+            return false
         case 5 where column.physicalType == .int32 || column.physicalType == .int64:
             do {
                 let (v, _) = try DeltaDecoders.binaryPacked(data, count: count, bits32: column.physicalType == .int32)
-                return column.physicalType == .int32 ? .int32(v.map { Int32(truncatingIfNeeded: $0) }) : .int64(v)
+                out.append(column.physicalType == .int32 ? .int32(v.map { Int32(truncatingIfNeeded: $0) }) : .int64(v))
+                return false
             } catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BINARY_PACKED: \(f.reason)") }
         case 6 where column.physicalType == .byteArray:
-            do { return .bytes(try DeltaDecoders.lengthByteArray(data, count: count).values) }
+            do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.lengthByteArray(data, count: count).values))) }
             catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.reason)") }
+            return false
         case 7 where column.physicalType == .byteArray || column.physicalType == .fixedLenByteArray:
-            do { return .bytes(try DeltaDecoders.byteArray(data, count: count)) }
+            do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.byteArray(data, count: count)))) }
             catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BYTE_ARRAY: \(f.reason)") }
+            return false
         case 9:
             let width: Int
             switch column.physicalType {
@@ -177,7 +228,8 @@ struct ParquetPageDecoder {
             }
             do {
                 let bytes = try DeltaDecoders.byteStreamSplit(data, count: count, width: width)
-                return try bytes.withUnsafeBytes { try plain($0, count: count, page: page).values }
+                _ = try bytes.withUnsafeBytes { try plain($0, count: count, page: page, into: &out) }
+                return false
             } catch let f as DeltaDecoders.Failure { throw fail(page, "BYTE_STREAM_SPLIT: \(f.reason)") }
         default:
             let names = [5: "DELTA_BINARY_PACKED", 6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 9: "BYTE_STREAM_SPLIT", 4: "BIT_PACKED"]
@@ -185,76 +237,39 @@ struct ParquetPageDecoder {
         }
     }
 
-    private func gather(_ dictionary: ParquetColumnData.Values, _ indices: [UInt32], _ page: Int) throws -> ParquetColumnData.Values {
-        func pick<T>(_ d: [T]) throws -> [T] {
-            try indices.map { i in
-                guard Int(i) < d.count else { throw fail(page, "dictionary index \(i) outside a dictionary of \(d.count)") }
-                return d[Int(i)]
-            }
-        }
-        switch dictionary {
-        case .boolean(let d): return .boolean(try pick(d))
-        case .int32(let d): return .int32(try pick(d))
-        case .int64(let d): return .int64(try pick(d))
-        case .float(let d): return .float(try pick(d))
-        case .double(let d): return .double(try pick(d))
-        case .bytes(let d): return .bytes(try pick(d))
-        }
-    }
-
-    /// PLAIN-decodes `count` values; returns them and the bytes consumed.
-    private func plain(_ data: UnsafeRawBufferPointer, count: Int, page: Int) throws -> (values: ParquetColumnData.Values, used: Int) {
-        func fixed<T>(_ size: Int, _ make: (UnsafeRawBufferPointer, Int) -> T) throws -> [T] {
-            guard count * size <= data.count else { throw fail(page, "\(count) values of \(size) bytes do not fit in \(data.count) bytes") }
-            return (0..<count).map { make(data, $0 * size) }
+    /// PLAIN-decodes `count` values into `out`; returns the bytes consumed.
+    private func plain(_ data: UnsafeRawBufferPointer, count: Int, page: Int, into out: inout ColumnBuilder) throws -> Int {
+        func fixed(_ size: Int) throws -> UnsafeRawBufferPointer {
+            guard count <= data.count / max(1, size) else { throw fail(page, "\(count) values of \(size) bytes do not fit in \(data.count) bytes") }
+            return UnsafeRawBufferPointer(rebasing: data[0..<(count * size)])
         }
         switch column.physicalType {
-        case .int32: return (.int32(try fixed(4) { Int32(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian) }), count * 4)
-        case .int64: return (.int64(try fixed(8) { Int64(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self).littleEndian) }), count * 8)
-        case .float: return (.float(try fixed(4) { Float(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt32.self).littleEndian) }), count * 4)
-        case .double: return (.double(try fixed(8) { Double(bitPattern: $0.loadUnaligned(fromByteOffset: $1, as: UInt64.self).littleEndian) }), count * 8)
-        case .int96: return (.bytes(try fixed(12) { Array($0[$1..<($1 + 12)]) }), count * 12)
-        case .fixedLenByteArray:
-            let w = column.typeLength
+        case .int32: out.int32s.appendLittleEndian(try fixed(4)); return count * 4
+        case .int64: out.int64s.appendLittleEndian(try fixed(8)); return count * 8
+        case .float: out.floats.appendLittleEndian(try fixed(4)); return count * 4
+        case .double: out.doubles.appendLittleEndian(try fixed(8)); return count * 8
+        case .int96, .fixedLenByteArray:
+            let w = column.physicalType == .int96 ? 12 : column.typeLength
             guard w > 0 else { throw fail(page, "FIXED_LEN_BYTE_ARRAY without a type length") }
-            return (.bytes(try fixed(w) { Array($0[$1..<($1 + w)]) }), count * w)
+            let raw = try fixed(w)
+            out.arrays.reserve(count: count, byteCount: raw.count)
+            for k in 0..<count { out.arrays.append(UnsafeRawBufferPointer(rebasing: raw[(k * w)..<(k * w + w)])) }
+            return count * w
         case .boolean:
             guard (count + 7) / 8 <= data.count else { throw fail(page, "\(count) booleans do not fit in \(data.count) bytes") }
-            return (.boolean((0..<count).map { data[$0 / 8] >> UInt8($0 % 8) & 1 == 1 }), (count + 7) / 8)
+            out.booleans.append(contentsOf: (0..<count).map { data[$0 / 8] >> UInt8($0 % 8) & 1 == 1 })
+            return (count + 7) / 8
         case .byteArray:
-            var out: [[UInt8]] = []
-            out.reserveCapacity(count)
+            out.arrays.reserve(count: count, byteCount: max(0, data.count - 4 * count))
             var p = 0
             for k in 0..<count {
                 guard p + 4 <= data.count else { throw fail(page, "value \(k): truncated length") }
                 let n = Int(data.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian)
                 guard n <= data.count - p - 4 else { throw fail(page, "value \(k): length \(n) runs past the page") }
-                out.append(Array(data[(p + 4)..<(p + 4 + n)]))
+                out.arrays.append(UnsafeRawBufferPointer(rebasing: data[(p + 4)..<(p + 4 + n)]))
                 p += 4 + n
             }
-            return (.bytes(out), p)
-        }
-    }
-
-    /// Spreads non-null values over rows (nulls get placeholders).
-    private func expand(_ values: ParquetColumnData.Values, _ present: [Bool]) -> ParquetColumnData.Values {
-        guard present.contains(false) else { return values }
-        func spread<T>(_ v: [T], _ empty: T) -> [T] {
-            var out: [T] = []
-            out.reserveCapacity(present.count)
-            var i = 0
-            for p in present {
-                if p, i < v.count { out.append(v[i]); i += 1 } else { out.append(empty) }
-            }
-            return out
-        }
-        switch values {
-        case .boolean(let v): return .boolean(spread(v, false))
-        case .int32(let v): return .int32(spread(v, 0))
-        case .int64(let v): return .int64(spread(v, 0))
-        case .float(let v): return .float(spread(v, 0))
-        case .double(let v): return .double(spread(v, 0))
-        case .bytes(let v): return .bytes(spread(v, []))
+            return p
         }
     }
 }

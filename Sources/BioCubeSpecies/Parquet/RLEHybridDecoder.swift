@@ -23,12 +23,22 @@ struct RLEHybridDecoder {
         }
     }
 
-    /// Decodes exactly `count` values into `out` (appending).
+    /// Decodes exactly `count` values, appending them to `out`.
     mutating func decode(_ count: Int, into out: inout [UInt32]) throws {
+        guard count > 0 else { return }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        try out.withUnsafeMutableBufferPointer { try decode(count, writingTo: $0.baseAddress! + start) }
+    }
+
+    /// Decodes exactly `count` values into `out[0..<count]` (a distinct label: `&array`
+    /// must never convert silently to this pointer).
+    mutating func decode(_ count: Int, writingTo out: UnsafeMutablePointer<UInt32>) throws {
         guard (0...32).contains(bitWidth) else { throw Failure(reason: "bit width \(bitWidth) is not in 0…32") }
-        var remaining = count
         let byteWidth = (bitWidth + 7) / 8
-        while remaining > 0 {
+        let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
+        var written = 0
+        while written < count {
             let header = try varint()
             if header & 1 == 0 {
                 let run = Int(min(header >> 1, UInt64(Int32.max)))
@@ -37,29 +47,37 @@ struct RLEHybridDecoder {
                 var value: UInt32 = 0
                 for k in 0..<byteWidth { value |= UInt32(data[position + k]) << (8 * UInt32(k)) }
                 position += byteWidth
-                let n = min(run, remaining)
-                out.append(contentsOf: repeatElement(value, count: n))
-                remaining -= n
+                let n = min(run, count - written)
+                (out + written).update(repeating: value, count: n)
+                written += n
             } else {
                 let groups = Int(min(header >> 1, UInt64(Int32.max)))
-                let values = groups * 8
                 let bytes = groups * bitWidth
                 guard position + bytes <= data.count else { throw Failure(reason: "truncated bit-packed run") }
-                let n = min(values, remaining)
-                if bitWidth == 0 {
-                    out.append(contentsOf: repeatElement(0, count: n))
+                let n = min(groups * 8, count - written)
+                if bitWidth == 0 || n == 0 {
+                    (out + written).update(repeating: 0, count: n)
                 } else {
-                    let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
+                    // Each value lies within 5 bytes of its first byte (width ≤ 32, shift ≤ 7):
+                    // one unaligned 8-byte load while 8 bytes remain in the run, bytewise after.
+                    let src = data.baseAddress! + position
+                    let dst = out + written
+                    var bit = 0
                     for k in 0..<n {
-                        let bit = k * bitWidth
-                        var word: UInt64 = 0
-                        let first = position + bit / 8
-                        for b in 0..<min(8, data.count - first) { word |= UInt64(data[first + b]) << (8 * UInt64(b)) }
-                        out.append(UInt32((word >> UInt64(bit % 8)) & mask))
+                        let first = bit &>> 3
+                        var word: UInt64
+                        if first &+ 8 <= bytes {
+                            word = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: first, as: UInt64.self))
+                        } else {
+                            word = 0
+                            for b in 0..<(bytes - first) { word |= UInt64(src.load(fromByteOffset: first + b, as: UInt8.self)) << (8 * UInt64(b)) }
+                        }
+                        dst[k] = UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & mask)
+                        bit &+= bitWidth
                     }
                 }
                 position += bytes
-                remaining -= n
+                written += n
             }
         }
     }

@@ -1,0 +1,96 @@
+/// BYTE_ARRAY (and FIXED_LEN_BYTE_ARRAY, INT96) values of a column stored back to back in
+/// one buffer with offsets — one allocation per column instead of one per value. Element
+/// `i` is the slice `bytes[offsets[i]..<offsets[i + 1]]`; a null row is an empty slice.
+public struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
+    /// Every value's bytes, back to back.
+    public private(set) var bytes: [UInt8]
+    /// Where each value starts in ``bytes``; one more entry than there are values.
+    public private(set) var offsets: [Int]
+
+    /// No values.
+    public init() {
+        bytes = []
+        offsets = [0]
+    }
+
+    /// The given values.
+    public init(_ values: some Sequence<some Collection<UInt8>>) {
+        self.init()
+        for v in values { append(v) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { offsets.count - 1 }
+
+    /// Value `i` (a slice of ``bytes``).
+    public subscript(i: Int) -> ArraySlice<UInt8> { bytes[offsets[i]..<offsets[i + 1]] }
+
+    /// Reserves room for `count` more values of `byteCount` bytes in all.
+    mutating func reserve(count: Int, byteCount: Int) {
+        offsets.reserveCapacity(offsets.count + count)
+        bytes.reserveCapacity(bytes.count + byteCount)
+    }
+
+    /// Appends one value.
+    mutating func append(_ value: some Collection<UInt8>) {
+        bytes.append(contentsOf: value)
+        offsets.append(bytes.count)
+    }
+
+    /// Appends one value from raw memory.
+    mutating func append(_ value: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: value)
+        offsets.append(bytes.count)
+    }
+
+    /// Appends `other`'s values.
+    mutating func append(contentsOf other: ParquetByteArrays) {
+        let base = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        offsets.reserveCapacity(offsets.count + other.count)
+        for o in other.offsets.dropFirst() { offsets.append(base + o) }
+    }
+
+    /// Appends values `indices` of `dictionary` (each index already checked to be in range).
+    mutating func append(gathering indices: UnsafeBufferPointer<UInt32>, from dictionary: ParquetByteArrays) {
+        var total = 0
+        dictionary.offsets.withUnsafeBufferPointer { o in
+            for i in indices { total &+= o[Int(i) + 1] &- o[Int(i)] }
+        }
+        let start = bytes.count
+        let startOffsets = offsets.count
+        bytes.append(contentsOf: repeatElement(0, count: total))
+        offsets.append(contentsOf: repeatElement(0, count: indices.count))
+        bytes.withUnsafeMutableBufferPointer { out in
+            offsets.withUnsafeMutableBufferPointer { off in
+                dictionary.bytes.withUnsafeBufferPointer { src in
+                    dictionary.offsets.withUnsafeBufferPointer { so in
+                        var p = start
+                        for (k, i) in indices.enumerated() {
+                            let lo = so[Int(i)], n = so[Int(i) + 1] &- lo
+                            if n > 0 { (out.baseAddress! + p).update(from: src.baseAddress! + lo, count: n) }
+                            p &+= n
+                            off[startOffsets + k] = p
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Spreads the last `valueCount` values over the last `present.count` rows: rows
+    /// marked absent become empty values.
+    mutating func spreadTail(valueCount: Int, present: [Bool]) {
+        let rows = present.count
+        let first = offsets.count - 1 - valueCount   // index of the first spread value
+        var tail = Array(offsets[(first + 1)...])    // ends of the spread values
+        offsets.removeLast(valueCount)
+        var v = 0
+        var end = offsets[first]
+        for r in 0..<rows {
+            if present[r], v < tail.count { end = tail[v]; v += 1 }
+            offsets.append(end)
+        }
+        tail.removeAll()
+    }
+}
