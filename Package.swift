@@ -38,11 +38,14 @@ let package = Package(
             providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]
         ),
 
+        // glibc's <malloc.h> (mallopt); part of libc, nothing to link.
+        .systemLibrary(name: "CMalloc"),
+
         // MARK: Libraries
         .target(
             name: "BioCubeCore",
             dependencies: [
-                "CZstd", "CZlib",
+                "CZstd", "CZlib", "CMalloc",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

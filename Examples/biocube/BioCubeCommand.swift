@@ -14,6 +14,13 @@ struct BioCubeCommand: AsyncParsableCommand {
         subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
                       ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self, StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self]
     )
+
+    /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
+    /// handing them back to the kernel, then runs the command.
+    static func main() async {
+        AllocatorTuning.retainFreedMemory()
+        await main(nil)
+    }
 }
 
 enum BioCubeVersion {

@@ -92,7 +92,8 @@ public final class SpeciesModality: Modality, Sendable {
 
         for group in 0..<file.rowGroupSizes.count {
             // The five columns of the row group decode concurrently (memory: one row group).
-            let columns = try Self.decode(file, Self.requiredColumns.map { index[$0]! }, rowGroup: group, threads: maxConcurrency)
+            let columns = try file.read(columns: Self.requiredColumns.map { index[$0]! }, rowGroup: group,
+                                        dictionaryIndices: [index["Species"]!, index["Timestamp"]!], maxConcurrency: maxConcurrency)
             let speciesData = columns[0], timeData = columns[3]
             let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]), dist = try Self.doubles(file, columns[4])
             let n = speciesData.count
@@ -311,21 +312,6 @@ public final class SpeciesModality: Modality, Sendable {
             ?? UTCDateTime(secondsSince1970: 0)
         case .hours(let n): UTCDateTime(secondsSince1970: k * Int64(n) * 3600)
         }
-    }
-
-    /// Decodes several columns of one row group, on up to two threads.
-    static func decode(_ file: ParquetFile, _ columns: [Int], rowGroup: Int, threads: Int) throws -> [ParquetColumnData] {
-        let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: columns.count))
-        let next = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, columns.count))) { _ in
-            while true {
-                let k = next.withLock { n -> Int in defer { n += 1 }; return n }
-                guard k < columns.count else { return }
-                let r = Result { try file.read(column: columns[k], rowGroup: rowGroup) }
-                results.withLock { $0[k] = r }
-            }
-        }
-        return try results.withLock { $0 }.map { try $0!.get() }
     }
 
     /// A numeric column of one row group as doubles, NaN for nulls (skipped like non-finite values).

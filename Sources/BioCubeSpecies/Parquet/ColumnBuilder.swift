@@ -86,20 +86,30 @@ struct ColumnBuilder {
     }
 }
 
-extension Array {
+extension Array where Element: BitwiseCopyable {
+    /// Appends `n` elements written by `fill` (which must initialise all of them): no
+    /// element-by-element growth, and no copy at all when the array was empty.
+    mutating func appendUninitialized(_ n: Int, _ fill: (UnsafeMutableBufferPointer<Element>) -> Void) {
+        guard n > 0 else { return }
+        let added = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
+            fill(buffer)
+            initialized = n
+        }
+        if isEmpty { self = added } else { append(contentsOf: added) }
+    }
+
     /// Appends `source[i]` for each index (indices checked by the caller).
     mutating func appendGathering(_ indices: UnsafeBufferPointer<UInt32>, from source: [Element]) {
-        guard let filler = source.first, !indices.isEmpty else { return }
-        let start = count
-        append(contentsOf: repeatElement(filler, count: indices.count))
-        withUnsafeMutableBufferPointer { out in
-            source.withUnsafeBufferPointer { s in
-                let o = out.baseAddress! + start
+        guard !source.isEmpty, !indices.isEmpty else { return }
+        source.withUnsafeBufferPointer { s in
+            appendUninitialized(indices.count) { o in
                 for k in 0..<indices.count { o[k] = s[Int(indices[k])] }
             }
         }
     }
+}
 
+extension Array {
     /// Spreads the last `valueCount` elements over the last `present.count` slots, walking
     /// backwards in place; absent slots get `empty`.
     mutating func spreadTail(valueCount: Int, present: [Bool], empty: Element) {
@@ -121,30 +131,13 @@ extension Array {
     }
 }
 
-extension Array where Element: FixedWidthInteger {
-    /// Appends little-endian values copied from raw bytes.
+extension Array where Element: BitwiseCopyable {
+    /// Appends little-endian values (integers or IEEE floats) copied from raw bytes.
     mutating func appendLittleEndian(_ raw: UnsafeRawBufferPointer) {
-        let n = raw.count / MemoryLayout<Element>.size
-        guard n > 0 else { return }
-        let start = count
-        append(contentsOf: repeatElement(0, count: n))
-        withUnsafeMutableBytes { $0.baseAddress!.advanced(by: start * MemoryLayout<Element>.size).copyMemory(from: raw.baseAddress!, byteCount: n * MemoryLayout<Element>.size) }
         #if _endian(big)
-        for i in start..<count { self[i] = Element(littleEndian: self[i]) }
+        #error("big-endian hosts need a byte swap of Parquet's little-endian values here")
         #endif
-    }
-}
-
-extension Array where Element: BinaryFloatingPoint {
-    /// Appends little-endian IEEE values copied from raw bytes.
-    mutating func appendLittleEndian(_ raw: UnsafeRawBufferPointer) {
-        let n = raw.count / MemoryLayout<Element>.size
-        guard n > 0 else { return }
-        let start = count
-        append(contentsOf: repeatElement(0, count: n))
-        withUnsafeMutableBytes { $0.baseAddress!.advanced(by: start * MemoryLayout<Element>.size).copyMemory(from: raw.baseAddress!, byteCount: n * MemoryLayout<Element>.size) }
-        #if _endian(big)
-        #error("big-endian hosts need a byte swap of floating-point values here")
-        #endif
+        let n = raw.count / MemoryLayout<Element>.stride
+        appendUninitialized(n) { UnsafeMutableRawBufferPointer($0).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * MemoryLayout<Element>.stride)])) }
     }
 }

@@ -53,25 +53,32 @@ public struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
 
     /// Appends values `indices` of `dictionary` (each index already checked to be in range).
     mutating func append(gathering indices: UnsafeBufferPointer<UInt32>, from dictionary: ParquetByteArrays) {
-        var total = 0
-        dictionary.offsets.withUnsafeBufferPointer { o in
-            for i in indices { total &+= o[Int(i) + 1] &- o[Int(i)] }
-        }
-        let start = bytes.count
-        let startOffsets = offsets.count
-        bytes.append(contentsOf: repeatElement(0, count: total))
-        offsets.append(contentsOf: repeatElement(0, count: indices.count))
-        bytes.withUnsafeMutableBufferPointer { out in
-            offsets.withUnsafeMutableBufferPointer { off in
-                dictionary.bytes.withUnsafeBufferPointer { src in
-                    dictionary.offsets.withUnsafeBufferPointer { so in
-                        var p = start
-                        for (k, i) in indices.enumerated() {
-                            let lo = so[Int(i)], n = so[Int(i) + 1] &- lo
-                            if n > 0 { (out.baseAddress! + p).update(from: src.baseAddress! + lo, count: n) }
-                            p &+= n
-                            off[startOffsets + k] = p
+        guard !indices.isEmpty else { return }
+        dictionary.offsets.withUnsafeBufferPointer { so in
+            var total = 0
+            for i in indices { total &+= so[Int(i) + 1] &- so[Int(i)] }
+            var end = bytes.count
+            offsets.appendUninitialized(indices.count) { off in
+                for k in 0..<indices.count {
+                    let i = Int(indices[k])
+                    end &+= so[i + 1] &- so[i]
+                    off[k] = end
+                }
+            }
+            dictionary.bytes.withUnsafeBufferPointer { src in
+                bytes.appendUninitialized(total) { dst in
+                    guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                    var p = 0
+                    for k in 0..<indices.count {
+                        let i = Int(indices[k])
+                        let lo = so[i], n = so[i + 1] &- lo
+                        // Short strings (species keys, names) copy faster inline than through memcpy.
+                        if n <= 16 {
+                            for b in 0..<n { to[p &+ b] = from[lo &+ b] }
+                        } else {
+                            (to + p).update(from: from + lo, count: n)
                         }
+                        p &+= n
                     }
                 }
             }

@@ -1,4 +1,6 @@
 import BioCubeCore
+import Dispatch
+import Synchronization
 
 /// A Parquet file opened for reading (flat schemas: required and optional leaf columns).
 ///
@@ -104,10 +106,32 @@ public final class ParquetFile: Sendable {
     }
 
     /// Reads one column of one row group.
-    public func read(column: Int, rowGroup: Int) throws -> ParquetColumnData {
-        let d = columns[column]
-        var decoder = try ParquetPageDecoder(file: self, column: d, chunk: chunks[rowGroup][column], rowGroup: rowGroup)
-        return try decoder.decodeAll()
+    /// - Parameter dictionaryIndices: also return, when every page of the chunk is
+    ///   dictionary-encoded, the dictionary and each row's index into it
+    ///   (``ParquetColumnData/dictionary``, ``ParquetColumnData/dictionaryIndices``).
+    public func read(column: Int, rowGroup: Int, dictionaryIndices: Bool = false) throws -> ParquetColumnData {
+        guard columns.indices.contains(column), rowGroupSizes.indices.contains(rowGroup) else {
+            throw BioCubeError(.invalidArgument, "\(path): no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)")
+        }
+        var decoder = try ParquetPageDecoder(file: self, column: columns[column], chunk: chunks[rowGroup][column], rowGroup: rowGroup)
+        return try decoder.decodeAll(keepingDictionaryIndices: dictionaryIndices)
+    }
+
+    /// Reads several columns of one row group, decoding them on up to `maxConcurrency`
+    /// threads; results in the order of `columns`. `dictionaryIndices` lists the columns
+    /// to return with their dictionary indices (see ``read(column:rowGroup:dictionaryIndices:)``).
+    public func read(columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2) throws -> [ParquetColumnData] {
+        let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
+        let next = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: max(1, min(maxConcurrency, wanted.count))) { _ in
+            while true {
+                let k = next.withLock { n -> Int in defer { n += 1 }; return n }
+                guard k < wanted.count else { return }
+                let r = Result { try read(column: wanted[k], rowGroup: rowGroup, dictionaryIndices: dictionaryIndices.contains(wanted[k])) }
+                results.withLock { $0[k] = r }
+            }
+        }
+        return try results.withLock { $0 }.map { try $0!.get() }
     }
 
     /// Reads a whole column (every row group, in order).

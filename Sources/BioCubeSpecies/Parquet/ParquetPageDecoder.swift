@@ -26,7 +26,9 @@ struct ParquetPageDecoder {
         BioCubeError(code, "\(file.path): column '\(column.name)', row group \(rowGroup), page \(page): \(why)")
     }
 
-    mutating func decodeAll() throws -> ParquetColumnData {
+    /// Decodes every page; `keepingDictionaryIndices` also returns the dictionary and the
+    /// per-row indices when every data page is dictionary-encoded.
+    mutating func decodeAll(keepingDictionaryIndices: Bool = false) throws -> ParquetColumnData {
         let b = UnsafeRawBufferPointer(file.storage.buffer)
         var position = chunk.start
         let end = chunk.start + chunk.length
@@ -36,7 +38,7 @@ struct ParquetPageDecoder {
         var validity: [Bool]? = nil
         var rows = 0
         // Per-row dictionary indices while every data page is dictionary-encoded.
-        var indices: [UInt32]? = []
+        var indices: [UInt32]? = keepingDictionaryIndices ? [] : nil
         while rows < chunk.values && position < end {
             var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: b[position..<end]))
             let header: ThriftValue
@@ -53,8 +55,7 @@ struct ParquetPageDecoder {
             func dataPage(_ values: UnsafeRawBufferPointer, rows n: Int, present: [Bool]?, encoding: Int) throws {
                 let nonNull = present.map { $0.reduce(0) { $0 &+ ($1 ? 1 : 0) } } ?? n
                 guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
-                let isDictionary = try decodeValues(values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices)
-                if !isDictionary { indices = nil }
+                if try !decodeValues(values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices) { indices = nil }
                 if let present {
                     out.spreadTail(valueCount: nonNull, present: present)
                     if indices != nil { indices!.spreadTail(valueCount: nonNull, present: present, empty: 0) }
@@ -110,7 +111,7 @@ struct ParquetPageDecoder {
         }
         guard rows == chunk.values else { throw fail(page, "column chunk ends after \(rows) of \(chunk.values) values") }
         var result = ParquetColumnData(descriptor: column, values: out.values, validity: validity)
-        if let indices, let dictionary, chunk.values > 0 {
+        if let indices, let dictionary, chunk.values > 0, indices.count == chunk.values {
             result.dictionary = dictionary
             result.dictionaryIndices = indices
         }

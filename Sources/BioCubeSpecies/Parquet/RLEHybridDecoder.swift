@@ -26,9 +26,14 @@ struct RLEHybridDecoder {
     /// Decodes exactly `count` values, appending them to `out`.
     mutating func decode(_ count: Int, into out: inout [UInt32]) throws {
         guard count > 0 else { return }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: count))
-        try out.withUnsafeMutableBufferPointer { try decode(count, writingTo: $0.baseAddress! + start) }
+        var failure: (any Error)? = nil
+        out.appendUninitialized(count) { buffer in
+            do { try decode(count, writingTo: buffer.baseAddress!) } catch {
+                failure = error
+                buffer.update(repeating: 0)
+            }
+        }
+        if let failure { throw failure }
     }
 
     /// Decodes exactly `count` values into `out[0..<count]` (a distinct label: `&array`
