@@ -59,6 +59,45 @@ enum ParquetFixtures {
         }
     }
 
+    /// Dictionary indices, when asked for, point at each row's value; concurrent
+    /// multi-column reads equal column-by-column reads.
+    @Test(arguments: ParquetFixtures.cases)
+    func dictionaryIndicesAndConcurrentReadsAgree(name: String) throws {
+        let file = try ParquetFile(path: ParquetFixtures.path(name + ".parquet"))
+        var sawIndices = false
+        for g in 0..<file.rowGroupSizes.count {
+            let together = try file.read(columns: Array(file.columns.indices), rowGroup: g, dictionaryIndices: Set(file.columns.indices))
+            for c in file.columns.indices {
+                let plain = try file.read(column: c, rowGroup: g)
+                let withIndices = together[c]
+                #expect(plain.count == withIndices.count && plain.validity == withIndices.validity, "\(name) column \(c)")
+                #expect(plain.dictionaryIndices == nil, "indices only when asked for")
+                guard let dictionary = withIndices.dictionary, let indices = withIndices.dictionaryIndices else { continue }
+                sawIndices = true
+                #expect(indices.count == plain.count)
+                for r in 0..<plain.count where plain.isValid(r) {
+                    switch (dictionary, plain.values) {
+                    case (.bytes(let d), .bytes(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.int64(let d), .int64(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.int32(let d), .int32(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.double(let d), .double(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.float(let d), .float(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    default: Issue.record("\(name) column \(c): dictionary and values differ in type")
+                    }
+                }
+            }
+        }
+        if name.contains("_dict_") { #expect(sawIndices, "\(name): dictionary-encoded fixture without indices") }
+    }
+
+    @Test func byteArraysKeepValuesBackToBack() {
+        var a = ParquetByteArrays([Array("ab".utf8), [], Array("cde".utf8)])
+        #expect(a.count == 3 && a.bytes == Array("abcde".utf8) && a.offsets == [0, 2, 2, 5])
+        #expect(a.map { String(decoding: $0, as: UTF8.self) } == ["ab", "", "cde"])
+        a.spreadTail(valueCount: 2, present: [true, false, false, true])   // the last two over four rows
+        #expect(a.map { String(decoding: $0, as: UTF8.self) } == ["ab", "", "", "", "cde"])
+    }
+
     @Test func rowGroupsAndMetadata() throws {
         let file = try ParquetFile(path: ParquetFixtures.path("zstd_dict_v2_nulls.parquet"))
         #expect(file.rowGroupSizes == [1000, 1000, 1000])
