@@ -8,10 +8,12 @@ import Testing
     enum TimeStorage: String, CaseIterable { case timestamp, text }
 
     /// Rows: (species, lat, lon, "YYYY-MM-DD", distribution?) written as the chosen storage.
-    static func write(_ rows: [(Int64?, Double?, Double, String, Double?)], keys: KeyStorage, time: TimeStorage, rowGroupRows: Int = 4) throws -> String {
-        let path = ParquetWriterTests.temporaryPath("species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows).parquet")
+    static func write(_ rows: [(Int64?, Double?, Double, String, Double?)], keys: KeyStorage, time: TimeStorage, rowGroupRows: Int = 4,
+                      dictionary: Bool = true) throws -> String {
+        let path = ParquetWriterTests.temporaryPath("species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows)-\(dictionary).parquet")
         var options = ParquetWriter.Options()
         options.rowGroupRows = rowGroupRows
+        options.dictionary = dictionary
         let writer = try ParquetWriter(path: path, fields: [
             .init("Species", keys == .string ? .string : .int64, optional: true),
             .init("Latitude", .double, optional: true), .init("Longitude", .double),
@@ -45,10 +47,18 @@ import Testing
         (212, 44.0, 5.0, "2000-01-01", .nan),       // NaN value
     ]
 
-    @Test(arguments: KeyStorage.allCases, TimeStorage.allCases)
-    func sumsPerSpeciesCellAndMonth(keys: KeyStorage, time: TimeStorage) throws {
+    /// Every key and time storage, dictionary-encoded (species and months resolved per
+    /// dictionary entry) or plain (resolved per row).
+    @Test(arguments: [KeyStorage.string, .int64].flatMap { k in [TimeStorage.timestamp, .text].flatMap { t in [(k, t, true), (k, t, false)] } })
+    func sumsPerSpeciesCellAndMonth(keys: KeyStorage, time: TimeStorage, dictionary: Bool) throws {
         let problems = ProblemLog()
-        let m = try SpeciesModality(path: Self.write(Self.rows, keys: keys, time: time), problems: problems)
+        let path = try Self.write(Self.rows, keys: keys, time: time, dictionary: dictionary)
+        // The file really takes the path under test: dictionary indices exist exactly when dictionary-encoded.
+        let file = try ParquetFile(path: path)
+        for name in ["Species", "Timestamp"] {
+            #expect((try file.read(column: file.columnIndex(name), rowGroup: 0, dictionaryIndices: true).dictionaryIndices != nil) == dictionary)
+        }
+        let m = try SpeciesModality(path: path, problems: problems)
         #expect(m.species.map(\.value) == ["212", "1340361"])   // numeric order, leading zeros dropped
         #expect(try m.variables().map(\.groups) == [[.species], [.species]])
         #expect(m.rowCount == 11 && m.skippedRows == 4)
