@@ -6,6 +6,10 @@ import BioCubeCore
 import CZstd
 import Foundation
 
+// Every mode runs with the allocator tuned as the biocube command line runs, unless
+// --default-allocator is given (then glibc's defaults apply).
+let tuned = !CommandLine.arguments.contains("--default-allocator") && AllocatorTuning.retainFreedMemory()
+
 struct Options {
     var workdir = NSTemporaryDirectory() + "/biocube-bench"
     var repeats = 5
@@ -16,7 +20,7 @@ struct Options {
 
 func parseOptions() -> Options {
     var o = Options()
-    var args = CommandLine.arguments.dropFirst()
+    var args = CommandLine.arguments.dropFirst().filter { $0 != "--default-allocator" }[...]
     while let flag = args.popFirst() {
         guard let value = args.popFirst() else { fatalError("\(flag) needs a value") }
         switch flag {
@@ -82,7 +86,6 @@ if CommandLine.arguments.dropFirst().first == "era5" {
 if CommandLine.arguments.dropFirst().first == "species" {
     // biocube-bench species FILE [--default-allocator]: Parquet read of the five columns, then
     // gridding every plane; with the allocator tuned as the biocube command line runs, unless asked not to.
-    let tuned = !CommandLine.arguments.contains("--default-allocator") && AllocatorTuning.retainFreedMemory(upTo: 128 << 20)
     var result = try speciesBenchmark(path: CommandLine.arguments[2])
     result["allocator"] = tuned ? "tuned (AllocatorTuning.retainFreedMemory)" : "glibc default"
     let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

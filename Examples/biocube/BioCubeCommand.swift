@@ -1,5 +1,6 @@
 import ArgumentParser
 import BioCubeCore
+import Foundation
 
 @main
 struct BioCubeCommand: AsyncParsableCommand {
@@ -16,9 +17,9 @@ struct BioCubeCommand: AsyncParsableCommand {
     )
 
     /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
-    /// handing them back to the kernel, then runs the command.
+    /// handing them back to the kernel (unless BIOCUBE_DEFAULT_ALLOCATOR=1), then runs the command.
     static func main() async {
-        AllocatorTuning.retainFreedMemory()
+        if ProcessInfo.processInfo.environment["BIOCUBE_DEFAULT_ALLOCATOR"] != "1" { AllocatorTuning.retainFreedMemory() }
         await main(nil)
     }
 }
