@@ -103,7 +103,7 @@ bench: deps
 # Crash reproducers land in out/fuzz/ (replay one with the normal build: parquet-fuzz FILE).
 FUZZ_SECONDS ?= 120
 fuzz: apt-deps $(PARQUET_FIXTURES)
-	swift build --scratch-path .build-fuzz --product parquet-fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
+	swift build --scratch-path .build-fuzz --product parquet-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	@mkdir -p out/fuzz/corpus out/fuzz/crashes
 	@cp -n Tests/Fixtures/parquet/*.parquet out/fuzz/corpus/ 2>/dev/null || true
 	.build-fuzz/debug/parquet-fuzz out/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \

@@ -74,13 +74,19 @@ public final class ParquetFile: Sendable {
         var allChunks: [[Chunk]] = []
         for (g, group) in (meta[4]?.list ?? []).enumerated() {
             guard let cols = group[1]?.list, cols.count == leaves.count else { throw bad("row group \(g) does not list every column") }
-            sizes.append(Int(group[3]?.int ?? 0))
+            let rows = Int(group[3]?.int ?? -1)
+            guard rows >= 0 else { throw bad("row group \(g) declares no or a negative row count") }
+            sizes.append(rows)
             allChunks.append(try cols.enumerated().map { c, chunk in
                 guard let m = chunk[3] else { throw bad("row group \(g), column '\(leaves[c].name)': no column metadata") }
                 let dataOffset = Int(m[9]?.int ?? -1), dictOffset = m[11]?.int.map(Int.init)
                 let start = dictOffset.map { $0 > 0 ? min($0, dataOffset) : dataOffset } ?? dataOffset
                 let length = Int(m[7]?.int ?? -1)
                 let values = Int(m[5]?.int ?? 0)
+                // Flat columns hold one value (or null) per row.
+                guard values == sizes[g] else {
+                    throw bad("row group \(g), column '\(leaves[c].name)': \(values) values in a row group of \(sizes[g]) rows")
+                }
                 // An empty row group's chunks hold no pages (writers leave their offsets at 0).
                 if values == 0 { return Chunk(start: 4, length: 0, codec: Int(m[4]?.int ?? 0), values: 0) }
                 guard start >= 4, length >= 0, start + length <= footerStart else {

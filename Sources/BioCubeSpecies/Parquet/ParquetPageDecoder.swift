@@ -34,7 +34,9 @@ struct ParquetPageDecoder {
         let end = chunk.start + chunk.length
         var page = 0
         var out = ColumnBuilder(type: column.physicalType)
-        out.reserve(chunk.values)
+        // Reserve for what the footer declares, within reason: a lying footer must not make
+        // one huge allocation up front (the arrays still grow to any size real pages need).
+        out.reserve(min(chunk.values, 1 << 22))
         var validity: [Bool]? = nil
         var rows = 0
         // Per-row dictionary indices while every data page is dictionary-encoded.
@@ -76,6 +78,7 @@ struct ParquetPageDecoder {
                 dictionary = d.values
             case 0:  // data page v1
                 guard let h = header[5], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[2]?.int else { throw fail(page, "data page header is incomplete") }
+                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
                 let raw = try decompress(body, uncompressed, page)
                 try raw.withUnsafeBytes { p in
                     let data = UnsafeRawBufferPointer(p)
@@ -96,6 +99,7 @@ struct ParquetPageDecoder {
                     throw fail(page, "data page v2 header is incomplete")
                 }
                 guard repLength == 0 else { throw fail(page, "repetition levels (nested data) are not supported", .unsupported) }
+                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
                 guard defLength >= 0, defLength <= body.count else { throw fail(page, "definition levels of \(defLength) bytes do not fit the page") }
                 let present = column.isOptional && defLength > 0
                     ? try levels(UnsafeRawBufferPointer(rebasing: body[0..<defLength]), count: n, page: page)

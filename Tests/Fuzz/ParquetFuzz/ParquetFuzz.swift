@@ -1,5 +1,5 @@
 // Fuzz target for BioCube's Parquet reader (libFuzzer). Built by `make fuzz` with
-// `-sanitize=fuzzer -DFUZZING`; any input must give values or a BioCubeError — never a
+// `-sanitize=fuzzer,address -DFUZZING`; any input must give values or a BioCubeError — never a
 // crash, a hang or an unbounded allocation.
 //
 // A normal build (no FUZZING) is a replay tool: `parquet-fuzz FILE...` runs each file
