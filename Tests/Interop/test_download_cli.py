@@ -88,3 +88,34 @@ def test_download_gbif_wrong_password_is_a_clear_error(biocube, tmp_path):
         proc = run(biocube, {"GBIF_API_URL": gbif.url, "GBIF_USER": "tester", "GBIF_PWD": "nope"},
                    "download", "gbif", "--species", "1", "--out", tmp_path / "o")
         assert proc.returncode == 1 and "401" in proc.stderr and "GBIF_PWD" in proc.stderr
+
+
+def test_download_gbif_species_file_and_custom_sql(biocube, tmp_path):
+    tables = {"2435098": gbif_table(2435098, [("2010-05", "10kmE395N243", 3)]),
+              "5219173": gbif_table(5219173, [("2000-01", "10kmE395N243", 2)])}
+    keys = tmp_path / "keys.txt"
+    keys.write_text("# species of the study\n2435098\n\n5219173  # great tit's cousin\n2435098\n")
+    with FakeGBIF(tables) as gbif:
+        env = {"GBIF_API_URL": gbif.url, "GBIF_USER": "tester", "GBIF_PWD": "secret", "GBIF_EMAIL": "me@example.org"}
+        proc = run(biocube, env, "download", "gbif", "--species-file", keys, "--years", "2001-2003", "--grid-meters", "1000",
+                   "--area", "60,-10,40,20", "--out", tmp_path / "a", "--poll-interval", "0.05", "--no-validate")
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert sorted(p.name for p in (tmp_path / "a").glob("*.zip")) == ["2435098.zip", "5219173.zip"]   # duplicate key once
+        assert gbif.validated == 0 and len(gbif.requested) == 2
+        body = gbif.requested[0]
+        assert body["sendNotification"] is True and body["notificationAddresses"] == ["me@example.org"]
+        sql = body["sql"]
+        assert "GBIF_EEARGCode(1000," in sql and '"year" >= 2001' in sql and '"year" <= 2003' in sql
+        assert "decimalLatitude >= 40" in sql and "decimalLatitude <= 60" in sql and "decimalLongitude >= -10" in sql
+        query = tmp_path / "q.sql"
+        query.write_text("SELECT speciesKey, COUNT(*) FROM occurrence WHERE speciesKey = 5219173 GROUP BY speciesKey")
+        custom = run(biocube, env, "download", "gbif", "--sql", query, "--name", "mine", "--out", tmp_path / "b",
+                     "--poll-interval", "0.05")
+        assert custom.returncode == 0, custom.stderr + custom.stdout
+        assert (tmp_path / "b" / "mine.zip").exists() and gbif.requested[-1]["sql"] == query.read_text()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2435098\nParus major\n")
+    proc = run(biocube, {"GBIF_USER": "u", "GBIF_PWD": "p"}, "download", "gbif", "--species-file", bad, "--out", tmp_path / "c")
+    assert proc.returncode == 1 and "line 2" in proc.stderr and "Parus major" in proc.stderr
+    proc = run(biocube, {"GBIF_USER": "u", "GBIF_PWD": "p"}, "download", "gbif", "--sql", query, "--out", tmp_path / "c")
+    assert proc.returncode == 1 and "--name" in proc.stderr
