@@ -134,10 +134,7 @@ struct DownloadGBIF: AsyncParsableCommand {
         if let sql {
             guard let name else { throw BioCubeError(.invalidArgument, "--sql needs --name, the zip's file name") }
             guard species == nil, speciesFile == nil else { throw BioCubeError(.invalidArgument, "--sql and --species/--species-file exclude each other") }
-            let text: String
-            do { text = try String(contentsOfFile: sql, encoding: .utf8) }
-            catch { throw BioCubeError(.io, "\(sql): cannot read the SQL file (\(error.localizedDescription))") }
-            return [try GBIFDownloadRequest(sql: text, fileName: name)]
+            return [try GBIFDownloadRequest(sql: readText(sql, "the SQL file"), fileName: name)]
         }
         var keys: [Int64] = []
         func add(_ token: Substring, _ origin: String) throws {
@@ -148,10 +145,7 @@ struct DownloadGBIF: AsyncParsableCommand {
         }
         if let species { for t in species.split(separator: ",") { try add(t, "--species") } }
         if let speciesFile {
-            let text: String
-            do { text = try String(contentsOfFile: speciesFile, encoding: .utf8) }
-            catch { throw BioCubeError(.io, "\(speciesFile): cannot read the species list (\(error.localizedDescription))") }
-            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            for (n, line) in try readText(speciesFile, "the species list").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 try add(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "", "\(speciesFile) line \(n + 1)")
             }
         }
@@ -169,6 +163,11 @@ struct DownloadGBIF: AsyncParsableCommand {
         return try keys.filter { seen.insert($0).inserted }.map {
             try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
         }
+    }
+
+    private func readText(_ path: String, _ what: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) }
+        catch { throw BioCubeError(.io, "\(path): cannot read \(what) (\(error.localizedDescription))") }
     }
 
     func run() async throws {

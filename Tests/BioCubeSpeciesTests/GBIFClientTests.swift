@@ -24,6 +24,18 @@ import Testing
 
     func folder() -> String { NSTemporaryDirectory() + "/gbif-\(UUID().uuidString)" }
 
+    /// Sets up what an interrupted run leaves: GBIF knows download 0000042-… for species
+    /// 2435098, and the folder's manifest lists it as pending. Returns the request.
+    func earlierRunRequested(on fake: FakeGBIF, in dir: String) throws -> GBIFDownloadRequest {
+        let request = try cubes([2435098])[0]
+        fake.preload(key: "0000042-261126120000000", sql: request.sql)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var m = DownloadManifest()
+        m.pending = [String(request.identity, radix: 16): "0000042-261126120000000"]
+        try m.save(to: dir)
+        return request
+    }
+
     @Test func requestsPollsAndDownloadsOneZipPerSpecies() async throws {
         let fake = try FakeGBIF()
         let dir = folder()
@@ -81,13 +93,8 @@ import Testing
         let fake = try FakeGBIF()
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let request = try cubes([2435098])[0]
         // An earlier run requested the download and was killed before it finished.
-        fake.preload(key: "0000042-261126120000000", sql: request.sql)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var m = DownloadManifest()
-        m.pending = [String(request.identity, radix: 16): "0000042-261126120000000"]
-        try m.save(to: dir)
+        let request = try earlierRunRequested(on: fake, in: dir)
         let files = try await client(fake).retrieve([request], into: dir)
         #expect(fake.requestedSQL.isEmpty && fake.validations == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == FakeGBIF.Script().file("2435098"))
@@ -100,12 +107,7 @@ import Testing
         let fake = try FakeGBIF(script)
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let request = try cubes([2435098])[0]
-        fake.preload(key: "0000042-261126120000000", sql: request.sql)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var m = DownloadManifest()
-        m.pending = [String(request.identity, radix: 16): "0000042-261126120000000"]
-        try m.save(to: dir)
+        let request = try earlierRunRequested(on: fake, in: dir)
         _ = try await client(fake).retrieve([request], into: dir)
         #expect(fake.requestedSQL.count == 1)
     }

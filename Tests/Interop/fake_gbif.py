@@ -6,12 +6,12 @@ import base64
 import io
 import json
 import re
-import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from loopback import LoopbackHandler, LoopbackServer
 
 
-class FakeGBIF:
+class FakeGBIF(LoopbackServer):
     def __init__(self, tables, user="tester", password="secret", cut_first_download_at=None):
         """`tables`: species key → TSV text served inside that species' download zip; the first
         request of a file longer than `cut_first_download_at` is cut after that many bytes."""
@@ -20,23 +20,7 @@ class FakeGBIF:
         self.requested, self.validated, self.keys, self.polls, self.file_requests = [], 0, {}, {}, 0
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def reply(self, status, body=b"", headers=None, cut=None):
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in (headers or {"Content-Type": "application/json"}).items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self.wfile.write(data[:cut] if cut is not None else data)
-                self.close_connection = True
-
+        class Handler(LoopbackHandler):
             def zip_of(self, key):
                 species = re.search(r"speciesKey = (\d+)", fake.keys[key]).group(1)
                 buf = io.BytesIO()
@@ -50,15 +34,7 @@ class FakeGBIF:
                     data = self.zip_of(m.group(1))
                     if len(data) > (fake.cut or 0):
                         fake.file_requests += 1   # counts requests of files the cut applies to
-                    lo, hi, status, headers = 0, len(data) - 1, 200, {"Content-Type": "application/zip"}
-                    r = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-                    if r:
-                        lo = int(r.group(1))
-                        hi = min(hi, int(r.group(2))) if r.group(2) else hi
-                        status = 206
-                        headers["Content-Range"] = f"bytes {lo}-{hi}/{len(data)}"
-                    cut = fake.cut if fake.file_requests == 1 else None
-                    return self.reply(status, data[lo:hi + 1], headers, cut)
+                    return self.reply_file(data, "application/zip", fake.cut if fake.file_requests == 1 else None)
                 m = re.fullmatch(r"/v1/occurrence/download/request/(.+)\.zip", self.path)
                 if m:
                     return self.reply(302, headers={"Location": f"/files/{m.group(1)}.zip"})
@@ -90,17 +66,4 @@ class FakeGBIF:
                     return self.reply(201, key.encode(), {"Content-Type": "text/plain"})
                 return self.reply(404, {"error": "no route"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, "/v1")

@@ -32,6 +32,19 @@ public final class LoopbackHTTPServer: Sendable {
             self.cutAfter = cutAfter
         }
 
+        /// `data` as a file answer: 206 with `Content-Range` for a `Range: bytes=lo-[hi]`
+        /// request header, 416 when the range starts past the end, else 200.
+        public static func file(_ data: Data, range: String?, contentType: String) -> Response {
+            var headers = ["Content-Type": contentType]
+            guard let range, range.hasPrefix("bytes=") else { return Response(status: 200, headers: headers, body: data) }
+            let ends = range.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
+            let lo = Int(ends.first ?? "") ?? 0
+            let hi = min(data.count - 1, ends.count > 1 ? Int(ends[1]) ?? data.count - 1 : data.count - 1)
+            if lo >= data.count { return Response(status: 416, headers: ["Content-Range": "bytes */\(data.count)"]) }
+            headers["Content-Range"] = "bytes \(lo)-\(hi)/\(data.count)"
+            return Response(status: 206, headers: headers, body: data.subdata(in: lo..<(hi + 1)))
+        }
+
         /// A JSON answer.
         public static func json(_ status: Int, _ text: String) -> Response {
             Response(status: status, headers: ["Content-Type": "application/json"], body: Data(text.utf8))

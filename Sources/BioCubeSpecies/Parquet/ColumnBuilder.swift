@@ -35,18 +35,6 @@ struct ColumnBuilder {
         }
     }
 
-    /// The number of values in `values`.
-    static func count(of values: ParquetColumnData.Values) -> Int {
-        switch values {
-        case .boolean(let v): v.count
-        case .int32(let v): v.count
-        case .int64(let v): v.count
-        case .float(let v): v.count
-        case .double(let v): v.count
-        case .bytes(let v): v.count
-        }
-    }
-
     /// Appends decoded values of the column's type (others are ignored: the decoders only
     /// produce the column's own type).
     mutating func append(_ v: ParquetColumnData.Values) {

@@ -24,16 +24,7 @@ public struct ParquetColumnData: Sendable {
     public var dictionaryIndices: [UInt32]?
 
     /// The number of rows.
-    public var count: Int {
-        switch values {
-        case .boolean(let v): v.count
-        case .int32(let v): v.count
-        case .int64(let v): v.count
-        case .float(let v): v.count
-        case .double(let v): v.count
-        case .bytes(let v): v.count
-        }
-    }
+    public var count: Int { values.count }
 
     init(descriptor: ParquetColumnDescriptor, values: Values, validity: [Bool]?) {
         self.descriptor = descriptor
@@ -70,6 +61,20 @@ public struct ParquetColumnData: Sendable {
     public var strings: [String?] {
         guard case .bytes(let v) = values else { return [] }
         return v.indices.map { isValid($0) ? String(decoding: v[$0], as: UTF8.self) : nil }
+    }
+}
+
+extension ParquetColumnData.Values {
+    /// The number of values.
+    public var count: Int {
+        switch self {
+        case .boolean(let v): v.count
+        case .int32(let v): v.count
+        case .int64(let v): v.count
+        case .float(let v): v.count
+        case .double(let v): v.count
+        case .bytes(let v): v.count
+        }
     }
 }
 

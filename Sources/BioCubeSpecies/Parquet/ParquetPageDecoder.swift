@@ -182,7 +182,7 @@ struct ParquetPageDecoder {
             return false
         case 2, 8:
             guard let dictionary else { throw fail(page, "dictionary-encoded page without a dictionary page") }
-            let dictionaryCount = ColumnBuilder.count(of: dictionary)
+            let dictionaryCount = dictionary.count
             if count == 0 { return true }
             guard let width = data.first else { throw fail(page, "dictionary indices: empty page for \(count) values") }
             var decoder = RLEHybridDecoder(UnsafeRawBufferPointer(rebasing: data[1...]), bitWidth: Int(width))

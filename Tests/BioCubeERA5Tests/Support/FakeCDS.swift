@@ -51,19 +51,7 @@ final class FakeCDS: Sendable {
             if r.path.hasPrefix("/files/") {
                 s.downloads += 1
                 if s.script.assetMissing { return .json(404, #"{"title": "asset not found"}"#) }
-                var body = s.script.asset
-                var status = 200
-                var headers: [String: String] = ["Content-Type": "application/x-netcdf"]
-                if let range = r.headers["range"], range.hasPrefix("bytes=") {
-                    let ends = range.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
-                    let lo = Int(ends[0]) ?? 0
-                    let hi = min(body.count - 1, Int(ends[1]) ?? body.count - 1)
-                    if lo >= body.count { return .init(status: 416, headers: ["Content-Range": "bytes */\(body.count)"]) }
-                    body = body.subdata(in: lo..<(hi + 1))
-                    status = 206
-                    headers["Content-Range"] = "bytes \(lo)-\(hi)/\(s.script.asset.count)"
-                }
-                var response = LoopbackHTTPServer.Response(status: status, headers: headers, body: body)
+                var response = LoopbackHTTPServer.Response.file(s.script.asset, range: r.headers["range"], contentType: "application/x-netcdf")
                 if s.downloads == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
                 return response
             }

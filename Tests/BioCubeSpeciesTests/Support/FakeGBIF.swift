@@ -65,17 +65,7 @@ final class FakeGBIF: Sendable {
                 guard let sql = s.keys[key] else { return .json(404, #"{"error": "no such file"}"#) }
                 if s.script.serveHTML { return .init(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>maintenance</html>".utf8)) }
                 let file = s.script.file(speciesKey(in: sql))
-                var body = file, status = 200
-                var headers = ["Content-Type": "application/zip"]
-                if let range = r.headers["range"], range.hasPrefix("bytes=") {
-                    let ends = range.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
-                    let lo = Int(ends[0]) ?? 0, hi = min(file.count - 1, Int(ends[1]) ?? file.count - 1)
-                    if lo >= file.count { return .init(status: 416, headers: ["Content-Range": "bytes */\(file.count)"]) }
-                    body = file.subdata(in: lo..<(hi + 1))
-                    status = 206
-                    headers["Content-Range"] = "bytes \(lo)-\(hi)/\(file.count)"
-                }
-                var response = LoopbackHTTPServer.Response(status: status, headers: headers, body: body)
+                var response = LoopbackHTTPServer.Response.file(file, range: r.headers["range"], contentType: "application/zip")
                 if s.fileRequests == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
                 return response
             }

@@ -36,10 +36,15 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
             guard -90 <= south, south < north, north <= 90, -180 <= west, west < east, east <= 180 else {
                 throw BioCubeError(.invalidArgument, "area S \(south) N \(north) W \(west) E \(east) is empty or off the globe")
             }
-            (self.south, self.north, self.west, self.east) = (south, north, west, east)
+            self.init(checked: (south, north, west, east))
         }
+
+        private init(checked box: (south: Double, north: Double, west: Double, east: Double)) {
+            (south, north, west, east) = box
+        }
+
         /// The BioCube Europe grid's extent (32…72 N, 25 W…45 E) plus half a cell.
-        public static let europe = try! Area(south: 31.875, north: 72.125, west: -25.125, east: 45.125)
+        public static let europe = Area(checked: (31.875, 72.125, -25.125, 45.125))
     }
 
     /// The occurrence cube of one species: `yearmonth`, `eeacellcode` (EEA reference grid,
