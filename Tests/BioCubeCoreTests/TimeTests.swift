@@ -30,6 +30,13 @@ import Testing
         #expect(throws: BioCubeError.self) { try UTCDateTime(parsing: text) }
     }
 
+    @Test(arguments: [1600, 1900, 1970, 2000, 2020, 2024, 2100])
+    func firstOfMonthMatchesTheCheckedInitialiser(year: Int) throws {
+        for month in [1, 2, 12] {
+            #expect(UTCDateTime.firstOfMonth(year: year, month: month) == (try UTCDateTime(year: year, month: month)))
+        }
+    }
+
     @Test func monthArithmetic() throws {
         let jan31 = try UTCDateTime(parsing: "2000-01-31")
         #expect(jan31.addingMonths(1).dateString == "2000-02-29")

@@ -82,25 +82,7 @@ public final class BatchSampler: Sendable {
     /// Reads window `i` (its two steps), decoding straight into the batch's tensors.
     public func batch(at i: Int) async throws -> Batch {
         guard (0..<count).contains(i) else { throw BioCubeError(.invalidArgument, "window \(i) is outside 0..<\(count)") }
-        let t = steps.lowerBound + i
-        let out = Mutex([[Float]](repeating: [], count: arrays.count))
-        let arrays = self.arrays, rows = self.rows, columns = self.columns
-        let order = readOrder
-        try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
-            let v = order[k]
-            let a = arrays[v]
-            let levels = a.shape.count == 4 ? [DimensionSelection.all] : []
-            let n = (a.shape.count == 4 ? a.shape[1] : 1) * rows.count * columns.count
-            let both = try [Float](unsafeUninitializedCapacity: 2 * n) { buffer, initialized in
-                for s in 0..<2 {
-                    try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
-                               into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
-                }
-                initialized = 2 * n
-            }
-            out.withLock { $0[v] = both }
-        }
-        return try assemble(i, out.withLock { $0 })
+        return try assemble(i, try await readSteps(steps.lowerBound + i, count: 2))
     }
 
     /// Calls `body` for each window in `windows` (all by default), in order, reading each
@@ -117,20 +99,25 @@ public final class BatchSampler: Sendable {
     }
 
     /// One step of every variable (the region's cells), one array per variable.
-    func readStep(_ t: Int) async throws -> [[Float]] {
+    func readStep(_ t: Int) async throws -> [[Float]] { try await readSteps(t, count: 1) }
+
+    /// Steps `t ..< t + count` of every variable (the region's cells), one array per variable
+    /// holding the steps one after another, decoded straight into it.
+    func readSteps(_ t: Int, count steps: Int) async throws -> [[Float]] {
         let out = Mutex([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
         let order = readOrder
         try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
             let v = order[k]
             let a = arrays[v]
-            var selection: [DimensionSelection] = [.index(t)]
-            if a.shape.count == 4 { selection.append(.all) }
-            selection += [.range(rows), .range(columns)]
+            let levels = a.shape.count == 4 ? [DimensionSelection.all] : []
             let n = (a.shape.count == 4 ? a.shape[1] : 1) * rows.count * columns.count
-            let values = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-                try a.read(selection, into: buffer, reusing: &reader)
-                initialized = n
+            let values = try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
+                for s in 0..<steps {
+                    try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
+                               into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
+                }
+                initialized = steps * n
             }
             out.withLock { $0[v] = values }
         }

@@ -40,12 +40,16 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
         guard count >= 1, (1...count).contains(index) else {
             throw BioCubeError(.invalidArgument, "shard \(index)/\(count): expected k/n with 1 ≤ k ≤ n")
         }
+        self.init(checked: index, count)
+    }
+
+    private init(checked index: Int, _ count: Int) {
         self.index = index
         self.count = count
     }
 
     /// The single shard that owns every step.
-    public static let whole = try! Shard(index: 1, count: 1)
+    public static let whole = Shard(checked: 1, 1)
 
     /// Parses `k/n`.
     public init(parsing text: String) throws {

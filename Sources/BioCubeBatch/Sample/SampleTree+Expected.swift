@@ -34,7 +34,7 @@ extension SampleTree {
 
 extension UTCDateTime {
     /// January 1st of this date's year.
-    var startOfYear: UTCDateTime { try! UTCDateTime(year: year, month: 1) }
+    var startOfYear: UTCDateTime { .firstOfMonth(year: year) }
 }
 
 extension SampleTree {

@@ -44,7 +44,7 @@ extension SampleTree {
         SampleField.noise(SampleField.key("Forest-empty"), UInt64(lat * 4), UInt64((lon + 30) * 4)) > 0.96
     }
 
-    private func yearStep(_ y: Int) -> UTCDateTime { try! UTCDateTime(year: y, month: 1) }
+    private func yearStep(_ y: Int) -> UTCDateTime { .firstOfMonth(year: y) }
 
     private func value(_ name: String, _ step: UTCDateTime, _ cell: LandCell) -> String {
         SampleField.twoDecimals(SampleField.indicatorRaw(name, step: step, latitude: cell.latitude, longitude: cell.longitude, decoy: cell.decoy)).text

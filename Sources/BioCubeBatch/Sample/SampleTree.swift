@@ -27,13 +27,19 @@ public struct SampleTree: Sendable {
     public init(start: UTCDateTime, end: UTCDateTime, speciesCount: Int = SampleField.species.count) throws {
         guard start <= end else { throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty") }
         guard (1...1000).contains(speciesCount) else { throw BioCubeError(.invalidArgument, "species count \(speciesCount) must be 1…1000") }
+        self.init(checked: start, end, speciesCount)
+    }
+
+    private init(checked start: UTCDateTime, _ end: UTCDateTime, _ speciesCount: Int) {
         self.start = start.startOfMonth
         self.end = end.startOfMonth
         species = (0..<speciesCount).map { $0 < SampleField.species.count ? SampleField.species[$0] : String(9_000_000 + $0) }
     }
 
     /// The default sample: 2000-01 … 2001-12.
-    public static func standard() -> SampleTree { try! SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2001, month: 12)) }
+    public static func standard() -> SampleTree {
+        SampleTree(checked: .firstOfMonth(year: 2000, month: 1), .firstOfMonth(year: 2001, month: 12), SampleField.species.count)
+    }
 
     /// The months of the sample.
     public var months: [UTCDateTime] {

@@ -106,6 +106,11 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
         }
     }
 
+    /// Day 1 of `month` (1…12, clamped) of `year`, 00:00 UTC — never invalid, so it does not throw.
+    package static func firstOfMonth(year: Int, month: Int = 1) -> UTCDateTime {
+        UTCDateTime(secondsSince1970: days(fromCivil: year, min(12, max(1, month)), 1) * 86_400)
+    }
+
     // Howard Hinnant's days_from_civil / civil_from_days.
     static func days(fromCivil y0: Int, _ m: Int, _ d: Int) -> Int64 {
         let y = Int64(m <= 2 ? y0 - 1 : y0)
