@@ -27,6 +27,7 @@ struct BatchesCommand: AsyncParsableCommand {
     var region: String?
     @Option(help: "Missing values: zero (bfm-model: 0 in indicator and species groups, the default for pt) or nan.")
     var missing: String?
+    @OptionGroup var select: SelectionOptions
     @Option(help: "Variables read at once.")
     var jobs: Int = 2
 
@@ -43,7 +44,8 @@ struct BatchesCommand: AsyncParsableCommand {
                 throw BioCubeError(.invalidArgument, "unknown --missing '\(missing ?? "")' (zero or nan)")
             }
             let sampler = try BatchSampler(storePath: store, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
-                                           region: region.map(Region.init(parsing:)), maxConcurrency: jobs)
+                                           region: region.map(Region.init(parsing:)), selection: try select.selection(for: store),
+                                           maxConcurrency: jobs)
             let clock = ContinuousClock()
             let started = clock.now
             let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)

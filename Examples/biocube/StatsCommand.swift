@@ -32,6 +32,7 @@ struct StatsCommand: AsyncParsableCommand {
     var end: String?
     @Option(help: "Region SOUTH,NORTH,WEST,EAST (store only).")
     var region: String?
+    @OptionGroup var select: SelectionOptions
     @Option(help: "Files or variables processed at once.")
     var jobs: Int = 2
 
@@ -42,6 +43,9 @@ struct StatsCommand: AsyncParsableCommand {
             let source: String
             switch (batches, store) {
             case (let dir?, nil):
+                guard select.isEmpty else {
+                    throw BioCubeError(.invalidArgument, "--variables, --species and --levels apply to --store; batch files carry the selection they were exported with")
+                }
                 let files = FileManager.default.subpaths(atPath: dir)?.filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted() ?? []
                 guard !files.isEmpty else { throw BioCubeError(.notFound, "\(dir): no .pt or .safetensors batch files") }
                 // Each file's statistics, then merged in file order: the same result for any --jobs.
@@ -75,7 +79,8 @@ struct StatsCommand: AsyncParsableCommand {
                     throw BioCubeError(.invalidArgument, "--missing \(missing): expected zero or nan")
                 }
                 let sampler = try BatchSampler(storePath: path, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
-                                               region: region.map(Region.init(parsing:)), maxConcurrency: jobs)
+                                               region: region.map(Region.init(parsing:)), selection: try select.selection(for: path),
+                                               maxConcurrency: jobs)
                 stats = try await BatchStatistics.store(sampler, weighting: w, missing: policy)
                 source = "\(sampler.steps.count) steps of \(path) (weighting \(w.rawValue), missing \(policy.rawValue))"
             default:

@@ -11,13 +11,16 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Argument(help: "Batch files and/or store folders.")
     var paths: [String]
+    @Option(help: "A selection file (or a build config with a select section) the batches must match; for stores, every selected variable, species and level must be stored.")
+    var selection: String?
 
     func run() async throws {
         try await reportingErrors {
+            let wanted = try selection.map(VariableSelection.load(path:))
             var failures = 0
             for path in paths {
                 do {
-                    if FileManager.default.fileExists(atPath: path + "/zarr.json") { try await verifyStore(path) } else { try verifyBatch(path) }
+                    if FileManager.default.fileExists(atPath: path + "/zarr.json") { try await verifyStore(path, wanted) } else { try verifyBatch(path, wanted) }
                 } catch let e as BioCubeError {
                     failures += 1
                     print("FAIL \(path): \(e.message)")
@@ -39,7 +42,7 @@ struct VerifyCommand: AsyncParsableCommand {
                                    100 * Double(m.infinityCount) / all, m.mean, m.standardDeviation) + range
     }
 
-    func verifyBatch(_ path: String) throws {
+    func verifyBatch(_ path: String, _ wanted: VariableSelection?) throws {
         let batch = try BatchFileReader.read(path: path)
         let m = batch.metadata
         print("\(path): \(m.timestampStrings.joined(separator: " → ")), grid \(m.latitudes.count)×\(m.longitudes.count), "
@@ -49,15 +52,15 @@ struct VerifyCommand: AsyncParsableCommand {
             s.add(v.tensor.storage)
             print(line("\(g.rawValue).\(v.name)", v.tensor.shape, "float32", s))
         }
-        let violations = batch.contractViolations
+        let violations = batch.contractViolations + (wanted.map(batch.selectionViolations) ?? [])
         if !violations.isEmpty { throw BioCubeError(.invalidMetadata, violations.joined(separator: "; ")) }
     }
 
-    func verifyStore(_ path: String) async throws {
+    func verifyStore(_ path: String, _ wanted: VariableSelection?) async throws {
         let store = try CubeStore.open(at: path)
         let attrs = try store.attributes(of: "")
         guard attrs["complete"] == .bool(true) else { throw BioCubeError(.invalidMetadata, "the build is not complete") }
-        let sampler = try BatchSampler(storePath: path)
+        let sampler = try BatchSampler(storePath: path, selection: wanted)
         let grid = sampler.grid, time = sampler.time
         print("\(path): \(sampler.variables.count) variables, \(time.count) steps \(time.start.dateString) … \(time.end.dateString), grid \(grid.height)×\(grid.width)")
         for v in sampler.variables {

@@ -1,4 +1,5 @@
 import BioCubeCore
+import Foundation
 import Testing
 @testable import BioCubeBatch
 
@@ -51,7 +52,7 @@ import Testing
             .init(mean: Array(repeating: mean, count: levels), std: Array(repeating: std, count: levels),
                   min: Array(repeating: -95, count: levels), max: Array(repeating: 105, count: levels),
                   countValid: Array(repeating: 1, count: levels), countNaN: Array(repeating: 0, count: levels),
-                  nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1)
+                  nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1, levels: levels > 1 ? [1000, 850, 500] : nil)
         }
         let stats = NormalisationStatistics(groups: [
             "surface_variables": ["t2m": entry(1, mean: 5, std: 57)],
@@ -69,6 +70,69 @@ import Testing
         #expect(orig.count == x.count)
         let missing = NormalisationStatistics(groups: [:])
         #expect(throws: BioCubeError.self) { try b.normalised(with: missing, mode: mode) }
+    }
+
+    /// Per-level statistics whose level `l` has mean `100 * l` and std `l + 1` (levels
+    /// 1000, 850, 500, 250 in that order), so a value tells which entry scaled it.
+    static func levelStatistics(levels: [Double]? = [1000, 850, 500, 250]) -> NormalisationStatistics {
+        let n = 4
+        return NormalisationStatistics(groups: ["atmospheric_variables": ["t": .init(
+            mean: (0..<n).map { 100 * Double($0) }, std: (0..<n).map { Double($0 + 1) }, min: Array(repeating: 0, count: n),
+            max: Array(repeating: 1, count: n), countValid: Array(repeating: 1, count: n), countNaN: Array(repeating: 0, count: n),
+            nanPercent: Array(repeating: 0, count: n), perLevel: true, levels: levels)]])
+    }
+
+    /// Normalises `batch`'s `t` and checks each level against the entry of the same pressure.
+    func expectMatchedByValue(_ batch: Batch) throws {
+        let stats = Self.levelStatistics()
+        let only = try Batch(metadata: batch.metadata, groups: [.atmospheric: batch[.atmospheric]])
+        let n = try only.normalised(with: stats, mode: .standardise)
+        let raw = try #require(only.tensor(.atmospheric, "t")), scaled = try #require(n.tensor(.atmospheric, "t"))
+        let order: [Double] = [1000, 850, 500, 250]
+        for (l, p) in (batch.metadata.pressureLevels ?? []).enumerated() {
+            let k = try #require(order.firstIndex(of: p))
+            let x = raw[1, l, 2, 3], y = scaled[1, l, 2, 3]
+            #expect(abs(Double(y) - (Double(x) - 100 * Double(k)) / Double(k + 1)) < 1e-4, "level \(p)")
+        }
+        let back = try n.denormalised(with: stats, mode: .standardise)
+        for (p, q) in zip(back.tensor(.atmospheric, "t")!.storage, raw.storage) { #expect(abs(p - q) <= 1e-3) }
+    }
+
+    @Test func normalisationMatchesLevelsByValueAfterASubset() throws {
+        try expectMatchedByValue(try Self.batch().selectingLevels([850, 500]))
+    }
+
+    @Test func normalisationMatchesLevelsByValueInAnyOrder() throws {
+        try expectMatchedByValue(try Self.batch().selectingLevels([500, 1000, 850]))
+    }
+
+    @Test func normalisationRefusesAMissingLevelOrUnlabelledLevels() throws {
+        let b = try Self.batch()   // levels 1000, 850, 500
+        let only = try Batch(metadata: b.metadata, groups: [.atmospheric: b[.atmospheric]])
+        let lacking = NormalisationStatistics(groups: ["atmospheric_variables": ["t": .init(
+            mean: [0, 0], std: [1, 1], min: [0, 0], max: [1, 1], countValid: [1, 1], countNaN: [0, 0], nanPercent: [0, 0],
+            perLevel: true, levels: [1000, 850])]])
+        #expect { try only.normalised(with: lacking, mode: .standardise) } throws: { ($0 as? BioCubeError)?.message.contains("500") == true }
+        #expect(throws: BioCubeError.self) { try only.normalised(with: Self.levelStatistics(levels: nil), mode: .standardise) }
+    }
+
+    @Test func statisticsCarryTheirLevelsThroughTheJSON() throws {
+        var s = BatchStatistics()
+        s.add(try Self.batch().selectingLevels([500, 1000]))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("biocube-stats-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try s.write(to: dir + "/stats.json")
+        let loaded = try NormalisationStatistics.load(path: dir + "/stats.json")
+        #expect(try loaded.entry(.atmospheric, "t").levels == [500, 1000])
+        // A file without level values (as published) needs them named.
+        let text = try String(contentsOfFile: dir + "/stats.json", encoding: .utf8)
+        let bare = text.replacingOccurrences(of: ",\n      \"levels\": [500.0, 1000.0]", with: "")
+        #expect(bare != text)
+        try bare.write(toFile: dir + "/bare.json", atomically: true, encoding: .utf8)
+        #expect(try NormalisationStatistics.load(path: dir + "/bare.json").entry(.atmospheric, "t").levels == nil)
+        #expect(try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500, 1000]).entry(.atmospheric, "t").levels == [500, 1000])
+        #expect(throws: BioCubeError.self) { try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500]) }
     }
 
     @Test func zeroPolicyFillsOnlyIndicatorAndSpeciesGroups() throws {

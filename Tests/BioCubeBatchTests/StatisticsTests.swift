@@ -50,4 +50,31 @@ import Testing
         #expect(json["mean"] == .array([.double(3.5), .double(5.5), .double(7.5)]))   // level l: values 2l, 2l+1, 2l+6, 2l+7
         #expect(json["count_valid"] == .array([.int(4), .int(4), .int(4)]))
     }
+
+    @Test func jsonFollowsThePublishedOrder() throws {
+        var s = BatchStatistics()
+        let plane = Tensor(shape: [2, 2, 2], repeating: 1)
+        // Added in batch order (atmospheric before climate), as a batch would.
+        s.add(plane, group: .surface, name: "slt")
+        s.add(plane, group: .surface, name: "t2m")
+        s.add(Tensor(shape: [2, 2, 2, 2], repeating: 3), group: .atmospheric, name: "z")
+        s.add(plane, group: .edaphic, name: "swvl1")
+        s.add(plane, group: .climate, name: "t2m")
+        s.add(plane, group: .species, name: "1340361")
+        s.pressureLevels = [1000, 500]
+        let text = s.jsonText
+        func at(_ needle: String) throws -> String.Index { try #require(text.range(of: needle)?.lowerBound, "\(needle)") }
+        let groups = ["\"surface_variables\"", "\"edaphic_variables\"", "\"climate_variables\"", "\"species_variables\"", "\"atmospheric_variables\""]
+        let positions = try groups.map(at)
+        #expect(positions == positions.sorted())
+        #expect(try at("\"slt\"") < at("\"t2m\""))
+        let fields = ["\"mean\"", "\"std\"", "\"min\"", "\"max\"", "\"count_valid\"", "\"count_nan\"", "\"nan_pct\""]
+        let firstEntry = try fields.map(at)
+        #expect(firstEntry == firstEntry.sorted())
+        #expect(text.contains("\"levels\": [1000.0, 500.0]"))
+        #expect(!text.contains("single_variables") && !text.contains("misc_variables"))
+        // Valid JSON, and the same bytes every time.
+        #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
+        #expect(text == s.jsonText)
+    }
 }

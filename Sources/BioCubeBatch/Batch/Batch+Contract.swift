@@ -26,3 +26,34 @@ extension Batch {
         return out
     }
 }
+
+extension Batch {
+    /// Where the batch differs from what `selection` asks for (empty when it matches): added
+    /// variables present, dropped and by-default-left-out ones absent, published variables in
+    /// the published order, the chosen species (or count) and levels in the chosen order.
+    public func selectionViolations(_ selection: VariableSelection) -> [String] {
+        var out: [String] = []
+        for m in selection.added where tensor(m.group, m.name) == nil { out.append("\(m) is selected but missing") }
+        for m in selection.dropped {
+            if m.name == "*" { if !self[m.group].isEmpty { out.append("\(m.group.rawValue) is dropped but holds \(self[m.group].count) variables") } }
+            else if tensor(m.group, m.name) != nil { out.append("\(m) is dropped but present") }
+        }
+        for m in VariableSelection.leftOutByDefault where !selection.added.contains(m) && tensor(m.group, m.name) != nil {
+            out.append("\(m) is not in the selection (add it with +\(m)) but present")
+        }
+        for (group, variables) in groups {
+            let published = variables.map(\.name).compactMap { group.publishedVariables.firstIndex(of: $0) }
+            if published != published.sorted() { out.append("\(group.rawValue) is not in the published order (\(group.publishedVariables.joined(separator: ", ")))") }
+        }
+        let species = self[.species].map(\.name)
+        switch selection.species {
+        case .keys(let keys)? where keys != species: out.append("species are \(species.prefix(5))…, the selection lists \(keys.prefix(5))…")
+        case .top(let n)? where species.count > n: out.append("\(species.count) species, the selection keeps the top \(n)")
+        default: break
+        }
+        if let levels = selection.levels, metadata.pressureLevels != levels {
+            out.append("pressure levels are \(metadata.pressureLevels.map { "\($0)" } ?? "none"), the selection asks for \(levels)")
+        }
+        return out
+    }
+}

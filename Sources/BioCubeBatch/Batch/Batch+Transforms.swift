@@ -80,7 +80,8 @@ extension Batch {
     }
 
     /// The batch with every value scaled by its variable's statistics (per level for
-    /// `(2, L, H, W)` tensors). A zero range or standard deviation scales by 1; NaN stays NaN.
+    /// `(2, L, H, W)` tensors, matched by pressure value: the batch may hold any subset of
+    /// the statistics' levels in any order; a level the statistics lack is refused). A zero range or standard deviation scales by 1; NaN stays NaN.
     /// ``denormalised(with:mode:)`` is the exact inverse (up to float rounding).
     public func normalised(with statistics: NormalisationStatistics, mode: NormalisationMode) throws -> Batch {
         try scaled(statistics, mode, inverse: false)
@@ -96,20 +97,30 @@ extension Batch {
         return try mapping(metadata: metadata) { group, name, t in
             let e = try statistics.entry(group, name)
             let levels = t.shape.count == 4 ? t.shape[1] : 1
-            guard e.mean.count == levels else {
-                throw BioCubeError(.invalidArgument, "statistics of \(group.rawValue)/\(name) have \(e.mean.count) level(s), the tensor \(levels)")
+            // Statistics list entry of each tensor level, matched by pressure value.
+            let entryIndex: [Int]
+            if t.shape.count == 4 {
+                guard let batchLevels = metadata.pressureLevels, batchLevels.count == levels else {
+                    throw BioCubeError(.invalidArgument, "\(group.rawValue)/\(name): the batch does not say which pressure levels its \(levels) planes are")
+                }
+                entryIndex = try e.indices(of: batchLevels, context: "\(group.rawValue)/\(name)")
+            } else {
+                guard e.mean.count == 1 else {
+                    throw BioCubeError(.invalidArgument, "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
+                }
+                entryIndex = [0]
             }
             var out = t
             out.storage.withUnsafeMutableBufferPointer { p in
                 for s in 0..<2 {
-                    for l in 0..<levels {
+                    for (l, k) in entryIndex.enumerated() {
                         let (offset, scale): (Double, Double)
                         switch mode {
                         case .minMax:
-                            let lo = e.min[l] ?? 0, hi = e.max[l] ?? lo
+                            let lo = e.min[k] ?? 0, hi = e.max[k] ?? lo
                             (offset, scale) = (lo, hi > lo ? hi - lo : 1)
                         case .standardise:
-                            (offset, scale) = (e.mean[l], e.std[l] > 0 ? e.std[l] : 1)
+                            (offset, scale) = (e.mean[k], e.std[k] > 0 ? e.std[k] : 1)
                         }
                         let base = (s * levels + l) * plane
                         for i in base..<(base + plane) {

@@ -24,10 +24,20 @@ public final class BatchSampler: Sendable {
     let rows: Range<Int>, columns: Range<Int>
     let maxConcurrency: Int
 
+    /// What the batches carry: the variables of each group, in batch order.
+    public let selection: VariableSelection
+    /// The batch's variables in export order: a group and an index into ``variables``
+    /// (a variable stored once for two groups, like `t2m`, appears twice).
+    public let members: [(group: VariableGroup, variable: Int)]
+    /// Indices into the store's level axis of the selected levels, in the selected order.
+    let levelIndices: [Int]?
+
     /// Opens a complete store. `start`/`end` bound the steps used (a window needs both of
-    /// its steps inside); `region` cuts the grid.
+    /// its steps inside); `region` cuts the grid; `selection` says which variables, species
+    /// and levels the batches carry (nil: the selection recorded in the store by its build
+    /// config, else ``VariableSelection/published``).
     public init(storePath: String, start: UTCDateTime? = nil, end: UTCDateTime? = nil, region: Region? = nil,
-                maxConcurrency: Int = 2) throws {
+                selection: VariableSelection? = nil, maxConcurrency: Int = 2) throws {
         self.storePath = storePath
         self.maxConcurrency = max(1, maxConcurrency)
         let store = try CubeStore.open(at: storePath)
@@ -50,7 +60,24 @@ public final class BatchSampler: Sendable {
         }
         grid = full.subgrid(latitudes: rows, longitudes: columns)
         arrays = try variables.map { try store.openArray($0.path) }
-        pressureLevels = variables.first { $0.levels != nil }?.levels
+        let storeLevels = variables.first { $0.levels != nil }?.levels
+        let chosen = try selection ?? Self.recordedSelection(attrs, storePath: storePath)
+        self.selection = chosen
+        if let wanted = chosen.levels {
+            guard let have = storeLevels else {
+                throw BioCubeError(.invalidArgument, "\(storePath): --levels given, but the store has no pressure-level variables")
+            }
+            levelIndices = try wanted.map { l in
+                guard let i = have.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
+                    throw BioCubeError(.invalidArgument, "\(storePath): pressure level \(l) hPa is not in the store (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))")
+                }
+                return i
+            }
+            pressureLevels = wanted
+        } else {
+            levelIndices = nil
+            pressureLevels = storeLevels
+        }
         let axis = time
         let lo = try start.map { t in
             guard let i = (0..<axis.count).first(where: { axis[$0] >= t }) else {
@@ -68,10 +95,93 @@ public final class BatchSampler: Sendable {
             throw BioCubeError(.invalidArgument, "\(storePath): fewer than two steps between \(start?.dateString ?? time.start.dateString) and \(end?.dateString ?? time.end.dateString): no window")
         }
         steps = lo..<(hi + 1)
+        let opened = arrays, r = rows, c = columns
+        members = try Self.members(of: variables, selection: chosen, storePath: storePath) { keys in
+            try Self.occurrenceTotals(keys.map { opened[$0] }, steps: lo..<(hi + 1), rows: r, columns: c)
+        }
     }
 
-    /// Arrays largest first, so the striped workers of a step get similar amounts of data.
-    private var readOrder: [Int] { arrays.indices.sorted { (arrays[$0].shape.dropFirst().reduce(1, *), $1) > (arrays[$1].shape.dropFirst().reduce(1, *), $0) } }
+    /// The selection a store's build recorded (root attribute `selection`), else the published one.
+    static func recordedSelection(_ attrs: [String: JSONValue], storePath: String) throws -> VariableSelection {
+        guard let recorded = attrs["selection"] else { return .published }
+        do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(recorded)) }
+        catch { throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)") }
+    }
+
+    /// The selection recorded in a store (``VariableSelection/published`` when none), to be
+    /// changed with ``VariableSelection/applying(_:)`` by command-line flags.
+    public static func recordedSelection(storePath: String) throws -> VariableSelection {
+        try recordedSelection(try CubeStore.open(at: storePath).attributes(of: ""), storePath: storePath)
+    }
+
+    /// The batch members of `variables` under `selection`, in batch order. `totals` gives the
+    /// occurrence totals of species variables (by index) for `top:N`.
+    static func members(of variables: [StoreVariable], selection: VariableSelection, storePath: String,
+                        totals: ([Int]) throws -> [Double]) throws -> [(group: VariableGroup, variable: Int)] {
+        let stored = Set(variables.flatMap { v in v.groups.map { VariableSelection.Member($0, v.name) } })
+        for m in selection.added where !stored.contains(m) {
+            throw BioCubeError(.notFound, "\(storePath): \(m) is selected but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))")
+        }
+        for m in selection.dropped where m.name != "*" && !stored.contains(m) {
+            throw BioCubeError(.notFound, "\(storePath): \(m) is dropped but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))")
+        }
+        var out: [(group: VariableGroup, variable: Int)] = []
+        for g in VariableGroup.allCases {
+            var list = variables.indices.filter { variables[$0].groups.contains(g) && selection.includes(g, variables[$0].name) }
+                .sorted { Self.order(variables[$0].name, in: g) < Self.order(variables[$1].name, in: g) }
+            if g == .species, let choice = selection.species {
+                switch choice {
+                case .keys(let keys):
+                    list = try keys.map { key in
+                        guard let i = list.first(where: { variables[$0].name == key }) else {
+                            throw BioCubeError(.notFound, "\(storePath): species \(key) is selected but not in the store (\(list.count) species stored)")
+                        }
+                        return i
+                    }
+                case .top(let n):
+                    let sums = try totals(list)
+                    let ranked = list.indices.sorted { (-sums[$0], $0) < (-sums[$1], $1) }
+                    list = ranked.prefix(n).sorted().map { list[$0] }
+                }
+            }
+            out += list.map { (g, $0) }
+        }
+        return out
+    }
+
+    /// The sum of every valid value of each array over `steps` and the region: the occurrence
+    /// count of a species.
+    static func occurrenceTotals(_ arrays: [ZarrArray], steps: Range<Int>, rows: Range<Int>, columns: Range<Int>) throws -> [Double] {
+        var reader = ReusableChunkReader()
+        var buffer = [Float](repeating: 0, count: rows.count * columns.count)
+        return try arrays.map { a in
+            var total = 0.0
+            for t in steps {
+                try buffer.withUnsafeMutableBufferPointer { b in
+                    try a.read([.index(t), .range(rows), .range(columns)], into: b, reusing: &reader)
+                }
+                for x in buffer where !x.isNaN { total += Double(x) }
+            }
+            return total
+        }
+    }
+
+    /// The arrays the batches use, largest first, so the striped workers of a step get
+    /// similar amounts of data.
+    private var readOrder: [Int] {
+        Set(members.map(\.variable)).sorted { (arrays[$0].shape.dropFirst().reduce(1, *), $1) > (arrays[$1].shape.dropFirst().reduce(1, *), $0) }
+    }
+
+    /// The level selection of an array's read: all levels, or the selected ones in order.
+    func levelSelection(_ a: ZarrArray) -> [DimensionSelection] {
+        guard a.shape.count == 4 else { return [] }
+        return [levelIndices.map { .indices($0) } ?? .all]
+    }
+
+    /// Levels of an array after the level selection.
+    func selectedLevelCount(_ a: ZarrArray) -> Int {
+        a.shape.count == 4 ? (levelIndices?.count ?? a.shape[1]) : 1
+    }
 
     /// The number of windows.
     public var count: Int { steps.count - 1 }
@@ -107,11 +217,11 @@ public final class BatchSampler: Sendable {
         let out = Mutex([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
         let order = readOrder
-        try await concurrentForEach(count: arrays.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
+        try await concurrentForEach(count: order.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { [self] reader, k in
             let v = order[k]
             let a = arrays[v]
-            let levels = a.shape.count == 4 ? [DimensionSelection.all] : []
-            let n = (a.shape.count == 4 ? a.shape[1] : 1) * rows.count * columns.count
+            let levels = levelSelection(a)
+            let n = selectedLevelCount(a) * rows.count * columns.count
             let values = try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
                 for s in 0..<steps {
                     try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
@@ -127,17 +237,13 @@ public final class BatchSampler: Sendable {
     /// Window `i` from each variable's two steps (step `t` then `t + 1`, contiguous).
     func assemble(_ i: Int, _ both: [[Float]]) throws -> Batch {
         var groups: [VariableGroup: [Batch.Variable]] = [:]
-        for g in VariableGroup.allCases {
-            let members = variables.indices.filter { variables[$0].groups.contains(g) }
-                .sorted { Self.order(variables[$0].name, in: g) < Self.order(variables[$1].name, in: g) }
-            groups[g] = try members.map { v in
-                let shape = [2] + (variables[v].levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
-                return Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v]))
-            }
+        for (g, v) in members {
+            let shape = [2] + (variables[v].levels != nil ? [selectedLevelCount(arrays[v])] : []) + [grid.height, grid.width]
+            groups[g, default: []].append(Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v])))
         }
         let (t0, t1) = timestamps(ofWindow: i)
         let species = groups[.species].map { $0.map(\.name) }.flatMap { $0.isEmpty ? nil : $0 }
-        let levels = variables.contains { $0.levels != nil } ? pressureLevels : nil
+        let levels = members.contains { variables[$0.variable].levels != nil } ? pressureLevels : nil
         return try Batch(metadata: .init(latitudes: grid.latitude.values, longitudes: grid.longitude.values, timestamps: [t0, t1],
                                          pressureLevels: levels, speciesList: species), groups: groups)
     }

@@ -28,6 +28,9 @@ public struct BuildSummary: Sendable {
     public var coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)] = []
     /// Problems of the sources and of every step (when complete), else of this run.
     public var problems: [Problem] = []
+    /// Arrays the store's variable list held that this run did not build (added by hand or
+    /// by an earlier build from other sources): kept, listed and untouched.
+    public var keptVariables: [String] = []
 }
 
 extension CubeBuilder {
@@ -67,7 +70,7 @@ extension CubeBuilder {
             let shape = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
             let chunk = [1] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
             var attrs: [String: JSONValue] = ["groups": .array(v.groups.map { .string($0.rawValue) }),
-                                              "sources": .array(v.sources.map { .string($0) }), "_FillValue": "NaN"]
+                                              "sources": .array(v.sources.map { .string($0) })]
             if let u = v.units { attrs["units"] = .string(u) }
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
             let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk,
@@ -75,8 +78,10 @@ extension CubeBuilder {
             arrays.append(try Self.prepareArray(&store, v.path, meta))
         }
         var root = try store.attributes(of: "")
-        root["variables"] = try Self.json(variables)
+        let kept = try keptVariables(store, root)
+        root["variables"] = try Self.json(variables + kept)
         root["provenance"] = try provenance()
+        root["selection"] = try (options.config.select ?? catalog.config.select).map(Self.json)
         root["complete"] = false
         root["coverage"] = nil
         root["problems"] = nil
@@ -135,6 +140,7 @@ extension CubeBuilder {
         summary.ownedSteps = owned.count
         summary.builtSteps = jobs.count
         summary.skippedSteps = owned.count - jobs.count
+        summary.keptVariables = kept.map(\.path)
         summary.problems = Array(Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })).sorted { "\($0)" < "\($1)" }
         if let final = try finalize(store, arrays) {
             summary.complete = true
@@ -146,6 +152,30 @@ extension CubeBuilder {
     }
 
     var plansInOrder: [VariablePlan] { planList }
+
+    /// Entries of the store's variable list that this build does not produce but whose arrays
+    /// are there: a store never loses what it holds. An entry whose array no longer fits the
+    /// store's grid and time axis is refused, naming it.
+    func keptVariables(_ store: CubeStore, _ root: [String: JSONValue]) throws -> [StoreVariable] {
+        guard let list = root["variables"] else { return [] }
+        let previous: [StoreVariable]
+        do { previous = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) }
+        catch { throw BioCubeError(.invalidMetadata, "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it") }
+        let planned = Set(variables.map(\.path))
+        var kept: [StoreVariable] = []
+        for v in previous where !planned.contains(v.path) && store.contains(v.path) {
+            let array = try store.openArray(v.path)
+            let expected = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
+            guard array.shape == expected else {
+                throw BioCubeError(.alreadyExists, "\(options.storePath)/\(v.path): listed in the store but not built by this run, and its shape \(array.shape) does not fit this build's \(expected): remove the array (and its entry) or use another --store")
+            }
+            if let l = v.levels, let p = pressureLevels, l != p {
+                throw BioCubeError(.alreadyExists, "\(options.storePath)/\(v.path): listed in the store with pressure levels \(l), this build's are \(p): remove it or use another --store")
+            }
+            kept.append(v)
+        }
+        return kept
+    }
 
     /// Creates a variable array, or reuses an existing one with the same layout (keeping its
     /// chunks; only attributes are refreshed, without the coverage of an earlier build). A

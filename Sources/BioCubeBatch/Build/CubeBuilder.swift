@@ -13,8 +13,9 @@ import Foundation
 ///   time changed invalidates its variables' steps, which are rebuilt.
 /// - Shardable: with ``BuildOptions/shard`` several processes build disjoint steps of one
 ///   store at once; whichever finishes the last step writes the coverage report.
-/// - Two sources providing one variable over the same steps is an error unless
-///   ``BuildConfig/prefer`` names the winner.
+/// - A variable two sources provide over the same steps is resolved by
+///   ``DuplicateResolution`` (a `prefer` rule, identical values, or one array per group
+///   from the file owning that group); what no rule resolves is an error.
 public final class CubeBuilder: Sendable {
     /// The catalog built from.
     public let catalog: Catalog
@@ -89,7 +90,9 @@ public final class CubeBuilder: Sendable {
         }
         var c = catalog
         c.sources = sources
-        c.problems = log.problems.map { $0.relative(to: catalog.root) } + SourceScanner.conflicts(sources, config: scanner.config)
+        let duplicates = DuplicateResolution.resolve(sources, modalities: modalities, config: scanner.config, grid: scanner.grid, cadence: scanner.cadence)
+        c.duplicates = duplicates
+        c.problems = SourceScanner.sorted(log.problems.map { $0.relative(to: catalog.root) } + duplicates.map(\.problem))
         return try CubeBuilder(catalog: c, modalities: modalities, options: options, problems: log)
     }
 
@@ -103,8 +106,9 @@ public final class CubeBuilder: Sendable {
             g = g.subgrid(latitudes: r.latitude, longitudes: r.longitude)
         }
         grid = g
-        if let blocking = catalog.problems.first(where: { $0.severity == .error && $0.message.contains("overlapping steps") }) {
-            throw BioCubeError(.invalidArgument, "\(blocking.file): \(blocking.variable ?? ""): \(blocking.message)")
+        let duplicates = catalog.duplicates ?? []
+        if let conflict = duplicates.first(where: { $0.decision == .conflict }) {
+            throw BioCubeError(.invalidArgument, "variable '\(conflict.variable)': \(conflict.problem.message)")
         }
 
         // Providers per variable (name + whether it has levels).
@@ -113,7 +117,7 @@ public final class CubeBuilder: Sendable {
         for s in catalog.sources {
             guard let modality = modalities[s.path] else { continue }
             for v in s.variables {
-                let key = v.descriptor.name + (v.descriptor.levels == nil ? "" : "@levels")
+                let key = DuplicateResolution.key(v.descriptor.name, hasLevels: v.descriptor.levels != nil)
                 if byKey[key] == nil { keys.append(key) }
                 byKey[key, default: []].append(Provider(source: s.path, fingerprint: "\(s.path)|\(s.size)|\(s.modified)",
                                                         modality: modality, descriptor: v.descriptor, first: v.first, last: v.last))
@@ -121,21 +125,10 @@ public final class CubeBuilder: Sendable {
         }
         var levels: [Double]? = nil
         var plans: [VariablePlan] = []
-        for key in keys {
-            var providers = byKey[key]!
+        func addPlan(_ providers: [Provider], groups: [VariableGroup]) throws {
             let name = providers[0].descriptor.name
-            if providers.count > 1, let rule = options.config.prefer[name] ?? catalog.config.prefer[name],
-               let w = providers.firstIndex(where: { $0.source.hasSuffix(rule) }) {
-                providers.insert(providers.remove(at: w), at: 0)
-            } else if providers.count > 1 {
-                for i in providers.indices { for j in providers.indices where j > i {
-                    let a = providers[i], b = providers[j]
-                    if let a0 = a.first, let a1 = a.last, let b0 = b.first, let b1 = b.last, a0 <= b1 && b0 <= a1 {
-                        throw BioCubeError(.invalidArgument, "variable '\(name)' is provided by \(a.source) and \(b.source) for overlapping steps: name the one to use with \"prefer\": {\"\(name)\": \"<path suffix>\"} in a --config file")
-                    }
-                } }
-            }
             var d = providers[0].descriptor
+            d.groups = groups
             if let l = d.levels {
                 if let known = levels {
                     guard Set(known) == Set(l) else {
@@ -146,12 +139,33 @@ public final class CubeBuilder: Sendable {
                     levels = l
                 }
             }
-            let sv = StoreVariable(name: name, path: "\(d.groups[0].rawValue)/\(name)", groups: d.groups, levels: d.levels,
+            let sv = StoreVariable(name: name, path: "\(groups[0].rawValue)/\(name)", groups: groups, levels: d.levels,
                                    units: d.units, sources: providers.map(\.source))
             let finger = providers.map(\.fingerprint).joined(separator: ";") + "|units=\(d.units ?? "")|levels=\(d.levels.map { "\($0)" } ?? "none")"
             plans.append(VariablePlan(variable: sv, providers: providers.map {
                 Provider(source: $0.source, fingerprint: $0.fingerprint, modality: $0.modality, descriptor: d, first: $0.first, last: $0.last)
             }, fingerprint: finger))
+        }
+        for key in keys {
+            var providers = byKey[key]!
+            let groups = providers[0].descriptor.groups
+            let resolution = duplicates.first { $0.key == key }
+            switch resolution?.decision {
+            case .preferred?:
+                if let w = providers.firstIndex(where: { $0.source == resolution!.sources[0] }) {
+                    providers.insert(providers.remove(at: w), at: 0)
+                }
+                try addPlan(providers, groups: groups)
+            case .perGroup?:
+                for g in groups {
+                    guard let path = resolution!.groupSources?[g.rawValue], let owner = providers.first(where: { $0.source == path }) else {
+                        throw BioCubeError(.invalidMetadata, "variable '\(providers[0].descriptor.name)': no source recorded for \(g.rawValue)")
+                    }
+                    try addPlan([owner], groups: [g])
+                }
+            case .identical?, .conflict?, nil:
+                try addPlan(providers, groups: groups)
+            }
         }
         guard !plans.isEmpty else { throw BioCubeError(.notFound, "\(catalog.root): no variables to build (no readable sources)") }
         plans.sort { Self.order($0.variable) < Self.order($1.variable) }

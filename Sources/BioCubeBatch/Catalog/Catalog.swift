@@ -53,6 +53,9 @@ public struct Catalog: Codable, Sendable {
     public var problems: [Problem]
     /// Group overrides and source preferences in effect.
     public var config: BuildConfig
+    /// How each variable provided by several sources over overlapping steps is stored
+    /// (absent in catalogs written before this field existed: the build decides again).
+    public var duplicates: [DuplicateResolution]?
 
     /// The absolute path of a source.
     public func absolutePath(_ source: Source) -> String { root + "/" + source.path }

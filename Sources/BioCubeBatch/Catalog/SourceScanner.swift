@@ -102,38 +102,20 @@ public struct SourceScanner: Sendable {
         if paths.isEmpty {
             problems.report(Problem(.error, file: absolute, message: "no BioCube sources found (expected Copernicus/**/*.nc, Forest|Land|Agriculture|RedList/*.csv, Species/*.parquet)"))
         }
-        for p in Self.conflicts(sources, config: config) { problems.report(p) }
-        let sorted = problems.problems.map { $0.relative(to: absolute) }.sorted { ($0.severity == .error ? 0 : 1, $0.file, $0.variable ?? "", $0.step ?? "", $0.message) < ($1.severity == .error ? 0 : 1, $1.file, $1.variable ?? "", $1.step ?? "", $1.message) }
-        return (Catalog(root: absolute, gridName: gridName, cadence: cadence, sources: sources, problems: sorted, config: config), modalities)
+        let duplicates = DuplicateResolution.resolve(sources, modalities: modalities, config: config, grid: grid, cadence: cadence)
+        for d in duplicates { problems.report(d.problem) }
+        let sorted = Self.sorted(problems.problems.map { $0.relative(to: absolute) })
+        var catalog = Catalog(root: absolute, gridName: gridName, cadence: cadence, sources: sources, problems: sorted, config: config)
+        catalog.duplicates = duplicates
+        return (catalog, modalities)
     }
 
-    /// Variables provided by more than one source over overlapping steps.
-    static func conflicts(_ sources: [Catalog.Source], config: BuildConfig) -> [Problem] {
-        var providers: [String: [(Catalog.Source, Catalog.SourceVariable)]] = [:]
-        for s in sources {
-            for v in s.variables { providers[v.descriptor.name + (v.descriptor.levels == nil ? "" : "@levels"), default: []].append((s, v)) }
+    /// Problems in report order: errors, then warnings, then information; by file, variable, step.
+    static func sorted(_ problems: [Problem]) -> [Problem] {
+        func rank(_ s: Problem.Severity) -> Int { s == .error ? 0 : s == .warning ? 1 : 2 }
+        return problems.sorted {
+            (rank($0.severity), $0.file, $0.variable ?? "", $0.step ?? "", $0.message) < (rank($1.severity), $1.file, $1.variable ?? "", $1.step ?? "", $1.message)
         }
-        var out: [Problem] = []
-        for (key, list) in providers.sorted(by: { $0.key < $1.key }) where list.count > 1 {
-            let name = list[0].1.descriptor.name
-            var overlapping = false
-            for i in list.indices {
-                for j in list.indices where j > i {
-                    if let a0 = list[i].1.first, let a1 = list[i].1.last, let b0 = list[j].1.first, let b1 = list[j].1.last,
-                       a0 <= b1 && b0 <= a1 { overlapping = true }
-                }
-            }
-            guard overlapping else { continue }
-            let files = list.map(\.0.path).joined(separator: " and ")
-            if let rule = config.prefer[name], let winner = list.first(where: { $0.0.path.hasSuffix(rule) }) {
-                out.append(Problem(file: winner.0.path, variable: key.hasSuffix("@levels") ? name + " (levels)" : name,
-                                   message: "also provided by \(list.filter { $0.0.path != winner.0.path }.map(\.0.path).joined(separator: ", ")); this file is used (prefer rule '\(rule)')"))
-            } else {
-                out.append(Problem(.error, file: list[0].0.path, variable: name,
-                                   message: "provided by \(files) for overlapping steps: name the one to use with \"prefer\": {\"\(name)\": \"<path suffix>\"} in a --config file"))
-            }
-        }
-        return out
     }
 
     /// Opens one source as its modality (tables are read whole) and describes it. Problems
@@ -222,13 +204,7 @@ public struct SourceScanner: Sendable {
     }
 
     /// The start of the step an instant falls in.
-    func stepStart(_ t: UTCDateTime) -> UTCDateTime {
-        switch cadence {
-        case .monthly: t.startOfMonth
-        case .hours(let n):
-            UTCDateTime(secondsSince1970: t.secondsSince1970 - ((t.secondsSince1970 % Int64(n * 3600)) + Int64(n * 3600)) % Int64(n * 3600))
-        }
-    }
+    func stepStart(_ t: UTCDateTime) -> UTCDateTime { cadence.step(containing: t) }
 }
 
 extension Problem {

@@ -98,6 +98,7 @@ public struct BatchExport: Sendable {
                 ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
                 : "NaN kept wherever a source has no value"),
             "store": .string(sampler.storePath),
+            "selection": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(sampler.selection))) ?? .null,
             "grid": ["latitudes": .int(Int64(sampler.grid.height)), "longitudes": .int(Int64(sampler.grid.width))],
             "windows": .int(Int64(names.count)),
             "files": .array(names.map { .string($0) }),

@@ -32,7 +32,7 @@ public struct StoreSliceExporter: BatchExporter {
             let levels = v.tensor.shape.count == 4
             let a = try store.createArray("\(g.rawValue)/\(v.name)", metadata: ArrayMetadata(
                 shape: v.tensor.shape, dataType: .float32, chunkShape: v.tensor.shape,
-                dimensionNames: CubeStore.dimensionNames(levels: levels), attributes: ["_FillValue": "NaN"]))
+                dimensionNames: CubeStore.dimensionNames(levels: levels)))
             try a.writeChunk(v.tensor.storage, at: Array(repeating: 0, count: v.tensor.shape.count))
         }
         var attrs = try store.attributes(of: "")

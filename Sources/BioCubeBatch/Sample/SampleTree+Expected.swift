@@ -40,7 +40,14 @@ extension UTCDateTime {
 extension SampleTree {
     /// ``expected(_:level:at:latitude:longitude:)`` for every cell of a lattice, row-major
     /// (`latitudes` outer): one plane, computed with the per-plane terms hoisted.
-    public func expectedPlane(_ variable: String, level: Double?, at step: UTCDateTime, latitudes: [Double], longitudes: [Double]) -> [Float] {
+    ///
+    /// `group` matters for `t2m` only: `climate_variables.t2m` comes from the second climate
+    /// file, which adds ``climateT2mOffset``.
+    public func expectedPlane(_ variable: String, group: VariableGroup? = nil, level: Double?, at step: UTCDateTime,
+                              latitudes: [Double], longitudes: [Double]) -> [Float] {
+        if variable == "t2m" && group == .climate && climateT2mOffset != 0 {
+            return expectedPlane(variable, level: level, at: step, latitudes: latitudes, longitudes: longitudes).map { $0 + climateT2mOffset }
+        }
         let isERA5 = SampleField.era5[variable] != nil || ["lsm", "slt", "z", "t", "u", "v", "q"].contains(variable)
         guard isERA5, !(step == missingMiscMonth && ["avg_slhtf", "avg_pevr"].contains(variable)) else {
             return latitudes.flatMap { lat in longitudes.map { expected(variable, level: level, at: step, latitude: lat, longitude: $0) } }

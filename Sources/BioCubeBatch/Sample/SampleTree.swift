@@ -21,6 +21,26 @@ public struct SampleTree: Sendable {
     public let grid: Grid = .europe025
     /// The species keys in the species table.
     public let species: [String]
+    /// How the new-CDS ERA5 files are laid out on disk (the values are the same in every
+    /// layout). The legacy edaphic file is always netCDF-3 64-bit offset, int16-packed.
+    public var era5Layout: ERA5Layout = .perField
+    /// Added to `t2m` in the second climate file (0: the same field as the single-level
+    /// file's, as in ERA5). A non-zero offset makes the two providers of `t2m` disagree.
+    public var climateT2mOffset: Float = 0
+
+    /// On-disk layouts of the sample's ERA5 files, as people have them.
+    public enum ERA5Layout: String, Sendable, CaseIterable {
+        /// netCDF-4, one chunk per field `(1, (1), H, W)`, zlib + shuffle: as the new CDS delivers.
+        case perField = "per-field"
+        /// netCDF-4 with chunks spanning 9 steps × 2 levels × 21 × 71 cells (partial tiles at
+        /// the edges), like netCDF4-python/h5py default chunking of a growing file.
+        case timeChunked = "time-chunked"
+        /// netCDF-4 with netCDF-C's own default chunking (no chunk sizes given).
+        case libraryDefault = "library-default"
+        /// netCDF-3 classic: float32, `time` in hours since 1900, pressure as `level`
+        /// (int, ascending), contiguous.
+        case classic
+    }
 
     /// A sample spanning `start…end` (months; day 1) with `speciesCount` species (the
     /// published BioCube has 28; the first eight keys are real GBIF keys, the rest made up).
@@ -49,15 +69,21 @@ public struct SampleTree: Sendable {
         return out
     }
 
-    /// The ERA5 files, relative to the root, with the variables each holds.
+    /// The ERA5 files, relative to the root, with the variables each holds (REFERENCE §1:
+    /// `t2m` is in the single-level file and, again, in the second climate file, as in the
+    /// published BioCube; the misc variables have a folder of their own).
     public static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [
         ("Copernicus/ERA5-monthly/era5-single/era5_single.nc", ["t2m", "msl", "slt", "z", "u10", "v10", "lsm"], false, false),
         ("Copernicus/ERA5-monthly/era5-pressure/era5_pressure.nc", ["z", "t", "u", "v", "q"], true, false),
         ("Copernicus/ERA5-monthly/era5-edaphic/era5-edaphic-0.nc", ["swvl1", "swvl2", "stl1", "stl2"], false, true),
         ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-0.nc",
-         ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs", "sd", "d2m"], false, false),
-        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc", ["avg_slhtf", "avg_pevr"], false, false),
+         ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs"], false, false),
+        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc", ["sd", "t2m", "d2m"], false, false),
+        (miscFile, ["avg_slhtf", "avg_pevr"], false, false),
     ]
+
+    /// The file holding the misc variables (one of its months is missing).
+    public static let miscFile = "Copernicus/ERA5-monthly/era5-evaporation-heat/era5-evaporation-heat-0.nc"
 
     /// The pressure levels of the pressure file, as the new CDS stores them (1000 first).
     public static let pressureLevels: [Double] = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]
@@ -90,6 +116,7 @@ public struct SampleTree: Sendable {
         }
         for f in Self.era5Files {
             if f.legacy { try writeLegacyERA5(root + "/" + f.path, variables: f.variables) }
+            else if era5Layout == .classic { try writeClassic(root + "/" + f.path, variables: f.variables, pressure: f.pressure) }
             else { try writeNewCDS(root + "/" + f.path, variables: f.variables, pressure: f.pressure) }
             done(f.path)
         }
@@ -121,18 +148,41 @@ public struct SampleTree: Sendable {
         latitudes.flatMap { lat in longitudes.map { SampleField.Cell(latitude: lat, longitude: $0) } }
     }
 
-    private func plane(_ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell]) -> [Float] {
+    private func plane(_ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell], offset: Float = 0) -> [Float] {
         let context = SampleField.PlaneContext(name, level: level, step: step)
         return [Float](unsafeUninitializedCapacity: cells.count) { p, n in
             cells.withUnsafeBufferPointer { c in
-                for i in c.indices { p[i] = SampleField.era5(context, c[i]) }
+                for i in c.indices { p[i] = SampleField.era5(context, c[i]) + offset }
             }
             n = cells.count
         }
     }
 
+    /// The steps a new-CDS file holds (the misc file lacks one month).
+    private func steps(of path: String) -> [UTCDateTime] {
+        path.hasSuffix(Self.miscFile) ? months.filter { $0 != missingMiscMonth } : months
+    }
+
+    /// The offset added to a variable of a file (only the second climate file's `t2m`).
+    private func offset(_ name: String, in path: String) -> Float {
+        name == "t2m" && path.hasSuffix("era5-climate-energy-moisture-1.nc") ? climateT2mOffset : 0
+    }
+
+    /// Steps `steps[range]` of one variable, every level (in `levels` order), as one block
+    /// `(k, (L), H, W)`.
+    private func block(_ name: String, path: String, steps: ArraySlice<UTCDateTime>, levels: [Double]?, cells: [SampleField.Cell]) -> [Float] {
+        var out = [Float]()
+        out.reserveCapacity(steps.count * (levels?.count ?? 1) * cells.count)
+        for step in steps {
+            for level in levels.map({ $0.map(Optional.some) }) ?? [nil] {
+                out += plane(name, level: level, step: step, cells: cells, offset: offset(name, in: path))
+            }
+        }
+        return out
+    }
+
     private func writeNewCDS(_ path: String, variables: [String], pressure: Bool) throws {
-        let steps = path.hasSuffix("-1.nc") ? months.filter { $0 != missingMiscMonth } : months
+        let steps = steps(of: path)
         let w = try NetCDFWriter(path: path, format: .netCDF4)
         let lats = descendingLatitudes, lons = longitudes
         let cellTable = cells(latitudes: lats, longitudes: lons)
@@ -163,7 +213,12 @@ public struct SampleTree: Sendable {
         var ids: [Int32] = []
         for name in variables {
             let dims = [dt] + (dp.map { [$0] } ?? []) + [dlat, dlon]
-            let chunk = [1] + (dp != nil ? [1] : []) + [lats.count, lons.count]
+            let chunk: [Int]?
+            switch era5Layout {
+            case .perField, .classic: chunk = [1] + (dp != nil ? [1] : []) + [lats.count, lons.count]
+            case .timeChunked: chunk = [min(Self.timeChunkSteps, steps.count)] + (dp != nil ? [2] : []) + [21, 71]
+            case .libraryDefault: chunk = nil
+            }
             let v = try w.variable(name, .float, dimensions: dims, deflate: 1, shuffle: true, chunks: chunk)
             try w.attribute("_FillValue", .float(.nan), on: v)
             try w.attribute("units", .text(Self.units[name] ?? "1"), on: v)
@@ -180,19 +235,72 @@ public struct SampleTree: Sendable {
         try w.write(lat, start: [0], count: [lats.count], lats)
         try w.write(lon, start: [0], count: [lons.count], lons)
         try w.write(expver, start: [0], count: [steps.count], steps.map { _ in "0001" })
-        for (t, step) in steps.enumerated() {
-            for (name, v) in zip(variables, ids) {
-                if pressure {
-                    for (l, p) in Self.pressureLevels.enumerated() {
-                        try w.write(v, start: [t, l, 0, 0], count: [1, 1, lats.count, lons.count],
-                                    plane(name, level: p, step: step, cells: cellTable))
-                    }
-                } else {
-                    try w.write(v, start: [t, 0, 0], count: [1, lats.count, lons.count],
-                                plane(name, level: nil, step: step, cells: cellTable))
-                }
+        try writeBlocks(w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? Self.pressureLevels : nil,
+                        cells: cellTable)
+        try w.close()
+    }
+
+    /// Steps per chunk in the `.timeChunked` layout.
+    static let timeChunkSteps = 9
+
+    /// Writes every variable in blocks of steps aligned to the time chunks (whole fields
+    /// per write), so no chunk is compressed twice.
+    private func writeBlocks(_ w: NetCDFWriter, variables: [String], ids: [Int32], path: String, steps: [UTCDateTime],
+                             levels: [Double]?, cells: [SampleField.Cell]) throws {
+        let perBlock = era5Layout == .timeChunked ? Self.timeChunkSteps : 1
+        let h = descendingLatitudes.count, width = longitudes.count
+        for (name, v) in zip(variables, ids) {
+            var t = 0
+            while t < steps.count {
+                let k = min(perBlock, steps.count - t)
+                let values = block(name, path: path, steps: steps[t..<(t + k)], levels: levels, cells: cells)
+                try w.write(v, start: [t] + (levels != nil ? [0] : []) + [0, 0],
+                            count: [k] + (levels.map { [$0.count] } ?? []) + [h, width], values)
+                t += k
             }
         }
+    }
+
+    /// A new-CDS file's contents as netCDF-3 classic: float32 data (NaN fill), `time` as
+    /// int32 hours since 1900-01-01, pressure as an ascending int `level`, no `expver`.
+    private func writeClassic(_ path: String, variables: [String], pressure: Bool) throws {
+        let steps = steps(of: path)
+        let w = try NetCDFWriter(path: path, format: .classic)
+        let lats = descendingLatitudes, lons = longitudes
+        let levels = Self.pressureLevels.sorted()
+        let dt = try w.dimension("time", length: steps.count)
+        let dp = pressure ? try w.dimension("level", length: levels.count) : nil
+        let dlat = try w.dimension("latitude", length: lats.count)
+        let dlon = try w.dimension("longitude", length: lons.count)
+        let lon = try w.variable("longitude", .float, dimensions: [dlon])
+        try w.attribute("units", .text("degrees_east"), on: lon)
+        let lat = try w.variable("latitude", .float, dimensions: [dlat])
+        try w.attribute("units", .text("degrees_north"), on: lat)
+        let pv = try dp.map { d -> Int32 in
+            let v = try w.variable("level", .int, dimensions: [d])
+            try w.attribute("units", .text("millibars"), on: v)
+            try w.attribute("long_name", .text("pressure_level"), on: v)
+            return v
+        }
+        let time = try w.variable("time", .int, dimensions: [dt])
+        try w.attribute("units", .text("hours since 1900-01-01 00:00:00.0"), on: time)
+        try w.attribute("calendar", .text("gregorian"), on: time)
+        var ids: [Int32] = []
+        for name in variables {
+            let v = try w.variable(name, .float, dimensions: [dt] + (dp.map { [$0] } ?? []) + [dlat, dlon])
+            try w.attribute("_FillValue", .float(.nan), on: v)
+            try w.attribute("units", .text(Self.units[name] ?? "1"), on: v)
+            try w.attribute("long_name", .text("sample \(name)"), on: v)
+            ids.append(v)
+        }
+        try w.attribute("Conventions", .text("CF-1.6"), on: nil)
+        try w.endDefinitions()
+        try w.write(lon, start: [0], count: [lons.count], lons.map { Float($0) })
+        try w.write(lat, start: [0], count: [lats.count], lats.map { Float($0) })
+        if let pv { try w.write(pv, start: [0], count: [levels.count], levels.map { Int32($0) }) }
+        try w.write(time, start: [0], count: [steps.count], steps.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) })
+        try writeBlocks(w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? levels : nil,
+                        cells: cells(latitudes: lats, longitudes: lons))
         try w.close()
     }
 

@@ -17,20 +17,23 @@ extension BatchStatistics {
     /// policy first (`.zero` for numbers that match `.pt` exports).
     public static func store(_ sampler: BatchSampler, weighting: StepWeighting, missing: MissingValuePolicy) async throws -> BatchStatistics {
         let variables = sampler.variables, arrays = sampler.arrays, rows = sampler.rows, columns = sampler.columns
-        let steps = sampler.steps
-        let results = Mutex([[Entry]](repeating: [], count: variables.count))
-        try await concurrentForEach(count: variables.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }) { reader, v in
+        let steps = sampler.steps, members = sampler.members
+        let used = Array(Set(members.map(\.variable))).sorted()
+        let results = Mutex([Int: [Entry]]())
+        try await concurrentForEach(count: used.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
+            let v = used[k]
             let a = arrays[v]
-            let levels = a.shape.count == 4 ? a.shape[1] : 1
+            let levels = sampler.selectedLevelCount(a)
             let plane = rows.count * columns.count
             var stats = BatchStatistics()
             var buffer = [Float](repeating: 0, count: levels * plane)
+            let groups = members.filter { $0.variable == v }.map(\.group)
             for t in steps {
                 let weight = weighting == .steps || t == steps.lowerBound || t == steps.upperBound - 1 ? 1 : 2
                 try buffer.withUnsafeMutableBufferPointer { b in
-                    try a.read([.index(t)] + (levels > 1 || a.shape.count == 4 ? [.all] : []) + [.range(rows), .range(columns)], into: b, reusing: &reader)
+                    try a.read([.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)], into: b, reusing: &reader)
                 }
-                for g in variables[v].groups {
+                for g in groups {
                     var values = buffer
                     if missing == .zero && MissingValuePolicy.zeroFilledGroups.contains(g) {
                         for i in values.indices where values[i].isNaN { values[i] = 0 }
@@ -41,18 +44,17 @@ extension BatchStatistics {
             }
             results.withLock { $0[v] = stats.entries }
         }
-        // Assemble in batch order: groups in order, variables in their batch order.
-        let all = results.withLock { $0 }.flatMap { $0 }
+        // Assemble in batch order.
+        let all = results.withLock { $0 }
         var out = BatchStatistics()
-        for g in VariableGroup.allCases {
-            let members = all.filter { $0.group == g }.sorted { BatchSampler.order($0.name, in: g) < BatchSampler.order($1.name, in: g) }
-            for e in members {
-                var s = BatchStatistics()
-                s.entries = [e]
-                s.position = [e.group.rawValue + "/" + e.name: 0]
-                out.merge(s)
-            }
+        for (g, v) in members {
+            guard let e = all[v]?.first(where: { $0.group == g }) else { continue }
+            var s = BatchStatistics()
+            s.entries = [e]
+            s.position = [e.group.rawValue + "/" + e.name: 0]
+            out.merge(s)
         }
+        out.pressureLevels = sampler.pressureLevels
         return out
     }
 }

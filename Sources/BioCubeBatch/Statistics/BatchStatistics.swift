@@ -23,6 +23,9 @@ public struct BatchStatistics: Sendable {
 
     /// Entries in batch order (group order, then the variables' order).
     public internal(set) var entries: [Entry] = []
+    /// The pressure levels (hPa) of the per-level entries, in their order (the batches'
+    /// level order); nil when no variable has levels or they are unknown.
+    public var pressureLevels: [Double]?
     var position: [String: Int] = [:]
 
     /// Empty statistics.
@@ -58,11 +61,13 @@ public struct BatchStatistics: Sendable {
 
     /// Adds every variable of a batch.
     public mutating func add(_ batch: Batch) {
+        if pressureLevels == nil { pressureLevels = batch.metadata.pressureLevels }
         for (g, v) in batch.allVariables { add(v.tensor, group: g, name: v.name) }
     }
 
     /// Combines statistics of other batches (in a fixed order for reproducible results).
     public mutating func merge(_ other: BatchStatistics) {
+        if pressureLevels == nil { pressureLevels = other.pressureLevels }
         for e in other.entries {
             let k = Self.key(e.group, e.name)
             if let i = position[k] {
@@ -74,31 +79,73 @@ public struct BatchStatistics: Sendable {
         }
     }
 
-    /// The REFERENCE §7 JSON document.
+    /// The share of NaN and ±∞ among all values; 1 for a variable with no value at all.
+    static func nanShare(_ m: RunningMoments) -> Double {
+        m.count + m.nanCount + m.infinityCount == 0 ? 1 : m.nanFraction
+    }
+
+    /// The fields of one variable's entry, in the published key order.
+    func fields(_ e: Entry) -> [(String, JSONValue)] {
+        func field(_ f: (RunningMoments) -> JSONValue) -> JSONValue { e.hasLevels ? .array(e.levels.map(f)) : f(e.levels[0]) }
+        var out: [(String, JSONValue)] = [
+            ("mean", field { .double($0.count > 0 ? $0.mean : 0) }),
+            ("std", field { .double($0.count > 0 ? $0.standardDeviation : 0) }),
+            ("min", field { $0.min.map(JSONValue.double) ?? .null }),
+            ("max", field { $0.max.map(JSONValue.double) ?? .null }),
+            ("count_valid", field { .int(Int64($0.count)) }),
+            ("count_nan", field { .int(Int64($0.nanCount)) }),
+            ("nan_pct", field { .double(Self.nanShare($0)) }),
+        ]
+        if e.hasLevels, let levels = pressureLevels, levels.count == e.levels.count {
+            out.append(("levels", .array(levels.map { .double($0) })))
+        }
+        return out
+    }
+
+    /// The order of groups in the published statistics file (REFERENCE §7); groups not
+    /// listed there (`single_variables`) follow the group before them in batch order.
+    static let publishedGroupOrder: [VariableGroup] = [
+        .surface, .single, .edaphic, .climate, .misc, .forest, .land, .vegetation, .agriculture, .redlist, .species, .atmospheric,
+    ]
+
+    /// The REFERENCE §7 JSON document (an unordered value; ``jsonText`` keeps the order).
     public var json: JSONValue {
         var groups: [String: JSONValue] = [:]
         for e in entries {
-            func field(_ f: (RunningMoments) -> JSONValue) -> JSONValue { e.hasLevels ? .array(e.levels.map(f)) : f(e.levels[0]) }
             var vars = groups[e.group.rawValue]?.objectValue ?? [:]
-            vars[e.name] = .object([
-                "mean": field { .double($0.count > 0 ? $0.mean : 0) },
-                "std": field { .double($0.count > 0 ? $0.standardDeviation : 0) },
-                "min": field { $0.min.map(JSONValue.double) ?? .null },
-                "max": field { $0.max.map(JSONValue.double) ?? .null },
-                "count_valid": field { .int(Int64($0.count)) },
-                "count_nan": field { .int(Int64($0.nanCount)) },
-                "nan_pct": field { .double($0.count + $0.nanCount + $0.infinityCount == 0 ? 1 : $0.nanFraction) },
-            ])
+            vars[e.name] = .object(Dictionary(uniqueKeysWithValues: fields(e)))
             groups[e.group.rawValue] = .object(vars)
         }
         return .object(groups)
     }
 
-    /// Writes the JSON document (atomically).
+    /// The REFERENCE §7 JSON document as text, in the published order: groups as bfm-model's
+    /// file lists them (empty groups left out), variables in batch order, the fields `mean,
+    /// std, min, max, count_valid, count_nan, nan_pct` (plus `levels`, the level values of
+    /// per-level lists). The same statistics give the same bytes.
+    public var jsonText: String {
+        var out = "{"
+        var firstGroup = true
+        for g in Self.publishedGroupOrder {
+            let members = entries.filter { $0.group == g }
+            guard !members.isEmpty else { continue }
+            out += (firstGroup ? "\n" : ",\n") + "  " + OrderedJSON.string(g.rawValue) + ": {"
+            firstGroup = false
+            for (k, e) in members.enumerated() {
+                out += (k == 0 ? "\n" : ",\n") + "    " + OrderedJSON.string(e.name) + ": {"
+                for (j, (key, value)) in fields(e).enumerated() {
+                    out += (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(key) + ": " + OrderedJSON.compact(value)
+                }
+                out += "\n    }"
+            }
+            out += "\n  }"
+        }
+        return out + (firstGroup ? "}\n" : "\n}\n")
+    }
+
+    /// Writes ``jsonText`` (atomically).
     public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try FileIO.writeAtomically(path, Array(try encoder.encode(json)))
+        try FileIO.writeAtomically(path, Array(jsonText.utf8))
     }
 
     /// The statistics as ``NormalisationStatistics`` (for ``Batch/normalised(with:mode:)``).
@@ -108,7 +155,8 @@ public struct BatchStatistics: Sendable {
             out[e.group.rawValue, default: [:]][e.name] = .init(
                 mean: e.levels.map { $0.count > 0 ? $0.mean : 0 }, std: e.levels.map { $0.count > 0 ? $0.standardDeviation : 0 },
                 min: e.levels.map(\.min), max: e.levels.map(\.max), countValid: e.levels.map(\.count),
-                countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(\.nanFraction), perLevel: e.hasLevels)
+                countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(Self.nanShare), perLevel: e.hasLevels,
+                levels: e.hasLevels && pressureLevels?.count == e.levels.count ? pressureLevels : nil)
         }
         return NormalisationStatistics(groups: out)
     }

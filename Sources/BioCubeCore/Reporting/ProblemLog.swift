@@ -4,7 +4,14 @@ import Synchronization
 /// fully. Problems are reported, never swallowed: the build prints them and records them.
 public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
     /// How serious it is.
-    public enum Severity: String, Hashable, Sendable, Codable { case warning, error }
+    public enum Severity: String, Hashable, Sendable, Codable {
+        /// Worth knowing, nothing lost (e.g. a variable two files provide identically).
+        case info
+        /// Something could not be used fully; the run goes on.
+        case warning
+        /// The run cannot produce what was asked.
+        case error
+    }
 
     public var severity: Severity
     /// The source file concerned.

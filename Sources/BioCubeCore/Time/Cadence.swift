@@ -17,6 +17,17 @@ public enum Cadence: Hashable, Sendable, Codable, CustomStringConvertible {
         throw BioCubeError(.invalidArgument, "unknown cadence '\(text)' (expected monthly or Nh with N dividing 24, e.g. 6h)")
     }
 
+    /// The start of the step `instant` falls in: day 1 00:00 of its month, or the last
+    /// multiple of `n` hours (since 1970-01-01 00:00 UTC) at or before it.
+    public func step(containing instant: UTCDateTime) -> UTCDateTime {
+        switch self {
+        case .monthly: return instant.startOfMonth
+        case .hours(let n):
+            let span = Int64(n * 3600), s = instant.secondsSince1970
+            return UTCDateTime(secondsSince1970: s - ((s % span) + span) % span)
+        }
+    }
+
     public var description: String {
         switch self {
         case .monthly: "monthly"

@@ -8,7 +8,7 @@ import Foundation
 /// created under a temporary name and moved into place by ``close()``.
 package final class NetCDFWriter {
     /// On-disk format.
-    package enum Format: Sendable { case netCDF4, classic64BitOffset }
+    package enum Format: Sendable { case netCDF4, classic64BitOffset, classic }
 
     /// Element types.
     package enum ValueType: Sendable {
@@ -40,7 +40,12 @@ package final class NetCDFWriter {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileIO.createDirectories(dir) }
         temp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
-        let mode: Int32 = format == .netCDF4 ? (NC_NETCDF4 | NC_CLOBBER) : (NC_64BIT_OFFSET | NC_CLOBBER)
+        let mode: Int32
+        switch format {
+        case .netCDF4: mode = NC_NETCDF4 | NC_CLOBBER
+        case .classic64BitOffset: mode = NC_64BIT_OFFSET | NC_CLOBBER
+        case .classic: mode = NC_CLOBBER
+        }
         var ncid: Int32 = -1
         try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_create(temp, mode, &ncid), path: path, "create") }
         id = ncid
