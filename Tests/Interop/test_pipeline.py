@@ -17,6 +17,8 @@ import torch_checker
 GROUPS = ["surface_variables", "single_variables", "atmospheric_variables", "edaphic_variables",
           "climate_variables", "misc_variables", "forest_variables", "land_variables", "vegetation_variables",
           "agriculture_variables", "redlist_variables", "species_variables"]
+# Stored but not in the published monthly contract (exported only when selected).
+LEFT_OUT = {("agriculture_variables", "Agriculture_Irrigated")}
 ZERO_FILLED = {"forest_variables", "land_variables", "vegetation_variables", "agriculture_variables",
                "redlist_variables", "species_variables"}
 
@@ -24,8 +26,12 @@ ZERO_FILLED = {"forest_variables", "land_variables", "vegetation_variables", "ag
 def test_scan_lists_every_source_and_problem(pipeline):
     catalog = json.loads((pipeline["work"] / "catalog.json").read_text())
     kinds = sorted(s["kind"] for s in catalog["sources"])
-    assert kinds == ["era5"] * 5 + ["indicators"] * 5 + ["species"]
+    assert kinds == ["era5"] * 6 + ["indicators"] * 5 + ["species"]
     messages = [p["message"] for p in catalog["problems"]]
+    # t2m comes from the single-level file and the second climate file, as published: no config needed.
+    t2m = [p for p in catalog["problems"] if p.get("variable") == "t2m"]
+    assert len(t2m) == 1 and t2m[0]["severity"] == "info" and "identical values" in t2m[0]["message"], t2m
+    assert not any(p["severity"] == "error" for p in catalog["problems"]), catalog["problems"]
     assert any("2000-02" in m and "months missing" in m for m in messages), messages
     assert any("prefer rule" in m for m in messages)
     assert any("rows repeat a grid cell" in m for m in messages)
@@ -50,7 +56,7 @@ def test_store_opens_in_zarr_python_with_coverage(pipeline):
 def expected_window(g, variables, i, group, missing):
     out = {}
     for v in variables:
-        if group not in v["groups"]:
+        if group not in v["groups"] or (group, v["name"]) in LEFT_OUT:
             continue
         a = np.array(g[v["path"]][i:i + 2])
         if missing == "zero" and group in ZERO_FILLED:
@@ -78,6 +84,7 @@ def test_pt_batches_follow_the_bfm_contract_value_by_value(pipeline):
         assert list(d["surface_variables"]) == ["slt", "z", "msl", "u10", "v10", "t2m", "lsm"]
         assert list(d["climate_variables"])[-2:] == ["t2m", "d2m"]
         assert d["single_variables"] == {}
+        assert list(d["agriculture_variables"]) == ["Agriculture", "Arable", "Cropland"]
         for group in GROUPS:
             want = expected_window(g, variables, i, group, "zero")
             assert list(d[group]) == [k for k in d[group]] and set(d[group]) == set(want), group
@@ -218,7 +225,13 @@ def test_changed_source_rebuilds_only_its_variables(biocube, sample, tmp_path):
 def test_conflicting_sources_need_a_prefer_rule(biocube, sample, tmp_path):
     root = tmp_path / "BioCube"
     shutil.copytree(sample, root)
-    shutil.copy(root / "Forest" / "Europe_forest_data.csv", root / "Forest" / "Europe_forest_copy.csv")
+    # A second forest table with one value changed: identical copies would be stored once.
+    lines = (root / "Forest" / "Europe_forest_data.csv").read_text(encoding="utf-8-sig").splitlines()
+    row = next(i for i, l in enumerate(lines[1:], 1) if l.rstrip().split(",")[-1] not in ("", "99.99"))
+    fields = lines[row].split(",")
+    fields[-2] = "99.99"
+    lines[row] = ",".join(fields)
+    (root / "Forest" / "Europe_forest_copy.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     failed = biocube("build", root, "--store", tmp_path / "cube.zarr", *REGION, check=False)
     assert failed.returncode != 0
     assert "Forest" in failed.stderr and "prefer" in failed.stderr and "Europe_forest_copy.csv" in failed.stderr
@@ -284,3 +297,94 @@ def test_six_hourly_build_of_monthly_sources_reports_the_gaps(biocube, sample, t
     # Monthly ERA5 means are stamped at 00:00 on day 1: only that 6-hour step has them.
     assert not np.isnan(t2m[0]).all() and np.isnan(t2m[1:]).all()
     assert "no time slice for this step" in out.stdout
+
+
+def open_tree(path):
+    import xarray as xr
+    return xr.open_datatree(path, engine="zarr")
+
+
+def test_xarray_opens_the_store_build_writes(pipeline):
+    """xarray decodes every attribute of the built store (no _FillValue text) and finds the
+    coordinates, dims and values zarr-python reads."""
+    tree = open_tree(pipeline["work"] / "cube.zarr")
+    g = zarr.open_group(pipeline["work"] / "cube.zarr", mode="r")
+    t2m = tree["surface_variables"]["t2m"]
+    assert t2m.dims == ("time", "latitude", "longitude") and t2m.shape == (3, 161, 281)
+    assert str(tree["time"].values[0])[:10] == "2000-01-01" and str(tree["time"].values[2])[:10] == "2000-03-01"
+    np.testing.assert_allclose(tree["latitude"].values, np.arange(161) * 0.25 + 32.0)
+    np.testing.assert_array_equal(t2m.values, g["surface_variables/t2m"][:])
+    t = tree["atmospheric_variables"]["t"]
+    assert t.dims == ("time", "pressure_level", "latitude", "longitude")
+    np.testing.assert_array_equal(t.values[1, 4], g["atmospheric_variables/t"][1, 4])
+    # The missing misc month decodes as NaN (the array's fill value), not as an error.
+    assert np.isnan(tree["misc_variables"]["avg_pevr"].values[1]).all()
+    for group in tree.children.values():
+        for var in group.data_vars.values():
+            assert "_FillValue" not in var.attrs
+
+
+def test_xarray_opens_zarr_slice_batches(biocube, pipeline):
+    out = pipeline["work"] / "zarr-batches-xr"
+    biocube("batches", pipeline["work"] / "cube.zarr", "--out", out, "--format", "zarr", "--end", "2000-02")
+    tree = open_tree(out / "batch_2000-01-01_to_2000-02-01.zarr")
+    g = zarr.open_group(pipeline["work"] / "cube.zarr", mode="r")
+    t = tree["atmospheric_variables"]["t"]
+    assert t.shape == (2, 13, 161, 281)
+    np.testing.assert_array_equal(t.values, g["atmospheric_variables/t"][0:2])
+    assert sorted(tree["agriculture_variables"].data_vars) == ["Agriculture", "Arable", "Cropland"]
+
+
+def test_stats_json_lists_groups_and_variables_in_the_published_order(biocube, pipeline, tmp_path):
+    out = tmp_path / "stats.json"
+    biocube("stats", "--store", pipeline["work"] / "cube.zarr", "--out", out)
+    stats = json.loads(out.read_text(), object_pairs_hook=lambda pairs: pairs)
+    groups = [g for g, _ in stats]
+    published = ["surface_variables", "edaphic_variables", "climate_variables", "misc_variables", "forest_variables",
+                 "land_variables", "vegetation_variables", "agriculture_variables", "redlist_variables",
+                 "species_variables", "atmospheric_variables"]
+    assert groups == published
+    surface = dict(stats)["surface_variables"]
+    assert [v for v, _ in surface] == ["slt", "z", "msl", "u10", "v10", "t2m", "lsm"]
+    assert [k for k, _ in dict(surface)["slt"]] == ["mean", "std", "min", "max", "count_valid", "count_nan", "nan_pct"]
+    assert [v for v, _ in dict(stats)["agriculture_variables"]] == ["Agriculture", "Arable", "Cropland"]
+    t = dict(dict(stats)["atmospheric_variables"])["t"]
+    assert dict(t)["levels"] == [1000.0, 925.0, 850.0, 700.0, 600.0, 500.0, 400.0, 300.0, 250.0, 200.0, 150.0, 100.0, 50.0]
+    again = tmp_path / "again.json"
+    biocube("stats", "--store", pipeline["work"] / "cube.zarr", "--out", again, "--jobs", "1")
+    assert again.read_bytes() == out.read_bytes()
+    # The statistics of the exported .pt files equal the store's (same selection, same numbers).
+    folder = tmp_path / "from-pt.json"
+    biocube("stats", "--batches", pipeline["work"] / "pt", "--out", folder)
+    a, b = json.loads(out.read_text()), json.loads(folder.read_text())
+    assert list(a) == list(b) and all(list(a[g]) == list(b[g]) for g in a)
+    np.testing.assert_allclose(a["climate_variables"]["t2m"]["mean"], b["climate_variables"]["t2m"]["mean"], rtol=1e-9)
+
+
+def test_selection_flags_and_verify_selection(biocube, pipeline, tmp_path):
+    out = tmp_path / "selected"
+    biocube("batches", pipeline["work"] / "cube.zarr", "--out", out, "--end", "2000-02",
+            "--variables", "+agriculture:Agriculture_Irrigated,-surface_variables:lsm", "--species", "top:3",
+            "--levels", "850,1000")
+    d = torch_checker.load_pt(out / "batch_2000-01-01_to_2000-02-01.pt")
+    assert list(d["agriculture_variables"]) == ["Agriculture", "Arable", "Cropland", "Agriculture_Irrigated"]
+    assert "lsm" not in d["surface_variables"] and len(d["species_variables"]) == 3
+    assert d["batch_metadata"]["pressure_levels"] == [850.0, 1000.0]
+    g = zarr.open_group(pipeline["work"] / "cube.zarr", mode="r")
+    np.testing.assert_array_equal(d["atmospheric_variables"]["t"], g["atmospheric_variables/t"][0:2][:, [2, 0]])
+    manifest = json.loads((out / "export.json").read_text())
+    assert manifest["selection"]["species"] == "top:3"
+    selection = tmp_path / "selection.json"
+    selection.write_text(json.dumps({"variables": ["+agriculture:Agriculture_Irrigated", "-surface:lsm"],
+                                     "species": "top:3", "levels": [850, 1000]}))
+    biocube("verify", "--selection", selection, out / "batch_2000-01-01_to_2000-02-01.pt")
+    wrong = biocube("verify", "--selection", selection, pipeline["work"] / "pt" / "batch_2000-01-01_to_2000-02-01.pt", check=False)
+    assert wrong.returncode == 1 and "Agriculture_Irrigated is selected but missing" in wrong.stdout
+    stats = tmp_path / "stats.json"
+    biocube("stats", "--store", pipeline["work"] / "cube.zarr", "--out", stats, "--end", "2000-02",
+            "--variables", "+agriculture:Agriculture_Irrigated,-surface_variables:lsm", "--species", "top:3", "--levels", "850,1000")
+    s = json.loads(stats.read_text())
+    assert list(s["agriculture_variables"]) == ["Agriculture", "Arable", "Cropland", "Agriculture_Irrigated"]
+    assert len(s["species_variables"]) == 3 and s["atmospheric_variables"]["t"]["levels"] == [850.0, 1000.0]
+    bad = biocube("batches", pipeline["work"] / "cube.zarr", "--out", tmp_path / "bad", "--variables", "+agriculture:Irrigation", check=False)
+    assert bad.returncode != 0 and "agriculture_variables:Irrigation" in bad.stderr
