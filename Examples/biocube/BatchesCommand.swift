@@ -17,7 +17,7 @@ struct BatchesCommand: AsyncParsableCommand {
     var store: String
     @Option(help: "Output folder.")
     var out: String
-    @Option(help: "File format: pt (bfm-model), safetensors or zarr.")
+    @Option(help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
     var format: String = "pt"
     @Option(help: "First step of the first window (YYYY-MM).")
     var start: String?
@@ -33,19 +33,38 @@ struct BatchesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            var selection = try select.selection(for: store)
             let exporter: any BatchExporter
+            var policyName = missing ?? "zero"
             switch format {
             case "pt": exporter = TorchExporter()
             case "safetensors": exporter = SafetensorsExporter(extraMetadata: ["missing": missing ?? "zero"])
             case "zarr": exporter = StoreSliceExporter()
-            default: throw BioCubeError(.invalidArgument, "unknown format '\(format)' (pt, safetensors, zarr)")
+            case "pt-daily":
+                // The original daily contract: NaN kept (0 only in Distribution and labels), the
+                // fourth agriculture channel, the top species, levels 50/500/1000.
+                guard missing == nil || missing == "nan" else {
+                    throw BioCubeError(.invalidArgument, "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing!)")
+                }
+                policyName = "nan"
+                if case .monthly = try CubeStore.open(at: store).timeAxis().cadence {
+                    throw BioCubeError(.invalidArgument, "\(store) is a monthly store; --format pt-daily writes the 6-hourly contract (build with --cadence 6h --grid europe6h)")
+                }
+                selection = selection.applying(VariableSelection(added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
+                if selection.species == nil { selection.species = .top(100) }
+                let daily = try DailyBatches.prepare(store: store, out: out)
+                if !daily.exporter.missingRanks.isEmpty {
+                    print("warning: no taxonomy for \(daily.exporter.missingRanks.joined(separator: ", ")) in \(store): those label planes are zero")
+                }
+                print("  labels: \(daily.labelsPath)")
+                exporter = daily.exporter
+            default: throw BioCubeError(.invalidArgument, "unknown format '\(format)' (pt, pt-daily, safetensors, zarr)")
             }
-            guard let policy = MissingValuePolicy(rawValue: missing ?? "zero") else {
-                throw BioCubeError(.invalidArgument, "unknown --missing '\(missing ?? "")' (zero or nan)")
+            guard let policy = MissingValuePolicy(rawValue: policyName) else {
+                throw BioCubeError(.invalidArgument, "unknown --missing '\(policyName)' (zero or nan)")
             }
             let sampler = try BatchSampler(storePath: store, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
-                                           region: region.map(Region.init(parsing:)), selection: try select.selection(for: store),
-                                           maxConcurrency: jobs)
+                                           region: region.map(Region.init(parsing:)), selection: selection, maxConcurrency: jobs)
             let clock = ContinuousClock()
             let started = clock.now
             let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)

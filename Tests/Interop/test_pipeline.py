@@ -388,3 +388,84 @@ def test_selection_flags_and_verify_selection(biocube, pipeline, tmp_path):
     assert len(s["species_variables"]) == 3 and s["atmospheric_variables"]["t"]["levels"] == [850.0, 1000.0]
     bad = biocube("batches", pipeline["work"] / "cube.zarr", "--out", tmp_path / "bad", "--variables", "+agriculture:Irrigation", check=False)
     assert bad.returncode != 0 and "agriculture_variables:Irrigation" in bad.stderr
+
+
+@pytest.fixture(scope="session")
+def daily(biocube, sample, tmp_path_factory):
+    """A 6-hourly store of the sample on the daily grid, exported as pt-daily."""
+    work = tmp_path_factory.mktemp("daily")
+    store = work / "cube6h.zarr"
+    biocube("build", sample, "--store", store, "--cadence", "6h", "--grid", "europe6h",
+            "--start", "2000-01-01 00:00", "--end", "2000-01-01 18:00")
+    out = biocube("batches", store, "--out", work / "daily", "--format", "pt-daily")
+    return {"store": store, "out": work / "daily", "stdout": out.stdout}
+
+
+def test_daily_batches_follow_the_original_daily_contract(daily, sample):
+    import daily_loader
+    import pyarrow.parquet as pq
+    names = sorted(p.name for p in daily["out"].iterdir())
+    assert names == ["batch_2000-01-01_00-00-00_to_2000-01-01_06-00-00.pt", "batch_2000-01-01_06-00-00_to_2000-01-01_12-00-00.pt",
+                     "batch_2000-01-01_12-00-00_to_2000-01-01_18-00-00.pt", "export.json", "label_mappings.json"]
+    assert "warning: no taxonomy for Redlist" in daily["stdout"]
+    g = zarr.open_group(daily["store"], mode="r")
+    d = daily_loader.load(daily["out"] / names[0])
+    h, w, s = daily_loader.check(d)
+    assert (h, w, s) == (153, 321, 8)
+    m = d["batch_metadata"]
+    assert m["timestamp"] == ["2000-01-01T00:00:00", "2000-01-01T06:00:00"]
+    assert m["latitudes"][0] == 72.0 and m["latitudes"][-1] == 34.0 and m["longitudes"][0] == -30.0
+    np.testing.assert_array_equal(d["surface_variables"]["t2m"], g["surface_variables/t2m"][0:2])
+    np.testing.assert_array_equal(d["single_variables"]["lsm"], g["surface_variables/lsm"][0:2])
+    levels = list(g["pressure_level"][:])
+    np.testing.assert_array_equal(d["atmospheric_variables"]["z"], g["atmospheric_variables/z"][0:2][:, [levels.index(50), levels.index(500), levels.index(1000)]])
+    np.testing.assert_array_equal(d["forest_variables"]["Forest"], np.asarray(g["forest_variables/Forest"][0:2]).astype(np.float16))
+    np.testing.assert_array_equal(d["agriculture_variables"]["AgricultureIrrLand"],
+                                  np.asarray(g["agriculture_variables/Agriculture_Irrigated"][0:2]).astype(np.float16))
+    np.testing.assert_array_equal(d["species_extinction_variables"]["ExtinctionValue"],
+                                  np.asarray(g["redlist_variables/RLI"][0:2]).astype(np.float16))
+    keys = [str(k) for k in m["species_list"]]
+    dist = d["species_variables"]["dynamic"]["Distribution"]
+    for k, key in enumerate(keys):
+        np.testing.assert_array_equal(dist[..., k], np.nan_to_num(np.asarray(g[f"species_variables/{key}"][0:2], dtype=np.float64)))
+    assert dist.sum() > 0
+    # Labels: each species' phylum id (from label_mappings.json) where it occurs, 0 elsewhere.
+    labels = json.loads((daily["out"] / "label_mappings.json").read_text())
+    assert labels["version"] == 1
+    table = pq.read_table(sample / "Species" / "europe_species.parquet").to_pandas()
+    for k, key in enumerate(keys):
+        phylum = table[table["Species"].astype(str) == key]["Phylum"].iloc[0]
+        want = np.where(dist[..., k] > 0, labels["ranks"]["Phylum"][phylum], 0).astype(np.float16)
+        np.testing.assert_array_equal(d["species_variables"]["metadata"]["Phylum"][..., k], want)
+    assert not d["species_variables"]["metadata"]["Redlist"].any()
+    prepared = daily_loader.prepare(d)
+    assert prepared["Distribution"].shape == (2, 8, 152, 320)
+    assert not any(np.isnan(v).any() for grp in daily_loader.LAYOUT for v in prepared[grp].values())
+
+
+def test_daily_batches_load_with_real_torch(daily):
+    path = daily["out"] / "batch_2000-01-01_00-00-00_to_2000-01-01_06-00-00.pt"
+    loaded = torch_checker.torch_load(path)
+    if loaded is None:
+        pytest.skip("torch is not installed (make deps installs the CPU build): checked with the independent loader only")
+    import torch
+    ours = torch_checker.load_pt(path)
+    assert loaded["species_variables"]["dynamic"]["Distribution"].dtype == torch.float64
+    assert loaded["land_variables"]["NDVI"].dtype == torch.float16
+    np.testing.assert_array_equal(loaded["land_variables"]["NDVI"].numpy(), ours["land_variables"]["NDVI"])
+    assert loaded["batch_metadata"] == ours["batch_metadata"]
+
+
+def test_label_mappings_keep_their_ids_when_extended(biocube, daily, tmp_path):
+    out = tmp_path / "daily"
+    out.mkdir()
+    # An earlier mapping with an extra phylum at id 1: existing ids stay, new values follow.
+    (out / "label_mappings.json").write_text(json.dumps({"version": 1, "ranks": {"Phylum": {"Zzz": 1}}}))
+    biocube("batches", daily["store"], "--out", out, "--format", "pt-daily", "--end", "2000-01-01 06:00")
+    labels = json.loads((out / "label_mappings.json").read_text())
+    assert labels["ranks"]["Phylum"]["Zzz"] == 1 and min(v for k, v in labels["ranks"]["Phylum"].items() if k != "Zzz") == 2
+
+
+def test_daily_format_refuses_a_monthly_store(biocube, pipeline, tmp_path):
+    bad = biocube("batches", pipeline["work"] / "cube.zarr", "--out", tmp_path / "x", "--format", "pt-daily", check=False)
+    assert bad.returncode != 0 and "monthly store" in bad.stderr

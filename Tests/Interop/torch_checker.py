@@ -8,7 +8,8 @@ without needing torch, and checks the archive against PyTorch's layout:
   unpickler accepts;
 - tensors rebuilt from (storage, offset, size, stride) exactly as `_rebuild_tensor_v2`.
 
-`load_pt` returns the dict with numpy float32 arrays in place of tensors. When the real
+`load_pt` returns the dict with numpy arrays (float32, float16 or float64, as the storage)
+in place of tensors. When the real
 `torch` package is importable, `torch_load` returns `torch.load(..., weights_only=True)`.
 """
 import pickle
@@ -25,8 +26,8 @@ ALLOWED_OPCODES = {
     "NONE", "NEWTRUE", "NEWFALSE", "GLOBAL", "REDUCE", "BUILD", "BINPERSID", "BINPUT", "LONG_BINPUT",
     "BINGET", "LONG_BINGET", "STOP",
 }
-ALLOWED_GLOBALS = {"torch._utils _rebuild_tensor_v2", "collections OrderedDict", "torch FloatStorage"}
-DTYPES = {"FloatStorage": np.float32}
+DTYPES = {"FloatStorage": np.dtype("<f4"), "HalfStorage": np.dtype("<f2"), "DoubleStorage": np.dtype("<f8")}
+ALLOWED_GLOBALS = {"torch._utils _rebuild_tensor_v2", "collections OrderedDict"} | {f"torch {k}" for k in DTYPES}
 
 
 class ContractError(AssertionError):
@@ -101,7 +102,7 @@ def load_pt(path):
             raw = z.read(info.filename)
             if len(raw) != numel * np.dtype(dtype).itemsize:
                 raise ContractError(f"data/{key}: {len(raw)} bytes for {numel} elements")
-            arr = np.frombuffer(raw, dtype="<f4")
+            arr = np.frombuffer(raw, dtype=dtype)
             storages[key] = arr
             return arr
 
@@ -110,7 +111,7 @@ def load_pt(path):
                 raise ContractError("unexpected requires_grad or backward hooks")
             item = storage.itemsize
             view = np.lib.stride_tricks.as_strided(storage[offset:], shape=tuple(size), strides=tuple(s * item for s in stride))
-            return np.array(view, dtype=np.float32)
+            return np.array(view, dtype=storage.dtype.newbyteorder("="))
 
         class Unpickler(pickle.Unpickler):
             def find_class(self, module, name):
@@ -119,8 +120,8 @@ def load_pt(path):
                     return rebuild
                 if key == "collections OrderedDict":
                     return OrderedDict
-                if key == "torch FloatStorage":
-                    return "FloatStorage"
+                if module == "torch" and name in DTYPES:
+                    return name
                 raise ContractError(f"global {key}")
 
             def persistent_load(self, pid):

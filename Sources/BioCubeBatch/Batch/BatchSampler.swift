@@ -97,7 +97,7 @@ public final class BatchSampler: Sendable {
         steps = lo..<(hi + 1)
         let opened = arrays, r = rows, c = columns
         members = try Self.members(of: variables, selection: chosen, storePath: storePath) { keys in
-            try Self.occurrenceTotals(keys.map { opened[$0] }, steps: lo..<(hi + 1), rows: r, columns: c)
+            try Self.occurrenceTotals(keys.map { opened[$0] }, steps: 0..<axis.count, rows: r, columns: c)
         }
     }
 

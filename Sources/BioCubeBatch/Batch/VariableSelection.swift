@@ -37,7 +37,8 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     public enum Species: Hashable, Sendable {
         /// These keys, in this order.
         case keys([String])
-        /// The `n` species with the most occurrences in the exported time range and region.
+        /// The `n` species with the most occurrences over the store's whole span, in the
+        /// exported region (so exports of different time ranges carry the same species).
         case top(Int)
     }
 

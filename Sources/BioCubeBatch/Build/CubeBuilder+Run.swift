@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeSpecies
 import Synchronization
 import Foundation
 #if canImport(Glibc)
@@ -82,6 +83,7 @@ extension CubeBuilder {
         root["variables"] = try Self.json(variables + kept)
         root["provenance"] = try provenance()
         root["selection"] = try (options.config.select ?? catalog.config.select).map(Self.json)
+        root["species_taxonomy"] = try speciesTaxonomy().map(Self.json)
         root["complete"] = false
         root["coverage"] = nil
         root["problems"] = nil
@@ -152,6 +154,27 @@ extension CubeBuilder {
     }
 
     var plansInOrder: [VariablePlan] { planList }
+
+    /// The taxonomy of the stored species, from the species table's rank columns (recorded
+    /// in the store for the daily batches' label planes); nil when the store has no species.
+    func speciesTaxonomy() throws -> SpeciesTaxonomy? {
+        let stored = Set(variables.filter { $0.groups.contains(.species) }.map(\.name))
+        guard !stored.isEmpty else { return nil }
+        var merged = SpeciesTaxonomy(ranks: [], bySpecies: [:])
+        for s in catalog.sources where s.kind == .species {
+            let t: SpeciesTaxonomy
+            do { t = try SpeciesTaxonomy.read(path: catalog.absolutePath(s)) }
+            catch let e as BioCubeError { throw BioCubeError(e.code, "reading the taxonomy of \(s.path): \(e.message)") }
+            for r in t.ranks where !merged.ranks.contains(r) { merged.ranks.append(r) }
+            for (k, v) in t.bySpecies where stored.contains(k) { merged.bySpecies[k, default: [:]].merge(v) { old, _ in old } }
+        }
+        merged.ranks = SpeciesTaxonomy.knownRanks.filter(merged.ranks.contains)
+        if merged.ranks.isEmpty {
+            problems.report(Problem(file: catalog.sources.first { $0.kind == .species }?.path ?? catalog.root,
+                                    message: "the species table has no taxonomy columns (Phylum, Class, Order, Family, Genus): daily batches get zero label planes"))
+        }
+        return merged
+    }
 
     /// Entries of the store's variable list that this build does not produce but whose arrays
     /// are there: a store never loses what it holds. An entry whose array no longer fits the

@@ -1,0 +1,29 @@
+import BioCubeCore
+import BioCubeSpecies
+import Foundation
+
+/// Setting up a daily export: the store's species taxonomy, the output folder's
+/// `label_mappings.json` extended with it (written before any batch), and the exporter.
+public struct DailyBatches: Sendable {
+    /// The exporter to use.
+    public let exporter: DailyTorchExporter
+    /// Where the label mappings were written.
+    public let labelsPath: String
+
+    /// Reads the taxonomy recorded in `store`, extends `out/label_mappings.json` with it and
+    /// returns the exporter.
+    public static func prepare(store: String, out: String) throws -> DailyBatches {
+        let attrs = try CubeStore.open(at: store).attributes(of: "")
+        var taxonomy: SpeciesTaxonomy? = nil
+        if let recorded = attrs["species_taxonomy"] {
+            do { taxonomy = try JSONDecoder().decode(SpeciesTaxonomy.self, from: JSONEncoder().encode(recorded)) }
+            catch { throw BioCubeError(.invalidMetadata, "\(store): unreadable \"species_taxonomy\" attribute: \(error)") }
+        }
+        try FileIO.createDirectories(out)
+        let path = out + "/label_mappings.json"
+        var labels = try LabelMappings.load(path: path)
+        if let taxonomy { labels = labels.extended(with: taxonomy) }
+        try labels.write(to: path)
+        return DailyBatches(exporter: DailyTorchExporter(taxonomy: taxonomy, labels: labels), labelsPath: path)
+    }
+}

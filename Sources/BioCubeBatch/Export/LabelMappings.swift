@@ -1,0 +1,76 @@
+import BioCubeCore
+import BioCubeSpecies
+import Foundation
+
+/// Stable integer labels for taxonomy values (`label_mappings.json`): per rank, value → id,
+/// ids from 1 (0 means "no species here"). Extending the mapping with new values never
+/// renumbers existing ones: new values get the next ids, in sorted order.
+///
+/// ```json
+/// { "version": 1, "ranks": { "Phylum": { "Arthropoda": 1, "Chordata": 2 }, "Class": { … } } }
+/// ```
+public struct LabelMappings: Sendable, Hashable {
+    /// The file format version.
+    public static let version = 1
+    /// Per rank, value → label id.
+    public private(set) var ranks: [String: [String: Int]]
+
+    /// Empty mappings.
+    public init() { ranks = [:] }
+
+    /// The id of `value` at `rank` (nil when unknown).
+    public func id(_ rank: String, _ value: String) -> Int? { ranks[rank]?[value] }
+
+    /// The mappings with every value of `taxonomy` added (existing ids unchanged).
+    public func extended(with taxonomy: SpeciesTaxonomy) -> LabelMappings {
+        var out = self
+        for rank in taxonomy.ranks {
+            var table = out.ranks[rank] ?? [:]
+            let new = Set(taxonomy.bySpecies.values.compactMap { $0[rank] }).subtracting(table.keys).sorted()
+            var next = (table.values.max() ?? 0) + 1
+            for v in new { table[v] = next; next += 1 }
+            out.ranks[rank] = table
+        }
+        return out
+    }
+
+    /// Reads a mappings file; a missing file gives empty mappings.
+    public static func load(path: String) throws -> LabelMappings {
+        guard FileIO.exists(path) else { return LabelMappings() }
+        let bytes = try FileIO.read(path)
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let object = root.objectValue else {
+            throw BioCubeError(.invalidMetadata, "\(path): not a label mappings JSON object")
+        }
+        guard object["version"]?.doubleValue == Double(version) else {
+            throw BioCubeError(.unsupported, "\(path): label mappings version \(object["version"].map { "\($0)" } ?? "missing"), this BioCube reads \(version)")
+        }
+        var out = LabelMappings()
+        for (rank, table) in object["ranks"]?.objectValue ?? [:] {
+            var t: [String: Int] = [:]
+            for (value, id) in table.objectValue ?? [:] {
+                guard let n = id.doubleValue, n >= 1, n == n.rounded() else {
+                    throw BioCubeError(.invalidMetadata, "\(path): \(rank)/\(value) has no positive whole id")
+                }
+                t[value] = Int(n)
+            }
+            guard Set(t.values).count == t.count else { throw BioCubeError(.invalidMetadata, "\(path): \(rank) uses an id twice") }
+            out.ranks[rank] = t
+        }
+        return out
+    }
+
+    /// The file text: ranks and values sorted, so the same mappings give the same bytes.
+    public var jsonText: String {
+        var out = "{\n  \"version\": \(Self.version),\n  \"ranks\": {"
+        for (i, rank) in ranks.keys.sorted().enumerated() {
+            out += (i == 0 ? "\n" : ",\n") + "    " + OrderedJSON.string(rank) + ": {"
+            let entries = ranks[rank]!.sorted { $0.value < $1.value }
+            for (j, e) in entries.enumerated() { out += (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(e.key) + ": \(e.value)" }
+            out += entries.isEmpty ? "}" : "\n    }"
+        }
+        return out + (ranks.isEmpty ? "}\n}\n" : "\n  }\n}\n")
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws { try FileIO.writeAtomically(path, Array(jsonText.utf8)) }
+}
