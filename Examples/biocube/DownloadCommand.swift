@@ -34,8 +34,10 @@ struct DownloadERA5: AsyncParsableCommand {
     var dataset: Dataset
     @Option(help: "Comma-separated variables.")
     var variables: String
-    @Option(help: "Years: 2000-2020 or 2000,2005.")
-    var years: String
+    @Option(help: "Years: 2000-2020 or 2000,2005 (not with --dates).")
+    var years: String?
+    @Option(help: "A file of dates (YYYY-MM-DD per line) for hourly datasets: one job per month asking only for those days, at --times (4 steps a day by default).")
+    var dates: String?
     @Option(help: "Months (default all): 1-12 or 1,2,3.")
     var months: String = "1-12"
     @Option(help: "Days for hourly datasets (default all).")
@@ -57,7 +59,11 @@ struct DownloadERA5: AsyncParsableCommand {
         try await reportingErrors {
             let credentials = try CDSCredentials.load()
             let vars = variables.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            let ys = try parseIntegers(years, "--years"), ms = try parseIntegers(months, "--months")
+            if dates != nil && years != nil { throw BioCubeError(.invalidArgument, "give --years or --dates, not both") }
+            guard let yearsText = years ?? (dates != nil ? "2000" : nil) else {
+                throw BioCubeError(.invalidArgument, "give --years (e.g. 2000-2020) or --dates FILE")
+            }
+            let ys = try parseIntegers(yearsText, "--years"), ms = try parseIntegers(months, "--months")
             let a: CDSRequest.Area?
             switch area.lowercased() {
             case "europe": a = .europe
@@ -75,7 +81,8 @@ struct DownloadERA5: AsyncParsableCommand {
             case .hourlySingle: try .hourlySingleLevels(variables: vars, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a)
             case .hourlyPressure: try .hourlyPressureLevels(variables: vars, levels: lv, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a)
             }
-            let jobs = split == "month" ? request.splitByMonth() : request.splitByYear()
+            let jobs = try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
+                ?? (split == "month" ? request.splitByMonth() : request.splitByYear())
             var options = CDSClient.Options()
             options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
             let client = CDSClient(credentials: credentials, options: options)

@@ -119,3 +119,26 @@ def test_download_gbif_species_file_and_custom_sql(biocube, tmp_path):
     assert proc.returncode == 1 and "line 2" in proc.stderr and "Parus major" in proc.stderr
     proc = run(biocube, {"GBIF_USER": "u", "GBIF_PWD": "p"}, "download", "gbif", "--sql", query, "--out", tmp_path / "c")
     assert proc.returncode == 1 and "--name" in proc.stderr
+
+
+def test_download_era5_for_a_date_list_asks_each_month_for_its_days(biocube, tmp_path):
+    dates = tmp_path / "dates.txt"
+    dates.write_text("# the original's timestamps mode\n2000-01-05\n2000-01-02\n\n2000-03-31  # end of March\n2000-01-05\n")
+    with FakeCDS(b"netcdf bytes") as cds:
+        env = {"CDSAPI_URL": cds.url, "CDSAPI_KEY": "test-key", "HOME": str(tmp_path)}
+        out = tmp_path / "era5"
+        proc = run(biocube, env, "download", "era5", "--dataset", "hourly-single", "--variables", "t2m", "--dates", dates, "--out", out)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        inputs = [s[1]["inputs"] for s in cds.submitted]
+        assert [s[0] for s in cds.submitted] == ["reanalysis-era5-single-levels"] * 2
+        assert [(i["year"], i["month"], i["day"]) for i in inputs] == [(["2000"], ["01"], ["02", "05"]), (["2000"], ["03"], ["31"])]
+        assert all(i["time"] == ["00:00", "06:00", "12:00", "18:00"] for i in inputs)
+        assert len([p for p in out.iterdir() if p.suffix == ".nc"]) == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2000-01-05\n2000-02-30\n")
+    proc = run(biocube, {"CDSAPI_URL": "http://127.0.0.1:9", "CDSAPI_KEY": "k", "HOME": str(tmp_path)},
+               "download", "era5", "--dataset", "hourly-single", "--variables", "t2m", "--dates", bad, "--out", tmp_path / "o")
+    assert proc.returncode != 0 and "bad.txt:2" in proc.stderr and "2000-02-30" in proc.stderr
+    monthly = run(biocube, {"CDSAPI_URL": "http://127.0.0.1:9", "CDSAPI_KEY": "k", "HOME": str(tmp_path)},
+                  "download", "era5", "--dataset", "monthly-single", "--variables", "t2m", "--dates", dates, "--out", tmp_path / "o")
+    assert monthly.returncode != 0 and "hourly" in monthly.stderr

@@ -139,6 +139,45 @@ public struct CDSRequest: Hashable, Sendable, Codable {
         years.flatMap { y in months.map { m in var r = self; r.years = [y]; r.months = [m]; return r } }
     }
 
+    /// One request per month of `dates` that asks only for those days (at ``times``), as the
+    /// original tooling's timestamps mode: an explicit list of dates across any span. Only
+    /// for hourly datasets (those with days).
+    public func splitByDates(_ dates: [UTCDateTime]) throws -> [CDSRequest] {
+        guard days != nil else {
+            throw BioCubeError(.invalidArgument, "\(dataset) has no days: a date list applies to hourly datasets (hourly-single, hourly-pressure)")
+        }
+        guard !dates.isEmpty else { throw BioCubeError(.invalidArgument, "the date list is empty") }
+        var byMonth: [Int: Set<Int>] = [:]
+        for d in dates { byMonth[d.year * 100 + d.month, default: []].insert(d.day) }
+        return try byMonth.keys.sorted().map { ym in
+            var r = self
+            r.years = [ym / 100]
+            r.months = [ym % 100]
+            r.days = byMonth[ym]!.sorted()
+            return try r.validated()
+        }
+    }
+
+    /// Reads a date list: one `YYYY-MM-DD` per line; blank lines and `#` comments are skipped.
+    /// A bad line is an error naming the file and the line.
+    public static func dates(fromFile path: String) throws -> [UTCDateTime] {
+        let text = String(decoding: try FileIO.read(path), as: UTF8.self)
+        var out: [UTCDateTime] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !line.isEmpty else { continue }
+            let parts = line.split(separator: "-").map { Int($0) }
+            guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], line.count == 10,
+                  let date = try? UTCDateTime(year: y, month: m, day: d), date.day == d, date.month == m else {
+                throw BioCubeError(.invalidArgument, "\(path):\(n + 1): '\(line)' is not a date YYYY-MM-DD")
+            }
+            out.append(date)
+        }
+        guard !out.isEmpty else { throw BioCubeError(.invalidArgument, "\(path): no dates (one YYYY-MM-DD per line)") }
+        return out
+    }
+
     /// A file name that identifies the request: dataset, years, months and a hash of the rest.
     public var fileName: String {
         let y = years.count == 1 ? "\(years[0])" : "\(years.min() ?? 0)-\(years.max() ?? 0)"
