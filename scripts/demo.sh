@@ -50,7 +50,16 @@ for group, variables in first.items():
         continue
     shapes = {tuple(a.shape) for a in variables.values()}
     print(f"  {group:24s} {len(variables):2d} variables {' '.join(map(str, sorted(shapes))) if shapes else ''}")
+print(f"  published contract: agriculture_variables = {', '.join(first['agriculture_variables'])}; "
+      f"t2m in surface_variables and climate_variables")
 g = zarr.open_group(f"{out}/cube.zarr", mode="r")
+t2m = [p for p in g.attrs["problems"] if p.get("variable") == "t2m"]
+if t2m:
+    print(f"  t2m: {t2m[0]['message']}")
+import xarray as xr
+tree = xr.open_datatree(f"{out}/cube.zarr", engine="zarr")
+print(f"xarray opens the store: {sum(len(c.data_vars) for c in tree.children.values())} arrays in {len(tree.children)} groups, "
+      f"time {str(tree['time'].values[0])[:7]} … {str(tree['time'].values[-1])[:7]}")
 print(f"zarr-python opens the store: {len(g.attrs['variables'])} variables, complete={g.attrs['complete']}, "
       f"{len(g.attrs['problems'])} problems recorded in its attributes")
 PYEOF

@@ -21,10 +21,16 @@ struct SampleCommand: AsyncParsableCommand {
     var end: String = "2001-12"
     @Option(help: "Number of species in the species table (the published BioCube has 28).")
     var species: Int = 8
+    @Option(help: "ERA5 file layout: per-field (as the CDS delivers), time-chunked (netCDF4/h5py-like chunks over 9 steps), library-default (netCDF-C's chunking) or classic (netCDF-3).")
+    var era5Layout: String = "per-field"
 
     func run() async throws {
         try await reportingErrors {
-            let tree = try SampleTree(start: UTCDateTime(parsing: start), end: UTCDateTime(parsing: end), speciesCount: species)
+            var tree = try SampleTree(start: UTCDateTime(parsing: start), end: UTCDateTime(parsing: end), speciesCount: species)
+            guard let layout = SampleTree.ERA5Layout(rawValue: era5Layout) else {
+                throw BioCubeError(.invalidArgument, "--era5-layout '\(era5Layout)': expected \(SampleTree.ERA5Layout.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            tree.era5Layout = layout
             let clock = ContinuousClock.now
             let summary = try tree.write(to: directory) { print("  wrote \($0)") }
             let total = summary.files.reduce(0) { $0 + $1.bytes }
