@@ -39,7 +39,7 @@ struct ViewCommand: AsyncParsableCommand {
                 let report: (Int, Int) -> Void = { done, total in if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") } }
                 let bytes: Int, windows: Int
                 if FileManager.default.fileExists(atPath: input + "/zarr.json") {
-                    let sampler = try BatchSampler(storePath: input)
+                    let sampler = try BatchSampler(storePath: input, selection: .everything)
                     bytes = try await viewer.write(sampler: sampler, to: html, progress: report)
                     windows = sampler.count
                 } else {
@@ -55,7 +55,7 @@ struct ViewCommand: AsyncParsableCommand {
             let batch: Batch
             var units: String? = nil
             if FileManager.default.fileExists(atPath: input + "/zarr.json") {
-                let sampler = try BatchSampler(storePath: input)
+                let sampler = try BatchSampler(storePath: input, selection: .everything)
                 batch = try await sampler.batch(at: window)
                 units = sampler.variables.first { $0.name == variable }?.units
             } else {

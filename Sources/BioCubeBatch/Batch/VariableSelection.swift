@@ -62,6 +62,9 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// The published monthly contract.
     public static let published = VariableSelection()
 
+    /// Every stored variable, species and level (what a viewer shows).
+    public static let everything = VariableSelection(added: leftOutByDefault.sorted { $0.description < $1.description })
+
     /// Stored variables the published batches leave out unless added.
     public static let leftOutByDefault: Set<Member> = [Member(.agriculture, "Agriculture_Irrigated")]
 

@@ -32,8 +32,15 @@ public struct HTMLViewer: Sendable {
     public func write(sampler: BatchSampler, to path: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
         let steps = Array(sampler.steps)
         let windows = (0..<sampler.count).map { i in ((steps[i], steps[i + 1]), sampler.timestamps(ofWindow: i)) }
-        return try await write(Source(variables: sampler.variables, steps: steps, windows: windows, grid: sampler.grid,
-                                      read: { try await sampler.readStep($0) }), to: path, progress: progress)
+        // The arrays the sampler's selection uses, with the selected levels.
+        let used = Array(Set(sampler.members.map(\.variable))).sorted()
+        let variables = used.map { i -> StoreVariable in
+            var v = sampler.variables[i]
+            if v.levels != nil { v.levels = sampler.pressureLevels }
+            return v
+        }
+        return try await write(Source(variables: variables, steps: steps, windows: windows, grid: sampler.grid,
+                                      read: { t in let all = try await sampler.readStep(t); return used.map { all[$0] } }), to: path, progress: progress)
     }
 
     /// Writes the page for a folder of exported batch files (`.pt`, `.safetensors`): window
