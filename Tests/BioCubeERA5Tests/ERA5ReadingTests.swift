@@ -200,12 +200,43 @@ extension DirectChunkTests {
         }
         #expect(direct)
         #expect(field.allSatisfy { $0 > 200 && $0 < 350 })
-        let defaultChunks = try NetCDFFile.open(path: Fixtures.path("new/era5_pressure_default_chunks.nc"))
-        var plane = [Float](repeating: 0, count: 161 * 281)
-        let fallback = try plane.withUnsafeMutableBufferPointer {
-            try defaultChunks.chunkReader()?.readField(variable: "t", offset: [1, 0, 0, 0], latitudeAxis: 2, longitudeAxis: 3, into: $0)
-        }
-        #expect(fallback == false)
         #expect(try NetCDFFile.open(path: Fixtures.path("legacy/era5_single.nc")).chunkReader() == nil)
+    }
+
+    /// netCDF4-python's default chunks span several steps and levels: the direct path
+    /// assembles each field from its tiles, inflating every chunk once for all its fields.
+    @Test func multiFieldChunksAreDecodedOnceAndReadExactly() throws {
+        let path = try Fixtures.path("new/era5_pressure_default_chunks.nc")
+        let file = try NetCDFFile.open(path: path)
+        let reader = try #require(file.chunkReader())
+        let slow = try ERA5File(path: path, directChunks: false)
+        var reads = 0
+        for pass in 0..<2 {
+            let before = reader.cacheCounts.inflated
+            for v in slow.variables {
+                for slice in slow.times.indices {
+                    for level in 0..<(v.levels?.count ?? 1) {
+                        var field = [Float](repeating: 0, count: 161 * 281)
+                        let direct = try field.withUnsafeMutableBufferPointer {
+                            try reader.readField(variable: v.name, offset: [slice, level, 0, 0], latitudeAxis: 2, longitudeAxis: 3, into: $0)
+                        }
+                        #expect(direct)
+                        reads += 1
+                        let expected = try slow.read(v, slice: slice, onto: .europe025, levelOrder: [level]).storage
+                        // The file's rows run north to south; the grid's south to north.
+                        let flipped = (0..<161).flatMap { r in field[((160 - r) * 281)..<((161 - r) * 281)] }
+                        #expect(flipped == expected || zip(flipped, expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 }, "\(v.name) \(slice) \(level)")
+                    }
+                }
+            }
+            if pass == 1 { #expect(reader.cacheCounts.inflated == before, "the second pass is served from the cache") }
+        }
+        #expect(reader.cacheCounts.inflated < reads / 2, "chunks are shared by several fields: \(reader.cacheCounts) for \(reads) reads")
+        // And through ERA5File, the same values as libnetcdf.
+        let fast = try ERA5File(path: path)
+        for v in fast.variables {
+            let a = try fast.read(v, slice: 1, onto: .europe025), b = try slow.read(slow.variable(named: v.name), slice: 1, onto: .europe025)
+            #expect(a.isBitwiseEqual(to: b), "\(v.name)")
+        }
     }
 }

@@ -1,12 +1,19 @@
 internal import CHDF5
 internal import CZlib
 import BioCubeCore
+import Synchronization
 
 /// Reads the raw, still-compressed chunks of netCDF-4 variables through HDF5's direct
 /// chunk API, so that decompression (deflate, shuffle) runs outside the libnetcdf/HDF5
-/// lock, in parallel. Only the layout the CDS writes is handled — float32 little endian,
-/// one chunk per (time, level) field covering all of latitude × longitude, filters drawn
-/// from shuffle and deflate; anything else returns nil and the caller uses libnetcdf.
+/// lock, in parallel. Any chunk shape is handled — one chunk per field as the CDS writes,
+/// or chunks spanning several steps and levels and tiling latitude × longitude with partial
+/// edge tiles, as netCDF4-python, h5py and netCDF-C's defaults write — for float32 little
+/// endian data whose filters are drawn from shuffle and deflate; anything else returns nil
+/// and the caller uses libnetcdf.
+///
+/// A chunk spanning several fields is decoded once and kept in a small cache (least
+/// recently used, bounded by ``cacheBudget`` bytes per file), so reading the fields of a
+/// time block in turn inflates each chunk once, not once per field.
 final class HDF5ChunkReader: @unchecked Sendable {
     // Safety: `file`, `datasets` are only touched inside NetCDFLibrary.withLock.
     struct Dataset {
@@ -19,6 +26,36 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     let path: String
     private var file: hid_t
+    /// Bytes of decoded multi-field chunks kept per file.
+    static let cacheBudget = 256 << 20
+    private let cache = Mutex(ChunkCache())
+
+    /// Decoded chunks by (variable, chunk origin), least recently used evicted first.
+    struct ChunkCache {
+        var entries: [String: (values: [Float], tick: Int)] = [:]
+        var bytes = 0, tick = 0, inflated = 0, hits = 0
+        mutating func get(_ key: String) -> [Float]? {
+            guard let e = entries[key] else { return nil }
+            tick += 1
+            hits += 1
+            entries[key] = (e.values, tick)
+            return e.values
+        }
+        mutating func put(_ key: String, _ values: [Float], budget: Int) {
+            tick += 1
+            inflated += 1
+            if entries[key] == nil { bytes += values.count * 4 }
+            entries[key] = (values, tick)
+            while bytes > budget, let oldest = entries.min(by: { $0.value.tick < $1.value.tick }) {
+                bytes -= oldest.value.values.count * 4
+                entries[oldest.key] = nil
+            }
+        }
+    }
+
+    /// Chunks inflated and cache hits so far (multi-field chunks only): each chunk of a
+    /// file read in time order is inflated once.
+    var cacheCounts: (inflated: Int, hits: Int) { cache.withLock { ($0.inflated, $0.hits) } }
     private var datasets: [String: Dataset?] = [:]
 
     private var closed = false
@@ -70,11 +107,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
         var chunk = [hsize_t](repeating: 0, count: rank)
         guard H5Pget_chunk(plist, Int32(rank), &chunk) == Int32(rank) else { return nil }
         let shape = dims.map { Int($0) }, chunkShape = chunk.map { Int($0) }
-        // One chunk per field: 1 along every axis but latitude and longitude, which are whole.
-        for d in 0..<rank {
-            let whole = d == latitudeAxis || d == longitudeAxis
-            guard whole ? chunkShape[d] == shape[d] : chunkShape[d] == 1 else { return nil }
-        }
+        guard latitudeAxis < rank, longitudeAxis < rank, chunkShape.allSatisfy({ $0 > 0 }) else { return nil }
         var filters: [Int32] = []
         for i in 0..<max(0, H5Pget_nfilters(plist)) {
             var flags: UInt32 = 0
@@ -91,14 +124,61 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Reads and decodes the field at `offset` (0 along latitude/longitude) into `out`
     /// (latitude × longitude float32). Returns false when the fast path does not apply.
-    /// The raw read holds the lock; decompression does not.
+    /// Raw reads hold the lock; decompression does not.
     func readField(variable: String, offset: [Int], latitudeAxis: Int, longitudeAxis: Int,
                    into out: UnsafeMutableBufferPointer<Float>) throws -> Bool {
-        typealias Raw = (bytes: [UInt8], filters: [Int32], mask: UInt32)
-        let raw: Raw?? = NetCDFLibrary.withLock {
+        let found: Dataset?? = NetCDFLibrary.withLock {
             guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) else { return nil }
-            guard d.shape[latitudeAxis] * d.shape[longitudeAxis] == out.count else { return nil }
-            var coord = offset.map { hsize_t($0) }
+            return .some(d)
+        }
+        guard let d = found ?? nil, d.shape[latitudeAxis] * d.shape[longitudeAxis] == out.count, offset.count == d.shape.count else { return false }
+        let oneFieldChunks = d.chunk.indices.allSatisfy { a in
+            a == latitudeAxis || a == longitudeAxis ? d.chunk[a] == d.shape[a] : d.chunk[a] == 1
+        }
+        if oneFieldChunks {
+            return try readChunk(variable, d, origin: offset, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis, into: out)
+        }
+        // Chunks tiling the field: for each tile, its decoded chunk (cached), then the
+        // field's rows of it.
+        let height = d.shape[latitudeAxis], width = d.shape[longitudeAxis]
+        let ch = d.chunk[latitudeAxis], cw = d.chunk[longitudeAxis]
+        var origin = offset
+        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis { origin[a] = offset[a] / d.chunk[a] * d.chunk[a] }
+        // Row-major strides of a chunk.
+        var strides = [Int](repeating: 1, count: d.chunk.count)
+        for a in stride(from: d.chunk.count - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * d.chunk[a + 1] }
+        var within = 0
+        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis { within += (offset[a] - origin[a]) * strides[a] }
+        for r0 in stride(from: 0, to: height, by: ch) {
+            for c0 in stride(from: 0, to: width, by: cw) {
+                origin[latitudeAxis] = r0
+                origin[longitudeAxis] = c0
+                guard let values = try decodedChunk(variable, d, origin: origin, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) else {
+                    return false
+                }
+                let rows = min(ch, height - r0), cols = min(cw, width - c0)
+                values.withUnsafeBufferPointer { src in
+                    for r in 0..<rows {
+                        let from = within + r * strides[latitudeAxis]
+                        let to = (r0 + r) * width + c0
+                        if strides[longitudeAxis] == 1 {
+                            _ = UnsafeMutableBufferPointer(rebasing: out[to..<(to + cols)]).update(fromContentsOf: src[from..<(from + cols)])
+                        } else {
+                            for c in 0..<cols { out[to + c] = src[from + c * strides[longitudeAxis]] }
+                        }
+                    }
+                }
+            }
+        }
+        return true
+    }
+
+    /// The raw bytes of the chunk at `origin` (nil: never written), under the lock; the
+    /// outer nil means the direct path failed.
+    private func rawChunk(_ variable: String, _ d: Dataset, origin: [Int]) -> (bytes: [UInt8], mask: UInt32)?? {
+        NetCDFLibrary.withLock {
+            guard !closed else { return nil }
+            var coord = origin.map { hsize_t($0) }
             var mask: UInt32 = 0
             var address: haddr_t = 0
             var size: hsize_t = 0
@@ -106,15 +186,40 @@ final class HDF5ChunkReader: @unchecked Sendable {
             if size == 0 { return .some(nil) }  // never written: fill value
             var bytes = [UInt8](repeating: 0, count: Int(size))
             guard H5Dread_chunk(d.id, 0, &coord, &mask, &bytes) >= 0 else { return nil }
-            return .some((bytes, d.filters, mask))
+            return .some((bytes, mask))
         }
-        guard let fetched = raw else { return false }
-        guard let (bytes, filters, mask) = fetched else {
+    }
+
+    /// Decodes the one-field chunk at `origin` straight into `out`.
+    private func readChunk(_ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int,
+                           into out: UnsafeMutableBufferPointer<Float>) throws -> Bool {
+        guard let fetched = rawChunk(variable, d, origin: origin) else { return false }
+        guard let (bytes, mask) = fetched else {
             out.initialize(repeating: .nan)
             return true
         }
-        try HDF5ChunkReader.decode(bytes, filters: filters, skipped: mask, into: out, context: "\(path): variable '\(variable)' chunk \(offset)")
+        try HDF5ChunkReader.decode(bytes, filters: d.filters, skipped: mask, into: out, context: "\(path): variable '\(variable)' chunk \(origin)")
         return true
+    }
+
+    /// The decoded multi-field chunk at `origin` (all `d.chunk` elements; edge chunks are
+    /// stored whole), from the cache or read and inflated once; nil when the direct path failed.
+    private func decodedChunk(_ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int) throws -> [Float]? {
+        let key = variable + "@" + origin.map(String.init).joined(separator: ",")
+        if let hit = cache.withLock({ $0.get(key) }) { return hit }
+        guard let fetched = rawChunk(variable, d, origin: origin) else { return nil }
+        let count = d.chunk.reduce(1, *)
+        let values: [Float]
+        if let (bytes, mask) = fetched {
+            values = try [Float](unsafeUninitializedCapacity: count) { buffer, n in
+                try HDF5ChunkReader.decode(bytes, filters: d.filters, skipped: mask, into: buffer, context: "\(path): variable '\(variable)' chunk \(origin)")
+                n = count
+            }
+        } else {
+            values = [Float](repeating: .nan, count: count)
+        }
+        cache.withLock { $0.put(key, values, budget: Self.cacheBudget) }
+        return values
     }
 
     /// Undoes the filter pipeline: deflate, then shuffle, in reverse application order.
