@@ -98,10 +98,15 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// `+` (add) is the default; GROUP with or without the `_variables` suffix; NAME `*`
     /// (with `-`) drops the whole group.
     public static func parsingVariables(_ text: String) throws -> VariableSelection {
+        try parsingMembers(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+
+    /// The additions and drops of `[+|-]GROUP:NAME` entries, applied in order.
+    static func parsingMembers(_ entries: [String]) throws -> VariableSelection {
         var out = VariableSelection()
-        for raw in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !raw.isEmpty {
+        for raw in entries {
             let (adding, member) = try parseMember(raw)
-            if adding { out = out.applying(VariableSelection(added: [member])) } else { out = out.applying(VariableSelection(dropped: [member])) }
+            out = out.applying(adding ? VariableSelection(added: [member]) : VariableSelection(dropped: [member]))
         }
         return out
     }
@@ -171,11 +176,7 @@ public struct VariableSelection: Codable, Sendable, Hashable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        var out = VariableSelection()
-        for raw in try c.decodeIfPresent([String].self, forKey: .variables) ?? [] {
-            let (adding, m) = try Self.parseMember(raw)
-            out = out.applying(adding ? VariableSelection(added: [m]) : VariableSelection(dropped: [m]))
-        }
+        var out = try Self.parsingMembers(try c.decodeIfPresent([String].self, forKey: .variables) ?? [])
         if let text = try? c.decodeIfPresent(String.self, forKey: .species) {
             out.species = try Self.parsingSpecies(text)
         } else if let keys = try c.decodeIfPresent([String].self, forKey: .species) {

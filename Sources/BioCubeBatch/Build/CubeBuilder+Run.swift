@@ -81,9 +81,13 @@ extension CubeBuilder {
         var root = try store.attributes(of: "")
         let kept = try keptVariables(store, root)
         root["variables"] = try Self.json(variables + kept)
-        root["provenance"] = try provenance()
+        let newProvenance = try provenance()
+        // The taxonomy is read from the species table only when the sources changed.
+        if root["provenance"] != newProvenance || root["species_taxonomy"] == nil {
+            root["species_taxonomy"] = try speciesTaxonomy().map(Self.json)
+        }
+        root["provenance"] = newProvenance
         root["selection"] = try (options.config.select ?? catalog.config.select).map(Self.json)
-        root["species_taxonomy"] = try speciesTaxonomy().map(Self.json)
         root["complete"] = false
         root["coverage"] = nil
         root["problems"] = nil
@@ -168,11 +172,8 @@ extension CubeBuilder {
             for r in t.ranks where !merged.ranks.contains(r) { merged.ranks.append(r) }
             for (k, v) in t.bySpecies where stored.contains(k) { merged.bySpecies[k, default: [:]].merge(v) { old, _ in old } }
         }
+        // Ranks without a column give zero label planes; `batches --format pt-daily` warns.
         merged.ranks = SpeciesTaxonomy.knownRanks.filter(merged.ranks.contains)
-        if merged.ranks.isEmpty {
-            problems.report(Problem(file: catalog.sources.first { $0.kind == .species }?.path ?? catalog.root,
-                                    message: "the species table has no taxonomy columns (Phylum, Class, Order, Family, Genus): daily batches get zero label planes"))
-        }
         return merged
     }
 

@@ -154,7 +154,7 @@ public struct DailyTorchExporter: BatchExporter {
             a.pickle.string("dynamic")
             a.pickle.emptyDict(); a.pickle.mark()
             a.pickle.string("Distribution")
-            a.tensor(shape: [2, h, w, n], dtype: .float64, bytes: distribution.withUnsafeBytes { Array($0) })
+            a.tensor(shape: [2, h, w, n], doubles: distribution)
             a.pickle.setItems()
             a.pickle.string("metadata")
             a.pickle.emptyDict(); a.pickle.mark()

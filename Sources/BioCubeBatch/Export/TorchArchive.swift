@@ -29,10 +29,12 @@ struct TorchArchive {
     /// A storage's payload: float32 values as they are (no copy), or little-endian bytes.
     enum Payload {
         case float32([Float])
+        case float64([Double])
         case bytes([UInt8])
         func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
             switch self {
             case .float32(let v): try v.withUnsafeBytes(body)
+            case .float64(let v): try v.withUnsafeBytes(body)
             case .bytes(let v): try v.withUnsafeBytes(body)
             }
         }
@@ -44,6 +46,11 @@ struct TorchArchive {
     /// Pushes a contiguous tensor of `shape` whose little-endian elements are `bytes`.
     mutating func tensor(shape: [Int], dtype: DType, bytes: [UInt8]) {
         push(shape: shape, dtype: dtype, payload: .bytes(bytes))
+    }
+
+    /// Pushes a contiguous float64 tensor of `shape` (written as it is, little-endian).
+    mutating func tensor(shape: [Int], doubles: [Double]) {
+        push(shape: shape, dtype: .float64, payload: .float64(doubles))
     }
 
     /// Pushes a float32 tensor (its storage is written as it is: little-endian on every

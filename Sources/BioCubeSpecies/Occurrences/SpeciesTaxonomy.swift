@@ -35,7 +35,6 @@ public struct SpeciesTaxonomy: Sendable, Hashable, Codable {
             let columns = try file.read(columns: [speciesColumn] + present.map(\.1), rowGroup: group)
             let keys = columns[0]
             var complete = Set(out.filter { $0.value.count == present.count }.map(\.key))
-            var last: String? = nil
             for r in 0..<keys.count where keys.isValid(r) {
                 let key: String?
                 switch keys.values {
@@ -44,9 +43,7 @@ public struct SpeciesTaxonomy: Sendable, Hashable, Codable {
                 case .int32(let v): key = SpeciesKey(Int64(v[r]))?.value
                 default: key = nil
                 }
-                guard let key, key != last || !complete.contains(key) else { continue }
-                last = key
-                if complete.contains(key) { continue }
+                guard let key, !complete.contains(key) else { continue }
                 var entry = out[key] ?? [:]
                 for (k, (rank, _)) in present.enumerated() where entry[rank] == nil {
                     let c = columns[k + 1]
