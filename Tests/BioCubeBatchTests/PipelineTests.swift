@@ -34,13 +34,13 @@ import Testing
     }()
 
     /// Writes `tree` under the suite's folder as `name` and builds it.
-    static func build(_ tree: SampleTree, name: String, config: BuildConfig = .published) async throws -> (store: String, summary: BuildSummary) {
+    static func build(_ tree: SampleTree, name: String, config: BuildConfig = .published) async throws -> (store: String, summary: BuildSummary, stepBlock: Int) {
         try? FileManager.default.removeItem(atPath: root + "/" + name)
         try tree.write(to: root + "/" + name + "/BioCube")
         var options = BuildOptions(storePath: root + "/" + name + "/cube.zarr")
         options.config = config
         let builder = try await CubeBuilder.prepare(root: root + "/" + name + "/BioCube", options: options)
-        return (options.storePath, try await builder.run())
+        return (options.storePath, try await builder.run(), builder.stepBlock)
     }
 
     /// Every value of every batch of `store` against what `tree` wrote.
@@ -95,8 +95,10 @@ import Testing
     func everyLayoutBuildsTheSameValues(layout: SampleTree.ERA5Layout) async throws {
         var tree = Self.tree
         tree.era5Layout = layout
-        let (store, summary) = try await Self.build(tree, name: "layout-\(layout.rawValue)")
+        let (store, summary, block) = try await Self.build(tree, name: "layout-\(layout.rawValue)")
         #expect(summary.complete)
+        // Chunks spanning steps are built in blocks of their time extent (all 3 steps here).
+        #expect(block == (layout == .classic ? 1 : 3))
         #expect(!summary.problems.contains { $0.severity == .error }, "\(summary.problems.filter { $0.severity == .error })")
         try await Self.expectSampleValues(store, tree)
     }
@@ -104,7 +106,7 @@ import Testing
     @Test func t2mThatDiffersIsStoredPerGroupFromTheFileOwningIt() async throws {
         var tree = Self.tree
         tree.climateT2mOffset = 0.5
-        let (store, summary) = try await Self.build(tree, name: "distinct-t2m")
+        let (store, summary, _) = try await Self.build(tree, name: "distinct-t2m")
         let sampler = try BatchSampler(storePath: store)
         let t2m = sampler.variables.filter { $0.name == "t2m" }
         #expect(t2m.map(\.path) == ["surface_variables/t2m", "climate_variables/t2m"])
@@ -127,13 +129,13 @@ import Testing
             #expect(e.message.contains("era5_single.nc") && e.message.contains("era5-climate-energy-moisture-1.nc") && e.message.contains("prefer"))
         }
         let preferred = oneGroup.merging(BuildConfig(prefer: ["t2m": "era5_single.nc"]))
-        let (store, summary) = try await Self.build(tree, name: "conflict", config: preferred)
+        let (store, summary, _) = try await Self.build(tree, name: "conflict", config: preferred)
         #expect(summary.complete)
         #expect(try BatchSampler(storePath: store).variables.filter { $0.name == "t2m" }.map(\.sources.first) == ["Copernicus/ERA5-monthly/era5-single/era5_single.nc"])
     }
 
     @Test func aRebuildKeepsVariablesItDidNotWrite() async throws {
-        let (store, _) = try await Self.build(Self.tree, name: "kept")
+        let (store, _, _) = try await Self.build(Self.tree, name: "kept")
         var cube = try CubeStore.open(at: store)
         let shape = [3, 161, 281]
         let elevation = try cube.createArray("misc_variables/elevation", metadata: ArrayMetadata(

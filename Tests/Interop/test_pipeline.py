@@ -200,6 +200,24 @@ def test_sharded_processes_build_the_same_store(biocube, sample, reference_store
     assert tree(store) == tree(reference_store)
 
 
+def test_shards_deal_out_whole_time_blocks_of_time_chunked_files(biocube, tmp_path):
+    """ERA5 chunks spanning 9 steps: the build works in blocks of 9 steps, each shard owns
+    whole blocks (no chunk is inflated by two shards), and the store equals one process's."""
+    sample = tmp_path / "BioCube"
+    biocube("sample", sample, "--end", "2000-12", "--era5-layout", "time-chunked")
+    whole = tmp_path / "whole.zarr"
+    biocube("build", sample, "--store", whole, *REGION)
+    store = tmp_path / "sharded.zarr"
+    procs = [subprocess.Popen([biocube.path, "build", str(sample), "--store", str(store), *REGION, "--shard", f"{k}/2", "--jobs", "1"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (1, 2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    # Blocks of 9: shard 1 owns steps 0-8, shard 2 steps 9-11.
+    assert "9 of 9 owned steps to build" in outs[0][0], outs[0][0]
+    assert "3 of 3 owned steps to build" in outs[1][0], outs[1][0]
+    assert tree(store) == tree(whole)
+
+
 def test_changed_source_rebuilds_only_its_variables(biocube, sample, tmp_path):
     root = tmp_path / "BioCube"
     shutil.copytree(sample, root)

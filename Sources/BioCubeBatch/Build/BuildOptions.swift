@@ -60,8 +60,9 @@ public struct Shard: Sendable, Hashable, CustomStringConvertible {
         try self.init(index: k, count: n)
     }
 
-    /// Whether step `i` belongs to this shard.
-    public func owns(_ i: Int) -> Bool { i % count == index - 1 }
+    /// Whether step `i` belongs to this shard when steps are built in blocks of `block`
+    /// (whole blocks are dealt out in turn, so no two shards inflate the same source chunk).
+    public func owns(_ i: Int, block: Int = 1) -> Bool { (i / max(1, block)) % count == index - 1 }
 
     public var description: String { "\(index)/\(count)" }
 }

@@ -94,30 +94,42 @@ extension CubeBuilder {
         try store.setAttributes(root, of: "")
         try store.consolidateMetadata()
 
-        // Work: owned steps whose marker is missing or stale for some variable.
-        let owned = (0..<time.count).filter { options.shard.owns($0) }
-        var work: [(Int, [Int])] = []
+        // Work: owned steps whose marker is missing or stale for some variable, in blocks of
+        // `stepBlock` steps; within a block each variable walks all its steps before the next
+        // variable, so a source chunk spanning the block's steps is inflated once.
+        let block = stepBlock
+        let owned = (0..<time.count).filter { options.shard.owns($0, block: block) }
+        var stale: [Int: [Int]] = [:]
         for i in owned {
             let marker = readMarker(i)
             let chunk = { (p: Int) in [i] + Array(repeating: 0, count: arrays[p].shape.count - 1) }
-            let stale = plansInOrder.indices.filter {
+            let todo = plansInOrder.indices.filter {
                 marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint || !arrays[$0].chunkExists(chunk($0))
             }
-            if !stale.isEmpty { work.append((i, stale)) }
+            if !todo.isEmpty { stale[i] = todo }
         }
-        progress(.planned(total: time.count, owned: owned.count, toDo: work.count))
+        let stepsToDo = stale.keys.sorted()
+        var blocks: [BlockProgress] = []
+        var items: [(block: Int, plan: Int, steps: [Int])] = []
+        for (_, steps) in Dictionary(grouping: stepsToDo, by: { $0 / block }).sorted(by: { $0.key < $1.key }) {
+            let plansOfBlock = Set(steps.flatMap { stale[$0]! }).sorted()
+            for p in plansOfBlock { items.append((blocks.count, p, steps.filter { stale[$0]!.contains(p) })) }
+            blocks.append(BlockProgress(steps: steps, items: plansOfBlock.count))
+        }
+        progress(.planned(total: time.count, owned: owned.count, toDo: stepsToDo.count))
         let counter = Counter()
         let plans = plansInOrder
-        let jobs = work
+        let jobs = items
+        let blockList = blocks
         let arraysByPlan = arrays
+        let stepCount = stepsToDo.count
+        let staleByStep = stale
         try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) { [self] _, k in
-            let (i, todo) = jobs[k]
-            let step = time[i]
-            var marker = readMarker(i) ?? StepMarker(step: step.description, variables: [:], problems: [])
-            let rebuilt = Set(todo.map { plans[$0].variable.name })
-            marker.problems.removeAll { $0.variable.map(rebuilt.contains) ?? true }
-            for p in todo {
-                let plan = plans[p]
+            let (b, p, steps) = jobs[k]
+            let plan = plans[p]
+            var valid: [Int: Int] = [:]
+            for i in steps {
+                let step = time[i]
                 let provider = plan.provider(for: step)
                 let tensor: Tensor
                 do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) }
@@ -128,24 +140,33 @@ extension CubeBuilder {
                 guard tensor.shape == expected else {
                     throw BioCubeError(.corruptData, "\(provider.source): \(plan.variable.name) at \(step.dateString) has shape \(tensor.shape), expected \(expected)")
                 }
-                var valid = 0
-                tensor.storage.withUnsafeBufferPointer { b in for x in b where !x.isNaN { valid += 1 } }
+                var n = 0
+                tensor.storage.withUnsafeBufferPointer { b in for x in b where !x.isNaN { n += 1 } }
                 try arraysByPlan[p].writeChunk(tensor.storage, at: [i] + Array(repeating: 0, count: expected.count))
-                marker.variables[plan.variable.path] = .init(fingerprint: plan.fingerprint, valid: valid)
+                valid[i] = n
             }
-            let stepText = step.description
-            marker.problems += problems.problems.filter { $0.step == stepText }.map { $0.relative(to: catalog.root) }
-            marker.problems = Array(Set(marker.problems)).sorted { "\($0)" < "\($1)" }
-            try FileIO.writeAtomically(markerPath(i), try Self.encodeSorted(marker))
-            let done = counter.increment()
-            progress(.stepDone(step, done: done, toDo: jobs.count))
+            // The last variable of a block to land writes the block's step markers.
+            guard let finished = blockList[b].record(plan: p, valid: valid) else { return }
+            for i in blockList[b].steps {
+                let step = time[i]
+                var marker = readMarker(i) ?? StepMarker(step: step.description, variables: [:], problems: [])
+                let rebuilt = Set(staleByStep[i]!.map { plans[$0].variable.name })
+                marker.problems.removeAll { $0.variable.map(rebuilt.contains) ?? true }
+                for (q, counts) in finished { if let n = counts[i] { marker.variables[plans[q].variable.path] = .init(fingerprint: plans[q].fingerprint, valid: n) } }
+                let stepText = step.description
+                marker.problems += problems.problems.filter { $0.step == stepText }.map { $0.relative(to: catalog.root) }
+                marker.problems = Array(Set(marker.problems)).sorted { "\($0)" < "\($1)" }
+                try FileIO.writeAtomically(markerPath(i), try Self.encodeSorted(marker))
+                let done = counter.increment()
+                progress(.stepDone(step, done: done, toDo: stepCount))
+            }
         }
 
         var summary = BuildSummary()
         summary.totalSteps = time.count
         summary.ownedSteps = owned.count
-        summary.builtSteps = jobs.count
-        summary.skippedSteps = owned.count - jobs.count
+        summary.builtSteps = stepCount
+        summary.skippedSteps = owned.count - stepCount
         summary.keptVariables = kept.map(\.path)
         summary.problems = Array(Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })).sorted { "\($0)" < "\($1)" }
         if let final = try finalize(store, arrays) {
@@ -158,6 +179,12 @@ extension CubeBuilder {
     }
 
     var plansInOrder: [VariablePlan] { planList }
+
+    /// Steps built together (see ``Modality/preferredStepBlock(for:)``): the largest any
+    /// provider asks for; 1 when every source's steps are independent.
+    var stepBlock: Int {
+        planList.flatMap(\.providers).map { $0.modality.preferredStepBlock(for: $0.descriptor) }.max() ?? 1
+    }
 
     /// The taxonomy of the stored species, from the species table's rank columns (recorded
     /// in the store for the daily batches' label planes); nil when the store has no species.
@@ -293,6 +320,25 @@ extension CubeBuilder {
             // .<name>.<pid>.<random>.tmp → the pid is the third-from-last part.
             guard parts.count >= 4, let pid = Int32(parts[parts.count - 3]) else { continue }
             if kill(pid, 0) != 0 && errno == ESRCH { _ = unlink(root + "/" + next) }
+        }
+    }
+}
+
+/// The variables of one block of steps still being built, and the valid-cell counts of
+/// those that landed; the last to land gets them all.
+final class BlockProgress: Sendable {
+    let steps: [Int]
+    private let state: Mutex<(remaining: Int, valid: [Int: [Int: Int]])>
+    init(steps: [Int], items: Int) {
+        self.steps = steps
+        state = Mutex((items, [:]))
+    }
+    /// Records plan `p`'s counts per step; returns every plan's counts when it was the last.
+    func record(plan p: Int, valid: [Int: Int]) -> [Int: [Int: Int]]? {
+        state.withLock { s in
+            s.valid[p] = valid
+            s.remaining -= 1
+            return s.remaining == 0 ? s.valid : nil
         }
     }
 }

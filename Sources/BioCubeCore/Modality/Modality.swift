@@ -31,4 +31,14 @@ public protocol Modality: Sendable {
     /// The variable at one time step on `grid`: `(H, W)` or `(L, H, W)`; cells without a
     /// value are NaN.
     func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor
+    /// How many consecutive steps of `variable` are best read together, one after another:
+    /// a source whose storage chunks span several steps reads each chunk once when a
+    /// builder walks a block of this many steps for the variable before the next variable.
+    /// The default, 1, means steps are independent.
+    func preferredStepBlock(for variable: VariableDescriptor) -> Int
+}
+
+extension Modality {
+    /// Steps are independent: 1.
+    public func preferredStepBlock(for variable: VariableDescriptor) -> Int { 1 }
 }

@@ -26,6 +26,9 @@ public final class ERA5File: Sendable {
         let scale: Float
         let offset: Float
         let missing: [Float]
+        /// Time slices per storage chunk (1 for one field per chunk, contiguous data and
+        /// netCDF-3): reading in blocks of this many slices inflates each chunk once.
+        public let timeSlicesPerChunk: Int
     }
 
     /// The file path.
@@ -121,7 +124,8 @@ public final class ERA5File: Sendable {
                 longName: attrs["long_name"]?.text, nc: v, timeAxis: ta, levelAxis: levelAxis, expverAxis: expverAxis,
                 latitudeAxis: la, longitudeAxis: lo,
                 scale: Float(attrs["scale_factor"]?.number ?? 1), offset: Float(attrs["add_offset"]?.number ?? 0),
-                missing: packed || !missing.isEmpty ? missing : []))
+                missing: packed || !missing.isEmpty ? missing : [],
+                timeSlicesPerChunk: max(1, try file.chunkShape(of: v)?[ta] ?? 1)))
         }
         variables = usable
         unusable = rejected

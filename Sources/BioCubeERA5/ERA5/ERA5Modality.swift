@@ -84,6 +84,18 @@ public final class ERA5Modality: Modality, Sendable {
 
     private static func key(_ name: String, hasLevels: Bool) -> String { hasLevels ? name + "@levels" : name }
 
+    /// The largest number of time slices one storage chunk of `variable` spans in any file
+    /// providing it (1 for one field per chunk, contiguous and netCDF-3 files), at most 64.
+    public func preferredStepBlock(for variable: VariableDescriptor) -> Int {
+        var block = 1
+        for f in files {
+            for v in f.variables where v.name == variable.name && (v.levels == nil) == (variable.levels == nil) {
+                block = max(block, v.timeSlicesPerChunk)
+            }
+        }
+        return min(block, 64)
+    }
+
     /// The variable at `step` on `grid`. A step no file covers gives a NaN tensor and a
     /// report entry (never an error, never another month's data); several slices in the
     /// step's month: the first is used and the others reported.

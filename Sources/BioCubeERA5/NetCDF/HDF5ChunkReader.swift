@@ -12,7 +12,7 @@ import Synchronization
 /// and the caller uses libnetcdf.
 ///
 /// A chunk spanning several fields is decoded once and kept in a small cache (least
-/// recently used, bounded by ``cacheBudget`` bytes per file), so reading the fields of a
+/// recently used, bounded by ``cacheBudget`` bytes for the whole process), so reading the fields of a
 /// time block in turn inflates each chunk once, not once per field.
 final class HDF5ChunkReader: @unchecked Sendable {
     // Safety: `file`, `datasets` are only touched inside NetCDFLibrary.withLock.
@@ -26,36 +26,48 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     let path: String
     private var file: hid_t
-    /// Bytes of decoded multi-field chunks kept per file.
+    /// Bytes of decoded multi-field chunks kept, over all files of the process: enough for
+    /// two workers each walking one variable through a block of steps (13 levels × 64 steps
+    /// of a Europe 0.25° field is 150 MB), while peak memory stays bounded however many
+    /// files are open.
     static let cacheBudget = 256 << 20
-    private let cache = Mutex(ChunkCache())
+    private static let cache = Mutex(ChunkCache())
+    private let counts = Mutex((inflated: 0, hits: 0))
 
-    /// Decoded chunks by (variable, chunk origin), least recently used evicted first.
+    /// Decoded chunks by (file, variable, chunk origin), least recently used evicted first.
     struct ChunkCache {
         var entries: [String: (values: [Float], tick: Int)] = [:]
-        var bytes = 0, tick = 0, inflated = 0, hits = 0
+        var bytes = 0, tick = 0
         mutating func get(_ key: String) -> [Float]? {
             guard let e = entries[key] else { return nil }
             tick += 1
-            hits += 1
             entries[key] = (e.values, tick)
             return e.values
         }
         mutating func put(_ key: String, _ values: [Float], budget: Int) {
             tick += 1
-            inflated += 1
-            if entries[key] == nil { bytes += values.count * 4 }
+            if let old = entries[key] { bytes -= old.values.count * 4 }
+            bytes += values.count * 4
             entries[key] = (values, tick)
             while bytes > budget, let oldest = entries.min(by: { $0.value.tick < $1.value.tick }) {
                 bytes -= oldest.value.values.count * 4
                 entries[oldest.key] = nil
             }
         }
+        mutating func removeAll(prefix: String) {
+            for key in entries.keys where key.hasPrefix(prefix) {
+                bytes -= entries[key]!.values.count * 4
+                entries[key] = nil
+            }
+        }
     }
 
-    /// Chunks inflated and cache hits so far (multi-field chunks only): each chunk of a
-    /// file read in time order is inflated once.
-    var cacheCounts: (inflated: Int, hits: Int) { cache.withLock { ($0.inflated, $0.hits) } }
+    /// Chunks of this file inflated and cache hits so far (multi-field chunks only): each
+    /// chunk of a file read block by block is inflated once.
+    var cacheCounts: (inflated: Int, hits: Int) { counts.withLock { $0 } }
+    private static let nextID = Atomic<Int>(0)
+    /// The cache key prefix of this reader (one per open file).
+    private let cachePrefix: String
     private var datasets: [String: Dataset?] = [:]
 
     private var closed = false
@@ -64,6 +76,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// by the ``NetCDFFile`` that owns the reader (and closes it first, in its deinit).
     init?(lockedPath path: String) {
         self.path = path
+        cachePrefix = "\(Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue)|"
         H5Eset_auto2(0, nil, nil)  // failures are handled here, not printed
         let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
         guard id >= 0 else { return nil }
@@ -75,6 +88,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         for case let d? in datasets.values { H5Dclose(d.id) }
+        Self.cache.withLock { $0.removeAll(prefix: cachePrefix) }
         datasets = [:]
         H5Fclose(file)
     }
@@ -205,8 +219,11 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// The decoded multi-field chunk at `origin` (all `d.chunk` elements; edge chunks are
     /// stored whole), from the cache or read and inflated once; nil when the direct path failed.
     private func decodedChunk(_ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int) throws -> [Float]? {
-        let key = variable + "@" + origin.map(String.init).joined(separator: ",")
-        if let hit = cache.withLock({ $0.get(key) }) { return hit }
+        let key = cachePrefix + variable + "@" + origin.map(String.init).joined(separator: ",")
+        if let hit = Self.cache.withLock({ $0.get(key) }) {
+            counts.withLock { $0.hits += 1 }
+            return hit
+        }
         guard let fetched = rawChunk(variable, d, origin: origin) else { return nil }
         let count = d.chunk.reduce(1, *)
         let values: [Float]
@@ -218,7 +235,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
         } else {
             values = [Float](repeating: .nan, count: count)
         }
-        cache.withLock { $0.put(key, values, budget: Self.cacheBudget) }
+        counts.withLock { $0.inflated += 1 }
+        Self.cache.withLock { $0.put(key, values, budget: Self.cacheBudget) }
         return values
     }
 

@@ -217,6 +217,17 @@ public final class NetCDFFile: @unchecked Sendable {
         _ = nc_set_var_chunk_cache(id, v.id, size, 61, 0.75)
     }
 
+    /// The chunk shape of a chunked netCDF-4 variable; nil for contiguous and netCDF-3
+    /// variables (one "chunk" per record).
+    public func chunkShape(of v: NetCDFVariable) throws -> [Int]? {
+        try locked { id in
+            var storage: Int32 = 0
+            var sizes = [Int](repeating: 0, count: max(1, v.shape.count))
+            let status = nc_inq_var_chunking(id, v.id, &storage, &sizes)
+            return status == NC_NOERR && storage == NC_CHUNKED ? Array(sizes.prefix(v.shape.count)) : nil
+        }
+    }
+
     private func checkHyperslab(_ v: NetCDFVariable, _ start: [Int], _ count: [Int], capacity: Int) throws {
         guard start.count == v.shape.count, count.count == v.shape.count else {
             throw BioCubeError(.invalidArgument, "\(path): variable '\(v.name)' has \(v.shape.count) dimensions, hyperslab gives \(start.count)/\(count.count)")
