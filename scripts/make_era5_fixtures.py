@@ -69,7 +69,8 @@ def grib_attrs(var, short, units, long_name):
     var.setncattr("standard_name", "unknown")
 
 
-def new_cds(path, variables, lat, lon, months, levels=None, stamps=None, field_chunks=True):
+def new_cds(path, variables, lat, lon, months, levels=None, stamps=None, field_chunks=True, chunks=None, fletcher32=False,
+            endian="native"):
     with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
         ds.setncattr("GRIB_centre", "ecmf")
         ds.setncattr("Conventions", "CF-1.7")
@@ -105,9 +106,9 @@ def new_cds(path, variables, lat, lon, months, levels=None, stamps=None, field_c
         dims = ("valid_time", "pressure_level", "latitude", "longitude") if levels is not None else ("valid_time", "latitude", "longitude")
         for name, (base, amp, units, long_name, short) in variables.items():
             # One chunk per field (time step, level) like the CDS, or the library's default chunking.
-            chunks = ((1, 1, len(lat), len(lon)) if levels is not None else (1, len(lat), len(lon))) if field_chunks else None
-            v = ds.createVariable(name, "f4", dims, zlib=True, complevel=1, shuffle=True, chunksizes=chunks,
-                                  fill_value=np.float32(np.nan))
+            shape = chunks or (((1, 1, len(lat), len(lon)) if levels is not None else (1, len(lat), len(lon))) if field_chunks else None)
+            v = ds.createVariable(name, ">f4" if endian == "big" else "f4", dims, zlib=True, complevel=1, shuffle=True, chunksizes=shape,
+                                  fill_value=np.float32(np.nan), fletcher32=fletcher32, endian=endian)
             grib_attrs(v, short, units, long_name)
             for t, m in enumerate(months):
                 if levels is None:
@@ -115,6 +116,35 @@ def new_cds(path, variables, lat, lon, months, levels=None, stamps=None, field_c
                 else:
                     for li, level in enumerate(levels):
                         v[t, li] = field(name, base, amp, t, lat, lon, LEVELS.index(level)).astype(np.float32)
+
+
+def zstd_hdf5(path, variables, lat, lon, months, levels, chunks):
+    """The pressure file as h5py writes it with the HDF5 zstd plugin (filter 32015) and
+    netCDF dimension scales: libnetcdf opens it but, without the plugin, cannot read the
+    data; BioCube decodes the chunks itself."""
+    import h5py
+    import hdf5plugin
+    with h5py.File(path, "w") as f:
+        def scale(name, values, dtype, **attrs):
+            d = f.create_dataset(name, data=np.asarray(values, dtype=dtype))
+            for k, a in attrs.items():
+                d.attrs[k] = a
+            d.make_scale(name)
+            return d
+        vt = scale("valid_time", [int(month_start(m).timestamp()) for m in months], "i8",
+                   units="seconds since 1970-01-01", calendar="proleptic_gregorian")
+        pl = scale("pressure_level", levels, "f8", units="hPa")
+        la = scale("latitude", lat, "f8", units="degrees_north")
+        lo = scale("longitude", lon, "f8", units="degrees_east")
+        for name, (base, amp, units, long_name, _) in variables.items():
+            data = np.stack([np.stack([field(name, base, amp, t, lat, lon, LEVELS.index(level)) for level in levels])
+                             for t in range(len(months))]).astype(np.float32)
+            v = f.create_dataset(name, data=data, chunks=chunks, shuffle=True, fillvalue=np.float32(np.nan),
+                                 **hdf5plugin.Zstd(clevel=3))
+            v.attrs["units"] = units
+            v.attrs["long_name"] = long_name
+            for i, s in enumerate((vt, pl, la, lo)):
+                v.dims[i].attach_scale(s)
 
 
 def packing(base, amp):
@@ -244,6 +274,13 @@ def main():
     # The same data with the library's default (multi-step) chunking: read through libnetcdf.
     new_cds(os.path.join(out, "new/era5_pressure_default_chunks.nc"), PRESSURE, axis(72.0, 32.0, 0.25), axis(-25.0, 45.0, 0.25),
             MONTHS, LEVELS, field_chunks=False)
+    # Other filters and byte orders netCDF-4 files carry: Fletcher-32 checksums after
+    # deflate (decoded directly), zstd from the HDF5 plugin (decoded directly, though this
+    # libnetcdf has no zstd), big-endian floats (read through libnetcdf, and reported).
+    p72 = (axis(72.0, 32.0, 0.25), axis(-25.0, 45.0, 0.25))
+    new_cds(os.path.join(out, "new/era5_pressure_fletcher32.nc"), PRESSURE, *p72, MONTHS, LEVELS, chunks=(2, 3, 50, 60), fletcher32=True)
+    zstd_hdf5(os.path.join(out, "new/era5_pressure_zstd.nc"), PRESSURE, *p72, MONTHS, LEVELS, chunks=(2, 4, 81, 141))
+    new_cds(os.path.join(out, "new/era5_pressure_big_endian.nc"), PRESSURE, *p72, MONTHS, LEVELS, chunks=(3, 13, 81, 141), endian="big")
     legacy(os.path.join(out, "legacy/era5_single.nc"), SINGLE, axis(90.0, -90.0, 0.25), axis(0.0, 359.75, 0.25), MONTHS, expver_split=2)
     legacy(os.path.join(out, "legacy/era5_pressure.nc"), PRESSURE, wide_lat, wide_lon, MONTHS, levels=sorted(LEVELS))
     # Four 6-hourly slices of one day: a monthly reader takes the first and reports the rest.

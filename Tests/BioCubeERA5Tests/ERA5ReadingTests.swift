@@ -1,3 +1,4 @@
+import Foundation
 import BioCubeCore
 import Testing
 @testable import BioCubeERA5
@@ -240,3 +241,65 @@ extension DirectChunkTests {
         }
     }
 }
+
+extension DirectChunkTests {
+    /// Fletcher-32 after deflate + shuffle (checksums verified), and zstd from the HDF5
+    /// plugin (which this machine's libnetcdf cannot decode): read as raw chunks, the same
+    /// values as the deflate file read through libnetcdf.
+    @Test(arguments: ["new/era5_pressure_fletcher32.nc", "new/era5_pressure_zstd.nc"])
+    func otherFiltersAreDecodedDirectly(file: String) throws {
+        let path = try Fixtures.path(file)
+        let reference = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"), directChunks: false)
+        let fast = try ERA5File(path: path)
+        #expect(fast.slowPath.isEmpty, "\(fast.slowPath)")
+        let reader = try #require(try NetCDFFile.open(path: path).chunkReader())
+        var field = [Float](repeating: 0, count: 161 * 281)
+        let direct = try field.withUnsafeMutableBufferPointer {
+            try reader.readField(variable: "t", offset: [2, 12, 0, 0], latitudeAxis: 2, longitudeAxis: 3, into: $0)
+        }
+        #expect(direct)
+        for v in fast.variables {
+            for slice in fast.times.indices {
+                let a = try fast.read(v, slice: slice, onto: .europe025)
+                let b = try reference.read(reference.variable(named: v.name), slice: slice, onto: .europe025)
+                #expect(a.isBitwiseEqual(to: b), "\(file) \(v.name) slice \(slice)")
+            }
+        }
+    }
+
+    /// Big-endian floats are not decoded directly: read through libnetcdf with the same
+    /// values, and the reason is reported (the build report lists it as info).
+    @Test func unsupportedLayoutsFallBackToLibnetcdfAndSaySo() throws {
+        let path = try Fixtures.path("new/era5_pressure_big_endian.nc")
+        let file = try ERA5File(path: path)
+        #expect(file.slowPath.map(\.name).sorted() == ["t", "z"])
+        #expect(file.slowPath.allSatisfy { $0.reason.contains("big-endian") }, "\(file.slowPath)")
+        let reference = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"))
+        for v in file.variables {
+            let a = try file.read(v, slice: 1, onto: .europe025)
+            let b = try reference.read(reference.variable(named: v.name), slice: 1, onto: .europe025)
+            #expect(a.isBitwiseEqual(to: b), "\(v.name)")
+        }
+        let log = ProblemLog()
+        _ = try ERA5Modality(paths: [path], problems: log)
+        #expect(log.problems.contains { $0.severity == .info && $0.variable == "t" && $0.message.contains("read through libnetcdf") })
+    }
+
+    /// A damaged byte in checksummed data is an error naming the file, never wrong values.
+    @Test func aDamagedChecksummedChunkIsAnError() throws {
+        let source = try Fixtures.path("new/era5_pressure_fletcher32.nc")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
+        // The chunks follow the metadata: damage the data of one, three quarters in.
+        bytes[bytes.count * 3 / 4] ^= 0x55
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(getpid()).nc").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try ERA5File(path: path)
+        let error = #expect(throws: BioCubeError.self) {
+            for v in file.variables { for slice in file.times.indices { _ = try file.read(v, slice: slice, onto: .europe025) } }
+        }
+        #expect(error?.code == .corruptData, "\(String(describing: error))")
+        #expect(error?.message.contains(path) == true, "\(String(describing: error))")
+    }
+}
+

@@ -43,6 +43,9 @@ public final class ERA5File: Sendable {
     public let variables: [Variable]
     /// Variables that cannot be used, with the reason (reported by callers).
     public let unusable: [(name: String, reason: String)]
+    /// Chunked variables read through libnetcdf (under its process-wide lock, so on one core)
+    /// instead of as raw chunks decoded in parallel, with the reason (reported by callers).
+    public let slowPath: [(name: String, reason: String)]
     private let file: NetCDFFile
     /// Direct chunk access for netCDF-4 files (decompression outside the library lock).
     private let chunks: HDF5ChunkReader?
@@ -129,6 +132,11 @@ public final class ERA5File: Sendable {
         }
         variables = usable
         unusable = rejected
+        slowPath = chunks.map { reader in
+            usable.compactMap { v in
+                reader.fallbackReason(v.name, latitudeAxis: v.latitudeAxis, longitudeAxis: v.longitudeAxis).map { (v.name, $0) }
+            }
+        } ?? []
     }
 
     /// The variable called `name`; throws naming the file (and the reason when it exists but is unusable).

@@ -47,6 +47,9 @@ public final class ERA5Modality: Modality, Sendable {
         scratch = scratchDir
         for f in files {
             for u in f.unusable { problems.report(Problem(file: f.path, variable: u.name, message: "skipped: \(u.reason)")) }
+            for s in f.slowPath {
+                problems.report(Problem(.info, file: f.path, variable: s.name, message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
+            }
         }
     }
 

@@ -101,6 +101,19 @@ final class HDF5ChunkReader: @unchecked Sendable {
         return d
     }
 
+    /// Why variable `name` is not read through raw chunks (nil when it is, or when it is not
+    /// chunked, where libnetcdf is as fast): an unsupported filter or data type.
+    func fallbackReason(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> String? {
+        NetCDFLibrary.withLock {
+            guard !closed, dataset(name, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) == nil else { return nil }
+            return reasons[name]
+        }
+    }
+    private var reasons: [String: String] = [:]
+
+    /// HDF5 filters decoded here: deflate, shuffle, Fletcher-32 and zstd (HDF5 plugin 32015).
+    static let decodedFilters: [Int32: String] = [1: "deflate", 2: "shuffle", 3: "fletcher32", 32015: "zstd"]
+
     private func open(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> Dataset? {
         let id = H5Dopen2(file, name, 0)
         guard id >= 0 else { return nil }
@@ -108,15 +121,20 @@ final class HDF5ChunkReader: @unchecked Sendable {
         defer { if !keep { H5Dclose(id) } }
         let type = H5Dget_type(id)
         defer { H5Tclose(type) }
-        guard H5Tget_class(type) == H5T_FLOAT, H5Tget_size(type) == 4, H5Tget_order(type) == H5T_ORDER_LE else { return nil }
+        let plist = H5Dget_create_plist(id)
+        defer { H5Pclose(plist) }
+        guard H5Tget_class(type) == H5T_FLOAT, H5Tget_size(type) == 4, H5Tget_order(type) == H5T_ORDER_LE else {
+            if H5Pget_layout(plist) == H5D_CHUNKED {
+                reasons[name] = "stored as \(H5Tget_class(type) == H5T_FLOAT ? "" : "non-")float \(H5Tget_size(type) * 8)-bit \(H5Tget_order(type) == H5T_ORDER_LE ? "little" : "big")-endian values, not float32 little-endian"
+            }
+            return nil
+        }
         let space = H5Dget_space(id)
         defer { H5Sclose(space) }
         let rank = Int(H5Sget_simple_extent_ndims(space))
         guard rank >= 2 else { return nil }
         var dims = [hsize_t](repeating: 0, count: rank)
         H5Sget_simple_extent_dims(space, &dims, nil)
-        let plist = H5Dget_create_plist(id)
-        defer { H5Pclose(plist) }
         guard H5Pget_layout(plist) == H5D_CHUNKED else { return nil }
         var chunk = [hsize_t](repeating: 0, count: rank)
         guard H5Pget_chunk(plist, Int32(rank), &chunk) == Int32(rank) else { return nil }
@@ -128,8 +146,13 @@ final class HDF5ChunkReader: @unchecked Sendable {
             var nelmts = 8
             var values = [UInt32](repeating: 0, count: 8)
             var config: UInt32 = 0
-            let f = H5Pget_filter2(plist, UInt32(i), &flags, &nelmts, &values, 0, nil, &config)
-            guard f == 1 /* deflate */ || f == 2 /* shuffle */ else { return nil }
+            var label = [CChar](repeating: 0, count: 64)
+            let f = H5Pget_filter2(plist, UInt32(i), &flags, &nelmts, &values, label.count, &label, &config)
+            guard Self.decodedFilters[f] != nil else {
+                let text = String(decoding: label.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                reasons[name] = "HDF5 filter \(f)\(text.isEmpty ? "" : " (\(text))") is not decoded directly"
+                return nil
+            }
             filters.append(f)
         }
         keep = true
@@ -240,38 +263,64 @@ final class HDF5ChunkReader: @unchecked Sendable {
         return values
     }
 
-    /// Undoes the filter pipeline: deflate, then shuffle, in reverse application order.
+    /// Undoes the filter pipeline in reverse application order, whatever the order:
+    /// Fletcher-32 (checksum verified and stripped), deflate, zstd, shuffle.
     static func decode(_ bytes: [UInt8], filters: [Int32], skipped mask: UInt32, into out: UnsafeMutableBufferPointer<Float>,
                        context: String) throws {
         var data = bytes
         let expected = out.count * 4
-        for (i, f) in filters.enumerated().reversed() where mask & (1 << UInt32(i)) == 0 {
-            switch f {
+        let active = filters.indices.filter { mask & (1 << UInt32($0)) == 0 }
+        for i in active.reversed() {
+            // Bytes once filter i is undone: the values, plus the checksums of Fletcher-32
+            // filters applied before it (netCDF applies Fletcher-32 first).
+            let size = expected + 4 * active.filter { $0 < i && filters[$0] == 3 }.count
+            switch filters[i] {
             case 1:
-                var inflated = [UInt8](repeating: 0, count: expected)
-                var length = uLongf(expected)
+                var inflated = [UInt8](repeating: 0, count: size)
+                var length = uLongf(size)
                 let status = inflated.withUnsafeMutableBufferPointer { dst in
                     data.withUnsafeBufferPointer { src in uncompress(dst.baseAddress, &length, src.baseAddress, uLong(src.count)) }
                 }
-                guard status == Z_OK, Int(length) == expected else {
-                    throw BioCubeError(.corruptData, "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(expected) bytes)")
+                guard status == Z_OK, Int(length) == size else {
+                    throw BioCubeError(.corruptData, "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(size) bytes)")
                 }
                 data = inflated
             case 2:
-                guard data.count == expected else {
-                    throw BioCubeError(.corruptData, "\(context): chunk holds \(data.count) bytes, expected \(expected)")
+                guard data.count == size else {
+                    throw BioCubeError(.corruptData, "\(context): chunk holds \(data.count) bytes before unshuffling, expected \(size)")
                 }
-                // Shuffled: all first bytes, then all second bytes, … of the 4-byte elements.
-                let n = out.count
-                data.withUnsafeBufferPointer { src in
-                    let dst = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt8.self)
-                    for b in 0..<4 {
-                        let plane = src.baseAddress! + b * n
-                        for i in 0..<n { dst[i * 4 + b] = plane[i] }
+                // Shuffled: all first bytes, then all second bytes, … of the 4-byte elements;
+                // bytes past the last whole element stay in place.
+                let n = size / 4
+                data = [UInt8](unsafeUninitializedCapacity: size) { dst, initialized in
+                    data.withUnsafeBufferPointer { src in
+                        for b in 0..<4 {
+                            let plane = src.baseAddress! + b * n
+                            for i in 0..<n { dst[i * 4 + b] = plane[i] }
+                        }
+                        for k in (n * 4)..<size { dst[k] = src[k] }
                     }
+                    initialized = size
                 }
-                return
-            default:
+            case 3:
+                guard data.count >= 4 else { throw BioCubeError(.corruptData, "\(context): chunk too short for its Fletcher-32 checksum") }
+                let body = data.count - 4
+                let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) }.littleEndian
+                let computed = data.withUnsafeBufferPointer { fletcher32(UnsafeBufferPointer(rebasing: $0[0..<body])) }
+                // HDF5 before 1.6.3 stored the checksum byte-reversed; HDF5 accepts both.
+                guard stored == computed || stored == computed.byteSwapped else {
+                    throw BioCubeError(.corruptData, "\(context): Fletcher-32 checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(computed, radix: 16))): the chunk is damaged")
+                }
+                data.removeLast(4)
+            case 32015:
+                var decoded = [UInt8](repeating: 0, count: size)
+                do {
+                    try decoded.withUnsafeMutableBytes { dst in try data.withUnsafeBytes { try ZstdCodec().decompress($0, into: dst) } }
+                } catch let e as BioCubeError {
+                    throw BioCubeError(.corruptData, "\(context): \(e.message)")
+                }
+                data = decoded
+            case let f:
                 throw BioCubeError(.unsupported, "\(context): HDF5 filter \(f) is not supported")
             }
         }
@@ -279,5 +328,33 @@ final class HDF5ChunkReader: @unchecked Sendable {
             throw BioCubeError(.corruptData, "\(context): chunk holds \(data.count) bytes, expected \(expected)")
         }
         data.withUnsafeBytes { UnsafeMutableRawBufferPointer(out).copyMemory(from: $0) }
+    }
+
+    /// HDF5's Fletcher-32 (H5_checksum_fletcher32): 16-bit big-endian words, sums folded
+    /// every 360 words, an odd last byte as the high byte of a word.
+    static func fletcher32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var sum1: UInt32 = 0, sum2: UInt32 = 0
+        var words = bytes.count / 2
+        var k = 0
+        while words > 0 {
+            let block = min(words, 360)
+            words -= block
+            for _ in 0..<block {
+                sum1 &+= UInt32(bytes[k]) << 8 | UInt32(bytes[k + 1])
+                sum2 &+= sum1
+                k += 2
+            }
+            sum1 = (sum1 & 0xFFFF) + (sum1 >> 16)
+            sum2 = (sum2 & 0xFFFF) + (sum2 >> 16)
+        }
+        if bytes.count % 2 == 1 {
+            sum1 &+= UInt32(bytes[k]) << 8
+            sum2 &+= sum1
+            sum1 = (sum1 & 0xFFFF) + (sum1 >> 16)
+            sum2 = (sum2 & 0xFFFF) + (sum2 >> 16)
+        }
+        sum1 = (sum1 & 0xFFFF) + (sum1 >> 16)
+        sum2 = (sum2 & 0xFFFF) + (sum2 >> 16)
+        return sum2 << 16 | sum1
     }
 }
