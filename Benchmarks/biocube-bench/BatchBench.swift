@@ -14,7 +14,7 @@ func batchLatencyBenchmark(store: String, samples: Int) async throws -> [String:
         let t0 = ContinuousClock.now
         let b = try await sampler.batch(at: i)
         let d = ContinuousClock.now - t0
-        precondition(b.allVariables.count == sampler.variables.count + sampler.variables.filter { $0.groups.count > 1 }.count)
+        precondition(b.allVariables.count == sampler.members.count, "a batch holds \(b.allVariables.count) variables, the selection \(sampler.members.count)")
         times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
     }
     times.sort()
