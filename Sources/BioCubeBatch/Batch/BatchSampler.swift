@@ -200,11 +200,11 @@ public final class BatchSampler: Sendable {
     public func forEachBatch(in windows: Range<Int>? = nil, _ body: (Int, Batch) async throws -> Void) async throws {
         let range = windows ?? 0..<count
         guard !range.isEmpty else { return }
-        var previous = try await readStep(steps.lowerBound + range.lowerBound)
+        var window: [[Float]]? = nil
         for i in range {
-            let next = try await readStep(steps.lowerBound + i + 1)
-            try await body(i, try assemble(i, zip(previous, next).map { $0 + $1 }))
-            previous = next
+            // Step t + 1 is decoded once: window i + 1 copies it from window i.
+            window = try await readSteps(steps.lowerBound + i, count: 2, continuing: window)
+            try await body(i, try assemble(i, window!))
         }
     }
 
@@ -212,8 +212,10 @@ public final class BatchSampler: Sendable {
     func readStep(_ t: Int) async throws -> [[Float]] { try await readSteps(t, count: 1) }
 
     /// Steps `t ..< t + count` of every variable (the region's cells), one array per variable
-    /// holding the steps one after another, decoded straight into it.
-    func readSteps(_ t: Int, count steps: Int) async throws -> [[Float]] {
+    /// holding the steps one after another, decoded straight into it. With `previous` (the
+    /// arrays of steps `t - 1 ..< t - 1 + count`), step `t`…`t + count - 2` are copied from it
+    /// and only the last step is decoded.
+    func readSteps(_ t: Int, count steps: Int, continuing previous: [[Float]]? = nil) async throws -> [[Float]] {
         let out = Mutex([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
         let order = readOrder
@@ -222,8 +224,14 @@ public final class BatchSampler: Sendable {
             let a = arrays[v]
             let levels = levelSelection(a)
             let n = selectedLevelCount(a) * rows.count * columns.count
+            let reused = previous.map { $0[v].count == steps * n ? steps - 1 : 0 } ?? 0
             let values = try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
-                for s in 0..<steps {
+                if reused > 0, let previous {
+                    previous[v].withUnsafeBufferPointer { src in
+                        _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(fromContentsOf: src[n..<((reused + 1) * n)])
+                    }
+                }
+                for s in reused..<steps {
                     try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
                                into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
                 }

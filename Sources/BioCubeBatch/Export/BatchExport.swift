@@ -57,32 +57,35 @@ public struct BatchExport: Sendable {
         for i in todo {
             if let last = runs.last, last.upperBound == i { runs[runs.count - 1] = last.lowerBound..<(i + 1) } else { runs.append(i..<(i + 1)) }
         }
-        // Writing window i overlaps reading the next step (one write in flight).
+        // Writing overlaps reading the next steps: up to two windows are written at once
+        // (serialising a window — copying into the page cache, the zip's CRC-32 — takes one
+        // core about as long as reading a step takes two).
         let exporter = self.exporter, missing = self.missing, outputDirectory = self.directory
         var done = 0
-        var pending: (name: String, task: Task<Int64, any Error>)? = nil
-        func settle() async throws {
-            guard let p = pending else { return }
-            pending = nil
-            summary.bytes += try await p.task.value
-            done += 1
-            progress(.written(name: p.name, done: done, toDo: todo.count))
+        var pending: [(name: String, task: Task<Int64, any Error>)] = []
+        func settle(keeping: Int) async throws {
+            while pending.count > keeping {
+                let p = pending.removeFirst()
+                summary.bytes += try await p.task.value
+                done += 1
+                progress(.written(name: p.name, done: done, toDo: todo.count))
+            }
         }
         do {
             for run in runs {
                 try await sampler.forEachBatch(in: run) { i, batch in
-                    try await settle()
+                    try await settle(keeping: 1)
                     let name = names[i]
-                    pending = (name, Task {
+                    pending.append((name, Task {
                         let path = outputDirectory + "/" + name
                         try exporter.write(try missing.apply(to: batch), to: path)
                         return FileIO.attributes(path)?.size ?? 0
-                    })
+                    }))
                 }
             }
-            try await settle()
+            try await settle(keeping: 0)
         } catch {
-            if let p = pending { _ = try? await p.task.value }
+            for p in pending { _ = try? await p.task.value }
             throw error
         }
         summary.written = done

@@ -14,8 +14,9 @@ final class StoredZipWriter {
     private static func le16(_ v: Int, _ out: inout [UInt8]) { out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
     private static func le32(_ v: UInt32, _ out: inout [UInt8]) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
 
-    /// Adds an entry whose data is `parts` concatenated.
-    func add(_ name: String, parts: [UnsafeRawBufferPointer]) throws {
+    /// Adds an entry whose data is `parts` concatenated; returns its CRC-32.
+    @discardableResult
+    func add(_ name: String, parts: [UnsafeRawBufferPointer]) throws -> UInt32 {
         let size = parts.reduce(0) { $0 + $1.count }
         guard size < Int(UInt32.max), file.offset < Int(UInt32.max) - size - 1024, entries < 65_535 else {
             throw BioCubeError(.invalidArgument, "\(file.path): more than 4 GiB or 65 535 entries: too large for a zip without zip64")
@@ -59,10 +60,11 @@ final class StoredZipWriter {
         Self.le32(UInt32(offset), &central)
         central += nameBytes
         entries += 1
+        return crc
     }
 
     func add(_ name: String, _ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try add(name, parts: [$0]) }
+        _ = try bytes.withUnsafeBytes { try add(name, parts: [$0]) }
     }
 
     /// Writes the central directory and moves the archive into place.

@@ -97,8 +97,8 @@ struct TorchArchive {
         var id: UInt64 = 0xCBF2_9CE4_8422_2325
         for (k, payload) in storages.enumerated() {
             try payload.withUnsafeBytes { raw in
-                try zip.add("archive/data/\(k)", parts: [raw])
-                id = (id ^ UInt64(CRC32.checksum(raw))) &* 0x100_0000_01B3
+                let crc = try zip.add("archive/data/\(k)", parts: [raw])
+                id = (id ^ UInt64(crc)) &* 0x100_0000_01B3
             }
         }
         try zip.add("archive/version", Array("3\n".utf8))
