@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeSpecies
 import Synchronization
 import Foundation
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -124,8 +125,25 @@ extension CubeBuilder {
         let arraysByPlan = arrays
         let stepCount = stepsToDo.count
         let staleByStep = stale
+        // Read-ahead, one block ahead of the workers, on its own thread (the advice may wait
+        // for the disk's queue; the workers must not).
+        let prefetcher = DispatchQueue(label: "biocube.build.prefetch")
+        let firstItemOfBlock = Dictionary(jobs.enumerated().map { ($0.element.block, $0.offset) }, uniquingKeysWith: min)
+        let blockOfFirstItem = Dictionary(uniqueKeysWithValues: firstItemOfBlock.map { ($0.value, $0.key) })
+        let prefetch = { @Sendable [self] (b: Int) in
+            guard b < blockList.count else { return }
+            let steps = blockList[b].steps.map { time[$0] }
+            let planned = jobs.filter { $0.block == b }.map(\.plan)
+            prefetcher.async {
+                for p in planned {
+                    for provider in plans[p].providers { provider.modality.prefetch(provider.descriptor, at: steps) }
+                }
+            }
+        }
+        prefetch(0)
         try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) { [self] _, k in
             let (b, p, steps) = jobs[k]
+            if blockOfFirstItem[k] != nil { prefetch(b + 1) }
             let plan = plans[p]
             var valid: [Int: Int] = [:]
             for i in steps {

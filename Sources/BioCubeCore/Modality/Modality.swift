@@ -36,9 +36,15 @@ public protocol Modality: Sendable {
     /// builder walks a block of this many steps for the variable before the next variable.
     /// The default, 1, means steps are independent.
     func preferredStepBlock(for variable: VariableDescriptor) -> Int
+    /// Starts reading, in the background, what reading `variable` at `steps` will need (a
+    /// builder calls it one block of steps ahead, so cold files are read while the current
+    /// block is decoded). Best effort; the default does nothing.
+    func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime])
 }
 
 extension Modality {
     /// Steps are independent: 1.
     public func preferredStepBlock(for variable: VariableDescriptor) -> Int { 1 }
+    /// Nothing to read ahead (tables read at open).
+    public func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime]) {}
 }

@@ -1,6 +1,9 @@
 import Foundation
 import BioCubeCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One ERA5 NetCDF file with its conventions decoded: coordinates, time axis, pressure
 /// levels, packing and the legacy `expver` dimension. New CDS (netCDF-4, `valid_time`,
@@ -165,6 +168,31 @@ public final class ERA5File: Sendable {
         let m = try GridMapping(latitudes: latitudes, longitudes: longitudes, grid: grid, path: path)
         mappings.withLock { $0[grid] = m }
         return m
+    }
+
+    /// Asks the kernel to start reading, in the background, the bytes that time slices
+    /// `slices` of `variable` are stored in (their HDF5 chunks; for netCDF-3 files, the
+    /// records' share of the file), so a build reading cold files keeps both cores busy
+    /// instead of waiting for the disk under the library lock. Best effort: never fails.
+    public func prefetch(_ variable: Variable, slices: Range<Int>) {
+        guard !slices.isEmpty, !times.isEmpty else { return }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        if let chunks {
+            let ranges = chunks.chunkRanges(variable: variable.name, timeAxis: variable.timeAxis, slices: slices,
+                                            latitudeAxis: variable.latitudeAxis, longitudeAxis: variable.longitudeAxis)
+            if !ranges.isEmpty {
+                for r in ranges { _ = posix_fadvise(fd, off_t(r.offset), off_t(r.length), POSIX_FADV_WILLNEED) }
+                return
+            }
+        }
+        // Records (netCDF-3) or contiguous data: the slices' proportional share of the file.
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return }
+        let size = Int(info.st_size), count = times.count
+        let from = size * slices.lowerBound / count, to = min(size, size * slices.upperBound / count + size / count)
+        _ = posix_fadvise(fd, off_t(from), off_t(to - from), POSIX_FADV_WILLNEED)
     }
 
     /// Reads one time slice of `variable` onto `grid`: `(H, W)` or `(L, H, W)` with levels

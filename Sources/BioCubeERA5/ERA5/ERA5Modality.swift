@@ -99,6 +99,18 @@ public final class ERA5Modality: Modality, Sendable {
         return min(block, 64)
     }
 
+    /// Advises the kernel to read the chunks (or records) of `variable` at `steps` from every
+    /// file providing it.
+    public func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime]) {
+        for f in files {
+            for v in f.variables where v.name == variable.name && (v.levels == nil) == (variable.levels == nil) {
+                let slices = steps.flatMap { f.slices(at: $0, cadence: cadence) }
+                guard let low = slices.min(), let high = slices.max() else { continue }
+                f.prefetch(v, slices: low..<(high + 1))
+            }
+        }
+    }
+
     /// The variable at `step` on `grid`. A step no file covers gives a NaN tensor and a
     /// report entry (never an error, never another month's data); several slices in the
     /// step's month: the first is used and the others reported.

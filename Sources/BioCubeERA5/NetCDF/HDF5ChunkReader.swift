@@ -159,6 +159,41 @@ final class HDF5ChunkReader: @unchecked Sendable {
         return Dataset(id: id, chunk: chunkShape, shape: shape, filters: filters)
     }
 
+    /// The file byte ranges of the stored chunks holding time indices `slices` (along
+    /// `timeAxis`) of `variable`, every level and tile: what reading those steps will read.
+    /// Empty when the variable does not take the direct path.
+    func chunkRanges(variable: String, timeAxis: Int, slices: Range<Int>, latitudeAxis: Int, longitudeAxis: Int) -> [(offset: Int, length: Int)] {
+        NetCDFLibrary.withLock {
+            guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis),
+                  timeAxis < d.shape.count, !slices.isEmpty else { return [] }
+            // Chunk origins along each axis: the time chunks covering `slices`, all others.
+            let starts: [[Int]] = d.shape.indices.map { a in
+                a == timeAxis ? Array(stride(from: slices.lowerBound / d.chunk[a] * d.chunk[a], to: min(slices.upperBound, d.shape[a]), by: d.chunk[a]))
+                    : Array(stride(from: 0, to: d.shape[a], by: d.chunk[a]))
+            }
+            var ranges: [(offset: Int, length: Int)] = []
+            var index = [Int](repeating: 0, count: starts.count)
+            while true {
+                var coord = index.enumerated().map { hsize_t(starts[$0.offset][$0.element]) }
+                var mask: UInt32 = 0
+                var address: haddr_t = 0
+                var size: hsize_t = 0
+                if H5Dget_chunk_info_by_coord(d.id, &coord, &mask, &address, &size) >= 0, size > 0 {
+                    ranges.append((Int(address), Int(size)))
+                }
+                var a = index.count - 1
+                while a >= 0 {
+                    index[a] += 1
+                    if index[a] < starts[a].count { break }
+                    index[a] = 0
+                    a -= 1
+                }
+                if a < 0 || starts.contains(where: \.isEmpty) { break }
+            }
+            return ranges
+        }
+    }
+
     /// Reads and decodes the field at `offset` (0 along latitude/longitude) into `out`
     /// (latitude × longitude float32). Returns false when the fast path does not apply.
     /// Raw reads hold the lock; decompression does not.
