@@ -85,12 +85,18 @@ def compare_window(a, b, name):
     x = torch.load(os.path.join(a, name), weights_only=True)
     y = torch.load(os.path.join(b, name), weights_only=True)
     worst = 0.0
+    # Levels in the batch's own order (netCDF-3 files list them ascending): match by value.
+    order = None
+    if x["batch_metadata"]["pressure_levels"] and y["batch_metadata"]["pressure_levels"]:
+        order = [y["batch_metadata"]["pressure_levels"].index(l) for l in x["batch_metadata"]["pressure_levels"]]
     for group, variables in x.items():
         if group == "batch_metadata":
             continue
         assert set(variables) == set(y[group]), f"{name} {group}: {sorted(variables)} vs {sorted(y[group])}"
         for v, t in variables.items():
             p, q = t.numpy(), y[group][v].numpy()
+            if p.ndim == 4 and order is not None:
+                q = q[:, order]
             assert p.shape == q.shape and (np.isnan(p) == np.isnan(q)).all(), f"{name} {group}/{v} differs in shape or NaN cells"
             if np.isfinite(p).any():
                 worst = max(worst, float(np.nanmax(np.abs(p - q)) / max(1.0, float(np.nanmax(np.abs(p))))))

@@ -85,6 +85,10 @@ NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
     export SLURM_CONF=$state/slurm.conf
+    # Daemons a previous run left (killed test session) hold the ports: stop them first.
+    local last=/tmp/biocube-slurm-test.last-state
+    if [ -s "$last" ] && [ -d "$(cat "$last")" ]; then stop_daemons "$(cat "$last")"; fi
+    echo "$state" > "$last"
     stop_daemons "$state"
     slurmctld -f "$SLURM_CONF" -i
     wait_for 20 slurmctld scontrol ping

@@ -1,4 +1,5 @@
 import BioCubeCore
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -201,7 +202,12 @@ public final class BatchSampler: Sendable {
         let range = windows ?? 0..<count
         guard !range.isEmpty else { return }
         var window: [[Float]]? = nil
+        // While a window is decoded, the kernel reads the chunk files of the next new step.
+        let prefetcher = DispatchQueue(label: "biocube.batches.prefetch")
+        let arrays = readOrder.map { self.arrays[$0] }, rows = self.rows, columns = self.columns
         for i in range {
+            let ahead = steps.lowerBound + i + 2
+            if ahead < steps.upperBound { prefetcher.async { for a in arrays { a.prefetch(first: ahead, rows: rows, columns: columns) } } }
             // Step t + 1 is decoded once: window i + 1 copies it from window i.
             window = try await readSteps(steps.lowerBound + i, count: 2, continuing: window)
             try await body(i, try assemble(i, window!))

@@ -125,25 +125,32 @@ extension CubeBuilder {
         let arraysByPlan = arrays
         let stepCount = stepsToDo.count
         let staleByStep = stale
-        // Read-ahead, one block ahead of the workers, on its own thread (the advice may wait
-        // for the disk's queue; the workers must not).
+        // Read-ahead on its own thread (the advice may wait for the disk's queue; the
+        // workers must not): about one block's worth of fields ahead of the workers — a
+        // step of every variable when steps are independent, a variable or two when blocks
+        // span 36 steps — so the disk reads while the cores decode.
         let prefetcher = DispatchQueue(label: "biocube.build.prefetch")
-        let firstItemOfBlock = Dictionary(jobs.enumerated().map { ($0.element.block, $0.offset) }, uniquingKeysWith: min)
-        let blockOfFirstItem = Dictionary(uniqueKeysWithValues: firstItemOfBlock.map { ($0.value, $0.key) })
-        let prefetch = { @Sendable [self] (b: Int) in
-            guard b < blockList.count else { return }
-            let steps = blockList[b].steps.map { time[$0] }
-            let planned = jobs.filter { $0.block == b }.map(\.plan)
+        let lookahead = max(2, plans.count / block)
+        let scheduled = Mutex(-1)
+        let prefetch = { @Sendable [self] (k: Int) in
+            let range: Range<Int> = scheduled.withLock { last in
+                let upper = min(jobs.count, k + 1)
+                let r = min(last + 1, upper)..<upper
+                last = max(last, k)
+                return r
+            }
+            guard !range.isEmpty else { return }
+            let work = range.map { (jobs[$0].plan, jobs[$0].steps.map { time[$0] }) }
             prefetcher.async {
-                for p in planned {
+                for (p, steps) in work {
                     for provider in plans[p].providers { provider.modality.prefetch(provider.descriptor, at: steps) }
                 }
             }
         }
-        prefetch(0)
+        prefetch(lookahead)
         try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) { [self] _, k in
             let (b, p, steps) = jobs[k]
-            if blockOfFirstItem[k] != nil { prefetch(b + 1) }
+            prefetch(k + lookahead)
             let plan = plans[p]
             var valid: [Int: Int] = [:]
             for i in steps {

@@ -68,6 +68,15 @@ package enum FileIO {
         }
     }
 
+    /// Asks the kernel to start reading the whole file at `path` in the background (a
+    /// missing file is ignored).
+    package static func adviseWillNeed(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
+        _ = close(fd)
+    }
+
     /// Writes `bytes` to `path` atomically: readers see the old file or the new one, never a
     /// partial one. Creates missing parent folders. With `exclusive`, fails with
     /// `.alreadyExists` when `path` exists (also when another process wins a race).

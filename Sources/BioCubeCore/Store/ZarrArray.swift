@@ -49,6 +49,34 @@ public struct ZarrArray: Sendable {
     /// Whether a chunk has been written.
     public func chunkExists(_ coordinates: [Int]) -> Bool { FileIO.exists(chunkFile(coordinates)) }
 
+    /// Asks the kernel to start reading the chunk files that hold index `first` of the first
+    /// dimension and, along the last two, `rows` × `columns` (every chunk of the dimensions
+    /// between): a sequential reader calls it a step ahead. Best effort: never fails.
+    package func prefetch(first: Int, rows: Range<Int>, columns: Range<Int>) {
+        let n = shape.count
+        guard n >= 3, (0..<shape[0]).contains(first), !rows.isEmpty, !columns.isEmpty else { return }
+        let ranges: [Range<Int>] = (0..<n).map { d in
+            switch d {
+            case 0: return (first / chunkShape[0])..<(first / chunkShape[0] + 1)
+            case n - 2: return (rows.lowerBound / chunkShape[d])..<((rows.upperBound - 1) / chunkShape[d] + 1)
+            case n - 1: return (columns.lowerBound / chunkShape[d])..<((columns.upperBound - 1) / chunkShape[d] + 1)
+            default: return 0..<((shape[d] + chunkShape[d] - 1) / chunkShape[d])
+            }
+        }
+        var index = ranges.map(\.lowerBound)
+        while true {
+            FileIO.adviseWillNeed(chunkFile(index))
+            var d = n - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < ranges[d].upperBound { break }
+                index[d] = ranges[d].lowerBound
+                d -= 1
+            }
+            if d < 0 { return }
+        }
+    }
+
     private func checkType<T: ZarrScalar>(_: T.Type) throws {
         guard T.zarrDataType == metadata.dataType else {
             throw BioCubeError(.invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(T.zarrDataType.rawValue) (\(T.self))")
