@@ -23,3 +23,16 @@ import Testing
         #expect(!a.isBitwiseEqual(to: try Tensor(shape: [1, 2], storage: [.nan, 1])))
     }
 }
+
+@Suite struct CartesianIndicesTests {
+    @Test func rowMajorOverEveryRange() {
+        #expect(Array(CartesianIndices([0..<2, 3..<5])) == [[0, 3], [0, 4], [1, 3], [1, 4]])
+        #expect(Array(CartesianIndices([2..<3])) == [[2]])
+        #expect(Array(CartesianIndices([0..<2, 0..<2, 0..<2])).count == 8)
+    }
+
+    @Test func anEmptyRangeGivesNothing() {
+        #expect(Array(CartesianIndices([0..<2, 5..<5])).isEmpty)
+        #expect(Array(CartesianIndices([0..<0])).isEmpty)
+    }
+}

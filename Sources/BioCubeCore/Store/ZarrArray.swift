@@ -63,18 +63,7 @@ public struct ZarrArray: Sendable {
             default: return 0..<((shape[d] + chunkShape[d] - 1) / chunkShape[d])
             }
         }
-        var index = ranges.map(\.lowerBound)
-        while true {
-            FileIO.adviseWillNeed(chunkFile(index))
-            var d = n - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < ranges[d].upperBound { break }
-                index[d] = ranges[d].lowerBound
-                d -= 1
-            }
-            if d < 0 { return }
-        }
+        for index in CartesianIndices(ranges) { FileIO.adviseWillNeed(chunkFile(index)) }
     }
 
     private func checkType<T: ZarrScalar>(_: T.Type) throws {

@@ -87,27 +87,26 @@ public final class ERA5Modality: Modality, Sendable {
 
     private static func key(_ name: String, hasLevels: Bool) -> String { hasLevels ? name + "@levels" : name }
 
+    /// The files providing `variable` (same name and level-ness), with its entry in each.
+    private func sources(of variable: VariableDescriptor) -> [(file: ERA5File, variable: ERA5File.Variable)] {
+        files.compactMap { f in
+            f.variables.first { $0.name == variable.name && ($0.levels == nil) == (variable.levels == nil) }.map { (f, $0) }
+        }
+    }
+
     /// The largest number of time slices one storage chunk of `variable` spans in any file
     /// providing it (1 for one field per chunk, contiguous and netCDF-3 files), at most 64.
     public func preferredStepBlock(for variable: VariableDescriptor) -> Int {
-        var block = 1
-        for f in files {
-            for v in f.variables where v.name == variable.name && (v.levels == nil) == (variable.levels == nil) {
-                block = max(block, v.timeSlicesPerChunk)
-            }
-        }
-        return min(block, 64)
+        min(64, sources(of: variable).map(\.variable.timeSlicesPerChunk).max() ?? 1)
     }
 
     /// Advises the kernel to read the chunks (or records) of `variable` at `steps` from every
     /// file providing it.
     public func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime]) {
-        for f in files {
-            for v in f.variables where v.name == variable.name && (v.levels == nil) == (variable.levels == nil) {
-                let slices = steps.flatMap { f.slices(at: $0, cadence: cadence) }
-                guard let low = slices.min(), let high = slices.max() else { continue }
-                f.prefetch(v, slices: low..<(high + 1))
-            }
+        for (f, v) in sources(of: variable) {
+            let slices = steps.flatMap { f.slices(at: $0, cadence: cadence) }
+            guard let low = slices.min(), let high = slices.max() else { continue }
+            f.prefetch(v, slices: low..<(high + 1))
         }
     }
 
@@ -117,8 +116,7 @@ public final class ERA5Modality: Modality, Sendable {
     public func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor {
         var hits: [(ERA5File, ERA5File.Variable, [Int])] = []
         var provider: String? = nil
-        for f in files {
-            guard let v = f.variables.first(where: { $0.name == variable.name && ($0.levels == nil) == (variable.levels == nil) }) else { continue }
+        for (f, v) in sources(of: variable) {
             provider = provider ?? f.path
             let s = f.slices(at: step, cadence: cadence)
             if !s.isEmpty { hits.append((f, v, s)) }

@@ -12,8 +12,8 @@ import Synchronization
 /// and the caller uses libnetcdf.
 ///
 /// A chunk spanning several fields is decoded once and kept in a small cache (least
-/// recently used, bounded by ``cacheBudget`` bytes for the whole process), so reading the fields of a
-/// time block in turn inflates each chunk once, not once per field.
+/// recently used, bounded by ``cacheBudget`` bytes for the whole process), so reading the
+/// fields of a time block in turn inflates each chunk once, not once per field.
 final class HDF5ChunkReader: @unchecked Sendable {
     // Safety: `file`, `datasets` are only touched inside NetCDFLibrary.withLock.
     struct Dataset {
@@ -111,8 +111,9 @@ final class HDF5ChunkReader: @unchecked Sendable {
     }
     private var reasons: [String: String] = [:]
 
-    /// HDF5 filters decoded here: deflate, shuffle, Fletcher-32 and zstd (HDF5 plugin 32015).
-    static let decodedFilters: [Int32: String] = [1: "deflate", 2: "shuffle", 3: "fletcher32", 32015: "zstd"]
+    /// HDF5 filters decoded here: deflate (1), shuffle (2), Fletcher-32 (3) and zstd (the
+    /// HDF5 plugin 32015).
+    static let decodedFilters: Set<Int32> = [1, 2, 3, 32015]
 
     private func open(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> Dataset? {
         let id = H5Dopen2(file, name, 0)
@@ -148,7 +149,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
             var config: UInt32 = 0
             var label = [CChar](repeating: 0, count: 64)
             let f = H5Pget_filter2(plist, UInt32(i), &flags, &nelmts, &values, label.count, &label, &config)
-            guard Self.decodedFilters[f] != nil else {
+            guard Self.decodedFilters.contains(f) else {
                 let text = String(decoding: label.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 reasons[name] = "HDF5 filter \(f)\(text.isEmpty ? "" : " (\(text))") is not decoded directly"
                 return nil
@@ -166,29 +167,20 @@ final class HDF5ChunkReader: @unchecked Sendable {
         NetCDFLibrary.withLock {
             guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis),
                   timeAxis < d.shape.count, !slices.isEmpty else { return [] }
-            // Chunk origins along each axis: the time chunks covering `slices`, all others.
-            let starts: [[Int]] = d.shape.indices.map { a in
-                a == timeAxis ? Array(stride(from: slices.lowerBound / d.chunk[a] * d.chunk[a], to: min(slices.upperBound, d.shape[a]), by: d.chunk[a]))
-                    : Array(stride(from: 0, to: d.shape[a], by: d.chunk[a]))
+            // Chunks along each axis: the time chunks covering `slices`, all others.
+            let spans: [Range<Int>] = d.shape.indices.map { a in
+                a == timeAxis ? (slices.lowerBound / d.chunk[a])..<((min(slices.upperBound, d.shape[a]) - 1) / d.chunk[a] + 1)
+                    : 0..<((d.shape[a] + d.chunk[a] - 1) / d.chunk[a])
             }
             var ranges: [(offset: Int, length: Int)] = []
-            var index = [Int](repeating: 0, count: starts.count)
-            while true {
-                var coord = index.enumerated().map { hsize_t(starts[$0.offset][$0.element]) }
+            for index in CartesianIndices(spans) {
+                var coord = index.enumerated().map { hsize_t($0.element * d.chunk[$0.offset]) }
                 var mask: UInt32 = 0
                 var address: haddr_t = 0
                 var size: hsize_t = 0
                 if H5Dget_chunk_info_by_coord(d.id, &coord, &mask, &address, &size) >= 0, size > 0 {
                     ranges.append((Int(address), Int(size)))
                 }
-                var a = index.count - 1
-                while a >= 0 {
-                    index[a] += 1
-                    if index[a] < starts[a].count { break }
-                    index[a] = 0
-                    a -= 1
-                }
-                if a < 0 || starts.contains(where: \.isEmpty) { break }
             }
             return ranges
         }
