@@ -116,4 +116,40 @@ import Testing
         let error = try #require(throws: BioCubeError.self) { try SpeciesModality(path: path) }
         #expect(error.message.contains(path) && error.message.contains("'Distribution'"))
     }
+
+    /// Rows spilled to the scratch file (after every row, every few rows, or never) read back
+    /// exactly as an independent per-(species, month, cell) sum of the same rows.
+    @Test(arguments: [16, 16 * 7, 1 << 20])
+    func spilledRowsReadBackAsAnIndependentSum(stagingLimit: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        var rows: [(Int64?, Double?, Double, String, Double?)] = []
+        var expected: [String: Float] = [:]   // "species/month/row/column" → sum
+        let g = Grid.europe025
+        for _ in 0..<600 {
+            let species = Int64([3, 17, 2_000_001].randomElement(using: &generator)!)
+            let month = Int.random(in: 1...12, using: &generator)
+            let row = Int.random(in: 0..<6, using: &generator), column = Int.random(in: 0..<6, using: &generator)
+            let lat = 32.0 + Double(row) * 0.25, lon = -25.0 + Double(column) * 0.25
+            let value = Double(Int.random(in: 1...9, using: &generator))
+            rows.append((species, lat, lon, String(format: "2001-%02d-03", month), value))
+            let cell = try #require(g.cell(latitude: lat, longitude: lon))
+            expected["\(species)/\(month)/\(cell.row)/\(cell.column)", default: 0] += Float(value)
+        }
+        let path = try Self.write(rows, keys: .int64, time: .text, rowGroupRows: 97)
+        let m = try SpeciesModality(path: path, species: nil, cadence: .monthly, problems: ProblemLog(), maxConcurrency: 2,
+                                    stagingLimit: stagingLimit)
+        #expect(m.rowCount == 600 && m.skippedRows == 0)
+        #expect(m.rows.spilled == (stagingLimit < 600 * 16))
+        var seen = 0
+        for v in try m.variables() {
+            for month in 1...12 {
+                let plane = try m.read(v, at: UTCDateTime(year: 2001, month: month), onto: g)
+                for r in 0..<g.height { for c in 0..<g.width where !plane[r, c].isNaN {
+                    #expect(expected["\(v.name)/\(month)/\(r)/\(c)"] == plane[r, c])
+                    seen += 1
+                } }
+            }
+        }
+        #expect(seen == expected.count)
+    }
 }

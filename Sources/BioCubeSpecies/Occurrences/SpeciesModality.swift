@@ -6,8 +6,10 @@ import Synchronization
 /// variable per species in `species_variables`, whose value in a cell at a step is the sum
 /// of `Distribution` over that species, cell and step (calendar month, or the `n`-hour slot).
 ///
-/// The table is read once, row group by row group and only the five needed columns; rows
-/// are bucketed by species and step, so serving any step later costs only that bucket.
+/// The table is read once, row group by row group and only the five needed columns; the
+/// usable rows are grouped by step (16 bytes each, kept in a scratch file past 16 MiB, so
+/// memory does not grow with the span), and a step's rows are grouped by species when the
+/// step is first read.
 /// Species keys stored as strings or as integers are both normalised to the key's decimal
 /// string (``SpeciesKey``). Rows with a null or unusable key, time, coordinate or value are
 /// counted and reported, as are rows that fall outside the grid asked for. Cells without
@@ -27,15 +29,9 @@ public final class SpeciesModality: Modality, Sendable {
     /// The first and last step that has rows (nil for an empty table).
     public let stepRange: ClosedRange<UTCDateTime>?
 
-    /// Per (species index, step key): the rows' coordinates and values.
-    private let buckets: [Int64: Bucket]
+    /// The usable rows, by step (spilled to a scratch file past a few megabytes).
+    let rows: OccurrenceSpill
     private let offGridCache = Mutex<[Grid: Int]>([:])
-
-    struct Bucket: Sendable {
-        var latitude: [Float] = []
-        var longitude: [Float] = []
-        var value: [Float] = []
-    }
 
     /// The columns the table must have (matched case-insensitively).
     public static let requiredColumns = ["Species", "Latitude", "Longitude", "Timestamp", "Distribution"]
@@ -46,8 +42,14 @@ public final class SpeciesModality: Modality, Sendable {
     ///     ordered numerically. A listed key with no rows gives NaN planes and a report.
     ///   - cadence: `.monthly` (calendar months) or `.hours(n)`.
     ///   - maxConcurrency: threads decoding a row group's columns.
-    public init(path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
-                maxConcurrency: Int = 2) throws {
+    public convenience init(path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
+                            maxConcurrency: Int = 2) throws {
+        try self.init(path: path, species: species, cadence: cadence, problems: problems, maxConcurrency: maxConcurrency,
+                      stagingLimit: OccurrenceSpill.Writer.defaultStagingLimit)
+    }
+
+    /// Reads `path` once, keeping at most `stagingLimit` bytes of rows in memory while reading.
+    init(path: String, species: [String]?, cadence: Cadence, problems: ProblemLog, maxConcurrency: Int, stagingLimit: Int) throws {
         self.path = path
         self.cadence = cadence
         self.problems = problems
@@ -76,8 +78,7 @@ public final class SpeciesModality: Modality, Sendable {
         var keyIndex: [SpeciesKey: Int32] = [:]
         var rawStringIndex: [[UInt8]: Int32] = [:]
         var rawIntIndex: [Int64: Int32] = [:]
-        var bucketIndex: [Int64: Int] = [:]
-        var bucketList: [Bucket] = []
+        var spill = OccurrenceSpill.Writer(purpose: "the occurrences of \(path)", stagingLimit: stagingLimit)
         var skipped = (key: 0, time: 0, coordinate: 0, value: 0)
         var lowStep = Int64.max, highStep = Int64.min
         var timeCache: [Int64: Int64] = [:]
@@ -177,7 +178,6 @@ public final class SpeciesModality: Modality, Sendable {
             } else if case .bytes(let v) = timeData.values {
                 for r in 0..<n where timeData.isValid(r) { stepOf[r] = stepOfText(v[r]) }
             }
-            var lastBucketKey = Int64.min, lastBucket = -1
             for r in 0..<n {
                 let s = speciesOf[r]
                 guard s >= 0 else { skipped.key += 1; continue }
@@ -187,23 +187,10 @@ public final class SpeciesModality: Modality, Sendable {
                 guard la.isFinite, lo.isFinite else { skipped.coordinate += 1; continue }
                 let d = dist[r]
                 guard d.isFinite else { skipped.value += 1; continue }
-                let bucketKey = Int64(s) << 40 | (step & ((1 << 40) - 1))
-                if bucketKey != lastBucketKey {
-                    lowStep = min(lowStep, step); highStep = max(highStep, step)
-                    if let i = bucketIndex[bucketKey] { lastBucket = i } else {
-                        lastBucket = bucketList.count
-                        bucketIndex[bucketKey] = lastBucket
-                        bucketList.append(Bucket())
-                    }
-                    lastBucketKey = bucketKey
-                }
-                bucketList[lastBucket].append(Float(la), Float(lo), Float(d))
+                lowStep = min(lowStep, step); highStep = max(highStep, step)
+                try spill.append(OccurrenceSpill.Record(species: s, latitude: Float(la), longitude: Float(lo), value: Float(d)), step: step)
             }
         }
-        var buckets: [Int64: Bucket] = [:]
-        buckets.reserveCapacity(bucketIndex.count)
-        for (key, i) in bucketIndex { buckets[key] = bucketList[i] }
-        bucketList.removeAll()
 
         self.rowCount = file.rowCount
         self.skippedRows = skipped.key + skipped.time + skipped.coordinate + skipped.value
@@ -214,33 +201,26 @@ public final class SpeciesModality: Modality, Sendable {
         }
         self.stepRange = lowStep <= highStep ? Self.step(fromKey: lowStep, cadence)...Self.step(fromKey: highStep, cadence) : nil
 
-        // Expose species by key, or as listed (remapping bucket indices).
+        // Expose species by key, or as listed (remapping the indices met while reading).
+        var remap = [Int32](repeating: -1, count: keys.count)
         if let species {
             var chosen: [SpeciesKey] = []
-            var remap: [Int32: Int32] = [:]
             for text in species {
                 guard let k = SpeciesKey(text) else {
                     throw BioCubeError(.invalidArgument, "species '\(text)' is not a GBIF species key (a non-negative integer)")
                 }
-                if let old = keyIndex[k] { remap[old] = Int32(chosen.count) } else {
+                if let old = keyIndex[k] { remap[Int(old)] = Int32(chosen.count) } else {
                     problems.report(Problem(file: path, variable: k.value, message: "no rows for this species: its planes are NaN"))
                 }
                 chosen.append(k)
             }
             self.species = chosen
-            var kept: [Int64: Bucket] = [:]
-            for (key, bucket) in buckets { if let s = remap[Int32(key >> 40)] { kept[Int64(s) << 40 | (key & ((1 << 40) - 1))] = bucket } }
-            self.buckets = kept
         } else {
             let order = keys.indices.sorted { keys[$0] < keys[$1] }
-            var remap = [Int32](repeating: 0, count: keys.count)
             for (newIndex, old) in order.enumerated() { remap[old] = Int32(newIndex) }
             self.species = order.map { keys[$0] }
-            var kept: [Int64: Bucket] = [:]
-            kept.reserveCapacity(buckets.count)
-            for (key, bucket) in buckets { kept[Int64(remap[Int(key >> 40)]) << 40 | (key & ((1 << 40) - 1))] = bucket }
-            self.buckets = kept
         }
+        self.rows = try spill.finish(speciesCount: self.species.count, remap: remap)
     }
 
     /// One variable per species, in ``species`` order, in `species_variables`.
@@ -253,15 +233,17 @@ public final class SpeciesModality: Modality, Sendable {
         guard let key = SpeciesKey(variable.name), let s = species.firstIndex(of: key) else {
             throw BioCubeError(.notFound, "\(path): species '\(variable.name)' is not among this table's variables")
         }
-        reportOffGrid(grid)
+        try reportOffGrid(grid)
         var plane = [Float](repeating: .nan, count: grid.cellCount)
-        if let bucket = buckets[Int64(s) << 40 | (Self.stepKey(step, cadence) & ((1 << 40) - 1))] {
+        let stepKey = Self.stepKey(step, cadence)
+        if rows.stepKeys.contains(stepKey) {
+            let rows = try self.rows.step(stepKey)
             let width = grid.width
             plane.withUnsafeMutableBufferPointer { p in
-                for i in bucket.value.indices {
-                    guard let c = grid.cell(latitude: Double(bucket.latitude[i]), longitude: Double(bucket.longitude[i])) else { continue }
+                for i in rows.rows(of: s) {
+                    guard let c = grid.cell(latitude: Double(rows.latitude[i]), longitude: Double(rows.longitude[i])) else { continue }
                     let o = c.row * width + c.column
-                    p[o] = p[o].isNaN ? bucket.value[i] : p[o] + bucket.value[i]
+                    p[o] = p[o].isNaN ? rows.value[i] : p[o] + rows.value[i]
                 }
             }
         }
@@ -269,23 +251,23 @@ public final class SpeciesModality: Modality, Sendable {
     }
 
     /// The number of distinct steps that have rows.
-    public var stepCount: Int { Set(buckets.keys.map { $0 & ((1 << 40) - 1) }).count }
+    public var stepCount: Int { rows.stepKeys.count }
 
     /// The usable rows that fall outside `grid` or off its lattice (reported once per grid).
     @discardableResult
     public func offGridRows(on grid: Grid) -> Int {
-        reportOffGrid(grid)
+        try? reportOffGrid(grid)
         return offGridCache.withLock { $0[grid] ?? 0 }
     }
 
     /// Counts (once per grid) the rows that fall outside `grid`, and reports them.
-    private func reportOffGrid(_ grid: Grid) {
+    private func reportOffGrid(_ grid: Grid) throws {
         let known = offGridCache.withLock { $0[grid] != nil }
         if known { return }
         var off = 0, total = 0
-        for bucket in buckets.values {
-            total += bucket.value.count
-            for i in bucket.value.indices where grid.cell(latitude: Double(bucket.latitude[i]), longitude: Double(bucket.longitude[i])) == nil { off += 1 }
+        try rows.forEachStep { step in
+            total += step.value.count
+            for i in step.value.indices where grid.cell(latitude: Double(step.latitude[i]), longitude: Double(step.longitude[i])) == nil { off += 1 }
         }
         let first = offGridCache.withLock { cache -> Bool in
             if cache[grid] != nil { return false }
@@ -347,12 +329,6 @@ public final class SpeciesModality: Modality, Sendable {
                 }
             }
         }
-    }
-}
-
-extension SpeciesModality.Bucket {
-    mutating func append(_ la: Float, _ lo: Float, _ v: Float) {
-        latitude.append(la); longitude.append(lo); value.append(v)
     }
 }
 
