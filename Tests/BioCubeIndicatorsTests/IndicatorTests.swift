@@ -147,3 +147,50 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
         }
     }
 }
+
+/// Tables larger than one parse part (``IndicatorParser/partBytes``) are parsed part by
+/// part, releasing each part's pages: every value and row still lands where it belongs.
+@Suite struct IndicatorLargeTableTests {
+    static func write(rows: Int, months: Int) throws -> (path: String, text: (Int, Int) -> String) {
+        func text(_ r: Int, _ c: Int) -> String {
+            let v = (r * 7 + c * 13) % 1000
+            return "0.\(v < 100 ? "0" : "")\(v < 10 ? "0" : "")\(v)"
+        }
+        var csv = "Country,Latitude,Longitude" + (0..<months).map { ",NDVI_\(String(format: "%02d", $0 % 12 + 1))/\(2000 + $0 / 12)" }.joined() + "\n"
+        csv.reserveCapacity(rows * months * 6)
+        for r in 0..<rows {
+            csv += "Land,\(32 + Double(r / 281) * 0.25),\(-25 + Double(r % 281) * 0.25)"
+            for c in 0..<months { csv += "," + text(r, c) }
+            csv += "\n"
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("large-ndvi-\(rows)x\(months).csv").path
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        return (path, text)
+    }
+
+    @Test(arguments: [false, true])
+    func everyPartLandsInPlace(concurrent: Bool) async throws {
+        let (path, text) = try Self.write(rows: 20_000, months: 120)
+        #expect((FileIOProbe.size(path) ?? 0) > 2 * IndicatorParser.partBytes)
+        let table = concurrent ? try await IndicatorTable.load(path: path, maxConcurrency: 2) : try IndicatorTable(path: path)
+        #expect(table.rowCount == 20_000 && table.columns.count == 120)
+        let modality = IndicatorModality(tables: [table])
+        let v = try #require(try modality.variables().first { $0.name == "NDVI" })
+        let grid = Grid.europe025
+        for c in [0, 37, 119] {
+            let plane = try modality.read(v, at: UTCDateTime(year: 2000 + c / 12, month: c % 12 + 1), onto: grid)
+            var wrong = 0
+            for r in stride(from: 0, to: 20_000, by: 7) {
+                let cell = try #require(grid.cell(latitude: 32 + Double(r / 281) * 0.25, longitude: -25 + Double(r % 281) * 0.25))
+                if plane[cell.row, cell.column] != Float(text(r, c))! { wrong += 1 }
+            }
+            #expect(wrong == 0, "month column \(c): \(wrong) rows misplaced")
+        }
+    }
+}
+
+enum FileIOProbe {
+    static func size(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+    }
+}

@@ -34,6 +34,19 @@ package final class ByteStorage: @unchecked Sendable {
         mapped = true
     }
 
+    /// Drops the mapped pages wholly inside `range` from this process's resident memory
+    /// (they stay in the page cache and come back on the next access), so a pass over a
+    /// large file holds only the part being worked on. Does nothing for a private copy.
+    package func release(_ range: Range<Int>) {
+        guard mapped, let base = buffer.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let address = Int(bitPattern: base)
+        let start = (address + max(0, range.lowerBound) + page - 1) / page * page
+        let end = (address + min(buffer.count, range.upperBound)) / page * page
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, MADV_DONTNEED)
+    }
+
     /// A private copy of `bytes`.
     package init(copying bytes: [UInt8]) {
         let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, bytes.count))

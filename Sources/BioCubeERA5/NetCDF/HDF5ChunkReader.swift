@@ -78,7 +78,21 @@ final class HDF5ChunkReader: @unchecked Sendable {
         self.path = path
         cachePrefix = "\(Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue)|"
         H5Eset_auto2(0, nil, nil)  // failures are handled here, not printed
-        let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
+        // HDF5's metadata cache grows to 32 MiB per open file as chunk-index nodes are
+        // visited, so memory would grow with the span of long files: keep it at 2–4 MiB
+        // (each chunk's address is looked up once per build).
+        let access = H5Pcreate(chdf5_file_access_class())
+        defer { if access >= 0 { H5Pclose(access) } }
+        var config = H5AC_cache_config_t()
+        config.version = H5AC__CURR_CACHE_CONFIG_VERSION
+        if access >= 0, H5Pget_mdc_config(access, &config) >= 0 {
+            config.set_initial_size = true
+            config.initial_size = 2 << 20
+            config.min_size = 1 << 20
+            config.max_size = 4 << 20
+            _ = H5Pset_mdc_config(access, &config)
+        }
+        let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, access >= 0 ? access : 0 /* H5P_DEFAULT */)
         guard id >= 0 else { return nil }
         file = id
     }

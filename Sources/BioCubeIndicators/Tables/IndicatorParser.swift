@@ -84,15 +84,27 @@ struct IndicatorParser: Sendable {
     }
 
     /// Line-aligned parts of the body with their record counts (-1: unknown, quoted data).
+    /// At least `count`, and enough that each part is about ``partBytes`` (memory holds a
+    /// part per parsing task, not the file: see ``release(_:)``).
     func parts(_ count: Int) -> [(range: Range<Int>, records: Int)] {
-        CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).lineAlignedParts(count)
+        let body = bodyStart..<bytes.count
+        let parts = CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(max(count, body.count / Self.partBytes))
+        storage.release(body)
+        return parts
     }
+
+    /// The size of a part of the body parsed at once.
+    static let partBytes = 4 << 20
+
+    /// Lets the mapped pages of `range` (already parsed) leave resident memory.
+    func release(_ range: Range<Int>) { storage.release(range) }
 
     /// The total number of data rows; counts records by scanning when parts do not know it.
     func recordCount(_ parts: [(range: Range<Int>, records: Int)]) throws -> Int {
         if parts.allSatisfy({ $0.records >= 0 }) { return parts.reduce(0) { $0 + $1.records } }
         var n = 0
         try CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).forEachRecord { _, _ in n += 1; return true }
+        storage.release(bodyStart..<bytes.count)
         return n
     }
 

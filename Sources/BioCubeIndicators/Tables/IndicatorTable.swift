@@ -76,6 +76,7 @@ public final class IndicatorTable: @unchecked Sendable {
         do {
             for part in parts {
                 rowNames.append(try parser.parseRows(part.range, firstRow: start, into: sink))
+                parser.release(part.range)
                 start += part.records
             }
         } catch {
@@ -99,6 +100,7 @@ public final class IndicatorTable: @unchecked Sendable {
         do {
             try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency, makeState: {}) { _, k in
                 let n = try parser.parseRows(parts[k].range, firstRow: starts[k], into: sink)
+                parser.release(parts[k].range)
                 names.withLock { $0[k] = n }
             }
         } catch {
