@@ -157,8 +157,8 @@ def pack(values, scale, offset):
     return np.round((values - offset) / scale).astype(np.int16)
 
 
-def legacy(path, variables, lat, lon, months, levels=None, expver_split=None):
-    with netCDF4.Dataset(path, "w", format="NETCDF3_CLASSIC") as ds:
+def legacy(path, variables, lat, lon, months, levels=None, expver_split=None, fmt="NETCDF3_CLASSIC", dtype="i2", unlimited=True):
+    with netCDF4.Dataset(path, "w", format=fmt) as ds:
         ds.Conventions = "CF-1.6"
         ds.history = "legacy CDS layout fixture"
         ds.createDimension("longitude", len(lon))
@@ -167,7 +167,7 @@ def legacy(path, variables, lat, lon, months, levels=None, expver_split=None):
             ds.createDimension("expver", 2)
         if levels is not None:
             ds.createDimension("level", len(levels))
-        ds.createDimension("time", None)
+        ds.createDimension("time", None if unlimited else len(months))
         lo = ds.createVariable("longitude", "f4", ("longitude",))
         lo[:] = lon
         lo.units = "degrees_east"
@@ -189,26 +189,33 @@ def legacy(path, variables, lat, lon, months, levels=None, expver_split=None):
         for name, (base, amp, units, long_name, short) in variables.items():
             dims = ["time"] + (["expver"] if expver_split is not None else []) + (["level"] if levels is not None else []) + ["latitude", "longitude"]
             scale, offset = packing(base, amp)
-            v = ds.createVariable(name, "i2", tuple(dims), fill_value=np.int16(-32767))
-            v.scale_factor = scale
-            v.add_offset = offset
-            v.missing_value = np.int16(-32767)
+            if dtype == "i2":
+                v = ds.createVariable(name, "i2", tuple(dims), fill_value=np.int16(-32767))
+                v.scale_factor = scale
+                v.add_offset = offset
+                v.missing_value = np.int16(-32767)
+            else:
+                # Unpacked values (float or double), NaN-free with a numeric missing value.
+                v = ds.createVariable(name, dtype, tuple(dims), fill_value=np.array(-9999, dtype))
+                v.missing_value = np.array(-9999, dtype)
+                pack_plain = lambda values, _s, _o: values.astype(dtype)
             v.units = units
             v.long_name = long_name
             v.set_auto_maskandscale(False)
+            encode = pack if dtype == "i2" else pack_plain
             for t, m in enumerate(months):
                 if levels is None:
-                    packed = pack(field(name, base, amp, t, lat, lon), scale, offset)
+                    packed = encode(field(name, base, amp, t, lat, lon), scale, offset)
                     if expver_split is None:
                         v[t] = packed
                     else:
                         # ERA5T: months before the split in expver 1, later months in expver 5.
-                        missing = np.full_like(packed, -32767)
+                        missing = np.full_like(packed, -32767 if dtype == "i2" else -9999)
                         v[t, 0] = packed if t < expver_split else missing
                         v[t, 1] = missing if t < expver_split else packed
                 else:
                     for li, level in enumerate(levels):
-                        v[t, li] = pack(field(name, base, amp, t, lat, lon, LEVELS.index(level)), scale, offset)
+                        v[t, li] = encode(field(name, base, amp, t, lat, lon, LEVELS.index(level)), scale, offset)
 
 
 def expected(out):
@@ -283,6 +290,17 @@ def main():
     new_cds(os.path.join(out, "new/era5_pressure_big_endian.nc"), PRESSURE, *p72, MONTHS, LEVELS, chunks=(3, 13, 81, 141), endian="big")
     legacy(os.path.join(out, "legacy/era5_single.nc"), SINGLE, axis(90.0, -90.0, 0.25), axis(0.0, 359.75, 0.25), MONTHS, expver_split=2)
     legacy(os.path.join(out, "legacy/era5_pressure.nc"), PRESSURE, wide_lat, wide_lon, MONTHS, levels=sorted(LEVELS))
+    # The other netCDF-3 variants, whose fields are read with pread from offsets in the
+    # header: 64-bit offsets (CDF-2), 64-bit data (CDF-5) with doubles, floats in fixed-size
+    # (non-record) variables; and a legacy file cut short, which must be refused.
+    legacy(os.path.join(out, "legacy/era5_single_64bit_offset.nc"), SINGLE, axis(90.0, -90.0, 0.25), axis(0.0, 359.75, 0.25),
+           MONTHS, expver_split=1, fmt="NETCDF3_64BIT_OFFSET")
+    legacy(os.path.join(out, "legacy/era5_pressure_cdf5_double.nc"), PRESSURE, wide_lat, wide_lon, MONTHS, levels=sorted(LEVELS),
+           fmt="NETCDF3_64BIT_DATA", dtype="f8")
+    legacy(os.path.join(out, "legacy/era5_single_fixed_float.nc"), SINGLE, wide_lat, wide_lon, MONTHS, dtype="f4", unlimited=False)
+    data = open(os.path.join(out, "legacy/era5_pressure.nc"), "rb").read()
+    with open(os.path.join(out, "bad/truncated_legacy.nc"), "wb") as f:
+        f.write(data[: len(data) * 2 // 3])
     # Four 6-hourly slices of one day: a monthly reader takes the first and reports the rest.
     day = int(month_start("2000-01").timestamp())
     new_cds(os.path.join(out, "new/era5_6hourly.nc"), {"t2m": SINGLE["t2m"]}, wide_lat, wide_lon, ["2000-01"] * 4,

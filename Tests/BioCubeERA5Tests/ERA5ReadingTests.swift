@@ -166,6 +166,52 @@ import Testing
         }
     }
 
+    static let netCDF3Files = ["legacy/era5_single.nc", "legacy/era5_pressure.nc", "legacy/era5_single_64bit_offset.nc",
+                               "legacy/era5_pressure_cdf5_double.nc", "legacy/era5_single_fixed_float.nc"]
+
+    /// netCDF-3 fields read with pread from the header's offsets (CDF-1, CDF-2, CDF-5;
+    /// record and fixed variables; int16 packed, float, double; expver merged) equal what
+    /// libnetcdf reads, on the whole grid and on a region whose rows start mid-file.
+    @Test(arguments: netCDF3Files)
+    func netCDF3FieldsReadExactlyWhatLibnetcdfReads(file: String) throws {
+        let fast = try ERA5File(path: Fixtures.path(file))
+        let slow = try ERA5File(path: Fixtures.path(file), directChunks: false)
+        let region = Grid.europe025.subgrid(latitudes: 37..<101, longitudes: 12..<230)
+        for v in fast.variables {
+            for slice in fast.times.indices {
+                for grid in [Grid.europe025, region] {
+                    let a = try fast.read(v, slice: slice, onto: grid)
+                    let b = try slow.read(slow.variable(named: v.name), slice: slice, onto: grid)
+                    #expect(a.isBitwiseEqual(to: b), "\(file) \(v.name) slice \(slice) on \(grid.height)×\(grid.width)")
+                }
+            }
+        }
+    }
+
+    /// Unpacked netCDF-3 values (doubles in CDF-5, floats in fixed variables) are the
+    /// generator's values exactly.
+    @Test(arguments: [("legacy/era5_pressure_cdf5_double.nc", "t"), ("legacy/era5_single_fixed_float.nc", "t2m")])
+    func netCDF3UnpackedValuesAreExact(file: String, variable: String) throws {
+        let f = try ERA5File(path: Fixtures.path(file))
+        let v = try f.variable(named: variable)
+        for month in Fixtures.months {
+            var t = try f.read(v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025)
+            if let levels = v.levels {   // stored ascending: put them in the expected (descending) order
+                t = try f.read(v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025,
+                               levelOrder: Fixtures.levels.map { l in levels.firstIndex(of: l)! })
+            }
+            #expect(maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0, "\(file) \(variable) \(month)")
+        }
+    }
+
+    /// A legacy file cut short is refused when opened, naming the file, instead of its
+    /// missing records reading as zeros (unpacked to add_offset).
+    @Test func truncatedNetCDF3IsRefused() throws {
+        let path = try Fixtures.path("bad/truncated_legacy.nc")
+        let error = try #require(throws: BioCubeError.self) { try ERA5File(path: path) }
+        #expect(error.code == .corruptData && error.message.contains(path) && error.message.contains("truncated"))
+    }
+
     @Test func defaultChunkingFallsBackToLibnetcdfWithTheSameValues() throws {
         let fieldChunks = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"))
         let defaultChunks = try ERA5File(path: Fixtures.path("new/era5_pressure_default_chunks.nc"))

@@ -52,6 +52,8 @@ public final class ERA5File: Sendable {
     private let file: NetCDFFile
     /// Direct chunk access for netCDF-4 files (decompression outside the library lock).
     private let chunks: HDF5ChunkReader?
+    /// Value offsets for netCDF-3 files (fields read with `pread` outside the library lock).
+    private let records: NetCDF3Layout?
     private let mappings = Mutex<[Grid: GridMapping]>([:])
 
     static let latitudeNames = ["latitude", "lat"]
@@ -69,6 +71,11 @@ public final class ERA5File: Sendable {
         self.path = path
         file = try NetCDFFile.open(path: path)
         chunks = directChunks ? file.chunkReader() : nil
+        let layout = try NetCDF3Layout.read(path: path)
+        if let layout, let size = FileIO.attributes(path)?.size, size < layout.expectedFileSize {
+            throw BioCubeError(.corruptData, "\(path): truncated: the netCDF-3 header describes \(layout.expectedFileSize) bytes but the file has \(size)")
+        }
+        records = directChunks ? layout : nil
         let all = try file.variables()
         func coordinate(_ names: [String], _ what: String) throws -> NetCDFVariable {
             guard let v = all.first(where: { names.contains($0.name) && $0.shape.count == 1 }) else {
@@ -207,6 +214,7 @@ public final class ERA5File: Sendable {
         var out = [Float](repeating: .nan, count: planes * grid.cellCount)
         var scratch = [Float](repeating: 0, count: m.sourceRows.count * m.sourceColumns.count)
         var field: [Float] = []
+        var raw: [UInt8] = []
         for (p, level) in levelIndices.prefix(planes).enumerated() {
             for e in 0..<expvers {
                 var start = [Int](repeating: 0, count: variable.nc.shape.count)
@@ -230,6 +238,21 @@ public final class ERA5File: Sendable {
                         continue
                     }
                 }
+                // netCDF-3: the band of rows the grid needs, read and converted outside the lock.
+                if let records, let stored = records.variables[variable.name] {
+                    start[variable.latitudeAxis] = m.sourceRows.lowerBound
+                    let values = m.sourceRows.count * longitudes.count
+                    if field.count < values { field = [Float](repeating: 0, count: values) }
+                    try field.withUnsafeMutableBufferPointer {
+                        try records.readFloats(variable.name, stored, index: start, count: values, into: $0, scratch: &raw)
+                    }
+                    unpack(&field, variable, count: values)
+                    out.withUnsafeMutableBufferPointer { dst in
+                        m.scatter(field, into: UnsafeMutableBufferPointer(rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
+                                  onlyMissing: e > 0, fullWidth: longitudes.count, firstSourceRow: m.sourceRows.lowerBound)
+                    }
+                    continue
+                }
                 start[variable.latitudeAxis] = m.sourceRows.lowerBound
                 count[variable.latitudeAxis] = m.sourceRows.count
                 start[variable.longitudeAxis] = m.sourceColumns.lowerBound
@@ -246,7 +269,8 @@ public final class ERA5File: Sendable {
         return try Tensor(shape: shape, storage: out)
     }
 
-    private func unpack(_ values: inout [Float], _ v: Variable) {
+    /// Unpacks the first `count` values (all by default) in place.
+    private func unpack(_ values: inout [Float], _ v: Variable, count: Int? = nil) {
         let scale = v.scale, offset = v.offset
         // NaN fill values need no work: NaN stays NaN.
         let missing = v.missing.filter { !$0.isNaN }
@@ -255,7 +279,7 @@ public final class ERA5File: Sendable {
         let m0 = missing.first ?? .nan, m1 = missing.count > 1 ? missing[1] : m0
         let rest = Array(missing.dropFirst(2))
         values.withUnsafeMutableBufferPointer { buf in
-            for i in buf.indices {
+            for i in 0..<min(buf.count, count ?? buf.count) {
                 let raw = buf[i]
                 if raw == m0 || raw == m1 || (!rest.isEmpty && rest.contains(raw)) { buf[i] = .nan }
                 else if !identity { buf[i] = raw * scale + offset }

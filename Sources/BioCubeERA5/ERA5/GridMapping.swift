@@ -70,11 +70,12 @@ public struct GridMapping: Hashable, Sendable {
     /// only target cells that are still NaN are filled (expver merging).
     ///
     /// By default `source` is exactly the `sourceRows × sourceColumns` block; with `fullWidth`
-    /// it is the whole source field (`fullWidth` columns per row).
-    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil) {
+    /// it holds whole source rows (`fullWidth` columns each) from source row `firstSourceRow`.
+    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil,
+                 firstSourceRow: Int = 0) {
         let width = columnMap.count
         let srcWidth = fullWidth ?? sourceColumns.count
-        let rowOrigin = fullWidth == nil ? 0 : sourceRows.lowerBound
+        let rowOrigin = fullWidth == nil ? 0 : sourceRows.lowerBound - firstSourceRow
         let columnOrigin = fullWidth == nil ? 0 : sourceColumns.lowerBound
         source.withUnsafeBufferPointer { src in
             for (r, sr) in rowMap.enumerated() where sr >= 0 {
