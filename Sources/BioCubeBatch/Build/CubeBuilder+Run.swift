@@ -126,11 +126,12 @@ extension CubeBuilder {
         let stepCount = stepsToDo.count
         let staleByStep = stale
         // Read-ahead on its own thread (the advice may wait for the disk's queue; the
-        // workers must not): about two blocks' worth of fields ahead of the workers — two
-        // steps of every variable when steps are independent, two variables when blocks
-        // span 36 steps — so the disk reads while the cores decode.
+        // workers must not): about four blocks' worth of fields ahead of the workers — four
+        // steps of every variable when steps are independent, four variables when blocks
+        // span 36 steps — so the disk reads while the cores decode (the advice costs page
+        // cache, not process memory).
         let prefetcher = DispatchQueue(label: "biocube.build.prefetch")
-        let lookahead = max(2, 2 * plans.count / block)
+        let lookahead = max(2, 4 * plans.count / block)
         let scheduled = Mutex(-1)
         let prefetch = { @Sendable [self] (k: Int) in
             let range: Range<Int> = scheduled.withLock { last in

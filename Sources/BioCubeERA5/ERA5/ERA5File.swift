@@ -194,7 +194,13 @@ public final class ERA5File: Sendable {
                 return
             }
         }
-        // Records (netCDF-3) or contiguous data: the slices' proportional share of the file.
+        // netCDF-3 with time first: each slice's bytes exactly (adjacent ones merged).
+        if let records, variable.timeAxis == 0, let stored = records.variables[variable.name] {
+            let ranges = records.byteRanges(of: stored, slices: slices)
+            for r in ranges { _ = posix_fadvise(fd, off_t(r.lowerBound), off_t(r.count), POSIX_FADV_WILLNEED) }
+            if !ranges.isEmpty { return }
+        }
+        // Other contiguous data: the slices' proportional share of the file.
         var info = stat()
         guard fstat(fd, &info) == 0 else { return }
         let size = Int(info.st_size), count = times.count

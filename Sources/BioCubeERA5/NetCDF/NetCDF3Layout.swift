@@ -159,6 +159,22 @@ struct NetCDF3Layout: Sendable {
         return start + linear * Int64(variable.type.size)
     }
 
+    /// The byte ranges holding slices `slices` of the first axis of `variable` (one per
+    /// record for record variables, merged when adjacent).
+    func byteRanges(of variable: Variable, slices: Range<Int>) -> [Range<Int64>] {
+        guard !variable.shape.isEmpty else { return [] }
+        let slice = variable.shape.dropFirst().reduce(Int64(variable.type.size)) { $0 * Int64($1) }
+        var ranges: [Range<Int64>] = []
+        for t in slices.clamped(to: 0..<variable.shape[0]) {
+            var index = [Int](repeating: 0, count: variable.shape.count)
+            index[0] = t
+            let start = offset(of: variable, index: index)
+            if let last = ranges.last, last.upperBound == start { ranges[ranges.count - 1] = last.lowerBound..<(start + slice) }
+            else { ranges.append(start..<(start + slice)) }
+        }
+        return ranges
+    }
+
     /// Reads `count` consecutive values of `variable` from element `index` into `out` as
     /// floats (integers converted as they are; unpacking is the caller's), with one `pread`.
     func readFloats(_ name: String, _ variable: Variable, index: [Int], count: Int, into out: UnsafeMutableBufferPointer<Float>,
