@@ -9,6 +9,10 @@ let package = Package(
         .library(name: "BioCubeIndicators", targets: ["BioCubeIndicators"]),
         .library(name: "BioCubeSpecies", targets: ["BioCubeSpecies"]),
         .library(name: "BioCubeBatch", targets: ["BioCubeBatch"]),
+        .library(name: "BioCubeBuild", targets: ["BioCubeBuild"]),
+        .library(name: "BioCubeSample", targets: ["BioCubeSample"]),
+        .library(name: "BioCubeViewer", targets: ["BioCubeViewer"]),
+        .library(name: "BioCube", targets: ["BioCube"]),
         .executable(name: "biocube", targets: ["biocube"]),
     ],
     dependencies: [
@@ -52,19 +56,28 @@ let package = Package(
         .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"]),
         .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")]),
         .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
+        // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
+        // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
+        .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"]),
+        // Scanning and building a store from any modality sources (plug-ins).
+        .target(name: "BioCubeBuild", dependencies: ["BioCubeCore", "BioCubeBatch"]),
+        // The embedded sample dataset generator (writes NetCDF, CSV and Parquet).
+        .target(name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]),
+        // PNG maps and the HTML batch viewer.
+        .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"]),
+        // Everything, with the built-in sources registered (ERA5, indicators, species).
         .target(
-            name: "BioCubeBatch",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]
+            name: "BioCube",
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild"]
         ),
 
         // MARK: Executables
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch",
+                "BioCube", "BioCubeSample", "BioCubeViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            path: "Examples/biocube"
+            ]
         ),
         .executableTarget(
             name: "store-quickstart",
@@ -83,7 +96,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "CZstd"],
+            dependencies: ["BioCube", "BioCubeSample", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 
@@ -93,7 +106,7 @@ let package = Package(
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
         .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
-        .testTarget(name: "BioCubeBatchTests", dependencies: ["BioCubeBatch"]),
+        .testTarget(name: "BioCubeBatchTests", dependencies: ["BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer"]),
     ],
     swiftLanguageModes: [.v6]
 )

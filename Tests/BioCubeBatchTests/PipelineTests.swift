@@ -2,6 +2,10 @@ import BioCubeCore
 import Foundation
 import Testing
 @testable import BioCubeBatch
+@testable import BioCubeBuild
+import BioCube
+import BioCubeSample
+import BioCubeViewer
 
 /// sample → build → batches, checked cell by cell against the values the sample generator
 /// knows it wrote (``SampleTree/expected(_:level:at:latitude:longitude:)``).

@@ -1,5 +1,9 @@
 import Testing
 @testable import BioCubeBatch
+@testable import BioCubeBuild
+import BioCube
+import BioCubeSample
+import BioCubeViewer
 
 /// Shards deal out whole blocks of steps in turn: every step has exactly one owner, and the
 /// steps of one block (which share source chunks) never have two.

@@ -1,4 +1,4 @@
-"""The value formulas of `biocube store pattern` (Examples/biocube/StorePattern.swift)."""
+"""The value formulas of `biocube store pattern` (Sources/biocube/StorePattern.swift)."""
 import numpy as np
 
 

@@ -1,5 +1,5 @@
 """pyarrow reads every file of BioCube's Parquet writer matrix and finds the values the
-writer's formulas produce (Examples/biocube/ParquetCommand.swift, `write-matrix`)."""
+writer's formulas produce (Sources/biocube/ParquetCommand.swift, `write-matrix`)."""
 import math
 
 import numpy as np

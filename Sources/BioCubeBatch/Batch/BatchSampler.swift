@@ -215,7 +215,7 @@ public final class BatchSampler: Sendable {
     }
 
     /// One step of every variable (the region's cells), one array per variable.
-    func readStep(_ t: Int) async throws -> [[Float]] { try await readSteps(t, count: 1) }
+    package func readStep(_ t: Int) async throws -> [[Float]] { try await readSteps(t, count: 1) }
 
     /// Steps `t ..< t + count` of every variable (the region's cells), one array per variable
     /// holding the steps one after another, decoded straight into it. With `previous` (the

@@ -1,5 +1,4 @@
 import BioCubeCore
-import BioCubeSpecies
 import Foundation
 
 /// Setting up a daily export: the store's species taxonomy, the output folder's
@@ -18,6 +17,8 @@ public struct DailyBatches: Sendable {
         if let recorded = attrs["species_taxonomy"] {
             do { taxonomy = try JSONDecoder().decode(SpeciesTaxonomy.self, from: JSONEncoder().encode(recorded)) }
             catch { throw BioCubeError(.invalidMetadata, "\(store): unreadable \"species_taxonomy\" attribute: \(error)") }
+            // Several tables' ranks are merged in source order: keep the known order.
+            if let ranks = taxonomy?.ranks { taxonomy?.ranks = SpeciesTaxonomy.knownRanks.filter(ranks.contains) }
         }
         try FileIO.createDirectories(out)
         let path = out + "/label_mappings.json"

@@ -1,5 +1,4 @@
 import BioCubeCore
-import BioCubeSpecies
 import Foundation
 
 /// Stable integer labels for taxonomy values (`label_mappings.json`): per rank, value → id,

@@ -40,6 +40,14 @@ public protocol Modality: Sendable {
     /// builder calls it one block of steps ahead, so cold files are read while the current
     /// block is decoded). Best effort; the default does nothing.
     func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime])
+    /// The exact instants `variable` has values at, when the source knows them (ERA5:
+    /// its files' time stamps); nil means every step of the cadence in its span. Two
+    /// sources of one variable are compared at these instants.
+    func timeStamps(of variable: VariableDescriptor) -> [UTCDateTime]?
+    /// Root attributes a build records in the store for these stored variables (species:
+    /// `species_taxonomy`, the rank labels daily batches carry). Objects from several
+    /// sources under one key are merged, the first source winning per entry.
+    func storeAttributes(for variables: [VariableDescriptor]) throws -> [String: JSONValue]
 }
 
 extension Modality {
@@ -47,4 +55,8 @@ extension Modality {
     public func preferredStepBlock(for variable: VariableDescriptor) -> Int { 1 }
     /// Nothing to read ahead (tables read at open).
     public func prefetch(_ variable: VariableDescriptor, at steps: [UTCDateTime]) {}
+    /// Unknown: every step of the span.
+    public func timeStamps(of variable: VariableDescriptor) -> [UTCDateTime]? { nil }
+    /// Nothing to record.
+    public func storeAttributes(for variables: [VariableDescriptor]) throws -> [String: JSONValue] { [:] }
 }

@@ -103,3 +103,21 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension JSONValue {
+    /// This value with `other` folded in: objects merge key by key (recursively, this
+    /// value winning where both hold a non-object), arrays gain `other`'s elements they
+    /// lack, and any other value stays as it is.
+    package func merging(_ other: JSONValue) -> JSONValue {
+        switch (self, other) {
+        case (.object(let a), .object(let b)):
+            var merged = a
+            for (k, v) in b { merged[k] = a[k].map { $0.merging(v) } ?? v }
+            return .object(merged)
+        case (.array(let a), .array(let b)):
+            return .array(a + b.filter { !a.contains($0) })
+        default:
+            return self
+        }
+    }
+}

@@ -94,6 +94,11 @@ public final class ERA5Modality: Modality, Sendable {
         }
     }
 
+    /// The time stamps of the files providing `variable`.
+    public func timeStamps(of variable: VariableDescriptor) -> [UTCDateTime]? {
+        sources(of: variable).flatMap(\.file.times)
+    }
+
     /// The largest number of time slices one storage chunk of `variable` spans in any file
     /// providing it (1 for one field per chunk, contiguous and netCDF-3 files), at most 64.
     public func preferredStepBlock(for variable: VariableDescriptor) -> Int {

@@ -1,4 +1,5 @@
 import BioCubeCore
+import Foundation
 import Dispatch
 import Synchronization
 
@@ -248,6 +249,21 @@ public final class SpeciesModality: Modality, Sendable {
             }
         }
         return try Tensor(shape: [grid.height, grid.width], storage: plane)
+    }
+
+    /// `species_taxonomy`: the rank values of the stored species, from the table's rank
+    /// columns (read on demand, once per build whose sources changed).
+    public func storeAttributes(for variables: [VariableDescriptor]) throws -> [String: JSONValue] {
+        let stored = Set(variables.map(\.name))
+        guard !stored.isEmpty else { return [:] }
+        var taxonomy: SpeciesTaxonomy
+        do { taxonomy = try SpeciesTaxonomy.read(path: path) }
+        catch let e as BioCubeError { throw BioCubeError(e.code, "reading the taxonomy of \(path): \(e.message)") }
+        taxonomy.bySpecies = taxonomy.bySpecies.filter { stored.contains($0.key) }
+        let json: JSONValue
+        do { json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(taxonomy)) }
+        catch { throw BioCubeError(.invalidMetadata, "\(path): cannot encode the taxonomy: \(error)") }
+        return ["species_taxonomy": json]
     }
 
     /// The number of distinct steps that have rows.

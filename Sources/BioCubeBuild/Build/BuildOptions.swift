@@ -1,0 +1,82 @@
+import BioCubeBatch
+import BioCubeCore
+
+/// What `biocube build` should produce.
+public struct BuildOptions: Sendable {
+    /// The store to create or continue.
+    public var storePath: String
+    /// The target grid, by name (see ``Grid/init(named:)``).
+    public var gridName: String = "europe025"
+    /// The time step.
+    public var cadence: Cadence = .monthly
+    /// First and last step; by default as ``timeAxis`` says.
+    public var start: UTCDateTime?, end: UTCDateTime?
+    /// Which sources' span sets the time axis when ``start`` or ``end`` is not given.
+    public var timeAxis: TimeAxisRule = .sourcesThatDefineIt
+    /// Restrict the grid to a region.
+    public var region: Region?
+    /// Concurrent steps in this process.
+    public var jobs: Int = 2
+    /// This process's share of the time steps (`--shard k/n`).
+    public var shard: Shard = .whole
+    /// Group overrides and source preferences.
+    public var config: BuildConfig = .published
+    /// zstd level of the variable chunks: 1 (the default) builds about twice as fast as 3
+    /// for about a fifth more bytes on noisy reanalysis fields.
+    public var compressionLevel: Int = 1
+
+    /// Options for a store at `storePath`, everything else default.
+    public init(storePath: String) { self.storePath = storePath }
+}
+
+/// Which sources' steps span a build's time axis when no start or end is given.
+public enum TimeAxisRule: Sendable, Hashable {
+    /// The span of the sources whose ``ModalitySource/definesTimeAxis`` is true (ERA5 among
+    /// the built-in ones), else of every source.
+    case sourcesThatDefineIt
+    /// The span of the sources of these kinds, else of every source.
+    case kinds(Set<SourceKind>)
+    /// The span of every source.
+    case everySource
+}
+
+/// One of `count` deterministic partitions of the time steps: step `i` belongs to shard
+/// `i mod count + 1`. Processes building every shard of one store at once produce the same
+/// store as a single process.
+public struct Shard: Sendable, Hashable, CustomStringConvertible {
+    /// 1-based shard number.
+    public let index: Int
+    /// Number of shards.
+    public let count: Int
+
+    /// A shard; `index` in `1...count`.
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw BioCubeError(.invalidArgument, "shard \(index)/\(count): expected k/n with 1 ≤ k ≤ n")
+        }
+        self.init(checked: index, count)
+    }
+
+    private init(checked index: Int, _ count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    /// The single shard that owns every step.
+    public static let whole = Shard(checked: 1, 1)
+
+    /// Parses `k/n`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
+            throw BioCubeError(.invalidArgument, "shard '\(text)' is not k/n (for example 2/4)")
+        }
+        try self.init(index: k, count: n)
+    }
+
+    /// Whether step `i` belongs to this shard when steps are built in blocks of `block`
+    /// (whole blocks are dealt out in turn, so no two shards inflate the same source chunk).
+    public func owns(_ i: Int, block: Int = 1) -> Bool { (i / max(1, block)) % count == index - 1 }
+
+    public var description: String { "\(index)/\(count)" }
+}

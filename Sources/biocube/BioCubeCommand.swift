@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import BioCube
+
+@main
+struct BioCubeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "biocube",
+        abstract: "Turn the BioCube biodiversity dataset into training batches.",
+        discussion: """
+        BioCube reads each source once into a chunked, zstd-compressed Zarr v3 store, \
+        then cuts training batches from the store. Run `make demo` for an end-to-end example.
+        """,
+        version: BioCubeVersion.string,
+        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
+                      ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self, StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self]
+    )
+
+    /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
+    /// handing them back to the kernel (unless BIOCUBE_DEFAULT_ALLOCATOR=1), then runs the command.
+    static func main() async {
+        if ProcessInfo.processInfo.environment["BIOCUBE_DEFAULT_ALLOCATOR"] != "1" { AllocatorTuning.retainFreedMemory() }
+        await main(nil)
+    }
+}
+
+enum BioCubeVersion {
+    static let string = "0.1.0"
+}

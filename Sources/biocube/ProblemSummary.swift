@@ -1,0 +1,21 @@
+import BioCube
+
+/// Problems for people: the same problem at many steps becomes one line listing the steps.
+func summarise(_ problems: [Problem]) -> [String] {
+    var order: [Problem] = []
+    var steps: [Problem: [String]] = [:]
+    for p in problems {
+        var key = p
+        key.step = nil
+        if steps[key] == nil { order.append(key) }
+        if let s = p.step { steps[key, default: []].append(String(s.prefix(p.step?.hasSuffix("00:00:00") == true ? 7 : 19))) } else { steps[key] = steps[key] ?? [] }
+    }
+    return order.map { p in
+        let s = steps[p] ?? []
+        switch s.count {
+        case 0: return p.description
+        case 1...4: return "\(p) (at \(s.joined(separator: ", ")))"
+        default: return "\(p) (at \(s.count) steps: \(s.first!) … \(s.last!))"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import BioCube
+
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Normalisation statistics (mean, std, min, max, counts) in the layout bfm-model's scaler reads.",
+        discussion: """
+        From exported batches (--batches DIR: every .pt or .safetensors file) or straight from \
+        a store (--store cube.zarr: each step read once). A store step inside the range belongs \
+        to two windows; --weighting windows (the default) counts it twice, so the numbers equal \
+        those over the exported batches (with the same --missing policy); --weighting steps \
+        counts every step once. Moments are accumulated stably (Welford/Chan); NaN and ±∞ are \
+        counted and excluded.
+        """)
+
+    @Option(help: "A folder of exported batches (.pt or .safetensors).")
+    var batches: String?
+    @Option(help: "A store written by `biocube build`.")
+    var store: String?
+    @Option(help: "Output JSON file.")
+    var out: String
+    @Option(help: "Store steps weighted as the windows see them (windows) or once each (steps).")
+    var weighting: String = "windows"
+    @Option(help: "Missing-value policy applied to store values first: zero (as .pt exports) or nan.")
+    var missing: String = "zero"
+    @Option(help: "First step (store only).")
+    var start: String?
+    @Option(help: "Last step (store only).")
+    var end: String?
+    @Option(help: "Region SOUTH,NORTH,WEST,EAST (store only).")
+    var region: String?
+    @OptionGroup var select: SelectionOptions
+    @Option(help: "Files or variables processed at once.")
+    var jobs: Int = 2
+
+    func run() async throws {
+        try await reportingErrors {
+            let clock = ContinuousClock(), started = clock.now
+            let stats: BatchStatistics
+            let source: String
+            switch (batches, store) {
+            case (let dir?, nil):
+                guard select.isEmpty else {
+                    throw BioCubeError(.invalidArgument, "--variables, --species and --levels apply to --store; batch files carry the selection they were exported with")
+                }
+                let files = FileManager.default.subpaths(atPath: dir)?.filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted() ?? []
+                guard !files.isEmpty else { throw BioCubeError(.notFound, "\(dir): no .pt or .safetensors batch files") }
+                // Each file's statistics, then merged in file order: the same result for any --jobs.
+                var parts = [BatchStatistics?](repeating: nil, count: files.count)
+                try await withThrowingTaskGroup(of: (Int, BatchStatistics).self) { group in
+                    var next = 0
+                    func add() {
+                        let i = next
+                        next += 1
+                        group.addTask {
+                            var s = BatchStatistics()
+                            s.add(try BatchFileReader.read(path: dir + "/" + files[i]))
+                            return (i, s)
+                        }
+                    }
+                    for _ in 0..<min(max(1, jobs), files.count) { add() }
+                    while let (i, s) = try await group.next() {
+                        parts[i] = s
+                        if next < files.count { add() }
+                    }
+                }
+                var all = BatchStatistics()
+                for p in parts { all.merge(p!) }
+                stats = all
+                source = "\(files.count) batch files in \(dir)"
+            case (nil, let path?):
+                guard let w = BatchStatistics.StepWeighting(rawValue: weighting) else {
+                    throw BioCubeError(.invalidArgument, "--weighting \(weighting): expected windows or steps")
+                }
+                guard let policy = MissingValuePolicy(rawValue: missing) else {
+                    throw BioCubeError(.invalidArgument, "--missing \(missing): expected zero or nan")
+                }
+                let sampler = try BatchSampler(storePath: path, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
+                                               region: region.map(Region.init(parsing:)), selection: try select.selection(for: path),
+                                               maxConcurrency: jobs)
+                stats = try await BatchStatistics.store(sampler, weighting: w, missing: policy)
+                source = "\(sampler.steps.count) steps of \(path) (weighting \(w.rawValue), missing \(policy.rawValue))"
+            default:
+                throw BioCubeError(.invalidArgument, "give exactly one of --batches DIR or --store cube.zarr")
+            }
+            try stats.write(to: out)
+            print(String(format: "stats: %d variables from %@ in %.1f s → %@", stats.entries.count, source, (clock.now - started).seconds, out))
+            for e in stats.entries.prefix(60) {
+                let m = e.levels[0]
+                let level = e.hasLevels ? " (level 1 of \(e.levels.count))" : ""
+                let label = e.group.rawValue.padding(toLength: 23, withPad: " ", startingAt: 0) + e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                print("  " + label + String(format: "mean %-12.5g std %-12.5g NaN %5.1f%%", m.mean, m.standardDeviation, 100 * m.nanFraction) + level)
+            }
+        }
+    }
+}
