@@ -1,0 +1,70 @@
+"""BioCube used as a dependency: a package outside the repository (Examples/custom-modality,
+`.package(path:)` only) adds its own modality, builds a store with it and the built-in
+sources, and exports the standard batches, read back with the real torch.load; and the
+batch library's dependency closure needs neither netCDF nor HDF5 nor the argument parser."""
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(ROOT, "Examples", "custom-modality")
+
+
+def closure(targets, name):
+    """Every target and product `name` depends on, transitively."""
+    seen, todo = set(), [name]
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        if t in targets:
+            todo.extend(targets[t])
+    return seen
+
+
+def test_library_dependency_closures():
+    out = subprocess.run(["swift", "package", "describe", "--type", "json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    described = json.loads(out.stdout)
+    targets = {t["name"]: t.get("target_dependencies", []) + t.get("product_dependencies", []) for t in described["targets"]}
+    batch = closure(targets, "BioCubeBatch")
+    assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CMalloc", "SystemPackage"}, batch
+    for library in ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild", "BioCube"]:
+        assert "ArgumentParser" not in closure(targets, library), library
+    assert not {"CNetCDF", "CHDF5"} & closure(targets, "BioCubeBuild")
+
+
+def test_outside_package_builds_and_exports_its_own_modality(sample, tmp_path):
+    root = tmp_path / "BioCube"
+    shutil.copytree(sample, root)
+    (root / "Elevation").mkdir()
+    rows = [(40 + 0.25 * i, 2 + 0.25 * j, 100.0 * i + j) for i in range(8) for j in range(5)]
+    with open(root / "Elevation" / "alps.csv", "w") as f:
+        f.write("latitude,longitude,elevation_m\n")
+        for la, lo, m in rows:
+            f.write(f"{la},{lo},{m}\n")
+    build = subprocess.run(["swift", "build", "--package-path", EXAMPLE], capture_output=True, text=True, timeout=3600)
+    assert build.returncode == 0, build.stderr + build.stdout
+    binary = subprocess.run(["swift", "build", "--package-path", EXAMPLE, "--show-bin-path"], capture_output=True, text=True,
+                            timeout=600).stdout.strip()
+    run = subprocess.run([os.path.join(binary, "custom-modality"), str(root), str(tmp_path / "cube.zarr"), str(tmp_path / "batches")],
+                         capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "2 batches" in run.stdout, run.stdout
+    batch = torch.load(tmp_path / "batches" / "batch_2000-01-01_to_2000-02-01.pt", weights_only=True)
+    misc = batch["misc_variables"]
+    assert list(misc) == ["avg_slhtf", "avg_pevr", "elevation"]
+    elevation = misc["elevation"].numpy()
+    lats = np.array(batch["batch_metadata"]["latitudes"])
+    lons = np.array(batch["batch_metadata"]["longitudes"])
+    assert elevation.shape == (2, len(lats), len(lons))
+    expected = np.full_like(elevation[0], np.nan)   # misc_variables keep NaN under --missing zero (ERA5-like)
+    for la, lo, m in rows:
+        expected[np.argmin(abs(lats - la)), np.argmin(abs(lons - lo))] = m
+    np.testing.assert_array_equal(elevation[0], expected)
+    np.testing.assert_array_equal(elevation[1], expected)
