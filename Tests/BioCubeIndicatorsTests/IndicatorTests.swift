@@ -174,6 +174,8 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
         #expect((FileIOProbe.size(path) ?? 0) > 2 * IndicatorParser.partBytes)
         let table = concurrent ? try await IndicatorTable.load(path: path, maxConcurrency: 2) : try IndicatorTable(path: path)
         #expect(table.rowCount == 20_000 && table.columns.count == 120)
+        // 9.6 MB of values: kept in a scratch file, a column resident while it is read.
+        #expect(table.valuesSpilled)
         let modality = IndicatorModality(tables: [table])
         let v = try #require(try modality.variables().first { $0.name == "NDVI" })
         let grid = Grid.europe025

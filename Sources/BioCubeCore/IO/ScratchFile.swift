@@ -47,4 +47,17 @@ package final class ScratchFile: Sendable {
             done += n
         }
     }
+
+    /// Sizes the file to `bytes` and maps it shared and writable: writes land in the file
+    /// (page cache), so pages given back with `madvise(MADV_DONTNEED)` keep their contents
+    /// and return on the next access. The caller unmaps it.
+    package func mapShared(bytes: Int) throws -> UnsafeMutableRawPointer {
+        guard ftruncate(fd.rawValue, off_t(bytes)) == 0 else {
+            throw BioCubeError(.io, "scratch file for \(purpose): cannot grow to \(bytes) bytes: \(Errno(rawValue: errno))")
+        }
+        guard let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.rawValue, 0), address != MAP_FAILED else {
+            throw BioCubeError(.io, "scratch file for \(purpose): cannot map \(bytes) bytes: \(Errno(rawValue: errno))")
+        }
+        return address
+    }
 }

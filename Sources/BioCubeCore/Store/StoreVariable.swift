@@ -1,5 +1,3 @@
-import BioCubeCore
-
 /// How a variable is laid out in a built store: its array path, the batch groups it is
 /// exported in (a variable listed in two groups, like `t2m`, is stored once), its levels
 /// and units. Recorded in the store's root attributes (`variables`).

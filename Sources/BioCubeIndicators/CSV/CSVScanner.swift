@@ -130,7 +130,17 @@ struct CSVScanner {
         withBytes { b in
             let lo = range.lowerBound, hi = range.upperBound
             guard let base = b.baseAddress, hi > lo else { return [(range, 0)] }
-            let hasQuote = memchr(base + lo, 34, hi - lo) != nil
+            // Scanned (and counted below) a window at a time, each window's mapped pages
+            // given back once passed, so a large file is never resident as a whole.
+            let window = 4 << 20
+            var hasQuote = false
+            var p = lo
+            while p < hi && !hasQuote {
+                let n = min(window, hi - p)
+                hasQuote = memchr(base + p, 34, n) != nil
+                storage.release(p..<(p + n))
+                p += n
+            }
             let count = hasQuote ? 1 : max(1, parts)
             var cuts = [lo]
             for k in 1..<count {
@@ -152,6 +162,7 @@ struct CSVScanner {
                     if !blank { records += 1 }
                     start = lineEnd + 1
                 }
+                storage.release(cuts[k]..<end)
                 return (cuts[k]..<end, hasQuote ? -1 : records)
             }
         }

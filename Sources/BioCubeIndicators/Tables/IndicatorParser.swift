@@ -21,13 +21,19 @@ struct IndicatorParser: Sendable {
 
     /// Preallocated outputs shared by the row parsers (disjoint rows per part).
     struct Sink: @unchecked Sendable {
-        let values: UnsafeMutableBufferPointer<Float>
+        /// Column-major values; on a scratch file past ``spillBytes``, its pages given back
+        /// as parts are parsed (see ``SpillableBuffer``).
+        let store: SpillableBuffer<Float>
+        var values: UnsafeMutableBufferPointer<Float> { store.buffer }
         let latitudes: UnsafeMutableBufferPointer<Double>
         let longitudes: UnsafeMutableBufferPointer<Double>
         let rows: Int
 
-        func deallocate() { values.deallocate(); latitudes.deallocate(); longitudes.deallocate() }
+        func deallocate() { latitudes.deallocate(); longitudes.deallocate() }
     }
+
+    /// Tables whose values take more bytes than this keep them in a scratch file.
+    static let spillBytes = 4 << 20
 
     init(path: String, storage: ByteStorage, bareYearVariable: String) throws {
         self.path = path
@@ -108,12 +114,11 @@ struct IndicatorParser: Sendable {
         return n
     }
 
-    func makeSink(rows: Int) -> Sink {
-        let values = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(1, rows * timeColumns.count))
+    func makeSink(rows: Int) throws -> Sink {
+        let store = try SpillableBuffer<Float>(count: rows * timeColumns.count, spillAbove: Self.spillBytes, purpose: "the values of \(path)")
         let lats = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         let lons = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
-        return Sink(values: UnsafeMutableBufferPointer(rebasing: values[0..<(rows * timeColumns.count)]),
-                    latitudes: lats, longitudes: lons, rows: rows)
+        return Sink(store: store, latitudes: lats, longitudes: lons, rows: rows)
     }
 
     /// Parses the records of `range` as rows `firstRow…` into `sink`; returns each row's

@@ -46,8 +46,9 @@ public final class IndicatorTable: @unchecked Sendable {
     public let longitudes: [Double]
     /// For the `Variable`-column layout: each row's indicator index; empty otherwise.
     let rowVariables: [Int32]
-    /// `columns.count × rows` values, column-major; NaN for empty cells. Owned, freed in deinit.
-    private let storage: UnsafeMutableBufferPointer<Float>
+    /// `columns.count × rows` values, column-major; NaN for empty cells. Large tables keep
+    /// them in a scratch file, a column resident only while it is read.
+    private let storage: SpillableBuffer<Float>
     /// Header columns that are neither coordinates, country, variable nor time columns.
     public let ignoredColumns: [String]
     private let mappings = Mutex<[Grid: RowMapping]>([:])
@@ -60,23 +61,26 @@ public final class IndicatorTable: @unchecked Sendable {
         let duplicates: Int
     }
 
+    /// Whether the values are kept in a scratch file (tables past a few megabytes).
+    var valuesSpilled: Bool { storage.spilled }
+
     /// The number of data rows.
     public var rowCount: Int { latitudes.count }
 
-    deinit { storage.deallocate() }
 
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
     public convenience init(path: String, bareYearVariable: String = "Land") throws {
         let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(1)
-        let sink = parser.makeSink(rows: try parser.recordCount(parts))
+        let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var rowNames: [[String]] = []
         var start = 0
         do {
             for part in parts {
                 rowNames.append(try parser.parseRows(part.range, firstRow: start, into: sink))
                 parser.release(part.range)
+                sink.store.releaseAll()
                 start += part.records
             }
         } catch {
@@ -91,7 +95,7 @@ public final class IndicatorTable: @unchecked Sendable {
     public static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
         let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(maxConcurrency)
-        let sink = parser.makeSink(rows: try parser.recordCount(parts))
+        let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var firstRows: [Int] = []
         var total = 0
         for p in parts { firstRows.append(total); total += max(0, p.records) }
@@ -101,6 +105,7 @@ public final class IndicatorTable: @unchecked Sendable {
             try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency, makeState: {}) { _, k in
                 let n = try parser.parseRows(parts[k].range, firstRow: starts[k], into: sink)
                 parser.release(parts[k].range)
+                sink.store.releaseAll()
                 names.withLock { $0[k] = n }
             }
         } catch {
@@ -116,7 +121,7 @@ public final class IndicatorTable: @unchecked Sendable {
         ignoredColumns = parser.ignored
         latitudes = Array(sink.latitudes)
         longitudes = Array(sink.longitudes)
-        storage = sink.values
+        storage = sink.store
         sink.latitudes.deallocate()
         sink.longitudes.deallocate()
         var names = parser.names
@@ -196,7 +201,8 @@ public final class IndicatorTable: @unchecked Sendable {
     /// Writes column `c` of `variable`'s rows into `plane` (NaN elsewhere is the caller's).
     func scatter(column c: Int, variable: Int, mapping: RowMapping, into plane: UnsafeMutableBufferPointer<Float>) {
         let base = c * rowCount
-        let v = UnsafeBufferPointer(storage)
+        let v = UnsafeBufferPointer(storage.buffer)
+        defer { storage.release(base..<(base + rowCount)) }
         do {
             mapping.cells.withUnsafeBufferPointer { cells in
                 if layout == .variableColumn {
