@@ -39,12 +39,7 @@ package final class ByteStorage: @unchecked Sendable {
     /// large file holds only the part being worked on. Does nothing for a private copy.
     package func release(_ range: Range<Int>) {
         guard mapped, let base = buffer.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let address = Int(bitPattern: base)
-        let start = (address + max(0, range.lowerBound) + page - 1) / page * page
-        let end = (address + min(buffer.count, range.upperBound)) / page * page
-        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(p, end - start, MADV_DONTNEED)
+        ResidentPages.release(range, of: base, count: buffer.count)
     }
 
     /// A private copy of `bytes`.

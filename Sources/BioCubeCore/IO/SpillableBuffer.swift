@@ -39,13 +39,8 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
     /// Gives back the resident pages wholly inside elements `range` (nothing for heap memory).
     package func release(_ range: Range<Int>) {
         guard file != nil, let base = buffer.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let stride = MemoryLayout<Element>.stride
-        let address = Int(bitPattern: base)
-        let start = (address + max(0, range.lowerBound) * stride + page - 1) / page * page
-        let end = (address + min(buffer.count, range.upperBound) * stride) / page * page
-        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(p, end - start, MADV_DONTNEED)
+        ResidentPages.release((range.lowerBound * stride)..<(range.upperBound * stride), of: base, count: buffer.count * stride)
     }
 
     /// Gives back every resident page.
