@@ -28,7 +28,8 @@ struct ERA5Info: AsyncParsableCommand {
                 let m: GridMapping?
                 var lattice = ""
                 do { m = try f.mapping(onto: g) } catch let e as BioCubeError { m = nil; lattice = e.message }
-                let span = f.times.isEmpty ? "no time steps" : "\(f.times.first!.dateString) … \(f.times.last!.dateString) (\(f.times.count) steps)"
+                let span = f.times.first.flatMap { first in f.times.last.map { "\(first.dateString) … \($0.dateString) (\(f.times.count) steps)" } }
+                    ?? "no time steps"
                 print("\(f.path)")
                 print("  time: \(span)")
                 print("  grid: \(f.latitudes.count)×\(f.longitudes.count), " +

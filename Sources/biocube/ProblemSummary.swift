@@ -15,7 +15,7 @@ func summarise(_ problems: [Problem]) -> [String] {
         switch s.count {
         case 0: return p.description
         case 1...4: return "\(p) (at \(s.joined(separator: ", ")))"
-        default: return "\(p) (at \(s.count) steps: \(s.first!) … \(s.last!))"
+        default: return "\(p) (at \(s.count) steps: \(s[0]) … \(s[s.count - 1]))"
         }
     }
 }

@@ -94,9 +94,8 @@ struct IndicatorParser: Sendable {
     /// part per parsing task, not the file: see ``release(_:)``).
     func parts(_ count: Int) -> [(range: Range<Int>, records: Int)] {
         let body = bodyStart..<bytes.count
-        let parts = CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(max(count, body.count / Self.partBytes))
-        storage.release(body)
-        return parts
+        // The scan gives its pages back as it goes (see ``CSVScanner/lineAlignedParts(_:)``).
+        return CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(max(count, body.count / Self.partBytes))
     }
 
     /// The size of a part of the body parsed at once.
