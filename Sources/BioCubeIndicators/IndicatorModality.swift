@@ -38,7 +38,7 @@ public final class IndicatorModality: Modality, Sendable {
         self.groupTable = groupTable
         self.tables = tables
         for t in tables where !t.ignoredColumns.isEmpty {
-            problems.report(Problem(file: t.path, message: "columns ignored (not coordinates, country, Variable or time columns): \(t.ignoredColumns.prefix(10).joined(separator: ", "))"))
+            problems.report(Problem(.warning, .ignoredColumns, file: t.path, message: "columns ignored (not coordinates, country, Variable or time columns): \(t.ignoredColumns.prefix(10).joined(separator: ", "))"))
         }
     }
 
@@ -49,7 +49,7 @@ public final class IndicatorModality: Modality, Sendable {
         for t in tables {
             for v in t.variables where seen.insert(v).inserted {
                 let (groups, known) = groupTable.groups(for: v, hasLevels: false)
-                if !known { problems.report(Problem(file: t.path, variable: v, message: "not in the group table: exported in misc_variables")) }
+                if !known { problems.report(Problem(.warning, .ungroupedVariable, file: t.path, variable: v, message: "not in the group table: exported in misc_variables")) }
                 out.append(VariableDescriptor(name: v, groups: groups))
             }
         }
@@ -74,17 +74,17 @@ public final class IndicatorModality: Modality, Sendable {
             throw BioCubeError(.notFound, "no indicator table provides '\(variable.name)' (files: \(tables.map(\.path).joined(separator: ", ")))")
         }
         guard let (table, v, c) = provider else {
-            problems.report(Problem(file: anyTable.path, variable: variable.name, step: step.description,
+            problems.report(Problem(.warning, .missingSteps, file: anyTable.path, variable: variable.name, step: step.description,
                                     message: "no column for this step's year or month: NaN"))
             return try Tensor(shape: [grid.height, grid.width], storage: plane)
         }
         let mapping = table.mapping(onto: grid)
         if mapping.offGrid > 0 {
-            problems.report(Problem(file: table.path, message: "\(mapping.offGrid) of \(table.rowCount) rows lie off the grid and are ignored"))
+            problems.report(Problem(.warning, .offGrid, file: table.path, message: "\(mapping.offGrid) of \(table.rowCount) rows lie off the grid and are ignored"))
         }
         if mapping.duplicates > 0 {
             let rule = table.layout == .variableColumn ? "the last row per cell and indicator is used" : "the first row per cell is used"
-            problems.report(Problem(file: table.path, message: "\(mapping.duplicates) rows repeat a grid cell: \(rule)"))
+            problems.report(Problem(.warning, .duplicateRows, file: table.path, message: "\(mapping.duplicates) rows repeat a grid cell: \(rule)"))
         }
         plane.withUnsafeMutableBufferPointer { table.scatter(column: c, variable: v, mapping: mapping, into: $0) }
         return try Tensor(shape: [grid.height, grid.width], storage: plane)

@@ -42,11 +42,11 @@ public struct IndicatorSource: ModalitySource {
         description.onTargetLattice = coverage.offGridRows < table.rowCount
         var problems: [Problem] = []
         if coverage.offGridRows > 0 {
-            problems.append(Problem(file: file.relativePath, message: "\(coverage.offGridRows) of \(table.rowCount) rows lie off the grid and are ignored"))
+            problems.append(Problem(.warning, .offGrid, file: file.relativePath, message: "\(coverage.offGridRows) of \(table.rowCount) rows lie off the grid and are ignored"))
         }
         if coverage.duplicateRows > 0 {
             let rule = table.layout == .variableColumn ? "the last row per cell and indicator is used" : "the first row per cell is used"
-            problems.append(Problem(file: file.relativePath, message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
+            problems.append(Problem(.warning, .duplicateRows, file: file.relativePath, message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
         }
         return OpenedSource(modality: modality, description: description, problems: problems)
     }

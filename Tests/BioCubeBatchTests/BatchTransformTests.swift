@@ -163,6 +163,7 @@ import Testing
 
     @Test func truncatedPickleIsAnError() {
         var r = PickleReader([0x80])
-        #expect(throws: PickleReader.Failure.self) { try r.read() }
+        let error = #expect(throws: BioCubeError.self) { try r.read() }
+        #expect(error?.code == .corruptData)
     }
 }

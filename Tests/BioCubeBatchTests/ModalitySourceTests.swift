@@ -36,7 +36,7 @@ struct RampSource: ModalitySource {
     func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
         let m = try RampModality(path: file.path)
         return OpenedSource(modality: m, description: try context.describe(file, kind: kind, m, first: m.first, last: m.last, stepCount: 0),
-                            problems: [Problem(.info, file: file.relativePath, message: "a ramp")])
+                            problems: [Problem(.info, Problem.Code(rawValue: "ramp-note"), file: file.relativePath, message: "a ramp")])
     }
 }
 

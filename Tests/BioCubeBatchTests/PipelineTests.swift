@@ -116,7 +116,7 @@ import BioCubeViewer
         #expect(t2m.map(\.path) == ["surface_variables/t2m", "climate_variables/t2m"])
         #expect(t2m.map(\.sources) == [["Copernicus/ERA5-monthly/era5-single/era5_single.nc"],
                                         ["Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc"]])
-        #expect(summary.problems.contains { $0.severity == .info && $0.variable == "t2m" && $0.message.contains("stored per group") })
+        #expect(summary.problems.contains { $0.severity == .info && $0.variable == "t2m" && $0.code == .providedTwice && $0.message.contains("stored per group") })
         try await Self.expectSampleValues(store, tree)
     }
 
@@ -129,7 +129,7 @@ import BioCubeViewer
             _ = try await Self.build(tree, name: "conflict", config: oneGroup)
             Issue.record("the build should refuse")
         } catch let e as BioCubeError {
-            #expect(e.code == .invalidArgument)
+            #expect(e.code == .conflictingSources && e.variable == "t2m")
             #expect(e.message.contains("era5_single.nc") && e.message.contains("era5-climate-energy-moisture-1.nc") && e.message.contains("prefer"))
         }
         let preferred = oneGroup.merging(BuildConfig(prefer: ["t2m": "era5_single.nc"]))

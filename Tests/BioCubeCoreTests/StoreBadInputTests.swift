@@ -19,7 +19,10 @@ import Testing
         let a = try CubeStore.open(at: dir.file("s.zarr")).openArray("surface_variables/t2m")
         let error = #expect(throws: BioCubeError.self) { try a.read([.all, .all, .all], as: Float.self) }
         #expect(error?.code == code)
-        for w in words { #expect(error?.message.contains(w) == true, "message lacks '\(w)': \(error?.message ?? "")") }
+        // The place is in the fields (the chunk file, the array), the words in the text people read.
+        #expect(error?.file == chunkPath(dir) && error?.variable == "surface_variables/t2m")
+        let text = error.map { "\($0)" } ?? ""
+        for w in words { #expect(text.contains(w), "error lacks '\(w)': \(text)") }
     }
 
     func mutate(_ path: String, _ change: (inout [UInt8]) -> Void) throws {

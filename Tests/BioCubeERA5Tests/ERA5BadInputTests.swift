@@ -21,7 +21,7 @@ import Testing
         let path = try Fixtures.path("bad/off_lattice.nc")
         let file = try ERA5File(path: path)
         let error = #expect(throws: BioCubeError.self) { _ = try file.mapping(onto: .europe025) }
-        #expect(error?.message.contains(path) == true)
+        #expect(error?.code == .offGrid && error?.file == path)
         #expect(error?.message.contains("latitude 71.9") == true, "\(error?.message ?? "")")
     }
 

@@ -67,7 +67,7 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
         let messages = problems.problems.map(\.message)
         #expect(messages.contains { $0.contains("2 of") && $0.contains("off the grid") })
         #expect(messages.contains { $0.contains("rows repeat a grid cell: the first row per cell is used") })
-        #expect(problems.problems.contains { $0.step == "2010-01-01 00:00:00" && $0.message.contains("no column") })
+        #expect(problems.problems.contains { $0.step == "2010-01-01 00:00:00" && $0.code == .missingSteps })
     }
 
     @Test func twoFilesProvidingOneIndicatorAreAnError() throws {

@@ -52,7 +52,7 @@ import Testing
         let ingest = IndicatorIngest(polygons: try polygons(), problems: problems)
         let n = try ingest.writeYearColumns(series, variable: "Forest", source: "API", to: dir + "/Europe_forest_data.csv")
         #expect(n == 45)
-        #expect(problems.problems.contains { $0.message.contains("European Union") })
+        #expect(problems.problems.contains { $0.code == .unmatchedNames && $0.message.contains("European Union") })
         // Read it back as BioCube does and check every cell.
         let modality = try IndicatorModality(paths: [dir + "/Europe_forest_data.csv"])
         let forest = try #require(try modality.variables().first)

@@ -115,7 +115,7 @@ enum ParquetFixtures {
     func damagedFilesAreRefusedOnOpen(file: String, phrase: String) throws {
         let path = try ParquetFixtures.path("bad/" + file)
         let error = #expect(throws: BioCubeError.self) { _ = try ParquetFile(path: path) }
-        #expect(error?.message.contains(path) == true && error?.message.contains(phrase) == true, "\(error?.message ?? "")")
+        #expect(error?.file == path && error?.message.contains(phrase) == true, "\(String(describing: error))")
     }
 
     @Test func corruptFooterOrPagesGiveErrorsNotCrashes() throws {

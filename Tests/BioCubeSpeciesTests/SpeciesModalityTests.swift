@@ -92,7 +92,7 @@ import Testing
         let jan = try UTCDateTime(year: 2000, month: 1)
         #expect(try m.read(v[1], at: jan, onto: .europe025).storage.allSatisfy(\.isNaN))
         #expect(try m.read(v[2], at: jan, onto: .europe025)[0, 0] == 7)
-        #expect(problems.problems.contains { $0.variable == "999" && $0.message.contains("no rows") })
+        #expect(problems.problems.contains { $0.variable == "999" && $0.code == .noRows })
         #expect(throws: BioCubeError.self) { try SpeciesModality(path: Self.write(Self.rows, keys: .int64, time: .timestamp), species: ["abc"]) }
     }
 

@@ -48,7 +48,7 @@ public struct NormalisationStatistics: Sendable, Hashable {
     /// The entry of a variable; throws naming it when absent.
     public func entry(_ group: VariableGroup, _ name: String) throws -> Entry {
         guard let e = groups[group.rawValue]?[name] else {
-            throw BioCubeError(.notFound, "no statistics for \(group.rawValue)/\(name)")
+            throw BioCubeError(.missingStatistics, "no statistics for \(group.rawValue)/\(name)", variable: "\(group.rawValue)/\(name)")
         }
         return e
     }

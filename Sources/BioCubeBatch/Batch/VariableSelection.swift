@@ -166,7 +166,7 @@ public struct VariableSelection: Codable, Sendable, Hashable {
         catch { throw BioCubeError(.invalidArgument, "\(path): not JSON (\(error))") }
         let object = root.objectValue?["select"] ?? root
         do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(object)) }
-        catch let e as BioCubeError { throw BioCubeError(e.code, "\(path): \(e.message)") }
+        catch let e as BioCubeError { throw e.adding(file: path) }
         catch { throw BioCubeError(.invalidArgument, "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}") }
     }
 

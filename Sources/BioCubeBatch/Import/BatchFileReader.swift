@@ -10,10 +10,8 @@ public enum BatchFileReader {
         do {
             if path.hasSuffix(".safetensors") { return try readSafetensors(path) }
             return try readTorch(path)
-        } catch let e as PickleReader.Failure {
-            throw BioCubeError(.corruptData, "\(path): data.pkl: \(e.reason)")
-        } catch let e as BioCubeError where !e.message.hasPrefix(path) {
-            throw BioCubeError(e.code, "\(path): \(e.message)")
+        } catch let e as BioCubeError {
+            throw e.adding(file: path)
         }
     }
 

@@ -160,7 +160,7 @@ extension CubeBuilder {
                 let tensor: Tensor
                 do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) }
                 catch let e as BioCubeError {
-                    throw BioCubeError(e.code, "building \(plan.variable.path) at \(step.dateString) from \(provider.source): \(e.message)")
+                    throw e.adding(file: provider.source, variable: plan.variable.path, step: step.dateString)
                 }
                 let expected = (plan.variable.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
                 guard tensor.shape == expected else {

@@ -88,7 +88,7 @@ public final class CubeBuilder: Sendable {
         for s in catalog.sources {
             let (fresh, modality) = try await scanner.open(catalog.root, s.path, kind: s.kind, log, maxConcurrency: max(1, options.jobs))
             if fresh.size != s.size || fresh.modified != s.modified {
-                log.report(Problem(file: s.path, message: "changed since the catalog was written (size or modification time): using the file as it is now"))
+                log.report(Problem(.warning, .changedSource, file: s.path, message: "changed since the catalog was written (size or modification time): using the file as it is now"))
             }
             opened.append(fresh)
             modalities[s.path] = modality
@@ -116,7 +116,7 @@ public final class CubeBuilder: Sendable {
         grid = g
         let duplicates = catalog.duplicates ?? []
         if let conflict = duplicates.first(where: { $0.decision == .conflict }) {
-            throw BioCubeError(.invalidArgument, "variable '\(conflict.variable)': \(conflict.problem.message)")
+            throw BioCubeError(.conflictingSources, conflict.problem.message, variable: conflict.variable)
         }
 
         // Providers per variable (name + whether it has levels).

@@ -49,17 +49,17 @@ public struct DuplicateResolution: Codable, Sendable, Hashable {
         let label = hasLevels ? variable + " (levels)" : variable
         switch decision {
         case .preferred:
-            return Problem(.info, file: sources[0], variable: label,
+            return Problem(.info, .providedTwice, file: sources[0], variable: label,
                            message: "also provided by \(sources.dropFirst().joined(separator: ", ")); this file is used (prefer rule)")
         case .identical:
-            return Problem(.info, file: sources[0], variable: label,
+            return Problem(.info, .providedTwice, file: sources[0], variable: label,
                            message: "also provided by \(sources.dropFirst().joined(separator: ", ")) with identical values on the overlapping steps: stored once")
         case .perGroup:
             let parts = (groupSources ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }
-            return Problem(.info, file: sources[0], variable: label,
+            return Problem(.info, .providedTwice, file: sources[0], variable: label,
                            message: "provided by \(sources.joined(separator: " and ")) with different values: stored per group (\(parts.joined(separator: ", ")))")
         case .conflict:
-            return Problem(.error, file: sources[0], variable: label,
+            return Problem(.error, .conflictingSources, file: sources[0], variable: label,
                            message: "provided by \(sources.joined(separator: " and ")) for overlapping steps with different values, and no file owns each of its groups: name the one to use with \"prefer\": {\"\(variable)\": \"<path suffix>\"} in a --config file")
         }
     }

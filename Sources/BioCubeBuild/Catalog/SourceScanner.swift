@@ -108,7 +108,7 @@ public struct SourceScanner: Sendable {
                 group.addTask { [self] in
                     do { return (i, try await open(absolute, paths[i], kind: kindOf[paths[i]], problems, maxConcurrency: maxConcurrency)) }
                     catch let e as BioCubeError {
-                        problems.report(Problem(.error, file: paths[i], message: "unreadable, left out: \(e.message)"))
+                        problems.report(Problem(.error, .unreadableSource, file: paths[i], message: "unreadable, left out: \(e.message)"))
                         return (i, nil)
                     }
                 }
@@ -124,7 +124,7 @@ public struct SourceScanner: Sendable {
         for case let (source, modality)? in results { modalities[source.path] = modality }
         if paths.isEmpty {
             let patterns = self.sources.flatMap(\.patterns)
-            problems.report(Problem(.error, file: absolute, message: "no BioCube sources found\(patterns.isEmpty ? "" : " (expected \(patterns.joined(separator: ", ")))")"))
+            problems.report(Problem(.error, .noSources, file: absolute, message: "no BioCube sources found\(patterns.isEmpty ? "" : " (expected \(patterns.joined(separator: ", ")))")"))
         }
         let duplicates = DuplicateResolution.resolve(sources, modalities: modalities, config: config, grid: grid, cadence: cadence)
         for d in duplicates { problems.report(d.problem) }

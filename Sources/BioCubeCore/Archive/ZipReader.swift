@@ -39,7 +39,7 @@ public struct ZipReader: Sendable {
     private static func u32(_ b: [UInt8], _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
 
     private static func centralDirectory(_ b: [UInt8], path: String) throws -> [Entry] {
-        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "\(path): not a readable zip archive (\(why))") }
+        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "not a readable zip archive (\(why))", file: path) }
         guard b.count >= 22 else { throw bad("too short") }
         // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
         var eocd = -1
@@ -53,7 +53,7 @@ public struct ZipReader: Sendable {
         let count = u16(b, eocd + 10)
         let size = u32(b, eocd + 12), offset = u32(b, eocd + 16)
         if count == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
-            throw BioCubeError(.unsupported, "\(path): ZIP64 archives are not supported")
+            throw BioCubeError(.unsupported, "ZIP64 archives are not supported", file: path)
         }
         guard offset + size <= eocd else { throw bad("central directory outside the file") }
         var entries: [Entry] = []
@@ -68,7 +68,7 @@ public struct ZipReader: Sendable {
             guard p + 46 + nameLen <= b.count else { throw bad("entry name outside the file") }
             let name = String(decoding: b[(p + 46)..<(p + 46 + nameLen)], as: UTF8.self)
             if csize == 0xFFFF_FFFF || usize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
-                throw BioCubeError(.unsupported, "\(path): member '\(name)' needs ZIP64, which is not supported")
+                throw BioCubeError(.unsupported, "member '\(name)' needs ZIP64, which is not supported", file: path)
             }
             entries.append(Entry(name: name, method: method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: local))
             p += 46 + nameLen + extraLen + commentLen
@@ -78,19 +78,19 @@ public struct ZipReader: Sendable {
 
     /// The extracted bytes of `entry`; throws on an unknown method, corrupt data or a CRC mismatch.
     public func extract(_ entry: Entry) throws -> [UInt8] {
-        let context = "\(path): member '\(entry.name)'"
+        let context = "member '\(entry.name)'"
         let h = entry.localHeaderOffset
         guard h + 30 <= bytes.count, ZipReader.u32(bytes, h) == 0x0403_4B50 else {
-            throw BioCubeError(.corruptData, "\(context): broken local header")
+            throw BioCubeError(.corruptData, "\(context): broken local header", file: path)
         }
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
         guard start + entry.compressedSize <= bytes.count else {
-            throw BioCubeError(.corruptData, "\(context): data runs past the end of the archive (truncated download?)")
+            throw BioCubeError(.corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
         }
         var out = [UInt8](repeating: 0, count: entry.size)
         switch entry.method {
         case 0:
-            guard entry.compressedSize == entry.size else { throw BioCubeError(.corruptData, "\(context): stored sizes disagree") }
+            guard entry.compressedSize == entry.size else { throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path) }
             out.replaceSubrange(0..<entry.size, with: bytes[start..<(start + entry.size)])
         case 8:
             try bytes.withUnsafeBytes { src in
@@ -98,15 +98,15 @@ public struct ZipReader: Sendable {
                     do {
                         try GzipCodec.decompress(UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst, framing: .raw)
                     } catch let e as BioCubeError {
-                        throw BioCubeError(e.code, "\(context): \(e.message)")
+                        throw BioCubeError(e.code, "\(context): \(e.message)", file: path)
                     }
                 }
             }
         default:
-            throw BioCubeError(.unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)")
+            throw BioCubeError(.unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)", file: path)
         }
         let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
-        guard crc == entry.crc32 else { throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)") }
+        guard crc == entry.crc32 else { throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path) }
         return out
     }
 

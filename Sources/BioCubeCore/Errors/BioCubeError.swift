@@ -1,10 +1,16 @@
-/// The one error type of BioCube: a stable ``Code`` plus a message that names the
-/// file, array, variable or column concerned.
+/// The one error type of BioCube: a stable ``Code`` to branch on, the place the problem
+/// was found as fields (``file``, ``variable``, ``column``, ``step``), and a message for
+/// people.
+///
+/// Callers decide by ``code`` (never by the message text) and read the place from the
+/// fields. Context is added once, by the layer that knows it, with ``adding(file:variable:column:step:)``,
+/// which never overwrites what an inner layer already set.
 ///
 /// ```swift
-/// do { _ = try CubeStore.open(at: url) }
+/// do { _ = try CubeStore.open(at: path) }
 /// catch let error as BioCubeError where error.code == .invalidMetadata {
-///     print(error)   // "invalid metadata: /data/cube.zarr/zarr.json: …"
+///     print(error.file ?? "?")   // "/data/cube.zarr/zarr.json"
+///     print(error)               // "invalid metadata: /data/cube.zarr/zarr.json: …"
 /// }
 /// ```
 public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -34,18 +40,60 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let accessDenied = Code(rawValue: "access denied")
         /// A remote job or request failed on the service's side.
         public static let remoteFailure = Code(rawValue: "remote failure")
+        /// Several sources provide one variable for the same steps with different values,
+        /// and no rule says which to use (name one with a `prefer` rule).
+        public static let conflictingSources = Code(rawValue: "conflicting sources")
+        /// A source does not lie on the target grid's 0.25° lattice.
+        public static let offGrid = Code(rawValue: "off the grid")
+        /// Normalisation or denormalisation asked for statistics that are not there.
+        public static let missingStatistics = Code(rawValue: "missing statistics")
     }
 
     /// The error category.
     public var code: Code
-    /// A human-readable explanation naming the file/array/variable and the problem.
+    /// What went wrong, for people. Older call sites also name the place here; new ones
+    /// put it in the fields below.
     public var message: String
+    /// The file (or store node) concerned, if known.
+    public var file: String?
+    /// The variable (or store array) concerned, if known.
+    public var variable: String?
+    /// The table column concerned, if known.
+    public var column: String?
+    /// The time step concerned, if known.
+    public var step: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, file: String? = nil, variable: String? = nil,
+                column: String? = nil, step: String? = nil) {
         self.code = code
         self.message = message
+        self.file = file
+        self.variable = variable
+        self.column = column
+        self.step = step
     }
 
-    public var description: String { "\(code): \(message)" }
+    /// This error with the place filled in where it is still unknown: a field an inner
+    /// layer already set is kept, so context is added once however many layers rethrow.
+    public func adding(file: String? = nil, variable: String? = nil, column: String? = nil, step: String? = nil) -> BioCubeError {
+        var e = self
+        if e.file == nil { e.file = file }
+        if e.variable == nil { e.variable = variable }
+        if e.column == nil { e.column = column }
+        if e.step == nil { e.step = step }
+        return e
+    }
+
+    /// `code: file: variable 'v', column 'c', step s: message`, leaving out what is unknown.
+    public var description: String {
+        var text = "\(code): "
+        if let file { text += file + ": " }
+        var place: [String] = []
+        if let variable { place.append("variable '\(variable)'") }
+        if let column { place.append("column '\(column)'") }
+        if let step { place.append("step \(step)") }
+        if !place.isEmpty { text += place.joined(separator: ", ") + ": " }
+        return text + message
+    }
 }

@@ -25,7 +25,7 @@ package final class AtomicFileWriter {
             fd = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
                                          permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
-            throw BioCubeError(.io, "\(path): cannot create \(temp): \(error)")
+            throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path)
         }
     }
 
@@ -38,8 +38,8 @@ package final class AtomicFileWriter {
 
     /// Appends bytes.
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard let fd else { throw BioCubeError(.io, "\(path): write after commit") }
-        do { _ = try fd.writeAll(bytes) } catch { throw BioCubeError(.io, "\(path): write failed: \(error)") }
+        guard let fd else { throw BioCubeError(.io, "write after commit", file: path) }
+        do { _ = try fd.writeAll(bytes) } catch { throw BioCubeError(.io, "write failed: \(error)", file: path) }
         offset += bytes.count
     }
 
@@ -48,16 +48,16 @@ package final class AtomicFileWriter {
 
     /// Closes the file and renames it onto `path` (replacing an existing file).
     package func commit() throws {
-        guard let fd else { throw BioCubeError(.io, "\(path): committed twice") }
+        guard let fd else { throw BioCubeError(.io, "committed twice", file: path) }
         self.fd = nil
         do { try fd.close() } catch {
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "\(path): close failed: \(error)")
+            throw BioCubeError(.io, "close failed: \(error)", file: path)
         }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
         }
     }
 }

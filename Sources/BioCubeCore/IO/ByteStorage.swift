@@ -15,19 +15,19 @@ package final class ByteStorage: @unchecked Sendable {
     package init(mapping path: String) throws {
         let fd: FileDescriptor
         do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "\(path): no such file") }
-        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "no such file", file: path) }
+        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         defer { try? fd.close() }
         let size: Int
         do { size = Int(try fd.seek(offset: 0, from: .end)) }
-        catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
+        catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
         if size == 0 {
             buffer = UnsafeBufferPointer(start: nil, count: 0)
             mapped = false
             return
         }
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd.rawValue, 0), address != MAP_FAILED else {
-            throw BioCubeError(.io, "\(path): cannot map the file: \(Errno(rawValue: errno))")
+            throw BioCubeError(.io, "cannot map the file: \(Errno(rawValue: errno))", file: path)
         }
         _ = madvise(address, size, MADV_SEQUENTIAL)
         buffer = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)

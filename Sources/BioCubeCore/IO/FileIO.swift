@@ -16,18 +16,18 @@ package enum FileIO {
         let fd: FileDescriptor
         do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
         catch Errno.noSuchFileOrDirectory { return nil }
-        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         return try fd.closeAfter {
             let size: Int
             do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
-            catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
+            catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
             if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
             var done = 0
             while done < size {
                 let n: Int
                 do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<size])) } }
-                catch { throw BioCubeError(.io, "\(path): read failed: \(error)") }
-                if n == 0 { throw BioCubeError(.io, "\(path): file shrank while being read (\(done) of \(size) bytes)") }
+                catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                if n == 0 { throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path) }
                 done += n
             }
             return size
@@ -48,19 +48,19 @@ package enum FileIO {
     package static func read(_ path: String) throws -> [UInt8] {
         let fd: FileDescriptor
         do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "\(path): no such file") }
-        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "no such file", file: path) }
+        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         return try fd.closeAfter {
             let size: Int
             do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
-            catch { throw BioCubeError(.io, "\(path): cannot determine size: \(error)") }
+            catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
             return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                 var done = 0
                 while done < size {
                     let n: Int
                     do { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[done...])) }
-                    catch { throw BioCubeError(.io, "\(path): read failed: \(error)") }
-                    if n == 0 { throw BioCubeError(.io, "\(path): file shrank while being read (\(done) of \(size) bytes)") }
+                    catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                    if n == 0 { throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path) }
                     done += n
                 }
                 initialized = size
@@ -91,15 +91,15 @@ package enum FileIO {
         } catch Errno.noSuchFileOrDirectory {
             try createDirectories(dir.string)
             do { fd = try openForWriting(temp) }
-            catch { throw BioCubeError(.io, "\(temp): cannot create: \(error)") }
+            catch { throw BioCubeError(.io, "cannot create: \(error)", file: temp.string) }
         } catch {
-            throw BioCubeError(.io, "\(temp): cannot create: \(error)")
+            throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
         }
         do {
             try fd.closeAfter { _ = try fd.writeAll(bytes) }
         } catch {
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "\(path): write failed: \(error)")
+            throw BioCubeError(.io, "write failed: \(error)", file: path)
         }
         if exclusive {
             // link(2) refuses to replace an existing name, atomically.
@@ -107,15 +107,15 @@ package enum FileIO {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
             if status != 0 {
-                if e == .fileExists { throw BioCubeError(.alreadyExists, "\(path): already exists") }
-                throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+                if e == .fileExists { throw BioCubeError(.alreadyExists, "already exists", file: path) }
+                throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
             }
             return
         }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "\(path): cannot move the new file into place: \(e)")
+            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
         }
     }
 
@@ -138,7 +138,7 @@ package enum FileIO {
         if mkdir(path, 0o755) != 0 {
             let e = Errno(rawValue: errno)
             if e == .fileExists && isDirectory(path) { return }
-            throw BioCubeError(.io, "\(path): cannot create folder: \(e)")
+            throw BioCubeError(.io, "cannot create folder: \(e)", file: path)
         }
     }
 
@@ -181,9 +181,9 @@ package enum FileIO {
         guard lstat(path, &s) == 0 else { return }
         if (s.st_mode & S_IFMT) == S_IFDIR {
             for name in contents(ofDirectory: path) { try removeItem(path + "/" + name) }
-            if rmdir(path) != 0 { throw BioCubeError(.io, "\(path): cannot remove folder: \(Errno(rawValue: errno))") }
+            if rmdir(path) != 0 { throw BioCubeError(.io, "cannot remove folder: \(Errno(rawValue: errno))", file: path) }
         } else if unlink(path) != 0 {
-            throw BioCubeError(.io, "\(path): cannot remove: \(Errno(rawValue: errno))")
+            throw BioCubeError(.io, "cannot remove: \(Errno(rawValue: errno))", file: path)
         }
     }
 }

@@ -22,7 +22,7 @@ package final class ScratchFile: Sendable {
         var template = Array("\(folder)/biocube-scratch-XXXXXX".utf8CString)
         let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard raw >= 0 else {
-            throw BioCubeError(.io, "\(folder): cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))")
+            throw BioCubeError(.io, "cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))", file: folder)
         }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         fd = FileDescriptor(rawValue: raw)

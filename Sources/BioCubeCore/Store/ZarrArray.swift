@@ -123,7 +123,7 @@ public struct ZarrArray: Sendable {
         do {
             try file.withUnsafeBytes { try coder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size]), into: destination) }
         } catch let e as BioCubeError {
-            throw BioCubeError(e.code, "\(context(coordinates)): \(e.message)")
+            throw e.adding(file: chunkFile(coordinates), variable: path)
         }
     }
 
@@ -276,8 +276,8 @@ public struct ZarrArray: Sendable {
                     try coder.encode(UnsafeRawBufferPointer(buf)) { try FileIO.writeAtomically(chunkFile(coords), $0) }
                 }
             }
-        } catch let e as BioCubeError where !e.message.hasPrefix("array '") && !e.message.hasPrefix("/") {
-            throw BioCubeError(e.code, "\(context(coords)): \(e.message)")
+        } catch let e as BioCubeError {
+            throw e.adding(file: chunkFile(coords), variable: path)
         }
     }
 

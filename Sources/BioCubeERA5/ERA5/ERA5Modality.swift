@@ -46,9 +46,9 @@ public final class ERA5Modality: Modality, Sendable {
         files = opened
         scratch = scratchDir
         for f in files {
-            for u in f.unusable { problems.report(Problem(file: f.path, variable: u.name, message: "skipped: \(u.reason)")) }
+            for u in f.unusable { problems.report(Problem(.warning, .skippedVariable, file: f.path, variable: u.name, message: "skipped: \(u.reason)")) }
             for s in f.slowPath {
-                problems.report(Problem(.info, file: f.path, variable: s.name, message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
+                problems.report(Problem(.info, .slowRead, file: f.path, variable: s.name, message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
             }
         }
     }
@@ -76,7 +76,7 @@ public final class ERA5Modality: Modality, Sendable {
                 }
                 let (groups, known) = groupTable.groups(for: v.name, hasLevels: v.levels != nil)
                 if !known {
-                    problems.report(Problem(file: f.path, variable: v.name, message: "not in the group table: exported in misc_variables"))
+                    problems.report(Problem(.warning, .ungroupedVariable, file: f.path, variable: v.name, message: "not in the group table: exported in misc_variables"))
                 }
                 seen[key] = VariableDescriptor(name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
                 order.append(key)
@@ -131,7 +131,7 @@ public final class ERA5Modality: Modality, Sendable {
         }
         let planes = variable.levels?.count
         guard let (file, v, slices) = hits.first else {
-            problems.report(Problem(file: provider, variable: variable.name, step: step.description, message: "no time slice for this step: NaN"))
+            problems.report(Problem(.warning, .missingSteps, file: provider, variable: variable.name, step: step.description, message: "no time slice for this step: NaN"))
             let shape = planes.map { [$0, grid.height, grid.width] } ?? [grid.height, grid.width]
             return Tensor(shape: shape, repeating: .nan)
         }
@@ -139,12 +139,12 @@ public final class ERA5Modality: Modality, Sendable {
             throw BioCubeError(.invalidArgument, "variable '\(variable.name)' at \(step) is provided by \(hits[0].0.path) and \(hits[1].0.path): choose one source")
         }
         if slices.count > 1 {
-            problems.report(Problem(file: file.path, variable: variable.name, step: step.description,
+            problems.report(Problem(.warning, .multipleSlices, file: file.path, variable: variable.name, step: step.description,
                                     message: "\(slices.count) time slices fall in this step (\(slices.map { file.times[$0].description }.joined(separator: ", "))): the first is used"))
         }
         let mapping = try file.mapping(onto: grid)
         if mapping.uncoveredCells > 0 {
-            problems.report(Problem(file: file.path, variable: variable.name,
+            problems.report(Problem(.warning, .partialCoverage, file: file.path, variable: variable.name,
                                     message: "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"))
         }
         var order: [Int]? = nil

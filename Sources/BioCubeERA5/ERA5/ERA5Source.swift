@@ -34,11 +34,11 @@ public struct ERA5Source: ModalitySource {
                 let m = try f.mapping(onto: grid)
                 description.onTargetLattice = true
                 if m.uncoveredCells > 0 {
-                    problems.append(Problem(file: file.relativePath, message: "covers only part of the grid: \(m.uncoveredCells) of \(grid.cellCount) cells will be NaN"))
+                    problems.append(Problem(.warning, .partialCoverage, file: file.relativePath, message: "covers only part of the grid: \(m.uncoveredCells) of \(grid.cellCount) cells will be NaN"))
                 }
             } catch let e as BioCubeError {
                 description.onTargetLattice = false
-                problems.append(Problem(.error, file: file.relativePath, message: "not on the target grid's lattice: \(e.message)"))
+                problems.append(Problem(.error, .offGrid, file: file.relativePath, message: "not on the target grid's lattice: \(e.message)"))
             }
         }
         if case .monthly = cadence, let first = steps.first, let last = steps.last {
@@ -47,7 +47,7 @@ public struct ERA5Source: ModalitySource {
             var t = first
             while t <= last { if !have.contains(t) { missing.append(String(t.dateString.prefix(7))) }; t = t.addingMonths(1) }
             if !missing.isEmpty {
-                problems.append(Problem(file: file.relativePath, message: "months missing inside its span (they will be NaN): \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? " …" : "")"))
+                problems.append(Problem(.warning, .missingSteps, file: file.relativePath, message: "months missing inside its span (they will be NaN): \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? " …" : "")"))
             }
         }
         return OpenedSource(modality: modality, description: description, problems: problems)

@@ -29,7 +29,7 @@ public struct GridMapping: Hashable, Sendable {
                 let v = normalise(raw)
                 guard v >= bounds.lowerBound - tol, v <= bounds.upperBound + tol else { continue }
                 guard let t = axis.index(of: v) else {
-                    throw BioCubeError(.invalidArgument, "\(path): \(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)")
+                    throw BioCubeError(.offGrid, "\(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)", file: path)
                 }
                 if map[t] < 0 { map[t] = Int32(i); used.append(i) }
             }

@@ -45,20 +45,20 @@ struct NetCDF3Layout: Sendable {
             let bytes = FileIO.readPrefix(path, count: size) ?? []
             do {
                 return try NetCDF3Layout(path: path, header: bytes)
-            } catch is TruncatedHeader {
-                if bytes.count < size { throw BioCubeError(.corruptData, "\(path): the netCDF-3 header ends early (file of \(bytes.count) bytes)") }
+            } catch let e as BioCubeError where e.code == .headerEndsEarly {
+                if bytes.count < size { throw BioCubeError(.corruptData, "the netCDF-3 header ends early (file of \(bytes.count) bytes)", file: path) }
                 size *= 4
             }
         }
     }
 
-    private struct TruncatedHeader: Error {}
+    // Only a header running past the bytes read so far is retried with more bytes.
 
     private init(path: String, header bytes: [UInt8]) throws {
         self.path = path
         let version = bytes[3]
         var p = 4
-        func need(_ n: Int) throws { if p + n > bytes.count { throw TruncatedHeader() } }
+        func need(_ n: Int) throws { if p + n > bytes.count { throw BioCubeError(.headerEndsEarly, "the header runs past the bytes read", file: path) } }
         func u32() throws -> UInt32 {
             try need(4)
             defer { p += 4 }
@@ -67,7 +67,7 @@ struct NetCDF3Layout: Sendable {
         func u64() throws -> UInt64 { UInt64(try u32()) << 32 | UInt64(try u32()) }
         func count() throws -> Int {
             let n = version == 5 ? try u64() : UInt64(try u32())
-            guard n <= UInt64(Int32.max) else { throw BioCubeError(.corruptData, "\(path): netCDF-3 header count \(n) is out of range") }
+            guard n <= UInt64(Int32.max) else { throw BioCubeError(.corruptData, "netCDF-3 header count \(n) is out of range", file: path) }
             return Int(n)
         }
         func name() throws -> String {
@@ -78,11 +78,11 @@ struct NetCDF3Layout: Sendable {
         }
         func skipAttributes() throws {
             let tag = try u32(), n = try count()
-            guard tag == 0x0C || (tag == 0 && n == 0) else { throw BioCubeError(.corruptData, "\(path): netCDF-3 attribute list tag \(tag)") }
+            guard tag == 0x0C || (tag == 0 && n == 0) else { throw BioCubeError(.corruptData, "netCDF-3 attribute list tag \(tag)", file: path) }
             for _ in 0..<n {
                 _ = try name()
                 guard let type = ValueType(rawValue: Int32(bitPattern: try u32())) else {
-                    throw BioCubeError(.corruptData, "\(path): netCDF-3 attribute of unknown type")
+                    throw BioCubeError(.corruptData, "netCDF-3 attribute of unknown type", file: path)
                 }
                 let length = try count() * type.size
                 try need((length + 3) & ~3)
@@ -95,11 +95,11 @@ struct NetCDF3Layout: Sendable {
         let streaming = records == 0xFFFF_FFFF || records == UInt64.max
         var dims: [(name: String, length: Int)] = []
         let dimTag = try u32(), dimCount = try count()
-        guard dimTag == 0x0A || (dimTag == 0 && dimCount == 0) else { throw BioCubeError(.corruptData, "\(path): netCDF-3 dimension list tag \(dimTag)") }
+        guard dimTag == 0x0A || (dimTag == 0 && dimCount == 0) else { throw BioCubeError(.corruptData, "netCDF-3 dimension list tag \(dimTag)", file: path) }
         for _ in 0..<dimCount { dims.append((try name(), try count())) }
         try skipAttributes()
         let varTag = try u32(), varCount = try count()
-        guard varTag == 0x0B || (varTag == 0 && varCount == 0) else { throw BioCubeError(.corruptData, "\(path): netCDF-3 variable list tag \(varTag)") }
+        guard varTag == 0x0B || (varTag == 0 && varCount == 0) else { throw BioCubeError(.corruptData, "netCDF-3 variable list tag \(varTag)", file: path) }
         var parsed: [(name: String, dims: [Int], type: ValueType, vsize: Int64, begin: Int64)] = []
         for _ in 0..<varCount {
             let n = try name()
@@ -107,12 +107,12 @@ struct NetCDF3Layout: Sendable {
             var ids: [Int] = []
             for _ in 0..<rank {
                 let id = try count()
-                guard id < dims.count else { throw BioCubeError(.corruptData, "\(path): variable '\(n)' uses dimension #\(id) of \(dims.count)") }
+                guard id < dims.count else { throw BioCubeError(.corruptData, "variable '\(n)' uses dimension #\(id) of \(dims.count)", file: path) }
                 ids.append(id)
             }
             try skipAttributes()
             guard let type = ValueType(rawValue: Int32(bitPattern: try u32())) else {
-                throw BioCubeError(.corruptData, "\(path): variable '\(n)' has an unknown netCDF-3 type")
+                throw BioCubeError(.corruptData, "variable '\(n)' has an unknown netCDF-3 type", file: path)
             }
             let vsize = version == 5 ? Int64(bitPattern: try u64()) : Int64(try u32())
             let begin = version == 1 ? Int64(try u32()) : Int64(bitPattern: try u64())
@@ -184,7 +184,7 @@ struct NetCDF3Layout: Sendable {
         let offset = self.offset(of: variable, index: index)
         let fd: FileDescriptor
         do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch { throw BioCubeError(.io, "\(path): cannot open: \(error)") }
+        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         try fd.closeAfter {
             var done = 0
             while done < bytes {
@@ -193,9 +193,9 @@ struct NetCDF3Layout: Sendable {
                     n = try scratch.withUnsafeMutableBytes {
                         try fd.read(fromAbsoluteOffset: offset + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes]))
                     }
-                } catch { throw BioCubeError(.io, "\(path): variable '\(name)': read failed: \(error)") }
+                } catch { throw BioCubeError(.io, "variable '\(name)': read failed: \(error)", file: path) }
                 if n == 0 {
-                    throw BioCubeError(.corruptData, "\(path): variable '\(name)': the file ends at byte \(offset + Int64(done)), before the \(bytes) bytes of values at \(offset) (truncated?)")
+                    throw BioCubeError(.corruptData, "variable '\(name)': the file ends at byte \(offset + Int64(done)), before the \(bytes) bytes of values at \(offset) (truncated?)", file: path)
                 }
                 done += n
             }
@@ -218,4 +218,9 @@ struct NetCDF3Layout: Sendable {
             }
         }
     }
+}
+
+extension BioCubeError.Code {
+    /// A netCDF-3 header that runs past the bytes read so far (read more and retry).
+    fileprivate static let headerEndsEarly = BioCubeError.Code(rawValue: "netCDF-3 header ends early")
 }

@@ -35,7 +35,7 @@ public struct IndicatorIngest: Sendable {
         }
         progress(series.entries.count, series.entries.count)
         if !unmatched.isEmpty {
-            problems.report(Problem(file: source, message: "\(unmatched.count) entries match no country outline (aggregates or unknown names): \(unmatched.prefix(12).joined(separator: "; "))\(unmatched.count > 12 ? "; …" : "")"))
+            problems.report(Problem(.warning, .unmatchedNames, file: source, message: "\(unmatched.count) entries match no country outline (aggregates or unknown names): \(unmatched.prefix(12).joined(separator: "; "))\(unmatched.count > 12 ? "; …" : "")"))
         }
         return rows
     }

@@ -198,7 +198,7 @@ public final class SpeciesModality: Modality, Sendable {
         for (what, count) in [("a null or non-numeric species key", skipped.key), ("a null or unreadable timestamp", skipped.time),
                               ("a null or non-finite latitude/longitude", skipped.coordinate), ("a null or non-finite Distribution", skipped.value)]
             where count > 0 {
-            problems.report(Problem(file: path, message: "\(count) of \(file.rowCount) rows skipped: \(what)"))
+            problems.report(Problem(.warning, .skippedRows, file: path, message: "\(count) of \(file.rowCount) rows skipped: \(what)"))
         }
         self.stepRange = lowStep <= highStep ? Self.step(fromKey: lowStep, cadence)...Self.step(fromKey: highStep, cadence) : nil
 
@@ -211,7 +211,7 @@ public final class SpeciesModality: Modality, Sendable {
                     throw BioCubeError(.invalidArgument, "species '\(text)' is not a GBIF species key (a non-negative integer)")
                 }
                 if let old = keyIndex[k] { remap[Int(old)] = Int32(chosen.count) } else {
-                    problems.report(Problem(file: path, variable: k.value, message: "no rows for this species: its planes are NaN"))
+                    problems.report(Problem(.warning, .noRows, file: path, variable: k.value, message: "no rows for this species: its planes are NaN"))
                 }
                 chosen.append(k)
             }
@@ -258,7 +258,7 @@ public final class SpeciesModality: Modality, Sendable {
         guard !stored.isEmpty else { return [:] }
         var taxonomy: SpeciesTaxonomy
         do { taxonomy = try SpeciesTaxonomy.read(path: path) }
-        catch let e as BioCubeError { throw BioCubeError(e.code, "reading the taxonomy of \(path): \(e.message)") }
+        catch let e as BioCubeError { throw e.adding(file: path) }
         taxonomy.bySpecies = taxonomy.bySpecies.filter { stored.contains($0.key) }
         let json: JSONValue
         do { json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(taxonomy)) }
@@ -291,7 +291,7 @@ public final class SpeciesModality: Modality, Sendable {
             return true
         }
         if first && off > 0 {
-            problems.report(Problem(file: path, message: "\(off) of \(total) usable rows lie outside the \(grid.height)×\(grid.width) grid (or off its 0.25° lattice) and are ignored"))
+            problems.report(Problem(.warning, .offGrid, file: path, message: "\(off) of \(total) usable rows lie outside the \(grid.height)×\(grid.width) grid (or off its 0.25° lattice) and are ignored"))
         }
     }
 

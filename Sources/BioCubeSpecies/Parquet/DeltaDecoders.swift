@@ -1,7 +1,8 @@
+import BioCubeCore
+
 /// Parquet's DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
-/// BYTE_STREAM_SPLIT encodings, bounds-checked (a malformed stream is a `Failure`, never a trap).
+/// BYTE_STREAM_SPLIT encodings, bounds-checked (a malformed stream is a `corruptData` error, never a trap).
 enum DeltaDecoders {
-    struct Failure: Error { let reason: String }
 
     private struct Cursor {
         let data: UnsafeRawBufferPointer
@@ -10,7 +11,7 @@ enum DeltaDecoders {
         mutating func varint() throws -> UInt64 {
             var result: UInt64 = 0, shift: UInt64 = 0
             while true {
-                guard position < data.count, shift < 64 else { throw Failure(reason: "truncated varint") }
+                guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated varint") }
                 let b = data[position]; position += 1
                 result |= UInt64(b & 0x7F) << shift
                 if b & 0x80 == 0 { return result }
@@ -33,23 +34,23 @@ enum DeltaDecoders {
         let total = Int(clamping: try c.varint())
         var last = try c.zigzag()
         guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
-            throw Failure(reason: "invalid block size \(blockSize) / \(miniblocks) miniblocks")
+            throw BioCubeError(.corruptData, "invalid block size \(blockSize) / \(miniblocks) miniblocks")
         }
-        guard total >= count else { throw Failure(reason: "stream holds \(total) values, \(count) needed") }
+        guard total >= count else { throw BioCubeError(.corruptData, "stream holds \(total) values, \(count) needed") }
         var out: [Int64] = []
         out.reserveCapacity(total)
         if total > 0 { out.append(bits32 ? Int64(Int32(truncatingIfNeeded: last)) : last) }
         let perMiniblock = blockSize / miniblocks
         while out.count < total {
             let minDelta = try c.zigzag()
-            guard c.position + miniblocks <= data.count else { throw Failure(reason: "truncated bit widths") }
+            guard c.position + miniblocks <= data.count else { throw BioCubeError(.corruptData, "truncated bit widths") }
             let widths = (0..<miniblocks).map { Int(data[c.position + $0]) }
             c.position += miniblocks
             for w in widths {
                 guard out.count < total else { break }
-                guard w <= 64 else { throw Failure(reason: "bit width \(w) exceeds 64") }
+                guard w <= 64 else { throw BioCubeError(.corruptData, "bit width \(w) exceeds 64") }
                 let bytes = perMiniblock * w / 8
-                guard c.position + bytes <= data.count else { throw Failure(reason: "truncated miniblock") }
+                guard c.position + bytes <= data.count else { throw BioCubeError(.corruptData, "truncated miniblock") }
                 for k in 0..<perMiniblock where out.count < total {
                     var delta: UInt64 = 0
                     if w > 0 {
@@ -81,7 +82,7 @@ enum DeltaDecoders {
         out.reserveCapacity(count)
         var p = start
         for n in lengths {
-            guard n >= 0, Int(n) <= data.count - p else { throw Failure(reason: "value length \(n) runs past the page") }
+            guard n >= 0, Int(n) <= data.count - p else { throw BioCubeError(.corruptData, "value length \(n) runs past the page") }
             out.append(Array(data[p..<(p + Int(n))]))
             p += Int(n)
         }
@@ -97,7 +98,7 @@ enum DeltaDecoders {
         out.reserveCapacity(count)
         var previous: [UInt8] = []
         for (p, s) in zip(prefixes, suffixes) {
-            guard p >= 0, Int(p) <= previous.count else { throw Failure(reason: "prefix length \(p) exceeds the previous value") }
+            guard p >= 0, Int(p) <= previous.count else { throw BioCubeError(.corruptData, "prefix length \(p) exceeds the previous value") }
             previous = Array(previous.prefix(Int(p))) + s
             out.append(previous)
         }
@@ -106,7 +107,7 @@ enum DeltaDecoders {
 
     /// BYTE_STREAM_SPLIT: byte k of value i is at `k * count + i`.
     static func byteStreamSplit(_ data: UnsafeRawBufferPointer, count: Int, width: Int) throws -> [UInt8] {
-        guard count * width <= data.count else { throw Failure(reason: "\(count) values of \(width) bytes do not fit in \(data.count) bytes") }
+        guard count * width <= data.count else { throw BioCubeError(.corruptData, "\(count) values of \(width) bytes do not fit in \(data.count) bytes") }
         var out = [UInt8](repeating: 0, count: count * width)
         for k in 0..<width {
             for i in 0..<count { out[i * width + k] = data[k * count + i] }

@@ -38,7 +38,7 @@ public final class ParquetFile: Sendable {
         self.path = path
         storage = try ByteStorage(mapping: path)
         let b = storage.buffer
-        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "\(path): not a readable Parquet file (\(why))") }
+        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "not a readable Parquet file (\(why))", file: path) }
         guard b.count >= 12 else { throw bad("\(b.count) bytes is too short") }
         let magic: [UInt8] = [0x50, 0x41, 0x52, 0x31]
         guard Array(b[0..<4]) == magic else { throw bad("wrong magic at the start") }
@@ -50,22 +50,22 @@ public final class ParquetFile: Sendable {
         do {
             var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)]))
             meta = try reader.readStruct()
-        } catch let f as ThriftCompactReader.Failure {
-            throw bad("corrupt footer metadata: \(f.reason)")
+        } catch let f as BioCubeError {
+            throw bad("corrupt footer metadata: \(f.message)")
         }
         guard let schema = meta[2]?.list, let root = schema.first else { throw bad("the footer has no schema") }
         let leafCount = Int(root[5]?.int ?? 0)
         guard schema.count == leafCount + 1 else {
-            throw BioCubeError(.unsupported, "\(path): nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)")
+            throw BioCubeError(.unsupported, "nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)", file: path)
         }
         let leaves: [ParquetColumnDescriptor] = try schema.dropFirst().map { e in
             guard let name = e[4]?.string else { throw bad("a schema element has no name") }
             guard e[5]?.int == nil || e[5]?.int == 0 else {
-                throw BioCubeError(.unsupported, "\(path): column '\(name)' is a group; nested schemas are not supported")
+                throw BioCubeError(.unsupported, "column '\(name)' is a group; nested schemas are not supported", file: path)
             }
             guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else { throw bad("column '\(name)' has no valid type") }
             let repetition = e[3]?.int ?? 0
-            guard repetition != 2 else { throw BioCubeError(.unsupported, "\(path): column '\(name)' is repeated; nested data is not supported") }
+            guard repetition != 2 else { throw BioCubeError(.unsupported, "column '\(name)' is repeated; nested data is not supported", file: path) }
             return ParquetColumnDescriptor(name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
                                            isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0))
         }
@@ -106,7 +106,7 @@ public final class ParquetFile: Sendable {
     /// The index of the column called `name`; throws naming the file and the columns it has.
     public func columnIndex(_ name: String) throws -> Int {
         guard let i = columns.firstIndex(where: { $0.name == name }) else {
-            throw BioCubeError(.notFound, "\(path): no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))")
+            throw BioCubeError(.notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
         }
         return i
     }
@@ -117,7 +117,7 @@ public final class ParquetFile: Sendable {
     ///   (``ParquetColumnData/dictionary``, ``ParquetColumnData/dictionaryIndices``).
     public func read(column: Int, rowGroup: Int, dictionaryIndices: Bool = false) throws -> ParquetColumnData {
         guard columns.indices.contains(column), rowGroupSizes.indices.contains(rowGroup) else {
-            throw BioCubeError(.invalidArgument, "\(path): no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)")
+            throw BioCubeError(.invalidArgument, "no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)", file: path)
         }
         var decoder = try ParquetPageDecoder(file: self, column: columns[column], chunk: chunks[rowGroup][column], rowGroup: rowGroup)
         return try decoder.decodeAll(keepingDictionaryIndices: dictionaryIndices)

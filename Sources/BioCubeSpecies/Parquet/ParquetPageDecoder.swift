@@ -18,12 +18,12 @@ struct ParquetPageDecoder {
         self.rowGroup = rowGroup
         guard [0, 1, 2, 6, 7].contains(chunk.codec) else {
             let names = [3: "LZO", 4: "BROTLI", 5: "LZ4 (Hadoop framing)"]
-            throw BioCubeError(.unsupported, "\(file.path): column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)")
+            throw BioCubeError(.unsupported, "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)", file: file.path)
         }
     }
 
     private func fail(_ page: Int, _ why: String, _ code: BioCubeError.Code = .corruptData) -> BioCubeError {
-        BioCubeError(code, "\(file.path): column '\(column.name)', row group \(rowGroup), page \(page): \(why)")
+        BioCubeError(code, "row group \(rowGroup), page \(page): \(why)", file: file.path, column: column.name)
     }
 
     /// Decodes every page; `keepingDictionaryIndices` also returns the dictionary and the
@@ -44,7 +44,7 @@ struct ParquetPageDecoder {
         while rows < chunk.values && position < end {
             var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: b[position..<end]))
             let header: ThriftValue
-            do { header = try reader.readStruct() } catch let f as ThriftCompactReader.Failure { throw fail(page, "corrupt page header (\(f.reason))") }
+            do { header = try reader.readStruct() } catch let f as BioCubeError { throw fail(page, "corrupt page header (\(f.message))") }
             position += reader.position
             guard let type = header[1]?.int, let uncompressed = header[2]?.int.map(Int.init), let compressed = header[3]?.int.map(Int.init),
                   uncompressed >= 0, compressed >= 0, uncompressed <= 1 << 30 else {
@@ -137,12 +137,10 @@ struct ParquetPageDecoder {
                 default: try zstd.decompress(body, into: dst)
                 }
             }
-        } catch let e as Snappy.Failure {
-            throw fail(page, "snappy decompression failed: \(e.reason)")
-        } catch let e as LZ4Block.Failure {
-            throw fail(page, "LZ4 decompression failed: \(e.reason)")
-        } catch let e as BioCubeError where !e.message.hasPrefix(file.path) {
-            throw fail(page, "decompression failed: \(e.message)")
+        } catch let e as BioCubeError where e.file == nil {
+            // Only the codecs throw without a file: name the page and the codec.
+            let codec = [0: "uncompressed", 1: "snappy", 2: "gzip", 7: "LZ4"][Int(chunk.codec)] ?? "zstd"
+            throw fail(page, "\(codec) decompression failed: \(e.message)")
         }
         return out
     }
@@ -167,7 +165,7 @@ struct ParquetPageDecoder {
                 try decoder.decode(count, writingTo: p.baseAddress!)
                 for i in 0..<count { ones &+= Int(p[i] & 1) }
             }
-        } catch let f as RLEHybridDecoder.Failure { throw fail(page, "definition levels: \(f.reason)") }
+        } catch let f as BioCubeError { throw fail(page, "definition levels: \(f.message)") }
         if ones == count { return nil }
         return buffer.withUnsafeBufferPointer { p in (0..<count).map { p[$0] == 1 } }
     }
@@ -189,9 +187,9 @@ struct ParquetPageDecoder {
             var buffer = takeScratch(count)
             defer { scratch = buffer }
             let (path, name, group) = (file.path, column.name, rowGroup)
-            let failure = { (why: String) in BioCubeError(.corruptData, "\(path): column '\(name)', row group \(group), page \(page): \(why)") }
+            let failure = { (why: String) in BioCubeError(.corruptData, "row group \(group), page \(page): \(why)", file: path, column: name) }
             try buffer.withUnsafeMutableBufferPointer { p in
-                do { try decoder.decode(count, writingTo: p.baseAddress!) } catch let f as RLEHybridDecoder.Failure { throw failure("dictionary indices: \(f.reason)") }
+                do { try decoder.decode(count, writingTo: p.baseAddress!) } catch let f as BioCubeError { throw failure("dictionary indices: \(f.message)") }
                 let used = UnsafeBufferPointer(rebasing: p[0..<count])
                 var largest: UInt32 = 0
                 for i in used { largest = max(largest, i) }
@@ -206,7 +204,7 @@ struct ParquetPageDecoder {
             guard length >= 0, 4 + length <= data.count else { throw fail(page, "boolean runs do not fit the page") }
             var decoder = RLEHybridDecoder(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), bitWidth: 1)
             var raw: [UInt32] = []
-            do { try decoder.decode(count, into: &raw) } catch let f as RLEHybridDecoder.Failure { throw fail(page, "booleans: \(f.reason)") }
+            do { try decoder.decode(count, into: &raw) } catch let f as BioCubeError { throw fail(page, "booleans: \(f.message)") }
             out.append(.boolean(raw.map { $0 == 1 }))
             return false
         case 5 where column.physicalType == .int32 || column.physicalType == .int64:
@@ -214,14 +212,14 @@ struct ParquetPageDecoder {
                 let (v, _) = try DeltaDecoders.binaryPacked(data, count: count, bits32: column.physicalType == .int32)
                 out.append(column.physicalType == .int32 ? .int32(v.map { Int32(truncatingIfNeeded: $0) }) : .int64(v))
                 return false
-            } catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BINARY_PACKED: \(f.reason)") }
+            } catch let f as BioCubeError { throw fail(page, "DELTA_BINARY_PACKED: \(f.message)") }
         case 6 where column.physicalType == .byteArray:
             do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.lengthByteArray(data, count: count).values))) }
-            catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.reason)") }
+            catch let f as BioCubeError { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.message)") }
             return false
         case 7 where column.physicalType == .byteArray || column.physicalType == .fixedLenByteArray:
             do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.byteArray(data, count: count)))) }
-            catch let f as DeltaDecoders.Failure { throw fail(page, "DELTA_BYTE_ARRAY: \(f.reason)") }
+            catch let f as BioCubeError { throw fail(page, "DELTA_BYTE_ARRAY: \(f.message)") }
             return false
         case 9:
             let width: Int
@@ -235,7 +233,7 @@ struct ParquetPageDecoder {
                 let bytes = try DeltaDecoders.byteStreamSplit(data, count: count, width: width)
                 _ = try bytes.withUnsafeBytes { try plain($0, count: count, page: page, into: &out) }
                 return false
-            } catch let f as DeltaDecoders.Failure { throw fail(page, "BYTE_STREAM_SPLIT: \(f.reason)") }
+            } catch let f as BioCubeError { throw fail(page, "BYTE_STREAM_SPLIT: \(f.message)") }
         default:
             let names = [5: "DELTA_BINARY_PACKED", 6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 9: "BYTE_STREAM_SPLIT", 4: "BIT_PACKED"]
             throw fail(page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)", .unsupported)

@@ -1,7 +1,8 @@
+import BioCubeCore
+
 /// Decodes Parquet's RLE / bit-packed hybrid encoding (definition levels, dictionary
 /// indices, booleans), bounds-checked.
 struct RLEHybridDecoder {
-    struct Failure: Error { let reason: String }
 
     let data: UnsafeRawBufferPointer
     let bitWidth: Int
@@ -15,7 +16,7 @@ struct RLEHybridDecoder {
     private mutating func varint() throws -> UInt64 {
         var result: UInt64 = 0, shift: UInt64 = 0
         while true {
-            guard position < data.count, shift < 64 else { throw Failure(reason: "truncated run header") }
+            guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated run header") }
             let b = data[position]; position += 1
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return result }
@@ -39,7 +40,7 @@ struct RLEHybridDecoder {
     /// Decodes exactly `count` values into `out[0..<count]` (a distinct label: `&array`
     /// must never convert silently to this pointer).
     mutating func decode(_ count: Int, writingTo out: UnsafeMutablePointer<UInt32>) throws {
-        guard (0...32).contains(bitWidth) else { throw Failure(reason: "bit width \(bitWidth) is not in 0…32") }
+        guard (0...32).contains(bitWidth) else { throw BioCubeError(.corruptData, "bit width \(bitWidth) is not in 0…32") }
         let byteWidth = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
         var written = 0
@@ -47,8 +48,8 @@ struct RLEHybridDecoder {
             let header = try varint()
             if header & 1 == 0 {
                 let run = Int(min(header >> 1, UInt64(Int32.max)))
-                guard run > 0 else { throw Failure(reason: "empty RLE run") }
-                guard position + byteWidth <= data.count else { throw Failure(reason: "truncated RLE value") }
+                guard run > 0 else { throw BioCubeError(.corruptData, "empty RLE run") }
+                guard position + byteWidth <= data.count else { throw BioCubeError(.corruptData, "truncated RLE value") }
                 var value: UInt32 = 0
                 for k in 0..<byteWidth { value |= UInt32(data[position + k]) << (8 * UInt32(k)) }
                 position += byteWidth
@@ -58,7 +59,7 @@ struct RLEHybridDecoder {
             } else {
                 let groups = Int(min(header >> 1, UInt64(Int32.max)))
                 let bytes = groups * bitWidth
-                guard position + bytes <= data.count else { throw Failure(reason: "truncated bit-packed run") }
+                guard position + bytes <= data.count else { throw BioCubeError(.corruptData, "truncated bit-packed run") }
                 let n = min(groups * 8, count - written)
                 if bitWidth == 0 || n == 0 {
                     (out + written).update(repeating: 0, count: n)
