@@ -10,7 +10,6 @@ let package = Package(
         .library(name: "BioCubeSpecies", targets: ["BioCubeSpecies"]),
         .library(name: "BioCubeBatch", targets: ["BioCubeBatch"]),
         .library(name: "BioCubeBuild", targets: ["BioCubeBuild"]),
-        .library(name: "BioCubeSample", targets: ["BioCubeSample"]),
         .library(name: "BioCubeViewer", targets: ["BioCubeViewer"]),
         .library(name: "BioCube", targets: ["BioCube"]),
         .executable(name: "biocube", targets: ["biocube"]),

@@ -125,7 +125,7 @@ let all: [DimensionSelection] = [.all, .all, .all]
 let storePath = o.workdir + "/biocube.zarr"
 var store = try CubeStore.create(at: storePath, overwrite: true)
 store.autoConsolidate = false
-let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunks, codecs: ZarrCodec.standard(level: o.level),
+let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunks, fillValue: nil, codecs: ZarrCodec.standard(level: o.level),
                              dimensionNames: ["time", "latitude", "longitude"])
 
 // Each repetition writes a fresh array (deleting the previous one is not timed), as the

@@ -10,7 +10,7 @@ import BioCubeCore
 public final class IndicatorModality: Modality, Sendable {
     public var name: String { "indicators" }
     /// The parsed tables, in the order given.
-    public let tables: [IndicatorTable]
+    package let tables: [IndicatorTable]
     /// Where problems are reported.
     public let problems: ProblemLog
     private let groupTable: GroupTable
@@ -33,7 +33,7 @@ public final class IndicatorModality: Modality, Sendable {
     }
 
     /// Wraps tables parsed already.
-    public init(tables: [IndicatorTable], groupTable: GroupTable = .published, problems: ProblemLog = ProblemLog()) {
+    package init(tables: [IndicatorTable], groupTable: GroupTable = .published, problems: ProblemLog = ProblemLog()) {
         self.problems = problems
         self.groupTable = groupTable
         self.tables = tables

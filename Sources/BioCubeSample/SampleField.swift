@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Values are physically plausible (a smooth climatology with a seasonal cycle and a
 /// latitude gradient, noise on top), not physically consistent.
-public enum SampleField {
+package enum SampleField {
     /// The hashed noise in `[-1, 1)` for a key of up to five parts, quantised to 1/256.
     @inline(__always)
     static func noise(_ a: UInt64, _ b: UInt64 = 0, _ c: UInt64 = 0, _ d: UInt64 = 0, _ e: UInt64 = 0) -> Double {
@@ -32,7 +32,7 @@ public enum SampleField {
     /// Whether a cell of the 0.25° grid is land in the sample's made-up geography: a
     /// continent north of 36° N and east of the Atlantic, with a Mediterranean, a North
     /// Sea and a Baltic cut out.
-    public static func isLand(latitude lat: Double, longitude lon: Double) -> Bool {
+    package static func isLand(latitude lat: Double, longitude lon: Double) -> Bool {
         func inside(_ la: Double, _ lo: Double, _ rla: Double, _ rlo: Double) -> Bool {
             let a = (lat - la) / rla, b = (lon - lo) / rlo
             return a * a + b * b < 1
@@ -113,7 +113,7 @@ public enum SampleField {
 
     /// The value of an ERA5 variable at a cell: `level` in hPa for pressure-level variables
     /// (`z t u v q`), `nil` for single-level ones (surface `z` is the orography).
-    public static func era5(_ name: String, level: Double?, step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
+    package static func era5(_ name: String, level: Double?, step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
         era5(PlaneContext(name, level: level, step: step), Cell(latitude: lat, longitude: lon))
     }
 
@@ -147,7 +147,7 @@ public enum SampleField {
     // MARK: Indicators
 
     /// The sample's countries: bands of longitude over the land cells.
-    public static let countries = ["Atlantia", "Borealis", "Centralia", "Danubia", "Eastmark", "Farland"]
+    package static let countries = ["Atlantia", "Borealis", "Centralia", "Danubia", "Eastmark", "Farland"]
 
     /// The country (index into ``countries``) a land cell belongs to.
     static func country(longitude lon: Double) -> Int { min(countries.count - 1, max(0, Int(((lon + 10) / 10).rounded(.down)))) }
@@ -193,7 +193,7 @@ public enum SampleField {
     // MARK: Species
 
     /// The species keys of the sample (real GBIF keys of European species).
-    public static let species = ["1340361", "1340503", "2435099", "2480528", "2492960", "5219173", "5231190", "8077224"]
+    package static let species = ["1340361", "1340503", "2435099", "2480528", "2492960", "5219173", "5231190", "8077224"]
 
     /// The sample's occurrence count of a species in a land cell and month (0 when absent).
     static func occurrences(_ species: String, step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Int {

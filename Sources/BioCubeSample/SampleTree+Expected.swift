@@ -3,7 +3,7 @@ import BioCubeCore
 extension SampleTree {
     /// ERA5 variables the sample stores int16-packed (legacy layout): read back they differ
     /// from ``expected(_:level:at:latitude:longitude:)`` by up to half a packing step.
-    public static let packedVariables: Set<String> = ["swvl1", "swvl2", "stl1", "stl2"]
+    package static let packedVariables: Set<String> = ["swvl1", "swvl2", "stl1", "stl2"]
 
     /// The value a correct pipeline harmonises from the sample for one variable, step and
     /// grid cell, NaN where the sample has no value (ocean cells of land-only tables, the
@@ -11,7 +11,7 @@ extension SampleTree {
     ///
     /// `variable` is an ERA5 short name, an indicator name, or a species key; `level` is the
     /// pressure level (hPa) for pressure-level variables, `nil` otherwise.
-    public func expected(_ variable: String, level: Double?, at step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
+    package func expected(_ variable: String, level: Double?, at step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
         if species.contains(variable) {
             let n = SampleField.isLand(latitude: lat, longitude: lon)
                 ? SampleField.occurrences(variable, step: step, latitude: lat, longitude: lon) : 0
@@ -43,7 +43,7 @@ extension SampleTree {
     ///
     /// `group` matters for `t2m` only: `climate_variables.t2m` comes from the second climate
     /// file, which adds ``climateT2mOffset``.
-    public func expectedPlane(_ variable: String, group: VariableGroup? = nil, level: Double?, at step: UTCDateTime,
+    package func expectedPlane(_ variable: String, group: VariableGroup? = nil, level: Double?, at step: UTCDateTime,
                               latitudes: [Double], longitudes: [Double]) -> [Float] {
         if variable == "t2m" && group == .climate && climateT2mOffset != 0 {
             return expectedPlane(variable, level: level, at: step, latitudes: latitudes, longitudes: longitudes).map { $0 + climateT2mOffset }

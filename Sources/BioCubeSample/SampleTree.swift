@@ -14,22 +14,22 @@ import Foundation
 /// a few forest cells are empty, border cells are listed by two countries (with a decoy
 /// value in the row that must lose), the combined land table carries decoy NDVI columns
 /// that the NDVI table overrides, and some species rows lie off the grid.
-public struct SampleTree: Sendable {
+package struct SampleTree: Sendable {
     /// First and last month written.
-    public let start: UTCDateTime, end: UTCDateTime
+    package let start: UTCDateTime, end: UTCDateTime
     /// The grid the sources cover (the published 0.25° Europe grid).
-    public let grid: Grid = .europe025
+    package let grid: Grid = .europe025
     /// The species keys in the species table.
-    public let species: [String]
+    package let species: [String]
     /// How the new-CDS ERA5 files are laid out on disk (the values are the same in every
     /// layout). The legacy edaphic file is always netCDF-3 64-bit offset, int16-packed.
-    public var era5Layout: ERA5Layout = .perField
+    package var era5Layout: ERA5Layout = .perField
     /// Added to `t2m` in the second climate file (0: the same field as the single-level
     /// file's, as in ERA5). A non-zero offset makes the two providers of `t2m` disagree.
-    public var climateT2mOffset: Float = 0
+    package var climateT2mOffset: Float = 0
 
     /// On-disk layouts of the sample's ERA5 files, as people have them.
-    public enum ERA5Layout: String, Sendable, CaseIterable {
+    package enum ERA5Layout: String, Sendable, CaseIterable {
         /// netCDF-4, one chunk per field `(1, (1), H, W)`, zlib + shuffle: as the new CDS delivers.
         case perField = "per-field"
         /// netCDF-4 with chunks spanning 9 steps × 2 levels × 21 × 71 cells (partial tiles at
@@ -44,7 +44,7 @@ public struct SampleTree: Sendable {
 
     /// A sample spanning `start…end` (months; day 1) with `speciesCount` species (the
     /// published BioCube has 28; the first eight keys are real GBIF keys, the rest made up).
-    public init(start: UTCDateTime, end: UTCDateTime, speciesCount: Int = SampleField.species.count) throws {
+    package init(start: UTCDateTime, end: UTCDateTime, speciesCount: Int = SampleField.species.count) throws {
         guard start <= end else { throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty") }
         guard (1...1000).contains(speciesCount) else { throw BioCubeError(.invalidArgument, "species count \(speciesCount) must be 1…1000") }
         self.init(checked: start, end, speciesCount)
@@ -57,12 +57,12 @@ public struct SampleTree: Sendable {
     }
 
     /// The default sample: 2000-01 … 2001-12.
-    public static func standard() -> SampleTree {
+    package static func standard() -> SampleTree {
         SampleTree(checked: .firstOfMonth(year: 2000, month: 1), .firstOfMonth(year: 2001, month: 12), SampleField.species.count)
     }
 
     /// The months of the sample.
-    public var months: [UTCDateTime] {
+    package var months: [UTCDateTime] {
         var out: [UTCDateTime] = []
         var t = start
         while t <= end { out.append(t); t = t.addingMonths(1) }
@@ -72,7 +72,7 @@ public struct SampleTree: Sendable {
     /// The ERA5 files, relative to the root, with the variables each holds (REFERENCE §1:
     /// `t2m` is in the single-level file and, again, in the second climate file, as in the
     /// published BioCube; the misc variables have a folder of their own).
-    public static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [
+    package static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [
         ("Copernicus/ERA5-monthly/era5-single/era5_single.nc", ["t2m", "msl", "slt", "z", "u10", "v10", "lsm"], false, false),
         ("Copernicus/ERA5-monthly/era5-pressure/era5_pressure.nc", ["z", "t", "u", "v", "q"], true, false),
         ("Copernicus/ERA5-monthly/era5-edaphic/era5-edaphic-0.nc", ["swvl1", "swvl2", "stl1", "stl2"], false, true),
@@ -83,30 +83,30 @@ public struct SampleTree: Sendable {
     ]
 
     /// The file holding the misc variables (one of its months is missing).
-    public static let miscFile = "Copernicus/ERA5-monthly/era5-evaporation-heat/era5-evaporation-heat-0.nc"
+    package static let miscFile = "Copernicus/ERA5-monthly/era5-evaporation-heat/era5-evaporation-heat-0.nc"
 
     /// The pressure levels of the pressure file, as the new CDS stores them (1000 first).
-    public static let pressureLevels: [Double] = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]
+    package static let pressureLevels: [Double] = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]
 
     /// The month missing from the misc ERA5 file (the second-to-last month of the span,
     /// when the span has at least three months).
-    public var missingMiscMonth: UTCDateTime? { months.count >= 3 ? months[months.count - 2] : nil }
+    package var missingMiscMonth: UTCDateTime? { months.count >= 3 ? months[months.count - 2] : nil }
 
     /// The last year the forest table has a column for (a year before the span ends).
-    public var lastForestYear: Int { end.year - 1 }
+    package var lastForestYear: Int { end.year - 1 }
 
     /// What was written.
-    public struct Summary: Sendable {
+    package struct Summary: Sendable {
         /// Files written (relative paths) and their sizes in bytes.
-        public var files: [(path: String, bytes: Int)] = []
+        package var files: [(path: String, bytes: Int)] = []
         /// Species table rows.
-        public var speciesRows = 0
+        package var speciesRows = 0
     }
 
     /// Writes the tree under `root` (created if needed). Existing sample files are
     /// replaced atomically. `progress` receives each file as it is finished.
     @discardableResult
-    public func write(to root: String, progress: (String) -> Void = { _ in }) throws -> Summary {
+    package func write(to root: String, progress: (String) -> Void = { _ in }) throws -> Summary {
         try FileIO.createDirectories(root)
         var summary = Summary()
         func done(_ relative: String) {

@@ -1,11 +1,11 @@
 /// Perceptually uniform colour maps for the viewer.
-public enum Colormap: Sendable {
+package enum Colormap: Sendable {
     /// viridis (matplotlib's default), from a degree-6 polynomial fit of the published table
     /// (error below one 8-bit step).
     case viridis
 
     /// The colour at `t` in 0…1 (clamped) as 8-bit RGB.
-    public func rgb(_ t: Double) -> (UInt8, UInt8, UInt8) {
+    package func rgb(_ t: Double) -> (UInt8, UInt8, UInt8) {
         let x = min(1, max(0, t))
         let c: [(Double, Double, Double)] = [
             (0.2777273272234177, 0.005407344544966578, 0.3340998053353061),

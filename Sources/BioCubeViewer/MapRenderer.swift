@@ -10,9 +10,9 @@ public struct MapRenderer: Sendable {
     /// Pixels per grid cell.
     public var scale: Int = 3
     /// The colour of cells without a value.
-    public static let missingColor: (UInt8, UInt8, UInt8) = (205, 205, 205)
+    package static let missingColor: (UInt8, UInt8, UInt8) = (205, 205, 205)
     /// The colour map.
-    public var colormap: Colormap = .viridis
+    package var colormap: Colormap = .viridis
 
     /// A renderer.
     public init(scale: Int = 3) { self.scale = max(1, scale) }
@@ -22,7 +22,7 @@ public struct MapRenderer: Sendable {
 
     /// Where cell (`row`, `column`) of panel `step` (0 or 1) is drawn: its top-left pixel.
     /// Rows are in the batch's latitude order; the image puts the northernmost row on top.
-    public func pixel(row: Int, column: Int, step: Int, latitudes: [Double], width: Int) -> (x: Int, y: Int) {
+    package func pixel(row: Int, column: Int, step: Int, latitudes: [Double], width: Int) -> (x: Int, y: Int) {
         let height = latitudes.count
         let ascending = (latitudes.last ?? 0) > (latitudes.first ?? 0)
         let imageRow = ascending ? height - 1 - row : row

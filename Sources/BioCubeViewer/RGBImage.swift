@@ -5,7 +5,7 @@ public struct RGBImage: Sendable {
     /// Size in pixels.
     public let width: Int, height: Int
     /// Row-major RGB bytes.
-    public private(set) var pixels: [UInt8]
+    package private(set) var pixels: [UInt8]
 
     /// A white image.
     public init(width: Int, height: Int) {
@@ -15,7 +15,7 @@ public struct RGBImage: Sendable {
     }
 
     /// The colour at a pixel.
-    public subscript(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
+    package subscript(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
         let o = (y * width + x) * 3
         return (pixels[o], pixels[o + 1], pixels[o + 2])
     }

@@ -22,7 +22,7 @@ struct BatchesCommand: AsyncParsableCommand {
     var start: String?
     @Option(help: "Last step of the last window (YYYY-MM).")
     var end: String?
-    @Option(help: "Only this region: SOUTH,NORTH,WEST,EAST.")
+    @Option(help: "Only this region: NORTH,WEST,SOUTH,EAST (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.")
     var region: String?
     @Option(help: "Missing values: zero (bfm-model: 0 in indicator and species groups, the default for pt) or nan.")
     var missing: String?

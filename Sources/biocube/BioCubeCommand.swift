@@ -19,7 +19,7 @@ struct BioCubeCommand: AsyncParsableCommand {
     /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
     /// handing them back to the kernel (unless BIOCUBE_DEFAULT_ALLOCATOR=1), then runs the command.
     static func main() async {
-        if ProcessInfo.processInfo.environment["BIOCUBE_DEFAULT_ALLOCATOR"] != "1" { AllocatorTuning.retainFreedMemory() }
+        _ = AllocatorTuning.applyOnce()
         await main(nil)
     }
 }

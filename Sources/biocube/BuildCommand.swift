@@ -29,7 +29,7 @@ struct BuildCommand: AsyncParsableCommand {
     var cadence: String = "monthly"
     @Option(help: "Target grid: europe025, europe6h or global025.")
     var grid: String = "europe025"
-    @Option(help: "Only this region: SOUTH,NORTH,WEST,EAST in degrees.")
+    @Option(help: "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.")
     var region: String?
     @Option(help: "Time steps built at once.")
     var jobs: Int = 2

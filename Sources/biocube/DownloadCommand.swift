@@ -62,15 +62,7 @@ struct DownloadERA5: AsyncParsableCommand {
                 throw BioCubeError(.invalidArgument, "give --years (e.g. 2000-2020) or --dates FILE")
             }
             let ys = try parseIntegers(yearsText, "--years"), ms = try parseIntegers(months, "--months")
-            let a: CDSRequest.Area?
-            switch area.lowercased() {
-            case "europe": a = .europe
-            case "global": a = nil
-            default:
-                let p = area.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard p.count == 4 else { throw BioCubeError(.invalidArgument, "--area '\(area)' is not N,W,S,E, europe or global") }
-                a = try CDSRequest.Area(north: p[0], west: p[1], south: p[2], east: p[3])
-            }
+            let a: Region? = area.lowercased() == "global" ? nil : try Region(parsing: area)
             let lv = try levels.map { try parseIntegers($0, "--levels") } ?? CDSRequest.bioCubeLevels
             let tms = times.split(separator: ",").map(String.init)
             let request: CDSRequest = switch dataset {
@@ -81,7 +73,7 @@ struct DownloadERA5: AsyncParsableCommand {
             }
             let jobs = try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
                 ?? (split == "month" ? request.splitByMonth() : request.splitByYear())
-            var options = CDSClient.Options()
+            var options = DownloadOptions()
             options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
             let client = CDSClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
@@ -156,14 +148,7 @@ struct DownloadGBIF: AsyncParsableCommand {
         }
         guard !keys.isEmpty else { throw BioCubeError(.invalidArgument, "name species with --species or --species-file (or a query with --sql)") }
         let ys = try parseIntegers(years, "--years")
-        let a: GBIFDownloadRequest.Area
-        if area.lowercased() == "europe" {
-            a = .europe
-        } else {
-            let p = area.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard p.count == 4 else { throw BioCubeError(.invalidArgument, "--area '\(area)' is not N,W,S,E or europe") }
-            a = try GBIFDownloadRequest.Area(south: p[2], north: p[0], west: p[1], east: p[3])
-        }
+        let a = try Region(parsing: area)
         var seen = Set<Int64>()
         return try keys.filter { seen.insert($0).inserted }.map {
             try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
@@ -179,15 +164,14 @@ struct DownloadGBIF: AsyncParsableCommand {
         try await reportingErrors {
             let credentials = try GBIFCredentials.load()
             let jobs = try requests()
-            var options = GBIFClient.Options()
+            var options = DownloadOptions.gbif
             options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
             options.concurrentDownloads = max(1, concurrent)
             options.pollInitial = .milliseconds(Int(max(0.001, pollInterval) * 1000))
-            options.validate = !noValidate
             let client = GBIFClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
             print("GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(credentials.url.absoluteString))")
-            let files = try await client.retrieve(jobs, into: out) { progress.show($0) }
+            let files = try await client.retrieve(jobs, into: out, validate: !noValidate) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) file(s) in \(out)")
             if sql == nil { print("next: biocube species-cube --input \(out) --output europe_species.parquet") }

@@ -29,7 +29,7 @@ struct StatsCommand: AsyncParsableCommand {
     var start: String?
     @Option(help: "Last step (store only).")
     var end: String?
-    @Option(help: "Region SOUTH,NORTH,WEST,EAST (store only).")
+    @Option(help: "Region NORTH,WEST,SOUTH,EAST (the CDS order, like --area; store only).")
     var region: String?
     @OptionGroup var select: SelectionOptions
     @Option(help: "Files or variables processed at once.")

@@ -26,12 +26,12 @@ struct StoreDemo: AsyncParsableCommand {
             s.autoConsolidate = false
             try s.writeCoordinates(grid: grid, time: time, pressureLevels: levels)
             let t2m = try s.createArray("surface_variables/t2m", metadata: ArrayMetadata(
-                shape: [months, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width],
+                shape: [months, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width], fillValue: nil,
                 codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: false),
                 attributes: ["units": "K", "long_name": "2 metre temperature"]))
             let temp = try s.createArray("atmospheric_variables/t", metadata: ArrayMetadata(
                 shape: [months, levels.count, grid.height, grid.width], dataType: .float32,
-                chunkShape: [1, levels.count, grid.height, grid.width],
+                chunkShape: [1, levels.count, grid.height, grid.width], fillValue: nil,
                 codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: true),
                 attributes: ["units": "K", "long_name": "Temperature"]))
             try s.consolidateMetadata()

@@ -36,7 +36,7 @@ struct StorePattern: AsyncParsableCommand {
                     for (chainName, codecs) in chains where shapeName == "cube" || chainName == "zstd" {
                         let path = "\(type.rawValue)/\(shapeName)_\(chainName)"
                         let dims = shape.indices.map { "d\($0)" }
-                        let meta = try ArrayMetadata(shape: shape, dataType: type, chunkShape: chunks, codecs: codecs, dimensionNames: dims,
+                        let meta = try ArrayMetadata(shape: shape, dataType: type, chunkShape: chunks, fillValue: nil, codecs: codecs, dimensionNames: dims,
                                                      attributes: ["formula": "pattern"])
                         let a = try s.createArray(path, metadata: meta)
                         let n = shape.reduce(1, *)

@@ -74,14 +74,26 @@ import Testing
         #expect(error?.message.contains("no grid latitude") == true)
     }
 
-    @Test(arguments: ["60,35,0,1", "0,1,5,-5", "a,b,c,d", "1,2,3", "-95,0,0,1"])
+    // N,W,S,E: south north of north, west east of east, not numbers, three edges, off the
+    // globe, a repeated or unknown named edge.
+    @Test(arguments: ["35,0,60,1", "1,5,0,-5", "a,b,c,d", "1,2,3", "0,0,-95,1", "S=1,S=2,W=0,E=1", "S=1,N=2,X=0,E=1"])
     func invalidRegionsAreRejected(text: String) {
         #expect(throws: BioCubeError.self) { try Region(parsing: text) }
     }
 
-    @Test func regionParses() throws {
-        let r = try Region(parsing: "35, 60, -10, 30")
+    /// One order everywhere (`--region`, `--area`): the CDS `[N, W, S, E]`.
+    @Test(arguments: ["60, -10, 35, 30", "S=35,N=60,W=-10,E=30", "north=60, east=30, south=35, west=-10"])
+    func regionParses(text: String) throws {
+        let r = try Region(parsing: text)
         #expect(r == (try Region(south: 35, north: 60, west: -10, east: 30)))
+        #expect(r.cdsArea == [60, -10, 35, 30])
+        #expect(try Region(parsing: r.cdsArea.map { "\($0)" }.joined(separator: ",")) == r)
+    }
+
+    @Test func europeIsTheGridExtent() throws {
+        #expect(try Region(parsing: "europe") == .europe)
+        let (rows, columns) = try Region.europe.indexRanges(on: .europe025)
+        #expect(rows == 0..<Grid.europe025.height && columns == 0..<Grid.europe025.width)
     }
 
     @Test func gridPresetsByName() throws {

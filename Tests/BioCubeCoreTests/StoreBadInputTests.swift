@@ -8,7 +8,7 @@ import Testing
     func makeStore(_ dir: TemporaryDirectory, codecs: [ZarrCodec] = ZarrCodec.standard()) throws -> ZarrArray {
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let a = try store.createArray("surface_variables/t2m", metadata: ArrayMetadata(
-            shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], codecs: codecs))
+            shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], fillValue: nil, codecs: codecs))
         try a.write((0..<128).map(Float.init), to: [.all, .all, .all])
         return a
     }

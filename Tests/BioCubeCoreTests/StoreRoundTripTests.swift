@@ -6,7 +6,7 @@ func randomValues<T: ZarrScalar>(_: T.Type, count: Int, seed: UInt64) -> [T] {
     var rng = SplitMix64(seed: seed)
     return (0..<count).map { i -> T in
         let r = rng.next()
-        switch T.zarrDataType {
+        switch T.zarrDataType! {
         case .float32: return (i % 41 == 5 ? Float.nan : Float(Int64(bitPattern: r) >> 40) / 1024) as! T
         case .float64: return (i % 41 == 5 ? Double.nan : Double(Int64(bitPattern: r)) / 1e9) as! T
         case .int8: return Int8(truncatingIfNeeded: r) as! T
@@ -50,7 +50,7 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let a = try store.createArray("g/a", metadata: ArrayMetadata(
-            shape: shape, dataType: T.zarrDataType, chunkShape: chunks, codecs: codecs))
+            shape: shape, dataType: T.zarrDataType!, chunkShape: chunks, fillValue: nil, codecs: codecs))
         let n = shape.reduce(1, *)
         let values = randomValues(T.self, count: n, seed: UInt64(n))
         let all = Array(repeating: DimensionSelection.all, count: shape.count)

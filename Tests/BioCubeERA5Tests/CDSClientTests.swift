@@ -12,7 +12,7 @@ import Testing
     }
 
     func client(_ fake: FakeCDS, key: String = "test-key", pieceSize: Int = 64 << 10) -> CDSClient {
-        var o = CDSClient.Options()
+        var o = DownloadOptions()
         o.pollInitial = .milliseconds(5)
         o.pollMaximum = .milliseconds(20)
         o.retryBackoff = .milliseconds(5)
@@ -136,7 +136,7 @@ import Testing
     }
 
     @Test func anUnreachableServerFailsAfterBoundedRetries() async throws {
-        var o = CDSClient.Options()
+        var o = DownloadOptions()
         o.retries = 2
         o.retryBackoff = .milliseconds(1)
         o.requestTimeout = 5

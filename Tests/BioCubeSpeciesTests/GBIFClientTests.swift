@@ -8,7 +8,7 @@ import Testing
 /// touches the internet).
 @Suite struct GBIFClientTests {
     func client(_ fake: FakeGBIF, password: String = "secret", pieceSize: Int = 16 << 10, concurrent: Int = 3) -> GBIFClient {
-        var o = GBIFClient.Options()
+        var o = DownloadOptions.gbif
         o.pollInitial = .milliseconds(5)
         o.pollMaximum = .milliseconds(20)
         o.retryBackoff = .milliseconds(5)

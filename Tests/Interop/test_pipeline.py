@@ -155,7 +155,7 @@ def tree(path):
     return out
 
 
-REGION = ["--region", "44,52,2,12"]
+REGION = ["--region", "52,2,44,12"]  # N,W,S,E (the CDS order)
 
 
 @pytest.fixture(scope="session")

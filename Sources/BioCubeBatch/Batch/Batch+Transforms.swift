@@ -111,7 +111,7 @@ extension Batch {
                 entryIndex = [0]
             }
             var out = t
-            out.storage.withUnsafeMutableBufferPointer { p in
+            out.withUnsafeMutableBufferPointer { p in
                 for s in 0..<2 {
                     for (l, k) in entryIndex.enumerated() {
                         let (offset, scale): (Double, Double)
@@ -139,7 +139,7 @@ extension Batch {
         try mapping(metadata: metadata) { group, _, t in
             guard groups.contains(group) else { return t }
             var out = t
-            out.storage.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i].isNaN { p[i] = value } }
+            out.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i].isNaN { p[i] = value } }
             return out
         }
     }

@@ -30,7 +30,7 @@ public struct Batch: Sendable {
         }
 
         /// Timestamps as bfm-model expects them: `"YYYY-MM-DD HH:MM:SS"`.
-        public var timestampStrings: [String] { timestamps.map(\.description) }
+        package var timestampStrings: [String] { timestamps.map(\.description) }
     }
 
     /// A named tensor of a group.
@@ -47,8 +47,8 @@ public struct Batch: Sendable {
         }
     }
 
-    /// The axes.
-    public var metadata: Metadata
+    /// The axes (read-only: they must match the tensors' extents).
+    public private(set) var metadata: Metadata
     /// Per group (always all twelve, in ``VariableGroup/allCases`` order), the variables in order.
     public private(set) var groups: [(group: VariableGroup, variables: [Variable])]
 

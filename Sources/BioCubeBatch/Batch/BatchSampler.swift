@@ -29,7 +29,7 @@ public final class BatchSampler: Sendable {
     public let selection: VariableSelection
     /// The batch's variables in export order: a group and an index into ``variables``
     /// (a variable stored once for two groups, like `t2m`, appears twice).
-    public let members: [(group: VariableGroup, variable: Int)]
+    package let members: [(group: VariableGroup, variable: Int)]
     /// Indices into the store's level axis of the selected levels, in the selected order.
     let levelIndices: [Int]?
 

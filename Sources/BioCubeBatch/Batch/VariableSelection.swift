@@ -66,7 +66,7 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     public static let everything = VariableSelection(added: leftOutByDefault.sorted { $0.description < $1.description })
 
     /// Stored variables the published batches leave out unless added.
-    public static let leftOutByDefault: Set<Member> = [Member(.agriculture, "Agriculture_Irrigated")]
+    package static let leftOutByDefault: Set<Member> = [Member(.agriculture, "Agriculture_Irrigated")]
 
     /// Whether the batches carry `name` in `group`.
     public func includes(_ group: VariableGroup, _ name: String) -> Bool {

@@ -7,13 +7,13 @@ import Foundation
 /// records the format, the missing-value policy, the store and the files.
 public struct BatchExport: Sendable {
     /// The windows' source.
-    public let sampler: BatchSampler
+    package let sampler: BatchSampler
     /// The format.
-    public let exporter: any BatchExporter
+    package let exporter: any BatchExporter
     /// The output folder.
-    public let directory: String
+    package let directory: String
     /// NaN handling before writing.
-    public let missing: MissingValuePolicy
+    package let missing: MissingValuePolicy
 
     /// What happened.
     public struct Summary: Sendable {
@@ -39,6 +39,7 @@ public struct BatchExport: Sendable {
 
     /// Writes the missing windows.
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> Summary {
+        _ = AllocatorTuning.applyOnce()
         try FileIO.createDirectories(directory)
         var summary = Summary()
         summary.windows = sampler.count

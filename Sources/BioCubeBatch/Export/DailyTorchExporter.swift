@@ -20,9 +20,9 @@ public struct DailyTorchExporter: BatchExporter {
     public var format: String { "pt-daily" }
 
     /// The pressure levels of the daily contract, in its order.
-    public static let levels: [Double] = [50, 500, 1000]
+    package static let levels: [Double] = [50, 500, 1000]
     /// The label ranks of `species_variables.metadata`, in order.
-    public static let ranks = ["Phylum", "Class", "Order", "Family", "Genus", "Redlist"]
+    package static let ranks = ["Phylum", "Class", "Order", "Family", "Genus", "Redlist"]
     /// Daily name → store variable name, per group, in the contract's order.
     static let indicatorGroups: [(group: String, members: [(String, String)])] = [
         ("species_extinction_variables", [("ExtinctionValue", "RLI")]),
@@ -33,9 +33,9 @@ public struct DailyTorchExporter: BatchExporter {
     ]
 
     /// The taxonomy of the species (nil: none known).
-    public let taxonomy: SpeciesTaxonomy?
+    package let taxonomy: SpeciesTaxonomy?
     /// The label ids.
-    public let labels: LabelMappings
+    package let labels: LabelMappings
 
     /// An exporter labelling species with `labels` (extend them with `taxonomy` first).
     public init(taxonomy: SpeciesTaxonomy?, labels: LabelMappings) {
@@ -44,7 +44,7 @@ public struct DailyTorchExporter: BatchExporter {
     }
 
     /// Ranks of ``ranks`` the taxonomy has no values for (their planes are zero).
-    public var missingRanks: [String] { Self.ranks.filter { !(taxonomy?.ranks.contains($0) ?? false) } }
+    package var missingRanks: [String] { Self.ranks.filter { !(taxonomy?.ranks.contains($0) ?? false) } }
 
     public func name(for batch: Batch) -> String { batch.fileStem + ".pt" }
 

@@ -10,7 +10,7 @@ import Foundation
 /// ```
 public struct LabelMappings: Sendable, Hashable {
     /// The file format version.
-    public static let version = 1
+    package static let version = 1
     /// Per rank, value → label id.
     public private(set) var ranks: [String: [String: Int]]
 
@@ -59,7 +59,7 @@ public struct LabelMappings: Sendable, Hashable {
     }
 
     /// The file text: ranks and values sorted, so the same mappings give the same bytes.
-    public var jsonText: String {
+    package var jsonText: String {
         var out = "{\n  \"version\": \(Self.version),\n  \"ranks\": {"
         for (i, rank) in ranks.keys.sorted().enumerated() {
             out += (i == 0 ? "\n" : ",\n") + "    " + OrderedJSON.string(rank) + ": {"

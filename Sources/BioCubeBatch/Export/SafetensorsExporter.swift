@@ -8,7 +8,7 @@ import Foundation
 public struct SafetensorsExporter: BatchExporter {
     public var format: String { "safetensors" }
     /// Extra `__metadata__` entries (the export records its missing-value policy here).
-    public var extraMetadata: [String: String]
+    package var extraMetadata: [String: String]
 
     /// An exporter.
     public init(extraMetadata: [String: String] = [:]) { self.extraMetadata = extraMetadata }

@@ -16,7 +16,7 @@ public struct BatchStatistics: Sendable {
         /// The variable name.
         public var name: String
         /// One accumulator per level (one for single-level variables).
-        public var levels: [RunningMoments]
+        package var levels: [RunningMoments]
         /// Whether the variable has a level axis.
         public var hasLevels: Bool
     }
@@ -109,7 +109,7 @@ public struct BatchStatistics: Sendable {
     ]
 
     /// The REFERENCE §7 JSON document (an unordered value; ``jsonText`` keeps the order).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var groups: [String: JSONValue] = [:]
         for e in entries {
             var vars = groups[e.group.rawValue]?.objectValue ?? [:]
@@ -123,7 +123,7 @@ public struct BatchStatistics: Sendable {
     /// file lists them (empty groups left out), variables in batch order, the fields `mean,
     /// std, min, max, count_valid, count_nan, nan_pct` (plus `levels`, the level values of
     /// per-level lists). The same statistics give the same bytes.
-    public var jsonText: String {
+    package var jsonText: String {
         var out = "{"
         var firstGroup = true
         for g in Self.publishedGroupOrder {

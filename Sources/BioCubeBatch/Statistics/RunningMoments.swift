@@ -6,30 +6,30 @@
 /// where `E[x²] − E[x]²` cancels catastrophically (values near 1e8 with a small spread).
 /// NaN and ±∞ are counted and excluded from the moments. Merging in a fixed order gives
 /// the same result on every run.
-public struct RunningMoments: Sendable, Hashable {
+package struct RunningMoments: Sendable, Hashable {
     /// Finite values seen.
-    public private(set) var count: Int = 0
+    package private(set) var count: Int = 0
     /// NaN values seen.
-    public private(set) var nanCount: Int = 0
+    package private(set) var nanCount: Int = 0
     /// ±∞ values seen.
-    public private(set) var infinityCount: Int = 0
+    package private(set) var infinityCount: Int = 0
     /// Mean of the finite values (0 when there are none).
-    public private(set) var mean: Double = 0
+    package private(set) var mean: Double = 0
     /// Sum of squared deviations from the mean.
-    public private(set) var m2: Double = 0
+    package private(set) var m2: Double = 0
     /// Smallest and largest finite value (nil when there are none).
-    public private(set) var min: Double? = nil, max: Double? = nil
+    package private(set) var min: Double? = nil, max: Double? = nil
 
     /// An empty summary.
-    public init() {}
+    package init() {}
 
     /// Population variance (0 without values).
-    public var variance: Double { count > 0 ? m2 / Double(count) : 0 }
+    package var variance: Double { count > 0 ? m2 / Double(count) : 0 }
     /// Population standard deviation.
-    public var standardDeviation: Double { variance.squareRoot() }
+    package var standardDeviation: Double { variance.squareRoot() }
 
     /// Adds a block of values, `weight` times (a store step that two windows share counts twice).
-    public mutating func add(_ values: UnsafeBufferPointer<Float>, weight: Int = 1) {
+    package mutating func add(_ values: UnsafeBufferPointer<Float>, weight: Int = 1) {
         var block = RunningMoments()
         var sum = 0.0, n = 0, nan = 0, inf = 0
         var lo = Float.infinity, hi = -Float.infinity
@@ -61,12 +61,12 @@ public struct RunningMoments: Sendable, Hashable {
     }
 
     /// Adds values from an array.
-    public mutating func add(_ values: [Float], weight: Int = 1) {
+    package mutating func add(_ values: [Float], weight: Int = 1) {
         values.withUnsafeBufferPointer { add($0, weight: weight) }
     }
 
     /// Combines another summary into this one (Chan et al.).
-    public mutating func merge(_ other: RunningMoments) {
+    package mutating func merge(_ other: RunningMoments) {
         nanCount += other.nanCount
         infinityCount += other.infinityCount
         guard other.count > 0 else { return }
@@ -84,7 +84,7 @@ public struct RunningMoments: Sendable, Hashable {
     }
 
     /// NaN share of all values seen (NaN and ∞ included in the denominator), 0 without values.
-    public var nanFraction: Double {
+    package var nanFraction: Double {
         let all = count + nanCount + infinityCount
         return all > 0 ? Double(nanCount) / Double(all) : 0
     }

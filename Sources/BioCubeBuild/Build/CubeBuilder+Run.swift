@@ -59,6 +59,7 @@ extension CubeBuilder {
     /// Builds this process's steps (skipping complete ones) and, when the whole store is
     /// then complete, writes the coverage report.
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> BuildSummary {
+        _ = AllocatorTuning.applyOnce()
         try FileIO.createDirectories(markerFolder)
         Self.removeStaleTemporaryFiles(in: options.storePath)
         var store = try CubeStore.openOrCreate(at: options.storePath)
@@ -75,7 +76,7 @@ extension CubeBuilder {
                                               "sources": .array(v.sources.map { .string($0) })]
             if let u = v.units { attrs["units"] = .string(u) }
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
-            let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk,
+            let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk, fillValue: nil,
                                          codecs: ZarrCodec.standard(level: options.compressionLevel), dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
             arrays.append(try Self.prepareArray(&store, v.path, meta))
         }

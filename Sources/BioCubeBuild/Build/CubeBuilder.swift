@@ -19,9 +19,9 @@ import Foundation
 ///   from the file owning that group); what no rule resolves is an error.
 public final class CubeBuilder: Sendable {
     /// The catalog built from.
-    public let catalog: Catalog
+    package let catalog: Catalog
     /// The options.
-    public let options: BuildOptions
+    package let options: BuildOptions
     /// The target grid (the named grid, cut to the region).
     public let grid: Grid
     /// The time axis of the store.
@@ -31,7 +31,7 @@ public final class CubeBuilder: Sendable {
     /// Pressure levels of the level variables.
     public let pressureLevels: [Double]?
     /// Problems found while opening and building.
-    public let problems: ProblemLog
+    package let problems: ProblemLog
 
     let planList: [VariablePlan]
     let sourceProblems: [Problem]

@@ -13,7 +13,7 @@ public struct Catalog: Codable, Sendable {
     /// One source file (see ``SourceDescription``).
     public typealias Source = SourceDescription
     /// One variable a source provides (see ``SourceDescription/Variable``).
-    public typealias SourceVariable = SourceDescription.Variable
+    package typealias SourceVariable = SourceDescription.Variable
 
     /// The catalog format version this was written with.
     public var format: Int = Catalog.formatVersion
@@ -33,7 +33,7 @@ public struct Catalog: Codable, Sendable {
     public var duplicates: [DuplicateResolution]?
 
     /// The absolute path of a source.
-    public func absolutePath(_ source: Source) -> String { source.path.hasPrefix("/") ? source.path : root + "/" + source.path }
+    package func absolutePath(_ source: Source) -> String { source.path.hasPrefix("/") ? source.path : root + "/" + source.path }
 
     /// Reads a catalog written by ``write(to:)``.
     public static func load(path: String) throws -> Catalog {

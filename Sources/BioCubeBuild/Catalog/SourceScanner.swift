@@ -18,7 +18,7 @@ import Foundation
 /// itself goes on.
 public struct SourceScanner: Sendable {
     /// The grid sources are checked against.
-    public var grid: Grid
+    package var grid: Grid
     /// The grid's name as given (recorded in the catalog).
     public var gridName: String
     /// The cadence the steps are counted in.
@@ -44,14 +44,14 @@ public struct SourceScanner: Sendable {
     }
 
     /// The kind of a file from its path relative to the root, or nil if no source claims it.
-    public func kind(ofRelativePath path: String) -> SourceKind? {
+    package func kind(ofRelativePath path: String) -> SourceKind? {
         let parts = path.split(separator: "/")
         guard let name = parts.last, !name.hasPrefix("."), !name.hasSuffix(".tmp") else { return nil }
         return sources.first { $0.claims(relativePath: path) }?.kind
     }
 
     /// The source of `kind`; throws naming the kind (and the known ones) when none is.
-    public func source(of kind: SourceKind, for path: String) throws -> any ModalitySource {
+    package func source(of kind: SourceKind, for path: String) throws -> any ModalitySource {
         guard let s = sources.first(where: { $0.kind == kind }) else {
             throw BioCubeError(.unsupported, "\(path): no modality source of kind '\(kind)' (known: \(sources.map(\.kind.rawValue).joined(separator: ", ")))")
         }
@@ -59,7 +59,7 @@ public struct SourceScanner: Sendable {
     }
 
     /// Relative paths of every source file under `root`, sorted.
-    public func discover(root: String) throws -> [String] {
+    package func discover(root: String) throws -> [String] {
         guard FileIO.isDirectory(root) else { throw BioCubeError(.notFound, "\(root): not a folder") }
         var found: [String] = []
         guard let walker = FileManager.default.enumerator(atPath: root) else {
@@ -80,13 +80,14 @@ public struct SourceScanner: Sendable {
     /// `explicit` names further files (absolute, or relative to `root`) with their kind,
     /// whatever their path.
     public func scan(root: String, maxConcurrency: Int = 2, explicit: [String: SourceKind] = [:]) async throws -> Catalog {
-        try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
+        _ = AllocatorTuning.applyOnce()
+        return try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
     }
 
     /// Scans `root` and keeps every source open as a ``Modality`` (keyed by relative path),
     /// so a build can use them without reading the files again.
     /// Problems the opened modalities meet later (while reading steps) go to `problems`.
-    public func scanOpening(root: String, maxConcurrency: Int = 2, problems: ProblemLog = ProblemLog(),
+    package func scanOpening(root: String, maxConcurrency: Int = 2, problems: ProblemLog = ProblemLog(),
                             explicit: [String: SourceKind] = [:]) async throws -> (catalog: Catalog, modalities: [String: any Modality]) {
         let absolute = URL(fileURLWithPath: root).standardizedFileURL.path
         var kinds: [String: SourceKind] = [:]

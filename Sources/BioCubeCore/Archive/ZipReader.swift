@@ -2,36 +2,36 @@ internal import CZlib
 
 /// Reads the members of a zip archive (stored or deflated), as the Copernicus CDS and GBIF
 /// deliver multi-file downloads. Entries are checked against their CRC-32.
-public struct ZipReader: Sendable {
+package struct ZipReader: Sendable {
     /// One member of the archive.
-    public struct Entry: Hashable, Sendable {
+    package struct Entry: Hashable, Sendable {
         /// The member's path inside the archive.
-        public let name: String
+        package let name: String
         /// 0 = stored, 8 = deflated.
-        public let method: UInt16
+        package let method: UInt16
         /// The stored (compressed) size.
-        public let compressedSize: Int
+        package let compressedSize: Int
         /// The size once extracted.
-        public let size: Int
+        package let size: Int
         let crc32: UInt32
         let localHeaderOffset: Int
     }
 
     /// The archive's path.
-    public let path: String
+    package let path: String
     /// The members, in central-directory order.
-    public let entries: [Entry]
+    package let entries: [Entry]
     private let bytes: [UInt8]
 
     /// Reads the archive's central directory; throws naming the file when it is not a zip.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         bytes = try FileIO.read(path)
         entries = try ZipReader.centralDirectory(bytes, path: path)
     }
 
     /// Whether the file starts like a zip archive (`PK\u{3}\u{4}`).
-    public static func looksLikeZip(_ path: String) -> Bool {
+    package static func looksLikeZip(_ path: String) -> Bool {
         FileIO.readPrefix(path, count: 4) == [0x50, 0x4B, 3, 4]
     }
 
@@ -77,7 +77,7 @@ public struct ZipReader: Sendable {
     }
 
     /// The extracted bytes of `entry`; throws on an unknown method, corrupt data or a CRC mismatch.
-    public func extract(_ entry: Entry) throws -> [UInt8] {
+    package func extract(_ entry: Entry) throws -> [UInt8] {
         let context = "member '\(entry.name)'"
         let h = entry.localHeaderOffset
         guard h + 30 <= bytes.count, ZipReader.u32(bytes, h) == 0x0403_4B50 else {
@@ -112,7 +112,7 @@ public struct ZipReader: Sendable {
 
     /// Extracts every member whose name ends with `suffix` into `directory` (flattened to
     /// the base name), returning the written paths in archive order.
-    public func extractAll(withSuffix suffix: String, into directory: String) throws -> [String] {
+    package func extractAll(withSuffix suffix: String, into directory: String) throws -> [String] {
         try FileIO.createDirectories(directory)
         var written: [String] = []
         for e in entries where e.name.hasSuffix(suffix) && !e.name.hasSuffix("/") {

@@ -43,7 +43,7 @@ public struct Grid: Hashable, Sendable, Codable {
     }
 
     /// Maps a longitude into this grid's convention (e.g. 350 → −10 for a −25…45 grid).
-    public func normalisedLongitude(_ lon: Double) -> Double {
+    package func normalisedLongitude(_ lon: Double) -> Double {
         let bounds = longitude.bounds
         var l = lon
         if l < bounds.lowerBound - longitude.defaultTolerance { l += 360 * ((bounds.lowerBound - l) / 360).rounded(.up) }

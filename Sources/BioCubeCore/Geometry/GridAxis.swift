@@ -51,13 +51,13 @@ public struct GridAxis: Hashable, Sendable, Codable {
     public var last: Double { self[count - 1] }
 
     /// Whether values increase with the index.
-    public var isAscending: Bool { step > 0 }
+    package var isAscending: Bool { step > 0 }
 
     /// The smallest and largest value.
     public var bounds: ClosedRange<Double> { min(first, last)...max(first, last) }
 
     /// The default tolerance for matching a coordinate to the lattice: a thousandth of a step.
-    public var defaultTolerance: Double { abs(step) / 1000 }
+    package var defaultTolerance: Double { abs(step) / 1000 }
 
     /// The index whose value equals `value` within `tolerance` (default: a thousandth of
     /// a step), or `nil` when `value` is off the axis or off its lattice.

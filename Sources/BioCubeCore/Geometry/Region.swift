@@ -1,9 +1,12 @@
 import Foundation
 
-/// A latitude/longitude bounding box, inclusive of its edges.
+/// A latitude/longitude bounding box, inclusive of its edges: the one box type of BioCube
+/// (slicing a store or batches, the area of a CDS or GBIF download).
 ///
-/// A region maps to contiguous index ranges of a ``Grid`` with ``indexRanges(on:)``;
-/// longitudes may be given in `0…360` or `−180…180`.
+/// Written as text, a region is `NORTH,WEST,SOUTH,EAST`, the order of the Copernicus CDS
+/// `area` (for example `72,-25,32,45`), or with named edges in any order
+/// (`S=35,N=60,W=-10,E=30`), or by name (`europe`). ``indexRanges(on:)`` maps it to contiguous
+/// index ranges of a ``Grid``; longitudes may be given in `0…360` or `−180…180`.
 public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Southern edge (degrees north).
     public var south: Double
@@ -32,16 +35,56 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         self.south = south; self.north = north; self.west = west; self.east = east
     }
 
-    /// Parses `"S,N,W,E"` (for example `"35,60,-10,30"`).
-    public init(parsing text: String) throws {
-        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 4, let s = parts[0], let n = parts[1], let w = parts[2], let e = parts[3] else {
-            throw BioCubeError(.invalidArgument, "region '\(text)' is not four numbers SOUTH,NORTH,WEST,EAST")
-        }
-        try self.init(south: s, north: n, west: w, east: e)
+    /// The BioCube Europe grid's extent: 32…72 °N, 25 °W…45 °E (the CDS area `72,-25,32,45`).
+    public static let europe = Region(checked: 32, 72, -25, 45)
+
+    private init(checked south: Double, _ north: Double, _ west: Double, _ east: Double) {
+        self.south = south; self.north = north; self.west = west; self.east = east
     }
 
-    public var description: String { "lat \(south)…\(north), lon \(west)…\(east)" }
+    /// Parses `NORTH,WEST,SOUTH,EAST` (the CDS order, for example `72,-25,32,45`), named
+    /// edges in any order (`S=32,N=72,W=-25,E=45`, also `south=…`), or `europe`.
+    public init(parsing text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.lowercased() == "europe" { self = .europe; return }
+        let parts = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let expected = "region '\(text)': expected NORTH,WEST,SOUTH,EAST (the CDS order, e.g. 72,-25,32,45), S=…,N=…,W=…,E=… or europe"
+        guard parts.count == 4 else { throw BioCubeError(.invalidArgument, expected) }
+        if parts.allSatisfy({ $0.contains("=") }) {
+            var edges: [Character: Double] = [:]
+            for part in parts {
+                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, let key = pair[0].lowercased().first, "nswe".contains(key),
+                      ["n", "s", "w", "e", "north", "south", "west", "east"].contains(pair[0].lowercased()),
+                      let value = Double(pair[1]), edges.updateValue(value, forKey: key) == nil else {
+                    throw BioCubeError(.invalidArgument, expected)
+                }
+            }
+            guard let s = edges["s"], let n = edges["n"], let w = edges["w"], let e = edges["e"] else {
+                throw BioCubeError(.invalidArgument, expected)
+            }
+            try self.init(south: s, north: n, west: w, east: e)
+            return
+        }
+        let numbers = parts.compactMap { Double($0) }
+        guard numbers.count == 4 else { throw BioCubeError(.invalidArgument, expected) }
+        do {
+            try self.init(south: numbers[2], north: numbers[0], west: numbers[1], east: numbers[3])
+        } catch let e as BioCubeError {
+            throw BioCubeError(e.code, "\(e.message) (read as NORTH,WEST,SOUTH,EAST, the CDS order)")
+        }
+    }
+
+    /// The CDS `area` encoding: `[north, west, south, east]`.
+    package var cdsArea: [Double] { [north, west, south, east] }
+
+    /// This region widened by `margin` degrees on every side (latitudes kept within ±90).
+    package func widened(by margin: Double) -> Region {
+        Region(checked: max(-90, south - margin), min(90, north + margin), west - margin, east + margin)
+    }
+
+    /// `N 72, W -25, S 32, E 45` (the CDS order).
+    public var description: String { "N \(north), W \(west), S \(south), E \(east)" }
 
     /// The index ranges of the grid cells inside this region.
     ///

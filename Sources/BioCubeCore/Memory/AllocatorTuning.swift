@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 internal import CMalloc
+import Glibc
 #endif
 
 /// Process-wide tuning of the C allocator for BioCube's access pattern: columns and planes
@@ -9,14 +10,26 @@ internal import CMalloc
 /// freed memory at the top of the heap to the kernel once it exceeds the trim threshold, so
 /// every new column of a Parquet row group pays for zeroed pages again — on this workload
 /// more time than the decoding itself. ``retainFreedMemory(upTo:)`` keeps such blocks on
-/// the heap for reuse, as the jemalloc pool behind pyarrow does. It is an application's
-/// choice (the `biocube` command line and the benchmarks make it), never made by the library.
-public enum AllocatorTuning {
+/// the heap for reuse, as the jemalloc pool behind pyarrow does.
+///
+/// The library applies it once per process when heavy work starts (scanning sources,
+/// building a store, exporting batches: ``applyOnce()``), so a program using BioCube gets
+/// the same speed as the `biocube` command line. Setting `BIOCUBE_DEFAULT_ALLOCATOR=1` in
+/// the environment keeps glibc's defaults.
+package enum AllocatorTuning {
+    /// Whether the tuning is in effect (false when opted out or not on glibc).
+    package static func applyOnce() -> Bool { applied }
+
+    private static let applied: Bool = {
+        if let value = getenv("BIOCUBE_DEFAULT_ALLOCATOR"), String(cString: value) == "1" { return false }
+        return retainFreedMemory()
+    }()
+
     /// Serves blocks of up to 32 MiB from the heap and keeps up to `bytes` of freed memory
     /// there instead of returning it to the kernel. Returns whether the allocator accepted
     /// the settings (false on platforms without glibc's `mallopt`).
     @discardableResult
-    public static func retainFreedMemory(upTo bytes: Int = 128 << 20) -> Bool {
+    package static func retainFreedMemory(upTo bytes: Int = 128 << 20) -> Bool {
         #if canImport(Glibc)
         let mmapThreshold = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         let trimThreshold = mallopt(M_TRIM_THRESHOLD, Int32(clamping: bytes))

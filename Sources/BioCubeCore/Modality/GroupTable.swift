@@ -5,7 +5,7 @@
 /// names the table does not know go to `misc_variables`, and the caller reports them.
 public struct GroupTable: Hashable, Sendable, Codable {
     /// Name → groups for single-level variables.
-    public var singleLevel: [String: [VariableGroup]]
+    package var singleLevel: [String: [VariableGroup]]
 
     /// The published BioCube assignment.
     public static let published: GroupTable = {

@@ -19,10 +19,4 @@ public struct SourceKind: RawRepresentable, Hashable, Comparable, Sendable, Coda
 
     public var description: String { rawValue }
     public static func < (a: SourceKind, b: SourceKind) -> Bool { a.rawValue < b.rawValue }
-
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
 }

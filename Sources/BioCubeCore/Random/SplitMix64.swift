@@ -1,12 +1,12 @@
 /// A small, fast, deterministic random number generator (SplitMix64), for reproducible
 /// sample data and benchmarks: the same seed gives the same sequence on every machine.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,7 +15,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform float in `[-1, 1)`.
-    public mutating func nextSignedUnit() -> Float {
+    package mutating func nextSignedUnit() -> Float {
         Float(Int64(bitPattern: next()) >> 40) / Float(1 << 23)
     }
 }

@@ -17,8 +17,6 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
-        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-        public func encode(to encoder: any Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
         public var description: String { rawValue }
 
         /// Recorded before problems had codes (an older catalog), or not classified.

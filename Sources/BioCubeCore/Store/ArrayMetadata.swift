@@ -8,29 +8,36 @@ public struct ArrayMetadata: Hashable, Sendable {
     /// The regular chunk extent per dimension.
     public var chunkShape: [Int]
     /// The value of never-written cells.
-    public var fillValue: FillValue
+    package var fillValue: FillValue
     /// The codec chain, `bytes` first.
-    public var codecs: [ZarrCodec]
+    package var codecs: [ZarrCodec]
     /// One name per dimension (`["time", "latitude", "longitude"]`), or `nil`.
     public var dimensionNames: [String?]?
     /// User attributes (units, long names, CF attributes, …).
     public var attributes: [String: JSONValue]
     /// The chunk key encoding: `default` (`c/0/1`) or `v2` (`0.1`).
-    public var chunkKeyEncoding: ChunkKeyEncoding
+    package var chunkKeyEncoding: ChunkKeyEncoding
 
     /// How chunk coordinates become store keys.
-    public enum ChunkKeyEncoding: Hashable, Sendable {
+    package enum ChunkKeyEncoding: Hashable, Sendable {
         /// `c` + separator-joined coordinates (`c/0/1/2`).
         case `default`(separator: Character)
         /// Separator-joined coordinates without prefix (`0.1.2`).
         case v2(separator: Character)
     }
 
-    /// Creates array metadata; defaults: NaN/zero fill, BioCube's standard codecs
-    /// (little-endian bytes + zstd level 3), `c/…` chunk keys.
-    public init(shape: [Int], dataType: ZarrDataType, chunkShape: [Int], fillValue: FillValue? = nil,
-                codecs: [ZarrCodec] = ZarrCodec.standard(), dimensionNames: [String]? = nil,
+    /// Creates array metadata with NaN (floats) or zero fill, BioCube's standard codecs
+    /// (little-endian bytes, zstd level 3, CRC-32C) and `c/…` chunk keys.
+    public init(shape: [Int], dataType: ZarrDataType, chunkShape: [Int], dimensionNames: [String]? = nil,
                 attributes: [String: JSONValue] = [:]) throws {
+        try self.init(shape: shape, dataType: dataType, chunkShape: chunkShape, fillValue: nil, codecs: ZarrCodec.standard(),
+                      dimensionNames: dimensionNames, attributes: attributes)
+    }
+
+    /// Creates array metadata with an explicit fill value and codec chain.
+    package init(shape: [Int], dataType: ZarrDataType, chunkShape: [Int], fillValue: FillValue?,
+                 codecs: [ZarrCodec] = ZarrCodec.standard(), dimensionNames: [String]? = nil,
+                 attributes: [String: JSONValue] = [:]) throws {
         self.shape = shape
         self.dataType = dataType
         self.chunkShape = chunkShape
@@ -63,10 +70,10 @@ public struct ArrayMetadata: Hashable, Sendable {
     }
 
     /// The number of chunks along each dimension.
-    public var chunkGridShape: [Int] { zip(shape, chunkShape).map { ($0 + $1 - 1) / $1 } }
+    package var chunkGridShape: [Int] { zip(shape, chunkShape).map { ($0 + $1 - 1) / $1 } }
 
     /// The Zarr v3 `zarr.json` document.
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = [
             "zarr_format": 3,
             "node_type": "array",
@@ -87,7 +94,7 @@ public struct ArrayMetadata: Hashable, Sendable {
     }
 
     /// Parses a `zarr.json` array document; `context` names the array in errors.
-    public init(json: JSONValue, context: String) throws {
+    package init(json: JSONValue, context: String) throws {
         guard let o = json.objectValue else {
             throw BioCubeError(.invalidMetadata, "\(context): zarr.json is not a JSON object")
         }

@@ -20,7 +20,7 @@ public struct CubeStore: Sendable {
     public let root: String
     /// Whether metadata changes rewrite the root's consolidated metadata immediately.
     /// Turn it off while creating many nodes, then call ``consolidateMetadata()`` once.
-    public var autoConsolidate: Bool = true
+    package var autoConsolidate: Bool = true
 
     private init(root: String) {
         var r = root
@@ -254,7 +254,7 @@ public struct CubeStore: Sendable {
 
     /// Writes every node's metadata into the root `zarr.json` (`consolidated_metadata`,
     /// `kind: inline`, `must_understand: false`), as zarr-python's `consolidate_metadata` does.
-    public func consolidateMetadata() throws {
+    package func consolidateMetadata() throws {
         var flat: [String: JSONValue] = [:]
         for (path, _) in try allNodes() {
             var doc = try readDocument(metadataFile(path))

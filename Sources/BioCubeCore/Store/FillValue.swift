@@ -2,19 +2,19 @@
 ///
 /// Kept as exact bits of the array's data type, so NaN payloads and large int64 values
 /// survive a metadata round trip.
-public struct FillValue: Hashable, Sendable, CustomStringConvertible {
+package struct FillValue: Hashable, Sendable, CustomStringConvertible {
     /// The data type the bits belong to.
-    public let dataType: ZarrDataType
+    package let dataType: ZarrDataType
     /// The little-endian element bits, zero-extended to 64 bits.
-    public let bits: UInt64
+    package let bits: UInt64
 
     /// NaN (float types) or zero (integer types and bool): the natural "missing" value.
-    public static func missing(for dataType: ZarrDataType) -> FillValue {
+    package static func missing(for dataType: ZarrDataType) -> FillValue {
         dataType.isFloatingPoint ? FillValue(dataType, double: .nan) : FillValue(dataType, int: 0)
     }
 
     /// A fill value from a floating-point number (converted to the data type).
-    public init(_ dataType: ZarrDataType, double value: Double) {
+    package init(_ dataType: ZarrDataType, double value: Double) {
         self.dataType = dataType
         switch dataType {
         case .float32: bits = UInt64(Float(value).bitPattern)
@@ -26,7 +26,7 @@ public struct FillValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// A fill value from an integer.
-    public init(_ dataType: ZarrDataType, int value: Int64) {
+    package init(_ dataType: ZarrDataType, int value: Int64) {
         if dataType.isFloatingPoint {
             self.init(dataType, double: Double(value))
         } else {
@@ -44,7 +44,7 @@ public struct FillValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The value as a Double (integers converted; NaN stays NaN).
-    public var doubleValue: Double {
+    package var doubleValue: Double {
         switch dataType {
         case .float32: Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
         case .float64: Double(bitPattern: bits)
@@ -54,7 +54,7 @@ public struct FillValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The value as a signed integer (sign-extended from the type's width; floats truncated).
-    public var int64Value: Int64 {
+    package var int64Value: Int64 {
         switch dataType {
         case .float32, .float64:
             let d = doubleValue
@@ -66,10 +66,10 @@ public struct FillValue: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { json.description }
+    package var description: String { json.description }
 
     /// The Zarr v3 JSON spelling: numbers, `"NaN"`, `"Infinity"`, `"-Infinity"`, or `true`/`false`.
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch dataType {
         case .bool: return .bool(bits != 0)
         case .float32, .float64:
@@ -88,7 +88,7 @@ public struct FillValue: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses a Zarr v3 `fill_value` for `dataType`; `context` names the array in errors.
-    public init(json: JSONValue, dataType: ZarrDataType, context: String) throws {
+    package init(json: JSONValue, dataType: ZarrDataType, context: String) throws {
         func bad() -> BioCubeError {
             BioCubeError(.invalidMetadata, "\(context): fill_value \(json) is not valid for data type \(dataType.rawValue)")
         }

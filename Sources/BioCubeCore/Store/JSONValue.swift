@@ -84,10 +84,10 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     }()
 
     /// Encodes to deterministic pretty-printed UTF-8 JSON.
-    public func encoded() throws -> Data { try JSONValue.encoder.encode(self) }
+    package func encoded() throws -> Data { try JSONValue.encoder.encode(self) }
 
     /// Decodes a JSON document.
-    public static func decode(_ data: Data) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: data) }
+    package static func decode(_ data: Data) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: data) }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

@@ -14,7 +14,7 @@ public struct ZarrArray: Sendable {
     /// The node path inside the store (`"surface_variables/t2m"`).
     public let path: String
     /// The array's folder on disk.
-    public let directory: String
+    package let directory: String
     /// The array's metadata.
     public let metadata: ArrayMetadata
 
@@ -30,7 +30,7 @@ public struct ZarrArray: Sendable {
     public var chunkShape: [Int] { metadata.chunkShape }
 
     /// The store key of a chunk, relative to the array (`c/0/3/1`).
-    public func chunkKey(_ coordinates: [Int]) -> String {
+    package func chunkKey(_ coordinates: [Int]) -> String {
         let parts = coordinates.map(String.init)
         switch metadata.chunkKeyEncoding {
         case .default(let s): return (["c"] + parts).joined(separator: String(s))
@@ -47,7 +47,7 @@ public struct ZarrArray: Sendable {
     }
 
     /// Whether a chunk has been written.
-    public func chunkExists(_ coordinates: [Int]) -> Bool { FileIO.exists(chunkFile(coordinates)) }
+    package func chunkExists(_ coordinates: [Int]) -> Bool { FileIO.exists(chunkFile(coordinates)) }
 
     /// Asks the kernel to start reading the chunk files that hold index `first` of the first
     /// dimension and, along the last two, `rows` × `columns` (every chunk of the dimensions
@@ -67,8 +67,11 @@ public struct ZarrArray: Sendable {
     }
 
     private func checkType<T: ZarrScalar>(_: T.Type) throws {
-        guard T.zarrDataType == metadata.dataType else {
-            throw BioCubeError(.invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(T.zarrDataType.rawValue) (\(T.self))")
+        guard let type = T.zarrDataType else {
+            throw BioCubeError(.unsupported, "\(context()): \(T.self) is not a Zarr scalar type BioCube reads or writes")
+        }
+        guard type == metadata.dataType else {
+            throw BioCubeError(.invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(type.rawValue) (\(T.self))")
         }
     }
 
@@ -239,7 +242,7 @@ public struct ZarrArray: Sendable {
     }
 
     /// Reads the in-bounds part of one chunk (edge chunks are smaller than the chunk shape).
-    public func readChunk<T: ZarrScalar>(at coordinates: [Int], as type: T.Type = T.self) throws -> [T] {
+    package func readChunk<T: ZarrScalar>(at coordinates: [Int], as type: T.Type = T.self) throws -> [T] {
         try read(try chunkSelection(coordinates), as: T.self)
     }
 
@@ -312,7 +315,7 @@ public struct ZarrArray: Sendable {
     }
 
     /// Writes the in-bounds part of one chunk (`values` shaped like that part).
-    public func writeChunk<T: ZarrScalar>(_ values: [T], at coordinates: [Int]) throws {
+    package func writeChunk<T: ZarrScalar>(_ values: [T], at coordinates: [Int]) throws {
         try write(values, to: try chunkSelection(coordinates))
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// BioCube writes `bytes` (little endian) followed by `zstd`; it reads any chain of one
 /// `bytes` codec followed by `zstd`, `gzip` and `crc32c` codecs, as zarr-python writes them.
-public enum ZarrCodec: Hashable, Sendable {
+package enum ZarrCodec: Hashable, Sendable {
     /// Array → bytes: the elements in the given byte order.
     case bytes(endian: Endianness)
     /// Bytes → bytes: one zstd frame (level; whether the frame carries a checksum).
@@ -13,15 +13,15 @@ public enum ZarrCodec: Hashable, Sendable {
     case crc32c
 
     /// Byte order of stored elements.
-    public enum Endianness: String, Hashable, Sendable { case little, big }
+    package enum Endianness: String, Hashable, Sendable { case little, big }
 
     /// The codec chain BioCube writes by default: little-endian bytes, then zstd at `level`.
-    public static func standard(level: Int = 3) -> [ZarrCodec] {
+    package static func standard(level: Int = 3) -> [ZarrCodec] {
         [.bytes(endian: .little), .zstd(level: level, checksum: false)]
     }
 
     /// The Zarr v3 metadata of this codec.
-    public var json: JSONValue {
+    package var json: JSONValue {
         switch self {
         case .bytes(let e): ["name": "bytes", "configuration": ["endian": .string(e.rawValue)]]
         case .zstd(let level, let checksum):
@@ -32,7 +32,7 @@ public enum ZarrCodec: Hashable, Sendable {
     }
 
     /// Parses one codec entry; `context` names the array for errors.
-    public init(json: JSONValue, context: String) throws {
+    package init(json: JSONValue, context: String) throws {
         let name: String?
         let config: [String: JSONValue]
         switch json {

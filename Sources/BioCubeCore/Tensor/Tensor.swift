@@ -4,8 +4,10 @@
 public struct Tensor: Sendable {
     /// The extent of each dimension.
     public let shape: [Int]
-    /// The values, row-major (the last dimension varies fastest).
-    public var storage: [Float]
+    /// The values, row-major (the last dimension varies fastest). Read-only: the count
+    /// always equals the product of ``shape``; change values with
+    /// ``withUnsafeMutableBufferPointer(_:)``.
+    public private(set) var storage: [Float]
 
     /// Creates a tensor, checking that `storage` holds exactly the product of `shape`.
     public init(shape: [Int], storage: [Float]) throws {
@@ -29,8 +31,13 @@ public struct Tensor: Sendable {
     /// The number of elements.
     public var count: Int { storage.count }
 
+    /// Calls `body` with the values to change in place (their number cannot change).
+    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
     /// Row-major strides, in elements.
-    public var strides: [Int] {
+    package var strides: [Int] {
         var s = [Int](repeating: 1, count: shape.count)
         for d in stride(from: shape.count - 2, through: 0, by: -1) { s[d] = s[d + 1] * shape[d + 1] }
         return s

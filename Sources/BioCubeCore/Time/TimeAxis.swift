@@ -83,5 +83,5 @@ public struct TimeAxis: Hashable, Sendable, Codable {
     }
 
     /// Step times as seconds since 1970-01-01 (the store's `time` coordinate).
-    public var secondsSince1970: [Int64] { (0..<count).map { self[$0].secondsSince1970 } }
+    package var secondsSince1970: [Int64] { (0..<count).map { self[$0].secondsSince1970 } }
 }

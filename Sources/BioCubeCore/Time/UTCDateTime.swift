@@ -52,7 +52,7 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
     public var dateString: String { "\(pad(year, 4))-\(pad(month))-\(pad(day))" }
 
     /// `"YYYY-MM-DD_HH-MM-SS"`, the 6-hourly batch file name form.
-    public var fileNameString: String { "\(dateString)_\(pad(hour))-\(pad(minute))-\(pad(second))" }
+    package var fileNameString: String { "\(dateString)_\(pad(hour))-\(pad(minute))-\(pad(second))" }
 
     /// The first instant of this date's month.
     public var startOfMonth: UTCDateTime { UTCDateTime(unchecked: year, month, 1, 0, 0, 0) }
@@ -98,7 +98,7 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
     }
 
     /// Days in a month of the proleptic Gregorian calendar.
-    public static func daysIn(year: Int, month: Int) -> Int {
+    package static func daysIn(year: Int, month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30

@@ -16,35 +16,13 @@ import FoundationNetworking
 /// let files = try await client.retrieve(request.splitByYear(), into: "downloads/era5") { print($0) }
 /// ```
 public struct CDSClient: Sendable {
-    /// Timing and retry settings.
-    public struct Options: Sendable {
-        /// First wait between status polls; doubles up to ``pollMaximum``.
-        public var pollInitial: Duration = .seconds(1)
-        /// Longest wait between status polls.
-        public var pollMaximum: Duration = .seconds(60)
-        /// Give up on a job after this long.
-        public var jobTimeout: Duration = .seconds(24 * 3600)
-        /// Retries for failed connections, 5xx and 429 answers.
-        public var retries: Int = 5
-        /// First wait before a retry; doubles each time.
-        public var retryBackoff: Duration = .milliseconds(500)
-        /// Timeout of one HTTP request.
-        public var requestTimeout: TimeInterval = 120
-        /// Bytes fetched per ranged download request.
-        public var pieceSize: Int = 16 << 20
-        /// Creates the default options.
-        public init() {}
-    }
 
-    /// What the client is doing, for progress displays.
-    public typealias Event = DownloadEvent
-
-    public let credentials: CDSCredentials
-    public let options: Options
+    package let credentials: CDSCredentials
+    package let options: DownloadOptions
     private let http: HTTPTransport
 
     /// Creates a client.
-    public init(credentials: CDSCredentials, options: Options = Options(), session: URLSession = .shared) {
+    public init(credentials: CDSCredentials, options: DownloadOptions = DownloadOptions(), session: URLSession = .shared) {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
@@ -68,7 +46,7 @@ public struct CDSClient: Sendable {
     }
 
     /// Submits a request; returns the job id.
-    public func submit(_ request: CDSRequest, onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> String {
+    package func submit(_ request: CDSRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> String {
         let url = retrieveRoot.appendingPathComponent("processes/\(request.dataset)/execution")
         let body = try JSONValue.object(["inputs": request.inputs]).encoded()
         let r = try await http.sendRetrying("POST", url, headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body,
@@ -81,7 +59,7 @@ public struct CDSClient: Sendable {
     }
 
     /// Polls a job with growing waits until it succeeds; returns the result asset's URL and size.
-    public func waitForResult(job id: String, file: String = "", onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
+    package func waitForResult(job id: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
         let jobURL = retrieveRoot.appendingPathComponent("jobs/\(id)")
         var wait = options.pollInitial
         let clock = ContinuousClock()
@@ -124,7 +102,7 @@ public struct CDSClient: Sendable {
     /// Downloads `url` to `path` through `path`'s `.part` file, in ranged pieces: an
     /// interrupted download (cut connection, killed process) resumes where it stopped.
     /// The finished file is checked against `size` and renamed into place.
-    public func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws {
+    package func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws {
         let name = (path as NSString).lastPathComponent
         try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "the CDS").run(from: url, size: size, to: path) {
             switch $0 {
@@ -137,7 +115,7 @@ public struct CDSClient: Sendable {
     /// Retrieves every request into `directory` (one file each, named by
     /// ``CDSRequest/fileName``), skipping those the folder's manifest records as complete
     /// with an intact file. Returns the file paths in request order.
-    public func retrieve(_ requests: [CDSRequest], into directory: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> [String] {
+    public func retrieve(_ requests: [CDSRequest], into directory: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> [String] {
         try FileIO.createDirectories(directory)
         var manifest = try DownloadManifest.load(from: directory)
         var files: [String] = []

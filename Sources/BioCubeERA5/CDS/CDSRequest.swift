@@ -7,31 +7,15 @@ import Foundation
 /// ```swift
 /// let request = try CDSRequest.monthlySingleLevels(
 ///     variables: ["2m_temperature", "mean_sea_level_pressure"], years: Array(2000...2020),
-///     area: CDSRequest.Area(north: 72, west: -25, south: 32, east: 45))
+///     area: try Region(parsing: "72,-25,32,45"))   // N,W,S,E
 /// for job in request.splitByYear() { … }
 /// ```
 public struct CDSRequest: Hashable, Sendable, Codable {
-    /// A geographic box `[N, W, S, E]` in degrees.
-    public struct Area: Hashable, Sendable, Codable {
-        public var north, west, south, east: Double
-        /// Creates an area; north must not lie south of south.
-        public init(north: Double, west: Double, south: Double, east: Double) throws {
-            guard north >= south, (-90...90).contains(north), (-90...90).contains(south) else {
-                throw BioCubeError(.invalidArgument, "CDS area N \(north) / S \(south) is not a valid latitude range")
-            }
-            self.init(unchecked: north, west, south, east)
-        }
-        init(unchecked north: Double, _ west: Double, _ south: Double, _ east: Double) {
-            self.north = north; self.west = west; self.south = south; self.east = east
-        }
-        /// The BioCube Europe box: 72 N, 25 W, 32 N, 45 E.
-        public static let europe = Area(unchecked: 72, -25, 32, 45)
-    }
 
     /// The dataset name (`reanalysis-era5-single-levels-monthly-means`, …).
     public var dataset: String
     /// `monthly_averaged_reanalysis` or `reanalysis`.
-    public var productType: String
+    package var productType: String
     /// CDS variable names (`2m_temperature`); BioCube short names are translated by ``cdsName(for:)``.
     public var variables: [String]
     /// Pressure levels in hPa, for pressure-level datasets.
@@ -45,7 +29,7 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     /// Times of day `"HH:MM"` (hourly datasets; `"00:00"` for monthly means).
     public var times: [String]
     /// The area, or nil for the globe.
-    public var area: Area?
+    public var area: Region?
 
     static let monthlySingle = "reanalysis-era5-single-levels-monthly-means"
     static let monthlyPressure = "reanalysis-era5-pressure-levels-monthly-means"
@@ -53,21 +37,21 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     static let hourlyPressure = "reanalysis-era5-pressure-levels"
 
     /// Monthly means on single levels.
-    public static func monthlySingleLevels(variables: [String], years: [Int], months: [Int] = Array(1...12), area: Area? = .europe) throws -> CDSRequest {
+    public static func monthlySingleLevels(variables: [String], years: [Int], months: [Int] = Array(1...12), area: Region? = .europe) throws -> CDSRequest {
         try CDSRequest(dataset: monthlySingle, productType: "monthly_averaged_reanalysis", variables: variables, pressureLevels: nil,
                        years: years, months: months, days: nil, times: ["00:00"], area: area).validated()
     }
 
     /// Monthly means on pressure levels (default: the 13 BioCube levels).
     public static func monthlyPressureLevels(variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
-                                             months: [Int] = Array(1...12), area: Area? = .europe) throws -> CDSRequest {
+                                             months: [Int] = Array(1...12), area: Region? = .europe) throws -> CDSRequest {
         try CDSRequest(dataset: monthlyPressure, productType: "monthly_averaged_reanalysis", variables: variables, pressureLevels: levels,
                        years: years, months: months, days: nil, times: ["00:00"], area: area).validated()
     }
 
     /// Hourly (e.g. 6-hourly with `times: ["00:00","06:00","12:00","18:00"]`) data on single levels.
     public static func hourlySingleLevels(variables: [String], years: [Int], months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-                                          times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Area? = .europe) throws -> CDSRequest {
+                                          times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe) throws -> CDSRequest {
         try CDSRequest(dataset: hourlySingle, productType: "reanalysis", variables: variables, pressureLevels: nil,
                        years: years, months: months, days: days, times: times, area: area).validated()
     }
@@ -75,7 +59,7 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     /// Hourly data on pressure levels.
     public static func hourlyPressureLevels(variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
                                             months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-                                            times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Area? = .europe) throws -> CDSRequest {
+                                            times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe) throws -> CDSRequest {
         try CDSRequest(dataset: hourlyPressure, productType: "reanalysis", variables: variables, pressureLevels: levels,
                        years: years, months: months, days: days, times: times, area: area).validated()
     }
@@ -106,13 +90,13 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     }
 
     private init(dataset: String, productType: String, variables: [String], pressureLevels: [Int]?, years: [Int], months: [Int],
-                 days: [Int]?, times: [String], area: Area?) {
+                 days: [Int]?, times: [String], area: Region?) {
         self.dataset = dataset; self.productType = productType; self.variables = variables; self.pressureLevels = pressureLevels
         self.years = years; self.months = months; self.days = days; self.times = times; self.area = area
     }
 
     /// The request as the CDS `inputs` document.
-    public var inputs: JSONValue {
+    package var inputs: JSONValue {
         func two(_ n: Int) -> JSONValue { .string(n < 10 ? "0\(n)" : "\(n)") }
         var o: [String: JSONValue] = [
             "product_type": [.string(productType)],
@@ -125,7 +109,7 @@ public struct CDSRequest: Hashable, Sendable, Codable {
         ]
         if let levels = pressureLevels { o["pressure_level"] = .array(levels.map { .string(String($0)) }) }
         if let days { o["day"] = .array(days.map(two)) }
-        if let a = area { o["area"] = [.double(a.north), .double(a.west), .double(a.south), .double(a.east)] }
+        if let a = area { o["area"] = .array(a.cdsArea.map { .double($0) }) }
         return .object(o)
     }
 
@@ -186,14 +170,14 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     }
 
     /// A stable 64-bit identity of the request (FNV-1a of its canonical JSON).
-    public var identity: UInt64 {
+    package var identity: UInt64 {
         let text = (try? JSONValue.object(["dataset": .string(dataset), "inputs": inputs]).encoded()) ?? Data()
         return DownloadManifest.identity(of: text)
     }
 
     /// The CDS variable name of a BioCube short name (`t2m` → `2m_temperature`); other
     /// names pass through unchanged.
-    public static func cdsName(for name: String) -> String { shortNames[name] ?? name }
+    package static func cdsName(for name: String) -> String { shortNames[name] ?? name }
 
     static let shortNames: [String: String] = [
         "t2m": "2m_temperature", "d2m": "2m_dewpoint_temperature", "msl": "mean_sea_level_pressure",

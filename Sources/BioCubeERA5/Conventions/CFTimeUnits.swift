@@ -3,15 +3,15 @@ import BioCubeCore
 /// CF time units `"<unit> since <reference date>"` with a standard, gregorian or
 /// proleptic_gregorian calendar (identical for dates after 1582-10-15, which is all
 /// reanalysis data).
-public struct CFTimeUnits: Hashable, Sendable {
+package struct CFTimeUnits: Hashable, Sendable {
     /// Seconds per unit (`1` for seconds, `3600` for hours, …).
-    public let secondsPerUnit: Int64
+    package let secondsPerUnit: Int64
     /// The reference instant.
-    public let reference: UTCDateTime
+    package let reference: UTCDateTime
 
     /// Parses the `units` and `calendar` attributes of a time variable; `context` names
     /// the file and variable in errors.
-    public init(units: String, calendar: String?, context: String) throws {
+    package init(units: String, calendar: String?, context: String) throws {
         let cal = (calendar ?? "standard").lowercased()
         guard ["standard", "gregorian", "proleptic_gregorian"].contains(cal) else {
             throw BioCubeError(.unsupported, "\(context): calendar '\(calendar ?? "")' is not supported (standard, gregorian, proleptic_gregorian)")
@@ -64,7 +64,7 @@ public struct CFTimeUnits: Hashable, Sendable {
     }
 
     /// The instant `value` units after the reference, rounded to the second.
-    public func date(_ value: Double) -> UTCDateTime? {
+    package func date(_ value: Double) -> UTCDateTime? {
         guard value.isFinite else { return nil }
         let seconds = (value * Double(secondsPerUnit)).rounded()
         guard abs(seconds) < 1e15 else { return nil }
@@ -72,7 +72,7 @@ public struct CFTimeUnits: Hashable, Sendable {
     }
 
     /// The instant `value` units after the reference (exact for integer time axes).
-    public func date(_ value: Int64) -> UTCDateTime? {
+    package func date(_ value: Int64) -> UTCDateTime? {
         let (s, overflow) = value.multipliedReportingOverflow(by: secondsPerUnit)
         return overflow ? nil : reference.adding(seconds: s)
     }

@@ -31,7 +31,7 @@ public final class ERA5File: Sendable {
         let missing: [Float]
         /// Time slices per storage chunk (1 for one field per chunk, contiguous data and
         /// netCDF-3): reading in blocks of this many slices inflates each chunk once.
-        public let timeSlicesPerChunk: Int
+        package let timeSlicesPerChunk: Int
     }
 
     /// The file path.
@@ -45,10 +45,10 @@ public final class ERA5File: Sendable {
     /// The usable data variables.
     public let variables: [Variable]
     /// Variables that cannot be used, with the reason (reported by callers).
-    public let unusable: [(name: String, reason: String)]
+    package let unusable: [(name: String, reason: String)]
     /// Chunked variables read through libnetcdf (under its process-wide lock, so on one core)
     /// instead of as raw chunks decoded in parallel, with the reason (reported by callers).
-    public let slowPath: [(name: String, reason: String)]
+    package let slowPath: [(name: String, reason: String)]
     private let file: NetCDFFile
     /// Direct chunk access for netCDF-4 files (decompression outside the library lock).
     private let chunks: HDF5ChunkReader?
@@ -160,7 +160,7 @@ public final class ERA5File: Sendable {
 
     /// Indices of the slices whose time falls in `step`: the calendar month for a monthly
     /// cadence, the exact instant otherwise.
-    public func slices(at step: UTCDateTime, cadence: Cadence) -> [Int] {
+    package func slices(at step: UTCDateTime, cadence: Cadence) -> [Int] {
         times.indices.filter { i in
             switch cadence {
             case .monthly: times[i].year == step.year && times[i].month == step.month
@@ -170,7 +170,7 @@ public final class ERA5File: Sendable {
     }
 
     /// The mapping of this file's lattice onto `grid` (computed once per grid).
-    public func mapping(onto grid: Grid) throws -> GridMapping {
+    package func mapping(onto grid: Grid) throws -> GridMapping {
         if let m = mappings.withLock({ $0[grid] }) { return m }
         let m = try GridMapping(latitudes: latitudes, longitudes: longitudes, grid: grid, path: path)
         mappings.withLock { $0[grid] = m }
@@ -181,7 +181,7 @@ public final class ERA5File: Sendable {
     /// `slices` of `variable` are stored in (their HDF5 chunks; for netCDF-3 files, the
     /// records' share of the file), so a build reading cold files keeps both cores busy
     /// instead of waiting for the disk under the library lock. Best effort: never fails.
-    public func prefetch(_ variable: Variable, slices: Range<Int>) {
+    package func prefetch(_ variable: Variable, slices: Range<Int>) {
         guard !slices.isEmpty, !times.isEmpty else { return }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return }

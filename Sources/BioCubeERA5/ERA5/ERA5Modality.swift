@@ -11,9 +11,9 @@ import Foundation
 public final class ERA5Modality: Modality, Sendable {
     public var name: String { "era5" }
     /// The files read, in the order given (zip members expanded).
-    public let files: [ERA5File]
+    package let files: [ERA5File]
     /// The step cadence used to match time slices (calendar month or exact time).
-    public let cadence: Cadence
+    package let cadence: Cadence
     /// Where problems (missing steps, duplicate slices, uncovered cells) are reported.
     public let problems: ProblemLog
     private let groupTable: GroupTable

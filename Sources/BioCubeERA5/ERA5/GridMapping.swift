@@ -4,22 +4,22 @@ import BioCubeCore
 /// value: which source rows and columns feed which target cells. Wider sources are
 /// cropped, flipped or shifted ones reordered; target cells the source does not cover
 /// stay NaN. A source that is not on the target's lattice is refused.
-public struct GridMapping: Hashable, Sendable {
+package struct GridMapping: Hashable, Sendable {
     /// The source row range to read (the bounding box of the rows used).
-    public let sourceRows: Range<Int>
+    package let sourceRows: Range<Int>
     /// The source column range to read.
-    public let sourceColumns: Range<Int>
+    package let sourceColumns: Range<Int>
     /// For each target row, the offset into `sourceRows`, or -1 when not covered.
     let rowMap: [Int32]
     /// For each target column, the offset into `sourceColumns`, or -1 when not covered.
     let columnMap: [Int32]
     /// The number of target cells the source does not cover.
-    public let uncoveredCells: Int
+    package let uncoveredCells: Int
     /// Runs of consecutive target columns fed by consecutive source columns.
     let columnRuns: [(target: Int, source: Int, length: Int)]
 
     /// Builds the mapping; `path` names the file in errors.
-    public init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
+    package init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
         func build(_ values: [Double], _ axis: GridAxis, normalise: (Double) -> Double, _ what: String) throws -> (Range<Int>, [Int32]) {
             var map = [Int32](repeating: -1, count: axis.count)
             var used: [Int] = []
@@ -58,11 +58,11 @@ public struct GridMapping: Hashable, Sendable {
         columnRuns = runs
     }
 
-    public static func == (a: GridMapping, b: GridMapping) -> Bool {
+    package static func == (a: GridMapping, b: GridMapping) -> Bool {
         a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.rowMap == b.rowMap && a.columnMap == b.columnMap
     }
 
-    public func hash(into h: inout Hasher) {
+    package func hash(into h: inout Hasher) {
         h.combine(sourceRows); h.combine(sourceColumns); h.combine(rowMap); h.combine(columnMap)
     }
 

@@ -12,10 +12,10 @@ import Synchronization
 /// is already open for the same file. (HDF5 crashes when one file is open through several
 /// handles and one of them closes while another still reads variable-length data.) The
 /// file is closed when the last reference goes away.
-public final class NetCDFFile: @unchecked Sendable {
+package final class NetCDFFile: @unchecked Sendable {
     // Safety: `ncid`, `hdf5` and `tunedCaches` are only touched inside NetCDFLibrary.withLock.
     /// The file's path, as given to the first ``open(path:)``.
-    public let path: String
+    package let path: String
     private var ncid: Int32?
     /// Variables whose HDF5 chunk cache was sized already.
     private var tunedCaches: Set<Int32> = []
@@ -27,7 +27,7 @@ public final class NetCDFFile: @unchecked Sendable {
 
     /// Opens `path` (or returns the instance already open for the same file); throws naming
     /// the file when it is missing or not NetCDF.
-    public static func open(path: String) throws -> NetCDFFile {
+    package static func open(path: String) throws -> NetCDFFile {
         let key = realPath(path)
         return try registry.withLock { files in
             if let existing = files[key]?.file { return existing }
@@ -93,7 +93,7 @@ public final class NetCDFFile: @unchecked Sendable {
     // MARK: Structure
 
     /// The on-disk format: `"classic"`, `"64-bit offset"`, `"cdf5"`, `"netCDF-4"` or `"netCDF-4 classic"`.
-    public func format() throws -> String {
+    package func format() throws -> String {
         try locked { id in
             var f: Int32 = 0
             try check(nc_inq_format(id, &f), "format")
@@ -109,7 +109,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// The dimensions of the root group, in file order.
-    public func dimensions() throws -> [NetCDFDimension] {
+    package func dimensions() throws -> [NetCDFDimension] {
         try locked { id in
             var count: Int32 = 0
             try check(nc_inq_ndims(id, &count), "count dimensions")
@@ -127,7 +127,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// The variables of the root group, in file order.
-    public func variables() throws -> [NetCDFVariable] {
+    package func variables() throws -> [NetCDFVariable] {
         let dims = try dimensions()
         return try locked { id in
             var count: Int32 = 0
@@ -137,7 +137,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// The variable called `name`; throws `.notFound` naming the file and listing what exists.
-    public func variable(named name: String) throws -> NetCDFVariable {
+    package func variable(named name: String) throws -> NetCDFVariable {
         let all = try variables()
         guard let v = all.first(where: { $0.name == name }) else {
             throw BioCubeError(.notFound, "\(path): no variable '\(name)' (variables: \(all.map(\.name).joined(separator: ", ")))")
@@ -160,7 +160,7 @@ public final class NetCDFFile: @unchecked Sendable {
     // MARK: Attributes
 
     /// The attributes of a variable, or of the file when `variable` is nil.
-    public func attributes(of variable: NetCDFVariable? = nil) throws -> [String: NetCDFAttribute] {
+    package func attributes(of variable: NetCDFVariable? = nil) throws -> [String: NetCDFAttribute] {
         let varid = variable?.id ?? NC_GLOBAL
         let owner = variable.map { "variable '\($0.name)'" } ?? "global attributes"
         return try locked { id in
@@ -219,7 +219,7 @@ public final class NetCDFFile: @unchecked Sendable {
 
     /// The chunk shape of a chunked netCDF-4 variable; nil for contiguous and netCDF-3
     /// variables (one "chunk" per record).
-    public func chunkShape(of v: NetCDFVariable) throws -> [Int]? {
+    package func chunkShape(of v: NetCDFVariable) throws -> [Int]? {
         try locked { id in
             var storage: Int32 = 0
             var sizes = [Int](repeating: 0, count: max(1, v.shape.count))
@@ -243,7 +243,7 @@ public final class NetCDFFile: @unchecked Sendable {
 
     /// Reads a hyperslab of any numeric variable straight into `buffer` as Float32
     /// (libnetcdf converts; no packing or fill handling is applied here).
-    public func readFloats(_ v: NetCDFVariable, start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func readFloats(_ v: NetCDFVariable, start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<Float>) throws {
         try checkHyperslab(v, start, count, capacity: buffer.count)
         guard v.type.isNumeric else {
             throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric")
@@ -258,7 +258,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// Reads a hyperslab of any numeric variable as Float32.
-    public func readFloats(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Float] {
+    package func readFloats(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Float] {
         let s = start ?? Array(repeating: 0, count: v.shape.count), c = count ?? v.shape
         let n = c.reduce(1, *)
         return try [Float](unsafeUninitializedCapacity: n) { buf, initialized in
@@ -268,7 +268,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// Reads a whole numeric variable (or a hyperslab) as Float64: coordinates and time values.
-    public func readDoubles(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Double] {
+    package func readDoubles(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Double] {
         let s = start ?? Array(repeating: 0, count: v.shape.count), c = count ?? v.shape
         let n = c.reduce(1, *)
         try checkHyperslab(v, s, c, capacity: n)
@@ -280,7 +280,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// Reads a whole integer variable as Int64 (exact for int64 time axes).
-    public func readInt64s(_ v: NetCDFVariable) throws -> [Int64] {
+    package func readInt64s(_ v: NetCDFVariable) throws -> [Int64] {
         let n = v.shape.reduce(1, *)
         guard v.type.isNumeric else { throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric") }
         var out = [Int64](repeating: 0, count: n)
@@ -292,7 +292,7 @@ public final class NetCDFFile: @unchecked Sendable {
     }
 
     /// Reads a string variable (NC_STRING, or NC_CHAR with the last dimension as characters).
-    public func readStrings(_ v: NetCDFVariable) throws -> [String] {
+    package func readStrings(_ v: NetCDFVariable) throws -> [String] {
         try locked { id in
             switch v.type {
             case .string:

@@ -29,4 +29,4 @@ enum NetCDFLibrary {
 }
 
 /// The version of the libnetcdf that BioCube's ERA5 reader is linked against.
-public var netCDFLibraryVersion: String { NetCDFLibrary.version }
+package var netCDFLibraryVersion: String { NetCDFLibrary.version }

@@ -1,33 +1,33 @@
 internal import CNetCDF
 
 /// A dimension of a NetCDF file.
-public struct NetCDFDimension: Hashable, Sendable {
+package struct NetCDFDimension: Hashable, Sendable {
     /// The dimension id in the file.
-    public let id: Int32
+    package let id: Int32
     /// The dimension name.
-    public let name: String
+    package let name: String
     /// The current length.
-    public let length: Int
+    package let length: Int
     /// Whether the dimension is unlimited (record dimension).
-    public let isUnlimited: Bool
+    package let isUnlimited: Bool
 }
 
 /// A variable of a NetCDF file: name, type, dimension names and shape.
-public struct NetCDFVariable: Hashable, Sendable {
+package struct NetCDFVariable: Hashable, Sendable {
     /// The variable id in the file.
-    public let id: Int32
+    package let id: Int32
     /// The variable name.
-    public let name: String
+    package let name: String
     /// The stored type.
-    public let type: NetCDFType
+    package let type: NetCDFType
     /// Dimension names, outermost first.
-    public let dimensions: [String]
+    package let dimensions: [String]
     /// Dimension lengths, outermost first.
-    public let shape: [Int]
+    package let shape: [Int]
 }
 
 /// The NetCDF external data types.
-public enum NetCDFType: Hashable, Sendable, CustomStringConvertible {
+package enum NetCDFType: Hashable, Sendable, CustomStringConvertible {
     case byte, char, short, int, float, double, ubyte, ushort, uint, int64, uint64, string
     case other(Int32)
 
@@ -50,7 +50,7 @@ public enum NetCDFType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether values are numbers (and can be read as floats).
-    public var isNumeric: Bool {
+    package var isNumeric: Bool {
         switch self {
         case .char, .string, .other: false
         default: true
@@ -58,14 +58,14 @@ public enum NetCDFType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether values are integers (packed data is stored as such).
-    public var isInteger: Bool {
+    package var isInteger: Bool {
         switch self {
         case .byte, .short, .int, .ubyte, .ushort, .uint, .int64, .uint64: true
         default: false
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .byte: "byte"
         case .char: "char"
@@ -85,7 +85,7 @@ public enum NetCDFType: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A NetCDF attribute value.
-public enum NetCDFAttribute: Hashable, Sendable {
+package enum NetCDFAttribute: Hashable, Sendable {
     /// Text (NC_CHAR, or a single NC_STRING).
     case text(String)
     /// Several strings (NC_STRING array).
@@ -96,10 +96,10 @@ public enum NetCDFAttribute: Hashable, Sendable {
     case integers([Int64])
 
     /// The text, if this is text.
-    public var text: String? { if case .text(let s) = self { return s } else { return nil } }
+    package var text: String? { if case .text(let s) = self { return s } else { return nil } }
 
     /// The first value as a Double, if numeric.
-    public var number: Double? {
+    package var number: Double? {
         switch self {
         case .numbers(let v): v.first
         case .integers(let v): v.first.map(Double.init)
@@ -108,7 +108,7 @@ public enum NetCDFAttribute: Hashable, Sendable {
     }
 
     /// All values as Doubles, if numeric.
-    public var numbers: [Double]? {
+    package var numbers: [Double]? {
         switch self {
         case .numbers(let v): v
         case .integers(let v): v.map(Double.init)

@@ -77,7 +77,7 @@ public struct CountryPolygons: Sendable {
 
     /// The country with ISO code `code`, else the one called `name` (aliases such as
     /// Russian Federation → Russia, Czech Republic → Czechia are understood).
-    public func country(code: String?, name: String?) -> Country? {
+    package func country(code: String?, name: String?) -> Country? {
         if let code, code.count == 3, let c = countries.first(where: { $0.code == code.uppercased() }) { return c }
         guard let name else { return nil }
         let key = CountryPolygons.normalise(name)
@@ -105,7 +105,7 @@ public struct CountryPolygons: Sendable {
     ].reduce(into: [:]) { $0[normalise($1.key)] = normalise($1.value) }
 
     /// The grid points of `grid` inside `country`, as (row, column), row-major.
-    public func gridPoints(of country: Country, on grid: Grid) -> [(row: Int, column: Int)] {
+    package func gridPoints(of country: Country, on grid: Grid) -> [(row: Int, column: Int)] {
         let tol = grid.latitude.defaultTolerance
         guard let rows = grid.latitude.indexRange(within: country.south - tol, country.north + tol) else { return [] }
         var out: [(row: Int, column: Int)] = []

@@ -4,9 +4,9 @@ import Foundation
 /// Spreads national yearly series over the grid points inside each country and writes
 /// BioCube indicator CSVs (the original tooling's "Ingest Data" step).
 public struct IndicatorIngest: Sendable {
-    public let polygons: CountryPolygons
-    public let grid: Grid
-    public let problems: ProblemLog
+    package let polygons: CountryPolygons
+    package let grid: Grid
+    package let problems: ProblemLog
 
     /// Uses `polygons` (default: the bundled Natural Earth countries) on `grid`.
     public init(polygons: CountryPolygons, grid: Grid = .europe025, problems: ProblemLog = ProblemLog()) {

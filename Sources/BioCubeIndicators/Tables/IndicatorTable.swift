@@ -17,40 +17,40 @@ import Synchronization
 /// original tooling did, so values match the published batches: the **first** row wins,
 /// except in the `Variable`-column layout where the **last** row (per cell and indicator)
 /// wins. Duplicates and rows off the grid are counted and reported.
-public final class IndicatorTable: @unchecked Sendable {
+package final class IndicatorTable: @unchecked Sendable {
     // Safety: every stored property is immutable after init; `storage` is only read.
     /// One time column.
-    public struct TimeColumn: Hashable, Sendable {
+    package struct TimeColumn: Hashable, Sendable {
         /// Index into ``variables``, or -1 when each row's `Variable` field names it.
-        public let variable: Int
-        public let year: Int
+        package let variable: Int
+        package let year: Int
         /// 1…12 for monthly columns, nil for yearly ones.
-        public let month: Int?
+        package let month: Int?
     }
 
     /// How the header was read.
-    public enum Layout: String, Sendable {
+    package enum Layout: String, Sendable {
         case yearColumns = "year columns"
         case monthColumns = "month columns"
         case yearAndMonthColumns = "year and month columns"
         case variableColumn = "Variable column"
     }
 
-    public let path: String
-    public let layout: Layout
+    package let path: String
+    package let layout: Layout
     /// Indicator names, in header order (or first-seen order of the `Variable` column).
-    public let variables: [String]
-    public let columns: [TimeColumn]
+    package let variables: [String]
+    package let columns: [TimeColumn]
     /// Latitude and longitude of every data row.
-    public let latitudes: [Double]
-    public let longitudes: [Double]
+    package let latitudes: [Double]
+    package let longitudes: [Double]
     /// For the `Variable`-column layout: each row's indicator index; empty otherwise.
     let rowVariables: [Int32]
     /// `columns.count × rows` values, column-major; NaN for empty cells. Large tables keep
     /// them in a scratch file, a column resident only while it is read.
     private let storage: SpillableBuffer<Float>
     /// Header columns that are neither coordinates, country, variable nor time columns.
-    public let ignoredColumns: [String]
+    package let ignoredColumns: [String]
     private let mappings = Mutex<[Grid: RowMapping]>([:])
 
     /// Rows → grid cells for one grid, after duplicate resolution.
@@ -65,12 +65,12 @@ public final class IndicatorTable: @unchecked Sendable {
     var valuesSpilled: Bool { storage.spilled }
 
     /// The number of data rows.
-    public var rowCount: Int { latitudes.count }
+    package var rowCount: Int { latitudes.count }
 
 
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
-    public convenience init(path: String, bareYearVariable: String = "Land") throws {
+    package convenience init(path: String, bareYearVariable: String = "Land") throws {
         let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(1)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
@@ -92,7 +92,7 @@ public final class IndicatorTable: @unchecked Sendable {
 
     /// Parses `path`, splitting the rows over up to `maxConcurrency` tasks (files without
     /// quoted fields; others are parsed by one task).
-    public static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
+    package static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
         let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(maxConcurrency)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
@@ -221,7 +221,7 @@ extension IndicatorTable {
     /// How the rows fall on `grid`: rows off the grid (ignored) and rows repeating a cell
     /// (resolved by the layout's duplicate rule: first row wins, last row for the
     /// `Variable` layout).
-    public func coverage(on grid: Grid) -> (offGridRows: Int, duplicateRows: Int) {
+    package func coverage(on grid: Grid) -> (offGridRows: Int, duplicateRows: Int) {
         let m = mapping(onto: grid)
         return (m.offGrid, m.duplicates)
     }

@@ -3,23 +3,23 @@ import Foundation
 /// The Lambert azimuthal equal-area projection on an ellipsoid (Snyder, "Map Projections —
 /// A Working Manual", 1987, §24), for EPSG:3035 (ETRS89-extended / LAEA Europe): the
 /// projection of the EEA reference grid that GBIF occurrence cubes use.
-public struct LambertAzimuthalEqualArea: Sendable {
+package struct LambertAzimuthalEqualArea: Sendable {
     /// Semi-major axis (m) and flattening of the ellipsoid.
-    public let a: Double, f: Double
+    package let a: Double, f: Double
     /// Latitude and longitude of the projection centre (degrees).
-    public let latitudeOfOrigin: Double, centralMeridian: Double
+    package let latitudeOfOrigin: Double, centralMeridian: Double
     /// False easting and northing (m).
-    public let falseEasting: Double, falseNorthing: Double
+    package let falseEasting: Double, falseNorthing: Double
 
     private let e: Double, e2: Double, qp: Double, beta1: Double, rq: Double, d: Double
 
     /// EPSG:3035: GRS80, centre 52° N 10° E, false easting 4 321 000 m, false northing 3 210 000 m.
-    public static let etrs89Europe = LambertAzimuthalEqualArea(
+    package static let etrs89Europe = LambertAzimuthalEqualArea(
         a: 6_378_137, f: 1 / 298.257222101, latitudeOfOrigin: 52, centralMeridian: 10,
         falseEasting: 4_321_000, falseNorthing: 3_210_000)
 
     /// Creates a projection.
-    public init(a: Double, f: Double, latitudeOfOrigin: Double, centralMeridian: Double, falseEasting: Double, falseNorthing: Double) {
+    package init(a: Double, f: Double, latitudeOfOrigin: Double, centralMeridian: Double, falseEasting: Double, falseNorthing: Double) {
         self.a = a; self.f = f
         self.latitudeOfOrigin = latitudeOfOrigin; self.centralMeridian = centralMeridian
         self.falseEasting = falseEasting; self.falseNorthing = falseNorthing
@@ -47,7 +47,7 @@ public struct LambertAzimuthalEqualArea: Sendable {
     }
 
     /// Projects (longitude, latitude) in degrees to (easting, northing) in metres.
-    public func forward(longitude: Double, latitude: Double) -> (easting: Double, northing: Double) {
+    package func forward(longitude: Double, latitude: Double) -> (easting: Double, northing: Double) {
         let phi = latitude * .pi / 180, lambda = (longitude - centralMeridian) * .pi / 180
         let beta = asin(q(phi) / qp)
         let b = rq * (2 / (1 + sin(beta1) * sin(beta) + cos(beta1) * cos(beta) * cos(lambda))).squareRoot()
@@ -57,7 +57,7 @@ public struct LambertAzimuthalEqualArea: Sendable {
     }
 
     /// Inverts the projection: (easting, northing) in metres to (longitude, latitude) in degrees.
-    public func inverse(easting: Double, northing: Double) -> (longitude: Double, latitude: Double) {
+    package func inverse(easting: Double, northing: Double) -> (longitude: Double, latitude: Double) {
         let x = easting - falseEasting, y = northing - falseNorthing
         let rho = ((x / d) * (x / d) + (d * y) * (d * y)).squareRoot()
         guard rho > 1e-9 else { return (centralMeridian, latitudeOfOrigin) }

@@ -14,7 +14,7 @@ public struct OccurrenceCubeConverter: Sendable {
     /// The target grid.
     public var grid: Grid
     /// The projection of the cell codes.
-    public var projection: LambertAzimuthalEqualArea = .etrs89Europe
+    package var projection: LambertAzimuthalEqualArea = .etrs89Europe
 
     /// A converter onto `grid`.
     public init(grid: Grid = .europe025) { self.grid = grid }

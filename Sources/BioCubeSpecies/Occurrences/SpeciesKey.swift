@@ -1,11 +1,11 @@
 /// A GBIF species key as BioCube compares it: the decimal string of the integer key,
 /// whether the source column held a string (`"1340361"`) or an int64 (`1340361`).
-public struct SpeciesKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+package struct SpeciesKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The canonical decimal spelling (no sign, no leading zeros).
-    public let value: String
+    package let value: String
 
     /// Normalises a key read as text; `nil` when it is not a non-negative integer.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let trimmed = text.trimmingSpaces
         guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         let digits = trimmed.drop(while: { $0 == "0" })
@@ -13,17 +13,17 @@ public struct SpeciesKey: Hashable, Comparable, Sendable, CustomStringConvertibl
     }
 
     /// A key read from an integer column; `nil` when negative.
-    public init?(_ number: Int64) {
+    package init?(_ number: Int64) {
         guard number >= 0 else { return nil }
         value = String(number)
     }
 
     /// Orders keys numerically (shorter decimal strings are smaller numbers).
-    public static func < (a: SpeciesKey, b: SpeciesKey) -> Bool {
+    package static func < (a: SpeciesKey, b: SpeciesKey) -> Bool {
         a.value.count != b.value.count ? a.value.count < b.value.count : a.value < b.value
     }
 
-    public var description: String { value }
+    package var description: String { value }
 }
 
 extension String {

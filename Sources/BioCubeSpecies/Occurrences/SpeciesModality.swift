@@ -22,20 +22,20 @@ public final class SpeciesModality: Modality, Sendable {
     /// The step length rows are bucketed by.
     public let cadence: Cadence
     /// The species, in variable order (by key, or as the caller listed them).
-    public let species: [SpeciesKey]
+    package let species: [SpeciesKey]
     /// Rows read, and rows skipped because a needed value was null or unusable.
-    public let rowCount: Int, skippedRows: Int
+    package let rowCount: Int, skippedRows: Int
     /// Where problems are reported.
     public let problems: ProblemLog
     /// The first and last step that has rows (nil for an empty table).
-    public let stepRange: ClosedRange<UTCDateTime>?
+    package let stepRange: ClosedRange<UTCDateTime>?
 
     /// The usable rows, by step (spilled to a scratch file past a few megabytes).
     let rows: OccurrenceSpill
     private let offGridCache = Mutex<[Grid: Int]>([:])
 
     /// The columns the table must have (matched case-insensitively).
-    public static let requiredColumns = ["Species", "Latitude", "Longitude", "Timestamp", "Distribution"]
+    package static let requiredColumns = ["Species", "Latitude", "Longitude", "Timestamp", "Distribution"]
 
     /// Reads `path` once.
     /// - Parameters:
@@ -267,11 +267,11 @@ public final class SpeciesModality: Modality, Sendable {
     }
 
     /// The number of distinct steps that have rows.
-    public var stepCount: Int { rows.stepKeys.count }
+    package var stepCount: Int { rows.stepKeys.count }
 
     /// The usable rows that fall outside `grid` or off its lattice (reported once per grid).
     @discardableResult
-    public func offGridRows(on grid: Grid) -> Int {
+    package func offGridRows(on grid: Grid) -> Int {
         try? reportOffGrid(grid)
         return offGridCache.withLock { $0[grid] ?? 0 }
     }

@@ -1,29 +1,29 @@
 /// BYTE_ARRAY (and FIXED_LEN_BYTE_ARRAY, INT96) values of a column stored back to back in
 /// one buffer with offsets — one allocation per column instead of one per value. Element
 /// `i` is the slice `bytes[offsets[i]..<offsets[i + 1]]`; a null row is an empty slice.
-public struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
+package struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
     /// Every value's bytes, back to back.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
     /// Where each value starts in ``bytes``; one more entry than there are values.
-    public private(set) var offsets: [Int]
+    package private(set) var offsets: [Int]
 
     /// No values.
-    public init() {
+    package init() {
         bytes = []
         offsets = [0]
     }
 
     /// The given values.
-    public init(_ values: some Sequence<some Collection<UInt8>>) {
+    package init(_ values: some Sequence<some Collection<UInt8>>) {
         self.init()
         for v in values { append(v) }
     }
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { offsets.count - 1 }
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { offsets.count - 1 }
 
     /// Value `i` (a slice of ``bytes``).
-    public subscript(i: Int) -> ArraySlice<UInt8> { bytes[offsets[i]..<offsets[i + 1]] }
+    package subscript(i: Int) -> ArraySlice<UInt8> { bytes[offsets[i]..<offsets[i + 1]] }
 
     /// Reserves room for `count` more values of `byteCount` bytes in all.
     mutating func reserve(count: Int, byteCount: Int) {

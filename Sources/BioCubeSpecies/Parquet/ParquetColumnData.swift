@@ -1,8 +1,8 @@
 /// The values of one column (or one row group of it): one slot per row; null rows hold a
 /// zero / empty placeholder and are marked in ``validity``.
-public struct ParquetColumnData: Sendable {
+package struct ParquetColumnData: Sendable {
     /// The typed values.
-    public enum Values: Sendable {
+    package enum Values: Sendable {
         case boolean([Bool])
         case int32([Int32])
         case int64([Int64])
@@ -12,19 +12,19 @@ public struct ParquetColumnData: Sendable {
         case bytes(ParquetByteArrays)
     }
 
-    public let descriptor: ParquetColumnDescriptor
-    public var values: Values
+    package let descriptor: ParquetColumnDescriptor
+    package var values: Values
     /// Per row, whether a value is present; nil when every row has one.
-    public var validity: [Bool]?
+    package var validity: [Bool]?
     /// When every page of a single column chunk was dictionary-encoded: the dictionary and,
     /// per row, the index of its value (0 for nulls). Lets callers work on the few distinct
     /// values (species keys, months) instead of every row; nil otherwise.
-    public var dictionary: Values?
+    package var dictionary: Values?
     /// Per row, the index of its value in ``dictionary`` (see there).
-    public var dictionaryIndices: [UInt32]?
+    package var dictionaryIndices: [UInt32]?
 
     /// The number of rows.
-    public var count: Int { values.count }
+    package var count: Int { values.count }
 
     init(descriptor: ParquetColumnDescriptor, values: Values, validity: [Bool]?) {
         self.descriptor = descriptor
@@ -55,10 +55,10 @@ public struct ParquetColumnData: Sendable {
     }
 
     /// Whether row `i` holds a value.
-    public func isValid(_ i: Int) -> Bool { validity?[i] ?? true }
+    package func isValid(_ i: Int) -> Bool { validity?[i] ?? true }
 
     /// Byte-string values as UTF-8 text (nil for nulls).
-    public var strings: [String?] {
+    package var strings: [String?] {
         guard case .bytes(let v) = values else { return [] }
         return v.indices.map { isValid($0) ? String(decoding: v[$0], as: UTF8.self) : nil }
     }
@@ -66,7 +66,7 @@ public struct ParquetColumnData: Sendable {
 
 extension ParquetColumnData.Values {
     /// The number of values.
-    public var count: Int {
+    package var count: Int {
         switch self {
         case .boolean(let v): v.count
         case .int32(let v): v.count
@@ -81,7 +81,7 @@ extension ParquetColumnData.Values {
 extension ParquetColumnData {
     /// Timestamps as nanoseconds since 1970 (nil for nulls): INT64 timestamps in any unit, and
     /// legacy INT96 values (nanoseconds of the day, then the Julian day number).
-    public var timestampNanoseconds: [Int64?]? {
+    package var timestampNanoseconds: [Int64?]? {
         switch (values, descriptor.logicalType) {
         case (.int64(let v), .timestamp(let unit, _)):
             let scale: Int64 = unit == .nanos ? 1 : unit == .micros ? 1_000 : 1_000_000

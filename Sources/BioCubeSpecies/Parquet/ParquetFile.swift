@@ -9,7 +9,7 @@ import Synchronization
 /// BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY. Anything
 /// else is refused with an error naming the file, column and page. Only the requested
 /// columns' bytes are read (the file is memory-mapped).
-public final class ParquetFile: Sendable {
+package final class ParquetFile: Sendable {
     /// A column chunk: where one column's pages of one row group live.
     struct Chunk: Sendable {
         let start: Int
@@ -18,23 +18,23 @@ public final class ParquetFile: Sendable {
         let values: Int
     }
 
-    public let path: String
+    package let path: String
     /// The leaf columns, in schema order.
-    public let columns: [ParquetColumnDescriptor]
+    package let columns: [ParquetColumnDescriptor]
     /// Rows in each row group.
-    public let rowGroupSizes: [Int]
+    package let rowGroupSizes: [Int]
     /// `created_by` of the writer, if recorded.
-    public let createdBy: String?
+    package let createdBy: String?
     /// Key/value metadata (pyarrow stores its schema here).
-    public let keyValueMetadata: [String: String]
+    package let keyValueMetadata: [String: String]
     let chunks: [[Chunk]]   // [rowGroup][column]
     let storage: ByteStorage
 
     /// The total number of rows.
-    public var rowCount: Int { rowGroupSizes.reduce(0, +) }
+    package var rowCount: Int { rowGroupSizes.reduce(0, +) }
 
     /// Opens and validates `path`: magic bytes, footer length, Thrift metadata, flat schema.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         storage = try ByteStorage(mapping: path)
         let b = storage.buffer
@@ -104,7 +104,7 @@ public final class ParquetFile: Sendable {
     }
 
     /// The index of the column called `name`; throws naming the file and the columns it has.
-    public func columnIndex(_ name: String) throws -> Int {
+    package func columnIndex(_ name: String) throws -> Int {
         guard let i = columns.firstIndex(where: { $0.name == name }) else {
             throw BioCubeError(.notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
         }
@@ -115,7 +115,7 @@ public final class ParquetFile: Sendable {
     /// - Parameter dictionaryIndices: also return, when every page of the chunk is
     ///   dictionary-encoded, the dictionary and each row's index into it
     ///   (``ParquetColumnData/dictionary``, ``ParquetColumnData/dictionaryIndices``).
-    public func read(column: Int, rowGroup: Int, dictionaryIndices: Bool = false) throws -> ParquetColumnData {
+    package func read(column: Int, rowGroup: Int, dictionaryIndices: Bool = false) throws -> ParquetColumnData {
         guard columns.indices.contains(column), rowGroupSizes.indices.contains(rowGroup) else {
             throw BioCubeError(.invalidArgument, "no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)", file: path)
         }
@@ -126,7 +126,7 @@ public final class ParquetFile: Sendable {
     /// Reads several columns of one row group, decoding them on up to `maxConcurrency`
     /// threads; results in the order of `columns`. `dictionaryIndices` lists the columns
     /// to return with their dictionary indices (see ``read(column:rowGroup:dictionaryIndices:)``).
-    public func read(columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2) throws -> [ParquetColumnData] {
+    package func read(columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2) throws -> [ParquetColumnData] {
         let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
         let next = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(maxConcurrency, wanted.count))) { _ in
@@ -141,7 +141,7 @@ public final class ParquetFile: Sendable {
     }
 
     /// Reads a whole column (every row group, in order).
-    public func read(column name: String) throws -> ParquetColumnData {
+    package func read(column name: String) throws -> ParquetColumnData {
         let c = try columnIndex(name)
         var parts: [ParquetColumnData] = []
         for g in 0..<rowGroupSizes.count { parts.append(try read(column: c, rowGroup: g)) }

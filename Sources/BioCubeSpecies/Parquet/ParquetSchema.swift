@@ -1,10 +1,10 @@
 /// Parquet physical types.
-public enum ParquetPhysicalType: Int, Sendable {
+package enum ParquetPhysicalType: Int, Sendable {
     case boolean = 0, int32, int64, int96, float, double, byteArray, fixedLenByteArray
 }
 
 /// What a column's values mean (from the logical or legacy converted type).
-public enum ParquetLogicalType: Hashable, Sendable {
+package enum ParquetLogicalType: Hashable, Sendable {
     case none
     case string
     case date
@@ -15,18 +15,18 @@ public enum ParquetLogicalType: Hashable, Sendable {
     case other(String)
 
     /// Timestamp resolution.
-    public enum TimeUnit: Hashable, Sendable { case millis, micros, nanos }
+    package enum TimeUnit: Hashable, Sendable { case millis, micros, nanos }
 }
 
 /// One leaf column of a flat Parquet schema.
-public struct ParquetColumnDescriptor: Hashable, Sendable {
-    public let name: String
-    public let physicalType: ParquetPhysicalType
-    public let logicalType: ParquetLogicalType
+package struct ParquetColumnDescriptor: Hashable, Sendable {
+    package let name: String
+    package let physicalType: ParquetPhysicalType
+    package let logicalType: ParquetLogicalType
     /// Whether the column may hold nulls (`OPTIONAL`).
-    public let isOptional: Bool
+    package let isOptional: Bool
     /// Byte width of FIXED_LEN_BYTE_ARRAY values.
-    public let typeLength: Int
+    package let typeLength: Int
 }
 
 extension ParquetLogicalType {
@@ -62,7 +62,7 @@ extension ParquetLogicalType {
 
 extension ParquetLogicalType: CustomStringConvertible {
     /// A short readable form: `string`, `timestamp[ns, UTC]`, `int16`, `decimal(10,2)`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .none: "none"
         case .string: "string"

@@ -15,24 +15,24 @@ import BioCubeCore
 /// try writer.write([.string(["1340361", "1340503"]), .double([2, 0], validity: [true, false])])
 /// try writer.finish()
 /// ```
-public final class ParquetWriter {
+package final class ParquetWriter {
     /// A column of the schema.
-    public struct Field: Sendable, Hashable {
+    package struct Field: Sendable, Hashable {
         /// Column types the writer supports.
-        public enum Kind: Sendable, Hashable {
+        package enum Kind: Sendable, Hashable {
             case int64, double, string
             /// INT64 timestamps in `unit`; `utc` sets `isAdjustedToUTC`.
             case timestamp(ParquetLogicalType.TimeUnit, utc: Bool)
         }
         /// The column name.
-        public var name: String
+        package var name: String
         /// The column type.
-        public var kind: Kind
+        package var kind: Kind
         /// Whether the column may hold nulls.
-        public var optional: Bool
+        package var optional: Bool
 
         /// Creates a field.
-        public init(_ name: String, _ kind: Kind, optional: Bool = false) {
+        package init(_ name: String, _ kind: Kind, optional: Bool = false) {
             self.name = name
             self.kind = kind
             self.optional = optional
@@ -41,7 +41,7 @@ public final class ParquetWriter {
 
     /// One column's values for ``write(_:)``: one slot per row; with `validity`, rows
     /// marked `false` are null and their slot is ignored.
-    public enum Column: Sendable {
+    package enum Column: Sendable {
         case int64([Int64], validity: [Bool]? = nil)
         case double([Double], validity: [Bool]? = nil)
         case string([String], validity: [Bool]? = nil)
@@ -61,7 +61,7 @@ public final class ParquetWriter {
     }
 
     /// Page compression.
-    public enum Compression: Sendable, Hashable {
+    package enum Compression: Sendable, Hashable {
         case none, snappy
         case zstd(level: Int)
 
@@ -75,35 +75,35 @@ public final class ParquetWriter {
     }
 
     /// Writer settings.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Page compression (Snappy by default, as pyarrow).
-        public var compression: Compression = .snappy
+        package var compression: Compression = .snappy
         /// Dictionary-encode columns whose dictionary stays under ``dictionaryLimit`` bytes.
-        public var dictionary = true
+        package var dictionary = true
         /// Largest dictionary (in plain-encoded bytes) before a column chunk falls back to plain.
-        public var dictionaryLimit = 1 << 20
+        package var dictionaryLimit = 1 << 20
         /// Rows per row group; ``write(_:)`` splits larger inputs.
-        public var rowGroupRows = 1 << 20
+        package var rowGroupRows = 1 << 20
         /// Rows per data page.
-        public var pageRows = 1 << 16
+        package var pageRows = 1 << 16
         /// The `created_by` string.
-        public var createdBy = "BioCube parquet writer"
+        package var createdBy = "BioCube parquet writer"
 
         /// Default settings.
-        public init() {}
+        package init() {}
     }
 
     /// The schema.
-    public let fields: [Field]
+    package let fields: [Field]
     /// The destination path.
-    public let path: String
+    package let path: String
     private let options: Options
     private let file: AtomicFileWriter
     private var rowGroups: [RowGroupInfo] = []
     private let zstd = ZstdCodec()
 
     /// Starts a file at `path` with the given schema.
-    public init(path: String, fields: [Field], options: Options = Options()) throws {
+    package init(path: String, fields: [Field], options: Options = Options()) throws {
         guard !fields.isEmpty else { throw BioCubeError(.invalidArgument, "\(path): a Parquet schema needs at least one column") }
         var seen = Set<String>()
         for f in fields where !seen.insert(f.name).inserted {
@@ -121,7 +121,7 @@ public final class ParquetWriter {
 
     /// Appends rows: one ``Column`` per field, in schema order, all of equal length. Inputs
     /// longer than ``Options/rowGroupRows`` become several row groups.
-    public func write(_ columns: [Column]) throws {
+    package func write(_ columns: [Column]) throws {
         guard columns.count == fields.count else {
             throw BioCubeError(.invalidArgument, "\(path): \(columns.count) columns given for a schema of \(fields.count)")
         }
@@ -151,7 +151,7 @@ public final class ParquetWriter {
 
     /// Writes the footer and moves the file into place. `metadata` becomes the file's
     /// key-value metadata.
-    public func finish(metadata: [String: String] = [:]) throws {
+    package func finish(metadata: [String: String] = [:]) throws {
         var w = ThriftCompactWriter()
         w.beginStruct()
         w.i32(1, 1)

@@ -59,7 +59,6 @@ guard arguments.count == 3 else {
     exit(2)
 }
 do {
-    AllocatorTuning.retainFreedMemory()
     let builder = try await CubeBuilder.prepare(root: arguments[0], options: BuildOptions(storePath: arguments[1]),
                                                 sources: BuiltinSources.all + [ElevationSource()])
     _ = try await builder.run()

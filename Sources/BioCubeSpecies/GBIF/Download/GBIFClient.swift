@@ -23,41 +23,15 @@ import FoundationNetworking
 /// rerun) and the keys of requested, unfinished downloads: an interrupted run waits for
 /// the same download instead of asking GBIF again.
 public struct GBIFClient: Sendable {
-    /// Timing, retry and concurrency settings.
-    public struct Options: Sendable {
-        /// First wait between status polls; doubles up to ``pollMaximum``.
-        public var pollInitial: Duration = .seconds(5)
-        /// Longest wait between status polls.
-        public var pollMaximum: Duration = .seconds(120)
-        /// Give up on a download after this long.
-        public var jobTimeout: Duration = .seconds(24 * 3600)
-        /// Retries for failed connections, 5xx and 429 answers.
-        public var retries: Int = 5
-        /// First wait before a retry; doubles each time.
-        public var retryBackoff: Duration = .seconds(1)
-        /// Timeout of one HTTP request.
-        public var requestTimeout: TimeInterval = 120
-        /// Bytes fetched per ranged download request.
-        public var pieceSize: Int = 16 << 20
-        /// Downloads in flight at once (GBIF runs at most 3 per user).
-        public var concurrentDownloads: Int = 3
-        /// Ask GBIF to validate each query before requesting it.
-        public var validate: Bool = true
-        /// Creates the default options.
-        public init() {}
-    }
-
-    /// What the client is doing (`job` is the GBIF download key).
-    public typealias Event = DownloadEvent
 
     /// The account and API root.
-    public let credentials: GBIFCredentials
+    package let credentials: GBIFCredentials
     /// The settings.
-    public let options: Options
+    package let options: DownloadOptions
     private let http: HTTPTransport
 
     /// Creates a client.
-    public init(credentials: GBIFCredentials, options: Options = Options(), session: URLSession = .shared) {
+    public init(credentials: GBIFCredentials, options: DownloadOptions = .gbif, session: URLSession = .shared) {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
@@ -85,7 +59,7 @@ public struct GBIFClient: Sendable {
     }
 
     /// Asks GBIF whether the query is acceptable; throws GBIF's explanation when not.
-    public func validate(_ request: GBIFDownloadRequest, onEvent: @Sendable (Event) -> Void = { _ in }) async throws {
+    package func validate(_ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws {
         let url = endpoint("occurrence/download/request/validate")
         let r = try await http.sendRetrying("POST", url, headers: jsonHeaders, body: try request.body(email: nil).encoded(),
                                             onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
@@ -93,7 +67,7 @@ public struct GBIFClient: Sendable {
     }
 
     /// Requests the download; returns GBIF's download key.
-    public func submit(_ request: GBIFDownloadRequest, onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> String {
+    package func submit(_ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> String {
         let url = endpoint("occurrence/download/request")
         let r = try await http.sendRetrying("POST", url, headers: jsonHeaders, body: try request.body(email: credentials.email).encoded(),
                                             onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
@@ -113,14 +87,14 @@ public struct GBIFClient: Sendable {
     }
 
     /// Polls a download with growing waits until it succeeds; returns its file's URL and size.
-    public func waitForResult(key: String, file: String = "", onEvent: @Sendable (Event) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
+    package func waitForResult(key: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
         switch try await poll(key: key, file: file, onEvent: onEvent) {
         case .ready(let url, let size): return (url, size)
         case .erased: throw BioCubeError(.notFound, "GBIF download \(key): its file has been erased; request it again")
         }
     }
 
-    func poll(key: String, file: String, onEvent: @Sendable (Event) -> Void) async throws -> Outcome {
+    func poll(key: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let url = endpoint("occurrence/download/\(key)")
         var wait = options.pollInitial
         let clock = ContinuousClock()
@@ -157,7 +131,7 @@ public struct GBIFClient: Sendable {
     }
 
     /// Downloads a finished download's zip to `path` (resumable through `path`'s `.part` file).
-    public func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (Event) -> Void = { _ in }) async throws {
+    package func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws {
         let name = (path as NSString).lastPathComponent
         try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "GBIF").run(from: url, size: size, to: path) {
             switch $0 {
@@ -179,11 +153,11 @@ public struct GBIFClient: Sendable {
     }
 
     /// Retrieves every request into `directory` (one zip each, named by
-    /// ``GBIFDownloadRequest/fileName``), up to ``Options/concurrentDownloads`` at a time,
+    /// ``GBIFDownloadRequest/fileName``), up to ``DownloadOptions/concurrentDownloads`` at a time,
     /// skipping files the manifest records as complete and waiting for downloads an earlier
     /// run requested. Returns the file paths in request order.
-    public func retrieve(_ requests: [GBIFDownloadRequest], into directory: String,
-                         onEvent: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> [String] {
+    public func retrieve(_ requests: [GBIFDownloadRequest], into directory: String, validate: Bool = true,
+                         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> [String] {
         let names = requests.map(\.fileName)
         if let dup = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw BioCubeError(.invalidArgument, "two GBIF requests are saved as \(dup); give them different file names")
@@ -199,8 +173,8 @@ public struct GBIFClient: Sendable {
                 todo.append((request, key))
             }
         }
-        if options.validate {
-            for t in todo where book.pending(t.key) == nil { try await validate(t.request, onEvent: onEvent) }
+        if validate {
+            for t in todo where book.pending(t.key) == nil { try await self.validate(t.request, onEvent: onEvent) }
         }
         try await withThrowingTaskGroup(of: (request: GBIFDownloadRequest, key: String).self) { group in
             var next = 0
@@ -225,7 +199,7 @@ public struct GBIFClient: Sendable {
     /// Requests (or resumes waiting for) one download and fetches its file. The download
     /// key is written to the folder's manifest as soon as GBIF gives it.
     private func fetch(_ request: GBIFDownloadRequest, manifestKey: String, into book: ManifestBook,
-                       onEvent: @escaping @Sendable (Event) -> Void) async throws {
+                       onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws {
         let name = request.fileName
         let path = book.directory + "/" + name
         var earlier = book.pending(manifestKey)

@@ -28,33 +28,14 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
         self.fileName = fileName.hasSuffix(".zip") ? fileName : fileName + ".zip"
     }
 
-    /// A latitude/longitude box filtered on in the query.
-    public struct Area: Hashable, Sendable {
-        public var south: Double, north: Double, west: Double, east: Double
-        /// A box; throws when it is empty or off the globe.
-        public init(south: Double, north: Double, west: Double, east: Double) throws {
-            guard -90 <= south, south < north, north <= 90, -180 <= west, west < east, east <= 180 else {
-                throw BioCubeError(.invalidArgument, "area S \(south) N \(north) W \(west) E \(east) is empty or off the globe")
-            }
-            self.init(checked: (south, north, west, east))
-        }
-
-        private init(checked box: (south: Double, north: Double, west: Double, east: Double)) {
-            (south, north, west, east) = box
-        }
-
-        /// The BioCube Europe grid's extent (32…72 N, 25 W…45 E) plus half a cell.
-        public static let europe = Area(checked: (31.875, 72.125, -25.125, 45.125))
-    }
-
     /// The occurrence cube of one species: `yearmonth`, `eeacellcode` (EEA reference grid,
     /// `gridMeters` cells, each occurrence placed at random within its coordinate
     /// uncertainty as GBIF's cube function does), `specieskey`, the taxonomy and
     /// `occurrences`, for present, coordinate-bearing records of `years` with a month,
-    /// inside `area`, whose coordinate uncertainty is at most one cell. Saved as
+    /// inside `area` (widened by half a 0.25° cell), whose coordinate uncertainty is at most one cell. Saved as
     /// `<speciesKey>.zip`, the name ``OccurrenceCubeConverter`` expects.
     public static func speciesCube(speciesKey: Int64, years: ClosedRange<Int>, gridMeters: Int = 10_000,
-                                   area: Area = .europe) throws -> GBIFDownloadRequest {
+                                   area: Region = .europe) throws -> GBIFDownloadRequest {
         guard speciesKey > 0 else { throw BioCubeError(.invalidArgument, "species key \(speciesKey) is not a GBIF taxon key") }
         guard [1_000, 10_000, 100_000].contains(gridMeters) else {
             throw BioCubeError(.invalidArgument, "EEA grid size \(gridMeters) m: GBIF's EEA reference grid has 1000, 10000 and 100000 m cells")
@@ -63,6 +44,8 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
             throw BioCubeError(.invalidArgument, "years \(years.lowerBound)…\(years.upperBound) are out of range")
         }
         func n(_ v: Double) -> String { String(format: "%g", v) }
+        // Half a 0.25° cell wider, so the edge cells of a grid-aligned region keep all their records.
+        let box = area.widened(by: 0.125)
         let taxonomy = #"kingdom, phylum, "class", "order", family, genus, species"#
         let sql = """
             SELECT
@@ -81,8 +64,8 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
               AND NOT ARRAY_CONTAINS(issue, 'COORDINATE_OUT_OF_RANGE')
               AND NOT ARRAY_CONTAINS(issue, 'COORDINATE_INVALID')
               AND (coordinateUncertaintyInMeters <= \(gridMeters) OR coordinateUncertaintyInMeters IS NULL)
-              AND decimalLatitude >= \(n(area.south)) AND decimalLatitude <= \(n(area.north))
-              AND decimalLongitude >= \(n(area.west)) AND decimalLongitude <= \(n(area.east))
+              AND decimalLatitude >= \(n(box.south)) AND decimalLatitude <= \(n(box.north))
+              AND decimalLongitude >= \(n(box.west)) AND decimalLongitude <= \(n(box.east))
             GROUP BY yearMonth, eeaCellCode, speciesKey, \(taxonomy)
             ORDER BY yearMonth ASC, eeaCellCode ASC
             """
@@ -102,5 +85,5 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
     }
 
     /// A stable identity of the request (its format and SQL), the download manifest's key.
-    public var identity: UInt64 { DownloadManifest.identity(of: Array((format + "\n" + sql).utf8)) }
+    package var identity: UInt64 { DownloadManifest.identity(of: Array((format + "\n" + sql).utf8)) }
 }
