@@ -13,12 +13,14 @@ TORCH_REQUIREMENTS := Tests/Interop/requirements-torch.txt
 TORCH_WHEELS ?= /opt/wheels
 DEMO_DIR ?= out/demo
 
-.PHONY: help deps apt-deps slurm-deps venv build fixtures test swift-test interop-test demo bench fuzz clean
+.PHONY: help deps apt-deps slurm-deps venv build fixtures test swift-test interop-test docs lint demo bench fuzz clean
 
 help:
 	@echo "make demo   - install what is missing, build, run the end-to-end demo on sample data"
 	@echo "make test   - install what is missing, run all Swift and Python interoperability tests"
 	@echo "make bench  - release build + benchmarks against zarr-python (see Documentation/Benchmarks.md)"
+	@echo "make docs   - DocC archives of every library into .build/docs (warnings are errors)"
+	@echo "make lint   - swift-format (.swift-format) and the public-surface density check"
 	@echo "make deps   - only install missing apt packages and the Python checker environment"
 	@echo "make fuzz   - libFuzzer on the Parquet reader for FUZZ_SECONDS (default 120)"
 
@@ -88,7 +90,19 @@ interop-test: deps slurm-deps
 	swift build --product parquet-fuzz
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 
-test: swift-test interop-test
+# DocC catalogs of every library target, built with --warnings-as-errors; every public
+# top-level declaration must be curated on its catalog's pages.
+docs: apt-deps
+	python3 scripts/build_docs.py --output .build/docs
+
+# Formatting (swift-format with the checked-in .swift-format) and the public-surface policy
+# of Documentation/PublicAPI.md (public declarations per 1 000 library lines).
+SWIFT_FORMAT ?= $(shell command -v swift-format 2>/dev/null || echo $$(dirname $$(readlink -f $$(command -v swift)))/swift-format)
+lint:
+	$(SWIFT_FORMAT) lint --strict --recursive --parallel Sources Tests/BioCube*Tests Tests/Support Tests/Fuzz Examples/store-quickstart Examples/npy-exporter Examples/custom-modality/Sources Benchmarks/biocube-bench Package.swift
+	python3 scripts/public_surface.py --limit 40
+
+test: swift-test interop-test lint docs
 
 # The main job, end to end on the embedded sample (release build: the demo moves ~1 GB).
 demo: deps

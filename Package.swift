@@ -53,7 +53,8 @@ let package = Package(
             ]
         ),
         .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"]),
-        .target(name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")]),
+        .target(
+            name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")]),
         .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
         // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
         // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
@@ -61,13 +62,16 @@ let package = Package(
         // Scanning and building a store from any modality sources (plug-ins).
         .target(name: "BioCubeBuild", dependencies: ["BioCubeCore", "BioCubeBatch"]),
         // The embedded sample dataset generator (writes NetCDF, CSV and Parquet).
-        .target(name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]),
+        .target(
+            name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]),
         // PNG maps and the HTML batch viewer.
         .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"]),
         // Everything, with the built-in sources registered (ERA5, indicators, species).
         .target(
             name: "BioCube",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild"]
+            dependencies: [
+                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild",
+            ]
         ),
 
         // MARK: Executables
@@ -105,7 +109,9 @@ let package = Package(
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
         .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
-        .testTarget(name: "BioCubeBatchTests", dependencies: ["BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer"]),
+        .testTarget(
+            name: "BioCubeBatchTests",
+            dependencies: ["BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,10 +14,14 @@ func batchLatencyBenchmark(store: String, samples: Int) async throws -> [String:
         let t0 = ContinuousClock.now
         let b = try await sampler.batch(at: i)
         let d = ContinuousClock.now - t0
-        precondition(b.allVariables.count == sampler.members.count, "a batch holds \(b.allVariables.count) variables, the selection \(sampler.members.count)")
+        precondition(
+            b.allVariables.count == sampler.members.count,
+            "a batch holds \(b.allVariables.count) variables, the selection \(sampler.members.count)")
         times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
     }
     times.sort()
-    return ["windows": sampler.count, "samples": samples, "median_ms": times[times.count / 2],
-            "p90_ms": times[min(times.count - 1, times.count * 9 / 10)], "max_ms": times.last ?? 0]
+    return [
+        "windows": sampler.count, "samples": samples, "median_ms": times[times.count / 2],
+        "p90_ms": times[min(times.count - 1, times.count * 9 / 10)], "max_ms": times.last ?? 0,
+    ]
 }

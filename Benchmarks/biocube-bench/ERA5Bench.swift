@@ -20,7 +20,9 @@ func era5Benchmark(directory: String, jobs: Int) async throws -> [String: Any] {
             let t = try era5.read(variables[i], at: step, onto: .europe025)
             let planes = t.count / Grid.europe025.cellCount
             let probe = Double(t.storage[t.count / 2])
-            totals.withLock { $0.planes += planes; $0.checksum += probe }
+            totals.withLock {
+                $0.planes += planes; $0.checksum += probe
+            }
         }
     }
     let elapsed = clock.now - start

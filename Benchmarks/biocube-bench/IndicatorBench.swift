@@ -45,6 +45,9 @@ func indicatorBenchmark(path: String, jobs: Int) async throws -> [String: Any] {
     func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return ["jobs": jobs, "rows": table.rowCount, "planes": planes, "seconds": s(end - start), "parse_seconds": s(parsed - start),
-            "serve_seconds": s(end - parsed), "checksum": checksum, "peak_rss_mb": Double(usage.ru_maxrss) / 1024]
+    return [
+        "jobs": jobs, "rows": table.rowCount, "planes": planes, "seconds": s(end - start),
+        "parse_seconds": s(parsed - start),
+        "serve_seconds": s(end - parsed), "checksum": checksum, "peak_rss_mb": Double(usage.ru_maxrss) / 1024,
+    ]
 }

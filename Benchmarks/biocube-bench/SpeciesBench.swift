@@ -53,7 +53,10 @@ func speciesBenchmark(path: String) throws -> [String: Any] {
     }
     let gridded = clock.now - t0
     func s(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-    return ["rows": file.rowCount, "values": values, "read_seconds": s(reads.min()!), "first_read_seconds": s(reads[0]), "modality_seconds": s(opened),
-            "grid_seconds": s(gridded), "planes": planes, "cells_with_values": cells,
-            "sequential_read_seconds_by_column": perColumn.mapValues(s), "sequential_values": sequentialValues]
+    return [
+        "rows": file.rowCount, "values": values, "read_seconds": s(reads.min()!), "first_read_seconds": s(reads[0]),
+        "modality_seconds": s(opened),
+        "grid_seconds": s(gridded), "planes": planes, "cells_with_values": cells,
+        "sequential_read_seconds_by_column": perColumn.mapValues(s), "sequential_values": sequentialValues,
+    ]
 }

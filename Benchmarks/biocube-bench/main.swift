@@ -49,7 +49,9 @@ func realisticValues(steps: Int, grid: Grid) -> [Float] {
                 for c in 0..<grid.width {
                     let lon = Float(grid.longitude[c])
                     let wave = 3 * sin(lon * 0.2 + Float(t) * 0.3) * cos(lat * 0.15)
-                    buf[i] = 300 - 0.7 * (lat - 32) + season + wave + 0.8 * rng.nextSignedUnit() + 0.01 * rng.nextSignedUnit()
+                    buf[i] =
+                        300 - 0.7 * (lat - 32) + season + wave + 0.8 * rng.nextSignedUnit() + 0.01
+                        * rng.nextSignedUnit()
                     i += 1
                 }
             }
@@ -62,7 +64,9 @@ func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.
 
 func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
-@MainActor func measure(_ repeats: Int, before: () throws -> Void = {}, _ body: () async throws -> Void) async rethrows -> Double {
+@MainActor func measure(
+    _ repeats: Int, before: () throws -> Void = {}, _ body: () async throws -> Void
+) async rethrows -> Double {
     var times: [Double] = []
     let clock = ContinuousClock()
     for _ in 0..<repeats {
@@ -76,9 +80,12 @@ func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 
 
 if CommandLine.arguments.dropFirst().first == "era5" {
     // biocube-bench era5 DIR [JOBS]: read every step of every variable of the files in DIR onto europe025.
-    let jobs = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
-    let json = try JSONSerialization.data(withJSONObject: try await era5Benchmark(directory: CommandLine.arguments[2], jobs: jobs),
-                                          options: [.sortedKeys, .prettyPrinted])
+    let jobs =
+        CommandLine.arguments.count > 3
+        ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let json = try JSONSerialization.data(
+        withJSONObject: try await era5Benchmark(directory: CommandLine.arguments[2], jobs: jobs),
+        options: [.sortedKeys, .prettyPrinted])
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -95,8 +102,9 @@ if CommandLine.arguments.dropFirst().first == "species" {
 if CommandLine.arguments.dropFirst().first == "batch-latency" {
     // biocube-bench batch-latency STORE [SAMPLES]: random-window read latency of BatchSampler.
     let samples = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 50 : 50
-    let json = try JSONSerialization.data(withJSONObject: try await batchLatencyBenchmark(store: CommandLine.arguments[2], samples: samples),
-                                          options: [.sortedKeys])
+    let json = try JSONSerialization.data(
+        withJSONObject: try await batchLatencyBenchmark(store: CommandLine.arguments[2], samples: samples),
+        options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -105,9 +113,12 @@ if CommandLine.arguments.dropFirst().first == "indicators-data" {
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "indicators" {
-    let jobs = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
-    let json = try JSONSerialization.data(withJSONObject: try await indicatorBenchmark(path: CommandLine.arguments[2], jobs: jobs),
-                                          options: [.sortedKeys, .prettyPrinted])
+    let jobs =
+        CommandLine.arguments.count > 3
+        ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let json = try JSONSerialization.data(
+        withJSONObject: try await indicatorBenchmark(path: CommandLine.arguments[2], jobs: jobs),
+        options: [.sortedKeys, .prettyPrinted])
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -125,8 +136,9 @@ let all: [DimensionSelection] = [.all, .all, .all]
 let storePath = o.workdir + "/biocube.zarr"
 var store = try CubeStore.create(at: storePath, overwrite: true)
 store.autoConsolidate = false
-let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunks, fillValue: nil, codecs: ZarrCodec.standard(level: o.level),
-                             dimensionNames: ["time", "latitude", "longitude"])
+let meta = try ArrayMetadata(
+    shape: shape, dataType: .float32, chunkShape: chunks, fillValue: nil, codecs: ZarrCodec.standard(level: o.level),
+    dimensionNames: ["time", "latitude", "longitude"])
 
 // Each repetition writes a fresh array (deleting the previous one is not timed), as the
 // zarr-python side does; the last one is read below.
@@ -145,7 +157,9 @@ let writeSingle = try await measure(o.repeats, before: { array = try freshArray(
 }
 var check: [Float] = []
 let readParallel = try await measure(o.repeats) { check = try await array.readAll(maxConcurrency: o.jobs) }
-guard check.withUnsafeBytes({ a in values.withUnsafeBytes { a.elementsEqual($0) } }) else { fatalError("read-back mismatch") }
+guard check.withUnsafeBytes({ a in values.withUnsafeBytes { a.elementsEqual($0) } }) else {
+    fatalError("read-back mismatch")
+}
 // Reads into one reused, already touched output buffer: no allocator or page-fault noise.
 let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: values.count)
 output.initialize(repeating: 0)
@@ -169,7 +183,9 @@ let dctx = ZSTD_createDCtx()
 let plainSingle = try await measure(o.repeats) {
     let dst = UnsafeMutableRawPointer(output.baseAddress!)
     for (t, f) in frames.enumerated() {
-        let n = f.withUnsafeBytes { ZSTD_decompressDCtx(dctx, dst + t * planeBytes, planeBytes, $0.baseAddress, $0.count) }
+        let n = f.withUnsafeBytes {
+            ZSTD_decompressDCtx(dctx, dst + t * planeBytes, planeBytes, $0.baseAddress, $0.count)
+        }
         precondition(n == planeBytes, "zstd failed")
     }
 }

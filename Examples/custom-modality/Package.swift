@@ -14,7 +14,7 @@ let package = Package(
         .executableTarget(
             name: "custom-modality",
             dependencies: [.product(name: "BioCube", package: checkout.lastPathComponent)]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,7 +23,8 @@ struct NumpyExporter: BatchExporter {
             let dir = "\(temp)/\(group.rawValue)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let t = variable.tensor
-            var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(t.shape.map(String.init).joined(separator: ", ")),), }"
+            var header =
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (\(t.shape.map(String.init).joined(separator: ", ")),), }"
             // Magic (6) + version (2) + header length (2) + header + '\n', padded to 64 bytes.
             while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
             header += "\n"
@@ -38,7 +39,8 @@ struct NumpyExporter: BatchExporter {
             "latitudes": batch.metadata.latitudes, "longitudes": batch.metadata.longitudes,
             "pressure_levels": batch.metadata.pressureLevels as Any, "species_list": batch.metadata.speciesList as Any,
         ]
-        try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys]).write(to: URL(fileURLWithPath: "\(temp)/metadata.json"))
+        try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys]).write(
+            to: URL(fileURLWithPath: "\(temp)/metadata.json"))
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.moveItem(atPath: temp, toPath: path)
     }
@@ -57,7 +59,8 @@ do {
     let sampler = try BatchSampler(storePath: store)
     let end = windows.map { sampler.timestamps(ofWindow: min($0, sampler.count) - 1).1 }
     let limited = try BatchSampler(storePath: store, end: end)
-    let summary = try await BatchExport(sampler: limited, exporter: NumpyExporter(), directory: out, missing: .nan).run()
+    let summary = try await BatchExport(sampler: limited, exporter: NumpyExporter(), directory: out, missing: .nan)
+        .run()
     print("npy-exporter: \(summary.written) batch folder(s) written, \(summary.skipped) already present → \(out)")
 } catch {
     FileHandle.standardError.write(Data("npy-exporter: error: \(error)\n".utf8))

@@ -9,14 +9,17 @@ import BioCubeCore
 let path = CommandLine.arguments.dropFirst().first ?? "quickstart.zarr"
 do {
     let grid = Grid.europe025
-    let time = try TimeAxis(cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2000-12"))
+    let time = try TimeAxis(
+        cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2000-12"))
 
     // 1. A new store with coordinates and one float32 variable, chunked per time step.
     let store = try CubeStore.create(at: path, attributes: ["title": "quickstart"], overwrite: true)
     try store.writeCoordinates(grid: grid, time: time)
-    let t2m = try store.createArray("surface_variables/t2m", metadata: ArrayMetadata(
-        shape: [time.count, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width],
-        dimensionNames: CubeStore.dimensionNames(levels: false), attributes: ["units": "K"]))
+    let t2m = try store.createArray(
+        "surface_variables/t2m",
+        metadata: ArrayMetadata(
+            shape: [time.count, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width],
+            dimensionNames: CubeStore.dimensionNames(levels: false), attributes: ["units": "K"]))
 
     // 2. Write each month's plane (each write is one atomic chunk file).
     for step in 0..<time.count {
@@ -32,12 +35,15 @@ do {
     let (rows, columns) = try alps.indexRanges(on: grid)
     let july = time.index(of: try UTCDateTime(parsing: "2000-07"))!
     let box: [Float] = try t2m.read([.index(july), .range(rows), .range(columns)])
-    print("Alps, \(time[july].dateString): \(rows.count)×\(columns.count) cells, mean \(box.reduce(0, +) / Float(box.count)) K")
+    print(
+        "Alps, \(time[july].dateString): \(rows.count)×\(columns.count) cells, mean \(box.reduce(0, +) / Float(box.count)) K"
+    )
 
     // 4. Reopen: the grid and time axis travel with the store.
     let reopened = try CubeStore.open(at: path)
-    print("\(path): grid \(try reopened.grid().height)×\(try reopened.grid().width), \(try reopened.timeAxis().count) monthly steps,",
-          "arrays:", try reopened.allNodes().filter { if case .array = $0.node { true } else { false } }.map(\.path))
+    print(
+        "\(path): grid \(try reopened.grid().height)×\(try reopened.grid().width), \(try reopened.timeAxis().count) monthly steps,",
+        "arrays:", try reopened.allNodes().filter { if case .array = $0.node { true } else { false } }.map(\.path))
 } catch {
     print("store-quickstart: \(error)")
     exit(1)

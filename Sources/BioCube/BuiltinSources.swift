@@ -6,8 +6,8 @@
 @_exported import BioCubeSpecies
 
 /// The modality sources of the published BioCube layout: ERA5 NetCDF, indicator CSVs and
-/// the species occurrence table. Pass them — with your own — to ``SourceScanner`` and
-/// ``CubeBuilder``:
+/// the species occurrence table. Pass them — with your own — to `SourceScanner` and
+/// `CubeBuilder`:
 ///
 /// ```swift
 /// let builder = try await CubeBuilder.prepare(root: "BioCube", options: options,

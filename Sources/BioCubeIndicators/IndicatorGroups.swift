@@ -3,7 +3,7 @@ import BioCubeCore
 /// The batch group of an indicator variable (REFERENCE §5): `Forest` → forest, `Land` →
 /// land, `NDVI` → vegetation, `RLI` → red list, the agriculture family → agriculture.
 /// Unknown indicators are `nil`: the caller decides (and reports) where they go.
-public func indicatorGroup(for variable: String) -> VariableGroup? {
+package func indicatorGroup(for variable: String) -> VariableGroup? {
     switch variable {
     case "Forest": .forest
     case "Land": .land

@@ -1,13 +1,13 @@
 import BioCubeCore
 
 /// Indicator CSVs (World Bank land, forest and agriculture tables, monthly NDVI, the Red
-/// List Index) as a ``ModalitySource``: claims `*.csv` files directly inside a `Forest`,
+/// List Index) as a `ModalitySource`: claims `*.csv` files directly inside a `Forest`,
 /// `Land`, `Agriculture` or `RedList` folder.
 public struct IndicatorSource: ModalitySource {
     /// The folders (case-insensitive) whose CSV files are indicator tables.
     public var folders: Set<String>
 
-    /// A source of kind ``SourceKind/indicators`` claiming CSVs in `folders`.
+    /// A source of kind `indicators` claiming CSVs in `folders`.
     public init(folders: Set<String> = ["forest", "land", "agriculture", "redlist"]) {
         self.folders = Set(folders.map { $0.lowercased() })
     }
@@ -27,13 +27,16 @@ public struct IndicatorSource: ModalitySource {
         let table = try await IndicatorTable.load(path: file.path, maxConcurrency: context.maxConcurrency)
         let modality = IndicatorModality(tables: [table], groupTable: context.groupTable, problems: context.problems)
         let grid = context.grid
-        var description = try context.describe(file, kind: kind, modality, first: nil, last: nil,
-                                               stepCount: Set(table.columns.map { "\($0.year)-\($0.month ?? 0)" }).count)
+        var description = try context.describe(
+            file, kind: kind, modality, first: nil, last: nil,
+            stepCount: Set(table.columns.map { "\($0.year)-\($0.month ?? 0)" }).count)
         for i in description.variables.indices {
             guard let v = table.variables.firstIndex(of: description.variables[i].descriptor.name) else { continue }
             let cols = table.columns.filter { $0.variable == v || $0.variable == -1 }
-            description.variables[i].first = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 1) }.min()
-            description.variables[i].last = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 12) }.max()
+            description.variables[i].first = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 1) }
+                .min()
+            description.variables[i].last = cols.compactMap { try? UTCDateTime(year: $0.year, month: $0.month ?? 12) }
+                .max()
         }
         description.latitudeRange = [table.latitudes.min() ?? .nan, table.latitudes.max() ?? .nan]
         let lons = table.longitudes.map { grid.normalisedLongitude($0) }
@@ -42,11 +45,19 @@ public struct IndicatorSource: ModalitySource {
         description.onTargetLattice = coverage.offGridRows < table.rowCount
         var problems: [Problem] = []
         if coverage.offGridRows > 0 {
-            problems.append(Problem(.warning, .offGrid, file: file.relativePath, message: "\(coverage.offGridRows) of \(table.rowCount) rows lie off the grid and are ignored"))
+            problems.append(
+                Problem(
+                    .warning, .offGrid, file: file.relativePath,
+                    message: "\(coverage.offGridRows) of \(table.rowCount) rows lie off the grid and are ignored"))
         }
         if coverage.duplicateRows > 0 {
-            let rule = table.layout == .variableColumn ? "the last row per cell and indicator is used" : "the first row per cell is used"
-            problems.append(Problem(.warning, .duplicateRows, file: file.relativePath, message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
+            let rule =
+                table.layout == .variableColumn
+                ? "the last row per cell and indicator is used" : "the first row per cell is used"
+            problems.append(
+                Problem(
+                    .warning, .duplicateRows, file: file.relativePath,
+                    message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
         }
         return OpenedSource(modality: modality, description: description, problems: problems)
     }

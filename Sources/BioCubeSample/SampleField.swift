@@ -38,7 +38,9 @@ package enum SampleField {
             return a * a + b * b < 1
         }
         guard lat > 36 + 2 * sin(lon / 6), lon > -10 + (lat - 36) * 0.12, lat < 71 else { return false }
-        if inside(38.5, 16, 4, 14) || inside(55.5, 3, 3.5, 6) || inside(59, 20, 4.5, 3.5) || inside(43, 32, 2.5, 7) { return false }
+        if inside(38.5, 16, 4, 14) || inside(55.5, 3, 3.5, 6) || inside(59, 20, 4.5, 3.5) || inside(43, 32, 2.5, 7) {
+            return false
+        }
         return true
     }
 
@@ -113,7 +115,9 @@ package enum SampleField {
 
     /// The value of an ERA5 variable at a cell: `level` in hPa for pressure-level variables
     /// (`z t u v q`), `nil` for single-level ones (surface `z` is the orography).
-    package static func era5(_ name: String, level: Double?, step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Float {
+    package static func era5(
+        _ name: String, level: Double?, step: UTCDateTime, latitude lat: Double, longitude lon: Double
+    ) -> Float {
         era5(PlaneContext(name, level: level, step: step), Cell(latitude: lat, longitude: lon))
     }
 
@@ -136,7 +140,11 @@ package enum SampleField {
         }
         switch p.name {
         case "lsm": return cell.land ? 1 : 0
-        case "slt": return cell.land ? Float(1 + Int((noise(key("slt"), UInt64(lat * 4 / 8), UInt64((cell.longitude + 30) * 4 / 8)) + 1) * 3.49)) : 0
+        case "slt":
+            return cell.land
+                ? Float(
+                    1 + Int((noise(key("slt"), UInt64(lat * 4 / 8), UInt64((cell.longitude + 30) * 4 / 8)) + 1) * 3.49))
+                : 0
         case "z": return Float(9.80665 * cell.orography)
         default:
             guard let c = p.climatology else { return .nan }
@@ -150,7 +158,9 @@ package enum SampleField {
     package static let countries = ["Atlantia", "Borealis", "Centralia", "Danubia", "Eastmark", "Farland"]
 
     /// The country (index into ``countries``) a land cell belongs to.
-    static func country(longitude lon: Double) -> Int { min(countries.count - 1, max(0, Int(((lon + 10) / 10).rounded(.down)))) }
+    static func country(longitude lon: Double) -> Int {
+        min(countries.count - 1, max(0, Int(((lon + 10) / 10).rounded(.down))))
+    }
 
     /// Whether a land cell sits on a country border (and is listed by both countries).
     static func isBorder(longitude lon: Double) -> Bool {
@@ -169,7 +179,9 @@ package enum SampleField {
 
     /// The raw (unrounded) indicator value of a land cell for a year (yearly indicators) or
     /// a month (NDVI); `decoy` gives the different value written in a border cell's other row.
-    static func indicatorRaw(_ name: String, step: UTCDateTime, latitude lat: Double, longitude lon: Double, decoy: Bool = false) -> Double {
+    static func indicatorRaw(
+        _ name: String, step: UTCDateTime, latitude lat: Double, longitude lon: Double, decoy: Bool = false
+    ) -> Double {
         let cell = noise(key(name), UInt64(lat * 4), UInt64((lon + 30) * 4))  // per-cell constant
         let yearly = noise(key(name), UInt64(step.year), UInt64(lat * 4), UInt64((lon + 30) * 4))
         let offset = decoy ? 500.0 : 0
@@ -193,12 +205,14 @@ package enum SampleField {
     // MARK: Species
 
     /// The species keys of the sample (real GBIF keys of European species).
-    package static let species = ["1340361", "1340503", "2435099", "2480528", "2492960", "5219173", "5231190", "8077224"]
+    package static let species = [
+        "1340361", "1340503", "2435099", "2480528", "2492960", "5219173", "5231190", "8077224",
+    ]
 
     /// The sample's occurrence count of a species in a land cell and month (0 when absent).
     static func occurrences(_ species: String, step: UTCDateTime, latitude lat: Double, longitude lon: Double) -> Int {
         let k = key(species)
-        let range = noise(k, UInt64(lat * 4 / 6), UInt64((lon + 30) * 4 / 6))   // patchy range, 1.5° blocks
+        let range = noise(k, UInt64(lat * 4 / 6), UInt64((lon + 30) * 4 / 6))  // patchy range, 1.5° blocks
         guard range > 0.55 else { return 0 }
         let seen = noise(k, monthIndex(step), UInt64(lat * 4), UInt64((lon + 30) * 4))
         guard seen > 0.2 else { return 0 }

@@ -47,7 +47,10 @@ extension SampleTree {
     private func yearStep(_ y: Int) -> UTCDateTime { .firstOfMonth(year: y) }
 
     private func value(_ name: String, _ step: UTCDateTime, _ cell: LandCell) -> String {
-        SampleField.twoDecimals(SampleField.indicatorRaw(name, step: step, latitude: cell.latitude, longitude: cell.longitude, decoy: cell.decoy)).text
+        SampleField.twoDecimals(
+            SampleField.indicatorRaw(
+                name, step: step, latitude: cell.latitude, longitude: cell.longitude, decoy: cell.decoy)
+        ).text
     }
 
     private func coordinates(_ cell: LandCell, longitudes360: Bool = false) -> String {
@@ -73,7 +76,8 @@ extension SampleTree {
         files.append(("Forest/Europe_forest_data.csv", s))
 
         // Combined land: bare year columns (Land) + decoy NDVI month columns, 0…360 longitudes.
-        s = "\u{FEFF}Country,Latitude,Longitude," + years.map(String.init).joined(separator: ",") + ","
+        s =
+            "\u{FEFF}Country,Latitude,Longitude," + years.map(String.init).joined(separator: ",") + ","
             + months.map { "NDVI_\($0.month < 10 ? "0" : "")\($0.month)/\($0.year)" }.joined(separator: ",") + "\r\n"
         for cell in plain {
             s += coordinates(cell, longitudes360: true)
@@ -86,7 +90,9 @@ extension SampleTree {
         files.append(("Land/Europe_land_data.csv", s))
 
         // NDVI: month columns.
-        s = "Country,Latitude,Longitude," + months.map { "NDVI_\($0.month < 10 ? "0" : "")\($0.month)/\($0.year)" }.joined(separator: ",") + "\n"
+        s =
+            "Country,Latitude,Longitude,"
+            + months.map { "NDVI_\($0.month < 10 ? "0" : "")\($0.month)/\($0.year)" }.joined(separator: ",") + "\n"
         for cell in plain {
             s += coordinates(cell)
             for m in months { s += "," + value("NDVI", m, cell) }

@@ -46,12 +46,16 @@ extension SampleTree {
                 if step == start { for k in 0..<3 { add(s, 75.0 + Double(k) * 0.25, 10, step, 1) } }
             }
         }
-        let writer = try ParquetWriter(path: path, fields: [
-            .init("Species", .int64), .init("Latitude", .double), .init("Longitude", .double),
-            .init("Timestamp", .timestamp(.nanos, utc: false)), .init("Distribution", .double),
-            .init("Phylum", .string), .init("Class", .string), .init("Order", .string), .init("Family", .string), .init("Genus", .string),
-        ])
-        try writer.write([.int64(key), .double(lat), .double(lon), .int64(time), .double(dist)] + taxa.map { .string($0) })
+        let writer = try ParquetWriter(
+            path: path,
+            fields: [
+                .init("Species", .int64), .init("Latitude", .double), .init("Longitude", .double),
+                .init("Timestamp", .timestamp(.nanos, utc: false)), .init("Distribution", .double),
+                .init("Phylum", .string), .init("Class", .string), .init("Order", .string), .init("Family", .string),
+                .init("Genus", .string),
+            ])
+        try writer.write(
+            [.int64(key), .double(lat), .double(lon), .int64(time), .double(dist)] + taxa.map { .string($0) })
         try writer.finish(metadata: ["biocube:sample": "species occurrences of the BioCube sample (synthetic)"])
         return key.count
     }

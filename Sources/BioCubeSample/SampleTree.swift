@@ -45,20 +45,28 @@ package struct SampleTree: Sendable {
     /// A sample spanning `start…end` (months; day 1) with `speciesCount` species (the
     /// published BioCube has 28; the first eight keys are real GBIF keys, the rest made up).
     package init(start: UTCDateTime, end: UTCDateTime, speciesCount: Int = SampleField.species.count) throws {
-        guard start <= end else { throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty") }
-        guard (1...1000).contains(speciesCount) else { throw BioCubeError(.invalidArgument, "species count \(speciesCount) must be 1…1000") }
+        guard start <= end else {
+            throw BioCubeError(.invalidArgument, "sample span \(start.dateString)…\(end.dateString) is empty")
+        }
+        guard (1...1000).contains(speciesCount) else {
+            throw BioCubeError(.invalidArgument, "species count \(speciesCount) must be 1…1000")
+        }
         self.init(checked: start, end, speciesCount)
     }
 
     private init(checked start: UTCDateTime, _ end: UTCDateTime, _ speciesCount: Int) {
         self.start = start.startOfMonth
         self.end = end.startOfMonth
-        species = (0..<speciesCount).map { $0 < SampleField.species.count ? SampleField.species[$0] : String(9_000_000 + $0) }
+        species = (0..<speciesCount).map {
+            $0 < SampleField.species.count ? SampleField.species[$0] : String(9_000_000 + $0)
+        }
     }
 
     /// The default sample: 2000-01 … 2001-12.
     package static func standard() -> SampleTree {
-        SampleTree(checked: .firstOfMonth(year: 2000, month: 1), .firstOfMonth(year: 2001, month: 12), SampleField.species.count)
+        SampleTree(
+            checked: .firstOfMonth(year: 2000, month: 1), .firstOfMonth(year: 2001, month: 12),
+            SampleField.species.count)
     }
 
     /// The months of the sample.
@@ -73,12 +81,20 @@ package struct SampleTree: Sendable {
     /// `t2m` is in the single-level file and, again, in the second climate file, as in the
     /// published BioCube; the misc variables have a folder of their own).
     package static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [
-        ("Copernicus/ERA5-monthly/era5-single/era5_single.nc", ["t2m", "msl", "slt", "z", "u10", "v10", "lsm"], false, false),
+        (
+            "Copernicus/ERA5-monthly/era5-single/era5_single.nc", ["t2m", "msl", "slt", "z", "u10", "v10", "lsm"],
+            false, false
+        ),
         ("Copernicus/ERA5-monthly/era5-pressure/era5_pressure.nc", ["z", "t", "u", "v", "q"], true, false),
         ("Copernicus/ERA5-monthly/era5-edaphic/era5-edaphic-0.nc", ["swvl1", "swvl2", "stl1", "stl2"], false, true),
-        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-0.nc",
-         ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs"], false, false),
-        ("Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc", ["sd", "t2m", "d2m"], false, false),
+        (
+            "Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-0.nc",
+            ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs"], false, false
+        ),
+        (
+            "Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc",
+            ["sd", "t2m", "d2m"], false, false
+        ),
         (miscFile, ["avg_slhtf", "avg_pevr"], false, false),
     ]
 
@@ -115,9 +131,13 @@ package struct SampleTree: Sendable {
             progress(relative)
         }
         for f in Self.era5Files {
-            if f.legacy { try writeLegacyERA5(root + "/" + f.path, variables: f.variables) }
-            else if era5Layout == .classic { try writeClassic(root + "/" + f.path, variables: f.variables, pressure: f.pressure) }
-            else { try writeNewCDS(root + "/" + f.path, variables: f.variables, pressure: f.pressure) }
+            if f.legacy {
+                try writeLegacyERA5(root + "/" + f.path, variables: f.variables)
+            } else if era5Layout == .classic {
+                try writeClassic(root + "/" + f.path, variables: f.variables, pressure: f.pressure)
+            } else {
+                try writeNewCDS(root + "/" + f.path, variables: f.variables, pressure: f.pressure)
+            }
             done(f.path)
         }
         for (relative, body) in indicatorFiles() {
@@ -136,7 +156,8 @@ package struct SampleTree: Sendable {
     private var longitudes: [Double] { (0..<grid.width).map { grid.longitude[$0] } }
 
     static let units: [String: String] = [
-        "t2m": "K", "d2m": "K", "msl": "Pa", "u10": "m s**-1", "v10": "m s**-1", "lsm": "(0 - 1)", "slt": "~", "z": "m**2 s**-2",
+        "t2m": "K", "d2m": "K", "msl": "Pa", "u10": "m s**-1", "v10": "m s**-1", "lsm": "(0 - 1)", "slt": "~",
+        "z": "m**2 s**-2",
         "t": "K", "u": "m s**-1", "v": "m s**-1", "q": "kg kg**-1", "swvl1": "m**3 m**-3", "swvl2": "m**3 m**-3",
         "stl1": "K", "stl2": "K", "smlt": "m of water equivalent", "tp": "m", "csfr": "m of water equivalent",
         "avg_sdswrf": "W m**-2", "avg_snswrf": "W m**-2", "avg_snlwrf": "W m**-2", "avg_tprate": "kg m**-2 s**-1",
@@ -148,7 +169,9 @@ package struct SampleTree: Sendable {
         latitudes.flatMap { lat in longitudes.map { SampleField.Cell(latitude: lat, longitude: $0) } }
     }
 
-    private func plane(_ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell], offset: Float = 0) -> [Float] {
+    private func plane(
+        _ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell], offset: Float = 0
+    ) -> [Float] {
         let context = SampleField.PlaneContext(name, level: level, step: step)
         return [Float](unsafeUninitializedCapacity: cells.count) { p, n in
             cells.withUnsafeBufferPointer { c in
@@ -170,7 +193,9 @@ package struct SampleTree: Sendable {
 
     /// Steps `steps[range]` of one variable, every level (in `levels` order), as one block
     /// `(k, (L), H, W)`.
-    private func block(_ name: String, path: String, steps: ArraySlice<UTCDateTime>, levels: [Double]?, cells: [SampleField.Cell]) -> [Float] {
+    private func block(
+        _ name: String, path: String, steps: ArraySlice<UTCDateTime>, levels: [Double]?, cells: [SampleField.Cell]
+    ) -> [Float] {
         var out = [Float]()
         out.reserveCapacity(steps.count * (levels?.count ?? 1) * cells.count)
         for step in steps {
@@ -235,8 +260,9 @@ package struct SampleTree: Sendable {
         try w.write(lat, start: [0], count: [lats.count], lats)
         try w.write(lon, start: [0], count: [lons.count], lons)
         try w.write(expver, start: [0], count: [steps.count], steps.map { _ in "0001" })
-        try writeBlocks(w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? Self.pressureLevels : nil,
-                        cells: cellTable)
+        try writeBlocks(
+            w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? Self.pressureLevels : nil,
+            cells: cellTable)
         try w.close()
     }
 
@@ -245,8 +271,10 @@ package struct SampleTree: Sendable {
 
     /// Writes every variable in blocks of steps aligned to the time chunks (whole fields
     /// per write), so no chunk is compressed twice.
-    private func writeBlocks(_ w: NetCDFWriter, variables: [String], ids: [Int32], path: String, steps: [UTCDateTime],
-                             levels: [Double]?, cells: [SampleField.Cell]) throws {
+    private func writeBlocks(
+        _ w: NetCDFWriter, variables: [String], ids: [Int32], path: String, steps: [UTCDateTime],
+        levels: [Double]?, cells: [SampleField.Cell]
+    ) throws {
         let perBlock = era5Layout == .timeChunked ? Self.timeChunkSteps : 1
         let h = descendingLatitudes.count, width = longitudes.count
         for (name, v) in zip(variables, ids) {
@@ -254,8 +282,9 @@ package struct SampleTree: Sendable {
             while t < steps.count {
                 let k = min(perBlock, steps.count - t)
                 let values = block(name, path: path, steps: steps[t..<(t + k)], levels: levels, cells: cells)
-                try w.write(v, start: [t] + (levels != nil ? [0] : []) + [0, 0],
-                            count: [k] + (levels.map { [$0.count] } ?? []) + [h, width], values)
+                try w.write(
+                    v, start: [t] + (levels != nil ? [0] : []) + [0, 0],
+                    count: [k] + (levels.map { [$0.count] } ?? []) + [h, width], values)
                 t += k
             }
         }
@@ -298,9 +327,11 @@ package struct SampleTree: Sendable {
         try w.write(lon, start: [0], count: [lons.count], lons.map { Float($0) })
         try w.write(lat, start: [0], count: [lats.count], lats.map { Float($0) })
         if let pv { try w.write(pv, start: [0], count: [levels.count], levels.map { Int32($0) }) }
-        try w.write(time, start: [0], count: [steps.count], steps.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) })
-        try writeBlocks(w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? levels : nil,
-                        cells: cells(latitudes: lats, longitudes: lons))
+        try w.write(
+            time, start: [0], count: [steps.count], steps.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) })
+        try writeBlocks(
+            w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? levels : nil,
+            cells: cells(latitudes: lats, longitudes: lons))
         try w.close()
     }
 

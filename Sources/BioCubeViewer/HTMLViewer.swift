@@ -30,7 +30,9 @@ public struct HTMLViewer: Sendable {
 
     /// Writes the page and its step files for a store; returns the number of bytes written.
     @discardableResult
-    public func write(sampler: BatchSampler, to path: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+    public func write(
+        sampler: BatchSampler, to path: String, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Int {
         let steps = Array(sampler.steps)
         let windows = (0..<sampler.count).map { i in ((steps[i], steps[i + 1]), sampler.timestamps(ofWindow: i)) }
         // The arrays the sampler's selection uses, with the selected levels.
@@ -40,22 +42,38 @@ public struct HTMLViewer: Sendable {
             if v.levels != nil { v.levels = sampler.pressureLevels }
             return v
         }
-        return try await write(Source(variables: variables, steps: steps, windows: windows, grid: sampler.grid,
-                                      read: { t in let all = try await sampler.readStep(t); return used.map { all[$0] } }), to: path, progress: progress)
+        return try await write(
+            Source(
+                variables: variables, steps: steps, windows: windows, grid: sampler.grid,
+                read: { t in
+                    let all = try await sampler.readStep(t); return used.map { all[$0] }
+                }), to: path, progress: progress)
     }
 
     /// Writes the page for a folder of exported batch files (`.pt`, `.safetensors`): window
     /// `i` is the `i`-th file in name order; its two steps become data files `2i` and `2i + 1`.
     @discardableResult
-    public func write(batchFiles: [String], to path: String, progress: (Int, Int) -> Void = { _, _ in }) async throws -> Int {
+    public func write(
+        batchFiles: [String], to path: String, progress: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> Int {
         guard let first = batchFiles.first else { throw BioCubeError(.notFound, "no batch files to view") }
         let head = try BatchFileReader.read(path: first)
         let variables = head.allVariables.map { g, v in
-            StoreVariable(name: v.name, path: "\(g.rawValue)/\(v.name)", groups: [g],
-                          levels: v.tensor.shape.count == 4 ? head.metadata.pressureLevels : nil, units: nil, sources: [first])
+            StoreVariable(
+                name: v.name, path: "\(g.rawValue)/\(v.name)", groups: [g],
+                levels: v.tensor.shape.count == 4 ? head.metadata.pressureLevels : nil, units: nil, sources: [first])
         }
-        let grid = Grid(latitude: try GridAxis(first: head.metadata.latitudes[0], step: head.metadata.latitudes.count > 1 ? head.metadata.latitudes[1] - head.metadata.latitudes[0] : 0.25, count: head.metadata.latitudes.count),
-                        longitude: try GridAxis(first: head.metadata.longitudes[0], step: head.metadata.longitudes.count > 1 ? head.metadata.longitudes[1] - head.metadata.longitudes[0] : 0.25, count: head.metadata.longitudes.count))
+        let grid = Grid(
+            latitude: try GridAxis(
+                first: head.metadata.latitudes[0],
+                step: head.metadata.latitudes.count > 1
+                    ? head.metadata.latitudes[1] - head.metadata.latitudes[0] : 0.25,
+                count: head.metadata.latitudes.count),
+            longitude: try GridAxis(
+                first: head.metadata.longitudes[0],
+                step: head.metadata.longitudes.count > 1
+                    ? head.metadata.longitudes[1] - head.metadata.longitudes[0] : 0.25,
+                count: head.metadata.longitudes.count))
         var windows: [(steps: (Int, Int), times: (UTCDateTime, UTCDateTime))] = []
         for (i, f) in batchFiles.enumerated() {
             let b = i == 0 ? head : try BatchFileReader.read(path: f)
@@ -71,12 +89,16 @@ public struct HTMLViewer: Sendable {
                 return Array(t.storage[((k % 2) * half)..<((k % 2 + 1) * half)])
             }
         }
-        return try await write(Source(variables: variables, steps: Array(0..<(2 * batchFiles.count)), windows: windows, grid: grid, read: read),
-                               to: path, progress: progress)
+        return try await write(
+            Source(
+                variables: variables, steps: Array(0..<(2 * batchFiles.count)), windows: windows, grid: grid, read: read
+            ),
+            to: path, progress: progress)
     }
 
     func write(_ source: Source, to path: String, progress: (Int, Int) -> Void) async throws -> Int {
-        let dataDir = String(path.dropLast((path as NSString).pathExtension.count + (path.hasSuffix(".") ? 0 : 1))) + "_files"
+        let dataDir =
+            String(path.dropLast((path as NSString).pathExtension.count + (path.hasSuffix(".") ? 0 : 1))) + "_files"
         try FileIO.createDirectories(dataDir)
         let rows = Array(Swift.stride(from: 0, to: source.grid.height, by: stride))
         let cols = Array(Swift.stride(from: 0, to: source.grid.width, by: stride))
@@ -91,7 +113,9 @@ public struct HTMLViewer: Sendable {
             for (v, values) in step.enumerated() {
                 let n = lo[v].count, plane = values.count / n
                 for l in 0..<n {
-                    for x in values[(l * plane)..<((l + 1) * plane)] where x.isFinite { lo[v][l] = min(lo[v][l], x); hi[v][l] = max(hi[v][l], x) }
+                    for x in values[(l * plane)..<((l + 1) * plane)] where x.isFinite {
+                        lo[v][l] = min(lo[v][l], x); hi[v][l] = max(hi[v][l], x)
+                    }
                 }
             }
         }
@@ -107,10 +131,12 @@ public struct HTMLViewer: Sendable {
                 q.reserveCapacity(n * rows.count * cols.count)
                 for l in 0..<n {
                     let a = lo[v][l], range = hi[v][l] > a ? hi[v][l] - a : 1
-                    for r in rows { for c in cols {
-                        let x = values[l * plane + r * fullW + c]
-                        q.append(x.isFinite ? UInt8(min(254, max(0, ((x - a) / range * 254).rounded()))) : 255)
-                    } }
+                    for r in rows {
+                        for c in cols {
+                            let x = values[l * plane + r * fullW + c]
+                            q.append(x.isFinite ? UInt8(min(254, max(0, ((x - a) / range * 254).rounded()))) : 255)
+                        }
+                    }
                 }
                 entries.append("\"\(vars[v].path)\":\"\(Data(q).base64EncodedString())\"")
             }
@@ -130,7 +156,8 @@ public struct HTMLViewer: Sendable {
                 + "\"levels\":\(sv.levels.map(jsonNumbers) ?? "null"),\"units\":\"\(sv.units ?? "")\","
                 + "\"min\":[\(lo[v].map(finite).joined(separator: ","))],\"max\":[\(hi[v].map(finite).joined(separator: ","))]}"
         }
-        let manifest = "{\"dataDir\":\"\((dataDir as NSString).lastPathComponent)\",\"latitudes\":\(jsonNumbers(lats)),\"longitudes\":\(jsonNumbers(lons)),"
+        let manifest =
+            "{\"dataDir\":\"\((dataDir as NSString).lastPathComponent)\",\"latitudes\":\(jsonNumbers(lats)),\"longitudes\":\(jsonNumbers(lons)),"
             + "\"windows\":[\(windows.joined(separator: ","))],\"variables\":[\(variables.joined(separator: ","))]}"
         let page = Self.template.replacingOccurrences(of: "/*MANIFEST*/null", with: manifest)
         try FileIO.writeAtomically(path, Array(page.utf8))

@@ -30,9 +30,14 @@ public struct MapRenderer: Sendable {
     }
 
     /// Renders `group/variable` (at `level`, hPa, for level variables).
-    public func render(_ batch: Batch, group: VariableGroup, variable: String, level: Double? = nil, units: String? = nil) throws -> RGBImage {
+    public func render(
+        _ batch: Batch, group: VariableGroup, variable: String, level: Double? = nil, units: String? = nil
+    ) throws -> RGBImage {
         guard let t = batch.tensor(group, variable) else {
-            throw BioCubeError(.notFound, "the batch has no \(group.rawValue)/\(variable) (variables: \(batch[group].map(\.name).joined(separator: ", ")))")
+            throw BioCubeError(
+                .notFound,
+                "the batch has no \(group.rawValue)/\(variable) (variables: \(batch[group].map(\.name).joined(separator: ", ")))"
+            )
         }
         let lats = batch.metadata.latitudes, lons = batch.metadata.longitudes
         let h = lats.count, w = lons.count, plane = h * w
@@ -41,7 +46,10 @@ public struct MapRenderer: Sendable {
             let levels = batch.metadata.pressureLevels ?? []
             let wanted = level ?? levels.first ?? 0
             guard let i = levels.firstIndex(where: { abs($0 - wanted) < 1e-6 }) else {
-                throw BioCubeError(.invalidArgument, "\(variable) has no level \(wanted) hPa (levels: \(levels.map { "\(Int($0))" }.joined(separator: ", ")))")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "\(variable) has no level \(wanted) hPa (levels: \(levels.map { "\(Int($0))" }.joined(separator: ", ")))"
+                )
             }
             levelIndex = i
             levelText = " \(Int(levels[i])) HPA"
@@ -49,13 +57,18 @@ public struct MapRenderer: Sendable {
         let levelsCount = t.shape.count == 4 ? t.shape[1] : 1
         func value(_ s: Int, _ cell: Int) -> Float { t.storage[(s * levelsCount + levelIndex) * plane + cell] }
         var lo = Float.infinity, hi = -Float.infinity
-        for s in 0..<2 { for c in 0..<plane { let v = value(s, c); if v.isFinite { lo = min(lo, v); hi = max(hi, v) } } }
+        for s in 0..<2 {
+            for c in 0..<plane { let v = value(s, c); if v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
+        }
         let range = hi > lo ? Double(hi - lo) : 1
 
         let panelW = w * scale, panelH = h * scale
-        var image = RGBImage(width: Self.left + 2 * panelW + Self.gap + Self.right, height: Self.top + panelH + Self.bottom)
+        var image = RGBImage(
+            width: Self.left + 2 * panelW + Self.gap + Self.right, height: Self.top + panelH + Self.bottom)
         let stamps = batch.metadata.timestampStrings
-        image.text("\(variable)\(levelText)\(units.map { " [\($0)]" } ?? "")  \(stamps.first ?? "") / \(stamps.last ?? "")", x: Self.left, y: 8, scale: 2)
+        image.text(
+            "\(variable)\(levelText)\(units.map { " [\($0)]" } ?? "")  \(stamps.first ?? "") / \(stamps.last ?? "")",
+            x: Self.left, y: 8, scale: 2)
         for s in 0..<2 {
             for r in 0..<h {
                 for c in 0..<w {
@@ -71,7 +84,9 @@ public struct MapRenderer: Sendable {
                     for c in 0..<w {
                         let land = lsm.storage[s * plane + r * w + c] >= 0.5
                         let p = pixel(row: r, column: c, step: s, latitudes: lats, width: w)
-                        if c + 1 < w, (lsm.storage[s * plane + r * w + c + 1] >= 0.5) != land { image.fill(x: p.x + scale - 1, y: p.y, w: 1, h: scale, (0, 0, 0)) }
+                        if c + 1 < w, (lsm.storage[s * plane + r * w + c + 1] >= 0.5) != land {
+                            image.fill(x: p.x + scale - 1, y: p.y, w: 1, h: scale, (0, 0, 0))
+                        }
                         if r + 1 < h, (lsm.storage[s * plane + (r + 1) * w + c] >= 0.5) != land {
                             let q = pixel(row: r + 1, column: c, step: s, latitudes: lats, width: w)
                             image.fill(x: p.x, y: max(p.y, q.y), w: scale, h: 1, (0, 0, 0))
@@ -102,8 +117,12 @@ public struct MapRenderer: Sendable {
         }
         // Shared colour bar with its range, and the NaN swatch.
         let barY = Self.top + panelH + 22, barW = 2 * panelW + Self.gap - 120
-        for x in 0..<barW { image.fill(x: Self.left + x, y: barY, w: 1, h: Self.barHeight, colormap.rgb(Double(x) / Double(max(1, barW - 1)))) }
-        let loText = lo.isFinite ? String(format: "%.4g", lo) : "NO VALUES", hiText = hi.isFinite ? String(format: "%.4g", hi) : ""
+        for x in 0..<barW {
+            image.fill(
+                x: Self.left + x, y: barY, w: 1, h: Self.barHeight, colormap.rgb(Double(x) / Double(max(1, barW - 1))))
+        }
+        let loText = lo.isFinite ? String(format: "%.4g", lo) : "NO VALUES",
+            hiText = hi.isFinite ? String(format: "%.4g", hi) : ""
         image.text(loText, x: Self.left, y: barY + Self.barHeight + 4)
         image.text(hiText, x: Self.left + barW - RGBImage.textWidth(hiText), y: barY + Self.barHeight + 4)
         image.fill(x: Self.left + barW + 20, y: barY, w: 20, h: Self.barHeight, Self.missingColor)

@@ -36,7 +36,9 @@ public struct RGBImage: Sendable {
         for ch in s.uppercased() {
             let rows = BitmapFont.glyph(ch)
             for (r, bits) in rows.enumerated() {
-                for c in 0..<5 where bits & (0x10 >> c) != 0 { fill(x: cx + c * scale, y: y + r * scale, w: scale, h: scale, color) }
+                for c in 0..<5 where bits & (0x10 >> c) != 0 {
+                    fill(x: cx + c * scale, y: y + r * scale, w: scale, h: scale, color)
+                }
             }
             cx += 6 * scale
         }

@@ -7,16 +7,17 @@ struct BatchesCommand: AsyncParsableCommand {
         commandName: "batches",
         abstract: "Cut every two-step window of a built store into batch files (bfm-model .pt, safetensors or Zarr).",
         discussion: """
-        Writes one file per window (245 for 2000-01…2020-06; there is no cap), atomically; \
-        windows already written are skipped, so an interrupted run continues. export.json in \
-        the output folder records the format and the missing-value policy.
-        """)
+            Writes one file per window (245 for 2000-01…2020-06; there is no cap), atomically; \
+            windows already written are skipped, so an interrupted run continues. export.json in \
+            the output folder records the format and the missing-value policy.
+            """)
 
     @Argument(help: "The store written by `biocube build`.")
     var store: String
     @Option(help: "Output folder.")
     var out: String
-    @Option(help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
+    @Option(
+        help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
     var format: String = "pt"
     @Option(help: "First step of the first window (YYYY-MM).")
     var start: String?
@@ -43,27 +44,39 @@ struct BatchesCommand: AsyncParsableCommand {
                 // The original daily contract: NaN kept (0 only in Distribution and labels), the
                 // fourth agriculture channel, the top species, levels 50/500/1000.
                 guard missing == nil || missing == "nan" else {
-                    throw BioCubeError(.invalidArgument, "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing!)")
+                    throw BioCubeError(
+                        .invalidArgument, "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing!)"
+                    )
                 }
                 policyName = "nan"
                 if case .monthly = try CubeStore.open(at: store).timeAxis().cadence {
-                    throw BioCubeError(.invalidArgument, "\(store) is a monthly store; --format pt-daily writes the 6-hourly contract (build with --cadence 6h --grid europe6h)")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(store) is a monthly store; --format pt-daily writes the 6-hourly contract (build with --cadence 6h --grid europe6h)"
+                    )
                 }
-                selection = selection.applying(VariableSelection(added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
+                selection = selection.applying(
+                    VariableSelection(
+                        added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
                 if selection.species == nil { selection.species = .top(100) }
                 let daily = try DailyBatches.prepare(store: store, out: out)
                 if !daily.exporter.missingRanks.isEmpty {
-                    print("warning: no taxonomy for \(daily.exporter.missingRanks.joined(separator: ", ")) in \(store): those label planes are zero")
+                    print(
+                        "warning: no taxonomy for \(daily.exporter.missingRanks.joined(separator: ", ")) in \(store): those label planes are zero"
+                    )
                 }
                 print("  labels: \(daily.labelsPath)")
                 exporter = daily.exporter
-            default: throw BioCubeError(.invalidArgument, "unknown format '\(format)' (pt, pt-daily, safetensors, zarr)")
+            default:
+                throw BioCubeError(.invalidArgument, "unknown format '\(format)' (pt, pt-daily, safetensors, zarr)")
             }
             guard let policy = MissingValuePolicy(rawValue: policyName) else {
                 throw BioCubeError(.invalidArgument, "unknown --missing '\(policyName)' (zero or nan)")
             }
-            let sampler = try BatchSampler(storePath: store, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
-                                           region: region.map(Region.init(parsing:)), selection: selection, maxConcurrency: jobs)
+            let sampler = try BatchSampler(
+                storePath: store, start: start.map(UTCDateTime.init(parsing:)),
+                end: end.map(UTCDateTime.init(parsing:)),
+                region: region.map(Region.init(parsing:)), selection: selection, maxConcurrency: jobs)
             let clock = ContinuousClock()
             let started = clock.now
             let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)
@@ -76,9 +89,12 @@ struct BatchesCommand: AsyncParsableCommand {
             }
             line.finish()
             let seconds = (clock.now - started).seconds
-            print(String(format: "batches: %d windows (%d written, %d already present), %.1f MiB, %.1f s (%.0f ms per window) → %@",
-                         summary.windows, summary.written, summary.skipped, Double(summary.bytes) / 1_048_576, seconds,
-                         summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0, out))
+            print(
+                String(
+                    format:
+                        "batches: %d windows (%d written, %d already present), %.1f MiB, %.1f s (%.0f ms per window) → %@",
+                    summary.windows, summary.written, summary.skipped, Double(summary.bytes) / 1_048_576, seconds,
+                    summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0, out))
         }
     }
 }

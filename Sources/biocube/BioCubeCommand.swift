@@ -8,12 +8,15 @@ struct BioCubeCommand: AsyncParsableCommand {
         commandName: "biocube",
         abstract: "Turn the BioCube biodiversity dataset into training batches.",
         discussion: """
-        BioCube reads each source once into a chunked, zstd-compressed Zarr v3 store, \
-        then cuts training batches from the store. Run `make demo` for an end-to-end example.
-        """,
+            BioCube reads each source once into a chunked, zstd-compressed Zarr v3 store, \
+            then cuts training batches from the store. Run `make demo` for an end-to-end example.
+            """,
         version: BioCubeVersion.string,
-        subcommands: [StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
-                      ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self, StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self]
+        subcommands: [
+            StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
+            ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self,
+            StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self,
+        ]
     )
 
     /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of

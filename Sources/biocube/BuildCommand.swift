@@ -7,15 +7,15 @@ struct BuildCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Harmonise every source onto one grid and time axis in a Zarr v3 store.",
         discussion: """
-        Reads each source once and writes one float32 array per variable, one chunk per time \
-        step. Interrupted builds resume where they stopped when run again with the same \
-        command; `--shard k/n` lets n processes (e.g. a Slurm job array, see Examples/slurm) \
-        build one store together.
+            Reads each source once and writes one float32 array per variable, one chunk per time \
+            step. Interrupted builds resume where they stopped when run again with the same \
+            command; `--shard k/n` lets n processes (e.g. a Slurm job array, see Examples/slurm) \
+            build one store together.
 
-        A config file (--config) is JSON:
-          {"groups": {"my_var": ["misc_variables"]}, "prefer": {"NDVI": "Europe_ndvi_monthly_un_025.csv"}}
-        "prefer" names, by path suffix, the source that provides a variable several files hold.
-        """)
+            A config file (--config) is JSON:
+              {"groups": {"my_var": ["misc_variables"]}, "prefer": {"NDVI": "Europe_ndvi_monthly_un_025.csv"}}
+            "prefer" names, by path suffix, the source that provides a variable several files hold.
+            """)
 
     @Argument(help: "A BioCube root folder, or a catalog.json written by `biocube scan`.")
     var input: String
@@ -29,7 +29,10 @@ struct BuildCommand: AsyncParsableCommand {
     var cadence: String = "monthly"
     @Option(help: "Target grid: europe025, europe6h or global025.")
     var grid: String = "europe025"
-    @Option(help: "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.")
+    @Option(
+        help:
+            "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe."
+    )
     var region: String?
     @Option(help: "Time steps built at once.")
     var jobs: Int = 2
@@ -49,7 +52,9 @@ struct BuildCommand: AsyncParsableCommand {
             options.end = try end.map(UTCDateTime.init(parsing:))
             options.region = try region.map(Region.init(parsing:))
             options.jobs = jobs
-            guard (1...22).contains(level) else { throw BioCubeError(.invalidArgument, "--level \(level): zstd levels are 1…22") }
+            guard (1...22).contains(level) else {
+                throw BioCubeError(.invalidArgument, "--level \(level): zstd levels are 1…22")
+            }
             options.compressionLevel = level
             options.shard = try shard.map(Shard.init(parsing:)) ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
@@ -62,27 +67,38 @@ struct BuildCommand: AsyncParsableCommand {
                 builder = try await CubeBuilder.prepare(root: input, options: options)
             }
             let opened = clock.now - started
-            print("build: \(builder.variables.count) variables, \(builder.time.count) steps \(builder.time.start.dateString) … \(builder.time.end.dateString), grid \(builder.grid.height)×\(builder.grid.width)\(options.shard.count > 1 ? ", shard \(options.shard)" : "") → \(store)")
+            print(
+                "build: \(builder.variables.count) variables, \(builder.time.count) steps \(builder.time.start.dateString) … \(builder.time.end.dateString), grid \(builder.grid.height)×\(builder.grid.width)\(options.shard.count > 1 ? ", shard \(options.shard)" : "") → \(store)"
+            )
             print(String(format: "  sources opened in %.1f s", opened.seconds))
             let line = StepProgress(unit: "steps")
             let summary = try await builder.run { event in
                 switch event {
-                case .planned(let total, let owned, let toDo): line.message("  \(toDo) of \(owned) owned steps to build (store has \(total))")
-                case .stepDone(let step, let done, let toDo): line.advance(String(step.dateString.prefix(7)), done: done, total: toDo)
+                case .planned(let total, let owned, let toDo):
+                    line.message("  \(toDo) of \(owned) owned steps to build (store has \(total))")
+                case .stepDone(let step, let done, let toDo):
+                    line.advance(String(step.dateString.prefix(7)), done: done, total: toDo)
                 case .finalized: break
                 }
             }
             line.finish()
             let seconds = (clock.now - started).seconds
-            print(String(format: "build: %d of %d owned steps built, %d already complete, %.1f s", summary.builtSteps, summary.ownedSteps, summary.skippedSteps, seconds))
+            print(
+                String(
+                    format: "build: %d of %d owned steps built, %d already complete, %.1f s", summary.builtSteps,
+                    summary.ownedSteps, summary.skippedSteps, seconds))
             if summary.complete {
                 print("store complete: \(summary.totalSteps) steps × \(builder.variables.count) variables")
                 let gaps = summary.coverage.filter { !$0.emptySteps.isEmpty }
-                if gaps.isEmpty { print("coverage: every variable has values at every step") } else {
+                if gaps.isEmpty {
+                    print("coverage: every variable has values at every step")
+                } else {
                     print("coverage: \(gaps.count) variable(s) have steps without any value (stored as NaN):")
                     for g in gaps {
                         let steps = g.emptySteps.map { String($0.dateString.prefix(7)) }
-                        print("  \(g.variable.path): \(steps.count) step(s): \(steps.prefix(8).joined(separator: ", "))\(steps.count > 8 ? " …" : "")")
+                        print(
+                            "  \(g.variable.path): \(steps.count) step(s): \(steps.prefix(8).joined(separator: ", "))\(steps.count > 8 ? " …" : "")"
+                        )
                     }
                 }
             } else {

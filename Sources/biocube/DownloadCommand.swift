@@ -14,14 +14,14 @@ struct DownloadERA5: AsyncParsableCommand {
         commandName: "era5",
         abstract: "Download ERA5 NetCDF from the CDS, one job per year (or month), resumable.",
         discussion: """
-        Credentials come from CDSAPI_KEY / CDSAPI_URL or ~/.cdsapirc (`url:` and `key:` lines). \
-        Files that the folder's manifest (.biocube-downloads.json) records as complete are skipped; \
-        an interrupted download continues from its .part file. Variables may be BioCube short \
-        names (t2m, msl, z, …) or CDS names (2m_temperature, …).
+            Credentials come from CDSAPI_KEY / CDSAPI_URL or ~/.cdsapirc (`url:` and `key:` lines). \
+            Files that the folder's manifest (.biocube-downloads.json) records as complete are skipped; \
+            an interrupted download continues from its .part file. Variables may be BioCube short \
+            names (t2m, msl, z, …) or CDS names (2m_temperature, …).
 
-        Example: biocube download era5 --dataset monthly-single --variables t2m,msl,u10,v10 \
-        --years 2000-2020 --out data/Copernicus/ERA5-monthly/era5-single
-        """)
+            Example: biocube download era5 --dataset monthly-single --variables t2m,msl,u10,v10 \
+            --years 2000-2020 --out data/Copernicus/ERA5-monthly/era5-single
+            """)
 
     enum Dataset: String, ExpressibleByArgument, CaseIterable {
         case monthlySingle = "monthly-single", monthlyPressure = "monthly-pressure"
@@ -34,7 +34,10 @@ struct DownloadERA5: AsyncParsableCommand {
     var variables: String
     @Option(help: "Years: 2000-2020 or 2000,2005 (not with --dates).")
     var years: String?
-    @Option(help: "A file of dates (YYYY-MM-DD per line) for hourly datasets: one job per month asking only for those days, at --times (4 steps a day by default).")
+    @Option(
+        help:
+            "A file of dates (YYYY-MM-DD per line) for hourly datasets: one job per month asking only for those days, at --times (4 steps a day by default)."
+    )
     var dates: String?
     @Option(help: "Months (default all): 1-12 or 1,2,3.")
     var months: String = "1-12"
@@ -57,7 +60,9 @@ struct DownloadERA5: AsyncParsableCommand {
         try await reportingErrors {
             let credentials = try CDSCredentials.load()
             let vars = variables.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            if dates != nil && years != nil { throw BioCubeError(.invalidArgument, "give --years or --dates, not both") }
+            if dates != nil && years != nil {
+                throw BioCubeError(.invalidArgument, "give --years or --dates, not both")
+            }
             guard let yearsText = years ?? (dates != nil ? "2000" : nil) else {
                 throw BioCubeError(.invalidArgument, "give --years (e.g. 2000-2020) or --dates FILE")
             }
@@ -65,13 +70,22 @@ struct DownloadERA5: AsyncParsableCommand {
             let a: Region? = area.lowercased() == "global" ? nil : try Region(parsing: area)
             let lv = try levels.map { try parseIntegers($0, "--levels") } ?? CDSRequest.bioCubeLevels
             let tms = times.split(separator: ",").map(String.init)
-            let request: CDSRequest = switch dataset {
-            case .monthlySingle: try .monthlySingleLevels(variables: vars, years: ys, months: ms, area: a)
-            case .monthlyPressure: try .monthlyPressureLevels(variables: vars, levels: lv, years: ys, months: ms, area: a)
-            case .hourlySingle: try .hourlySingleLevels(variables: vars, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a)
-            case .hourlyPressure: try .hourlyPressureLevels(variables: vars, levels: lv, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a)
-            }
-            let jobs = try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
+            let request: CDSRequest =
+                switch dataset {
+                case .monthlySingle: try .monthlySingleLevels(variables: vars, years: ys, months: ms, area: a)
+                case .monthlyPressure:
+                    try .monthlyPressureLevels(variables: vars, levels: lv, years: ys, months: ms, area: a)
+                case .hourlySingle:
+                    try .hourlySingleLevels(
+                        variables: vars, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a
+                    )
+                case .hourlyPressure:
+                    try .hourlyPressureLevels(
+                        variables: vars, levels: lv, years: ys, months: ms, days: parseIntegers(days, "--days"),
+                        times: tms, area: a)
+                }
+            let jobs =
+                try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
                 ?? (split == "month" ? request.splitByMonth() : request.splitByYear())
             var options = DownloadOptions()
             options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
@@ -90,17 +104,17 @@ struct DownloadGBIF: AsyncParsableCommand {
         commandName: "gbif",
         abstract: "Download GBIF species occurrence cubes (SQL downloads), one zip per species, resumable.",
         discussion: """
-        Credentials come from GBIF_USER and GBIF_PWD (your GBIF.org user name and password); \
-        GBIF_EMAIL, when set, gets GBIF's "download ready" mail; GBIF_API_URL overrides \
-        https://api.gbif.org/v1. Each species' cube counts present occurrences per month and \
-        EEA reference-grid cell with the species' taxonomy, saved as <specieskey>.zip — the input \
-        of `biocube species-cube`. Up to --concurrent downloads run at once (GBIF allows 3 per \
-        user). Finished zips are recorded in the folder's .biocube-downloads.json and skipped on \
-        a rerun; a download requested by an interrupted run is waited for, not requested again.
+            Credentials come from GBIF_USER and GBIF_PWD (your GBIF.org user name and password); \
+            GBIF_EMAIL, when set, gets GBIF's "download ready" mail; GBIF_API_URL overrides \
+            https://api.gbif.org/v1. Each species' cube counts present occurrences per month and \
+            EEA reference-grid cell with the species' taxonomy, saved as <specieskey>.zip — the input \
+            of `biocube species-cube`. Up to --concurrent downloads run at once (GBIF allows 3 per \
+            user). Finished zips are recorded in the folder's .biocube-downloads.json and skipped on \
+            a rerun; a download requested by an interrupted run is waited for, not requested again.
 
-        Example: biocube download gbif --species 2435098,5219173 --years 2000-2020 --out data/gbif-cubes
-        then:    biocube species-cube --input data/gbif-cubes --output data/Species/europe_species.parquet
-        """)
+            Example: biocube download gbif --species 2435098,5219173 --years 2000-2020 --out data/gbif-cubes
+            then:    biocube species-cube --input data/gbif-cubes --output data/Species/europe_species.parquet
+            """)
 
     @Option(help: "Comma-separated GBIF species keys.")
     var species: String?
@@ -130,34 +144,47 @@ struct DownloadGBIF: AsyncParsableCommand {
     func requests() throws -> [GBIFDownloadRequest] {
         if let sql {
             guard let name else { throw BioCubeError(.invalidArgument, "--sql needs --name, the zip's file name") }
-            guard species == nil, speciesFile == nil else { throw BioCubeError(.invalidArgument, "--sql and --species/--species-file exclude each other") }
+            guard species == nil, speciesFile == nil else {
+                throw BioCubeError(.invalidArgument, "--sql and --species/--species-file exclude each other")
+            }
             return [try GBIFDownloadRequest(sql: readText(sql, "the SQL file"), fileName: name)]
         }
         var keys: [Int64] = []
         func add(_ token: Substring, _ origin: String) throws {
             let t = token.trimmingCharacters(in: .whitespaces)
             guard !t.isEmpty else { return }
-            guard let k = Int64(t), k > 0 else { throw BioCubeError(.invalidArgument, "\(origin): '\(t)' is not a GBIF species key") }
+            guard let k = Int64(t), k > 0 else {
+                throw BioCubeError(.invalidArgument, "\(origin): '\(t)' is not a GBIF species key")
+            }
             keys.append(k)
         }
         if let species { for t in species.split(separator: ",") { try add(t, "--species") } }
         if let speciesFile {
-            for (n, line) in try readText(speciesFile, "the species list").split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                try add(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "", "\(speciesFile) line \(n + 1)")
+            for (n, line) in try readText(speciesFile, "the species list").split(
+                separator: "\n", omittingEmptySubsequences: false
+            ).enumerated() {
+                try add(
+                    line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "",
+                    "\(speciesFile) line \(n + 1)")
             }
         }
-        guard !keys.isEmpty else { throw BioCubeError(.invalidArgument, "name species with --species or --species-file (or a query with --sql)") }
+        guard !keys.isEmpty else {
+            throw BioCubeError(
+                .invalidArgument, "name species with --species or --species-file (or a query with --sql)")
+        }
         let ys = try parseIntegers(years, "--years")
         let a = try Region(parsing: area)
         var seen = Set<Int64>()
         return try keys.filter { seen.insert($0).inserted }.map {
-            try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
+            try GBIFDownloadRequest.speciesCube(
+                speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
         }
     }
 
     private func readText(_ path: String, _ what: String) throws -> String {
-        do { return try String(contentsOfFile: path, encoding: .utf8) }
-        catch { throw BioCubeError(.io, "\(path): cannot read \(what) (\(error.localizedDescription))") }
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw BioCubeError(.io, "\(path): cannot read \(what) (\(error.localizedDescription))")
+        }
     }
 
     func run() async throws {
@@ -170,7 +197,9 @@ struct DownloadGBIF: AsyncParsableCommand {
             options.pollInitial = .milliseconds(Int(max(0.001, pollInterval) * 1000))
             let client = GBIFClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
-            print("GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(credentials.url.absoluteString))")
+            print(
+                "GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(credentials.url.absoluteString))"
+            )
             let files = try await client.retrieve(jobs, into: out, validate: !noValidate) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) file(s) in \(out)")

@@ -28,17 +28,27 @@ struct ERA5Info: AsyncParsableCommand {
                 let m: GridMapping?
                 var lattice = ""
                 do { m = try f.mapping(onto: g) } catch let e as BioCubeError { m = nil; lattice = e.message }
-                let span = f.times.first.flatMap { first in f.times.last.map { "\(first.dateString) … \($0.dateString) (\(f.times.count) steps)" } }
+                let span =
+                    f.times.first.flatMap { first in
+                        f.times.last.map { "\(first.dateString) … \($0.dateString) (\(f.times.count) steps)" }
+                    }
                     ?? "no time steps"
                 print("\(f.path)")
                 print("  time: \(span)")
-                print("  grid: \(f.latitudes.count)×\(f.longitudes.count), " +
-                      (m.map { "covers \(g.cellCount - $0.uncoveredCells) of \(g.cellCount) target cells" } ?? "unusable: \(lattice)"))
-                print("  variables: " + f.variables.map { v in v.levels.map { "\(v.name)[\($0.count) levels]" } ?? v.name }.joined(separator: ", "))
+                print(
+                    "  grid: \(f.latitudes.count)×\(f.longitudes.count), "
+                        + (m.map { "covers \(g.cellCount - $0.uncoveredCells) of \(g.cellCount) target cells" }
+                            ?? "unusable: \(lattice)"))
+                print(
+                    "  variables: "
+                        + f.variables.map { v in v.levels.map { "\(v.name)[\($0.count) levels]" } ?? v.name }.joined(
+                            separator: ", "))
             }
             print("groups:")
             for v in try era5.variables() {
-                print("  \(v.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(v.groups.map(\.rawValue).joined(separator: ", "))  \(v.units ?? "")  \(v.longName ?? "")")
+                print(
+                    "  \(v.name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(v.groups.map(\.rawValue).joined(separator: ", "))  \(v.units ?? "")  \(v.longName ?? "")"
+                )
             }
             for p in problems.problems { print(p) }
         }
@@ -67,7 +77,8 @@ struct ERA5Read: AsyncParsableCommand {
         try await reportingErrors {
             let problems = ProblemLog()
             let era5 = try ERA5Modality(paths: files, cadence: try Cadence(parsing: cadence), problems: problems)
-            try readAndReport(era5, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
+            try readAndReport(
+                era5, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
         }
     }
 }

@@ -27,13 +27,16 @@ struct IndicatorsInfo: AsyncParsableCommand {
                 let years = Set(t.columns.map(\.year)).sorted()
                 let months = t.columns.filter { $0.month != nil }.count
                 print("\(t.path)")
-                print("  layout: \(t.layout.rawValue); \(t.rowCount) rows; years \(years.first ?? 0)…\(years.last ?? 0)" +
-                      (months > 0 ? "; \(months) month columns" : ""))
+                print(
+                    "  layout: \(t.layout.rawValue); \(t.rowCount) rows; years \(years.first ?? 0)…\(years.last ?? 0)"
+                        + (months > 0 ? "; \(months) month columns" : ""))
                 print("  indicators: \(t.variables.joined(separator: ", "))")
             }
             let variables = try modality.variables()
             for v in variables {
-                print("  \(v.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v.groups.map(\.rawValue).joined(separator: ", "))")
+                print(
+                    "  \(v.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(v.groups.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             // Touch one step per indicator so coverage problems (off-grid rows, duplicates) are reported.
             for v in variables {
@@ -48,7 +51,8 @@ struct IndicatorsInfo: AsyncParsableCommand {
 
 struct IndicatorsRead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "read", abstract: "Read one indicator at one month onto the grid; print statistics, optionally write raw float32.")
+        commandName: "read",
+        abstract: "Read one indicator at one month onto the grid; print statistics, optionally write raw float32.")
 
     @Argument(help: "Indicator CSV files.")
     var files: [String]
@@ -65,7 +69,8 @@ struct IndicatorsRead: AsyncParsableCommand {
         try await reportingErrors {
             let problems = ProblemLog()
             let modality = try await IndicatorModality.load(paths: files, problems: problems)
-            try readAndReport(modality, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
+            try readAndReport(
+                modality, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
         }
     }
 }

@@ -5,7 +5,8 @@ import BioCube
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Turn raw national indicator downloads into BioCube grid CSVs (country values spread over the grid points inside each country).",
+        abstract:
+            "Turn raw national indicator downloads into BioCube grid CSVs (country values spread over the grid points inside each country).",
         subcommands: [IngestWorldBank.self, IngestRedList.self])
 }
 
@@ -41,12 +42,13 @@ func showIngestProgress(_ done: Int, _ total: Int) {
 struct IngestWorldBank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worldbank",
-        abstract: "World Bank API_*.csv downloads → Country, Latitude, Longitude, {Var}_{YYYY} (or the combined Variable layout).",
+        abstract:
+            "World Bank API_*.csv downloads → Country, Latitude, Longitude, {Var}_{YYYY} (or the combined Variable layout).",
         discussion: """
-        One input: biocube ingest worldbank API_AG.LND.FRST.ZS.csv --variable Forest --out Europe_forest_data.csv
-        Several inputs with --combined: biocube ingest worldbank API_AG.LND.AGRI.ZS.csv API_AG.LND.ARBL.ZS.csv \
-        --variable Agriculture --variable Arable --combined --out Europe_combined_agriculture_data.csv
-        """)
+            One input: biocube ingest worldbank API_AG.LND.FRST.ZS.csv --variable Forest --out Europe_forest_data.csv
+            Several inputs with --combined: biocube ingest worldbank API_AG.LND.AGRI.ZS.csv API_AG.LND.ARBL.ZS.csv \
+            --variable Agriculture --variable Arable --combined --out Europe_combined_agriculture_data.csv
+            """)
 
     @Argument(help: "World Bank indicator downloads (API_*.csv).")
     var inputs: [String]
@@ -61,21 +63,31 @@ struct IngestWorldBank: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard variable.count == inputs.count else {
-                throw BioCubeError(.invalidArgument, "give one --variable per input (\(inputs.count) inputs, \(variable.count) variables)")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "give one --variable per input (\(inputs.count) inputs, \(variable.count) variables)")
             }
             guard combined || inputs.count == 1 else {
-                throw BioCubeError(.invalidArgument, "several inputs need --combined (one file per indicator otherwise)")
+                throw BioCubeError(
+                    .invalidArgument, "several inputs need --combined (one file per indicator otherwise)")
             }
             let problems = ProblemLog()
             let ingest = try options.ingest(problems: problems)
             let start = Date()
             let series = try inputs.map { try NationalSeries.worldBank(path: $0) }
-            let rows = combined
-                ? try ingest.writeVariableColumn(zip(variable, zip(series, inputs)).map { ($0, $1.0, $1.1) }, prefix: prefix, to: options.out, progress: showIngestProgress)
-                : try ingest.writeYearColumns(series[0], variable: variable[0], source: inputs[0], to: options.out, progress: showIngestProgress)
-            print(String(format: "wrote %@: %d grid-point rows, years %@ (%.1f s)", options.out, rows,
-                         series.flatMap(\.years).isEmpty ? "none" : "\(series.flatMap(\.years).min()!)…\(series.flatMap(\.years).max()!)",
-                         Date().timeIntervalSince(start)))
+            let rows =
+                combined
+                ? try ingest.writeVariableColumn(
+                    zip(variable, zip(series, inputs)).map { ($0, $1.0, $1.1) }, prefix: prefix, to: options.out,
+                    progress: showIngestProgress)
+                : try ingest.writeYearColumns(
+                    series[0], variable: variable[0], source: inputs[0], to: options.out, progress: showIngestProgress)
+            print(
+                String(
+                    format: "wrote %@: %d grid-point rows, years %@ (%.1f s)", options.out, rows,
+                    series.flatMap(\.years).isEmpty
+                        ? "none" : "\(series.flatMap(\.years).min()!)…\(series.flatMap(\.years).max()!)",
+                    Date().timeIntervalSince(start)))
             for p in problems.problems { print(p) }
         }
     }
@@ -98,9 +110,13 @@ struct IngestRedList: AsyncParsableCommand {
             let ingest = try options.ingest(problems: problems)
             let start = Date()
             let series = try NationalSeries.redList(path: input)
-            let rows = try ingest.writeYearColumns(series, variable: variable, source: input, to: options.out, progress: showIngestProgress)
-            print(String(format: "wrote %@: %d grid-point rows, %d countries (%.1f s)", options.out, rows, series.entries.count,
-                         Date().timeIntervalSince(start)))
+            let rows = try ingest.writeYearColumns(
+                series, variable: variable, source: input, to: options.out, progress: showIngestProgress)
+            print(
+                String(
+                    format: "wrote %@: %d grid-point rows, %d countries (%.1f s)", options.out, rows,
+                    series.entries.count,
+                    Date().timeIntervalSince(start)))
             for p in problems.problems { print(p) }
         }
     }

@@ -8,7 +8,11 @@ func summarise(_ problems: [Problem]) -> [String] {
         var key = p
         key.step = nil
         if steps[key] == nil { order.append(key) }
-        if let s = p.step { steps[key, default: []].append(String(s.prefix(p.step?.hasSuffix("00:00:00") == true ? 7 : 19))) } else { steps[key] = steps[key] ?? [] }
+        if let s = p.step {
+            steps[key, default: []].append(String(s.prefix(p.step?.hasSuffix("00:00:00") == true ? 7 : 19)))
+        } else {
+            steps[key] = steps[key] ?? []
+        }
     }
     return order.map { p in
         let s = steps[p] ?? []

@@ -29,7 +29,12 @@ final class ProgressLine: @unchecked Sendable {
         case .downloading(let f, let bytes, let size):
             let mb = Double(bytes) / 1_048_576
             let rate = mb / max(0.001, Date().timeIntervalSince(start))
-            let of = size.map { String(format: " of %.1f MiB (%.0f%%)", Double($0) / 1_048_576, 100 * Double(bytes) / Double(max(1, $0))) } ?? ""
+            let of =
+                size.map {
+                    String(
+                        format: " of %.1f MiB (%.0f%%)", Double($0) / 1_048_576,
+                        100 * Double(bytes) / Double(max(1, $0)))
+                } ?? ""
             let percent = size.map { Int(100 * bytes / max(1, $0)) } ?? 0
             if !isTerminal, let last = lastLogged[f], percent - last < 10 { return }
             lastLogged[f] = percent

@@ -7,10 +7,10 @@ struct ScanCommand: AsyncParsableCommand {
         commandName: "scan",
         abstract: "Discover BioCube sources under a folder; print what they hold and what is wrong.",
         discussion: """
-        Finds ERA5 NetCDF (**/Copernicus/**/*.nc or CDS .zip), indicator CSVs \
-        (**/Forest|Land|Agriculture|RedList/*.csv) and the species table (**/Species/*.parquet), \
-        with or without a leading data/ folder. Writes a JSON catalog that `biocube build` accepts.
-        """)
+            Finds ERA5 NetCDF (**/Copernicus/**/*.nc or CDS .zip), indicator CSVs \
+            (**/Forest|Land|Agriculture|RedList/*.csv) and the species table (**/Species/*.parquet), \
+            with or without a leading data/ folder. Writes a JSON catalog that `biocube build` accepts.
+            """)
 
     @Argument(help: "The BioCube root folder.")
     var root: String
@@ -45,24 +45,40 @@ func printCatalog(_ catalog: Catalog) {
     for s in catalog.sources {
         let span: String
         let firsts = s.variables.compactMap(\.first), lasts = s.variables.compactMap(\.last)
-        if let a = firsts.min(), let b = lasts.max() { span = "\(a.dateString.prefix(7))…\(b.dateString.prefix(7))" } else { span = "no steps" }
-        let bounds = s.latitudeRange.flatMap { la in s.longitudeRange.map { lo in String(format: " lat %.2f…%.2f lon %.2f…%.2f", la[0], la[1], lo[0], lo[1]) } } ?? ""
+        if let a = firsts.min(), let b = lasts.max() {
+            span = "\(a.dateString.prefix(7))…\(b.dateString.prefix(7))"
+        } else {
+            span = "no steps"
+        }
+        let bounds =
+            s.latitudeRange.flatMap { la in
+                s.longitudeRange.map { lo in String(format: " lat %.2f…%.2f lon %.2f…%.2f", la[0], la[1], lo[0], lo[1])
+                }
+            } ?? ""
         let lattice = s.onTargetLattice == false ? " OFF-LATTICE" : ""
         print("  \(s.kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.path)")
-        print("             \(s.variables.count) variables, \(s.stepCount) steps \(span)\(bounds.isEmpty ? "" : ",")\(bounds)\(lattice), \(String(format: "%.1f MiB", Double(s.size) / 1_048_576))")
+        print(
+            "             \(s.variables.count) variables, \(s.stepCount) steps \(span)\(bounds.isEmpty ? "" : ",")\(bounds)\(lattice), \(String(format: "%.1f MiB", Double(s.size) / 1_048_576))"
+        )
         var byGroup: [String: [String]] = [:]
         var order: [String] = []
         for v in s.variables {
             let g = v.descriptor.groups.map(\.rawValue).joined(separator: "+")
             if byGroup[g] == nil { order.append(g) }
-            byGroup[g, default: []].append(v.descriptor.name + (v.descriptor.levels.map { "[\($0.count) levels]" } ?? "") + (v.descriptor.units.map { " (\($0))" } ?? ""))
+            byGroup[g, default: []].append(
+                v.descriptor.name + (v.descriptor.levels.map { "[\($0.count) levels]" } ?? "")
+                    + (v.descriptor.units.map { " (\($0))" } ?? ""))
         }
         for g in order {
             let names = byGroup[g]!
-            print("             \(g): \(names.prefix(12).joined(separator: ", "))\(names.count > 12 ? ", … (\(names.count))" : "")")
+            print(
+                "             \(g): \(names.prefix(12).joined(separator: ", "))\(names.count > 12 ? ", … (\(names.count))" : "")"
+            )
         }
     }
-    if catalog.problems.isEmpty { print("no problems found") } else {
+    if catalog.problems.isEmpty {
+        print("no problems found")
+    } else {
         print("\(catalog.problems.count) problem(s):")
         for p in catalog.problems { print("  \(p)") }
     }

@@ -4,10 +4,14 @@ import BioCube
 /// `--variables`, `--species` and `--levels`: changes to the selection a store records
 /// (the published contract unless its build config said otherwise).
 struct SelectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Add or drop variables: [+|-]GROUP:NAME,… (e.g. +agriculture:Agriculture_Irrigated,-surface:lsm; -GROUP:* drops a group).",
-                               valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Add or drop variables: [+|-]GROUP:NAME,… (e.g. +agriculture:Agriculture_Irrigated,-surface:lsm; -GROUP:* drops a group).",
+            valueName: "list"))
     var variables: String?
-    @Option(help: ArgumentHelp("Species to keep: keys in order (1340361,5219173) or top:N by occurrences.", valueName: "keys|top:N"))
+    @Option(
+        help: ArgumentHelp(
+            "Species to keep: keys in order (1340361,5219173) or top:N by occurrences.", valueName: "keys|top:N"))
     var species: String?
     @Option(help: ArgumentHelp("Pressure levels (hPa) to keep, in this order (e.g. 1000,850,500).", valueName: "list"))
     var levels: String?

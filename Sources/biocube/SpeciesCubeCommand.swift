@@ -7,10 +7,10 @@ struct SpeciesCubeCommand: AsyncParsableCommand {
         commandName: "species-cube",
         abstract: "Turn GBIF EEA-grid occurrence cubes (<specieskey>.zip with a TSV) into the BioCube species table.",
         discussion: """
-        Each eeacellcode cell centre (EPSG:3035) is projected to WGS84, snapped to the 0.25° grid, and \
-        occurrences are summed per species, month and cell. Writes Species, Latitude, Longitude, \
-        Timestamp, Distribution and the taxonomy columns (Snappy Parquet).
-        """)
+            Each eeacellcode cell centre (EPSG:3035) is projected to WGS84, snapped to the 0.25° grid, and \
+            occurrences are summed per species, month and cell. Writes Species, Latitude, Longitude, \
+            Timestamp, Distribution and the taxonomy columns (Snappy Parquet).
+            """)
 
     @Option(help: "Folder of GBIF cube downloads (*.zip, or bare *.tsv).")
     var input: String

@@ -7,13 +7,13 @@ struct StatsCommand: AsyncParsableCommand {
         commandName: "stats",
         abstract: "Normalisation statistics (mean, std, min, max, counts) in the layout bfm-model's scaler reads.",
         discussion: """
-        From exported batches (--batches DIR: every .pt or .safetensors file) or straight from \
-        a store (--store cube.zarr: each step read once). A store step inside the range belongs \
-        to two windows; --weighting windows (the default) counts it twice, so the numbers equal \
-        those over the exported batches (with the same --missing policy); --weighting steps \
-        counts every step once. Moments are accumulated stably (Welford/Chan); NaN and ±∞ are \
-        counted and excluded.
-        """)
+            From exported batches (--batches DIR: every .pt or .safetensors file) or straight from \
+            a store (--store cube.zarr: each step read once). A store step inside the range belongs \
+            to two windows; --weighting windows (the default) counts it twice, so the numbers equal \
+            those over the exported batches (with the same --missing policy); --weighting steps \
+            counts every step once. Moments are accumulated stably (Welford/Chan); NaN and ±∞ are \
+            counted and excluded.
+            """)
 
     @Option(help: "A folder of exported batches (.pt or .safetensors).")
     var batches: String?
@@ -43,10 +43,18 @@ struct StatsCommand: AsyncParsableCommand {
             switch (batches, store) {
             case (let dir?, nil):
                 guard select.isEmpty else {
-                    throw BioCubeError(.invalidArgument, "--variables, --species and --levels apply to --store; batch files carry the selection they were exported with")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "--variables, --species and --levels apply to --store; batch files carry the selection they were exported with"
+                    )
                 }
-                let files = FileManager.default.subpaths(atPath: dir)?.filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted() ?? []
-                guard !files.isEmpty else { throw BioCubeError(.notFound, "\(dir): no .pt or .safetensors batch files") }
+                let files =
+                    FileManager.default.subpaths(atPath: dir)?.filter {
+                        $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors")
+                    }.sorted() ?? []
+                guard !files.isEmpty else {
+                    throw BioCubeError(.notFound, "\(dir): no .pt or .safetensors batch files")
+                }
                 // Each file's statistics, then merged in file order: the same result for any --jobs.
                 var parts = [BatchStatistics?](repeating: nil, count: files.count)
                 try await withThrowingTaskGroup(of: (Int, BatchStatistics).self) { group in
@@ -77,21 +85,32 @@ struct StatsCommand: AsyncParsableCommand {
                 guard let policy = MissingValuePolicy(rawValue: missing) else {
                     throw BioCubeError(.invalidArgument, "--missing \(missing): expected zero or nan")
                 }
-                let sampler = try BatchSampler(storePath: path, start: start.map(UTCDateTime.init(parsing:)), end: end.map(UTCDateTime.init(parsing:)),
-                                               region: region.map(Region.init(parsing:)), selection: try select.selection(for: path),
-                                               maxConcurrency: jobs)
+                let sampler = try BatchSampler(
+                    storePath: path, start: start.map(UTCDateTime.init(parsing:)),
+                    end: end.map(UTCDateTime.init(parsing:)),
+                    region: region.map(Region.init(parsing:)), selection: try select.selection(for: path),
+                    maxConcurrency: jobs)
                 stats = try await BatchStatistics.store(sampler, weighting: w, missing: policy)
                 source = "\(sampler.steps.count) steps of \(path) (weighting \(w.rawValue), missing \(policy.rawValue))"
             default:
                 throw BioCubeError(.invalidArgument, "give exactly one of --batches DIR or --store cube.zarr")
             }
             try stats.write(to: out)
-            print(String(format: "stats: %d variables from %@ in %.1f s → %@", stats.entries.count, source, (clock.now - started).seconds, out))
+            print(
+                String(
+                    format: "stats: %d variables from %@ in %.1f s → %@", stats.entries.count, source,
+                    (clock.now - started).seconds, out))
             for e in stats.entries.prefix(60) {
                 let m = e.levels[0]
                 let level = e.hasLevels ? " (level 1 of \(e.levels.count))" : ""
-                let label = e.group.rawValue.padding(toLength: 23, withPad: " ", startingAt: 0) + e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
-                print("  " + label + String(format: "mean %-12.5g std %-12.5g NaN %5.1f%%", m.mean, m.standardDeviation, 100 * m.nanFraction) + level)
+                let label =
+                    e.group.rawValue.padding(toLength: 23, withPad: " ", startingAt: 0)
+                    + e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                print(
+                    "  " + label
+                        + String(
+                            format: "mean %-12.5g std %-12.5g NaN %5.1f%%", m.mean, m.standardDeviation,
+                            100 * m.nanFraction) + level)
             }
         }
     }

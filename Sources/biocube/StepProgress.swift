@@ -24,7 +24,9 @@ final class StepProgress: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let elapsed = (ContinuousClock.now - start).seconds
         let rate = Double(done) / max(elapsed, 1e-6)
-        let text = String(format: "  [%d/%d] %@  %.2f %@/s  ETA %.0f s", done, total, label, rate, unit, Double(total - done) / max(rate, 1e-9))
+        let text = String(
+            format: "  [%d/%d] %@  %.2f %@/s  ETA %.0f s", done, total, label, rate, unit,
+            Double(total - done) / max(rate, 1e-9))
         if isTerminal {
             print("\r\u{1B}[2K" + text, terminator: "")
             FileHandle.standardOutput.synchronizeFile()

@@ -20,8 +20,7 @@ func humanBytes(_ n: Int64) -> String {
 
 /// Runs `body`, turning a ``BioCubeError`` into a clean message and exit code 1.
 func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
-    do { return try await body() }
-    catch let e as BioCubeError {
+    do { return try await body() } catch let e as BioCubeError {
         FileHandle.standardError.write(Data("biocube: error: \(e)\n".utf8))
         throw ExitCode(1)
     }

@@ -25,15 +25,20 @@ struct StoreDemo: AsyncParsableCommand {
             var s = try CubeStore.create(at: store, attributes: ["title": "BioCube store demo"], overwrite: true)
             s.autoConsolidate = false
             try s.writeCoordinates(grid: grid, time: time, pressureLevels: levels)
-            let t2m = try s.createArray("surface_variables/t2m", metadata: ArrayMetadata(
-                shape: [months, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width], fillValue: nil,
-                codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: false),
-                attributes: ["units": "K", "long_name": "2 metre temperature"]))
-            let temp = try s.createArray("atmospheric_variables/t", metadata: ArrayMetadata(
-                shape: [months, levels.count, grid.height, grid.width], dataType: .float32,
-                chunkShape: [1, levels.count, grid.height, grid.width], fillValue: nil,
-                codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: true),
-                attributes: ["units": "K", "long_name": "Temperature"]))
+            let t2m = try s.createArray(
+                "surface_variables/t2m",
+                metadata: ArrayMetadata(
+                    shape: [months, grid.height, grid.width], dataType: .float32,
+                    chunkShape: [1, grid.height, grid.width], fillValue: nil,
+                    codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: false),
+                    attributes: ["units": "K", "long_name": "2 metre temperature"]))
+            let temp = try s.createArray(
+                "atmospheric_variables/t",
+                metadata: ArrayMetadata(
+                    shape: [months, levels.count, grid.height, grid.width], dataType: .float32,
+                    chunkShape: [1, levels.count, grid.height, grid.width], fillValue: nil,
+                    codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: true),
+                    attributes: ["units": "K", "long_name": "Temperature"]))
             try s.consolidateMetadata()
 
             let surface = field(months: months, levels: 1, grid: grid, seed: 1)
@@ -52,16 +57,17 @@ struct StoreDemo: AsyncParsableCommand {
             let box: [Float] = try t2m.read([.index(months - 1), .range(40..<80), .range(100..<180)])
             let decoded = Int64((surface.count + upper.count) * 4)
             let onDisk = diskUsage(store)
-            print("""
-            Wrote \(store): \(months) monthly steps from \(time.start.dateString) on the Europe 0.25° grid \
-            (\(grid.height)×\(grid.width)).
-              surface_variables/t2m      [\(months), \(grid.height), \(grid.width)]
-              atmospheric_variables/t    [\(months), \(levels.count), \(grid.height), \(grid.width)]
-              \(humanBytes(decoded)) of float32 → \(humanBytes(onDisk)) on disk (zstd level \(level))
-              write \(written.formatted(.units(allowed: [.milliseconds]))), read back \(read.formatted(.units(allowed: [.milliseconds]))); every value verified
-              a 40×80 box of the last step: min \(box.min()!) K, max \(box.max()!) K
-            Open it in Python: xarray.open_datatree("\(store)", engine="zarr")
-            """)
+            print(
+                """
+                Wrote \(store): \(months) monthly steps from \(time.start.dateString) on the Europe 0.25° grid \
+                (\(grid.height)×\(grid.width)).
+                  surface_variables/t2m      [\(months), \(grid.height), \(grid.width)]
+                  atmospheric_variables/t    [\(months), \(levels.count), \(grid.height), \(grid.width)]
+                  \(humanBytes(decoded)) of float32 → \(humanBytes(onDisk)) on disk (zstd level \(level))
+                  write \(written.formatted(.units(allowed: [.milliseconds]))), read back \(read.formatted(.units(allowed: [.milliseconds]))); every value verified
+                  a 40×80 box of the last step: min \(box.min()!) K, max \(box.max()!) K
+                Open it in Python: xarray.open_datatree("\(store)", engine="zarr")
+                """)
         }
     }
 
@@ -97,7 +103,9 @@ func diskUsage(_ path: String) -> Int64 {
     var total: Int64 = 0
     for case let name as String in e {
         if let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.size] as? NSNumber,
-           (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.type] as? FileAttributeType == .typeRegular {
+            (try? FileManager.default.attributesOfItem(atPath: path + "/" + name))?[.type] as? FileAttributeType
+                == .typeRegular
+        {
             total += size.int64Value
         }
     }

@@ -7,10 +7,10 @@ struct StoreDump: AsyncParsableCommand {
         commandName: "dump",
         abstract: "Write a hyperslab of an array as raw little-endian values.",
         discussion: """
-        The selection has one entry per dimension, separated by commas: `all`, an index `5`, \
-        a range `2:7` (end excluded), or indices `1;4;9`. Example: `--select 0:2,all,10:20`. \
-        The output is row-major; its shape and data type are printed.
-        """)
+            The selection has one entry per dimension, separated by commas: `all`, an index `5`, \
+            a range `2:7` (end excluded), or indices `1;4;9`. Example: `--select 0:2,all,10:20`. \
+            The output is row-major; its shape and data type are printed.
+            """)
 
     @Argument(help: "The store folder.")
     var store: String
@@ -26,7 +26,8 @@ struct StoreDump: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let a = try CubeStore.open(at: store).openArray(array)
-            let selection = try select.map { try parseSelection($0, rank: a.shape.count) }
+            let selection =
+                try select.map { try parseSelection($0, rank: a.shape.count) }
                 ?? Array(repeating: .all, count: a.shape.count)
             let bytes: Data
             switch a.metadata.dataType {
@@ -42,8 +43,9 @@ struct StoreDump: AsyncParsableCommand {
             case .uint64: bytes = try await raw(a, selection, UInt64.self)
             case .bool: bytes = try await raw(a, selection, Bool.self)
             }
-            do { try bytes.write(to: URL(fileURLWithPath: out), options: .atomic) }
-            catch { throw BioCubeError(.io, "\(out): cannot write: \(error.localizedDescription)") }
+            do { try bytes.write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw BioCubeError(.io, "\(out): cannot write: \(error.localizedDescription)")
+            }
             print("wrote \(bytes.count) bytes of \(a.metadata.dataType.rawValue) to \(out)")
         }
     }
@@ -56,9 +58,12 @@ struct StoreDump: AsyncParsableCommand {
 
 /// Parses `all,3,2:7,1;4;9` into a selection with `rank` entries.
 func parseSelection(_ text: String, rank: Int) throws -> [DimensionSelection] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+    }
     guard parts.count == rank else {
-        throw BioCubeError(.invalidArgument, "selection '\(text)' has \(parts.count) entries, the array has \(rank) dimensions")
+        throw BioCubeError(
+            .invalidArgument, "selection '\(text)' has \(parts.count) entries, the array has \(rank) dimensions")
     }
     return try parts.map { p in
         if p == "all" || p == ":" { return .all }
@@ -71,10 +76,14 @@ func parseSelection(_ text: String, rank: Int) throws -> [DimensionSelection] {
         }
         if p.contains(";") {
             let list = p.split(separator: ";").map { Int($0) }
-            guard list.allSatisfy({ $0 != nil }) else { throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not a list of indices") }
+            guard list.allSatisfy({ $0 != nil }) else {
+                throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not a list of indices")
+            }
             return .indices(list.map { $0! })
         }
-        guard let i = Int(p) else { throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not all, an index, a range or a list") }
+        guard let i = Int(p) else {
+            throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not all, an index, a range or a list")
+        }
         return .index(i)
     }
 }

@@ -3,7 +3,8 @@ import BioCube
 
 struct StoreInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "List the groups and arrays of a store with shapes, types, codecs and chunks written.")
+        commandName: "info",
+        abstract: "List the groups and arrays of a store with shapes, types, codecs and chunks written.")
 
     @Argument(help: "The store folder (e.g. cube.zarr).")
     var store: String
@@ -24,7 +25,9 @@ struct StoreInfo: AsyncParsableCommand {
                     let total = m.chunkGridShape.reduce(1, *)
                     let codecs = m.codecs.compactMap { $0.json["name"]?.stringValue }.joined(separator: "+")
                     let written = total <= 100_000 ? String(countWritten(a, m)) : "?"
-                    print("\(indent)\(name)  \(m.dataType.rawValue) \(m.shape) chunks \(m.chunkShape) [\(codecs)] fill \(m.fillValue) — \(written)/\(total) chunks written")
+                    print(
+                        "\(indent)\(name)  \(m.dataType.rawValue) \(m.shape) chunks \(m.chunkShape) [\(codecs)] fill \(m.fillValue) — \(written)/\(total) chunks written"
+                    )
                 }
             }
         }

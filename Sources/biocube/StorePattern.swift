@@ -6,7 +6,8 @@ import BioCube
 struct StorePattern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pattern",
-        abstract: "Write a store of formula-filled arrays (every data type and codec chain) for interoperability checks.",
+        abstract:
+            "Write a store of formula-filled arrays (every data type and codec chain) for interoperability checks.",
         shouldDisplay: false)
 
     @Argument(help: "Where to write the store (replaced if it exists).")
@@ -17,7 +18,8 @@ struct StorePattern: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var s = try CubeStore.create(at: store, attributes: ["purpose": "interoperability pattern"], overwrite: true)
+            var s = try CubeStore.create(
+                at: store, attributes: ["purpose": "interoperability pattern"], overwrite: true)
             s.autoConsolidate = false
             let shapes: [(String, [Int], [Int])] = [
                 ("vector", [100], [7]),
@@ -36,8 +38,10 @@ struct StorePattern: AsyncParsableCommand {
                     for (chainName, codecs) in chains where shapeName == "cube" || chainName == "zstd" {
                         let path = "\(type.rawValue)/\(shapeName)_\(chainName)"
                         let dims = shape.indices.map { "d\($0)" }
-                        let meta = try ArrayMetadata(shape: shape, dataType: type, chunkShape: chunks, fillValue: nil, codecs: codecs, dimensionNames: dims,
-                                                     attributes: ["formula": "pattern"])
+                        let meta = try ArrayMetadata(
+                            shape: shape, dataType: type, chunkShape: chunks, fillValue: nil, codecs: codecs,
+                            dimensionNames: dims,
+                            attributes: ["formula": "pattern"])
                         let a = try s.createArray(path, metadata: meta)
                         let n = shape.reduce(1, *)
                         try write(a, n, type)
@@ -45,8 +49,10 @@ struct StorePattern: AsyncParsableCommand {
                 }
             }
             // One partly written array: only chunk (0, 0, 0) exists; the rest must read as fill.
-            let partial = try s.createArray("float32/partial", metadata: ArrayMetadata(
-                shape: [4, 6, 6], dataType: .float32, chunkShape: [2, 3, 3], dimensionNames: ["t", "y", "x"]))
+            let partial = try s.createArray(
+                "float32/partial",
+                metadata: ArrayMetadata(
+                    shape: [4, 6, 6], dataType: .float32, chunkShape: [2, 3, 3], dimensionNames: ["t", "y", "x"]))
             try partial.writeChunk((0..<18).map { Float($0) }, at: [0, 0, 0])
             try s.consolidateMetadata()
             print("wrote pattern store \(store)")
@@ -57,8 +63,10 @@ struct StorePattern: AsyncParsableCommand {
         let sel = Array(repeating: DimensionSelection.all, count: a.shape.count)
         let b = (0..<n).map(StorePattern.base)
         switch type {
-        case .float32: try a.write(b.enumerated().map { i, v in i % 97 == 13 ? Float.nan : Float(v) * 0.125 - 600 }, to: sel)
-        case .float64: try a.write(b.enumerated().map { i, v in i % 97 == 13 ? Double.nan : Double(v) * 0.125 - 600 }, to: sel)
+        case .float32:
+            try a.write(b.enumerated().map { i, v in i % 97 == 13 ? Float.nan : Float(v) * 0.125 - 600 }, to: sel)
+        case .float64:
+            try a.write(b.enumerated().map { i, v in i % 97 == 13 ? Double.nan : Double(v) * 0.125 - 600 }, to: sel)
         case .int8: try a.write(b.map { Int8($0 % 251 - 125) }, to: sel)
         case .int16: try a.write(b.map { Int16($0 * 3 - 15000) }, to: sel)
         case .int32: try a.write(b.map { Int32($0 * 200_003 - 1_000_000_000) }, to: sel)

@@ -5,12 +5,16 @@ import BioCube
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check batch files (.pt, .safetensors) and stores against the batch contract; print every tensor's statistics.",
+        abstract:
+            "Check batch files (.pt, .safetensors) and stores against the batch contract; print every tensor's statistics.",
         discussion: "Exits with status 1 and a precise message for the first file that breaks the contract.")
 
     @Argument(help: "Batch files and/or store folders.")
     var paths: [String]
-    @Option(help: "A selection file (or a build config with a select section) the batches must match; for stores, every selected variable, species and level must be stored.")
+    @Option(
+        help:
+            "A selection file (or a build config with a select section) the batches must match; for stores, every selected variable, species and level must be stored."
+    )
     var selection: String?
 
     func run() async throws {
@@ -19,7 +23,11 @@ struct VerifyCommand: AsyncParsableCommand {
             var failures = 0
             for path in paths {
                 do {
-                    if FileManager.default.fileExists(atPath: path + "/zarr.json") { try await verifyStore(path, wanted) } else { try verifyBatch(path, wanted) }
+                    if FileManager.default.fileExists(atPath: path + "/zarr.json") {
+                        try await verifyStore(path, wanted)
+                    } else {
+                        try verifyBatch(path, wanted)
+                    }
                 } catch let e as BioCubeError {
                     failures += 1
                     print("FAIL \(path): \(e.message)")
@@ -36,16 +44,20 @@ struct VerifyCommand: AsyncParsableCommand {
     func line(_ name: String, _ shape: [Int], _ dtype: String, _ m: RunningMoments) -> String {
         let all = Double(max(1, m.count + m.nanCount + m.infinityCount))
         let range = m.min.map { String(format: "%.6g … %.6g", $0, m.max!) } ?? "no values"
-        return "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0) + " " + "\(shape)".padding(toLength: 18, withPad: " ", startingAt: 0)
-            + " \(dtype)" + String(format: "  NaN %5.1f%%  Inf %4.1f%%  mean %-11.5g std %-11.5g ", 100 * Double(m.nanCount) / all,
-                                   100 * Double(m.infinityCount) / all, m.mean, m.standardDeviation) + range
+        return "  " + name.padding(toLength: 36, withPad: " ", startingAt: 0) + " "
+            + "\(shape)".padding(toLength: 18, withPad: " ", startingAt: 0)
+            + " \(dtype)"
+            + String(
+                format: "  NaN %5.1f%%  Inf %4.1f%%  mean %-11.5g std %-11.5g ", 100 * Double(m.nanCount) / all,
+                100 * Double(m.infinityCount) / all, m.mean, m.standardDeviation) + range
     }
 
     func verifyBatch(_ path: String, _ wanted: VariableSelection?) throws {
         let batch = try BatchFileReader.read(path: path)
         let m = batch.metadata
-        print("\(path): \(m.timestampStrings.joined(separator: " → ")), grid \(m.latitudes.count)×\(m.longitudes.count), "
-              + "\(m.pressureLevels?.count ?? 0) levels, \(m.speciesList?.count ?? 0) species")
+        print(
+            "\(path): \(m.timestampStrings.joined(separator: " → ")), grid \(m.latitudes.count)×\(m.longitudes.count), "
+                + "\(m.pressureLevels?.count ?? 0) levels, \(m.speciesList?.count ?? 0) species")
         for (g, v) in batch.allVariables {
             var s = RunningMoments()
             s.add(v.tensor.storage)
@@ -58,23 +70,34 @@ struct VerifyCommand: AsyncParsableCommand {
     func verifyStore(_ path: String, _ wanted: VariableSelection?) async throws {
         let store = try CubeStore.open(at: path)
         let attrs = try store.attributes(of: "")
-        guard attrs["complete"] == .bool(true) else { throw BioCubeError(.invalidMetadata, "the build is not complete") }
+        guard attrs["complete"] == .bool(true) else {
+            throw BioCubeError(.invalidMetadata, "the build is not complete")
+        }
         let sampler = try BatchSampler(storePath: path, selection: wanted)
         let grid = sampler.grid, time = sampler.time
-        print("\(path): \(sampler.variables.count) variables, \(time.count) steps \(time.start.dateString) … \(time.end.dateString), grid \(grid.height)×\(grid.width)")
+        print(
+            "\(path): \(sampler.variables.count) variables, \(time.count) steps \(time.start.dateString) … \(time.end.dateString), grid \(grid.height)×\(grid.width)"
+        )
         for v in sampler.variables {
             let a = try store.openArray(v.path)
             let expected = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
-            guard a.shape == expected else { throw BioCubeError(.invalidMetadata, "\(v.path) has shape \(a.shape), the coordinates say \(expected)") }
+            guard a.shape == expected else {
+                throw BioCubeError(.invalidMetadata, "\(v.path) has shape \(a.shape), the coordinates say \(expected)")
+            }
             var s = RunningMoments()
             for t in 0..<time.count {
-                s.add(try a.read([.index(t)] + Array(repeating: DimensionSelection.all, count: a.shape.count - 1), as: Float.self))
+                s.add(
+                    try a.read(
+                        [.index(t)] + Array(repeating: DimensionSelection.all, count: a.shape.count - 1), as: Float.self
+                    ))
             }
             print(line(v.path, a.shape, "float32", s))
         }
         if let levels = sampler.pressureLevels {
             let p = try store.openArray("pressure_level").read([.all], as: Double.self)
-            guard p == levels else { throw BioCubeError(.invalidMetadata, "pressure_level \(p) differs from the variables' levels \(levels)") }
+            guard p == levels else {
+                throw BioCubeError(.invalidMetadata, "pressure_level \(p) differs from the variables' levels \(levels)")
+            }
         }
     }
 }

@@ -8,12 +8,15 @@ struct ViewCommand: AsyncParsableCommand {
         commandName: "view",
         abstract: "Render a batch variable as a PNG map: both time steps, a shared colour bar, coastlines from lsm.",
         discussion: """
-          biocube view batches/batch_2000-01-01_to_2000-02-01.pt --group atmospheric_variables --variable t --level 850 --out t850.png
-          biocube view cube.zarr --window 5 --variable t2m --out t2m.png
-          biocube view --html viewer.html cube.zarr      (interactive page + viewer_files/, no network needed)
-        """)
+              biocube view batches/batch_2000-01-01_to_2000-02-01.pt --group atmospheric_variables --variable t --level 850 --out t850.png
+              biocube view cube.zarr --window 5 --variable t2m --out t2m.png
+              biocube view --html viewer.html cube.zarr      (interactive page + viewer_files/, no network needed)
+            """)
 
-    @Argument(help: "A .pt or .safetensors batch, or a store (then --window picks the window); with --html a store or a folder of batches.")
+    @Argument(
+        help:
+            "A .pt or .safetensors batch, or a store (then --window picks the window); with --html a store or a folder of batches."
+    )
     var input: String
     @Option(help: "Window index when the input is a store.")
     var window: Int = 0
@@ -36,22 +39,35 @@ struct ViewCommand: AsyncParsableCommand {
         try await reportingErrors {
             if let html {
                 let viewer = HTMLViewer(stride: stride)
-                let report: (Int, Int) -> Void = { done, total in if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") } }
+                let report: (Int, Int) -> Void = { done, total in
+                    if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") }
+                }
                 let bytes: Int, windows: Int
                 if FileManager.default.fileExists(atPath: input + "/zarr.json") {
                     let sampler = try BatchSampler(storePath: input, selection: .everything)
                     bytes = try await viewer.write(sampler: sampler, to: html, progress: report)
                     windows = sampler.count
                 } else {
-                    let files = (FileManager.default.subpaths(atPath: input) ?? []).filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted()
-                    guard !files.isEmpty else { throw BioCubeError(.notFound, "\(input): neither a store nor a folder of .pt/.safetensors batches") }
-                    bytes = try await viewer.write(batchFiles: files.map { input + "/" + $0 }, to: html, progress: report)
+                    let files = (FileManager.default.subpaths(atPath: input) ?? []).filter {
+                        $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors")
+                    }.sorted()
+                    guard !files.isEmpty else {
+                        throw BioCubeError(
+                            .notFound, "\(input): neither a store nor a folder of .pt/.safetensors batches")
+                    }
+                    bytes = try await viewer.write(
+                        batchFiles: files.map { input + "/" + $0 }, to: html, progress: report)
                     windows = files.count
                 }
-                print(String(format: "view: %d windows → %@ (+ data files, %.1f MiB in all)", windows, html, Double(bytes) / 1_048_576))
+                print(
+                    String(
+                        format: "view: %d windows → %@ (+ data files, %.1f MiB in all)", windows, html,
+                        Double(bytes) / 1_048_576))
                 return
             }
-            guard let variable, let out else { throw BioCubeError(.invalidArgument, "give --variable and --out (or --html OUT.html)") }
+            guard let variable, let out else {
+                throw BioCubeError(.invalidArgument, "give --variable and --out (or --html OUT.html)")
+            }
             let batch: Batch
             var units: String? = nil
             if FileManager.default.fileExists(atPath: input + "/zarr.json") {
@@ -63,7 +79,9 @@ struct ViewCommand: AsyncParsableCommand {
             }
             let g: VariableGroup
             if let group {
-                guard let x = VariableGroup(rawValue: group) else { throw BioCubeError(.invalidArgument, "unknown group '\(group)'") }
+                guard let x = VariableGroup(rawValue: group) else {
+                    throw BioCubeError(.invalidArgument, "unknown group '\(group)'")
+                }
                 g = x
             } else {
                 guard let x = batch.groups.first(where: { $0.variables.contains { $0.name == variable } })?.group else {
@@ -71,9 +89,12 @@ struct ViewCommand: AsyncParsableCommand {
                 }
                 g = x
             }
-            let image = try MapRenderer(scale: scale).render(batch, group: g, variable: variable, level: level, units: units)
+            let image = try MapRenderer(scale: scale).render(
+                batch, group: g, variable: variable, level: level, units: units)
             try Data(try image.png()).write(to: URL(fileURLWithPath: out), options: .atomic)
-            print("view: \(g.rawValue)/\(variable)\(level.map { " at \(Int($0)) hPa" } ?? "") \(batch.metadata.timestampStrings.joined(separator: " / ")) → \(out) (\(image.width)×\(image.height))")
+            print(
+                "view: \(g.rawValue)/\(variable)\(level.map { " at \(Int($0)) hPa" } ?? "") \(batch.metadata.timestampStrings.joined(separator: " / ")) → \(out) (\(image.width)×\(image.height))"
+            )
         }
     }
 }

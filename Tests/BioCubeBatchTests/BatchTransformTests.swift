@@ -11,11 +11,16 @@ import Testing
         func tensor(_ shape: [Int]) throws -> Tensor {
             try Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in rng.nextSignedUnit() * 100 + 5 })
         }
-        return try Batch(metadata: .init(latitudes: lats, longitudes: lons, timestamps: [UTCDateTime(year: 2000, month: 1), UTCDateTime(year: 2000, month: 2)],
-                                         pressureLevels: levels, speciesList: ["5"]),
-                         groups: [.surface: [.init(name: "t2m", tensor: try tensor([2, 8, 10]))],
-                                  .atmospheric: [.init(name: "t", tensor: try tensor([2, 3, 8, 10]))],
-                                  .species: [.init(name: "5", tensor: Tensor(shape: [2, 8, 10], repeating: .nan))]])
+        return try Batch(
+            metadata: .init(
+                latitudes: lats, longitudes: lons,
+                timestamps: [UTCDateTime(year: 2000, month: 1), UTCDateTime(year: 2000, month: 2)],
+                pressureLevels: levels, speciesList: ["5"]),
+            groups: [
+                .surface: [.init(name: "t2m", tensor: try tensor([2, 8, 10]))],
+                .atmospheric: [.init(name: "t", tensor: try tensor([2, 3, 8, 10]))],
+                .species: [.init(name: "5", tensor: Tensor(shape: [2, 8, 10], repeating: .nan))],
+            ])
     }
 
     @Test func slicingKeepsTheCellsInsideTheRegion() throws {
@@ -49,10 +54,12 @@ import Testing
     func normalisationHasAnExactInverse(mode: Batch.NormalisationMode) throws {
         let b = try Self.batch()
         func entry(_ levels: Int, mean: Double, std: Double) -> NormalisationStatistics.Entry {
-            .init(mean: Array(repeating: mean, count: levels), std: Array(repeating: std, count: levels),
-                  min: Array(repeating: -95, count: levels), max: Array(repeating: 105, count: levels),
-                  countValid: Array(repeating: 1, count: levels), countNaN: Array(repeating: 0, count: levels),
-                  nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1, levels: levels > 1 ? [1000, 850, 500] : nil)
+            .init(
+                mean: Array(repeating: mean, count: levels), std: Array(repeating: std, count: levels),
+                min: Array(repeating: -95, count: levels), max: Array(repeating: 105, count: levels),
+                countValid: Array(repeating: 1, count: levels), countNaN: Array(repeating: 0, count: levels),
+                nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1,
+                levels: levels > 1 ? [1000, 850, 500] : nil)
         }
         let stats = NormalisationStatistics(groups: [
             "surface_variables": ["t2m": entry(1, mean: 5, std: 57)],
@@ -65,7 +72,9 @@ import Testing
         let back = try n.denormalised(with: stats, mode: mode)
         for (g, v) in b.allVariables {
             let r = try #require(back.tensor(g, v.name))
-            for (p, q) in zip(r.storage, v.tensor.storage) { #expect(p.isNaN ? q.isNaN : abs(p - q) <= 1e-4 * max(1, abs(q))) }
+            for (p, q) in zip(r.storage, v.tensor.storage) {
+                #expect(p.isNaN ? q.isNaN : abs(p - q) <= 1e-4 * max(1, abs(q)))
+            }
         }
         #expect(orig.count == x.count)
         let missing = NormalisationStatistics(groups: [:])
@@ -76,10 +85,16 @@ import Testing
     /// 1000, 850, 500, 250 in that order), so a value tells which entry scaled it.
     static func levelStatistics(levels: [Double]? = [1000, 850, 500, 250]) -> NormalisationStatistics {
         let n = 4
-        return NormalisationStatistics(groups: ["atmospheric_variables": ["t": .init(
-            mean: (0..<n).map { 100 * Double($0) }, std: (0..<n).map { Double($0 + 1) }, min: Array(repeating: 0, count: n),
-            max: Array(repeating: 1, count: n), countValid: Array(repeating: 1, count: n), countNaN: Array(repeating: 0, count: n),
-            nanPercent: Array(repeating: 0, count: n), perLevel: true, levels: levels)]])
+        return NormalisationStatistics(groups: [
+            "atmospheric_variables": [
+                "t": .init(
+                    mean: (0..<n).map { 100 * Double($0) }, std: (0..<n).map { Double($0 + 1) },
+                    min: Array(repeating: 0, count: n),
+                    max: Array(repeating: 1, count: n), countValid: Array(repeating: 1, count: n),
+                    countNaN: Array(repeating: 0, count: n),
+                    nanPercent: Array(repeating: 0, count: n), perLevel: true, levels: levels)
+            ]
+        ])
     }
 
     /// Normalises `batch`'s `t` and checks each level against the entry of the same pressure.
@@ -107,13 +122,22 @@ import Testing
     }
 
     @Test func normalisationRefusesAMissingLevelOrUnlabelledLevels() throws {
-        let b = try Self.batch()   // levels 1000, 850, 500
+        let b = try Self.batch()  // levels 1000, 850, 500
         let only = try Batch(metadata: b.metadata, groups: [.atmospheric: b[.atmospheric]])
-        let lacking = NormalisationStatistics(groups: ["atmospheric_variables": ["t": .init(
-            mean: [0, 0], std: [1, 1], min: [0, 0], max: [1, 1], countValid: [1, 1], countNaN: [0, 0], nanPercent: [0, 0],
-            perLevel: true, levels: [1000, 850])]])
-        #expect { try only.normalised(with: lacking, mode: .standardise) } throws: { ($0 as? BioCubeError)?.message.contains("500") == true }
-        #expect(throws: BioCubeError.self) { try only.normalised(with: Self.levelStatistics(levels: nil), mode: .standardise) }
+        let lacking = NormalisationStatistics(groups: [
+            "atmospheric_variables": [
+                "t": .init(
+                    mean: [0, 0], std: [1, 1], min: [0, 0], max: [1, 1], countValid: [1, 1], countNaN: [0, 0],
+                    nanPercent: [0, 0],
+                    perLevel: true, levels: [1000, 850])
+            ]
+        ])
+        #expect { try only.normalised(with: lacking, mode: .standardise) } throws: {
+            ($0 as? BioCubeError)?.message.contains("500") == true
+        }
+        #expect(throws: BioCubeError.self) {
+            try only.normalised(with: Self.levelStatistics(levels: nil), mode: .standardise)
+        }
     }
 
     @Test func statisticsCarryTheirLevelsThroughTheJSON() throws {
@@ -131,8 +155,13 @@ import Testing
         #expect(bare != text)
         try bare.write(toFile: dir + "/bare.json", atomically: true, encoding: .utf8)
         #expect(try NormalisationStatistics.load(path: dir + "/bare.json").entry(.atmospheric, "t").levels == nil)
-        #expect(try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500, 1000]).entry(.atmospheric, "t").levels == [500, 1000])
-        #expect(throws: BioCubeError.self) { try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500]) }
+        #expect(
+            try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500, 1000]).entry(
+                .atmospheric, "t"
+            ).levels == [500, 1000])
+        #expect(throws: BioCubeError.self) {
+            try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500])
+        }
     }
 
     @Test func zeroPolicyFillsOnlyIndicatorAndSpeciesGroups() throws {
@@ -145,7 +174,11 @@ import Testing
 
     @Test func fileStemsFollowTheBfmNames() throws {
         #expect(try Self.batch().fileStem == "batch_2000-01-01_to_2000-02-01")
-        let sixHourly = try Batch(metadata: .init(latitudes: [1], longitudes: [1], timestamps: [UTCDateTime(year: 2000, month: 1, hour: 6), UTCDateTime(year: 2000, month: 1, hour: 12)]), groups: [:])
+        let sixHourly = try Batch(
+            metadata: .init(
+                latitudes: [1], longitudes: [1],
+                timestamps: [UTCDateTime(year: 2000, month: 1, hour: 6), UTCDateTime(year: 2000, month: 1, hour: 12)]),
+            groups: [:])
         #expect(sixHourly.fileStem == "batch_2000-01-01_06-00-00_to_2000-01-01_12-00-00")
     }
 }

@@ -38,7 +38,9 @@ import BioCubeViewer
     }()
 
     /// Writes `tree` under the suite's folder as `name` and builds it.
-    static func build(_ tree: SampleTree, name: String, config: BuildConfig = .published) async throws -> (store: String, summary: BuildSummary, stepBlock: Int) {
+    static func build(
+        _ tree: SampleTree, name: String, config: BuildConfig = .published
+    ) async throws -> (store: String, summary: BuildSummary, stepBlock: Int) {
         try? FileManager.default.removeItem(atPath: root + "/" + name)
         try tree.write(to: root + "/" + name + "/BioCube")
         var options = BuildOptions(storePath: root + "/" + name + "/cube.zarr")
@@ -51,7 +53,10 @@ import BioCubeViewer
     static func expectSampleValues(_ store: String, _ tree: SampleTree) async throws {
         let sampler = try BatchSampler(storePath: store)
         try await sampler.forEachBatch { i, batch in
-            #expect(batch.metadata.timestamps.map(\.description) == [tree.months[i].description, tree.months[i + 1].description])
+            #expect(
+                batch.metadata.timestamps.map(\.description) == [
+                    tree.months[i].description, tree.months[i + 1].description,
+                ])
             #expect(batch.metadata.latitudes.first == 32 && batch.metadata.latitudes.last == 72)
             #expect(batch.metadata.speciesList == SampleField.species)
             #expect(batch[.agriculture].map(\.name) == ["Agriculture", "Arable", "Cropland"])
@@ -67,8 +72,10 @@ import BioCubeViewer
                 var expected = [Float]()
                 for s in 0..<2 {
                     for l in 0..<planes {
-                        expected += tree.expectedPlane(variable.name, group: group, level: isLevels ? levels[l] : nil, at: batch.metadata.timestamps[s],
-                                                       latitudes: batch.metadata.latitudes, longitudes: batch.metadata.longitudes)
+                        expected += tree.expectedPlane(
+                            variable.name, group: group, level: isLevels ? levels[l] : nil,
+                            at: batch.metadata.timestamps[s],
+                            latitudes: batch.metadata.latitudes, longitudes: batch.metadata.longitudes)
                     }
                 }
                 // Legacy int16 packing rounds to half a packing step of the variable's range.
@@ -103,7 +110,9 @@ import BioCubeViewer
         #expect(summary.complete)
         // Chunks spanning steps are built in blocks of their time extent (all 3 steps here).
         #expect(block == (layout == .classic ? 1 : 3))
-        #expect(!summary.problems.contains { $0.severity == .error }, "\(summary.problems.filter { $0.severity == .error })")
+        #expect(
+            !summary.problems.contains { $0.severity == .error }, "\(summary.problems.filter { $0.severity == .error })"
+        )
         try await Self.expectSampleValues(store, tree)
     }
 
@@ -114,9 +123,16 @@ import BioCubeViewer
         let sampler = try BatchSampler(storePath: store)
         let t2m = sampler.variables.filter { $0.name == "t2m" }
         #expect(t2m.map(\.path) == ["surface_variables/t2m", "climate_variables/t2m"])
-        #expect(t2m.map(\.sources) == [["Copernicus/ERA5-monthly/era5-single/era5_single.nc"],
-                                        ["Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc"]])
-        #expect(summary.problems.contains { $0.severity == .info && $0.variable == "t2m" && $0.code == .providedTwice && $0.message.contains("stored per group") })
+        #expect(
+            t2m.map(\.sources) == [
+                ["Copernicus/ERA5-monthly/era5-single/era5_single.nc"],
+                ["Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc"],
+            ])
+        #expect(
+            summary.problems.contains {
+                $0.severity == .info && $0.variable == "t2m" && $0.code == .providedTwice
+                    && $0.message.contains("stored per group")
+            })
         try await Self.expectSampleValues(store, tree)
     }
 
@@ -130,24 +146,35 @@ import BioCubeViewer
             Issue.record("the build should refuse")
         } catch let e as BioCubeError {
             #expect(e.code == .conflictingSources && e.variable == "t2m")
-            #expect(e.message.contains("era5_single.nc") && e.message.contains("era5-climate-energy-moisture-1.nc") && e.message.contains("prefer"))
+            #expect(
+                e.message.contains("era5_single.nc") && e.message.contains("era5-climate-energy-moisture-1.nc")
+                    && e.message.contains("prefer"))
         }
         let preferred = oneGroup.merging(BuildConfig(prefer: ["t2m": "era5_single.nc"]))
         let (store, summary, _) = try await Self.build(tree, name: "conflict", config: preferred)
         #expect(summary.complete)
-        #expect(try BatchSampler(storePath: store).variables.filter { $0.name == "t2m" }.map(\.sources.first) == ["Copernicus/ERA5-monthly/era5-single/era5_single.nc"])
+        #expect(
+            try BatchSampler(storePath: store).variables.filter { $0.name == "t2m" }.map(\.sources.first) == [
+                "Copernicus/ERA5-monthly/era5-single/era5_single.nc"
+            ])
     }
 
     @Test func aRebuildKeepsVariablesItDidNotWrite() async throws {
         let (store, _, _) = try await Self.build(Self.tree, name: "kept")
         var cube = try CubeStore.open(at: store)
         let shape = [3, 161, 281]
-        let elevation = try cube.createArray("misc_variables/elevation", metadata: ArrayMetadata(
-            shape: shape, dataType: .float32, chunkShape: [1, 161, 281], dimensionNames: CubeStore.dimensionNames(levels: false)))
+        let elevation = try cube.createArray(
+            "misc_variables/elevation",
+            metadata: ArrayMetadata(
+                shape: shape, dataType: .float32, chunkShape: [1, 161, 281],
+                dimensionNames: CubeStore.dimensionNames(levels: false)))
         for t in 0..<3 { try elevation.writeChunk([Float](repeating: Float(t), count: 161 * 281), at: [t, 0, 0]) }
         var root = try cube.attributes(of: "")
         var list = try #require(root["variables"]?.arrayValue)
-        list.append(["name": "elevation", "path": "misc_variables/elevation", "groups": ["misc_variables"], "sources": ["by hand"]])
+        list.append([
+            "name": "elevation", "path": "misc_variables/elevation", "groups": ["misc_variables"],
+            "sources": ["by hand"],
+        ])
         root["variables"] = .array(list)
         try cube.setAttributes(root, of: "")
         // A resume with nothing to do, then a rebuild of every step.
@@ -164,16 +191,22 @@ import BioCubeViewer
         options.jobs = 1
         // An array that no longer fits is refused, naming it.
         cube = try CubeStore.open(at: store)
-        _ = try cube.createArray("misc_variables/elevation", metadata: ArrayMetadata(
-            shape: [2, 161, 281], dataType: .float32, chunkShape: [1, 161, 281], dimensionNames: CubeStore.dimensionNames(levels: false)), overwrite: true)
-        await #expect { try await CubeBuilder.prepare(root: Self.root + "/kept/BioCube", options: options).run() } throws: {
+        _ = try cube.createArray(
+            "misc_variables/elevation",
+            metadata: ArrayMetadata(
+                shape: [2, 161, 281], dataType: .float32, chunkShape: [1, 161, 281],
+                dimensionNames: CubeStore.dimensionNames(levels: false)), overwrite: true)
+        await #expect {
+            try await CubeBuilder.prepare(root: Self.root + "/kept/BioCube", options: options).run()
+        } throws: {
             ($0 as? BioCubeError)?.message.contains("misc_variables/elevation") == true
         }
     }
 
     @Test func selectionAddsDropsAndPicksSpeciesAndLevels() async throws {
         let store = try Self.store.get()
-        var selection = try VariableSelection.parsingVariables("+agriculture:Agriculture_Irrigated,-surface_variables:lsm,-misc:*")
+        var selection = try VariableSelection.parsingVariables(
+            "+agriculture:Agriculture_Irrigated,-surface_variables:lsm,-misc:*")
         selection.species = .top(3)
         selection.levels = [850, 1000]
         let sampler = try BatchSampler(storePath: store, selection: selection)
@@ -182,17 +215,26 @@ import BioCubeViewer
         #expect(!b[.surface].contains { $0.name == "lsm" } && b[.misc].isEmpty)
         #expect(b.metadata.pressureLevels == [850, 1000] && b.tensor(.atmospheric, "t")?.shape == [2, 2, 161, 281])
         let full = try await BatchSampler(storePath: store).batch(at: 0)
-        #expect(try b.tensor(.atmospheric, "t")!.isBitwiseEqual(to: full.selectingLevels([850, 1000]).tensor(.atmospheric, "t")!))
+        #expect(
+            try b.tensor(.atmospheric, "t")!.isBitwiseEqual(
+                to: full.selectingLevels([850, 1000]).tensor(.atmospheric, "t")!))
         // top:3 = the three species with the most occurrences over the windows' steps.
-        let totals = full[.species].map { v in (v.name, v.tensor.storage.reduce(0.0) { $0 + ($1.isNaN ? 0 : Double($1)) }) }
+        let totals = full[.species].map { v in
+            (v.name, v.tensor.storage.reduce(0.0) { $0 + ($1.isNaN ? 0 : Double($1)) })
+        }
         let third = try await BatchSampler(storePath: store).batch(at: 1)
-        let all = zip(totals, third[.species]).map { ($0.0.0, $0.0.1 + $0.1.tensor.storage[(161 * 281)...].reduce(0.0) { $0 + ($1.isNaN ? 0 : Double($1)) }) }
+        let all = zip(totals, third[.species]).map {
+            ($0.0.0, $0.0.1 + $0.1.tensor.storage[(161 * 281)...].reduce(0.0) { $0 + ($1.isNaN ? 0 : Double($1)) })
+        }
         let top = Set(all.sorted { $0.1 > $1.1 }.prefix(3).map(\.0))
         #expect(Set(b.metadata.speciesList ?? []) == top && b[.species].count == 3)
         #expect(b.selectionViolations(selection).isEmpty)
         #expect(!full.selectionViolations(selection).isEmpty)
         // Unknown variables, species and levels are errors naming them.
-        for bad in [VariableSelection(added: [.init(.agriculture, "Irrigation")]), VariableSelection(species: .keys(["42"])), VariableSelection(levels: [775])] {
+        for bad in [
+            VariableSelection(added: [.init(.agriculture, "Irrigation")]), VariableSelection(species: .keys(["42"])),
+            VariableSelection(levels: [775]),
+        ] {
             #expect(throws: BioCubeError.self) { try BatchSampler(storePath: store, selection: bad) }
         }
     }
@@ -214,7 +256,9 @@ import BioCubeViewer
         let sliced = try whole.sliced(to: region)
         #expect(cut.metadata == sliced.metadata)
         #expect(cut.metadata.latitudes.count == 41 && cut.metadata.longitudes.count == 51)
-        for (x, y) in zip(cut.allVariables, sliced.allVariables) { #expect(x.variable.tensor.isBitwiseEqual(to: y.variable.tensor)) }
+        for (x, y) in zip(cut.allVariables, sliced.allVariables) {
+            #expect(x.variable.tensor.isBitwiseEqual(to: y.variable.tensor))
+        }
     }
 }
 

@@ -16,7 +16,8 @@ import BioCubeViewer
             let shard = try Shard(index: k, count: shards)
             for i in steps where shard.owns(i, block: block) {
                 owners[i] += 1
-                #expect(shard.owns(i / block * block, block: block), "step \(i) and its block's first step share an owner")
+                #expect(
+                    shard.owns(i / block * block, block: block), "step \(i) and its block's first step share an owner")
             }
         }
         #expect(owners.allSatisfy { $0 == 1 })

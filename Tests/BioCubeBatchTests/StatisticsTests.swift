@@ -14,10 +14,14 @@ import Testing
     @Test(arguments: [1, 7, 1000])
     func mergedBlocksEqualOnePass(blocks: Int) throws {
         var rng = SplitMix64(seed: UInt64(blocks))
-        let values: [Float] = (0..<7000).map { i in i % 97 == 0 ? .nan : i % 131 == 0 ? .infinity : 1e8 + 8 * Float(rng.next() % 16) }
+        let values: [Float] = (0..<7000).map { i in
+            i % 97 == 0 ? .nan : i % 131 == 0 ? .infinity : 1e8 + 8 * Float(rng.next() % 16)
+        }
         var m = RunningMoments()
         let size = (values.count + blocks - 1) / blocks
-        for start in stride(from: 0, to: values.count, by: size) { m.add(Array(values[start..<min(values.count, start + size)])) }
+        for start in stride(from: 0, to: values.count, by: size) {
+            m.add(Array(values[start..<min(values.count, start + size)]))
+        }
         let r = Self.reference(values)
         #expect(m.count == r.n)
         #expect(m.nanCount == values.filter(\.isNaN).count && m.infinityCount == values.filter(\.isInfinite).count)
@@ -47,7 +51,8 @@ import Testing
         let t = try Tensor(shape: [2, 3, 1, 2], storage: (0..<12).map(Float.init))
         s.add(t, group: .atmospheric, name: "t")
         let json = try #require(s.json["atmospheric_variables"]?["t"]?.objectValue)
-        #expect(json["mean"] == .array([.double(3.5), .double(5.5), .double(7.5)]))   // level l: values 2l, 2l+1, 2l+6, 2l+7
+        // Level l holds the values 2l, 2l+1, 2l+6 and 2l+7.
+        #expect(json["mean"] == .array([.double(3.5), .double(5.5), .double(7.5)]))
         #expect(json["count_valid"] == .array([.int(4), .int(4), .int(4)]))
     }
 
@@ -63,8 +68,13 @@ import Testing
         s.add(plane, group: .species, name: "1340361")
         s.pressureLevels = [1000, 500]
         let text = s.jsonText
-        func at(_ needle: String) throws -> String.Index { try #require(text.range(of: needle)?.lowerBound, "\(needle)") }
-        let groups = ["\"surface_variables\"", "\"edaphic_variables\"", "\"climate_variables\"", "\"species_variables\"", "\"atmospheric_variables\""]
+        func at(_ needle: String) throws -> String.Index {
+            try #require(text.range(of: needle)?.lowerBound, "\(needle)")
+        }
+        let groups = [
+            "\"surface_variables\"", "\"edaphic_variables\"", "\"climate_variables\"", "\"species_variables\"",
+            "\"atmospheric_variables\"",
+        ]
         let positions = try groups.map(at)
         #expect(positions == positions.sorted())
         #expect(try at("\"slt\"") < at("\"t2m\""))

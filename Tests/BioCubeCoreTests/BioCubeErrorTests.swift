@@ -11,7 +11,9 @@ import Testing
         let outer = placed.adding(file: "/elsewhere", variable: "other", step: "2000-01-01")
         #expect(outer.file == "/s.zarr/t2m/c/0/0/0" && outer.variable == "t2m" && outer.step == "2000-01-01")
         #expect(outer.code == .corruptData && outer.message == "crc32c checksum mismatch")
-        #expect("\(outer)" == "corrupt data: /s.zarr/t2m/c/0/0/0: variable 't2m', step 2000-01-01: crc32c checksum mismatch")
+        #expect(
+            "\(outer)" == "corrupt data: /s.zarr/t2m/c/0/0/0: variable 't2m', step 2000-01-01: crc32c checksum mismatch"
+        )
         #expect("\(BioCubeError(.io, "cannot open", file: "/a.nc"))" == "i/o error: /a.nc: cannot open")
         #expect("\(BioCubeError(.unsupported, "ZIP64", column: "x"))" == "unsupported: column 'x': ZIP64")
     }

@@ -11,11 +11,11 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let storage = try ByteStorage(mapping: path)
         #expect(Array(storage.buffer) == bytes)
-        storage.release(12_345..<(2 << 20))   // unaligned ends: only whole pages inside go
+        storage.release(12_345..<(2 << 20))  // unaligned ends: only whole pages inside go
         storage.release(0..<storage.buffer.count)
-        storage.release(-5..<(10 << 20))        // out of range: clamped
+        storage.release(-5..<(10 << 20))  // out of range: clamped
         #expect(Array(storage.buffer) == bytes)
-        ByteStorage(copying: [1, 2, 3]).release(0..<3)   // a copy: nothing to release
+        ByteStorage(copying: [1, 2, 3]).release(0..<3)  // a copy: nothing to release
     }
 
     /// A scratch file reads back what was written, anywhere, from several threads; reading

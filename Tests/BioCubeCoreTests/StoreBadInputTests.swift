@@ -7,8 +7,10 @@ import Testing
 @Suite struct StoreBadInputTests {
     func makeStore(_ dir: TemporaryDirectory, codecs: [ZarrCodec] = ZarrCodec.standard()) throws -> ZarrArray {
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let a = try store.createArray("surface_variables/t2m", metadata: ArrayMetadata(
-            shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], fillValue: nil, codecs: codecs))
+        let a = try store.createArray(
+            "surface_variables/t2m",
+            metadata: ArrayMetadata(
+                shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], fillValue: nil, codecs: codecs))
         try a.write((0..<128).map(Float.init), to: [.all, .all, .all])
         return a
     }
@@ -105,7 +107,9 @@ import Testing
     @Test func unknownCodec() throws {
         let dir = TemporaryDirectory()
         _ = try makeStore(dir)
-        let error = try editMetadata(dir) { $0["codecs"] = [["name": "bytes"], ["name": "lz4hc", "configuration": [:]]] }
+        let error = try editMetadata(dir) {
+            $0["codecs"] = [["name": "bytes"], ["name": "lz4hc", "configuration": [:]]]
+        }
         #expect(error?.code == .unsupported)
         #expect(error?.message.contains("'lz4hc'") == true && error?.message.contains("surface_variables/t2m") == true)
     }

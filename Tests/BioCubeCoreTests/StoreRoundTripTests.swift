@@ -49,8 +49,10 @@ let chains: [(String, [ZarrCodec])] = [
     func roundTrip<T: ZarrScalar>(_ type: T.Type, shape: [Int], chunks: [Int], codecs: [ZarrCodec]) async throws {
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let a = try store.createArray("g/a", metadata: ArrayMetadata(
-            shape: shape, dataType: T.zarrDataType!, chunkShape: chunks, fillValue: nil, codecs: codecs))
+        let a = try store.createArray(
+            "g/a",
+            metadata: ArrayMetadata(
+                shape: shape, dataType: T.zarrDataType!, chunkShape: chunks, fillValue: nil, codecs: codecs))
         let n = shape.reduce(1, *)
         let values = randomValues(T.self, count: n, seed: UInt64(n))
         let all = Array(repeating: DimensionSelection.all, count: shape.count)
@@ -94,7 +96,8 @@ let chains: [(String, [ZarrCodec])] = [
     @Test func emptyArrayReadsEmpty() async throws {
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let a = try store.createArray("e", metadata: ArrayMetadata(shape: [0, 4], dataType: .float32, chunkShape: [1, 4]))
+        let a = try store.createArray(
+            "e", metadata: ArrayMetadata(shape: [0, 4], dataType: .float32, chunkShape: [1, 4]))
         #expect(try a.read([.all, .all], as: Float.self).isEmpty)
         #expect(try await a.readAll(as: Float.self).isEmpty)
     }
@@ -103,7 +106,8 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let shape = [7, 13, 10, 3]
-        let a = try store.createArray("a", metadata: ArrayMetadata(shape: shape, dataType: .float64, chunkShape: [3, 5, 4, 2]))
+        let a = try store.createArray(
+            "a", metadata: ArrayMetadata(shape: shape, dataType: .float64, chunkShape: [3, 5, 4, 2]))
         let values = randomValues(Double.self, count: shape.reduce(1, *), seed: 11)
         try a.write(values, to: Array(repeating: .all, count: 4))
         var rng = SplitMix64(seed: 5)
@@ -134,15 +138,21 @@ let chains: [(String, [ZarrCodec])] = [
     @Test func unwrittenChunksReadAsFillValue() async throws {
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let nanArray = try store.createArray("n", metadata: ArrayMetadata(shape: [4, 5], dataType: .float32, chunkShape: [2, 2]))
+        let nanArray = try store.createArray(
+            "n", metadata: ArrayMetadata(shape: [4, 5], dataType: .float32, chunkShape: [2, 2]))
         #expect(try nanArray.read([.all, .all], as: Float.self).allSatisfy(\.isNaN))
-        let custom = try store.createArray("c", metadata: ArrayMetadata(
-            shape: [4, 5], dataType: .int32, chunkShape: [2, 2], fillValue: FillValue(.int32, int: -9)))
+        let custom = try store.createArray(
+            "c",
+            metadata: ArrayMetadata(
+                shape: [4, 5], dataType: .int32, chunkShape: [2, 2], fillValue: FillValue(.int32, int: -9)))
         try custom.writeChunk([1, 2, 3, 4] as [Int32], at: [0, 0])
-        #expect(try custom.read([.all, .all], as: Int32.self) == [1, 2, -9, -9, -9,
-                                                                 3, 4, -9, -9, -9,
-                                                                 -9, -9, -9, -9, -9,
-                                                                 -9, -9, -9, -9, -9])
+        #expect(
+            try custom.read([.all, .all], as: Int32.self) == [
+                1, 2, -9, -9, -9,
+                3, 4, -9, -9, -9,
+                -9, -9, -9, -9, -9,
+                -9, -9, -9, -9, -9,
+            ])
         #expect(custom.chunkExists([0, 0]) && !custom.chunkExists([1, 1]))
         // Edge chunk: in-bounds part is 2 × 1.
         try custom.writeChunk([7, 8] as [Int32], at: [1, 2])
@@ -154,7 +164,8 @@ let chains: [(String, [ZarrCodec])] = [
     @Test func partialWritesKeepNeighbouringValues() throws {
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let a = try store.createArray("a", metadata: ArrayMetadata(shape: [6, 6], dataType: .float32, chunkShape: [4, 4]))
+        let a = try store.createArray(
+            "a", metadata: ArrayMetadata(shape: [6, 6], dataType: .float32, chunkShape: [4, 4]))
         let base = (0..<36).map(Float.init)
         try a.write(base, to: [.all, .all])
         try a.write([-1, -2, -3, -4] as [Float], to: [.range(3..<5), .range(3..<5)])
@@ -178,7 +189,8 @@ let chains: [(String, [ZarrCodec])] = [
     @Test func concurrentTasksWritingDisjointChunks() async throws {
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
-        let a = try store.createArray("a", metadata: ArrayMetadata(shape: [40, 30, 20], dataType: .float32, chunkShape: [1, 30, 20]))
+        let a = try store.createArray(
+            "a", metadata: ArrayMetadata(shape: [40, 30, 20], dataType: .float32, chunkShape: [1, 30, 20]))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<4 {
                 group.addTask {

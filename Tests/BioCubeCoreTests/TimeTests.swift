@@ -10,9 +10,13 @@ import Testing
         for _ in 0..<2000 {
             let seconds = Int64(bitPattern: rng.next() % 12_000_000_000) - 4_000_000_000
             let d = UTCDateTime(secondsSince1970: seconds)
-            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
-                                            from: Date(timeIntervalSince1970: TimeInterval(seconds)))
-            #expect([d.year, d.month, d.day, d.hour, d.minute, d.second] == [c.year, c.month, c.day, c.hour, c.minute, c.second])
+            let c = calendar.dateComponents(
+                [.year, .month, .day, .hour, .minute, .second],
+                from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(
+                [d.year, d.month, d.day, d.hour, d.minute, d.second] == [
+                    c.year, c.month, c.day, c.hour, c.minute, c.second,
+                ])
             #expect(d.secondsSince1970 == seconds)
         }
     }
@@ -45,7 +49,8 @@ import Testing
     }
 
     @Test func publishedSpanHas245Windows() throws {
-        let axis = try TimeAxis(cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2020-06"))
+        let axis = try TimeAxis(
+            cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2020-06"))
         #expect(axis.count == 246)
         #expect(axis.windowCount == 245)
         #expect(axis.window(0).0.description == "2000-01-01 00:00:00")
@@ -56,10 +61,14 @@ import Testing
     }
 
     @Test func sixHourlyAxis() throws {
-        let axis = try TimeAxis(cadence: .hours(6), from: UTCDateTime(parsing: "2000-02-28 18:00"),
-                                through: UTCDateTime(parsing: "2000-03-01 00:00"))
-        #expect(axis.steps.map(\.description) == ["2000-02-28 18:00:00", "2000-02-29 00:00:00", "2000-02-29 06:00:00",
-                                                  "2000-02-29 12:00:00", "2000-02-29 18:00:00", "2000-03-01 00:00:00"])
+        let axis = try TimeAxis(
+            cadence: .hours(6), from: UTCDateTime(parsing: "2000-02-28 18:00"),
+            through: UTCDateTime(parsing: "2000-03-01 00:00"))
+        #expect(
+            axis.steps.map(\.description) == [
+                "2000-02-28 18:00:00", "2000-02-29 00:00:00", "2000-02-29 06:00:00",
+                "2000-02-29 12:00:00", "2000-02-29 18:00:00", "2000-03-01 00:00:00",
+            ])
         #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 06:00")) == 2)
         #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 07:00")) == nil)
         #expect(axis.window(1).0.fileNameString == "2000-02-29_00-00-00")

@@ -46,7 +46,8 @@ import Testing
         #expect(json["inputs"]?["product_type"] == ["monthly_averaged_reanalysis"])
         #expect(json["inputs"]?["data_format"] == "netcdf")
         #expect(json["inputs"]?["area"]?.arrayValue?.map(\.doubleValue) == [72, -25, 32, 45])
-        #expect(!FileManager.default.fileExists(atPath: dir + "/." + (files[0] as NSString).lastPathComponent + ".part"))
+        #expect(
+            !FileManager.default.fileExists(atPath: dir + "/." + (files[0] as NSString).lastPathComponent + ".part"))
     }
 
     @Test func aSecondRunSkipsCompletedFiles() async throws {
@@ -57,7 +58,9 @@ import Testing
         _ = try await c.retrieve(request().splitByYear(), into: dir)
         #expect(fake.submissions == 2)
         let skipped = Mutex(0)
-        _ = try await c.retrieve(request().splitByYear(), into: dir) { if case .skipped = $0 { skipped.withLock { $0 += 1 } } }
+        _ = try await c.retrieve(request().splitByYear(), into: dir) {
+            if case .skipped = $0 { skipped.withLock { $0 += 1 } }
+        }
         #expect(fake.submissions == 2)
         #expect(skipped.withLock { $0 } == 2)
         // A damaged file is fetched again.
@@ -89,7 +92,8 @@ import Testing
         try data.prefix(150_000).write(to: URL(fileURLWithPath: dir + "/." + r.fileName + ".part"))
         let files = try await client(fake, pieceSize: 100_000).retrieve([r], into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
-        #expect(fake.server.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"])
+        #expect(
+            fake.server.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"])
     }
 
     @Test func a500IsRetriedThenSucceeds() async throws {
@@ -97,7 +101,9 @@ import Testing
         let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let retries = Mutex(0)
-        _ = try await client(fake).retrieve([request().splitByYear()[0]], into: dir) { if case .retrying = $0 { retries.withLock { $0 += 1 } } }
+        _ = try await client(fake).retrieve([request().splitByYear()[0]], into: dir) {
+            if case .retrying = $0 { retries.withLock { $0 += 1 } }
+        }
         #expect(fake.submissions == 3)
         #expect(retries.withLock { $0 } == 2)
     }
@@ -122,7 +128,9 @@ import Testing
         let fake = try FakeCDS(.init(asset: Self.asset(10), jobFails: true))
         let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve([request()], into: dir) }
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve([request()], into: dir)
+        }
         #expect(error?.code == .remoteFailure)
         #expect(error?.message.contains("MARS returned no data") == true)
     }
@@ -131,7 +139,9 @@ import Testing
         let fake = try FakeCDS(.init(asset: Self.asset(10), assetMissing: true))
         let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve([request()], into: dir) }
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve([request()], into: dir)
+        }
         #expect(error?.code == .notFound)
     }
 
@@ -140,7 +150,8 @@ import Testing
         o.retries = 2
         o.retryBackoff = .milliseconds(1)
         o.requestTimeout = 5
-        let c = CDSClient(credentials: CDSCredentials(url: URL(string: "http://127.0.0.1:9/api")!, key: "k"), options: o)
+        let c = CDSClient(
+            credentials: CDSCredentials(url: URL(string: "http://127.0.0.1:9/api")!, key: "k"), options: o)
         let error = await #expect(throws: BioCubeError.self) { _ = try await c.submit(request()) }
         #expect(error?.code == .network)
         #expect(error?.message.contains("after 3 attempts") == true)
@@ -156,21 +167,29 @@ import Testing
         #expect(fromFile.key == "abc-123" && fromFile.url.absoluteString == "http://example.invalid/api")
         let fromEnv = try CDSCredentials.load(environment: ["CDSAPI_RC": rc, "CDSAPI_KEY": "xyz"])
         #expect(fromEnv.key == "xyz")
-        #expect(throws: BioCubeError.self) { try CDSCredentials.load(environment: ["CDSAPI_RC": "/nonexistent", "HOME": "/nonexistent"]) }
+        #expect(throws: BioCubeError.self) {
+            try CDSCredentials.load(environment: ["CDSAPI_RC": "/nonexistent", "HOME": "/nonexistent"])
+        }
     }
 
     @Test func requestBuildersAndSplitting() throws {
-        let p = try CDSRequest.monthlyPressureLevels(variables: ["t", "z"], years: [2000, 2001, 2002], months: [1, 2])
+        let p = try CDSRequest.monthlyPressureLevels(
+            variables: ["t", "z"], years: [2000, 2001, 2002], months: [1, 2])
         #expect(p.dataset == "reanalysis-era5-pressure-levels-monthly-means")
         #expect(p.inputs["pressure_level"]?.arrayValue?.count == 13)
         #expect(p.inputs["month"] == ["01", "02"])
         #expect(p.splitByYear().map(\.years) == [[2000], [2001], [2002]])
         #expect(p.splitByMonth().count == 6)
         #expect(Set(p.splitByYear().map(\.fileName)).count == 3)
-        let h = try CDSRequest.hourlySingleLevels(variables: ["2m_temperature"], years: [2010], months: [6], days: [1, 2])
+        let h = try CDSRequest.hourlySingleLevels(
+            variables: ["2m_temperature"], years: [2010], months: [6], days: [1, 2])
         #expect(h.inputs["time"] == ["00:00", "06:00", "12:00", "18:00"] && h.inputs["day"] == ["01", "02"])
         #expect(throws: BioCubeError.self) { try CDSRequest.monthlySingleLevels(variables: [], years: [2000]) }
-        #expect(throws: BioCubeError.self) { try CDSRequest.monthlySingleLevels(variables: ["t2m"], years: [2000], months: [13]) }
-        #expect(throws: BioCubeError.self) { try CDSRequest.hourlySingleLevels(variables: ["t2m"], years: [2000], times: ["06:30"]) }
+        #expect(throws: BioCubeError.self) {
+            try CDSRequest.monthlySingleLevels(variables: ["t2m"], years: [2000], months: [13])
+        }
+        #expect(throws: BioCubeError.self) {
+            try CDSRequest.hourlySingleLevels(variables: ["t2m"], years: [2000], times: ["06:30"])
+        }
     }
 }

@@ -11,10 +11,16 @@ import Testing
         for w in words { #expect(error?.message.contains(w) == true, "message lacks '\(w)': \(error?.message ?? "")") }
     }
 
-    @Test func notANetCDFFile() throws { try expectError("bad/not_netcdf.nc", code: .corruptData, mentioning: ["not a NetCDF"]) }
+    @Test func notANetCDFFile() throws {
+        try expectError("bad/not_netcdf.nc", code: .corruptData, mentioning: ["not a NetCDF"])
+    }
     @Test func truncatedFile() throws { try expectError("bad/truncated.nc", mentioning: []) }
-    @Test func missingLatitude() throws { try expectError("bad/no_latitude.nc", code: .invalidMetadata, mentioning: ["latitude"]) }
-    @Test func unknownTimeUnits() throws { try expectError("bad/bad_time_units.nc", code: .unsupported, mentioning: ["fortnights"]) }
+    @Test func missingLatitude() throws {
+        try expectError("bad/no_latitude.nc", code: .invalidMetadata, mentioning: ["latitude"])
+    }
+    @Test func unknownTimeUnits() throws {
+        try expectError("bad/bad_time_units.nc", code: .unsupported, mentioning: ["fortnights"])
+    }
     @Test func missingFile() throws { try expectError("bad/does_not_exist.nc", mentioning: []) }
 
     @Test func offLatticeGridNamesTheFirstOffendingCoordinate() throws {
@@ -50,8 +56,10 @@ import Testing
         #expect(cf.date(Double(value))?.description == expected)
     }
 
-    @Test(arguments: [("weeks since 2000-01-01", "standard"), ("hours after 2000-01-01", "standard"),
-                      ("hours since 2000-01-01", "noleap"), ("hours since 1500-01-01", "gregorian")])
+    @Test(arguments: [
+        ("weeks since 2000-01-01", "standard"), ("hours after 2000-01-01", "standard"),
+        ("hours since 2000-01-01", "noleap"), ("hours since 1500-01-01", "gregorian"),
+    ])
     func unsupported(units: String, calendar: String) {
         #expect(throws: BioCubeError.self) { try CFTimeUnits(units: units, calendar: calendar, context: "t") }
     }

@@ -20,8 +20,10 @@ import Testing
         let new = try ERA5File(path: Fixtures.path("new/era5_single.nc"))
         let old = try ERA5File(path: Fixtures.path("legacy/era5_single.nc"))
         let step = try UTCDateTime(parsing: month)
-        let a = try new.read(new.variable(named: variable), slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
-        let b = try old.read(old.variable(named: variable), slice: old.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+        let a = try new.read(
+            new.variable(named: variable), slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+        let b = try old.read(
+            old.variable(named: variable), slice: old.slices(at: step, cadence: .monthly)[0], onto: .europe025)
         let tolerance = try Fixtures.packingStep(variable) * 0.51 + abs(a.storage[0]) * 2e-7
         let diff = try #require(maxDifference(a.storage, b.storage))
         #expect(diff <= tolerance, "legacy \(variable) differs by \(diff) (> \(tolerance))")
@@ -69,8 +71,11 @@ import Testing
     }
 
     @Test func groupsComeFromTheTable() throws {
-        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc"), Fixtures.path("new/era5_pressure.nc"),
-                                            Fixtures.path("cds_download.zip")].suffix(2))
+        let era5 = try ERA5Modality(
+            paths: [
+                Fixtures.path("new/era5_single.nc"), Fixtures.path("new/era5_pressure.nc"),
+                Fixtures.path("cds_download.zip"),
+            ].suffix(2))
         let byName = Dictionary(uniqueKeysWithValues: try era5.variables().map { ($0.name, $0) })
         #expect(byName["t2m"]?.groups == [.surface, .climate])
         #expect(byName["tp"]?.groups == [.climate])
@@ -90,7 +95,9 @@ import Testing
     @Test func overlappingSourcesForOneVariableAreAnError() throws {
         let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc"), Fixtures.path("cds_download.zip")])
         let t2m = try #require(try era5.variables().first { $0.name == "t2m" })
-        let error = #expect(throws: BioCubeError.self) { try era5.read(t2m, at: UTCDateTime(parsing: "2000-01"), onto: .europe025) }
+        let error = #expect(throws: BioCubeError.self) {
+            try era5.read(t2m, at: UTCDateTime(parsing: "2000-01"), onto: .europe025)
+        }
         #expect(error?.message.contains("era5_single.nc") == true)
     }
 
@@ -101,8 +108,8 @@ import Testing
         let z = try #require(try era5.variables().first { $0.name == "z" })
         let t = try era5.read(z, at: UTCDateTime(parsing: "2000-01"), onto: grid)
         #expect(t.shape == [13, 153, 321])
-        #expect(t[0, 0, 20].isNaN == false)         // 72 N, −25 E is covered
-        #expect(t[0, 0, 0].isNaN)                    // −30 E is not
+        #expect(t[0, 0, 20].isNaN == false)  // 72 N, −25 E is covered
+        #expect(t[0, 0, 0].isNaN)  // −30 E is not
         #expect(problems.problems.contains { $0.code == .partialCoverage })
     }
 }
@@ -120,7 +127,8 @@ import Testing
 
     @Test func sixHourlyCadenceMatchesExactTimes() throws {
         let problems = ProblemLog()
-        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_6hourly.nc")], cadence: .hours(6), problems: problems)
+        let era5 = try ERA5Modality(
+            paths: [Fixtures.path("new/era5_6hourly.nc")], cadence: .hours(6), problems: problems)
         let file = era5.files[0]
         #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 06:00"), cadence: .hours(6)) == [1])
         #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 03:00"), cadence: .hours(6)).isEmpty)
@@ -131,7 +139,9 @@ import Testing
     }
 
     @Test func surfaceAndPressureGeopotentialAreTwoVariables() throws {
-        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_pressure.nc"), Fixtures.path("new/era5_surface_z.nc")])
+        let era5 = try ERA5Modality(paths: [
+            Fixtures.path("new/era5_pressure.nc"), Fixtures.path("new/era5_surface_z.nc"),
+        ])
         let zs = try era5.variables().filter { $0.name == "z" }
         #expect(zs.map(\.groups) == [[.atmospheric], [.surface]])
         let step = try UTCDateTime(parsing: "2000-02")
@@ -142,8 +152,9 @@ import Testing
     }
 
     @Test func groupOverridesApply() throws {
-        let era5 = try ERA5Modality(paths: [Fixtures.path("new/era5_single.nc")],
-                                    groupTable: GroupTable.published.overriding(["u10": [.misc], "t2m": [.climate]]))
+        let era5 = try ERA5Modality(
+            paths: [Fixtures.path("new/era5_single.nc")],
+            groupTable: GroupTable.published.overriding(["u10": [.misc], "t2m": [.climate]]))
         let vars = try era5.variables()
         #expect(vars.first { $0.name == "u10" }?.groups == [.misc])
         #expect(vars.first { $0.name == "t2m" }?.groups == [.climate])
@@ -158,7 +169,9 @@ import Testing
         for v in fast.variables {
             for slice in fast.times.indices {
                 let a = try fast.read(v, slice: slice, onto: .europe025)
-                let b = try slow.read(slow.variable(named: v.name), slice: slice, onto: .europe6Hourly.subgrid(latitudes: 0..<153, longitudes: 0..<321))
+                let b = try slow.read(
+                    slow.variable(named: v.name), slice: slice,
+                    onto: .europe6Hourly.subgrid(latitudes: 0..<153, longitudes: 0..<321))
                 let c = try slow.read(slow.variable(named: v.name), slice: slice, onto: .europe025)
                 #expect(a.isBitwiseEqual(to: c), "\(file) \(v.name) slice \(slice)")
                 #expect(b.shape.last == 321)
@@ -166,8 +179,10 @@ import Testing
         }
     }
 
-    static let netCDF3Files = ["legacy/era5_single.nc", "legacy/era5_pressure.nc", "legacy/era5_single_64bit_offset.nc",
-                               "legacy/era5_pressure_cdf5_double.nc", "legacy/era5_single_fixed_float.nc"]
+    static let netCDF3Files = [
+        "legacy/era5_single.nc", "legacy/era5_pressure.nc", "legacy/era5_single_64bit_offset.nc",
+        "legacy/era5_pressure_cdf5_double.nc", "legacy/era5_single_fixed_float.nc",
+    ]
 
     /// netCDF-3 fields read with pread from the header's offsets (CDF-1, CDF-2, CDF-5;
     /// record and fixed variables; int16 packed, float, double; expver merged) equal what
@@ -195,12 +210,15 @@ import Testing
         let f = try ERA5File(path: Fixtures.path(file))
         let v = try f.variable(named: variable)
         for month in Fixtures.months {
-            var t = try f.read(v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025)
-            if let levels = v.levels {   // stored ascending: put them in the expected (descending) order
-                t = try f.read(v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025,
-                               levelOrder: Fixtures.levels.map { l in levels.firstIndex(of: l)! })
+            var t = try f.read(
+                v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025)
+            if let levels = v.levels {  // stored ascending: put them in the expected (descending) order
+                t = try f.read(
+                    v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025,
+                    levelOrder: Fixtures.levels.map { l in levels.firstIndex(of: l)! })
             }
-            #expect(maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0, "\(file) \(variable) \(month)")
+            #expect(
+                maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0, "\(file) \(variable) \(month)")
         }
     }
 
@@ -265,24 +283,32 @@ extension DirectChunkTests {
                     for level in 0..<(v.levels?.count ?? 1) {
                         var field = [Float](repeating: 0, count: 161 * 281)
                         let direct = try field.withUnsafeMutableBufferPointer {
-                            try reader.readField(variable: v.name, offset: [slice, level, 0, 0], latitudeAxis: 2, longitudeAxis: 3, into: $0)
+                            try reader.readField(
+                                variable: v.name, offset: [slice, level, 0, 0], latitudeAxis: 2, longitudeAxis: 3,
+                                into: $0)
                         }
                         #expect(direct)
                         reads += 1
                         let expected = try slow.read(v, slice: slice, onto: .europe025, levelOrder: [level]).storage
                         // The file's rows run north to south; the grid's south to north.
                         let flipped = (0..<161).flatMap { r in field[((160 - r) * 281)..<((161 - r) * 281)] }
-                        #expect(flipped == expected || zip(flipped, expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 }, "\(v.name) \(slice) \(level)")
+                        #expect(
+                            flipped == expected
+                                || zip(flipped, expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 },
+                            "\(v.name) \(slice) \(level)")
                     }
                 }
             }
             if pass == 1 { #expect(reader.cacheCounts.inflated == before, "the second pass is served from the cache") }
         }
-        #expect(reader.cacheCounts.inflated < reads / 2, "chunks are shared by several fields: \(reader.cacheCounts) for \(reads) reads")
+        #expect(
+            reader.cacheCounts.inflated < reads / 2,
+            "chunks are shared by several fields: \(reader.cacheCounts) for \(reads) reads")
         // And through ERA5File, the same values as libnetcdf.
         let fast = try ERA5File(path: path)
         for v in fast.variables {
-            let a = try fast.read(v, slice: 1, onto: .europe025), b = try slow.read(slow.variable(named: v.name), slice: 1, onto: .europe025)
+            let a = try fast.read(v, slice: 1, onto: .europe025),
+                b = try slow.read(slow.variable(named: v.name), slice: 1, onto: .europe025)
             #expect(a.isBitwiseEqual(to: b), "\(v.name)")
         }
     }
@@ -342,10 +368,11 @@ extension DirectChunkTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try ERA5File(path: path)
         let error = #expect(throws: BioCubeError.self) {
-            for v in file.variables { for slice in file.times.indices { _ = try file.read(v, slice: slice, onto: .europe025) } }
+            for v in file.variables {
+                for slice in file.times.indices { _ = try file.read(v, slice: slice, onto: .europe025) }
+            }
         }
         #expect(error?.code == .corruptData, "\(String(describing: error))")
         #expect(error?.message.contains(path) == true, "\(String(describing: error))")
     }
 }
-

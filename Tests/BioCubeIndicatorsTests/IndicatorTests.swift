@@ -20,8 +20,10 @@ enum IndicatorFixtures {
         return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
     }
 
-    static let all = ["Europe_forest_data.csv", "Europe_red_list_index.csv", "Europe_ndvi_monthly_un_025.csv",
-                      "Europe_combined_agriculture_data.csv", "Europe_land_combined.csv"]
+    static let all = [
+        "Europe_forest_data.csv", "Europe_red_list_index.csv", "Europe_ndvi_monthly_un_025.csv",
+        "Europe_combined_agriculture_data.csv", "Europe_land_combined.csv",
+    ]
 }
 
 func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
@@ -30,22 +32,28 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
 
 @Suite struct IndicatorReadingTests {
     static let cases: [(String, String)] = [
-        ("Forest", "2000-01"), ("Forest", "2000-07"), ("Forest", "2001-01"), ("Forest", "2001-07"), ("Forest", "2002-01"),
+        ("Forest", "2000-01"), ("Forest", "2000-07"), ("Forest", "2001-01"), ("Forest", "2001-07"),
+        ("Forest", "2002-01"),
         ("RLI", "1999-01"), ("RLI", "2000-12"), ("RLI", "2001-01"),
         ("NDVI", "2000-01"), ("NDVI", "2000-02"), ("NDVI", "2000-03"), ("NDVI", "2001-01"), ("NDVI", "2001-02"),
-        ("Agriculture", "2000-06"), ("Agriculture_Irrigated", "2001-06"), ("Arable", "2000-06"), ("Cropland", "2001-06"),
+        ("Agriculture", "2000-06"), ("Agriculture_Irrigated", "2001-06"), ("Arable", "2000-06"),
+        ("Cropland", "2001-06"),
         ("Land", "2000-03"), ("Land", "2001-03"),
     ]
 
     @Test(arguments: cases)
     func everyLayoutMatchesTheIndependentExpectation(variable: String, month: String) throws {
         let problems = ProblemLog()
-        let modality = try IndicatorModality(paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
+        let modality = try IndicatorModality(
+            paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
         let d = try #require(try modality.variables().first { $0.name == variable })
         let t = try modality.read(d, at: UTCDateTime(parsing: month), onto: .europe025)
         #expect(t.shape == [161, 281])
         let want = try IndicatorFixtures.expected(variable, month)
-        #expect(sameValues(t.storage, want), "\(variable) \(month): \(zip(t.storage, want).enumerated().first { !($0.element.0 == $0.element.1 || ($0.element.0.isNaN && $0.element.1.isNaN)) }.map { "cell \($0.offset): got \($0.element.0), want \($0.element.1)" } ?? "")")
+        #expect(
+            sameValues(t.storage, want),
+            "\(variable) \(month): \(zip(t.storage, want).enumerated().first { !($0.element.0 == $0.element.1 || ($0.element.0.isNaN && $0.element.1.isNaN)) }.map { "cell \($0.offset): got \($0.element.0), want \($0.element.1)" } ?? "")"
+        )
     }
 
     @Test func layoutsAreDetected() throws {
@@ -57,10 +65,13 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
 
     @Test func groupsAndReports() throws {
         let problems = ProblemLog()
-        let modality = try IndicatorModality(paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
+        let modality = try IndicatorModality(
+            paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
         let groups = Dictionary(uniqueKeysWithValues: try modality.variables().map { ($0.name, $0.groups) })
         #expect(groups["Forest"] == [.forest] && groups["RLI"] == [.redlist] && groups["NDVI"] == [.vegetation])
-        #expect(groups["Land"] == [.land] && groups["Cropland"] == [.agriculture] && groups["Agriculture_Irrigated"] == [.agriculture])
+        #expect(
+            groups["Land"] == [.land] && groups["Cropland"] == [.agriculture]
+                && groups["Agriculture_Irrigated"] == [.agriculture])
         let forest = try #require(try modality.variables().first { $0.name == "Forest" })
         _ = try modality.read(forest, at: UTCDateTime(parsing: "2000-01"), onto: .europe025)
         _ = try modality.read(forest, at: UTCDateTime(parsing: "2010-01"), onto: .europe025)
@@ -74,7 +85,9 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
         let forest = try IndicatorFixtures.path("Europe_forest_data.csv")
         let modality = try IndicatorModality(paths: [forest, forest])
         let d = try #require(try modality.variables().first)
-        let error = #expect(throws: BioCubeError.self) { try modality.read(d, at: UTCDateTime(parsing: "2000-01"), onto: .europe025) }
+        let error = #expect(throws: BioCubeError.self) {
+            try modality.read(d, at: UTCDateTime(parsing: "2000-01"), onto: .europe025)
+        }
         #expect(error?.message.contains("choose one source") == true)
     }
 }
@@ -122,9 +135,12 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
         #expect(throws: BioCubeError.self) { try records("a,\"b\"x,c\n") }
     }
 
-    @Test(arguments: [("1.5", 1.5), ("-0.25", -0.25), ("3e-4", 3e-4), ("1E+05", 1e5), ("0.00123", 0.00123),
-                      ("  42 ", 42), ("12345678901234567890123", 12345678901234567890123.0), ("1.7976931348623157e308", 1.7976931348623157e308),
-                      ("0.1", 0.1), ("-0", -0.0)])
+    @Test(arguments: [
+        ("1.5", 1.5), ("-0.25", -0.25), ("3e-4", 3e-4), ("1E+05", 1e5), ("0.00123", 0.00123),
+        ("  42 ", 42), ("12345678901234567890123", 12345678901234567890123.0),
+        ("1.7976931348623157e308", 1.7976931348623157e308),
+        ("0.1", 0.1), ("-0", -0.0),
+    ])
     func numbers(text: String, value: Double) {
         let bytes = Array(text.utf8)
         let parsed = bytes.withUnsafeBufferPointer { NumberParser.parse($0, 0, bytes.count) }
@@ -156,14 +172,17 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
             let v = (r * 7 + c * 13) % 1000
             return "0.\(v < 100 ? "0" : "")\(v < 10 ? "0" : "")\(v)"
         }
-        var csv = "Country,Latitude,Longitude" + (0..<months).map { ",NDVI_\(String(format: "%02d", $0 % 12 + 1))/\(2000 + $0 / 12)" }.joined() + "\n"
+        var csv =
+            "Country,Latitude,Longitude"
+            + (0..<months).map { ",NDVI_\(String(format: "%02d", $0 % 12 + 1))/\(2000 + $0 / 12)" }.joined() + "\n"
         csv.reserveCapacity(rows * months * 6)
         for r in 0..<rows {
             csv += "Land,\(32 + Double(r / 281) * 0.25),\(-25 + Double(r % 281) * 0.25)"
             for c in 0..<months { csv += "," + text(r, c) }
             csv += "\n"
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("large-ndvi-\(rows)x\(months).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("large-ndvi-\(rows)x\(months).csv")
+            .path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         return (path, text)
     }
@@ -172,7 +191,8 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
     func everyPartLandsInPlace(concurrent: Bool) async throws {
         let (path, text) = try Self.write(rows: 20_000, months: 120)
         #expect((FileIOProbe.size(path) ?? 0) > 2 * IndicatorParser.partBytes)
-        let table = concurrent ? try await IndicatorTable.load(path: path, maxConcurrency: 2) : try IndicatorTable(path: path)
+        let table =
+            concurrent ? try await IndicatorTable.load(path: path, maxConcurrency: 2) : try IndicatorTable(path: path)
         #expect(table.rowCount == 20_000 && table.columns.count == 120)
         // 9.6 MB of values: kept in a scratch file, a column resident while it is read.
         #expect(table.valuesSpilled)
@@ -183,7 +203,8 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
             let plane = try modality.read(v, at: UTCDateTime(year: 2000 + c / 12, month: c % 12 + 1), onto: grid)
             var wrong = 0
             for r in stride(from: 0, to: 20_000, by: 7) {
-                let cell = try #require(grid.cell(latitude: 32 + Double(r / 281) * 0.25, longitude: -25 + Double(r % 281) * 0.25))
+                let cell = try #require(
+                    grid.cell(latitude: 32 + Double(r / 281) * 0.25, longitude: -25 + Double(r % 281) * 0.25))
                 if plane[cell.row, cell.column] != Float(text(r, c))! { wrong += 1 }
             }
             #expect(wrong == 0, "month column \(c): \(wrong) rows misplaced")

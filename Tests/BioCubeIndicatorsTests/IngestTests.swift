@@ -6,12 +6,12 @@ import Testing
 @Suite struct IngestTests {
     /// Three synthetic countries: two boxes side by side, and a box with a hole.
     static let geoJSON = """
-    {"type":"FeatureCollection","features":[
-     {"type":"Feature","properties":{"name":"Aland","iso_a3":"AAA"},"geometry":{"type":"Polygon","coordinates":[[[4.9,44.9],[6.1,44.9],[6.1,46.1],[4.9,46.1],[4.9,44.9]]]}},
-     {"type":"Feature","properties":{"name":"Bland","iso_a3":"BBB"},"geometry":{"type":"Polygon","coordinates":[[[6.1,44.9],[7.1,44.9],[7.1,46.1],[6.1,46.1],[6.1,44.9]]]}},
-     {"type":"Feature","properties":{"name":"Russia","iso_a3":"-99"},"geometry":{"type":"MultiPolygon","coordinates":[[[[9.9,49.9],[12.1,49.9],[12.1,52.1],[9.9,52.1],[9.9,49.9]],[[10.6,50.6],[11.4,50.6],[11.4,51.4],[10.6,51.4],[10.6,50.6]]]]}}
-    ]}
-    """
+        {"type":"FeatureCollection","features":[
+         {"type":"Feature","properties":{"name":"Aland","iso_a3":"AAA"},"geometry":{"type":"Polygon","coordinates":[[[4.9,44.9],[6.1,44.9],[6.1,46.1],[4.9,46.1],[4.9,44.9]]]}},
+         {"type":"Feature","properties":{"name":"Bland","iso_a3":"BBB"},"geometry":{"type":"Polygon","coordinates":[[[6.1,44.9],[7.1,44.9],[7.1,46.1],[6.1,46.1],[6.1,44.9]]]}},
+         {"type":"Feature","properties":{"name":"Russia","iso_a3":"-99"},"geometry":{"type":"MultiPolygon","coordinates":[[[[9.9,49.9],[12.1,49.9],[12.1,52.1],[9.9,52.1],[9.9,49.9]],[[10.6,50.6],[11.4,50.6],[11.4,51.4],[10.6,51.4],[10.6,50.6]]]]}}
+        ]}
+        """
 
     func polygons() throws -> CountryPolygons {
         try CountryPolygons(geoJSON: Data(Self.geoJSON.utf8), source: "synthetic")
@@ -35,22 +35,23 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let api = """
-        "Data Source","World Development Indicators",
+            "Data Source","World Development Indicators",
 
-        "Last Updated Date","2024-06-28",
+            "Last Updated Date","2024-06-28",
 
-        "Country Name","Country Code","Indicator Name","Indicator Code","1999","2000","2001",
-        "Aland","AAA","Forest area (% of land area)","AG.LND.FRST.ZS","10.5","11","",
-        "Bland","BBB","Forest area (% of land area)","AG.LND.FRST.ZS","","20.25","21",
-        "European Union","EUU","Forest area (% of land area)","AG.LND.FRST.ZS","30","31","32",
-        """
+            "Country Name","Country Code","Indicator Name","Indicator Code","1999","2000","2001",
+            "Aland","AAA","Forest area (% of land area)","AG.LND.FRST.ZS","10.5","11","",
+            "Bland","BBB","Forest area (% of land area)","AG.LND.FRST.ZS","","20.25","21",
+            "European Union","EUU","Forest area (% of land area)","AG.LND.FRST.ZS","30","31","32",
+            """
         try api.write(toFile: dir + "/API_AG.LND.FRST.ZS.csv", atomically: true, encoding: .utf8)
         let series = try NationalSeries.worldBank(path: dir + "/API_AG.LND.FRST.ZS.csv")
         #expect(series.indicator == "Forest area (% of land area)")
         #expect(series.years == [1999, 2000, 2001])
         let problems = ProblemLog()
         let ingest = IndicatorIngest(polygons: try polygons(), problems: problems)
-        let n = try ingest.writeYearColumns(series, variable: "Forest", source: "API", to: dir + "/Europe_forest_data.csv")
+        let n = try ingest.writeYearColumns(
+            series, variable: "Forest", source: "API", to: dir + "/Europe_forest_data.csv")
         #expect(n == 45)
         #expect(problems.problems.contains { $0.code == .unmatchedNames && $0.message.contains("European Union") })
         // Read it back as BioCube does and check every cell.
@@ -59,7 +60,8 @@ import Testing
         let y2000 = try modality.read(forest, at: UTCDateTime(parsing: "2000-05"), onto: .europe025)
         let y2001 = try modality.read(forest, at: UTCDateTime(parsing: "2001-05"), onto: .europe025)
         let g = Grid.europe025
-        let aCell = try #require(g.cell(latitude: 45.5, longitude: 5.5)), bCell = try #require(g.cell(latitude: 45.5, longitude: 6.5))
+        let aCell = try #require(g.cell(latitude: 45.5, longitude: 5.5)),
+            bCell = try #require(g.cell(latitude: 45.5, longitude: 6.5))
         #expect(y2000[aCell.row, aCell.column] == 11 && y2000[bCell.row, bCell.column] == 20.25)
         #expect(y2001[aCell.row, aCell.column].isNaN && y2001[bCell.row, bCell.column] == 21)
         #expect(y2000.storage.filter { !$0.isNaN }.count == 45)
@@ -69,7 +71,8 @@ import Testing
         let dir = NSTemporaryDirectory() + "/ingest-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "Entity,Code,Year,15.5.1 - Red List Index - ER_RSK_LST\nAland,AAA,2000,0.91\nAland,AAA,2001,0.9\nBland,BBB,2001,0.8\nWorld,OWID_WRL,2001,0.7\n"
+        try
+            "Entity,Code,Year,15.5.1 - Red List Index - ER_RSK_LST\nAland,AAA,2000,0.91\nAland,AAA,2001,0.9\nBland,BBB,2001,0.8\nWorld,OWID_WRL,2001,0.7\n"
             .write(toFile: dir + "/rli.csv", atomically: true, encoding: .utf8)
         let rli = try NationalSeries.redList(path: dir + "/rli.csv")
         let ingest = IndicatorIngest(polygons: try polygons())

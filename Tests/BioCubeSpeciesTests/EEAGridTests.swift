@@ -16,7 +16,9 @@ import Testing
         #expect(abs(e - 4_321_000) < 1e-6 && abs(n - 3_210_000) < 1e-6)
     }
 
-    @Test(arguments: [(-25.0, 32.0), (45.0, 72.0), (5.369, 44.924), (-9.1, 38.7), (24.9, 60.2), (37.6, 55.75), (10, 52)])
+    @Test(arguments: [
+        (-25.0, 32.0), (45.0, 72.0), (5.369, 44.924), (-9.1, 38.7), (24.9, 60.2), (37.6, 55.75), (10, 52),
+    ])
     func inverseUndoesForward(longitude: Double, latitude: Double) {
         let p = LambertAzimuthalEqualArea.etrs89Europe
         let (e, n) = p.forward(longitude: longitude, latitude: latitude)

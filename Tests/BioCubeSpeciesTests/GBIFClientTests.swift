@@ -7,7 +7,9 @@ import Testing
 /// The GBIF occurrence download client against a fake GBIF API on loopback (no test
 /// touches the internet).
 @Suite struct GBIFClientTests {
-    func client(_ fake: FakeGBIF, password: String = "secret", pieceSize: Int = 16 << 10, concurrent: Int = 3) -> GBIFClient {
+    func client(
+        _ fake: FakeGBIF, password: String = "secret", pieceSize: Int = 16 << 10, concurrent: Int = 3
+    ) -> GBIFClient {
         var o = DownloadOptions.gbif
         o.pollInitial = .milliseconds(5)
         o.pollMaximum = .milliseconds(20)
@@ -63,13 +65,19 @@ import Testing
 
     @Test func theCubeQueryHasTheColumnsTheConverterReads() throws {
         let sql = try GBIFDownloadRequest.speciesCube(speciesKey: 2435098, years: 2001...2019).sql
-        for part in ["yearMonth", "eeaCellCode", "GBIF_EEARGCode(10000,", "speciesKey", "occurrences", "phylum", #""class""#, #""order""#,
-                     "family", "genus", "speciesKey = 2435098", #""year" >= 2001"#, #""year" <= 2019"#, "occurrenceStatus = 'PRESENT'",
-                     "decimalLatitude >= 31.875", "decimalLongitude <= 45.125", "GROUP BY"] {
+        for part in [
+            "yearMonth", "eeaCellCode", "GBIF_EEARGCode(10000,", "speciesKey", "occurrences", "phylum", #""class""#,
+            #""order""#,
+            "family", "genus", "speciesKey = 2435098", #""year" >= 2001"#, #""year" <= 2019"#,
+            "occurrenceStatus = 'PRESENT'",
+            "decimalLatitude >= 31.875", "decimalLongitude <= 45.125", "GROUP BY",
+        ] {
             #expect(sql.contains(part), "missing \(part)")
         }
         #expect(throws: BioCubeError.self) { try GBIFDownloadRequest.speciesCube(speciesKey: 0, years: 2000...2020) }
-        #expect(throws: BioCubeError.self) { try GBIFDownloadRequest.speciesCube(speciesKey: 1, years: 2000...2020, gridMeters: 5000) }
+        #expect(throws: BioCubeError.self) {
+            try GBIFDownloadRequest.speciesCube(speciesKey: 1, years: 2000...2020, gridMeters: 5000)
+        }
         #expect(throws: BioCubeError.self) { try GBIFDownloadRequest(sql: "DROP TABLE occurrence", fileName: "x") }
         #expect(throws: BioCubeError.self) { try GBIFDownloadRequest(sql: "SELECT 1", fileName: "../x.zip") }
         #expect(try GBIFDownloadRequest(sql: "SELECT gbifId FROM occurrence", fileName: "mine").fileName == "mine.zip")
@@ -123,7 +131,11 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == script.file("2435098"))
         let ranges = fake.server.requests.filter { $0.path.hasPrefix("/files/") }.compactMap { $0.headers["range"] }
         // The cut second piece is asked for again from byte 20 000 (through the redirect), never from 0.
-        #expect(ranges == ["bytes=0-19999", "bytes=20000-39999", "bytes=20000-39999", "bytes=40000-\(script.file("2435098").count - 1)"])
+        #expect(
+            ranges == [
+                "bytes=0-19999", "bytes=20000-39999", "bytes=20000-39999",
+                "bytes=40000-\(script.file("2435098").count - 1)",
+            ])
     }
 
     @Test func tooManyDownloadsIsRetried() async throws {
@@ -151,7 +163,9 @@ import Testing
     @Test func anInvalidQueryIsRejectedBeforeAnythingIsRequested() async throws {
         let fake = try FakeGBIF()
         let bad = try GBIFDownloadRequest(sql: "SELECT noSuchColumn FROM occurrence", fileName: "bad.zip")
-        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve([bad], into: folder()) }
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve([bad], into: folder())
+        }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains("cannot be resolved") == true)
         #expect(fake.requestedSQL.isEmpty)
@@ -162,7 +176,9 @@ import Testing
         var script = FakeGBIF.Script()
         script.finalStatus = status
         let fake = try FakeGBIF(script)
-        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve(cubes([7]), into: folder()) }
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve(cubes([7]), into: folder())
+        }
         #expect(error?.code == .remoteFailure)
         #expect(error?.message.contains("ended \(status)") == true)
     }
@@ -173,7 +189,9 @@ import Testing
         let fake = try FakeGBIF(script)
         let dir = folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).retrieve(cubes([7]), into: dir) }
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve(cubes([7]), into: dir)
+        }
         #expect(error?.code != nil)
         #expect(!FileManager.default.fileExists(atPath: dir + "/7.zip"))
         #expect(try DownloadManifest.load(from: dir).entries.isEmpty)
@@ -182,11 +200,18 @@ import Testing
     @Test func credentialsComeFromTheEnvironment() throws {
         let c = try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_EMAIL": "a@b.c"])
         #expect(c.user == "u" && c.password == "p" && c.email == "a@b.c" && c.url == GBIFCredentials.defaultURL)
-        #expect(try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "https://api.gbif-uat.org/v1"]).url.host == "api.gbif-uat.org")
+        #expect(
+            try GBIFCredentials.load(environment: [
+                "GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "https://api.gbif-uat.org/v1",
+            ]).url.host == "api.gbif-uat.org")
         let noUser = #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: [:]) }
         #expect(noUser?.message.contains("GBIF_USER") == true)
-        let noPassword = #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: ["GBIF_USER": "u"]) }
+        let noPassword = #expect(throws: BioCubeError.self) {
+            try GBIFCredentials.load(environment: ["GBIF_USER": "u"])
+        }
         #expect(noPassword?.message.contains("GBIF_PWD") == true)
-        #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "ftp://x"]) }
+        #expect(throws: BioCubeError.self) {
+            try GBIFCredentials.load(environment: ["GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "ftp://x"])
+        }
     }
 }

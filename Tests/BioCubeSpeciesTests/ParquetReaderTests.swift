@@ -17,7 +17,8 @@ enum ParquetFixtures {
 
     static var cases: [String] {
         guard let data = FileManager.default.contents(atPath: root + "/cases.json"),
-              let names = try? JSONSerialization.jsonObject(with: data) as? [String] else {
+            let names = try? JSONSerialization.jsonObject(with: data) as? [String]
+        else {
             return ["fixtures-missing"]
         }
         return names
@@ -28,7 +29,9 @@ enum ParquetFixtures {
     @Test(arguments: ParquetFixtures.cases)
     func everyValueMatchesPyarrow(name: String) throws {
         let file = try ParquetFile(path: ParquetFixtures.path(name + ".parquet"))
-        let expected = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path(name + ".json")))) as? [String: [Any]])
+        let expected = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path(name + ".json")))) as? [String: [Any]])
         #expect(file.columns.map(\.name) == ["Species", "Key", "Latitude", "Count", "Weight", "Flag", "Timestamp"])
         if name != "int96" {
             #expect(file.columns.first { $0.name == "Timestamp" }?.logicalType == .timestamp(unit: .nanos, utc: false))
@@ -48,7 +51,8 @@ enum ParquetFixtures {
                 #expect(data.isValid(i) == !isNull, "\(name) \(column.name) row \(i) null mismatch")
                 if isNull || !data.isValid(i) { continue }
                 switch data.values {
-                case .bytes(let v): #expect(String(decoding: v[i], as: UTF8.self) == (w as? String), "\(name) \(column.name) row \(i)")
+                case .bytes(let v):
+                    #expect(String(decoding: v[i], as: UTF8.self) == (w as? String), "\(name) \(column.name) row \(i)")
                 case .int64(let v): #expect(v[i] == (w as? NSNumber)?.int64Value, "\(name) \(column.name) row \(i)")
                 case .int32(let v): #expect(v[i] == (w as? NSNumber)?.int32Value, "\(name) \(column.name) row \(i)")
                 case .double(let v): #expect(v[i] == (w as? NSNumber)?.doubleValue, "\(name) \(column.name) row \(i)")
@@ -66,22 +70,31 @@ enum ParquetFixtures {
         let file = try ParquetFile(path: ParquetFixtures.path(name + ".parquet"))
         var sawIndices = false
         for g in 0..<file.rowGroupSizes.count {
-            let together = try file.read(columns: Array(file.columns.indices), rowGroup: g, dictionaryIndices: Set(file.columns.indices))
+            let together = try file.read(
+                columns: Array(file.columns.indices), rowGroup: g, dictionaryIndices: Set(file.columns.indices))
             for c in file.columns.indices {
                 let plain = try file.read(column: c, rowGroup: g)
                 let withIndices = together[c]
-                #expect(plain.count == withIndices.count && plain.validity == withIndices.validity, "\(name) column \(c)")
+                #expect(
+                    plain.count == withIndices.count && plain.validity == withIndices.validity, "\(name) column \(c)")
                 #expect(plain.dictionaryIndices == nil, "indices only when asked for")
-                guard let dictionary = withIndices.dictionary, let indices = withIndices.dictionaryIndices else { continue }
+                guard let dictionary = withIndices.dictionary, let indices = withIndices.dictionaryIndices else {
+                    continue
+                }
                 sawIndices = true
                 #expect(indices.count == plain.count)
                 for r in 0..<plain.count where plain.isValid(r) {
                     switch (dictionary, plain.values) {
-                    case (.bytes(let d), .bytes(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
-                    case (.int64(let d), .int64(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
-                    case (.int32(let d), .int32(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
-                    case (.double(let d), .double(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
-                    case (.float(let d), .float(let v)): #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.bytes(let d), .bytes(let v)):
+                        #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.int64(let d), .int64(let v)):
+                        #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.int32(let d), .int32(let v)):
+                        #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.double(let d), .double(let v)):
+                        #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
+                    case (.float(let d), .float(let v)):
+                        #expect(d[Int(indices[r])] == v[r], "\(name) column \(c) row \(r)")
                     default: Issue.record("\(name) column \(c): dictionary and values differ in type")
                     }
                 }
@@ -94,7 +107,7 @@ enum ParquetFixtures {
         var a = ParquetByteArrays([Array("ab".utf8), [], Array("cde".utf8)])
         #expect(a.count == 3 && a.bytes == Array("abcde".utf8) && a.offsets == [0, 2, 2, 5])
         #expect(a.map { String(decoding: $0, as: UTF8.self) } == ["ab", "", "cde"])
-        a.spreadTail(valueCount: 2, present: [true, false, false, true])   // the last two over four rows
+        a.spreadTail(valueCount: 2, present: [true, false, false, true])  // the last two over four rows
         #expect(a.map { String(decoding: $0, as: UTF8.self) } == ["ab", "", "", "", "cde"])
     }
 

@@ -21,10 +21,13 @@ import Testing
             options.rowGroupRows = 25_000
             options.pageRows = 4096
             let path = Self.temporaryPath("rt-\(compression)-\(dictionary)-\(rows).parquet")
-            let writer = try ParquetWriter(path: path, fields: [
-                .init("Key", .int64), .init("Value", .double, optional: true), .init("Name", .string, optional: true),
-                .init("When", .timestamp(.nanos, utc: false)), .init("Label", .string),
-            ], options: options)
+            let writer = try ParquetWriter(
+                path: path,
+                fields: [
+                    .init("Key", .int64), .init("Value", .double, optional: true),
+                    .init("Name", .string, optional: true),
+                    .init("When", .timestamp(.nanos, utc: false)), .init("Label", .string),
+                ], options: options)
             let keys = (0..<rows).map { Int64($0 % 97) * 1_000_003 - 40_000_000 }
             let values = (0..<rows).map { $0 % 11 == 0 ? Double.nan : Double($0) * 0.25 - 3 }
             let valueMask = (0..<rows).map { $0 % 7 != 3 }
@@ -32,8 +35,10 @@ import Testing
             let nameMask = (0..<rows).map { $0 % 3 != 0 && $0 < 50_000 }
             let when = (0..<rows).map { Int64(946_684_800 + ($0 % 240) * 2_629_746) * 1_000_000_000 }
             let labels = (0..<rows).map { String(repeating: "x", count: $0 % 5) + "\($0)" }
-            try writer.write([.int64(keys), .double(values, validity: valueMask), .string(names, validity: nameMask),
-                              .int64(when), .string(labels)])
+            try writer.write([
+                .int64(keys), .double(values, validity: valueMask), .string(names, validity: nameMask),
+                .int64(when), .string(labels),
+            ])
             try writer.finish(metadata: ["origin": "test"])
 
             let file = try ParquetFile(path: path)
@@ -63,13 +68,16 @@ import Testing
             [], [1], Array(repeating: 42, count: 200_000),
             (0..<150_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
             (0..<150_000).map { UInt8($0 % 251) },
-            Array("the quick brown fox jumps over the lazy dog ".utf8) + Array(repeating: 0, count: 70) + Array("the quick brown fox".utf8),
+            Array("the quick brown fox jumps over the lazy dog ".utf8) + Array(repeating: 0, count: 70)
+                + Array("the quick brown fox".utf8),
         ]
         for input in inputs {
             var compressed: [UInt8] = []
             input.withUnsafeBytes { Snappy.compress($0, into: &compressed) }
             var output = [UInt8](repeating: 0, count: input.count)
-            try compressed.withUnsafeBytes { c in try output.withUnsafeMutableBytes { try Snappy.decompress(c, into: $0) } }
+            try compressed.withUnsafeBytes { c in
+                try output.withUnsafeMutableBytes { try Snappy.decompress(c, into: $0) }
+            }
             #expect(output == input)
         }
     }
@@ -81,7 +89,9 @@ import Testing
         #expect(throws: BioCubeError.self) { try writer.write([.int64([1, 2]), .double([1])]) }
         #expect(throws: BioCubeError.self) { try writer.write([.double([1]), .double([1])]) }
         #expect(throws: BioCubeError.self) { try writer.write([.int64([1]), .double([1], validity: [false])]) }
-        #expect(throws: BioCubeError.self) { try ParquetWriter(path: path + "2", fields: [.init("A", .int64), .init("A", .double)]) }
+        #expect(throws: BioCubeError.self) {
+            try ParquetWriter(path: path + "2", fields: [.init("A", .int64), .init("A", .double)])
+        }
         // Nothing unfinished is left under the final name.
         #expect(!FileManager.default.fileExists(atPath: path))
     }

@@ -36,7 +36,9 @@ public final class LoopbackHTTPServer: Sendable {
         /// request header, 416 when the range starts past the end, else 200.
         public static func file(_ data: Data, range: String?, contentType: String) -> Response {
             var headers = ["Content-Type": contentType]
-            guard let range, range.hasPrefix("bytes=") else { return Response(status: 200, headers: headers, body: data) }
+            guard let range, range.hasPrefix("bytes=") else {
+                return Response(status: 200, headers: headers, body: data)
+            }
             let ends = range.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
             let lo = Int(ends.first ?? "") ?? 0
             let hi = min(data.count - 1, ends.count > 1 ? Int(ends[1]) ?? data.count - 1 : data.count - 1)
@@ -73,10 +75,16 @@ public final class LoopbackHTTPServer: Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         port = UInt16(bigEndian: addr.sin_port)
         listener = fd
         let log = self.log
@@ -116,7 +124,8 @@ public final class LoopbackHTTPServer: Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             if let colon = line.firstIndex(of: ":") {
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                    in: .whitespaces)
             }
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
@@ -125,8 +134,9 @@ public final class LoopbackHTTPServer: Sendable {
             if n <= 0 { break }
             buffer += chunk[0..<n]
         }
-        let request = Request(method: parts.count > 0 ? String(parts[0]) : "", path: parts.count > 1 ? String(parts[1]) : "",
-                              headers: headers, body: Data(buffer[headEnd!..<min(buffer.count, headEnd! + length)]))
+        let request = Request(
+            method: parts.count > 0 ? String(parts[0]) : "", path: parts.count > 1 ? String(parts[1]) : "",
+            headers: headers, body: Data(buffer[headEnd!..<min(buffer.count, headEnd! + length)]))
         log.mutex.withLock { $0.append(request) }
         let response = handler(request)
         var text = "HTTP/1.1 \(response.status) \(response.status < 300 ? "OK" : "Error")\r\n"

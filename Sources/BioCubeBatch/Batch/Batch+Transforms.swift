@@ -14,7 +14,10 @@ extension Batch {
         func range(_ values: [Double], _ lo: Double, _ hi: Double, _ what: String) throws -> Range<Int> {
             let inside = values.indices.filter { values[$0] >= lo - 1e-9 && values[$0] <= hi + 1e-9 }
             guard let first = inside.first, let last = inside.last else {
-                throw BioCubeError(.invalidArgument, "region \(region) holds no batch \(what) (batch spans \(values.min() ?? .nan)…\(values.max() ?? .nan))")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "region \(region) holds no batch \(what) (batch spans \(values.min() ?? .nan)…\(values.max() ?? .nan))"
+                )
             }
             return first..<(last + 1)
         }
@@ -28,7 +31,9 @@ extension Batch {
     public func cropped(toMultipleOf patch: Int) throws -> Batch {
         guard patch > 0 else { throw BioCubeError(.invalidArgument, "patch size \(patch) must be positive") }
         let h = metadata.latitudes.count, w = metadata.longitudes.count
-        guard h >= patch, w >= patch else { throw BioCubeError(.invalidArgument, "a \(h)×\(w) batch is smaller than one \(patch)×\(patch) patch") }
+        guard h >= patch, w >= patch else {
+            throw BioCubeError(.invalidArgument, "a \(h)×\(w) batch is smaller than one \(patch)×\(patch) patch")
+        }
         return try cropping(rows: 0..<(h - h % patch), columns: 0..<(w - w % patch))
     }
 
@@ -61,7 +66,10 @@ extension Batch {
         }
         let index = try levels.map { l in
             guard let i = have.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
-                throw BioCubeError(.invalidArgument, "pressure level \(l) hPa is not in the batch (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "pressure level \(l) hPa is not in the batch (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))"
+                )
             }
             return i
         }
@@ -73,7 +81,11 @@ extension Batch {
             var out = [Float]()
             out.reserveCapacity(2 * index.count * plane)
             t.storage.withUnsafeBufferPointer { src in
-                for s in 0..<2 { for l in index { out.append(contentsOf: src[((s * have.count + l) * plane)..<((s * have.count + l + 1) * plane)]) } }
+                for s in 0..<2 {
+                    for l in index {
+                        out.append(contentsOf: src[((s * have.count + l) * plane)..<((s * have.count + l + 1) * plane)])
+                    }
+                }
             }
             return try Tensor(shape: [2, index.count, t.shape[2], t.shape[3]], storage: out)
         }
@@ -92,7 +104,8 @@ extension Batch {
         try scaled(statistics, mode, inverse: true)
     }
 
-    private func scaled(_ statistics: NormalisationStatistics, _ mode: NormalisationMode, inverse: Bool) throws -> Batch {
+    private func scaled(_ statistics: NormalisationStatistics, _ mode: NormalisationMode, inverse: Bool) throws -> Batch
+    {
         let plane = metadata.latitudes.count * metadata.longitudes.count
         return try mapping(metadata: metadata) { group, name, t in
             let e = try statistics.entry(group, name)
@@ -101,12 +114,17 @@ extension Batch {
             let entryIndex: [Int]
             if t.shape.count == 4 {
                 guard let batchLevels = metadata.pressureLevels, batchLevels.count == levels else {
-                    throw BioCubeError(.invalidArgument, "\(group.rawValue)/\(name): the batch does not say which pressure levels its \(levels) planes are")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(group.rawValue)/\(name): the batch does not say which pressure levels its \(levels) planes are"
+                    )
                 }
                 entryIndex = try e.indices(of: batchLevels, context: "\(group.rawValue)/\(name)")
             } else {
                 guard e.mean.count == 1 else {
-                    throw BioCubeError(.invalidArgument, "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
                 }
                 entryIndex = [0]
             }

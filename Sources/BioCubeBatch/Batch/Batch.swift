@@ -1,7 +1,7 @@
 import BioCubeCore
 
 /// Two consecutive time steps of every selected variable, grouped as bfm-model reads them
-/// (REFERENCE §6): the twelve ``VariableGroup``s in order, each an ordered list of named
+/// (REFERENCE §6): the twelve `VariableGroup`s in order, each an ordered list of named
 /// float32 tensors `(2, H, W)` or `(2, L, H, W)`, with the metadata describing the axes.
 ///
 /// Batches are values: ``sliced(to:)``, ``selectingLevels(_:)``, ``cropped(toMultipleOf:)``
@@ -21,7 +21,10 @@ public struct Batch: Sendable {
         public var speciesList: [String]?
 
         /// Creates metadata.
-        public init(latitudes: [Double], longitudes: [Double], timestamps: [UTCDateTime], pressureLevels: [Double]? = nil, speciesList: [String]? = nil) {
+        public init(
+            latitudes: [Double], longitudes: [Double], timestamps: [UTCDateTime], pressureLevels: [Double]? = nil,
+            speciesList: [String]? = nil
+        ) {
             self.latitudes = latitudes
             self.longitudes = longitudes
             self.timestamps = timestamps
@@ -30,7 +33,7 @@ public struct Batch: Sendable {
         }
 
         /// Timestamps as bfm-model expects them: `"YYYY-MM-DD HH:MM:SS"`.
-        package var timestampStrings: [String] { timestamps.map(\.description) }
+        public var timestampStrings: [String] { timestamps.map(\.description) }
     }
 
     /// A named tensor of a group.
@@ -49,7 +52,7 @@ public struct Batch: Sendable {
 
     /// The axes (read-only: they must match the tensors' extents).
     public private(set) var metadata: Metadata
-    /// Per group (always all twelve, in ``VariableGroup/allCases`` order), the variables in order.
+    /// Per group (always all twelve, in `allCases` order), the variables in order.
     public private(set) var groups: [(group: VariableGroup, variables: [Variable])]
 
     /// Creates a batch; groups not given are empty. Every tensor must be `(2, H, W)` or
@@ -90,7 +93,10 @@ public struct Batch: Sendable {
             default: ok = false
             }
             guard ok else {
-                throw BioCubeError(.invalidArgument, "\(g.rawValue)/\(v.name): shape \(s) does not match the batch (2, \(metadata.pressureLevels.map { "\($0.count), " } ?? "")\(h), \(w))")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "\(g.rawValue)/\(v.name): shape \(s) does not match the batch (2, \(metadata.pressureLevels.map { "\($0.count), " } ?? "")\(h), \(w))"
+                )
             }
         }
     }
@@ -100,7 +106,10 @@ public struct Batch: Sendable {
         var out = self
         out.metadata = metadata
         out.groups = try groups.map { g in
-            (g.group, try g.variables.map { Variable(name: $0.name, tensor: try transform(g.group, $0.name, $0.tensor)) })
+            (
+                g.group,
+                try g.variables.map { Variable(name: $0.name, tensor: try transform(g.group, $0.name, $0.tensor)) }
+            )
         }
         try out.validate()
         return out

@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Cuts ``Batch``es out of a store built by ``CubeBuilder``: windows of two consecutive
+/// Cuts ``Batch``es out of a store built by `CubeBuilder`: windows of two consecutive
 /// time steps over a time range, optionally restricted to a region.
 ///
 /// Random access (``batch(at:)``) reads the window's two steps; sequential iteration
@@ -37,20 +37,27 @@ public final class BatchSampler: Sendable {
     /// its steps inside); `region` cuts the grid; `selection` says which variables, species
     /// and levels the batches carry (nil: the selection recorded in the store by its build
     /// config, else ``VariableSelection/published``).
-    public init(storePath: String, start: UTCDateTime? = nil, end: UTCDateTime? = nil, region: Region? = nil,
-                selection: VariableSelection? = nil, maxConcurrency: Int = 2) throws {
+    public init(
+        storePath: String, start: UTCDateTime? = nil, end: UTCDateTime? = nil, region: Region? = nil,
+        selection: VariableSelection? = nil, maxConcurrency: Int = 2
+    ) throws {
         self.storePath = storePath
         self.maxConcurrency = max(1, maxConcurrency)
         let store = try CubeStore.open(at: storePath)
         let attrs = try store.attributes(of: "")
         guard let list = attrs["variables"] else {
-            throw BioCubeError(.invalidMetadata, "\(storePath): not a store built by `biocube build` (no \"variables\" attribute)")
+            throw BioCubeError(
+                .invalidMetadata, "\(storePath): not a store built by `biocube build` (no \"variables\" attribute)")
         }
         guard attrs["complete"] == .bool(true) else {
-            throw BioCubeError(.invalidArgument, "\(storePath): the build is not complete (steps are missing): run `biocube build` again with the same options")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(storePath): the build is not complete (steps are missing): run `biocube build` again with the same options"
+            )
         }
-        do { variables = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) }
-        catch { throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"variables\" attribute: \(error)") }
+        do { variables = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) } catch {
+            throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"variables\" attribute: \(error)")
+        }
         time = try store.timeAxis()
         let full = try store.grid()
         if let region {
@@ -66,11 +73,15 @@ public final class BatchSampler: Sendable {
         self.selection = chosen
         if let wanted = chosen.levels {
             guard let have = storeLevels else {
-                throw BioCubeError(.invalidArgument, "\(storePath): --levels given, but the store has no pressure-level variables")
+                throw BioCubeError(
+                    .invalidArgument, "\(storePath): --levels given, but the store has no pressure-level variables")
             }
             levelIndices = try wanted.map { l in
                 guard let i = have.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
-                    throw BioCubeError(.invalidArgument, "\(storePath): pressure level \(l) hPa is not in the store (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(storePath): pressure level \(l) hPa is not in the store (levels: \(have.map { "\(Int($0))" }.joined(separator: ", ")))"
+                    )
                 }
                 return i
             }
@@ -80,20 +91,28 @@ public final class BatchSampler: Sendable {
             pressureLevels = storeLevels
         }
         let axis = time
-        let lo = try start.map { t in
-            guard let i = (0..<axis.count).first(where: { axis[$0] >= t }) else {
-                throw BioCubeError(.invalidArgument, "start \(t.dateString) is after the store's last step \(axis.end.dateString)")
-            }
-            return i
-        } ?? 0
-        let hi = try end.map { t in
-            guard let i = (0..<axis.count).last(where: { axis[$0] <= t }) else {
-                throw BioCubeError(.invalidArgument, "end \(t.dateString) is before the store's first step \(axis.start.dateString)")
-            }
-            return i
-        } ?? (axis.count - 1)
+        let lo =
+            try start.map { t in
+                guard let i = (0..<axis.count).first(where: { axis[$0] >= t }) else {
+                    throw BioCubeError(
+                        .invalidArgument, "start \(t.dateString) is after the store's last step \(axis.end.dateString)")
+                }
+                return i
+            } ?? 0
+        let hi =
+            try end.map { t in
+                guard let i = (0..<axis.count).last(where: { axis[$0] <= t }) else {
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "end \(t.dateString) is before the store's first step \(axis.start.dateString)")
+                }
+                return i
+            } ?? (axis.count - 1)
         guard hi > lo else {
-            throw BioCubeError(.invalidArgument, "\(storePath): fewer than two steps between \(start?.dateString ?? time.start.dateString) and \(end?.dateString ?? time.end.dateString): no window")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(storePath): fewer than two steps between \(start?.dateString ?? time.start.dateString) and \(end?.dateString ?? time.end.dateString): no window"
+            )
         }
         steps = lo..<(hi + 1)
         let opened = arrays, r = rows, c = columns
@@ -105,8 +124,9 @@ public final class BatchSampler: Sendable {
     /// The selection a store's build recorded (root attribute `selection`), else the published one.
     static func recordedSelection(_ attrs: [String: JSONValue], storePath: String) throws -> VariableSelection {
         guard let recorded = attrs["selection"] else { return .published }
-        do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(recorded)) }
-        catch { throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)") }
+        do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(recorded)) } catch {
+            throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)")
+        }
     }
 
     /// The selection recorded in a store (``VariableSelection/published`` when none), to be
@@ -117,25 +137,38 @@ public final class BatchSampler: Sendable {
 
     /// The batch members of `variables` under `selection`, in batch order. `totals` gives the
     /// occurrence totals of species variables (by index) for `top:N`.
-    static func members(of variables: [StoreVariable], selection: VariableSelection, storePath: String,
-                        totals: ([Int]) throws -> [Double]) throws -> [(group: VariableGroup, variable: Int)] {
+    static func members(
+        of variables: [StoreVariable], selection: VariableSelection, storePath: String,
+        totals: ([Int]) throws -> [Double]
+    ) throws -> [(group: VariableGroup, variable: Int)] {
         let stored = Set(variables.flatMap { v in v.groups.map { VariableSelection.Member($0, v.name) } })
         for m in selection.added where !stored.contains(m) {
-            throw BioCubeError(.notFound, "\(storePath): \(m) is selected but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))")
+            throw BioCubeError(
+                .notFound,
+                "\(storePath): \(m) is selected but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))"
+            )
         }
         for m in selection.dropped where m.name != "*" && !stored.contains(m) {
-            throw BioCubeError(.notFound, "\(storePath): \(m) is dropped but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))")
+            throw BioCubeError(
+                .notFound,
+                "\(storePath): \(m) is dropped but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))"
+            )
         }
         var out: [(group: VariableGroup, variable: Int)] = []
         for g in VariableGroup.allCases {
-            var list = variables.indices.filter { variables[$0].groups.contains(g) && selection.includes(g, variables[$0].name) }
-                .sorted { Self.order(variables[$0].name, in: g) < Self.order(variables[$1].name, in: g) }
+            var list = variables.indices.filter {
+                variables[$0].groups.contains(g) && selection.includes(g, variables[$0].name)
+            }
+            .sorted { Self.order(variables[$0].name, in: g) < Self.order(variables[$1].name, in: g) }
             if g == .species, let choice = selection.species {
                 switch choice {
                 case .keys(let keys):
                     list = try keys.map { key in
                         guard let i = list.first(where: { variables[$0].name == key }) else {
-                            throw BioCubeError(.notFound, "\(storePath): species \(key) is selected but not in the store (\(list.count) species stored)")
+                            throw BioCubeError(
+                                .notFound,
+                                "\(storePath): species \(key) is selected but not in the store (\(list.count) species stored)"
+                            )
                         }
                         return i
                     }
@@ -152,7 +185,9 @@ public final class BatchSampler: Sendable {
 
     /// The sum of every valid value of each array over `steps` and the region: the occurrence
     /// count of a species.
-    static func occurrenceTotals(_ arrays: [ZarrArray], steps: Range<Int>, rows: Range<Int>, columns: Range<Int>) throws -> [Double] {
+    static func occurrenceTotals(
+        _ arrays: [ZarrArray], steps: Range<Int>, rows: Range<Int>, columns: Range<Int>
+    ) throws -> [Double] {
         var reader = ReusableChunkReader()
         var buffer = [Float](repeating: 0, count: rows.count * columns.count)
         return try arrays.map { a in
@@ -170,7 +205,9 @@ public final class BatchSampler: Sendable {
     /// The arrays the batches use, largest first, so the striped workers of a step get
     /// similar amounts of data.
     private var readOrder: [Int] {
-        Set(members.map(\.variable)).sorted { (arrays[$0].shape.dropFirst().reduce(1, *), $1) > (arrays[$1].shape.dropFirst().reduce(1, *), $0) }
+        Set(members.map(\.variable)).sorted {
+            (arrays[$0].shape.dropFirst().reduce(1, *), $1) > (arrays[$1].shape.dropFirst().reduce(1, *), $0)
+        }
     }
 
     /// The level selection of an array's read: all levels, or the selected ones in order.
@@ -188,11 +225,15 @@ public final class BatchSampler: Sendable {
     public var count: Int { steps.count - 1 }
 
     /// The two timestamps of window `i`.
-    public func timestamps(ofWindow i: Int) -> (UTCDateTime, UTCDateTime) { (time[steps.lowerBound + i], time[steps.lowerBound + i + 1]) }
+    public func timestamps(ofWindow i: Int) -> (UTCDateTime, UTCDateTime) {
+        (time[steps.lowerBound + i], time[steps.lowerBound + i + 1])
+    }
 
     /// Reads window `i` (its two steps), decoding straight into the batch's tensors.
     public func batch(at i: Int) async throws -> Batch {
-        guard (0..<count).contains(i) else { throw BioCubeError(.invalidArgument, "window \(i) is outside 0..<\(count)") }
+        guard (0..<count).contains(i) else {
+            throw BioCubeError(.invalidArgument, "window \(i) is outside 0..<\(count)")
+        }
         return try assemble(i, try await readSteps(steps.lowerBound + i, count: 2))
     }
 
@@ -207,7 +248,9 @@ public final class BatchSampler: Sendable {
         let arrays = readOrder.map { self.arrays[$0] }, rows = self.rows, columns = self.columns
         for i in range {
             let ahead = steps.lowerBound + i + 2
-            if ahead < steps.upperBound { prefetcher.async { for a in arrays { a.prefetch(first: ahead, rows: rows, columns: columns) } } }
+            if ahead < steps.upperBound {
+                prefetcher.async { for a in arrays { a.prefetch(first: ahead, rows: rows, columns: columns) } }
+            }
             // Step t + 1 is decoded once: window i + 1 copies it from window i.
             window = try await readSteps(steps.lowerBound + i, count: 2, continuing: window)
             try await body(i, try assemble(i, window!))
@@ -225,7 +268,9 @@ public final class BatchSampler: Sendable {
         let out = Mutex([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
         let order = readOrder
-        try await concurrentForEach(count: order.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }) { [self] reader, k in
+        try await concurrentForEach(
+            count: order.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }
+        ) { [self] reader, k in
             let v = order[k]
             let a = arrays[v]
             let levels = levelSelection(a)
@@ -234,12 +279,14 @@ public final class BatchSampler: Sendable {
             let values = try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
                 if reused > 0, let previous {
                     previous[v].withUnsafeBufferPointer { src in
-                        _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(fromContentsOf: src[n..<((reused + 1) * n)])
+                        _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(
+                            fromContentsOf: src[n..<((reused + 1) * n)])
                     }
                 }
                 for s in reused..<steps {
-                    try a.read([.index(t + s)] + levels + [.range(rows), .range(columns)],
-                               into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
+                    try a.read(
+                        [.index(t + s)] + levels + [.range(rows), .range(columns)],
+                        into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
                 }
                 initialized = steps * n
             }
@@ -252,14 +299,18 @@ public final class BatchSampler: Sendable {
     func assemble(_ i: Int, _ both: [[Float]]) throws -> Batch {
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for (g, v) in members {
-            let shape = [2] + (variables[v].levels != nil ? [selectedLevelCount(arrays[v])] : []) + [grid.height, grid.width]
-            groups[g, default: []].append(Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v])))
+            let shape =
+                [2] + (variables[v].levels != nil ? [selectedLevelCount(arrays[v])] : []) + [grid.height, grid.width]
+            groups[g, default: []].append(
+                Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v])))
         }
         let (t0, t1) = timestamps(ofWindow: i)
         let species = groups[.species].map { $0.map(\.name) }.flatMap { $0.isEmpty ? nil : $0 }
         let levels = members.contains { variables[$0.variable].levels != nil } ? pressureLevels : nil
-        return try Batch(metadata: .init(latitudes: grid.latitude.values, longitudes: grid.longitude.values, timestamps: [t0, t1],
-                                         pressureLevels: levels, speciesList: species), groups: groups)
+        return try Batch(
+            metadata: .init(
+                latitudes: grid.latitude.values, longitudes: grid.longitude.values, timestamps: [t0, t1],
+                pressureLevels: levels, speciesList: species), groups: groups)
     }
 
     /// Order within a group: the published order, then species keys numerically, then names.

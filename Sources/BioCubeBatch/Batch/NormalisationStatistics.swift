@@ -17,8 +17,11 @@ public struct NormalisationStatistics: Sendable, Hashable {
         public var levels: [Double]?
 
         /// Creates an entry.
-        public init(mean: [Double], std: [Double], min: [Double?], max: [Double?], countValid: [Int], countNaN: [Int], nanPercent: [Double],
-                    perLevel: Bool, levels: [Double]? = nil) {
+        public init(
+            mean: [Double], std: [Double], min: [Double?], max: [Double?], countValid: [Int], countNaN: [Int],
+            nanPercent: [Double],
+            perLevel: Bool, levels: [Double]? = nil
+        ) {
             self.mean = mean; self.std = std; self.min = min; self.max = max
             self.countValid = countValid; self.countNaN = countNaN; self.nanPercent = nanPercent
             self.perLevel = perLevel
@@ -28,11 +31,17 @@ public struct NormalisationStatistics: Sendable, Hashable {
         /// The list index of each of `wanted` (hPa), matched by value.
         func indices(of wanted: [Double], context: String) throws -> [Int] {
             guard let levels else {
-                throw BioCubeError(.invalidArgument, "statistics of \(context) carry no pressure-level values: load them with NormalisationStatistics.load(path:pressureLevels:) naming the levels their lists follow")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "statistics of \(context) carry no pressure-level values: load them with NormalisationStatistics.load(path:pressureLevels:) naming the levels their lists follow"
+                )
             }
             return try wanted.map { l in
                 guard let i = levels.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
-                    throw BioCubeError(.invalidArgument, "statistics of \(context) lack pressure level \(l) hPa (they have \(levels.map { "\($0)" }.joined(separator: ", ")))")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "statistics of \(context) lack pressure level \(l) hPa (they have \(levels.map { "\($0)" }.joined(separator: ", ")))"
+                    )
                 }
                 return i
             }
@@ -48,7 +57,9 @@ public struct NormalisationStatistics: Sendable, Hashable {
     /// The entry of a variable; throws naming it when absent.
     public func entry(_ group: VariableGroup, _ name: String) throws -> Entry {
         guard let e = groups[group.rawValue]?[name] else {
-            throw BioCubeError(.missingStatistics, "no statistics for \(group.rawValue)/\(name)", variable: "\(group.rawValue)/\(name)")
+            throw BioCubeError(
+                .missingStatistics, "no statistics for \(group.rawValue)/\(name)", variable: "\(group.rawValue)/\(name)"
+            )
         }
         return e
     }
@@ -58,22 +69,31 @@ public struct NormalisationStatistics: Sendable, Hashable {
     /// bfm-model file), `pressureLevels` names the levels the lists follow, in order.
     public static func load(path: String, pressureLevels: [Double]? = nil) throws -> NormalisationStatistics {
         let bytes = try FileIO.read(path)
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let groups = root.objectValue else {
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let groups = root.objectValue
+        else {
             throw BioCubeError(.invalidMetadata, "\(path): not a JSON object of groups")
         }
         var out: [String: [String: Entry]] = [:]
         for (g, vars) in groups {
-            guard let vars = vars.objectValue else { throw BioCubeError(.invalidMetadata, "\(path): \(g) is not an object of variables") }
+            guard let vars = vars.objectValue else {
+                throw BioCubeError(.invalidMetadata, "\(path): \(g) is not an object of variables")
+            }
             for (name, fields) in vars {
-                guard let f = fields.objectValue else { throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name) is not an object") }
+                guard let f = fields.objectValue else {
+                    throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name) is not an object")
+                }
                 let perLevel = f["mean"]?.arrayValue != nil
                 func list(_ key: String) throws -> [JSONValue] {
-                    guard let v = f[key] else { throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name) lacks \"\(key)\"") }
+                    guard let v = f[key] else {
+                        throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name) lacks \"\(key)\"")
+                    }
                     return v.arrayValue ?? [v]
                 }
                 func numbers(_ key: String) throws -> [Double] {
                     try list(key).map { v in
-                        guard let d = v.doubleValue else { throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name).\(key) holds a non-number") }
+                        guard let d = v.doubleValue else {
+                            throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name).\(key) holds a non-number")
+                        }
                         return d
                     }
                 }
@@ -81,7 +101,9 @@ public struct NormalisationStatistics: Sendable, Hashable {
                 if perLevel {
                     if let given = f["levels"]?.arrayValue {
                         levels = try given.map { v in
-                            guard let d = v.doubleValue else { throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name).levels holds a non-number") }
+                            guard let d = v.doubleValue else {
+                                throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name).levels holds a non-number")
+                            }
                             return d
                         }
                     } else {
@@ -89,13 +111,16 @@ public struct NormalisationStatistics: Sendable, Hashable {
                     }
                     let n = try numbers("mean").count
                     if let l = levels, l.count != n {
-                        throw BioCubeError(.invalidMetadata, "\(path): \(g)/\(name) has \(n) per-level entries but \(l.count) level values")
+                        throw BioCubeError(
+                            .invalidMetadata,
+                            "\(path): \(g)/\(name) has \(n) per-level entries but \(l.count) level values")
                     }
                 }
                 out[g, default: [:]][name] = Entry(
                     mean: try numbers("mean"), std: try numbers("std"),
                     min: try list("min").map(\.doubleValue), max: try list("max").map(\.doubleValue),
-                    countValid: try numbers("count_valid").map { Int($0) }, countNaN: try numbers("count_nan").map { Int($0) },
+                    countValid: try numbers("count_valid").map { Int($0) },
+                    countNaN: try numbers("count_nan").map { Int($0) },
                     nanPercent: try numbers("nan_pct"), perLevel: perLevel, levels: levels)
             }
         }

@@ -98,7 +98,8 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// `+` (add) is the default; GROUP with or without the `_variables` suffix; NAME `*`
     /// (with `-`) drops the whole group.
     public static func parsingVariables(_ text: String) throws -> VariableSelection {
-        try parsingMembers(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        try parsingMembers(
+            text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
     /// The additions and drops of `[+|-]GROUP:NAME` entries, applied in order.
@@ -117,16 +118,23 @@ public struct VariableSelection: Codable, Sendable, Hashable {
         if let sign = text.first, sign == "+" || sign == "-" { adding = sign == "+"; text = text.dropFirst() }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
-            throw BioCubeError(.invalidArgument, "variable selection '\(raw)': expected [+|-]GROUP:NAME, e.g. +agriculture:Agriculture_Irrigated or -surface_variables:lsm")
+            throw BioCubeError(
+                .invalidArgument,
+                "variable selection '\(raw)': expected [+|-]GROUP:NAME, e.g. +agriculture:Agriculture_Irrigated or -surface_variables:lsm"
+            )
         }
         var name = parts[1]
         if let sign = name.first, sign == "+" || sign == "-" { adding = sign == "+"; name.removeFirst() }
         let groupName = parts[0].hasSuffix("_variables") ? parts[0] : parts[0] + "_variables"
         guard let group = VariableGroup(rawValue: groupName) else {
-            throw BioCubeError(.invalidArgument, "variable selection '\(raw)': unknown group '\(parts[0])' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw BioCubeError(
+                .invalidArgument,
+                "variable selection '\(raw)': unknown group '\(parts[0])' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         if name == "*" && adding {
-            throw BioCubeError(.invalidArgument, "variable selection '\(raw)': '*' only drops a group (-\(group.rawValue):*)")
+            throw BioCubeError(
+                .invalidArgument, "variable selection '\(raw)': '*' only drops a group (-\(group.rawValue):*)")
         }
         return (adding, Member(group, name))
     }
@@ -141,8 +149,12 @@ public struct VariableSelection: Codable, Sendable, Hashable {
             return .top(n)
         }
         let keys = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !keys.isEmpty else { throw BioCubeError(.invalidArgument, "--species '\(text)': give keys (1340361,5219173) or top:N") }
-        guard Set(keys).count == keys.count else { throw BioCubeError(.invalidArgument, "--species '\(text)': a key is listed twice") }
+        guard !keys.isEmpty else {
+            throw BioCubeError(.invalidArgument, "--species '\(text)': give keys (1340361,5219173) or top:N")
+        }
+        guard Set(keys).count == keys.count else {
+            throw BioCubeError(.invalidArgument, "--species '\(text)': a key is listed twice")
+        }
         return .keys(keys)
     }
 
@@ -150,11 +162,15 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     public static func parsingLevels(_ text: String) throws -> [Double] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let levels = try parts.map { p -> Double in
-            guard let v = Double(p), v.isFinite, v > 0 else { throw BioCubeError(.invalidArgument, "--levels '\(text)': '\(p)' is not a pressure level in hPa") }
+            guard let v = Double(p), v.isFinite, v > 0 else {
+                throw BioCubeError(.invalidArgument, "--levels '\(text)': '\(p)' is not a pressure level in hPa")
+            }
             return v
         }
         guard !levels.isEmpty else { throw BioCubeError(.invalidArgument, "--levels is empty") }
-        guard Set(levels).count == levels.count else { throw BioCubeError(.invalidArgument, "--levels '\(text)': a level is listed twice") }
+        guard Set(levels).count == levels.count else {
+            throw BioCubeError(.invalidArgument, "--levels '\(text)': a level is listed twice")
+        }
         return levels
     }
 
@@ -162,12 +178,18 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     public static func load(path: String) throws -> VariableSelection {
         let bytes = try FileIO.read(path)
         let root: JSONValue
-        do { root = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
-        catch { throw BioCubeError(.invalidArgument, "\(path): not JSON (\(error))") }
+        do { root = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
+            throw BioCubeError(.invalidArgument, "\(path): not JSON (\(error))")
+        }
         let object = root.objectValue?["select"] ?? root
-        do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(object)) }
-        catch let e as BioCubeError { throw e.adding(file: path) }
-        catch { throw BioCubeError(.invalidArgument, "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}") }
+        do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(object)) } catch let e
+            as BioCubeError
+        { throw e.adding(file: path) } catch {
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}"
+            )
+        }
     }
 
     // MARK: Codable

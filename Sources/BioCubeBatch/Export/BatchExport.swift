@@ -56,7 +56,11 @@ public struct BatchExport: Sendable {
         // Contiguous runs, so each run reads its steps once.
         var runs: [Range<Int>] = []
         for i in todo {
-            if let last = runs.last, last.upperBound == i { runs[runs.count - 1] = last.lowerBound..<(i + 1) } else { runs.append(i..<(i + 1)) }
+            if let last = runs.last, last.upperBound == i {
+                runs[runs.count - 1] = last.lowerBound..<(i + 1)
+            } else {
+                runs.append(i..<(i + 1))
+            }
         }
         // Writing overlaps reading the next steps: up to two windows are written at once
         // (serialising a window — copying into the page cache, the zip's CRC-32 — takes one
@@ -77,11 +81,15 @@ public struct BatchExport: Sendable {
                 try await sampler.forEachBatch(in: run) { i, batch in
                     try await settle(keeping: 1)
                     let name = names[i]
-                    pending.append((name, Task {
-                        let path = outputDirectory + "/" + name
-                        try exporter.write(try missing.apply(to: batch), to: path)
-                        return FileIO.attributes(path)?.size ?? 0
-                    }))
+                    pending.append(
+                        (
+                            name,
+                            Task {
+                                let path = outputDirectory + "/" + name
+                                try exporter.write(try missing.apply(to: batch), to: path)
+                                return FileIO.attributes(path)?.size ?? 0
+                            }
+                        ))
                 }
             }
             try await settle(keeping: 0)
@@ -98,11 +106,13 @@ public struct BatchExport: Sendable {
         let manifest: JSONValue = [
             "format": .string(exporter.format),
             "missing": .string(missing.rawValue),
-            "missing_policy": .string(missing == .zero
-                ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
-                : "NaN kept wherever a source has no value"),
+            "missing_policy": .string(
+                missing == .zero
+                    ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
+                    : "NaN kept wherever a source has no value"),
             "store": .string(sampler.storePath),
-            "selection": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(sampler.selection))) ?? .null,
+            "selection": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(sampler.selection)))
+                ?? .null,
             "grid": ["latitudes": .int(Int64(sampler.grid.height)), "longitudes": .int(Int64(sampler.grid.width))],
             "windows": .int(Int64(names.count)),
             "files": .array(names.map { .string($0) }),

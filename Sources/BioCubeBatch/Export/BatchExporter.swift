@@ -35,7 +35,9 @@ public enum MissingValuePolicy: String, Sendable, CaseIterable, Codable {
     case nan
 
     /// The groups zero-filled under ``zero``: the CSV- and species-derived ones.
-    public static let zeroFilledGroups: Set<VariableGroup> = [.forest, .land, .vegetation, .agriculture, .redlist, .species]
+    public static let zeroFilledGroups: Set<VariableGroup> = [
+        .forest, .land, .vegetation, .agriculture, .redlist, .species,
+    ]
 
     /// Applies the policy.
     public func apply(to batch: Batch) throws -> Batch {

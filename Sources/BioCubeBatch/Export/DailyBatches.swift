@@ -15,8 +15,8 @@ public struct DailyBatches: Sendable {
         let attrs = try CubeStore.open(at: store).attributes(of: "")
         var taxonomy: SpeciesTaxonomy? = nil
         if let recorded = attrs["species_taxonomy"] {
-            do { taxonomy = try JSONDecoder().decode(SpeciesTaxonomy.self, from: JSONEncoder().encode(recorded)) }
-            catch { throw BioCubeError(.invalidMetadata, "\(store): unreadable \"species_taxonomy\" attribute: \(error)") }
+            do { taxonomy = try JSONDecoder().decode(SpeciesTaxonomy.self, from: JSONEncoder().encode(recorded)) } catch
+            { throw BioCubeError(.invalidMetadata, "\(store): unreadable \"species_taxonomy\" attribute: \(error)") }
             // Several tables' ranks are merged in source order: keep the known order.
             if let ranks = taxonomy?.ranks { taxonomy?.ranks = SpeciesTaxonomy.knownRanks.filter(ranks.contains) }
         }

@@ -15,7 +15,7 @@ import BioCubeCore
 /// Variables are taken from the batch by name. Distribution and label planes are 0 where a
 /// species has no occurrence; every other plane keeps NaN. Label ids come from
 /// ``LabelMappings`` (`label_mappings.json` beside the batches) and the store's species
-/// taxonomy; ranks the taxonomy lacks give zero planes (``missingRanks`` says which).
+/// taxonomy; ranks the taxonomy lacks give zero planes (`missingRanks` says which).
 public struct DailyTorchExporter: BatchExporter {
     public var format: String { "pt-daily" }
 
@@ -27,8 +27,13 @@ public struct DailyTorchExporter: BatchExporter {
     static let indicatorGroups: [(group: String, members: [(String, String)])] = [
         ("species_extinction_variables", [("ExtinctionValue", "RLI")]),
         ("land_variables", [("Land", "Land"), ("NDVI", "NDVI")]),
-        ("agriculture_variables", [("AgricultureLand", "Agriculture"), ("AgricultureIrrLand", "Agriculture_Irrigated"),
-                                   ("ArableLand", "Arable"), ("Cropland", "Cropland")]),
+        (
+            "agriculture_variables",
+            [
+                ("AgricultureLand", "Agriculture"), ("AgricultureIrrLand", "Agriculture_Irrigated"),
+                ("ArableLand", "Arable"), ("Cropland", "Cropland"),
+            ]
+        ),
         ("forest_variables", [("Forest", "Forest")]),
     ]
 
@@ -51,7 +56,10 @@ public struct DailyTorchExporter: BatchExporter {
     /// The variable `name` of the batch, from the first group holding it.
     func variable(_ batch: Batch, _ name: String, in groups: [VariableGroup]) throws -> Tensor {
         for g in groups { if let t = batch.tensor(g, name) { return t } }
-        throw BioCubeError(.notFound, "the daily batch contract needs '\(name)' (\(groups.map(\.rawValue).joined(separator: " or "))), which the batch lacks: build the store from sources providing it")
+        throw BioCubeError(
+            .notFound,
+            "the daily batch contract needs '\(name)' (\(groups.map(\.rawValue).joined(separator: " or "))), which the batch lacks: build the store from sources providing it"
+        )
     }
 
     public func write(_ batch: Batch, to path: String) throws {
@@ -84,16 +92,25 @@ public struct DailyTorchExporter: BatchExporter {
             return out
         }
         guard let levels = m.pressureLevels else {
-            throw BioCubeError(.notFound, "the daily batch contract needs z and t on pressure levels 50, 500, 1000; the batch has no levels")
+            throw BioCubeError(
+                .notFound,
+                "the daily batch contract needs z and t on pressure levels 50, 500, 1000; the batch has no levels")
         }
         let levelIndex = try Self.levels.map { l in
             guard let i = levels.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
-                throw BioCubeError(.notFound, "the daily batch contract needs pressure level \(Int(l)) hPa; the batch has \(levels.map { "\(Int($0))" }.joined(separator: ", "))")
+                throw BioCubeError(
+                    .notFound,
+                    "the daily batch contract needs pressure level \(Int(l)) hPa; the batch has \(levels.map { "\(Int($0))" }.joined(separator: ", "))"
+                )
             }
             return i
         }
         let species = try (m.speciesList ?? []).map { key in
-            guard let n = Int(key) else { throw BioCubeError(.invalidArgument, "species key '\(key)' is not an integer GBIF key (the daily contract lists int ids)") }
+            guard let n = Int(key) else {
+                throw BioCubeError(
+                    .invalidArgument,
+                    "species key '\(key)' is not an integer GBIF key (the daily contract lists int ids)")
+            }
             return n
         }
 
@@ -104,7 +121,8 @@ public struct DailyTorchExporter: BatchExporter {
         archive.pickle.dict { p in
             p.string("latitudes"); p.list { p in for v in latitudes { p.double(v) } }
             p.string("longitudes"); p.list { p in for v in m.longitudes { p.double(v) } }
-            p.string("timestamp"); p.list { p in for t in m.timestamps { p.string(t.dateString + "T" + t.description.suffix(8)) } }
+            p.string("timestamp");
+            p.list { p in for t in m.timestamps { p.string(t.dateString + "T" + t.description.suffix(8)) } }
             p.string("pressure_levels"); p.list { p in for l in Self.levels { p.int(Int(l)) } }
             p.string("species_list"); p.list { p in for s in species { p.int(s) } }
         }
@@ -158,10 +176,14 @@ public struct DailyTorchExporter: BatchExporter {
             a.pickle.string("metadata")
             a.pickle.emptyDict(); a.pickle.mark()
             for rank in Self.ranks {
-                let ids = (m.speciesList ?? []).map { key in Float(taxonomy?.bySpecies[key]?[rank].flatMap { labels.id(rank, $0) } ?? 0) }
+                let ids = (m.speciesList ?? []).map { key in
+                    Float(taxonomy?.bySpecies[key]?[rank].flatMap { labels.id(rank, $0) } ?? 0)
+                }
                 var label = [Float](repeating: 0, count: 2 * plane * n)
                 if ids.contains(where: { $0 != 0 }) {
-                    for k in 0..<(2 * plane) { for s in 0..<n where distribution[k * n + s] > 0 { label[k * n + s] = ids[s] } }
+                    for k in 0..<(2 * plane) {
+                        for s in 0..<n where distribution[k * n + s] > 0 { label[k * n + s] = ids[s] }
+                    }
                 }
                 a.pickle.string(rank)
                 a.tensor(shape: [2, h, w, n], dtype: .float16, bytes: half(label))
@@ -171,7 +193,8 @@ public struct DailyTorchExporter: BatchExporter {
         for (name, members) in Self.indicatorGroups {
             try group(name) { a in
                 for (daily, stored) in members {
-                    let t = try variable(batch, stored, in: [.redlist, .land, .vegetation, .agriculture, .forest, .misc])
+                    let t = try variable(
+                        batch, stored, in: [.redlist, .land, .vegetation, .agriculture, .forest, .misc])
                     a.pickle.string(daily)
                     a.tensor(shape: [2, h, w], dtype: .float16, bytes: half(rows(t)))
                 }

@@ -37,11 +37,15 @@ public struct LabelMappings: Sendable, Hashable {
     public static func load(path: String) throws -> LabelMappings {
         guard FileIO.exists(path) else { return LabelMappings() }
         let bytes = try FileIO.read(path)
-        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let object = root.objectValue else {
+        guard let root = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)), let object = root.objectValue
+        else {
             throw BioCubeError(.invalidMetadata, "\(path): not a label mappings JSON object")
         }
         guard object["version"]?.doubleValue == Double(version) else {
-            throw BioCubeError(.unsupported, "\(path): label mappings version \(object["version"].map { "\($0)" } ?? "missing"), this BioCube reads \(version)")
+            throw BioCubeError(
+                .unsupported,
+                "\(path): label mappings version \(object["version"].map { "\($0)" } ?? "missing"), this BioCube reads \(version)"
+            )
         }
         var out = LabelMappings()
         for (rank, table) in object["ranks"]?.objectValue ?? [:] {
@@ -52,7 +56,9 @@ public struct LabelMappings: Sendable, Hashable {
                 }
                 t[value] = Int(n)
             }
-            guard Set(t.values).count == t.count else { throw BioCubeError(.invalidMetadata, "\(path): \(rank) uses an id twice") }
+            guard Set(t.values).count == t.count else {
+                throw BioCubeError(.invalidMetadata, "\(path): \(rank) uses an id twice")
+            }
             out.ranks[rank] = t
         }
         return out
@@ -64,7 +70,9 @@ public struct LabelMappings: Sendable, Hashable {
         for (i, rank) in ranks.keys.sorted().enumerated() {
             out += (i == 0 ? "\n" : ",\n") + "    " + OrderedJSON.string(rank) + ": {"
             let entries = ranks[rank]!.sorted { $0.value < $1.value }
-            for (j, e) in entries.enumerated() { out += (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(e.key) + ": \(e.value)" }
+            for (j, e) in entries.enumerated() {
+                out += (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(e.key) + ": \(e.value)"
+            }
             out += entries.isEmpty ? "}" : "\n    }"
         }
         return out + (ranks.isEmpty ? "}\n}\n" : "\n  }\n}\n")

@@ -29,7 +29,11 @@ public struct SafetensorsExporter: BatchExporter {
         meta["pressure_levels"] = try m.pressureLevels.map { try json(.array($0.map { .double($0) })) } ?? "null"
         meta["species_list"] = try m.speciesList.map { try json(.array($0.map { .string($0) })) } ?? "null"
         // Ordered: a list of [group, [variable, …]] pairs (JSON objects have no order).
-        meta["groups"] = try json(.array(batch.groups.map { JSONValue.array([.string($0.group.rawValue), .array($0.variables.map { .string($0.name) })]) }))
+        meta["groups"] = try json(
+            .array(
+                batch.groups.map {
+                    JSONValue.array([.string($0.group.rawValue), .array($0.variables.map { .string($0.name) })])
+                }))
         meta["format"] = "biocube-batch"
 
         // Header: tensors in export order, offsets into the data section.
@@ -38,7 +42,9 @@ public struct SafetensorsExporter: BatchExporter {
         let all = batch.allVariables
         for (g, v) in all {
             let n = v.tensor.count * 4
-            header += "," + (try json(.string("\(g.rawValue)/\(v.name)"))) + ":{\"dtype\":\"F32\",\"shape\":[\(v.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + n)]}"
+            header +=
+                "," + (try json(.string("\(g.rawValue)/\(v.name)")))
+                + ":{\"dtype\":\"F32\",\"shape\":[\(v.tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + n)]}"
             offset += n
         }
         header += "}"

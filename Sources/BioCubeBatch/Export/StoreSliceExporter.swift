@@ -14,7 +14,8 @@ public struct StoreSliceExporter: BatchExporter {
     public func name(for batch: Batch) -> String { batch.fileStem + ".zarr" }
 
     public func write(_ batch: Batch, to path: String) throws {
-        let temp = (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let temp =
+            (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         if FileIO.exists(temp) { try FileIO.removeItem(temp) }
         var store = try CubeStore.create(at: temp)
         store.autoConsolidate = false
@@ -26,13 +27,16 @@ public struct StoreSliceExporter: BatchExporter {
         let grid = Grid(latitude: try axis(m.latitudes, "latitudes"), longitude: try axis(m.longitudes, "longitudes"))
         let step = m.timestamps[1].secondsSince1970 - m.timestamps[0].secondsSince1970
         let cadence: Cadence = step < 86_400 ? .hours(Int(max(1, step / 3600))) : .monthly
-        try store.writeCoordinates(grid: grid, time: try TimeAxis(cadence: cadence, from: m.timestamps[0], through: m.timestamps[1]),
-                                   pressureLevels: m.pressureLevels)
+        try store.writeCoordinates(
+            grid: grid, time: try TimeAxis(cadence: cadence, from: m.timestamps[0], through: m.timestamps[1]),
+            pressureLevels: m.pressureLevels)
         for (g, v) in batch.allVariables {
             let levels = v.tensor.shape.count == 4
-            let a = try store.createArray("\(g.rawValue)/\(v.name)", metadata: ArrayMetadata(
-                shape: v.tensor.shape, dataType: .float32, chunkShape: v.tensor.shape,
-                dimensionNames: CubeStore.dimensionNames(levels: levels)))
+            let a = try store.createArray(
+                "\(g.rawValue)/\(v.name)",
+                metadata: ArrayMetadata(
+                    shape: v.tensor.shape, dataType: .float32, chunkShape: v.tensor.shape,
+                    dimensionNames: CubeStore.dimensionNames(levels: levels)))
             try a.writeChunk(v.tensor.storage, at: Array(repeating: 0, count: v.tensor.shape.count))
         }
         var attrs = try store.attributes(of: "")
@@ -41,10 +45,16 @@ public struct StoreSliceExporter: BatchExporter {
             "species_list": m.speciesList.map { .array($0.map { .string($0) }) } ?? .null,
             "pressure_levels": m.pressureLevels.map { .array($0.map { .double($0) }) } ?? .null,
         ]
-        attrs["groups"] = .object(Dictionary(uniqueKeysWithValues: batch.groups.map { ($0.group.rawValue, JSONValue.array($0.variables.map { .string($0.name) })) }))
+        attrs["groups"] = .object(
+            Dictionary(
+                uniqueKeysWithValues: batch.groups.map {
+                    ($0.group.rawValue, JSONValue.array($0.variables.map { .string($0.name) }))
+                }))
         try store.setAttributes(attrs, of: "")
         try store.consolidateMetadata()
         if FileIO.exists(path) { try FileIO.removeItem(path) }
-        guard rename(temp, path) == 0 else { throw BioCubeError(.io, "\(path): cannot move the batch group into place (errno \(errno))") }
+        guard rename(temp, path) == 0 else {
+            throw BioCubeError(.io, "\(path): cannot move the batch group into place (errno \(errno))")
+        }
     }
 }

@@ -22,26 +22,41 @@ public enum BatchFileReader {
         }
         let prefix = String(pkl.name.dropLast("data.pkl".count))
         var reader = PickleReader(try zip.extract(pkl))
-        guard case .dict(let top) = try reader.read() else { throw BioCubeError(.invalidMetadata, "data.pkl does not hold a dict") }
+        guard case .dict(let top) = try reader.read() else {
+            throw BioCubeError(.invalidMetadata, "data.pkl does not hold a dict")
+        }
         var byName: [String: PickleValue] = [:]
         for (k, v) in top { if let s = k.string { byName[s] = v } }
-        guard case .dict(let metaPairs)? = byName["batch_metadata"] else { throw BioCubeError(.invalidMetadata, "no batch_metadata dict") }
+        guard case .dict(let metaPairs)? = byName["batch_metadata"] else {
+            throw BioCubeError(.invalidMetadata, "no batch_metadata dict")
+        }
         var meta: [String: PickleValue] = [:]
         for (k, v) in metaPairs { if let s = k.string { meta[s] = v } }
         func doubles(_ key: String) throws -> [Double]? {
             guard let v = meta[key] else { throw BioCubeError(.invalidMetadata, "batch_metadata lacks \"\(key)\"") }
             if case .none = v { return nil }
-            guard case .list(let l) = v else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list") }
+            guard case .list(let l) = v else {
+                throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list")
+            }
             return try l.map {
-                switch $0 { case .double(let d): return d; case .int(let i): return Double(i)
-                default: throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-number") }
+                switch $0 {
+                case .double(let d): return d;
+                case .int(let i): return Double(i)
+                default: throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-number")
+                }
             }
         }
         func strings(_ key: String) throws -> [String]? {
             guard let v = meta[key] else { throw BioCubeError(.invalidMetadata, "batch_metadata lacks \"\(key)\"") }
             if case .none = v { return nil }
-            guard case .list(let l) = v else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list") }
-            return try l.map { guard let s = $0.string else { throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-string") }; return s }
+            guard case .list(let l) = v else {
+                throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) is not a list")
+            }
+            return try l.map {
+                guard let s = $0.string else {
+                    throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-string")
+                }; return s
+            }
         }
         let stamps = try strings("timestamp") ?? []
         let metadata = Batch.Metadata(
@@ -51,13 +66,19 @@ public enum BatchFileReader {
         var storages: [String: [Float]] = [:]
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for g in VariableGroup.allCases {
-            guard let v = byName[g.rawValue] else { throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is missing") }
-            guard case .dict(let vars) = v else { throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is not a dict") }
+            guard let v = byName[g.rawValue] else {
+                throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is missing")
+            }
+            guard case .dict(let vars) = v else {
+                throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is not a dict")
+            }
             groups[g] = try vars.map { k, t in
                 guard let name = k.string, case .tensor(let key, let type, let offset, let size, let stride) = t else {
                     throw BioCubeError(.invalidMetadata, "\(g.rawValue) holds a non-tensor entry")
                 }
-                guard type == "FloatStorage" else { throw BioCubeError(.unsupported, "\(g.rawValue)/\(name) is \(type), BioCube reads float32 tensors") }
+                guard type == "FloatStorage" else {
+                    throw BioCubeError(.unsupported, "\(g.rawValue)/\(name) is \(type), BioCube reads float32 tensors")
+                }
                 if storages[key] == nil {
                     guard let e = zip.entries.first(where: { $0.name == prefix + "data/" + key }) else {
                         throw BioCubeError(.corruptData, "storage data/\(key) of \(g.rawValue)/\(name) is missing")
@@ -69,9 +90,13 @@ public enum BatchFileReader {
                 let n = size.reduce(1, *)
                 let contiguous = Tensor(shape: size, repeating: 0).strides
                 guard stride == contiguous, offset >= 0, offset + n <= storage.count else {
-                    throw BioCubeError(.unsupported, "\(g.rawValue)/\(name): non-contiguous or out-of-range tensor (size \(size), stride \(stride), offset \(offset))")
+                    throw BioCubeError(
+                        .unsupported,
+                        "\(g.rawValue)/\(name): non-contiguous or out-of-range tensor (size \(size), stride \(stride), offset \(offset))"
+                    )
                 }
-                return Batch.Variable(name: name, tensor: try Tensor(shape: size, storage: Array(storage[offset..<(offset + n)])))
+                return Batch.Variable(
+                    name: name, tensor: try Tensor(shape: size, storage: Array(storage[offset..<(offset + n)])))
             }
         }
         return try Batch(metadata: metadata, groups: groups)
@@ -100,13 +125,19 @@ public enum BatchFileReader {
         let bytes = try FileIO.read(path)
         guard bytes.count >= 8 else { throw BioCubeError(.corruptData, "shorter than a safetensors header") }
         let n = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard n > 0, 8 + n <= bytes.count else { throw BioCubeError(.corruptData, "header length \(n) exceeds the file") }
-        guard let header = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[8..<(8 + n)])), let h = header.objectValue,
-              let meta = h["__metadata__"]?.objectValue else {
+        guard n > 0, 8 + n <= bytes.count else {
+            throw BioCubeError(.corruptData, "header length \(n) exceeds the file")
+        }
+        guard let header = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[8..<(8 + n)])),
+            let h = header.objectValue,
+            let meta = h["__metadata__"]?.objectValue
+        else {
             throw BioCubeError(.invalidMetadata, "the safetensors header is not a JSON object with __metadata__")
         }
         func field(_ key: String) throws -> JSONValue {
-            guard let text = meta[key]?.stringValue, let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+            guard let text = meta[key]?.stringValue,
+                let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            else {
                 throw BioCubeError(.invalidMetadata, "__metadata__ lacks a JSON \"\(key)\"")
             }
             return v
@@ -114,21 +145,27 @@ public enum BatchFileReader {
         let order = try field("groups").arrayValue ?? []
         let listed = Set(order.compactMap { $0.arrayValue?.first?.stringValue })
         if let missing = VariableGroup.allCases.first(where: { !listed.contains($0.rawValue) }) {
-            throw BioCubeError(.invalidMetadata, "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)")
+            throw BioCubeError(
+                .invalidMetadata, "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)")
         }
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for pair in order {
-            guard let p = pair.arrayValue, p.count == 2, let gname = p[0].stringValue, let g = VariableGroup(rawValue: gname),
-                  let names = p[1].arrayValue?.compactMap(\.stringValue) else { throw BioCubeError(.invalidMetadata, "malformed \"groups\" entry") }
+            guard let p = pair.arrayValue, p.count == 2, let gname = p[0].stringValue,
+                let g = VariableGroup(rawValue: gname),
+                let names = p[1].arrayValue?.compactMap(\.stringValue)
+            else { throw BioCubeError(.invalidMetadata, "malformed \"groups\" entry") }
             groups[g] = try names.map { name in
                 guard let info = h["\(gname)/\(name)"]?.objectValue, info["dtype"]?.stringValue == "F32",
-                      let shape = info["shape"]?.arrayValue?.compactMap(\.intValue).map(Int.init),
-                      let offsets = info["data_offsets"]?.arrayValue?.compactMap(\.intValue).map(Int.init), offsets.count == 2 else {
+                    let shape = info["shape"]?.arrayValue?.compactMap(\.intValue).map(Int.init),
+                    let offsets = info["data_offsets"]?.arrayValue?.compactMap(\.intValue).map(Int.init),
+                    offsets.count == 2
+                else {
                     throw BioCubeError(.invalidMetadata, "tensor \(gname)/\(name) is missing or not F32")
                 }
                 let begin = 8 + n + offsets[0], end = 8 + n + offsets[1]
                 guard begin <= end, end <= bytes.count, end - begin == shape.reduce(1, *) * 4 else {
-                    throw BioCubeError(.corruptData, "tensor \(gname)/\(name): data offsets \(offsets) do not fit shape \(shape)")
+                    throw BioCubeError(
+                        .corruptData, "tensor \(gname)/\(name): data offsets \(offsets) do not fit shape \(shape)")
                 }
                 let values = floats(bytes[begin..<end])
                 return Batch.Variable(name: name, tensor: try Tensor(shape: shape, storage: values))
@@ -136,10 +173,12 @@ public enum BatchFileReader {
         }
         func numbers(_ v: JSONValue) -> [Double]? { v.arrayValue?.compactMap(\.doubleValue) }
         let stamps = try field("timestamp").arrayValue?.compactMap(\.stringValue) ?? []
-        return try Batch(metadata: .init(latitudes: numbers(try field("latitudes")) ?? [], longitudes: numbers(try field("longitudes")) ?? [],
-                                         timestamps: try stamps.map(timestamp),
-                                         pressureLevels: numbers(try field("pressure_levels")),
-                                         speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)),
-                         groups: groups)
+        return try Batch(
+            metadata: .init(
+                latitudes: numbers(try field("latitudes")) ?? [], longitudes: numbers(try field("longitudes")) ?? [],
+                timestamps: try stamps.map(timestamp),
+                pressureLevels: numbers(try field("pressure_levels")),
+                speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)),
+            groups: groups)
     }
 }

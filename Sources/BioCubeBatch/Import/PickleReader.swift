@@ -23,7 +23,6 @@ indirect enum PickleValue: Sendable {
 /// Reads pickle protocol 2 with the opcodes and globals that
 /// `torch.load(weights_only=True)` accepts; anything else is an error (never executed).
 struct PickleReader {
-
     private let bytes: [UInt8]
     private var i = 0
     private var stack: [PickleValue] = []
@@ -48,7 +47,9 @@ struct PickleReader {
         return v
     }
     private mutating func line() throws -> String {
-        guard let end = bytes[i...].firstIndex(of: 0x0A) else { throw BioCubeError(.corruptData, "unterminated line at byte \(i)") }
+        guard let end = bytes[i...].firstIndex(of: 0x0A) else {
+            throw BioCubeError(.corruptData, "unterminated line at byte \(i)")
+        }
         defer { i = end + 1 }
         return String(decoding: bytes[i..<end], as: UTF8.self)
     }
@@ -57,7 +58,9 @@ struct PickleReader {
         return v
     }
     private mutating func popMark() throws -> [PickleValue] {
-        guard let m = marks.popLast(), m <= stack.count else { throw BioCubeError(.corruptData, "no MARK at byte \(i)") }
+        guard let m = marks.popLast(), m <= stack.count else {
+            throw BioCubeError(.corruptData, "no MARK at byte \(i)")
+        }
         defer { stack.removeSubrange(m...) }
         return Array(stack[m...])
     }
@@ -66,83 +69,96 @@ struct PickleReader {
         while true {
             let op = try u8()
             switch op {
-            case 0x80: _ = try u8()                                     // PROTO
-            case 0x2E: return try pop()                                 // STOP
+            case 0x80: _ = try u8()  // PROTO
+            case 0x2E: return try pop()  // STOP
             case 0x4E: stack.append(.none)
             case 0x88: stack.append(.bool(true))
             case 0x89: stack.append(.bool(false))
-            case 0x7D: stack.append(.dict([]))                          // EMPTY_DICT
-            case 0x5D: stack.append(.list([]))                          // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))                         // EMPTY_TUPLE
-            case 0x28: marks.append(stack.count)                        // MARK
-            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try le(4)))))    // BININT
-            case 0x4B: stack.append(.int(try u8()))                                       // BININT1
-            case 0x4D: stack.append(.int(Int(try le(2))))                                 // BININT2
-            case 0x8A:                                                                    // LONG1
+            case 0x7D: stack.append(.dict([]))  // EMPTY_DICT
+            case 0x5D: stack.append(.list([]))  // EMPTY_LIST
+            case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
+            case 0x28: marks.append(stack.count)  // MARK
+            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try le(4)))))  // BININT
+            case 0x4B: stack.append(.int(try u8()))  // BININT1
+            case 0x4D: stack.append(.int(Int(try le(2))))  // BININT2
+            case 0x8A:  // LONG1
                 let n = try u8()
                 guard n <= 8 else { throw BioCubeError(.corruptData, "LONG1 of \(n) bytes") }
                 var v = try le(n)
                 if n > 0 && n < 8 && v & (1 << (8 * UInt64(n) - 1)) != 0 { v |= ~0 << (8 * UInt64(n)) }
                 stack.append(.int(Int(Int64(bitPattern: v))))
-            case 0x47:                                                                    // BINFLOAT (big-endian)
+            case 0x47:  // BINFLOAT (big-endian)
                 var v: UInt64 = 0
                 for b in try take(8) { v = v << 8 | UInt64(b) }
                 stack.append(.double(Double(bitPattern: v)))
-            case 0x58:                                                                    // BINUNICODE
+            case 0x58:  // BINUNICODE
                 let n = Int(try le(4))
                 stack.append(.string(String(decoding: try take(n), as: UTF8.self)))
-            case 0x8C:                                                                    // SHORT_BINUNICODE
+            case 0x8C:  // SHORT_BINUNICODE
                 let n = try u8()
                 stack.append(.string(String(decoding: try take(n), as: UTF8.self)))
-            case 0x71: memo[try u8()] = stack.last                      // BINPUT
-            case 0x72: memo[Int(try le(4))] = stack.last                // LONG_BINPUT
-            case 0x68, 0x6A:                                            // BINGET, LONG_BINGET
+            case 0x71: memo[try u8()] = stack.last  // BINPUT
+            case 0x72: memo[Int(try le(4))] = stack.last  // LONG_BINPUT
+            case 0x68, 0x6A:  // BINGET, LONG_BINGET
                 let k = op == 0x68 ? try u8() : Int(try le(4))
                 guard let v = memo[k] else { throw BioCubeError(.corruptData, "memo \(k) not set") }
                 stack.append(v)
-            case 0x74: stack.append(.tuple(try popMark()))              // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                // TUPLE1
+            case 0x74: stack.append(.tuple(try popMark()))  // TUPLE
+            case 0x85: stack.append(.tuple([try pop()]))  // TUPLE1
             case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))
             case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))
-            case 0x65, 0x61:                                            // APPENDS, APPEND
+            case 0x65, 0x61:  // APPENDS, APPEND
                 let items = op == 0x65 ? try popMark() : [try pop()]
                 guard case .list(let l) = try pop() else { throw BioCubeError(.corruptData, "APPEND to a non-list") }
                 stack.append(.list(l + items))
-            case 0x75, 0x73:                                            // SETITEMS, SETITEM
+            case 0x75, 0x73:  // SETITEMS, SETITEM
                 var items: [PickleValue]
                 if op == 0x75 { items = try popMark() } else { let v = try pop(), k = try pop(); items = [k, v] }
-                guard case .dict(var d) = try pop(), items.count % 2 == 0 else { throw BioCubeError(.corruptData, "SETITEMS on a non-dict") }
+                guard case .dict(var d) = try pop(), items.count % 2 == 0 else {
+                    throw BioCubeError(.corruptData, "SETITEMS on a non-dict")
+                }
                 for k in stride(from: 0, to: items.count, by: 2) { d.append((items[k], items[k + 1])) }
                 stack.append(.dict(d))
-            case 0x63:                                                  // GLOBAL
+            case 0x63:  // GLOBAL
                 let module = try line(), name = try line()
                 let allowed = ["torch._utils _rebuild_tensor_v2", "collections OrderedDict"]
                 guard allowed.contains("\(module) \(name)") || (module == "torch" && name.hasSuffix("Storage")) else {
                     throw BioCubeError(.corruptData, "global \(module).\(name) is not allowed in a weights-only load")
                 }
                 stack.append(.global(module: module, name: name))
-            case 0x51: stack.append(.persistent(try pop()))             // BINPERSID
-            case 0x52:                                                  // REDUCE
+            case 0x51: stack.append(.persistent(try pop()))  // BINPERSID
+            case 0x52:  // REDUCE
                 let args = try pop(), function = try pop()
-                guard case .global(let m, let n) = function, case .tuple(let a) = args else { throw BioCubeError(.corruptData, "REDUCE of a non-global") }
+                guard case .global(let m, let n) = function, case .tuple(let a) = args else {
+                    throw BioCubeError(.corruptData, "REDUCE of a non-global")
+                }
                 switch (m, n) {
                 case ("collections", "OrderedDict"): stack.append(.dict([]))
                 case ("torch._utils", "_rebuild_tensor_v2"):
                     guard a.count >= 4, case .persistent(.tuple(let pid)) = a[0], pid.count == 5,
-                          case .global(_, let storageType) = pid[1], let key = pid[2].string,
-                          case .int(let offset) = a[1], case .tuple(let size) = a[2], case .tuple(let stride) = a[3] else {
+                        case .global(_, let storageType) = pid[1], let key = pid[2].string,
+                        case .int(let offset) = a[1], case .tuple(let size) = a[2], case .tuple(let stride) = a[3]
+                    else {
                         throw BioCubeError(.corruptData, "malformed _rebuild_tensor_v2 arguments")
                     }
                     func ints(_ v: [PickleValue]) throws -> [Int] {
-                        try v.map { if case .int(let x) = $0 { return x }; throw BioCubeError(.corruptData, "non-integer size or stride") }
+                        try v.map {
+                            if case .int(let x) = $0 { return x };
+                            throw BioCubeError(.corruptData, "non-integer size or stride")
+                        }
                     }
-                    stack.append(.tensor(storage: key, storageType: storageType, offset: offset, size: try ints(size), stride: try ints(stride)))
+                    stack.append(
+                        .tensor(
+                            storage: key, storageType: storageType, offset: offset, size: try ints(size),
+                            stride: try ints(stride)))
                 default: throw BioCubeError(.corruptData, "REDUCE of \(m).\(n)")
                 }
-            case 0x62:                                                  // BUILD (OrderedDict state): ignore
+            case 0x62:  // BUILD (OrderedDict state): ignore
                 _ = try pop()
             default:
-                throw BioCubeError(.corruptData, String(format: "opcode 0x%02X at byte %d is not accepted by weights-only loading", op, i - 1))
+                throw BioCubeError(
+                    .corruptData,
+                    String(format: "opcode 0x%02X at byte %d is not accepted by weights-only loading", op, i - 1))
             }
         }
     }

@@ -15,12 +15,16 @@ extension BatchStatistics {
     /// Statistics straight from a store, reading each step of each variable once (variables
     /// in parallel), over the sampler's steps and region. `missing` applies the export
     /// policy first (`.zero` for numbers that match `.pt` exports).
-    public static func store(_ sampler: BatchSampler, weighting: StepWeighting, missing: MissingValuePolicy) async throws -> BatchStatistics {
+    public static func store(
+        _ sampler: BatchSampler, weighting: StepWeighting, missing: MissingValuePolicy
+    ) async throws -> BatchStatistics {
         let variables = sampler.variables, arrays = sampler.arrays, rows = sampler.rows, columns = sampler.columns
         let steps = sampler.steps, members = sampler.members
         let used = Array(Set(members.map(\.variable))).sorted()
         let results = Mutex([Int: [Entry]]())
-        try await concurrentForEach(count: used.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }) { reader, k in
+        try await concurrentForEach(
+            count: used.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }
+        ) { reader, k in
             let v = used[k]
             let a = arrays[v]
             let levels = sampler.selectedLevelCount(a)
@@ -31,15 +35,19 @@ extension BatchStatistics {
             for t in steps {
                 let weight = weighting == .steps || t == steps.lowerBound || t == steps.upperBound - 1 ? 1 : 2
                 try buffer.withUnsafeMutableBufferPointer { b in
-                    try a.read([.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)], into: b, reusing: &reader)
+                    try a.read(
+                        [.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)], into: b,
+                        reusing: &reader)
                 }
                 for g in groups {
                     var values = buffer
                     if missing == .zero && MissingValuePolicy.zeroFilledGroups.contains(g) {
                         for i in values.indices where values[i].isNaN { values[i] = 0 }
                     }
-                    let shape = a.shape.count == 4 ? [1, levels, rows.count, columns.count] : [1, rows.count, columns.count]
-                    stats.add(try Tensor(shape: shape, storage: values), group: g, name: variables[v].name, weight: weight)
+                    let shape =
+                        a.shape.count == 4 ? [1, levels, rows.count, columns.count] : [1, rows.count, columns.count]
+                    stats.add(
+                        try Tensor(shape: shape, storage: values), group: g, name: variables[v].name, weight: weight)
                 }
             }
             results.withLock { $0[v] = stats.entries }

@@ -6,7 +6,7 @@ import Foundation
 /// (REFERENCE §7): `{group: {variable: {"mean", "std", "min", "max", "count_valid",
 /// "count_nan", "nan_pct"}}}`, each field a list over levels for level variables.
 ///
-/// Accumulators are ``RunningMoments`` (numerically stable, mergeable); the result does not
+/// Accumulators are `RunningMoments` (numerically stable, mergeable); the result does not
 /// depend on the number of threads used.
 public struct BatchStatistics: Sendable {
     /// One variable's accumulators.
@@ -45,7 +45,10 @@ public struct BatchStatistics: Sendable {
         let k = Self.key(group, name)
         if position[k] == nil {
             position[k] = entries.count
-            entries.append(Entry(group: group, name: name, levels: Array(repeating: RunningMoments(), count: levels), hasLevels: tensor.shape.count == 4))
+            entries.append(
+                Entry(
+                    group: group, name: name, levels: Array(repeating: RunningMoments(), count: levels),
+                    hasLevels: tensor.shape.count == 4))
         }
         let e = position[k]!
         tensor.storage.withUnsafeBufferPointer { p in
@@ -86,7 +89,9 @@ public struct BatchStatistics: Sendable {
 
     /// The fields of one variable's entry, in the published key order.
     func fields(_ e: Entry) -> [(String, JSONValue)] {
-        func field(_ f: (RunningMoments) -> JSONValue) -> JSONValue { e.hasLevels ? .array(e.levels.map(f)) : f(e.levels[0]) }
+        func field(_ f: (RunningMoments) -> JSONValue) -> JSONValue {
+            e.hasLevels ? .array(e.levels.map(f)) : f(e.levels[0])
+        }
         var out: [(String, JSONValue)] = [
             ("mean", field { .double($0.count > 0 ? $0.mean : 0) }),
             ("std", field { .double($0.count > 0 ? $0.standardDeviation : 0) }),
@@ -105,10 +110,11 @@ public struct BatchStatistics: Sendable {
     /// The order of groups in the published statistics file (REFERENCE §7); groups not
     /// listed there (`single_variables`) follow the group before them in batch order.
     static let publishedGroupOrder: [VariableGroup] = [
-        .surface, .single, .edaphic, .climate, .misc, .forest, .land, .vegetation, .agriculture, .redlist, .species, .atmospheric,
+        .surface, .single, .edaphic, .climate, .misc, .forest, .land, .vegetation, .agriculture, .redlist, .species,
+        .atmospheric,
     ]
 
-    /// The REFERENCE §7 JSON document (an unordered value; ``jsonText`` keeps the order).
+    /// The REFERENCE §7 JSON document (an unordered value; `jsonText` keeps the order).
     package var json: JSONValue {
         var groups: [String: JSONValue] = [:]
         for e in entries {
@@ -134,7 +140,8 @@ public struct BatchStatistics: Sendable {
             for (k, e) in members.enumerated() {
                 out += (k == 0 ? "\n" : ",\n") + "    " + OrderedJSON.string(e.name) + ": {"
                 for (j, (key, value)) in fields(e).enumerated() {
-                    out += (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(key) + ": " + OrderedJSON.compact(value)
+                    out +=
+                        (j == 0 ? "\n" : ",\n") + "      " + OrderedJSON.string(key) + ": " + OrderedJSON.compact(value)
                 }
                 out += "\n    }"
             }
@@ -143,7 +150,7 @@ public struct BatchStatistics: Sendable {
         return out + (firstGroup ? "}\n" : "\n}\n")
     }
 
-    /// Writes ``jsonText`` (atomically).
+    /// Writes `jsonText` (atomically).
     public func write(to path: String) throws {
         try FileIO.writeAtomically(path, Array(jsonText.utf8))
     }
@@ -153,7 +160,8 @@ public struct BatchStatistics: Sendable {
         var out: [String: [String: NormalisationStatistics.Entry]] = [:]
         for e in entries {
             out[e.group.rawValue, default: [:]][e.name] = .init(
-                mean: e.levels.map { $0.count > 0 ? $0.mean : 0 }, std: e.levels.map { $0.count > 0 ? $0.standardDeviation : 0 },
+                mean: e.levels.map { $0.count > 0 ? $0.mean : 0 },
+                std: e.levels.map { $0.count > 0 ? $0.standardDeviation : 0 },
                 min: e.levels.map(\.min), max: e.levels.map(\.max), countValid: e.levels.map(\.count),
                 countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(Self.nanShare), perLevel: e.hasLevels,
                 levels: e.hasLevels && pressureLevels?.count == e.levels.count ? pressureLevels : nil)

@@ -41,7 +41,10 @@ enum OrderedJSON {
         case .double(let d): return number(d)
         case .string(let s): return string(s)
         case .array(let a): return "[" + a.map(compact).joined(separator: ", ") + "]"
-        case .object(let o): return "{" + o.sorted { $0.key < $1.key }.map { string($0.key) + ": " + compact($0.value) }.joined(separator: ", ") + "}"
+        case .object(let o):
+            return "{"
+                + o.sorted { $0.key < $1.key }.map { string($0.key) + ": " + compact($0.value) }.joined(separator: ", ")
+                + "}"
         }
     }
 }

@@ -37,7 +37,11 @@ package struct RunningMoments: Sendable, Hashable {
             if x.isFinite {
                 sum += Double(x); n += 1
                 lo = Swift.min(lo, x); hi = Swift.max(hi, x)
-            } else if x.isNaN { nan += 1 } else { inf += 1 }
+            } else if x.isNaN {
+                nan += 1
+            } else {
+                inf += 1
+            }
         }
         block.nanCount = nan
         block.infinityCount = inf

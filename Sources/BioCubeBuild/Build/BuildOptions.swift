@@ -5,7 +5,7 @@ import BioCubeCore
 public struct BuildOptions: Sendable {
     /// The store to create or continue.
     public var storePath: String
-    /// The target grid, by name (see ``Grid/init(named:)``).
+    /// The target grid, by name (see `init(named:)`).
     public var gridName: String = "europe025"
     /// The time step.
     public var cadence: Cadence = .monthly
@@ -31,7 +31,7 @@ public struct BuildOptions: Sendable {
 
 /// Which sources' steps span a build's time axis when no start or end is given.
 public enum TimeAxisRule: Sendable, Hashable {
-    /// The span of the sources whose ``ModalitySource/definesTimeAxis`` is true (ERA5 among
+    /// The span of the sources whose `definesTimeAxis` is true (ERA5 among
     /// the built-in ones), else of every source.
     case sourcesThatDefineIt
     /// The span of the sources of these kinds, else of every source.

@@ -72,12 +72,16 @@ extension CubeBuilder {
             let v = plan.variable
             let shape = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
             let chunk = [1] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
-            var attrs: [String: JSONValue] = ["groups": .array(v.groups.map { .string($0.rawValue) }),
-                                              "sources": .array(v.sources.map { .string($0) })]
+            var attrs: [String: JSONValue] = [
+                "groups": .array(v.groups.map { .string($0.rawValue) }),
+                "sources": .array(v.sources.map { .string($0) }),
+            ]
             if let u = v.units { attrs["units"] = .string(u) }
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
-            let meta = try ArrayMetadata(shape: shape, dataType: .float32, chunkShape: chunk, fillValue: nil,
-                                         codecs: ZarrCodec.standard(level: options.compressionLevel), dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
+            let meta = try ArrayMetadata(
+                shape: shape, dataType: .float32, chunkShape: chunk, fillValue: nil,
+                codecs: ZarrCodec.standard(level: options.compressionLevel),
+                dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
             arrays.append(try Self.prepareArray(&store, v.path, meta))
         }
         var root = try store.attributes(of: "")
@@ -106,7 +110,8 @@ extension CubeBuilder {
             let marker = readMarker(i)
             let chunk = { (p: Int) in [i] + Array(repeating: 0, count: arrays[p].shape.count - 1) }
             let todo = plansInOrder.indices.filter {
-                marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint || !arrays[$0].chunkExists(chunk($0))
+                marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint
+                    || !arrays[$0].chunkExists(chunk($0))
             }
             if !todo.isEmpty { stale[i] = todo }
         }
@@ -150,7 +155,8 @@ extension CubeBuilder {
             }
         }
         prefetch(lookahead)
-        try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) { [self] _, k in
+        try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) {
+            [self] _, k in
             let (b, p, steps) = jobs[k]
             prefetch(k + lookahead)
             let plan = plans[p]
@@ -159,13 +165,17 @@ extension CubeBuilder {
                 let step = time[i]
                 let provider = plan.provider(for: step)
                 let tensor: Tensor
-                do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) }
-                catch let e as BioCubeError {
+                do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) } catch let e
+                    as BioCubeError
+                {
                     throw e.adding(file: provider.source, variable: plan.variable.path, step: step.dateString)
                 }
                 let expected = (plan.variable.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
                 guard tensor.shape == expected else {
-                    throw BioCubeError(.corruptData, "\(provider.source): \(plan.variable.name) at \(step.dateString) has shape \(tensor.shape), expected \(expected)")
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(provider.source): \(plan.variable.name) at \(step.dateString) has shape \(tensor.shape), expected \(expected)"
+                    )
                 }
                 var n = 0
                 tensor.storage.withUnsafeBufferPointer { b in for x in b where !x.isNaN { n += 1 } }
@@ -179,9 +189,15 @@ extension CubeBuilder {
                 var marker = readMarker(i) ?? StepMarker(step: step.description, variables: [:], problems: [])
                 let rebuilt = Set(staleByStep[i]!.map { plans[$0].variable.name })
                 marker.problems.removeAll { $0.variable.map(rebuilt.contains) ?? true }
-                for (q, counts) in finished { if let n = counts[i] { marker.variables[plans[q].variable.path] = .init(fingerprint: plans[q].fingerprint, valid: n) } }
+                for (q, counts) in finished {
+                    if let n = counts[i] {
+                        marker.variables[plans[q].variable.path] = .init(fingerprint: plans[q].fingerprint, valid: n)
+                    }
+                }
                 let stepText = step.description
-                marker.problems += problems.problems.filter { $0.step == stepText }.map { $0.relative(to: catalog.root) }
+                marker.problems += problems.problems.filter { $0.step == stepText }.map {
+                    $0.relative(to: catalog.root)
+                }
                 marker.problems = Array(Set(marker.problems)).sorted { "\($0)" < "\($1)" }
                 try FileIO.writeAtomically(markerPath(i), try Self.encodeSorted(marker))
                 let done = counter.increment()
@@ -195,7 +211,9 @@ extension CubeBuilder {
         summary.builtSteps = stepCount
         summary.skippedSteps = owned.count - stepCount
         summary.keptVariables = kept.map(\.path)
-        summary.problems = Array(Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })).sorted { "\($0)" < "\($1)" }
+        summary.problems = Array(
+            Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })
+        ).sorted { "\($0)" < "\($1)" }
         if let final = try finalize(store, arrays) {
             summary.complete = true
             summary.coverage = final.coverage
@@ -238,18 +256,27 @@ extension CubeBuilder {
     func keptVariables(_ store: CubeStore, _ root: [String: JSONValue]) throws -> [StoreVariable] {
         guard let list = root["variables"] else { return [] }
         let previous: [StoreVariable]
-        do { previous = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) }
-        catch { throw BioCubeError(.invalidMetadata, "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it") }
+        do { previous = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) } catch {
+            throw BioCubeError(
+                .invalidMetadata,
+                "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it")
+        }
         let planned = Set(variables.map(\.path))
         var kept: [StoreVariable] = []
         for v in previous where !planned.contains(v.path) && store.contains(v.path) {
             let array = try store.openArray(v.path)
             let expected = [time.count] + (v.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
             guard array.shape == expected else {
-                throw BioCubeError(.alreadyExists, "\(options.storePath)/\(v.path): listed in the store but not built by this run, and its shape \(array.shape) does not fit this build's \(expected): remove the array (and its entry) or use another --store")
+                throw BioCubeError(
+                    .alreadyExists,
+                    "\(options.storePath)/\(v.path): listed in the store but not built by this run, and its shape \(array.shape) does not fit this build's \(expected): remove the array (and its entry) or use another --store"
+                )
             }
             if let l = v.levels, let p = pressureLevels, l != p {
-                throw BioCubeError(.alreadyExists, "\(options.storePath)/\(v.path): listed in the store with pressure levels \(l), this build's are \(p): remove it or use another --store")
+                throw BioCubeError(
+                    .alreadyExists,
+                    "\(options.storePath)/\(v.path): listed in the store with pressure levels \(l), this build's are \(p): remove it or use another --store"
+                )
             }
             kept.append(v)
         }
@@ -271,8 +298,9 @@ extension CubeBuilder {
             }
             return try store.createArray(path, metadata: meta, overwrite: true)
         }
-        do { return try store.createArray(path, metadata: meta) }
-        catch let e as BioCubeError where e.code == .alreadyExists {
+        do { return try store.createArray(path, metadata: meta) } catch let e as BioCubeError
+            where e.code == .alreadyExists
+        {
             // Another shard created it at the same moment: it must have the same layout.
             return try prepareArray(&store, path, meta)
         }
@@ -284,28 +312,44 @@ extension CubeBuilder {
         guard attrs["time_axis"] != nil || attrs["grid"] != nil else { return }
         let g = try? store.grid(), t = try? store.timeAxis()
         if g != grid || t != time {
-            throw BioCubeError(.alreadyExists, "\(options.storePath): built for grid \(g.map { "\($0.height)×\($0.width)" } ?? "?") and \(t.map { "\($0.count) steps from \($0.start.dateString)" } ?? "?"), not \(grid.height)×\(grid.width) and \(time.count) steps from \(time.start.dateString): use another --store or remove it")
+            throw BioCubeError(
+                .alreadyExists,
+                "\(options.storePath): built for grid \(g.map { "\($0.height)×\($0.width)" } ?? "?") and \(t.map { "\($0.count) steps from \($0.start.dateString)" } ?? "?"), not \(grid.height)×\(grid.width) and \(time.count) steps from \(time.start.dateString): use another --store or remove it"
+            )
         }
     }
 
     func provenance() throws -> JSONValue {
         var sources: [JSONValue] = []
         for s in catalog.sources {
-            sources.append(["path": .string(s.path), "kind": .string(s.kind.rawValue), "size": .int(s.size), "modified": .double(s.modified)])
+            sources.append([
+                "path": .string(s.path), "kind": .string(s.kind.rawValue), "size": .int(s.size),
+                "modified": .double(s.modified),
+            ])
         }
-        var opts: [String: JSONValue] = ["grid": .string(options.gridName), "cadence": .string(options.cadence.description),
-                                         "start": .string(time.start.description), "end": .string(time.end.description)]
+        var opts: [String: JSONValue] = [
+            "grid": .string(options.gridName), "cadence": .string(options.cadence.description),
+            "start": .string(time.start.description), "end": .string(time.end.description),
+        ]
         if let r = options.region { opts["region"] = .string("\(r.south),\(r.north),\(r.west),\(r.east)") }
-        return ["tool": .string("biocube (BioCube Swift SDK)"), "sources": .array(sources), "options": .object(opts),
-                "config": try Self.json(options.config)]
+        return [
+            "tool": .string("biocube (BioCube Swift SDK)"), "sources": .array(sources), "options": .object(opts),
+            "config": try Self.json(options.config),
+        ]
     }
 
     /// When every step has a current marker: per-variable coverage into each array's
     /// attributes, the summary and the problems into the root, `complete: true`.
-    func finalize(_ store: CubeStore, _ arrays: [ZarrArray]) throws -> (coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)], problems: [Problem])? {
+    func finalize(
+        _ store: CubeStore, _ arrays: [ZarrArray]
+    ) throws -> (
+        coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)], problems: [Problem]
+    )? {
         var markers: [StepMarker] = []
         for i in 0..<time.count {
-            guard let m = readMarker(i), plansInOrder.allSatisfy({ m.variables[$0.variable.path]?.fingerprint == $0.fingerprint }) else { return nil }
+            guard let m = readMarker(i),
+                plansInOrder.allSatisfy({ m.variables[$0.variable.path]?.fingerprint == $0.fingerprint })
+            else { return nil }
             markers.append(m)
         }
         var store = store
@@ -320,9 +364,11 @@ extension CubeBuilder {
             let nan = 1 - Double(perStep.reduce(0, +)) / (cells * levels * Double(time.count))
             coverage.append((plan.variable, empty, nan))
             var attrs = array.metadata.attributes
-            attrs["coverage"] = ["valid_cells": .array(perStep.map { .int(Int64($0)) }),
-                                 "empty_steps": .array(empty.map { .string($0.description) }),
-                                 "nan_fraction": .double(nan)]
+            attrs["coverage"] = [
+                "valid_cells": .array(perStep.map { .int(Int64($0)) }),
+                "empty_steps": .array(empty.map { .string($0.description) }),
+                "nan_fraction": .double(nan),
+            ]
             try store.setAttributes(attrs, of: plan.variable.path)
             summaryJSON[plan.variable.path] = ["empty_steps": .int(Int64(empty.count)), "nan_fraction": .double(nan)]
         }
@@ -374,5 +420,9 @@ final class BlockProgress: Sendable {
 /// A thread-safe counter.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
 }

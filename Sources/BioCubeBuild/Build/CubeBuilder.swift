@@ -3,7 +3,7 @@ import BioCubeCore
 import Foundation
 
 /// Harmonises every source of a ``Catalog`` onto one grid and time axis in a Zarr v3
-/// ``CubeStore``: one float32 array per variable (`group/name`, `[T, (L), H, W]`, one
+/// `CubeStore`: one float32 array per variable (`group/name`, `[T, (L), H, W]`, one
 /// chunk per step), the coordinates, provenance, and a per-variable, per-step coverage
 /// report.
 ///
@@ -68,43 +68,61 @@ public final class CubeBuilder: Sendable {
 
     /// Scans `root` with `sources` (and the `explicit` files, absolute or relative to
     /// `root`, with their kinds) and prepares a build, reusing the scan's open sources.
-    public static func prepare(root: String, options: BuildOptions, sources: [any ModalitySource],
-                               explicit: [String: SourceKind] = [:]) async throws -> CubeBuilder {
-        let scanner = try SourceScanner(gridName: options.gridName, cadence: options.cadence, config: options.config, sources: sources)
+    public static func prepare(
+        root: String, options: BuildOptions, sources: [any ModalitySource],
+        explicit: [String: SourceKind] = [:]
+    ) async throws -> CubeBuilder {
+        let scanner = try SourceScanner(
+            gridName: options.gridName, cadence: options.cadence, config: options.config, sources: sources)
         let log = ProblemLog()
-        let (catalog, modalities) = try await scanner.scanOpening(root: root, maxConcurrency: max(1, options.jobs), problems: log, explicit: explicit)
-        return try CubeBuilder(catalog: catalog, modalities: modalities, options: options, sources: sources, problems: log)
+        let (catalog, modalities) = try await scanner.scanOpening(
+            root: root, maxConcurrency: max(1, options.jobs), problems: log, explicit: explicit)
+        return try CubeBuilder(
+            catalog: catalog, modalities: modalities, options: options, sources: sources, problems: log)
     }
 
     /// Prepares a build from a catalog written by `biocube scan` (its sources are opened again
     /// by the source of their kind; a source that changed since the scan is used as it is
     /// now, and reported).
-    public static func prepare(catalog: Catalog, options: BuildOptions, sources: [any ModalitySource]) async throws -> CubeBuilder {
-        let scanner = try SourceScanner(gridName: options.gridName, cadence: options.cadence, config: catalog.config.merging(options.config),
-                                        sources: sources)
+    public static func prepare(
+        catalog: Catalog, options: BuildOptions, sources: [any ModalitySource]
+    ) async throws -> CubeBuilder {
+        let scanner = try SourceScanner(
+            gridName: options.gridName, cadence: options.cadence, config: catalog.config.merging(options.config),
+            sources: sources)
         let log = ProblemLog()
         var modalities: [String: any Modality] = [:]
         var opened: [Catalog.Source] = []
         for s in catalog.sources {
-            let (fresh, modality) = try await scanner.open(catalog.root, s.path, kind: s.kind, log, maxConcurrency: max(1, options.jobs))
+            let (fresh, modality) = try await scanner.open(
+                catalog.root, s.path, kind: s.kind, log, maxConcurrency: max(1, options.jobs))
             if fresh.size != s.size || fresh.modified != s.modified {
-                log.report(Problem(.warning, .changedSource, file: s.path, message: "changed since the catalog was written (size or modification time): using the file as it is now"))
+                log.report(
+                    Problem(
+                        .warning, .changedSource, file: s.path,
+                        message:
+                            "changed since the catalog was written (size or modification time): using the file as it is now"
+                    ))
             }
             opened.append(fresh)
             modalities[s.path] = modality
         }
         var c = catalog
         c.sources = opened
-        let duplicates = DuplicateResolution.resolve(opened, modalities: modalities, config: scanner.config, grid: scanner.grid, cadence: scanner.cadence)
+        let duplicates = DuplicateResolution.resolve(
+            opened, modalities: modalities, config: scanner.config, grid: scanner.grid, cadence: scanner.cadence)
         c.duplicates = duplicates
-        c.problems = SourceScanner.sorted(log.problems.map { $0.relative(to: catalog.root) } + duplicates.map(\.problem))
+        c.problems = SourceScanner.sorted(
+            log.problems.map { $0.relative(to: catalog.root) } + duplicates.map(\.problem))
         return try CubeBuilder(catalog: c, modalities: modalities, options: options, sources: sources, problems: log)
     }
 
     /// Prepares a build of `catalog` whose sources are already open (`modalities`, keyed by
     /// the catalog's source paths); `sources` tell which kinds set the default time axis.
-    public init(catalog: Catalog, modalities: [String: any Modality], options: BuildOptions, sources: [any ModalitySource],
-                problems: ProblemLog = ProblemLog()) throws {
+    public init(
+        catalog: Catalog, modalities: [String: any Modality], options: BuildOptions, sources: [any ModalitySource],
+        problems: ProblemLog = ProblemLog()
+    ) throws {
         self.catalog = catalog
         self.options = options
         self.problems = problems
@@ -127,8 +145,10 @@ public final class CubeBuilder: Sendable {
             for v in s.variables {
                 let key = DuplicateResolution.key(v.descriptor.name, hasLevels: v.descriptor.levels != nil)
                 if byKey[key] == nil { keys.append(key) }
-                byKey[key, default: []].append(Provider(source: s.path, fingerprint: "\(s.path)|\(s.size)|\(s.modified)",
-                                                        modality: modality, descriptor: v.descriptor, first: v.first, last: v.last))
+                byKey[key, default: []].append(
+                    Provider(
+                        source: s.path, fingerprint: "\(s.path)|\(s.size)|\(s.modified)",
+                        modality: modality, descriptor: v.descriptor, first: v.first, last: v.last))
             }
         }
         var levels: [Double]? = nil
@@ -140,19 +160,30 @@ public final class CubeBuilder: Sendable {
             if let l = d.levels {
                 if let known = levels {
                     guard Set(known) == Set(l) else {
-                        throw BioCubeError(.invalidMetadata, "\(providers[0].source): variable '\(name)' has pressure levels \(l), other variables \(known): one level axis per store")
+                        throw BioCubeError(
+                            .invalidMetadata,
+                            "\(providers[0].source): variable '\(name)' has pressure levels \(l), other variables \(known): one level axis per store"
+                        )
                     }
                     d.levels = known
                 } else {
                     levels = l
                 }
             }
-            let sv = StoreVariable(name: name, path: "\(groups[0].rawValue)/\(name)", groups: groups, levels: d.levels,
-                                   units: d.units, sources: providers.map(\.source))
-            let finger = providers.map(\.fingerprint).joined(separator: ";") + "|units=\(d.units ?? "")|levels=\(d.levels.map { "\($0)" } ?? "none")"
-            plans.append(VariablePlan(variable: sv, providers: providers.map {
-                Provider(source: $0.source, fingerprint: $0.fingerprint, modality: $0.modality, descriptor: d, first: $0.first, last: $0.last)
-            }, fingerprint: finger))
+            let sv = StoreVariable(
+                name: name, path: "\(groups[0].rawValue)/\(name)", groups: groups, levels: d.levels,
+                units: d.units, sources: providers.map(\.source))
+            let finger =
+                providers.map(\.fingerprint).joined(separator: ";")
+                + "|units=\(d.units ?? "")|levels=\(d.levels.map { "\($0)" } ?? "none")"
+            plans.append(
+                VariablePlan(
+                    variable: sv,
+                    providers: providers.map {
+                        Provider(
+                            source: $0.source, fingerprint: $0.fingerprint, modality: $0.modality, descriptor: d,
+                            first: $0.first, last: $0.last)
+                    }, fingerprint: finger))
         }
         for key in keys {
             var providers = byKey[key]!
@@ -166,8 +197,12 @@ public final class CubeBuilder: Sendable {
                 try addPlan(providers, groups: groups)
             case .perGroup?:
                 for g in groups {
-                    guard let path = resolution!.groupSources?[g.rawValue], let owner = providers.first(where: { $0.source == path }) else {
-                        throw BioCubeError(.invalidMetadata, "variable '\(providers[0].descriptor.name)': no source recorded for \(g.rawValue)")
+                    guard let path = resolution!.groupSources?[g.rawValue],
+                        let owner = providers.first(where: { $0.source == path })
+                    else {
+                        throw BioCubeError(
+                            .invalidMetadata,
+                            "variable '\(providers[0].descriptor.name)': no source recorded for \(g.rawValue)")
                     }
                     try addPlan([owner], groups: [g])
                 }
@@ -175,7 +210,9 @@ public final class CubeBuilder: Sendable {
                 try addPlan(providers, groups: groups)
             }
         }
-        guard !plans.isEmpty else { throw BioCubeError(.notFound, "\(catalog.root): no variables to build (no readable sources)") }
+        guard !plans.isEmpty else {
+            throw BioCubeError(.notFound, "\(catalog.root): no variables to build (no readable sources)")
+        }
         plans.sort { Self.order($0.variable) < Self.order($1.variable) }
         self.planList = plans
         variables = plans.map(\.variable)
@@ -191,8 +228,11 @@ public final class CubeBuilder: Sendable {
         let kindOf = Dictionary(catalog.sources.map { ($0.path, $0.kind) }, uniquingKeysWith: { a, _ in a })
         let defining = plans.flatMap(\.providers).filter { kindOf[$0.source].map(axisKinds.contains) ?? false }
         let pool = defining.isEmpty ? plans.flatMap(\.providers) : defining
-        guard let first = options.start ?? pool.compactMap(\.first).min(), let last = options.end ?? pool.compactMap(\.last).max() else {
-            throw BioCubeError(.invalidArgument, "\(catalog.root): the sources have no time steps; give --start and --end")
+        guard let first = options.start ?? pool.compactMap(\.first).min(),
+            let last = options.end ?? pool.compactMap(\.last).max()
+        else {
+            throw BioCubeError(
+                .invalidArgument, "\(catalog.root): the sources have no time steps; give --start and --end")
         }
         time = try TimeAxis(cadence: options.cadence, from: first, through: last)
         sourceProblems = catalog.problems

@@ -11,7 +11,7 @@ import Foundation
 ///   "prefer": { "NDVI": "Land/Europe_ndvi_monthly_un_025.csv" } }
 /// ```
 /// `prefer` values match a source whose path relative to the root ends with the text.
-/// An optional `select` section (a ``VariableSelection``) is recorded in the built store and
+/// An optional `select` section (a `VariableSelection`) is recorded in the built store and
 /// becomes the default of `batches` and `stats` for it:
 /// ```json
 /// { "select": { "variables": ["+agriculture:Agriculture_Irrigated"], "species": "top:10", "levels": [1000, 850] } }
@@ -25,7 +25,9 @@ public struct BuildConfig: Codable, Sendable, Hashable {
     public var select: VariableSelection?
 
     /// A configuration.
-    public init(groups: [String: [VariableGroup]] = [:], prefer: [String: String] = [:], select: VariableSelection? = nil) {
+    public init(
+        groups: [String: [VariableGroup]] = [:], prefer: [String: String] = [:], select: VariableSelection? = nil
+    ) {
         self.groups = groups
         self.prefer = prefer
         self.select = select
@@ -44,7 +46,9 @@ public struct BuildConfig: Codable, Sendable, Hashable {
 
     /// This configuration with `other`'s entries taking precedence.
     public func merging(_ other: BuildConfig) -> BuildConfig {
-        BuildConfig(groups: groups.merging(other.groups) { $1 }, prefer: prefer.merging(other.prefer) { $1 }, select: other.select ?? select)
+        BuildConfig(
+            groups: groups.merging(other.groups) { $1 }, prefer: prefer.merging(other.prefer) { $1 },
+            select: other.select ?? select)
     }
 
     /// Reads a configuration file (merged over ``published``).
@@ -53,7 +57,10 @@ public struct BuildConfig: Codable, Sendable, Hashable {
         do {
             return BuildConfig.published.merging(try JSONDecoder().decode(BuildConfig.self, from: Data(bytes)))
         } catch let e as DecodingError {
-            throw BioCubeError(.invalidArgument, "\(path): not a BioCube config (\(Self.describe(e))); expected {\"groups\": {name: [group…]}, \"prefer\": {name: path suffix}, \"select\": {\"variables\": [\"+group:name\", …], \"species\": \"top:N\", \"levels\": [hPa, …]}}")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): not a BioCube config (\(Self.describe(e))); expected {\"groups\": {name: [group…]}, \"prefer\": {name: path suffix}, \"select\": {\"variables\": [\"+group:name\", …], \"species\": \"top:N\", \"levels\": [hPa, …]}}"
+            )
         }
     }
 
@@ -73,14 +80,18 @@ public struct BuildConfig: Codable, Sendable, Hashable {
         groups = try rawGroups.mapValues { names in
             try names.map { n in
                 guard let g = VariableGroup(rawValue: n) else {
-                    throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.groups], debugDescription: "unknown group '\(n)' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"))
+                    throw DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: [CodingKeys.groups],
+                            debugDescription:
+                                "unknown group '\(n)' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        ))
                 }
                 return g
             }
         }
         prefer = try c.decodeIfPresent([String: String].self, forKey: .prefer) ?? [:]
-        do { select = try c.decodeIfPresent(VariableSelection.self, forKey: .select) }
-        catch let e as BioCubeError {
+        do { select = try c.decodeIfPresent(VariableSelection.self, forKey: .select) } catch let e as BioCubeError {
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.select], debugDescription: e.message))
         }
     }

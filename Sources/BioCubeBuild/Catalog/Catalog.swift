@@ -5,14 +5,14 @@ import Foundation
 /// What `biocube scan` found under a root folder: every recognised source file with its
 /// modality, variables, time span and spatial extent, and the problems found. `build`
 /// accepts a catalog (as JSON) instead of a root folder. Sources of kinds no
-/// ``ModalitySource`` given to the build knows are refused by the build, naming them.
+/// `ModalitySource` given to the build knows are refused by the build, naming them.
 public struct Catalog: Codable, Sendable {
     /// The catalog format version.
     public static let formatVersion = 1
 
-    /// One source file (see ``SourceDescription``).
+    /// One source file (see `SourceDescription`).
     public typealias Source = SourceDescription
-    /// One variable a source provides (see ``SourceDescription/Variable``).
+    /// One variable a source provides (see `Variable`).
     package typealias SourceVariable = SourceDescription.Variable
 
     /// The catalog format version this was written with.
@@ -33,7 +33,9 @@ public struct Catalog: Codable, Sendable {
     public var duplicates: [DuplicateResolution]?
 
     /// The absolute path of a source.
-    package func absolutePath(_ source: Source) -> String { source.path.hasPrefix("/") ? source.path : root + "/" + source.path }
+    package func absolutePath(_ source: Source) -> String {
+        source.path.hasPrefix("/") ? source.path : root + "/" + source.path
+    }
 
     /// Reads a catalog written by ``write(to:)``.
     public static func load(path: String) throws -> Catalog {
@@ -41,7 +43,8 @@ public struct Catalog: Codable, Sendable {
         do {
             let c = try JSONDecoder().decode(Catalog.self, from: Data(bytes))
             guard c.format == formatVersion else {
-                throw BioCubeError(.unsupported, "\(path): catalog format \(c.format), this BioCube reads format \(formatVersion)")
+                throw BioCubeError(
+                    .unsupported, "\(path): catalog format \(c.format), this BioCube reads format \(formatVersion)")
             }
             return c
         } catch let e as DecodingError {

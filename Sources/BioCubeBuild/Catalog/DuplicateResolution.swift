@@ -49,18 +49,29 @@ public struct DuplicateResolution: Codable, Sendable, Hashable {
         let label = hasLevels ? variable + " (levels)" : variable
         switch decision {
         case .preferred:
-            return Problem(.info, .providedTwice, file: sources[0], variable: label,
-                           message: "also provided by \(sources.dropFirst().joined(separator: ", ")); this file is used (prefer rule)")
+            return Problem(
+                .info, .providedTwice, file: sources[0], variable: label,
+                message:
+                    "also provided by \(sources.dropFirst().joined(separator: ", ")); this file is used (prefer rule)")
         case .identical:
-            return Problem(.info, .providedTwice, file: sources[0], variable: label,
-                           message: "also provided by \(sources.dropFirst().joined(separator: ", ")) with identical values on the overlapping steps: stored once")
+            return Problem(
+                .info, .providedTwice, file: sources[0], variable: label,
+                message:
+                    "also provided by \(sources.dropFirst().joined(separator: ", ")) with identical values on the overlapping steps: stored once"
+            )
         case .perGroup:
             let parts = (groupSources ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }
-            return Problem(.info, .providedTwice, file: sources[0], variable: label,
-                           message: "provided by \(sources.joined(separator: " and ")) with different values: stored per group (\(parts.joined(separator: ", ")))")
+            return Problem(
+                .info, .providedTwice, file: sources[0], variable: label,
+                message:
+                    "provided by \(sources.joined(separator: " and ")) with different values: stored per group (\(parts.joined(separator: ", ")))"
+            )
         case .conflict:
-            return Problem(.error, .conflictingSources, file: sources[0], variable: label,
-                           message: "provided by \(sources.joined(separator: " and ")) for overlapping steps with different values, and no file owns each of its groups: name the one to use with \"prefer\": {\"\(variable)\": \"<path suffix>\"} in a --config file")
+            return Problem(
+                .error, .conflictingSources, file: sources[0], variable: label,
+                message:
+                    "provided by \(sources.joined(separator: " and ")) for overlapping steps with different values, and no file owns each of its groups: name the one to use with \"prefer\": {\"\(variable)\": \"<path suffix>\"} in a --config file"
+            )
         }
     }
 }
@@ -79,8 +90,10 @@ extension DuplicateResolution {
 
     /// Resolves every variable provided by more than one source over overlapping steps.
     /// `modalities` (by relative path) are read to compare values; `cadence` gives the steps.
-    static func resolve(_ sources: [Catalog.Source], modalities: [String: any Modality], config: BuildConfig,
-                        grid: Grid, cadence: Cadence) -> [DuplicateResolution] {
+    static func resolve(
+        _ sources: [Catalog.Source], modalities: [String: any Modality], config: BuildConfig,
+        grid: Grid, cadence: Cadence
+    ) -> [DuplicateResolution] {
         var providers: [String: [(Catalog.Source, Catalog.SourceVariable)]] = [:]
         var keys: [String] = []
         for s in sources {
@@ -98,7 +111,10 @@ extension DuplicateResolution {
             let hasLevels = list[0].1.descriptor.levels != nil
             let paths = list.map(\.0.path)
             if let rule = config.prefer[name], let winner = paths.first(where: { $0.hasSuffix(rule) }) {
-                out.append(.init(variable: name, hasLevels: hasLevels, sources: [winner] + paths.filter { $0 != winner }, decision: .preferred))
+                out.append(
+                    .init(
+                        variable: name, hasLevels: hasLevels, sources: [winner] + paths.filter { $0 != winner },
+                        decision: .preferred))
                 continue
             }
             if identical(list, modalities: modalities, grid: grid, cadence: cadence) {
@@ -112,7 +128,10 @@ extension DuplicateResolution {
                 if owners.count == 1 { mapping[g.rawValue] = owners[0].0.path } else { complete = false }
             }
             if complete && Set(mapping.values) == Set(paths) && list[0].1.descriptor.groups.count > 1 {
-                out.append(.init(variable: name, hasLevels: hasLevels, sources: paths, decision: .perGroup, groupSources: mapping))
+                out.append(
+                    .init(
+                        variable: name, hasLevels: hasLevels, sources: paths, decision: .perGroup, groupSources: mapping
+                    ))
             } else {
                 out.append(.init(variable: name, hasLevels: hasLevels, sources: paths, decision: .conflict))
             }
@@ -124,8 +143,12 @@ extension DuplicateResolution {
     static func overlaps(_ variables: [Catalog.SourceVariable]) -> Bool {
         for i in variables.indices {
             for j in variables.indices where j > i {
-                if let a0 = variables[i].first, let a1 = variables[i].last, let b0 = variables[j].first, let b1 = variables[j].last,
-                   a0 <= b1 && b0 <= a1 { return true }
+                if let a0 = variables[i].first, let a1 = variables[i].last, let b0 = variables[j].first,
+                    let b1 = variables[j].last,
+                    a0 <= b1 && b0 <= a1
+                {
+                    return true
+                }
             }
         }
         return false
@@ -133,16 +156,20 @@ extension DuplicateResolution {
 
     /// Whether every pair of providers holds bitwise-identical planes (NaN equal to NaN) on
     /// each step both cover. Stops at the first difference; a read error counts as different.
-    static func identical(_ list: [(Catalog.Source, Catalog.SourceVariable)], modalities: [String: any Modality],
-                          grid: Grid, cadence: Cadence) -> Bool {
+    static func identical(
+        _ list: [(Catalog.Source, Catalog.SourceVariable)], modalities: [String: any Modality],
+        grid: Grid, cadence: Cadence
+    ) -> Bool {
         for i in list.indices {
             for j in list.indices where j > i {
                 guard let a = modalities[list[i].0.path], let b = modalities[list[j].0.path],
-                      let a0 = list[i].1.first, let a1 = list[i].1.last, let b0 = list[j].1.first, let b1 = list[j].1.last
+                    let a0 = list[i].1.first, let a1 = list[i].1.last, let b0 = list[j].1.first, let b1 = list[j].1.last
                 else { return false }
                 let from = max(a0, b0), through = min(a1, b1)
                 guard from <= through else { continue }
-                for step in steps(from: from, through: through, cadence: cadence, (a, list[i].1.descriptor), (b, list[j].1.descriptor)) {
+                for step in steps(
+                    from: from, through: through, cadence: cadence, (a, list[i].1.descriptor), (b, list[j].1.descriptor)
+                ) {
                     do {
                         let x = try a.read(list[i].1.descriptor, at: step, onto: grid)
                         let y = try b.read(list[j].1.descriptor, at: step, onto: grid)
@@ -156,8 +183,10 @@ extension DuplicateResolution {
 
     /// The steps to compare: the instants both sources hold (``Modality/timeStamps(of:)``),
     /// else every step of the cadence in the overlap.
-    static func steps(from: UTCDateTime, through: UTCDateTime, cadence: Cadence, _ a: (any Modality, VariableDescriptor),
-                      _ b: (any Modality, VariableDescriptor)) -> [UTCDateTime] {
+    static func steps(
+        from: UTCDateTime, through: UTCDateTime, cadence: Cadence, _ a: (any Modality, VariableDescriptor),
+        _ b: (any Modality, VariableDescriptor)
+    ) -> [UTCDateTime] {
         if let x = a.0.timeStamps(of: a.1), let y = b.0.timeStamps(of: b.1) {
             let start = cadence.step(containing: from), end = cadence.step(containing: through)
             let tx = Set(x.map { cadence.step(containing: $0) })

@@ -3,7 +3,7 @@ import BioCubeCore
 import Foundation
 
 /// Discovers sources under a root folder and describes each one, through the
-/// ``ModalitySource``s it is given: each file goes to the first source that claims its
+/// `ModalitySource`s it is given: each file goes to the first source that claims its
 /// path (hidden files, `.tmp` files and `.zarr` folders are skipped). Files can also be
 /// named explicitly with their kind. With the built-in sources (the `BioCube` library's
 /// `BuiltinSources.all`) the published layout is found with or without a leading `data/`:
@@ -28,10 +28,12 @@ public struct SourceScanner: Sendable {
     /// The kinds of source files, in claiming order.
     public let sources: [any ModalitySource]
 
-    /// A scanner for `grid` (by name, see ``Grid/init(named:)``) and `cadence` that knows
+    /// A scanner for `grid` (by name, see `init(named:)`) and `cadence` that knows
     /// `sources`; throws when two of them share a kind.
-    public init(gridName: String = "europe025", cadence: Cadence = .monthly, config: BuildConfig = .published,
-                sources: [any ModalitySource]) throws {
+    public init(
+        gridName: String = "europe025", cadence: Cadence = .monthly, config: BuildConfig = .published,
+        sources: [any ModalitySource]
+    ) throws {
         self.grid = try Grid(named: gridName)
         self.gridName = gridName
         self.cadence = cadence
@@ -53,7 +55,10 @@ public struct SourceScanner: Sendable {
     /// The source of `kind`; throws naming the kind (and the known ones) when none is.
     package func source(of kind: SourceKind, for path: String) throws -> any ModalitySource {
         guard let s = sources.first(where: { $0.kind == kind }) else {
-            throw BioCubeError(.unsupported, "\(path): no modality source of kind '\(kind)' (known: \(sources.map(\.kind.rawValue).joined(separator: ", ")))")
+            throw BioCubeError(
+                .unsupported,
+                "\(path): no modality source of kind '\(kind)' (known: \(sources.map(\.kind.rawValue).joined(separator: ", ")))"
+            )
         }
         return s
     }
@@ -67,7 +72,9 @@ public struct SourceScanner: Sendable {
         }
         while let next = walker.nextObject() as? String {
             if next.split(separator: "/").contains(where: { $0.hasPrefix(".") || $0.hasSuffix(".zarr") }) {
-                if (next as NSString).lastPathComponent.hasPrefix(".") || next.hasSuffix(".zarr") { walker.skipDescendants() }
+                if (next as NSString).lastPathComponent.hasPrefix(".") || next.hasSuffix(".zarr") {
+                    walker.skipDescendants()
+                }
                 continue
             }
             if kind(ofRelativePath: next) != nil && !FileIO.isDirectory(root + "/" + next) { found.append(next) }
@@ -79,7 +86,9 @@ public struct SourceScanner: Sendable {
     /// `maxConcurrency` tasks.
     /// `explicit` names further files (absolute, or relative to `root`) with their kind,
     /// whatever their path.
-    public func scan(root: String, maxConcurrency: Int = 2, explicit: [String: SourceKind] = [:]) async throws -> Catalog {
+    public func scan(
+        root: String, maxConcurrency: Int = 2, explicit: [String: SourceKind] = [:]
+    ) async throws -> Catalog {
         _ = AllocatorTuning.applyOnce()
         return try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
     }
@@ -87,14 +96,18 @@ public struct SourceScanner: Sendable {
     /// Scans `root` and keeps every source open as a ``Modality`` (keyed by relative path),
     /// so a build can use them without reading the files again.
     /// Problems the opened modalities meet later (while reading steps) go to `problems`.
-    package func scanOpening(root: String, maxConcurrency: Int = 2, problems: ProblemLog = ProblemLog(),
-                            explicit: [String: SourceKind] = [:]) async throws -> (catalog: Catalog, modalities: [String: any Modality]) {
+    package func scanOpening(
+        root: String, maxConcurrency: Int = 2, problems: ProblemLog = ProblemLog(),
+        explicit: [String: SourceKind] = [:]
+    ) async throws -> (catalog: Catalog, modalities: [String: any Modality]) {
         let absolute = URL(fileURLWithPath: root).standardizedFileURL.path
         var kinds: [String: SourceKind] = [:]
         for path in try discover(root: absolute) { kinds[path] = kind(ofRelativePath: path) }
         for (path, kind) in explicit {
             let full = path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL.path : absolute + "/" + path
-            guard FileIO.exists(full), !FileIO.isDirectory(full) else { throw BioCubeError(.notFound, "\(full): no such file (named as a '\(kind)' source)") }
+            guard FileIO.exists(full), !FileIO.isDirectory(full) else {
+                throw BioCubeError(.notFound, "\(full): no such file (named as a '\(kind)' source)")
+            }
             _ = try source(of: kind, for: full)
             kinds[full.hasPrefix(absolute + "/") ? String(full.dropFirst(absolute.count + 1)) : full] = kind
         }
@@ -107,9 +120,17 @@ public struct SourceScanner: Sendable {
                 let i = next
                 next += 1
                 group.addTask { [self] in
-                    do { return (i, try await open(absolute, paths[i], kind: kindOf[paths[i]], problems, maxConcurrency: maxConcurrency)) }
-                    catch let e as BioCubeError {
-                        problems.report(Problem(.error, .unreadableSource, file: paths[i], message: "unreadable, left out: \(e.message)"))
+                    do {
+                        return (
+                            i,
+                            try await open(
+                                absolute, paths[i], kind: kindOf[paths[i]], problems, maxConcurrency: maxConcurrency)
+                        )
+                    } catch let e as BioCubeError {
+                        problems.report(
+                            Problem(
+                                .error, .unreadableSource, file: paths[i], message: "unreadable, left out: \(e.message)"
+                            ))
                         return (i, nil)
                     }
                 }
@@ -125,12 +146,19 @@ public struct SourceScanner: Sendable {
         for case let (source, modality)? in results { modalities[source.path] = modality }
         if paths.isEmpty {
             let patterns = self.sources.flatMap(\.patterns)
-            problems.report(Problem(.error, .noSources, file: absolute, message: "no BioCube sources found\(patterns.isEmpty ? "" : " (expected \(patterns.joined(separator: ", ")))")"))
+            problems.report(
+                Problem(
+                    .error, .noSources, file: absolute,
+                    message:
+                        "no BioCube sources found\(patterns.isEmpty ? "" : " (expected \(patterns.joined(separator: ", ")))")"
+                ))
         }
-        let duplicates = DuplicateResolution.resolve(sources, modalities: modalities, config: config, grid: grid, cadence: cadence)
+        let duplicates = DuplicateResolution.resolve(
+            sources, modalities: modalities, config: config, grid: grid, cadence: cadence)
         for d in duplicates { problems.report(d.problem) }
         let sorted = Self.sorted(problems.problems.map { $0.relative(to: absolute) })
-        var catalog = Catalog(root: absolute, gridName: gridName, cadence: cadence, sources: sources, problems: sorted, config: config)
+        var catalog = Catalog(
+            root: absolute, gridName: gridName, cadence: cadence, sources: sources, problems: sorted, config: config)
         catalog.duplicates = duplicates
         return (catalog, modalities)
     }
@@ -139,20 +167,27 @@ public struct SourceScanner: Sendable {
     static func sorted(_ problems: [Problem]) -> [Problem] {
         func rank(_ s: Problem.Severity) -> Int { s == .error ? 0 : s == .warning ? 1 : 2 }
         return problems.sorted {
-            (rank($0.severity), $0.file, $0.variable ?? "", $0.step ?? "", $0.message) < (rank($1.severity), $1.file, $1.variable ?? "", $1.step ?? "", $1.message)
+            (rank($0.severity), $0.file, $0.variable ?? "", $0.step ?? "", $0.message) < (
+                rank($1.severity), $1.file, $1.variable ?? "", $1.step ?? "", $1.message
+            )
         }
     }
 
     /// Opens one source as its modality (tables are read whole) and describes it, through
     /// the source of `kind` (default: the one claiming the path). Problems found are
     /// reported to `problems` with the relative path.
-    package func open(_ root: String, _ relative: String, kind: SourceKind? = nil, _ problems: ProblemLog,
-                      maxConcurrency: Int = 2) async throws -> (Catalog.Source, any Modality) {
+    package func open(
+        _ root: String, _ relative: String, kind: SourceKind? = nil, _ problems: ProblemLog,
+        maxConcurrency: Int = 2
+    ) async throws -> (Catalog.Source, any Modality) {
         let path = relative.hasPrefix("/") ? relative : root + "/" + relative
-        guard let kind = kind ?? self.kind(ofRelativePath: relative) else { throw BioCubeError(.invalidArgument, "\(path): not a source") }
+        guard let kind = kind ?? self.kind(ofRelativePath: relative) else {
+            throw BioCubeError(.invalidArgument, "\(path): not a source")
+        }
         let source = try self.source(of: kind, for: path)
-        let context = SourceContext(grid: grid, cadence: cadence, groupTable: GroupTable.published.overriding(config.groups),
-                                    problems: problems, maxConcurrency: maxConcurrency)
+        let context = SourceContext(
+            grid: grid, cadence: cadence, groupTable: GroupTable.published.overriding(config.groups),
+            problems: problems, maxConcurrency: maxConcurrency)
         let opened = try await source.open(SourceFile(path: path, relativePath: relative), context: context)
         var description = opened.description
         description.path = relative

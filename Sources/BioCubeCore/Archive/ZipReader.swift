@@ -39,7 +39,9 @@ package struct ZipReader: Sendable {
     private static func u32(_ b: [UInt8], _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
 
     private static func centralDirectory(_ b: [UInt8], path: String) throws -> [Entry] {
-        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "not a readable zip archive (\(why))", file: path) }
+        func bad(_ why: String) -> BioCubeError {
+            BioCubeError(.corruptData, "not a readable zip archive (\(why))", file: path)
+        }
         guard b.count >= 22 else { throw bad("too short") }
         // The end-of-central-directory record is in the last 64 KiB + 22 bytes.
         var eocd = -1
@@ -70,7 +72,10 @@ package struct ZipReader: Sendable {
             if csize == 0xFFFF_FFFF || usize == 0xFFFF_FFFF || local == 0xFFFF_FFFF {
                 throw BioCubeError(.unsupported, "member '\(name)' needs ZIP64, which is not supported", file: path)
             }
-            entries.append(Entry(name: name, method: method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: local))
+            entries.append(
+                Entry(
+                    name: name, method: method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: local
+                ))
             p += 46 + nameLen + extraLen + commentLen
         }
         return entries
@@ -85,28 +90,39 @@ package struct ZipReader: Sendable {
         }
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
         guard start + entry.compressedSize <= bytes.count else {
-            throw BioCubeError(.corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
+            throw BioCubeError(
+                .corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
         }
         var out = [UInt8](repeating: 0, count: entry.size)
         switch entry.method {
         case 0:
-            guard entry.compressedSize == entry.size else { throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path) }
+            guard entry.compressedSize == entry.size else {
+                throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path)
+            }
             out.replaceSubrange(0..<entry.size, with: bytes[start..<(start + entry.size)])
         case 8:
             try bytes.withUnsafeBytes { src in
                 try out.withUnsafeMutableBytes { dst in
                     do {
-                        try GzipCodec.decompress(UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst, framing: .raw)
+                        try GzipCodec.decompress(
+                            UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst,
+                            framing: .raw)
                     } catch let e as BioCubeError {
                         throw BioCubeError(e.code, "\(context): \(e.message)", file: path)
                     }
                 }
             }
         default:
-            throw BioCubeError(.unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)", file: path)
+            throw BioCubeError(
+                .unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)",
+                file: path)
         }
-        let crc = out.withUnsafeBytes { UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count))) }
-        guard crc == entry.crc32 else { throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path) }
+        let crc = out.withUnsafeBytes {
+            UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count)))
+        }
+        guard crc == entry.crc32 else {
+            throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path)
+        }
         return out
     }
 

@@ -4,8 +4,9 @@ internal import CZlib
 package enum GzipCodec {
     static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
         var stream = z_stream()
-        let initStatus = deflateInit2_(&stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                       zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        let initStatus = deflateInit2_(
+            &stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: deflateInit failed (\(initStatus))") }
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, uLong(source.count))) + 32
@@ -33,8 +34,10 @@ package enum GzipCodec {
     }
 
     /// Inflates gzip/zlib (or raw deflate) data into exactly `destination.count` bytes.
-    package static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
-                           framing: Framing = .gzipOrZlib) throws {
+    package static func decompress(
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+        framing: Framing = .gzipOrZlib
+    ) throws {
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, framing.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: inflateInit failed (\(initStatus))") }
@@ -47,10 +50,12 @@ package enum GzipCodec {
         switch status {
         case Z_STREAM_END:
             guard Int(stream.total_out) == destination.count else {
-                throw BioCubeError(.corruptData, "deflate data decodes to \(stream.total_out) bytes, expected \(destination.count)")
+                throw BioCubeError(
+                    .corruptData, "deflate data decodes to \(stream.total_out) bytes, expected \(destination.count)")
             }
         case Z_BUF_ERROR where stream.avail_out == 0:
-            throw BioCubeError(.corruptData, "deflate data decodes to more than the expected \(destination.count) bytes")
+            throw BioCubeError(
+                .corruptData, "deflate data decodes to more than the expected \(destination.count) bytes")
         default:
             let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
             throw BioCubeError(.corruptData, "deflate data is corrupt or truncated (\(reason))")

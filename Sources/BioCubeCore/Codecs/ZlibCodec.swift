@@ -7,7 +7,9 @@ package enum ZlibCodec {
         var size = compressBound(uLong(bytes.count))
         var out = [UInt8](repeating: 0, count: Int(size))
         let status = out.withUnsafeMutableBufferPointer { dst in
-            bytes.withUnsafeBufferPointer { src in compress2(dst.baseAddress, &size, src.baseAddress, uLong(src.count), level) }
+            bytes.withUnsafeBufferPointer { src in
+                compress2(dst.baseAddress, &size, src.baseAddress, uLong(src.count), level)
+            }
         }
         guard status == Z_OK else { throw BioCubeError(.io, "zlib: compression failed (status \(status))") }
         out.removeLast(out.count - Int(size))

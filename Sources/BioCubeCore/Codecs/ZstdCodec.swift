@@ -17,12 +17,14 @@ package final class ZstdCodec {
 
     /// Compresses `source` into one frame that records the content size, replacing the
     /// contents of `out` (whose capacity is reused).
-    package func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool, into out: inout [UInt8]) throws {
+    package func compress(_ source: UnsafeRawBufferPointer, level: Int, checksum: Bool, into out: inout [UInt8]) throws
+    {
         if cctx == nil { cctx = ZSTD_createCCtx() }
         guard let cctx else { throw BioCubeError(.io, "zstd: cannot allocate a compression context") }
         if configured?.level != level || configured?.checksum != checksum {
             ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
-            try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
+            try check(
+                ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
             try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0), "set checksum")
             configured = (level, checksum)
         }

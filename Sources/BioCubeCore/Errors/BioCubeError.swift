@@ -64,8 +64,10 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var step: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, file: String? = nil, variable: String? = nil,
-                column: String? = nil, step: String? = nil) {
+    public init(
+        _ code: Code, _ message: String, file: String? = nil, variable: String? = nil,
+        column: String? = nil, step: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.file = file
@@ -76,7 +78,9 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// This error with the place filled in where it is still unknown: a field an inner
     /// layer already set is kept, so context is added once however many layers rethrow.
-    public func adding(file: String? = nil, variable: String? = nil, column: String? = nil, step: String? = nil) -> BioCubeError {
+    public func adding(
+        file: String? = nil, variable: String? = nil, column: String? = nil, step: String? = nil
+    ) -> BioCubeError {
         var e = self
         if e.file == nil { e.file = file }
         if e.variable == nil { e.variable = variable }

@@ -46,8 +46,12 @@ public struct Grid: Hashable, Sendable, Codable {
     package func normalisedLongitude(_ lon: Double) -> Double {
         let bounds = longitude.bounds
         var l = lon
-        if l < bounds.lowerBound - longitude.defaultTolerance { l += 360 * ((bounds.lowerBound - l) / 360).rounded(.up) }
-        if l > bounds.upperBound + longitude.defaultTolerance { l -= 360 * ((l - bounds.upperBound) / 360).rounded(.up) }
+        if l < bounds.lowerBound - longitude.defaultTolerance {
+            l += 360 * ((bounds.lowerBound - l) / 360).rounded(.up)
+        }
+        if l > bounds.upperBound + longitude.defaultTolerance {
+            l -= 360 * ((l - bounds.upperBound) / 360).rounded(.up)
+        }
         return l
     }
 

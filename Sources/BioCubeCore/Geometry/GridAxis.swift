@@ -17,7 +17,9 @@ public struct GridAxis: Hashable, Sendable, Codable {
             throw BioCubeError(.invalidArgument, "axis must have at least one value, got count \(count)")
         }
         guard first.isFinite, step.isFinite, step != 0 else {
-            throw BioCubeError(.invalidArgument, "axis needs a finite first value and a finite non-zero step (first \(first), step \(step))")
+            throw BioCubeError(
+                .invalidArgument,
+                "axis needs a finite first value and a finite non-zero step (first \(first), step \(step))")
         }
         self.init(unchecked: first, step: step, count: count)
     }
@@ -25,12 +27,14 @@ public struct GridAxis: Hashable, Sendable, Codable {
     /// Creates an axis from its two ends and the absolute step; the direction follows from the ends.
     public init(from first: Double, to last: Double, step: Double) throws {
         guard step > 0, step.isFinite, first.isFinite, last.isFinite else {
-            throw BioCubeError(.invalidArgument, "axis from \(first) to \(last) needs a positive finite step, got \(step)")
+            throw BioCubeError(
+                .invalidArgument, "axis from \(first) to \(last) needs a positive finite step, got \(step)")
         }
         let intervals = abs(last - first) / step
         let rounded = intervals.rounded()
         guard abs(intervals - rounded) < 1e-6 else {
-            throw BioCubeError(.invalidArgument, "axis from \(first) to \(last) is not a whole number of steps of \(step)")
+            throw BioCubeError(
+                .invalidArgument, "axis from \(first) to \(last) is not a whole number of steps of \(step)")
         }
         try self.init(first: first, step: last >= first ? step : -step, count: Int(rounded) + 1)
     }

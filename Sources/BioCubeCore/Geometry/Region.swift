@@ -48,15 +48,17 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.lowercased() == "europe" { self = .europe; return }
         let parts = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let expected = "region '\(text)': expected NORTH,WEST,SOUTH,EAST (the CDS order, e.g. 72,-25,32,45), S=…,N=…,W=…,E=… or europe"
+        let expected =
+            "region '\(text)': expected NORTH,WEST,SOUTH,EAST (the CDS order, e.g. 72,-25,32,45), S=…,N=…,W=…,E=… or europe"
         guard parts.count == 4 else { throw BioCubeError(.invalidArgument, expected) }
         if parts.allSatisfy({ $0.contains("=") }) {
             var edges: [Character: Double] = [:]
             for part in parts {
                 let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard pair.count == 2, let key = pair[0].lowercased().first, "nswe".contains(key),
-                      ["n", "s", "w", "e", "north", "south", "west", "east"].contains(pair[0].lowercased()),
-                      let value = Double(pair[1]), edges.updateValue(value, forKey: key) == nil else {
+                    ["n", "s", "w", "e", "north", "south", "west", "east"].contains(pair[0].lowercased()),
+                    let value = Double(pair[1]), edges.updateValue(value, forKey: key) == nil
+                else {
                     throw BioCubeError(.invalidArgument, expected)
                 }
             }
@@ -93,10 +95,16 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         let w = grid.normalisedLongitude(west)
         let e = w + (east - west)
         guard let lat = grid.latitude.indexRange(within: south, north) else {
-            throw BioCubeError(.invalidArgument, "region \(self) holds no grid latitude (grid spans \(grid.latitude.bounds.lowerBound)…\(grid.latitude.bounds.upperBound))")
+            throw BioCubeError(
+                .invalidArgument,
+                "region \(self) holds no grid latitude (grid spans \(grid.latitude.bounds.lowerBound)…\(grid.latitude.bounds.upperBound))"
+            )
         }
         guard let lon = grid.longitude.indexRange(within: w, e) else {
-            throw BioCubeError(.invalidArgument, "region \(self) holds no grid longitude (grid spans \(grid.longitude.bounds.lowerBound)…\(grid.longitude.bounds.upperBound))")
+            throw BioCubeError(
+                .invalidArgument,
+                "region \(self) holds no grid longitude (grid spans \(grid.longitude.bounds.lowerBound)…\(grid.longitude.bounds.upperBound))"
+            )
         }
         return (lat, lon)
     }

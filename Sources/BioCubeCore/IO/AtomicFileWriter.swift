@@ -20,10 +20,12 @@ package final class AtomicFileWriter {
         var dir = target
         dir.removeLastComponent()
         if !dir.string.isEmpty { try FileIO.createDirectories(dir.string) }
-        temp = dir.appending(".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        temp = dir.appending(
+            ".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         do {
-            fd = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
-                                         permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            fd = try FileDescriptor.open(
+                temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path)
         }

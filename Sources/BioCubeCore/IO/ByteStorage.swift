@@ -14,13 +14,14 @@ package final class ByteStorage: @unchecked Sendable {
     /// Maps `path` read-only; throws `.notFound` when it does not exist.
     package init(mapping path: String) throws {
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "no such file", file: path) }
-        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
+            throw BioCubeError(.notFound, "no such file", file: path)
+        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         defer { try? fd.close() }
         let size: Int
-        do { size = Int(try fd.seek(offset: 0, from: .end)) }
-        catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
+        do { size = Int(try fd.seek(offset: 0, from: .end)) } catch {
+            throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
+        }
         if size == 0 {
             buffer = UnsafeBufferPointer(start: nil, count: 0)
             mapped = false
@@ -54,7 +55,8 @@ package final class ByteStorage: @unchecked Sendable {
         if mapped, let base = buffer.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), buffer.count)
         } else if let base = buffer.baseAddress {
-            UnsafeMutableBufferPointer(mutating: UnsafeBufferPointer(start: base, count: max(1, buffer.count))).deallocate()
+            UnsafeMutableBufferPointer(mutating: UnsafeBufferPointer(start: base, count: max(1, buffer.count)))
+                .deallocate()
         }
     }
 }

@@ -14,20 +14,26 @@ package enum FileIO {
     /// it otherwise; returns the number of bytes read, or nil when the file does not exist.
     package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Int? {
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { return nil }
-        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
+            return nil
+        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         return try fd.closeAfter {
             let size: Int
-            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
-            catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
+            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) } catch {
+                throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
+            }
             if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
             var done = 0
             while done < size {
                 let n: Int
-                do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<size])) } }
-                catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
-                if n == 0 { throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path) }
+                do {
+                    n = try buffer.withUnsafeMutableBytes {
+                        try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<size]))
+                    }
+                } catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                if n == 0 {
+                    throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path)
+                }
                 done += n
             }
             return size
@@ -47,20 +53,26 @@ package enum FileIO {
     /// `.notFound` when it does not exist.
     package static func read(_ path: String) throws -> [UInt8] {
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch Errno.noSuchFileOrDirectory { throw BioCubeError(.notFound, "no such file", file: path) }
-        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
+            throw BioCubeError(.notFound, "no such file", file: path)
+        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
         return try fd.closeAfter {
             let size: Int
-            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) }
-            catch { throw BioCubeError(.io, "cannot determine size: \(error)", file: path) }
+            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) } catch {
+                throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
+            }
             return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                 var done = 0
                 while done < size {
                     let n: Int
-                    do { n = try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[done...])) }
-                    catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
-                    if n == 0 { throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path) }
+                    do {
+                        n = try fd.read(
+                            into: UnsafeMutableRawBufferPointer(
+                                rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]))
+                    } catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                    if n == 0 {
+                        throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path)
+                    }
                     done += n
                 }
                 initialized = size
@@ -80,18 +92,21 @@ package enum FileIO {
     /// Writes `bytes` to `path` atomically: readers see the old file or the new one, never a
     /// partial one. Creates missing parent folders. With `exclusive`, fails with
     /// `.alreadyExists` when `path` exists (also when another process wins a race).
-    package static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, exclusive: Bool = false) throws {
+    package static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, exclusive: Bool = false) throws
+    {
         let target = FilePath(path)
         var dir = target
         dir.removeLastComponent()
-        let temp = dir.appending(".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let temp = dir.appending(
+            ".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         let fd: FileDescriptor
         do {
             fd = try openForWriting(temp)
         } catch Errno.noSuchFileOrDirectory {
             try createDirectories(dir.string)
-            do { fd = try openForWriting(temp) }
-            catch { throw BioCubeError(.io, "cannot create: \(error)", file: temp.string) }
+            do { fd = try openForWriting(temp) } catch {
+                throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
+            }
         } catch {
             throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
         }
@@ -125,8 +140,9 @@ package enum FileIO {
     }
 
     private static func openForWriting(_ path: FilePath) throws -> FileDescriptor {
-        try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
-                                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        try FileDescriptor.open(
+            path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
+            permissions: [.ownerReadWrite, .groupRead, .otherRead])
     }
 
     /// `mkdir -p`; succeeds when the folder exists (also when another process made it first).
@@ -181,7 +197,9 @@ package enum FileIO {
         guard lstat(path, &s) == 0 else { return }
         if (s.st_mode & S_IFMT) == S_IFDIR {
             for name in contents(ofDirectory: path) { try removeItem(path + "/" + name) }
-            if rmdir(path) != 0 { throw BioCubeError(.io, "cannot remove folder: \(Errno(rawValue: errno))", file: path) }
+            if rmdir(path) != 0 {
+                throw BioCubeError(.io, "cannot remove folder: \(Errno(rawValue: errno))", file: path)
+            }
         } else if unlink(path) != 0 {
             throw BioCubeError(.io, "cannot remove: \(Errno(rawValue: errno))", file: path)
         }

@@ -22,7 +22,8 @@ package final class ScratchFile: Sendable {
         var template = Array("\(folder)/biocube-scratch-XXXXXX".utf8CString)
         let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard raw >= 0 else {
-            throw BioCubeError(.io, "cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))", file: folder)
+            throw BioCubeError(
+                .io, "cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))", file: folder)
         }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         fd = FileDescriptor(rawValue: raw)
@@ -32,8 +33,10 @@ package final class ScratchFile: Sendable {
 
     /// Writes all of `bytes` at `offset`.
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
-        do { _ = try fd.writeAll(toAbsoluteOffset: offset, bytes) }
-        catch { throw BioCubeError(.io, "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)") }
+        do { _ = try fd.writeAll(toAbsoluteOffset: offset, bytes) } catch {
+            throw BioCubeError(
+                .io, "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)")
+        }
     }
 
     /// Fills all of `buffer` from `offset`.
@@ -41,9 +44,16 @@ package final class ScratchFile: Sendable {
         var done = 0
         while done < buffer.count {
             let n: Int
-            do { n = try fd.read(fromAbsoluteOffset: offset + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...])) }
-            catch { throw BioCubeError(.io, "scratch file for \(purpose): read at \(offset) failed: \(error)") }
-            if n == 0 { throw BioCubeError(.io, "scratch file for \(purpose): ended at \(offset + Int64(done)), \(buffer.count - done) bytes short") }
+            do {
+                n = try fd.read(
+                    fromAbsoluteOffset: offset + Int64(done),
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch { throw BioCubeError(.io, "scratch file for \(purpose): read at \(offset) failed: \(error)") }
+            if n == 0 {
+                throw BioCubeError(
+                    .io,
+                    "scratch file for \(purpose): ended at \(offset + Int64(done)), \(buffer.count - done) bytes short")
+            }
             done += n
         }
     }
@@ -53,9 +63,11 @@ package final class ScratchFile: Sendable {
     /// and return on the next access. The caller unmaps it.
     package func mapShared(bytes: Int) throws -> UnsafeMutableRawPointer {
         guard ftruncate(fd.rawValue, off_t(bytes)) == 0 else {
-            throw BioCubeError(.io, "scratch file for \(purpose): cannot grow to \(bytes) bytes: \(Errno(rawValue: errno))")
+            throw BioCubeError(
+                .io, "scratch file for \(purpose): cannot grow to \(bytes) bytes: \(Errno(rawValue: errno))")
         }
-        guard let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.rawValue, 0), address != MAP_FAILED else {
+        guard let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.rawValue, 0), address != MAP_FAILED
+        else {
             throw BioCubeError(.io, "scratch file for \(purpose): cannot map \(bytes) bytes: \(Errno(rawValue: errno))")
         }
         return address

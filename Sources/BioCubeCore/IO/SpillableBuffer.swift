@@ -29,7 +29,8 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
             buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Element.self, capacity: count), count: count)
         } else {
             file = nil
-            buffer = UnsafeMutableBufferPointer(rebasing: UnsafeMutableBufferPointer<Element>.allocate(capacity: max(1, count))[0..<count])
+            buffer = UnsafeMutableBufferPointer(
+                rebasing: UnsafeMutableBufferPointer<Element>.allocate(capacity: max(1, count))[0..<count])
         }
     }
 
@@ -40,7 +41,8 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
     package func release(_ range: Range<Int>) {
         guard file != nil, let base = buffer.baseAddress else { return }
         let stride = MemoryLayout<Element>.stride
-        ResidentPages.release((range.lowerBound * stride)..<(range.upperBound * stride), of: base, count: buffer.count * stride)
+        ResidentPages.release(
+            (range.lowerBound * stride)..<(range.upperBound * stride), of: base, count: buffer.count * stride)
     }
 
     /// Gives back every resident page.
@@ -48,7 +50,10 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
 
     deinit {
         guard let base = buffer.baseAddress else { return }
-        if file != nil { munmap(UnsafeMutableRawPointer(base), bytes) }
-        else { UnsafeMutableBufferPointer(start: base, count: max(1, buffer.count)).deallocate() }
+        if file != nil {
+            munmap(UnsafeMutableRawPointer(base), bytes)
+        } else {
+            UnsafeMutableBufferPointer(start: base, count: max(1, buffer.count)).deallocate()
+        }
     }
 }

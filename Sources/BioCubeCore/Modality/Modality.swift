@@ -12,7 +12,9 @@ public struct VariableDescriptor: Hashable, Sendable, Codable {
     public var longName: String?
 
     /// Creates a descriptor.
-    public init(name: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil, longName: String? = nil) {
+    public init(
+        name: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil, longName: String? = nil
+    ) {
         self.name = name
         self.groups = groups
         self.levels = levels

@@ -1,7 +1,9 @@
 /// The kind of a source file, as recorded in catalogs (`"era5"`, `"indicators"`,
 /// `"species"`, or any name a ``ModalitySource`` outside the package chooses). Encoded as
 /// its bare string, so catalogs read the same whoever defines the kind.
-public struct SourceKind: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+public struct SourceKind: RawRepresentable, Hashable, Comparable, Sendable, Codable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
     /// The name recorded in catalogs.
     public let rawValue: String
 

@@ -21,7 +21,11 @@ public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
         case .single: []
         case .atmospheric: ["z", "t", "u", "v", "q"]
         case .edaphic: ["swvl1", "swvl2", "stl1", "stl2"]
-        case .climate: ["smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs", "sd", "t2m", "d2m"]
+        case .climate:
+            [
+                "smlt", "tp", "csfr", "avg_sdswrf", "avg_snswrf", "avg_snlwrf", "avg_tprate", "avg_sdswrfcs", "sd",
+                "t2m", "d2m",
+            ]
         case .misc: ["avg_slhtf", "avg_pevr"]
         case .forest: ["Forest"]
         case .land: ["Land"]

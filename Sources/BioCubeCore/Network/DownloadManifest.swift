@@ -40,7 +40,9 @@ package struct DownloadManifest: Codable, Sendable {
 
     /// Whether `key`'s recorded file is at `path` with the recorded size and checksum.
     package func isComplete(_ key: String, at path: String) throws -> Bool {
-        guard let entry = entries[key], let attrs = FileIO.attributes(path), attrs.size == entry.size else { return false }
+        guard let entry = entries[key], let attrs = FileIO.attributes(path), attrs.size == entry.size else {
+            return false
+        }
         return try DownloadManifest.checksum(of: path) == entry.crc32c
     }
 
@@ -48,8 +50,9 @@ package struct DownloadManifest: Codable, Sendable {
     @discardableResult
     package mutating func record(_ key: String, dataset: String, request: String, path: String) throws -> Int64 {
         let bytes = FileIO.attributes(path)?.size ?? 0
-        entries[key] = Entry(dataset: dataset, request: request, file: (path as NSString).lastPathComponent,
-                             size: bytes, crc32c: try DownloadManifest.checksum(of: path))
+        entries[key] = Entry(
+            dataset: dataset, request: request, file: (path as NSString).lastPathComponent,
+            size: bytes, crc32c: try DownloadManifest.checksum(of: path))
         pending?[key] = nil
         return bytes
     }
@@ -65,8 +68,10 @@ package struct DownloadManifest: Codable, Sendable {
     package static func load(from directory: String) throws -> DownloadManifest {
         let p = path(in: directory)
         guard FileIO.exists(p) else { return DownloadManifest() }
-        do { return try JSONDecoder().decode(DownloadManifest.self, from: Data(try FileIO.read(p))) }
-        catch { throw BioCubeError(.invalidMetadata, "\(p): unreadable download manifest (\(error)); delete it to start over") }
+        do { return try JSONDecoder().decode(DownloadManifest.self, from: Data(try FileIO.read(p))) } catch {
+            throw BioCubeError(
+                .invalidMetadata, "\(p): unreadable download manifest (\(error)); delete it to start over")
+        }
     }
 
     /// Writes the manifest atomically.

@@ -20,14 +20,17 @@ package struct HTTPTransport: Sendable {
     }
 
     /// One attempt; transport failures become `.network` errors naming the URL.
-    package func send(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil) async throws -> HTTPResponse {
+    package func send(
+        _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil
+    ) async throws -> HTTPResponse {
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
         let (data, response): (Data, URLResponse)
-        do { (data, response) = try await session.data(for: request) }
-        catch { throw BioCubeError(.network, "\(method) \(url.absoluteString): \(error.localizedDescription)") }
+        do { (data, response) = try await session.data(for: request) } catch {
+            throw BioCubeError(.network, "\(method) \(url.absoluteString): \(error.localizedDescription)")
+        }
         guard let http = response as? HTTPURLResponse else {
             throw BioCubeError(.network, "\(method) \(url.absoluteString): not an HTTP response")
         }
@@ -38,8 +41,10 @@ package struct HTTPTransport: Sendable {
 
     /// Sends with retries: connection failures, 5xx and 429 are retried up to `retries`
     /// times, waiting `backoff`, 2×, 4×, … (at most 30 s; `Retry-After` is honoured).
-    package func sendRetrying(_ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
-                      onRetry: (Int, String) -> Void = { _, _ in }) async throws -> HTTPResponse {
+    package func sendRetrying(
+        _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
+        onRetry: (Int, String) -> Void = { _, _ in }
+    ) async throws -> HTTPResponse {
         var attempt = 0
         while true {
             var reason = ""
@@ -48,9 +53,12 @@ package struct HTTPTransport: Sendable {
                 let r = try await send(method, url, headers: headers, body: body)
                 guard r.status >= 500 || r.status == 429 else { return r }
                 reason = "HTTP \(r.status) \(r.reason)"
-                if let s = r.headers["retry-after"], let seconds = Double(s) { wait = .milliseconds(Int(seconds * 1000)) }
+                if let s = r.headers["retry-after"], let seconds = Double(s) {
+                    wait = .milliseconds(Int(seconds * 1000))
+                }
                 if attempt >= retries {
-                    throw BioCubeError(.remoteFailure, "\(method) \(url.absoluteString): \(reason) (after \(attempt + 1) attempts)")
+                    throw BioCubeError(
+                        .remoteFailure, "\(method) \(url.absoluteString): \(reason) (after \(attempt + 1) attempts)")
                 }
             } catch let e as BioCubeError where e.code == .network {
                 reason = e.message

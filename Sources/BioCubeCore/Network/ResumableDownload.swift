@@ -38,11 +38,15 @@ package struct ResumableDownload: Sendable {
     /// Fetches `url` into `path`. `size` is the length the service announced (nil when
     /// unknown: pieces are fetched until a short one or a 416 answer). `headers` go with
     /// every request (credentials). Redirects are followed by the transport.
-    package func run(from url: URL, size: Int64?, to path: String, headers: [String: String] = [:],
-                     onProgress: @Sendable (Progress) -> Void = { _ in }) async throws {
+    package func run(
+        from url: URL, size: Int64?, to path: String, headers: [String: String] = [:],
+        onProgress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws {
         let part = Self.partPath(of: path)
         if !FileIO.exists(part) { _ = FileManager.default.createFile(atPath: part, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: part) else { throw BioCubeError(.io, "\(part): cannot open for writing") }
+        guard let handle = FileHandle(forWritingAtPath: part) else {
+            throw BioCubeError(.io, "\(part): cannot open for writing")
+        }
         defer { try? handle.close() }
         var have = Int64(try handle.seekToEnd())
         if let size, have > size {
@@ -55,7 +59,8 @@ package struct ResumableDownload: Sendable {
         func backOff(_ reason: String, code: BioCubeError.Code) async throws {
             failures += 1
             guard failures <= http.retries else {
-                throw BioCubeError(code, "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))")
+                throw BioCubeError(
+                    code, "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))")
             }
             onProgress(.retrying(attempt: failures, reason: reason))
             try await Task.sleep(for: min(http.backoff * (1 << min(failures - 1, 6)), .seconds(30)))
@@ -72,16 +77,22 @@ package struct ResumableDownload: Sendable {
             switch r.status {
             case 206:
                 guard let range = r.headers["content-range"], range.hasPrefix("bytes \(have)-") else {
-                    throw BioCubeError(.remoteFailure, "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
+                    throw BioCubeError(
+                        .remoteFailure,
+                        "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
                 }
-                guard !r.body.isEmpty else { throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)") }
+                guard !r.body.isEmpty else {
+                    throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)")
+                }
                 try handle.write(contentsOf: r.body)
                 have += Int64(r.body.count)
                 failures = 0
                 onProgress(.bytes(have, total: size))
                 // A short piece (a cut body) is fine: the next request resumes from `have`;
                 // without a known size a short piece ends the file only if the range says so.
-                if size == nil, let total = range.split(separator: "/").last.flatMap({ Int64($0) }), have >= total { break pieces }
+                if size == nil, let total = range.split(separator: "/").last.flatMap({ Int64($0) }), have >= total {
+                    break pieces
+                }
             case 200:
                 // No range support: the whole file arrives in one answer.
                 try handle.truncate(atOffset: 0)
@@ -94,11 +105,13 @@ package struct ResumableDownload: Sendable {
             case 429, 500...:
                 try await backOff("HTTP \(r.status) while downloading", code: .remoteFailure)
             case 401, 403:
-                throw BioCubeError(.accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
+                throw BioCubeError(
+                    .accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
             case 404, 410:
                 throw BioCubeError(.notFound, "\(name): \(url.absoluteString) not found (HTTP \(r.status) \(r.reason))")
             default:
-                throw BioCubeError(.remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")
+                throw BioCubeError(
+                    .remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")
             }
         }
         if let size, have != size {
@@ -106,6 +119,8 @@ package struct ResumableDownload: Sendable {
         }
         try handle.synchronize()
         try handle.close()
-        guard rename(part, path) == 0 else { throw BioCubeError(.io, "\(path): cannot move the finished download into place") }
+        guard rename(part, path) == 0 else {
+            throw BioCubeError(.io, "\(path): cannot move the finished download into place")
+        }
     }
 }

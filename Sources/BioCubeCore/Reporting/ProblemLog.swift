@@ -70,8 +70,12 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
     public var message: String
 
     /// Creates a problem entry.
-    public init(_ severity: Severity = .warning, _ code: Code, file: String, variable: String? = nil, step: String? = nil, message: String) {
-        self.severity = severity; self.code = code; self.file = file; self.variable = variable; self.step = step; self.message = message
+    public init(
+        _ severity: Severity = .warning, _ code: Code, file: String, variable: String? = nil, step: String? = nil,
+        message: String
+    ) {
+        self.severity = severity; self.code = code; self.file = file; self.variable = variable; self.step = step;
+        self.message = message
     }
 
     private enum CodingKeys: String, CodingKey { case severity, code, file, variable, step, message }

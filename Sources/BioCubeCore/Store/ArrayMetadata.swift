@@ -28,16 +28,21 @@ public struct ArrayMetadata: Hashable, Sendable {
 
     /// Creates array metadata with NaN (floats) or zero fill, BioCube's standard codecs
     /// (little-endian bytes, zstd level 3, CRC-32C) and `c/…` chunk keys.
-    public init(shape: [Int], dataType: ZarrDataType, chunkShape: [Int], dimensionNames: [String]? = nil,
-                attributes: [String: JSONValue] = [:]) throws {
-        try self.init(shape: shape, dataType: dataType, chunkShape: chunkShape, fillValue: nil, codecs: ZarrCodec.standard(),
-                      dimensionNames: dimensionNames, attributes: attributes)
+    public init(
+        shape: [Int], dataType: ZarrDataType, chunkShape: [Int], dimensionNames: [String]? = nil,
+        attributes: [String: JSONValue] = [:]
+    ) throws {
+        try self.init(
+            shape: shape, dataType: dataType, chunkShape: chunkShape, fillValue: nil, codecs: ZarrCodec.standard(),
+            dimensionNames: dimensionNames, attributes: attributes)
     }
 
     /// Creates array metadata with an explicit fill value and codec chain.
-    package init(shape: [Int], dataType: ZarrDataType, chunkShape: [Int], fillValue: FillValue?,
-                 codecs: [ZarrCodec] = ZarrCodec.standard(), dimensionNames: [String]? = nil,
-                 attributes: [String: JSONValue] = [:]) throws {
+    package init(
+        shape: [Int], dataType: ZarrDataType, chunkShape: [Int], fillValue: FillValue?,
+        codecs: [ZarrCodec] = ZarrCodec.standard(), dimensionNames: [String]? = nil,
+        attributes: [String: JSONValue] = [:]
+    ) throws {
         self.shape = shape
         self.dataType = dataType
         self.chunkShape = chunkShape
@@ -51,20 +56,26 @@ public struct ArrayMetadata: Hashable, Sendable {
 
     func validate(context: String) throws {
         guard !shape.isEmpty, shape.count == chunkShape.count else {
-            throw BioCubeError(.invalidMetadata, "\(context): shape \(shape) and chunk shape \(chunkShape) must have the same, non-zero rank")
+            throw BioCubeError(
+                .invalidMetadata,
+                "\(context): shape \(shape) and chunk shape \(chunkShape) must have the same, non-zero rank")
         }
         guard shape.allSatisfy({ $0 >= 0 }), chunkShape.allSatisfy({ $0 > 0 }) else {
-            throw BioCubeError(.invalidMetadata, "\(context): shape \(shape) must be ≥ 0 and chunk shape \(chunkShape) > 0")
+            throw BioCubeError(
+                .invalidMetadata, "\(context): shape \(shape) must be ≥ 0 and chunk shape \(chunkShape) > 0")
         }
         let chunkElements = chunkShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         guard chunkElements <= (1 << 31) / dataType.byteSize else {
             throw BioCubeError(.unsupported, "\(context): chunk shape \(chunkShape) exceeds 2 GiB per chunk")
         }
         if let names = dimensionNames, names.count != shape.count {
-            throw BioCubeError(.invalidMetadata, "\(context): \(names.count) dimension names for \(shape.count) dimensions")
+            throw BioCubeError(
+                .invalidMetadata, "\(context): \(names.count) dimension names for \(shape.count) dimensions")
         }
         guard fillValue.dataType == dataType else {
-            throw BioCubeError(.invalidMetadata, "\(context): fill value type \(fillValue.dataType) differs from data type \(dataType)")
+            throw BioCubeError(
+                .invalidMetadata, "\(context): fill value type \(fillValue.dataType) differs from data type \(dataType)"
+            )
         }
         _ = try ChunkCoder(codecs: codecs, dataType: dataType, context: context)
     }
@@ -79,14 +90,17 @@ public struct ArrayMetadata: Hashable, Sendable {
             "node_type": "array",
             "shape": .array(shape.map { .int(Int64($0)) }),
             "data_type": .string(dataType.rawValue),
-            "chunk_grid": ["name": "regular", "configuration": ["chunk_shape": .array(chunkShape.map { .int(Int64($0)) })]],
+            "chunk_grid": [
+                "name": "regular", "configuration": ["chunk_shape": .array(chunkShape.map { .int(Int64($0)) })],
+            ],
             "fill_value": fillValue.json,
             "codecs": .array(codecs.map(\.json)),
             "attributes": .object(attributes),
             "storage_transformers": [],
         ]
         switch chunkKeyEncoding {
-        case .default(let s): o["chunk_key_encoding"] = ["name": "default", "configuration": ["separator": .string(String(s))]]
+        case .default(let s):
+            o["chunk_key_encoding"] = ["name": "default", "configuration": ["separator": .string(String(s))]]
         case .v2(let s): o["chunk_key_encoding"] = ["name": "v2", "configuration": ["separator": .string(String(s))]]
         }
         if let names = dimensionNames { o["dimension_names"] = .array(names.map { $0.map(JSONValue.string) ?? .null }) }
@@ -117,25 +131,32 @@ public struct ArrayMetadata: Hashable, Sendable {
         shape = try intList(field("shape"), "shape")
         let typeName = try field("data_type")
         guard let t = typeName.stringValue.flatMap(ZarrDataType.init(rawValue:)) else {
-            throw BioCubeError(.unsupported, "\(context): data type \(typeName) is not supported (supported: \(ZarrDataType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw BioCubeError(
+                .unsupported,
+                "\(context): data type \(typeName) is not supported (supported: \(ZarrDataType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         dataType = t
         let grid = try field("chunk_grid")
         guard grid["name"]?.stringValue == "regular", let cs = grid["configuration"]?["chunk_shape"] else {
-            throw BioCubeError(.unsupported, "\(context): chunk grid \(grid["name"] ?? grid) is not supported (only 'regular')")
+            throw BioCubeError(
+                .unsupported, "\(context): chunk grid \(grid["name"] ?? grid) is not supported (only 'regular')")
         }
         chunkShape = try intList(cs, "chunk_shape")
         let keyEncoding = try field("chunk_key_encoding")
         let separator = keyEncoding["configuration"]?["separator"]?.stringValue
         switch keyEncoding["name"]?.stringValue {
         case "default":
-            guard let s = (separator ?? "/").first, separator == nil || separator!.count == 1, s == "/" || s == "." else {
-                throw BioCubeError(.invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
+            guard let s = (separator ?? "/").first, separator == nil || separator!.count == 1, s == "/" || s == "."
+            else {
+                throw BioCubeError(
+                    .invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
             }
             chunkKeyEncoding = .default(separator: s)
         case "v2":
             guard let s = (separator ?? ".").first, s == "/" || s == "." else {
-                throw BioCubeError(.invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
+                throw BioCubeError(
+                    .invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
             }
             chunkKeyEncoding = .v2(separator: s)
         default:
@@ -147,7 +168,8 @@ public struct ArrayMetadata: Hashable, Sendable {
         }
         codecs = try codecList.map { try ZarrCodec(json: $0, context: context) }
         if let transformers = o["storage_transformers"]?.arrayValue, !transformers.isEmpty {
-            throw BioCubeError(.unsupported, "\(context): storage transformers \(JSONValue.array(transformers)) are not supported")
+            throw BioCubeError(
+                .unsupported, "\(context): storage transformers \(JSONValue.array(transformers)) are not supported")
         }
         switch o["dimension_names"] {
         case nil, .null?: dimensionNames = nil
@@ -155,12 +177,15 @@ public struct ArrayMetadata: Hashable, Sendable {
         case let other?: throw BioCubeError(.invalidMetadata, "\(context): dimension_names \(other) is not a list")
         }
         attributes = o["attributes"]?.objectValue ?? [:]
-        let known: Set<String> = ["zarr_format", "node_type", "shape", "data_type", "chunk_grid", "chunk_key_encoding",
-                                  "fill_value", "codecs", "storage_transformers", "dimension_names", "attributes"]
+        let known: Set<String> = [
+            "zarr_format", "node_type", "shape", "data_type", "chunk_grid", "chunk_key_encoding",
+            "fill_value", "codecs", "storage_transformers", "dimension_names", "attributes",
+        ]
         for (key, value) in o where !known.contains(key) {
             // Extension fields must be understood unless they say otherwise (Zarr v3 core spec).
             if value["must_understand"]?.boolValue != false {
-                throw BioCubeError(.unsupported, "\(context): zarr.json field '\(key)' is an extension BioCube does not understand")
+                throw BioCubeError(
+                    .unsupported, "\(context): zarr.json field '\(key)' is an extension BioCube does not understand")
             }
         }
         try validate(context: context)

@@ -16,7 +16,8 @@ final class ChunkCoder {
     init(codecs: [ZarrCodec], dataType: ZarrDataType, context: String) throws {
         guard case .bytes(let e)? = codecs.first else {
             let first = codecs.first.map { $0.json["name"]?.stringValue ?? "?" } ?? "none"
-            throw BioCubeError(.unsupported, "\(context): codec chain must start with the 'bytes' codec (found \(first))")
+            throw BioCubeError(
+                .unsupported, "\(context): codec chain must start with the 'bytes' codec (found \(first))")
         }
         var rest = codecs.dropFirst()
         var compressor: ZarrCodec?
@@ -26,7 +27,10 @@ final class ChunkCoder {
         }
         guard rest.allSatisfy({ $0 == .crc32c }) else {
             let names = codecs.map { $0.json["name"]?.stringValue ?? "?" }.joined(separator: ", ")
-            throw BioCubeError(.unsupported, "\(context): codec chain [\(names)] is not supported (bytes, one optional compressor, then crc32c only)")
+            throw BioCubeError(
+                .unsupported,
+                "\(context): codec chain [\(names)] is not supported (bytes, one optional compressor, then crc32c only)"
+            )
         }
         endianness = e
         self.compressor = compressor
@@ -77,7 +81,9 @@ final class ChunkCoder {
             }
             let n = input.count
             let body = UnsafeRawBufferPointer(rebasing: input[..<(n - 4)])
-            let expected = UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1]) << 24
+            let expected =
+                UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1])
+                << 24
             guard CRC32C.checksum(body) == expected else {
                 throw BioCubeError(.corruptData, "crc32c checksum mismatch")
             }

@@ -19,7 +19,8 @@ struct ChunkSelectionPlan: Sendable {
     init(selection: [DimensionSelection], metadata: ArrayMetadata, context: String) throws {
         let rank = metadata.shape.count
         guard selection.count == rank else {
-            throw BioCubeError(.invalidArgument, "\(context): selection has \(selection.count) dimensions, the array \(rank)")
+            throw BioCubeError(
+                .invalidArgument, "\(context): selection has \(selection.count) dimensions, the array \(rank)")
         }
         var outputShape: [Int] = []
         var groups: [[Group]] = []
@@ -30,18 +31,19 @@ struct ChunkSelectionPlan: Sendable {
             // Bucket output positions by chunk, keeping output order within a chunk.
             var byChunk: [Int: [(Int, Int)]] = [:]
             for (o, i) in idx.enumerated() { byChunk[i / c, default: []].append((o, i % c)) }
-            groups.append(byChunk.keys.sorted().map { k in
-                let pairs = byChunk[k]!
-                var runs: [(out: Int, inChunk: Int, length: Int)] = []
-                for (o, i) in pairs {
-                    if let last = runs.last, last.out + last.length == o, last.inChunk + last.length == i {
-                        runs[runs.count - 1].length += 1
-                    } else {
-                        runs.append((o, i, 1))
+            groups.append(
+                byChunk.keys.sorted().map { k in
+                    let pairs = byChunk[k]!
+                    var runs: [(out: Int, inChunk: Int, length: Int)] = []
+                    for (o, i) in pairs {
+                        if let last = runs.last, last.out + last.length == o, last.inChunk + last.length == i {
+                            runs[runs.count - 1].length += 1
+                        } else {
+                            runs.append((o, i, 1))
+                        }
                     }
-                }
-                return Group(chunk: k, runs: runs, count: pairs.count)
-            })
+                    return Group(chunk: k, runs: runs, count: pairs.count)
+                })
         }
         self.outputShape = outputShape
         self.chunkShape = metadata.chunkShape
@@ -69,7 +71,9 @@ struct ChunkSelectionPlan: Sendable {
             let group = groups[d][g[d]]
             let inBounds = min(chunkShape[d], arrayShape[d] - group.chunk * chunkShape[d])
             // Duplicated indices could inflate the count; require one run spanning the chunk.
-            guard group.runs.count == 1, group.runs[0].inChunk == 0, group.runs[0].length == inBounds else { return false }
+            guard group.runs.count == 1, group.runs[0].inChunk == 0, group.runs[0].length == inBounds else {
+                return false
+            }
         }
         return true
     }
@@ -95,7 +99,9 @@ struct ChunkSelectionPlan: Sendable {
 
     /// Copies the selected elements between a full chunk buffer and the output buffer.
     /// `toOutput` true: chunk → output (read); false: output → chunk (write).
-    func copy(_ g: [Int], chunk: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer, elementSize: Int, toOutput: Bool) {
+    func copy(
+        _ g: [Int], chunk: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer, elementSize: Int, toOutput: Bool
+    ) {
         let rank = groups.count
         var chunkStrides = [Int](repeating: elementSize, count: rank)
         var outStrides = [Int](repeating: elementSize, count: rank)
@@ -110,14 +116,19 @@ struct ChunkSelectionPlan: Sendable {
                 for run in group.runs {
                     let c = chunk + chunkOffset + run.inChunk * elementSize
                     let o = output + outOffset + run.out * elementSize
-                    if toOutput { o.copyMemory(from: c, byteCount: run.length * elementSize) }
-                    else { c.copyMemory(from: o, byteCount: run.length * elementSize) }
+                    if toOutput {
+                        o.copyMemory(from: c, byteCount: run.length * elementSize)
+                    } else {
+                        c.copyMemory(from: o, byteCount: run.length * elementSize)
+                    }
                 }
                 return
             }
             for run in group.runs {
                 for k in 0..<run.length {
-                    recurse(d + 1, chunkOffset + (run.inChunk + k) * chunkStrides[d], outOffset + (run.out + k) * outStrides[d])
+                    recurse(
+                        d + 1, chunkOffset + (run.inChunk + k) * chunkStrides[d],
+                        outOffset + (run.out + k) * outStrides[d])
                 }
             }
         }

@@ -20,38 +20,63 @@ extension CubeStore {
         var store = self
         store.autoConsolidate = false
         func createArray(_ path: String, metadata: ArrayMetadata, overwrite: Bool) throws -> ZarrArray {
-            do { return try store.createArray(path, metadata: metadata) }
-            catch let e as BioCubeError where e.code == .alreadyExists { return try store.createArray(path, metadata: metadata, overwrite: true) }
+            do { return try store.createArray(path, metadata: metadata) } catch let e as BioCubeError
+                where e.code == .alreadyExists
+            { return try store.createArray(path, metadata: metadata, overwrite: true) }
         }
-        let lat = try createArray("latitude", metadata: ArrayMetadata(
-            shape: [grid.height], dataType: .float64, chunkShape: [grid.height], dimensionNames: ["latitude"],
-            attributes: ["units": "degrees_north", "standard_name": "latitude", "long_name": "latitude",
-                         "stored_direction": grid.latitude.isAscending ? "increasing" : "decreasing"]), overwrite: true)
+        let lat = try createArray(
+            "latitude",
+            metadata: ArrayMetadata(
+                shape: [grid.height], dataType: .float64, chunkShape: [grid.height], dimensionNames: ["latitude"],
+                attributes: [
+                    "units": "degrees_north", "standard_name": "latitude", "long_name": "latitude",
+                    "stored_direction": grid.latitude.isAscending ? "increasing" : "decreasing",
+                ]), overwrite: true)
         try lat.write(grid.latitude.values, to: [.all])
-        let lon = try createArray("longitude", metadata: ArrayMetadata(
-            shape: [grid.width], dataType: .float64, chunkShape: [grid.width], dimensionNames: ["longitude"],
-            attributes: ["units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"]), overwrite: true)
+        let lon = try createArray(
+            "longitude",
+            metadata: ArrayMetadata(
+                shape: [grid.width], dataType: .float64, chunkShape: [grid.width], dimensionNames: ["longitude"],
+                attributes: ["units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"]),
+            overwrite: true)
         try lon.write(grid.longitude.values, to: [.all])
-        let t = try createArray("time", metadata: ArrayMetadata(
-            shape: [time.count], dataType: .int64, chunkShape: [time.count], dimensionNames: ["time"],
-            attributes: ["units": "seconds since 1970-01-01 00:00:00", "calendar": "proleptic_gregorian",
-                         "standard_name": "time", "long_name": "time"]), overwrite: true)
+        let t = try createArray(
+            "time",
+            metadata: ArrayMetadata(
+                shape: [time.count], dataType: .int64, chunkShape: [time.count], dimensionNames: ["time"],
+                attributes: [
+                    "units": "seconds since 1970-01-01 00:00:00", "calendar": "proleptic_gregorian",
+                    "standard_name": "time", "long_name": "time",
+                ]), overwrite: true)
         try t.write(time.secondsSince1970, to: [.all])
         if let levels = pressureLevels {
-            let p = try createArray("pressure_level", metadata: ArrayMetadata(
-                shape: [levels.count], dataType: .float64, chunkShape: [max(1, levels.count)], dimensionNames: ["pressure_level"],
-                attributes: ["units": "hPa", "standard_name": "air_pressure", "long_name": "pressure level",
-                             "positive": "down"]), overwrite: true)
+            let p = try createArray(
+                "pressure_level",
+                metadata: ArrayMetadata(
+                    shape: [levels.count], dataType: .float64, chunkShape: [max(1, levels.count)],
+                    dimensionNames: ["pressure_level"],
+                    attributes: [
+                        "units": "hPa", "standard_name": "air_pressure", "long_name": "pressure level",
+                        "positive": "down",
+                    ]), overwrite: true)
             try p.write(levels, to: [.all])
         }
         var attrs = try attributes(of: "")
         attrs["biocube_format"] = .int(CubeStore.formatVersion)
         attrs["grid"] = [
-            "latitude": ["first": .double(grid.latitude.first), "step": .double(grid.latitude.step), "count": .int(Int64(grid.latitude.count))],
-            "longitude": ["first": .double(grid.longitude.first), "step": .double(grid.longitude.step), "count": .int(Int64(grid.longitude.count))],
+            "latitude": [
+                "first": .double(grid.latitude.first), "step": .double(grid.latitude.step),
+                "count": .int(Int64(grid.latitude.count)),
+            ],
+            "longitude": [
+                "first": .double(grid.longitude.first), "step": .double(grid.longitude.step),
+                "count": .int(Int64(grid.longitude.count)),
+            ],
         ]
-        attrs["time_axis"] = ["cadence": .string(time.cadence.description), "start": .string(time.start.description),
-                              "count": .int(Int64(time.count))]
+        attrs["time_axis"] = [
+            "cadence": .string(time.cadence.description), "start": .string(time.start.description),
+            "count": .int(Int64(time.count)),
+        ]
         try store.setAttributes(attrs, of: "")
         try consolidateMetadata()
     }
@@ -61,8 +86,10 @@ extension CubeStore {
         let g = try attributes(of: "")["grid"]
         func axis(_ name: String) throws -> GridAxis {
             guard let a = g?[name], let first = a["first"]?.doubleValue, let step = a["step"]?.doubleValue,
-                  let count = a["count"]?.intValue else {
-                throw BioCubeError(.invalidMetadata, "\(metadataFile("")): root attribute grid.\(name) is missing or malformed")
+                let count = a["count"]?.intValue
+            else {
+                throw BioCubeError(
+                    .invalidMetadata, "\(metadataFile("")): root attribute grid.\(name) is missing or malformed")
             }
             return try GridAxis(first: first, step: step, count: Int(count))
         }
@@ -73,7 +100,8 @@ extension CubeStore {
     public func timeAxis() throws -> TimeAxis {
         let t = try attributes(of: "")["time_axis"]
         guard let c = t?["cadence"]?.stringValue, let s = t?["start"]?.stringValue, let n = t?["count"]?.intValue else {
-            throw BioCubeError(.invalidMetadata, "\(metadataFile("")): root attribute time_axis is missing or malformed")
+            throw BioCubeError(
+                .invalidMetadata, "\(metadataFile("")): root attribute time_axis is missing or malformed")
         }
         return try TimeAxis(cadence: Cadence(parsing: c), start: UTCDateTime(parsing: s), count: Int(n))
     }

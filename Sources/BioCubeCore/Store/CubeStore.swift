@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Groups and arrays are folders with a `zarr.json`; chunks are files under `c/`. Every
 /// metadata and chunk write is atomic. The root `zarr.json` carries consolidated metadata
-/// (kept current after every metadata change unless ``autoConsolidate`` is off), so
+/// (kept current after every metadata change unless `autoConsolidate` is off), so
 /// zarr-python 3 and `xarray.open_datatree(path, engine="zarr")` open the store directly.
 ///
 /// ```swift
@@ -40,7 +40,9 @@ public struct CubeStore: Sendable {
     ///
     /// Throws `.alreadyExists` when a Zarr node is already there, unless `overwrite` is
     /// true, which removes the old store first.
-    public static func create(at path: String, attributes: [String: JSONValue] = [:], overwrite: Bool = false) throws -> CubeStore {
+    public static func create(
+        at path: String, attributes: [String: JSONValue] = [:], overwrite: Bool = false
+    ) throws -> CubeStore {
         let store = CubeStore(root: path)
         let meta = store.metadataFile("")
         if FileIO.exists(meta) {
@@ -51,7 +53,8 @@ public struct CubeStore: Sendable {
         }
         try FileIO.createDirectories(store.root)
         do {
-            try FileIO.writeAtomically(meta, Array(try groupDocument(attributes: attributes).encoded()), exclusive: true)
+            try FileIO.writeAtomically(
+                meta, Array(try groupDocument(attributes: attributes).encoded()), exclusive: true)
         } catch let e as BioCubeError where e.code == .alreadyExists {
             throw BioCubeError(.alreadyExists, "\(path): a Zarr store already exists here")
         }
@@ -71,8 +74,9 @@ public struct CubeStore: Sendable {
     /// Opens the store at `path`, or creates it when nothing is there. Safe when several
     /// processes call it at once: exactly one creates the store, the others open it.
     public static func openOrCreate(at path: String, attributes: [String: JSONValue] = [:]) throws -> CubeStore {
-        do { return try create(at: path, attributes: attributes) }
-        catch let e as BioCubeError where e.code == .alreadyExists { return try open(at: path) }
+        do { return try create(at: path, attributes: attributes) } catch let e as BioCubeError
+            where e.code == .alreadyExists
+        { return try open(at: path) }
     }
 
     // MARK: Paths
@@ -106,18 +110,19 @@ public struct CubeStore: Sendable {
         case "array":
             return .array(try ArrayMetadata(json: json, context: "array '\(p)' (\(file))"))
         default:
-            throw BioCubeError(.invalidMetadata, "\(file): node_type is \(json["node_type"] ?? .null), not \"group\" or \"array\"")
+            throw BioCubeError(
+                .invalidMetadata, "\(file): node_type is \(json["node_type"] ?? .null), not \"group\" or \"array\"")
         }
     }
 
     private func readDocument(_ file: String) throws -> JSONValue {
         let bytes: [UInt8]
-        do { bytes = try FileIO.read(file) }
-        catch let e as BioCubeError where e.code == .notFound {
+        do { bytes = try FileIO.read(file) } catch let e as BioCubeError where e.code == .notFound {
             throw BioCubeError(.notFound, "\(file): missing zarr.json (no Zarr node here)")
         }
-        do { return try JSONValue.decode(Data(bytes)) }
-        catch { throw BioCubeError(.invalidMetadata, "\(file): not valid JSON (\(bytes.count) bytes)") }
+        do { return try JSONValue.decode(Data(bytes)) } catch {
+            throw BioCubeError(.invalidMetadata, "\(file): not valid JSON (\(bytes.count) bytes)")
+        }
     }
 
     /// Opens the array at `path`.
@@ -169,7 +174,8 @@ public struct CubeStore: Sendable {
             } else if case .array(let old) = try? node(at: p), old == metadata {
                 return ZarrArray(path: p, directory: directory(p), metadata: old)
             } else {
-                throw BioCubeError(.alreadyExists, "\(context): a node with different metadata exists (pass overwrite to replace it)")
+                throw BioCubeError(
+                    .alreadyExists, "\(context): a node with different metadata exists (pass overwrite to replace it)")
             }
         }
         try writeNode(p, metadata.json)
@@ -183,7 +189,9 @@ public struct CubeStore: Sendable {
         switch try node(at: p) {
         case .group:
             var doc = CubeStore.groupDocument(attributes: attributes).objectValue!
-            if p.isEmpty, let cm = try readDocument(metadataFile(p))["consolidated_metadata"] { doc["consolidated_metadata"] = cm }
+            if p.isEmpty, let cm = try readDocument(metadataFile(p))["consolidated_metadata"] {
+                doc["consolidated_metadata"] = cm
+            }
             try writeNode(p, .object(doc))
         case .array(var meta):
             meta.attributes = attributes
@@ -233,7 +241,8 @@ public struct CubeStore: Sendable {
             if !FileIO.exists(metadataFile(current)) {
                 try writeNode(current, CubeStore.groupDocument(attributes: [:]))
             } else if case .array = try node(at: current) {
-                throw BioCubeError(.invalidArgument, "\(metadataFile(current)): '\(current)' is an array and cannot hold children")
+                throw BioCubeError(
+                    .invalidArgument, "\(metadataFile(current)): '\(current)' is an array and cannot hold children")
             }
         }
     }

@@ -17,12 +17,16 @@ public enum DimensionSelection: Hashable, Sendable {
             return Array(0..<size)
         case .range(let r):
             guard r.lowerBound >= 0, r.upperBound <= size else {
-                throw BioCubeError(.invalidArgument, "\(context): range \(r.lowerBound)..<\(r.upperBound) is outside dimension \(dimension) of extent \(size)")
+                throw BioCubeError(
+                    .invalidArgument,
+                    "\(context): range \(r.lowerBound)..<\(r.upperBound) is outside dimension \(dimension) of extent \(size)"
+                )
             }
             return Array(r)
         case .indices(let list):
             if let bad = list.first(where: { $0 < 0 || $0 >= size }) {
-                throw BioCubeError(.invalidArgument, "\(context): index \(bad) is outside dimension \(dimension) of extent \(size)")
+                throw BioCubeError(
+                    .invalidArgument, "\(context): index \(bad) is outside dimension \(dimension) of extent \(size)")
             }
             return list
         }

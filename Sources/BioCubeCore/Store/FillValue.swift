@@ -90,7 +90,8 @@ package struct FillValue: Hashable, Sendable, CustomStringConvertible {
     /// Parses a Zarr v3 `fill_value` for `dataType`; `context` names the array in errors.
     package init(json: JSONValue, dataType: ZarrDataType, context: String) throws {
         func bad() -> BioCubeError {
-            BioCubeError(.invalidMetadata, "\(context): fill_value \(json) is not valid for data type \(dataType.rawValue)")
+            BioCubeError(
+                .invalidMetadata, "\(context): fill_value \(json) is not valid for data type \(dataType.rawValue)")
         }
         switch (json, dataType) {
         case (.bool(let b), .bool): self.init(.bool, bits: b ? 1 : 0)
@@ -105,7 +106,8 @@ package struct FillValue: Hashable, Sendable, CustomStringConvertible {
             case "-Infinity": self.init(dataType, double: -.infinity)
             default:
                 guard s.hasPrefix("0x"), s.count == 2 + dataType.byteSize * 2,
-                      let b = UInt64(s.dropFirst(2), radix: 16) else { throw bad() }
+                    let b = UInt64(s.dropFirst(2), radix: 16)
+                else { throw bad() }
                 self.init(dataType, bits: b)
             }
         default: throw bad()

@@ -14,14 +14,23 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
-        else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value") }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .int(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .double(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else if let o = try? c.decode([String: JSONValue].self) {
+            self = .object(o)
+        } else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value")
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -32,9 +41,13 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case .int(let i): try c.encode(i)
         case .double(let d):
             // JSON has no NaN/Infinity: Zarr spells them as strings.
-            if d.isNaN { try c.encode("NaN") }
-            else if d.isInfinite { try c.encode(d > 0 ? "Infinity" : "-Infinity") }
-            else { try c.encode(d) }
+            if d.isNaN {
+                try c.encode("NaN")
+            } else if d.isInfinite {
+                try c.encode(d > 0 ? "Infinity" : "-Infinity")
+            } else {
+                try c.encode(d)
+            }
         case .string(let s): try c.encode(s)
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
@@ -87,7 +100,9 @@ public enum JSONValue: Hashable, Sendable, Codable, CustomStringConvertible {
     package func encoded() throws -> Data { try JSONValue.encoder.encode(self) }
 
     /// Decodes a JSON document.
-    package static func decode(_ data: Data) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: data) }
+    package static func decode(_ data: Data) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: data)
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

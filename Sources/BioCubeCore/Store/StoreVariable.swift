@@ -16,7 +16,10 @@ public struct StoreVariable: Codable, Sendable, Hashable {
     public var sources: [String]
 
     /// Creates an entry.
-    public init(name: String, path: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil, sources: [String] = []) {
+    public init(
+        name: String, path: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil,
+        sources: [String] = []
+    ) {
         self.name = name
         self.path = path
         self.groups = groups

@@ -68,10 +68,12 @@ public struct ZarrArray: Sendable {
 
     private func checkType<T: ZarrScalar>(_: T.Type) throws {
         guard let type = T.zarrDataType else {
-            throw BioCubeError(.unsupported, "\(context()): \(T.self) is not a Zarr scalar type BioCube reads or writes")
+            throw BioCubeError(
+                .unsupported, "\(context()): \(T.self) is not a Zarr scalar type BioCube reads or writes")
         }
         guard type == metadata.dataType else {
-            throw BioCubeError(.invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(type.rawValue) (\(T.self))")
+            throw BioCubeError(
+                .invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(type.rawValue) (\(T.self))")
         }
     }
 
@@ -121,22 +123,29 @@ public struct ZarrArray: Sendable {
     }
 
     /// Decodes a chunk into `destination` (full chunk size); fills it when the chunk is missing.
-    private func loadChunk(_ coordinates: [Int], coder: ChunkCoder, file: inout [UInt8], into destination: UnsafeMutableRawBufferPointer) throws {
+    private func loadChunk(
+        _ coordinates: [Int], coder: ChunkCoder, file: inout [UInt8], into destination: UnsafeMutableRawBufferPointer
+    ) throws {
         guard let size = try FileIO.read(chunkFile(coordinates), into: &file) else { fill(destination); return }
         do {
-            try file.withUnsafeBytes { try coder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size]), into: destination) }
+            try file.withUnsafeBytes {
+                try coder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size]), into: destination)
+            }
         } catch let e as BioCubeError {
             throw e.adding(file: chunkFile(coordinates), variable: path)
         }
     }
 
-    private func readChunk(_ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, output: UnsafeMutableRawPointer) throws {
+    private func readChunk(
+        _ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, output: UnsafeMutableRawPointer
+    ) throws {
         let g = plan.groupIndices(n)
         let coords = plan.chunkCoordinates(g)
         let size = metadata.dataType.byteSize
         if let offset = plan.contiguousOutputOffset(g) {
-            try loadChunk(coords, coder: worker.coder, file: &worker.file,
-                          into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount))
+            try loadChunk(
+                coords, coder: worker.coder, file: &worker.file,
+                into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount))
             return
         }
         let coder = worker.coder
@@ -159,36 +168,45 @@ public struct ZarrArray: Sendable {
 
     /// Reads a hyperslab on the calling thread into `buffer`, which must hold exactly as
     /// many elements as the selection (use it to reuse one buffer across many reads).
-    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>) throws {
+    public func read<T: ZarrScalar>(
+        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>
+    ) throws {
         try read(plan(for: selection, T.self), into: buffer)
     }
 
     /// Reads a hyperslab into `buffer` (exactly the selection's element count), decoding up
     /// to `maxConcurrency` chunks in parallel. The buffer must stay valid and untouched
     /// until the call returns.
-    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
-                                    maxConcurrency: Int) async throws {
+    public func read<T: ZarrScalar>(
+        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+        maxConcurrency: Int
+    ) async throws {
         let plan = try plan(for: selection, T.self)
         try checkCount(buffer.count, plan)
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         let shared = SharedBuffer(UnsafeMutableRawPointer(base))
-        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
+        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) {
+            worker, n in
             try readChunk(n, plan: plan, worker: &worker, output: shared.base)
         }
     }
 
     /// Reads a hyperslab, decoding up to `maxConcurrency` chunks in parallel.
-    public func read<T: ZarrScalar>(_ selection: [DimensionSelection], as type: T.Type = T.self,
-                                    maxConcurrency: Int) async throws -> [T] {
+    public func read<T: ZarrScalar>(
+        _ selection: [DimensionSelection], as type: T.Type = T.self,
+        maxConcurrency: Int
+    ) async throws -> [T] {
         let plan = try plan(for: selection, T.self)
         let total = plan.outputShape.reduce(1, *)
         // Workers fill disjoint regions of one scratch buffer, which then becomes the array.
         let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, total))
         defer { scratch.deallocate() }
-        try await read(selection, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]), maxConcurrency: maxConcurrency)
+        try await read(
+            selection, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]), maxConcurrency: maxConcurrency)
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             if total > 0 {
-                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: scratch.baseAddress!, byteCount: total * MemoryLayout<T>.stride)
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
+                    from: scratch.baseAddress!, byteCount: total * MemoryLayout<T>.stride)
             }
             initialized = total
         }
@@ -202,21 +220,27 @@ public struct ZarrArray: Sendable {
     private func checkCount(_ count: Int, _ plan: ChunkSelectionPlan) throws {
         let expected = plan.outputShape.reduce(1, *)
         guard count == expected else {
-            throw BioCubeError(.invalidArgument, "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(count)")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(count)")
         }
     }
 
     /// Reads a hyperslab on the calling thread into `buffer`, keeping decoder contexts and
     /// file buffers in `reader` for the next read (of this or another array with the same
     /// codecs, data type and chunk size): loops over many arrays allocate once.
-    package func read<T: ZarrScalar>(_ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
-                                     reusing reader: inout ReusableChunkReader) throws {
+    package func read<T: ZarrScalar>(
+        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+        reusing reader: inout ReusableChunkReader
+    ) throws {
         let plan = try plan(for: selection, T.self)
         try checkCount(buffer.count, plan)
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         // Move the worker out (so its buffers stay uniquely referenced: no copy on write).
         var worker: Worker
-        if let w = reader.worker, reader.codecs == metadata.codecs, reader.dataType == metadata.dataType, w.chunkByteCount == chunkByteCount {
+        if let w = reader.worker, reader.codecs == metadata.codecs, reader.dataType == metadata.dataType,
+            w.chunkByteCount == chunkByteCount
+        {
             reader.worker = nil
             worker = w
         } else {
@@ -226,19 +250,25 @@ public struct ZarrArray: Sendable {
             reader.dataType = metadata.dataType
         }
         defer { reader.worker = worker }
-        for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base)) }
+        for n in 0..<plan.chunkCount {
+            try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base))
+        }
     }
 
     private func read<T>(_ plan: ChunkSelectionPlan, into buffer: UnsafeMutableBufferPointer<T>) throws {
         try checkCount(buffer.count, plan)
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         var worker = try makeWorker()
-        for n in 0..<plan.chunkCount { try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base)) }
+        for n in 0..<plan.chunkCount {
+            try readChunk(n, plan: plan, worker: &worker, output: UnsafeMutableRawPointer(base))
+        }
     }
 
     /// Reads the whole array, decoding chunks in parallel.
     public func readAll<T: ZarrScalar>(as type: T.Type = T.self, maxConcurrency: Int? = nil) async throws -> [T] {
-        try await read(Array(repeating: .all, count: shape.count), as: T.self, maxConcurrency: maxConcurrency ?? defaultConcurrency)
+        try await read(
+            Array(repeating: .all, count: shape.count), as: T.self, maxConcurrency: maxConcurrency ?? defaultConcurrency
+        )
     }
 
     /// Reads the in-bounds part of one chunk (edge chunks are smaller than the chunk shape).
@@ -259,7 +289,9 @@ public struct ZarrArray: Sendable {
 
     // MARK: Writing
 
-    private func writeChunk(_ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, input: UnsafeMutableRawPointer) throws {
+    private func writeChunk(
+        _ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, input: UnsafeMutableRawPointer
+    ) throws {
         let g = plan.groupIndices(n)
         let coords = plan.chunkCoordinates(g)
         let size = metadata.dataType.byteSize
@@ -284,7 +316,9 @@ public struct ZarrArray: Sendable {
         }
     }
 
-    private func checkedPlan<T: ZarrScalar>(_ values: [T], _ selection: [DimensionSelection]) throws -> ChunkSelectionPlan {
+    private func checkedPlan<T: ZarrScalar>(
+        _ values: [T], _ selection: [DimensionSelection]
+    ) throws -> ChunkSelectionPlan {
         let plan = try plan(for: selection, T.self)
         try checkCount(values.count, plan)
         return plan
@@ -303,13 +337,17 @@ public struct ZarrArray: Sendable {
     }
 
     /// Writes `values` into the hyperslab, encoding up to `maxConcurrency` chunks in parallel.
-    public func write<T: ZarrScalar>(_ values: [T], to selection: [DimensionSelection], maxConcurrency: Int) async throws {
+    public func write<T: ZarrScalar>(
+        _ values: [T], to selection: [DimensionSelection], maxConcurrency: Int
+    ) async throws {
         let plan = try checkedPlan(values, selection)
         guard !values.isEmpty else { return }
-        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) { worker, n in
+        try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) {
+            worker, n in
             // Each task borrows the (immutable, shared) values only for the chunk at hand.
             try values.withUnsafeBytes { raw in
-                try writeChunk(n, plan: plan, worker: &worker, input: UnsafeMutableRawPointer(mutating: raw.baseAddress!))
+                try writeChunk(
+                    n, plan: plan, worker: &worker, input: UnsafeMutableRawPointer(mutating: raw.baseAddress!))
             }
         }
     }

@@ -48,7 +48,9 @@ package enum ZarrCodec: Hashable, Sendable {
             switch config["endian"]?.stringValue ?? "little" {
             case "little": self = .bytes(endian: .little)
             case "big": self = .bytes(endian: .big)
-            case let other: throw BioCubeError(.invalidMetadata, "\(context): bytes codec endian '\(other)' is neither little nor big")
+            case let other:
+                throw BioCubeError(
+                    .invalidMetadata, "\(context): bytes codec endian '\(other)' is neither little nor big")
             }
         case "zstd":
             self = .zstd(level: Int(config["level"]?.intValue ?? 0), checksum: config["checksum"]?.boolValue ?? false)
@@ -61,7 +63,9 @@ package enum ZarrCodec: Hashable, Sendable {
         case "crc32c":
             self = .crc32c
         default:
-            throw BioCubeError(.unsupported, "\(context): codec '\(name)' is not supported (BioCube reads bytes, zstd, gzip and crc32c)")
+            throw BioCubeError(
+                .unsupported,
+                "\(context): codec '\(name)' is not supported (BioCube reads bytes, zstd, gzip and crc32c)")
         }
     }
 

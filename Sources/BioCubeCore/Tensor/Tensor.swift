@@ -32,7 +32,9 @@ public struct Tensor: Sendable {
     public var count: Int { storage.count }
 
     /// Calls `body` with the values to change in place (their number cannot change).
-    public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
         try storage.withUnsafeMutableBufferPointer { try body($0) }
     }
 
@@ -58,6 +60,7 @@ public struct Tensor: Sendable {
 
     /// True when shapes match and every element has the same bits (NaN equals NaN).
     public func isBitwiseEqual(to other: Tensor) -> Bool {
-        shape == other.shape && storage.withUnsafeBytes { a in other.storage.withUnsafeBytes { b in a.elementsEqual(b) } }
+        shape == other.shape
+            && storage.withUnsafeBytes { a in other.storage.withUnsafeBytes { b in a.elementsEqual(b) } }
     }
 }

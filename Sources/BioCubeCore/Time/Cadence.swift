@@ -14,7 +14,8 @@ public enum Cadence: Hashable, Sendable, Codable, CustomStringConvertible {
         if let n = Int(digits), n > 0, 24 % n == 0, ["h", "-hourly", "hourly", "hours"].contains(String(rest)) {
             self = .hours(n); return
         }
-        throw BioCubeError(.invalidArgument, "unknown cadence '\(text)' (expected monthly or Nh with N dividing 24, e.g. 6h)")
+        throw BioCubeError(
+            .invalidArgument, "unknown cadence '\(text)' (expected monthly or Nh with N dividing 24, e.g. 6h)")
     }
 
     /// The start of the step `instant` falls in: day 1 00:00 of its month, or the last

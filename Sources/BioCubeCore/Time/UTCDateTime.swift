@@ -85,16 +85,18 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
         let time = parts.count > 1 ? parts[1].split(separator: ":", omittingEmptySubsequences: false) : []
         func number(_ p: Substring) -> Int? { p.allSatisfy(\.isASCII) ? Int(p) : nil }
         guard (2...3).contains(date.count), time.count == 0 || (2...3).contains(time.count),
-              let y = number(date[0]), let m = number(date[1]),
-              let d = date.count == 3 ? number(date[2]) : 1,
-              let hh = time.isEmpty ? 0 : number(time[0]),
-              let mi = time.isEmpty ? 0 : number(time[1]),
-              let ss = time.count == 3 ? number(time[2]) : 0
+            let y = number(date[0]), let m = number(date[1]),
+            let d = date.count == 3 ? number(date[2]) : 1,
+            let hh = time.isEmpty ? 0 : number(time[0]),
+            let mi = time.isEmpty ? 0 : number(time[1]),
+            let ss = time.count == 3 ? number(time[2]) : 0
         else {
-            throw BioCubeError(.invalidArgument, "'\(text)' is not a date (expected YYYY-MM, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+            throw BioCubeError(
+                .invalidArgument, "'\(text)' is not a date (expected YYYY-MM, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
         }
-        do { try self.init(year: y, month: m, day: d, hour: hh, minute: mi, second: ss) }
-        catch let e as BioCubeError { throw BioCubeError(e.code, "'\(text)': \(e.message)") }
+        do { try self.init(year: y, month: m, day: d, hour: hh, minute: mi, second: ss) } catch let e as BioCubeError {
+            throw BioCubeError(e.code, "'\(text)': \(e.message)")
+        }
     }
 
     /// Days in a month of the proleptic Gregorian calendar.

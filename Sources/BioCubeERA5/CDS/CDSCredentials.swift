@@ -20,7 +20,9 @@ public struct CDSCredentials: Hashable, Sendable {
 
     /// Loads credentials: the environment wins over the rc file (`CDSAPI_RC`, default
     /// `~/.cdsapirc`); throws naming both places when no key is found.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> CDSCredentials {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> CDSCredentials {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let rcPath = environment["CDSAPI_RC"] ?? home + "/.cdsapirc"
         var url = environment["CDSAPI_URL"], key = environment["CDSAPI_KEY"]
@@ -34,9 +36,12 @@ public struct CDSCredentials: Hashable, Sendable {
             }
         }
         guard let key, !key.isEmpty else {
-            throw BioCubeError(.accessDenied, "no CDS API key: set CDSAPI_KEY or write 'key: <personal access token>' to \(rcPath)")
+            throw BioCubeError(
+                .accessDenied, "no CDS API key: set CDSAPI_KEY or write 'key: <personal access token>' to \(rcPath)")
         }
-        guard let parsed = URL(string: url ?? defaultURL.absoluteString), parsed.scheme == "http" || parsed.scheme == "https" else {
+        guard let parsed = URL(string: url ?? defaultURL.absoluteString),
+            parsed.scheme == "http" || parsed.scheme == "https"
+        else {
             throw BioCubeError(.invalidArgument, "CDS API url '\(url ?? "")' is not an http(s) URL")
         }
         return CDSCredentials(url: parsed, key: key)

@@ -11,12 +11,11 @@ import Foundation
 /// for job in request.splitByYear() { … }
 /// ```
 public struct CDSRequest: Hashable, Sendable, Codable {
-
     /// The dataset name (`reanalysis-era5-single-levels-monthly-means`, …).
     public var dataset: String
     /// `monthly_averaged_reanalysis` or `reanalysis`.
     package var productType: String
-    /// CDS variable names (`2m_temperature`); BioCube short names are translated by ``cdsName(for:)``.
+    /// CDS variable names (`2m_temperature`); BioCube short names are translated by `cdsName(for:)`.
     public var variables: [String]
     /// Pressure levels in hPa, for pressure-level datasets.
     public var pressureLevels: [Int]?
@@ -37,38 +36,58 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     static let hourlyPressure = "reanalysis-era5-pressure-levels"
 
     /// Monthly means on single levels.
-    public static func monthlySingleLevels(variables: [String], years: [Int], months: [Int] = Array(1...12), area: Region? = .europe) throws -> CDSRequest {
-        try CDSRequest(dataset: monthlySingle, productType: "monthly_averaged_reanalysis", variables: variables, pressureLevels: nil,
-                       years: years, months: months, days: nil, times: ["00:00"], area: area).validated()
+    public static func monthlySingleLevels(
+        variables: [String], years: [Int], months: [Int] = Array(1...12), area: Region? = .europe
+    ) throws -> CDSRequest {
+        try CDSRequest(
+            dataset: monthlySingle, productType: "monthly_averaged_reanalysis", variables: variables,
+            pressureLevels: nil,
+            years: years, months: months, days: nil, times: ["00:00"], area: area
+        ).validated()
     }
 
     /// Monthly means on pressure levels (default: the 13 BioCube levels).
-    public static func monthlyPressureLevels(variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
-                                             months: [Int] = Array(1...12), area: Region? = .europe) throws -> CDSRequest {
-        try CDSRequest(dataset: monthlyPressure, productType: "monthly_averaged_reanalysis", variables: variables, pressureLevels: levels,
-                       years: years, months: months, days: nil, times: ["00:00"], area: area).validated()
+    public static func monthlyPressureLevels(
+        variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
+        months: [Int] = Array(1...12), area: Region? = .europe
+    ) throws -> CDSRequest {
+        try CDSRequest(
+            dataset: monthlyPressure, productType: "monthly_averaged_reanalysis", variables: variables,
+            pressureLevels: levels,
+            years: years, months: months, days: nil, times: ["00:00"], area: area
+        ).validated()
     }
 
     /// Hourly (e.g. 6-hourly with `times: ["00:00","06:00","12:00","18:00"]`) data on single levels.
-    public static func hourlySingleLevels(variables: [String], years: [Int], months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-                                          times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe) throws -> CDSRequest {
-        try CDSRequest(dataset: hourlySingle, productType: "reanalysis", variables: variables, pressureLevels: nil,
-                       years: years, months: months, days: days, times: times, area: area).validated()
+    public static func hourlySingleLevels(
+        variables: [String], years: [Int], months: [Int] = Array(1...12), days: [Int] = Array(1...31),
+        times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe
+    ) throws -> CDSRequest {
+        try CDSRequest(
+            dataset: hourlySingle, productType: "reanalysis", variables: variables, pressureLevels: nil,
+            years: years, months: months, days: days, times: times, area: area
+        ).validated()
     }
 
     /// Hourly data on pressure levels.
-    public static func hourlyPressureLevels(variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
-                                            months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-                                            times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe) throws -> CDSRequest {
-        try CDSRequest(dataset: hourlyPressure, productType: "reanalysis", variables: variables, pressureLevels: levels,
-                       years: years, months: months, days: days, times: times, area: area).validated()
+    public static func hourlyPressureLevels(
+        variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
+        months: [Int] = Array(1...12), days: [Int] = Array(1...31),
+        times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe
+    ) throws -> CDSRequest {
+        try CDSRequest(
+            dataset: hourlyPressure, productType: "reanalysis", variables: variables, pressureLevels: levels,
+            years: years, months: months, days: days, times: times, area: area
+        ).validated()
     }
 
     /// The 13 pressure levels of BioCube, 1000 hPa first.
     public static let bioCubeLevels = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]
 
     private func validated() throws -> CDSRequest {
-        guard !variables.isEmpty else { throw BioCubeError(.invalidArgument, "CDS request for \(dataset) names no variable") }
+        guard !variables.isEmpty else {
+            throw BioCubeError(.invalidArgument, "CDS request for \(dataset) names no variable")
+        }
         guard !years.isEmpty, years.allSatisfy({ (1940...2100).contains($0) }) else {
             throw BioCubeError(.invalidArgument, "CDS request years \(years) must be non-empty and within 1940…2100")
         }
@@ -84,14 +103,18 @@ public struct CDSRequest: Hashable, Sendable, Codable {
                 throw BioCubeError(.invalidArgument, "CDS request time '\(t)' is not a whole hour HH:00")
             }
         }
-        return CDSRequest(dataset: dataset, productType: productType, variables: variables.map(CDSRequest.cdsName(for:)),
-                          pressureLevels: pressureLevels, years: years.sorted(), months: months.sorted(), days: days?.sorted(),
-                          times: times, area: area)
+        return CDSRequest(
+            dataset: dataset, productType: productType, variables: variables.map(CDSRequest.cdsName(for:)),
+            pressureLevels: pressureLevels, years: years.sorted(), months: months.sorted(), days: days?.sorted(),
+            times: times, area: area)
     }
 
-    private init(dataset: String, productType: String, variables: [String], pressureLevels: [Int]?, years: [Int], months: [Int],
-                 days: [Int]?, times: [String], area: Region?) {
-        self.dataset = dataset; self.productType = productType; self.variables = variables; self.pressureLevels = pressureLevels
+    private init(
+        dataset: String, productType: String, variables: [String], pressureLevels: [Int]?, years: [Int], months: [Int],
+        days: [Int]?, times: [String], area: Region?
+    ) {
+        self.dataset = dataset; self.productType = productType; self.variables = variables;
+        self.pressureLevels = pressureLevels
         self.years = years; self.months = months; self.days = days; self.times = times; self.area = area
     }
 
@@ -115,12 +138,18 @@ public struct CDSRequest: Hashable, Sendable, Codable {
 
     /// One request per year (the CDS limits request sizes; one job per year is the usual cut).
     public func splitByYear() -> [CDSRequest] {
-        years.map { y in var r = self; r.years = [y]; return r }
+        years.map { y in
+            var r = self; r.years = [y]; return r
+        }
     }
 
     /// One request per year and month (for hourly data).
     public func splitByMonth() -> [CDSRequest] {
-        years.flatMap { y in months.map { m in var r = self; r.years = [y]; r.months = [m]; return r } }
+        years.flatMap { y in
+            months.map { m in
+                var r = self; r.years = [y]; r.months = [m]; return r
+            }
+        }
     }
 
     /// One request per month of `dates` that asks only for those days (at ``times``), as the
@@ -128,7 +157,9 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     /// for hourly datasets (those with days).
     public func splitByDates(_ dates: [UTCDateTime]) throws -> [CDSRequest] {
         guard days != nil else {
-            throw BioCubeError(.invalidArgument, "\(dataset) has no days: a date list applies to hourly datasets (hourly-single, hourly-pressure)")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(dataset) has no days: a date list applies to hourly datasets (hourly-single, hourly-pressure)")
         }
         guard !dates.isEmpty else { throw BioCubeError(.invalidArgument, "the date list is empty") }
         var byMonth: [Int: Set<Int>] = [:]
@@ -148,12 +179,14 @@ public struct CDSRequest: Hashable, Sendable, Codable {
         let text = String(decoding: try FileIO.read(path), as: UTF8.self)
         var out: [UTCDateTime] = []
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
+            let line =
+                raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             guard !line.isEmpty else { continue }
             let parts = line.split(separator: "-").map { Int($0) }
             guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], line.count == 10,
-                  let date = try? UTCDateTime(year: y, month: m, day: d), date.day == d, date.month == m else {
+                let date = try? UTCDateTime(year: y, month: m, day: d), date.day == d, date.month == m
+            else {
                 throw BioCubeError(.invalidArgument, "\(path):\(n + 1): '\(line)' is not a date YYYY-MM-DD")
             }
             out.append(date)
@@ -184,7 +217,8 @@ public struct CDSRequest: Hashable, Sendable, Codable {
         "u10": "10m_u_component_of_wind", "v10": "10m_v_component_of_wind", "lsm": "land_sea_mask",
         "slt": "soil_type", "z": "geopotential", "t": "temperature", "u": "u_component_of_wind",
         "v": "v_component_of_wind", "q": "specific_humidity", "swvl1": "volumetric_soil_water_layer_1",
-        "swvl2": "volumetric_soil_water_layer_2", "stl1": "soil_temperature_level_1", "stl2": "soil_temperature_level_2",
+        "swvl2": "volumetric_soil_water_layer_2", "stl1": "soil_temperature_level_1",
+        "stl2": "soil_temperature_level_2",
         "smlt": "snowmelt", "tp": "total_precipitation", "csfr": "convective_snowfall_rate_water_equivalent",
         "avg_sdswrf": "mean_surface_downward_short_wave_radiation_flux",
         "avg_snswrf": "mean_surface_net_short_wave_radiation_flux",

@@ -14,7 +14,9 @@ package struct CFTimeUnits: Hashable, Sendable {
     package init(units: String, calendar: String?, context: String) throws {
         let cal = (calendar ?? "standard").lowercased()
         guard ["standard", "gregorian", "proleptic_gregorian"].contains(cal) else {
-            throw BioCubeError(.unsupported, "\(context): calendar '\(calendar ?? "")' is not supported (standard, gregorian, proleptic_gregorian)")
+            throw BioCubeError(
+                .unsupported,
+                "\(context): calendar '\(calendar ?? "")' is not supported (standard, gregorian, proleptic_gregorian)")
         }
         let parts = units.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count == 3, parts[1].lowercased() == "since" else {
@@ -26,11 +28,16 @@ package struct CFTimeUnits: Hashable, Sendable {
         case "hour", "hours", "hr", "hrs", "h": secondsPerUnit = 3600
         case "day", "days", "d": secondsPerUnit = 86_400
         default:
-            throw BioCubeError(.unsupported, "\(context): time unit '\(parts[0])' in '\(units)' is not seconds, minutes, hours or days")
+            throw BioCubeError(
+                .unsupported, "\(context): time unit '\(parts[0])' in '\(units)' is not seconds, minutes, hours or days"
+            )
         }
         reference = try CFTimeUnits.parseReference(String(parts[2]), context: "\(context): time units '\(units)'")
         if cal == "gregorian" || cal == "standard", reference < (try UTCDateTime(year: 1582, month: 10, day: 15)) {
-            throw BioCubeError(.unsupported, "\(context): reference date \(reference) predates the Gregorian calendar (mixed Julian/Gregorian is not supported)")
+            throw BioCubeError(
+                .unsupported,
+                "\(context): reference date \(reference) predates the Gregorian calendar (mixed Julian/Gregorian is not supported)"
+            )
         }
     }
 

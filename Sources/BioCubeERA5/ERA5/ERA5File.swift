@@ -73,13 +73,17 @@ public final class ERA5File: Sendable {
         chunks = directChunks ? file.chunkReader() : nil
         let layout = try NetCDF3Layout.read(path: path)
         if let layout, let size = FileIO.attributes(path)?.size, size < layout.expectedFileSize {
-            throw BioCubeError(.corruptData, "\(path): truncated: the netCDF-3 header describes \(layout.expectedFileSize) bytes but the file has \(size)")
+            throw BioCubeError(
+                .corruptData,
+                "\(path): truncated: the netCDF-3 header describes \(layout.expectedFileSize) bytes but the file has \(size)"
+            )
         }
         records = directChunks ? layout : nil
         let all = try file.variables()
         func coordinate(_ names: [String], _ what: String) throws -> NetCDFVariable {
             guard let v = all.first(where: { names.contains($0.name) && $0.shape.count == 1 }) else {
-                throw BioCubeError(.invalidMetadata, "\(path): no \(what) coordinate (looked for \(names.joined(separator: ", ")))")
+                throw BioCubeError(
+                    .invalidMetadata, "\(path): no \(what) coordinate (looked for \(names.joined(separator: ", ")))")
             }
             return v
         }
@@ -92,10 +96,13 @@ public final class ERA5File: Sendable {
         guard let units = timeAttrs["units"]?.text else {
             throw BioCubeError(.invalidMetadata, "\(path): time variable '\(time.name)' has no units")
         }
-        let cf = try CFTimeUnits(units: units, calendar: timeAttrs["calendar"]?.text, context: "\(path): variable '\(time.name)'")
-        let decoded: [UTCDateTime?] = time.type.isInteger ? try file.readInt64s(time).map(cf.date) : try file.readDoubles(time).map(cf.date)
+        let cf = try CFTimeUnits(
+            units: units, calendar: timeAttrs["calendar"]?.text, context: "\(path): variable '\(time.name)'")
+        let decoded: [UTCDateTime?] =
+            time.type.isInteger ? try file.readInt64s(time).map(cf.date) : try file.readDoubles(time).map(cf.date)
         if let bad = decoded.firstIndex(where: { $0 == nil }) {
-            throw BioCubeError(.corruptData, "\(path): time value #\(bad) of '\(time.name)' cannot be decoded with '\(units)'")
+            throw BioCubeError(
+                .corruptData, "\(path): time value #\(bad) of '\(time.name)' cannot be decoded with '\(units)'")
         }
         times = decoded.map { $0! }
 
@@ -104,20 +111,30 @@ public final class ERA5File: Sendable {
         if let lv = levelVar {
             var values = try file.readDoubles(lv)
             let u = try file.attributes(of: lv)["units"]?.text?.lowercased()
-            if u == "pa" || (lv.name == "plev" && u == nil && (values.max() ?? 0) > 2000) { values = values.map { $0 / 100 } }
+            if u == "pa" || (lv.name == "plev" && u == nil && (values.max() ?? 0) > 2000) {
+                values = values.map { $0 / 100 }
+            }
             levelValues = values
         }
-        let coordNames = Set([lat.name, lon.name, time.name, levelVar?.name].compactMap { $0 } + ["expver", "number", "time_bnds", "valid_time_bnds"])
+        let coordNames = Set(
+            [lat.name, lon.name, time.name, levelVar?.name].compactMap { $0 } + [
+                "expver", "number", "time_bnds", "valid_time_bnds",
+            ])
         var usable: [Variable] = []
         var rejected: [(String, String)] = []
         for v in all where !coordNames.contains(v.name) && !v.dimensions.isEmpty {
             guard v.type.isNumeric else { rejected.append((v.name, "type \(v.type) is not numeric")); continue }
             guard let la = v.dimensions.firstIndex(of: lat.name), let lo = v.dimensions.firstIndex(of: lon.name) else {
-                rejected.append((v.name, "has no latitude/longitude dimensions (dimensions: \(v.dimensions.joined(separator: ", ")))"))
+                rejected.append(
+                    (
+                        v.name,
+                        "has no latitude/longitude dimensions (dimensions: \(v.dimensions.joined(separator: ", ")))"
+                    ))
                 continue
             }
             guard la == v.dimensions.count - 2, lo == v.dimensions.count - 1 else {
-                rejected.append((v.name, "dimensions \(v.dimensions) do not end with (\(lat.name), \(lon.name))")); continue
+                rejected.append((v.name, "dimensions \(v.dimensions) do not end with (\(lat.name), \(lon.name))"));
+                continue
             }
             guard let ta = v.dimensions.firstIndex(of: time.name) else {
                 rejected.append((v.name, "has no time dimension '\(time.name)'")); continue
@@ -132,21 +149,26 @@ public final class ERA5File: Sendable {
             let attrs = try file.attributes(of: v)
             let packed = v.type.isInteger
             let missing = ["_FillValue", "missing_value"].flatMap { attrs[$0]?.numbers ?? [] }.map { Float($0) }
-            usable.append(Variable(
-                name: v.name, levels: levelAxis == nil ? nil : levelValues, units: attrs["units"]?.text,
-                longName: attrs["long_name"]?.text, nc: v, timeAxis: ta, levelAxis: levelAxis, expverAxis: expverAxis,
-                latitudeAxis: la, longitudeAxis: lo,
-                scale: Float(attrs["scale_factor"]?.number ?? 1), offset: Float(attrs["add_offset"]?.number ?? 0),
-                missing: packed || !missing.isEmpty ? missing : [],
-                timeSlicesPerChunk: max(1, try file.chunkShape(of: v)?[ta] ?? 1)))
+            usable.append(
+                Variable(
+                    name: v.name, levels: levelAxis == nil ? nil : levelValues, units: attrs["units"]?.text,
+                    longName: attrs["long_name"]?.text, nc: v, timeAxis: ta, levelAxis: levelAxis,
+                    expverAxis: expverAxis,
+                    latitudeAxis: la, longitudeAxis: lo,
+                    scale: Float(attrs["scale_factor"]?.number ?? 1), offset: Float(attrs["add_offset"]?.number ?? 0),
+                    missing: packed || !missing.isEmpty ? missing : [],
+                    timeSlicesPerChunk: max(1, try file.chunkShape(of: v)?[ta] ?? 1)))
         }
         variables = usable
         unusable = rejected
-        slowPath = chunks.map { reader in
-            usable.compactMap { v in
-                reader.fallbackReason(v.name, latitudeAxis: v.latitudeAxis, longitudeAxis: v.longitudeAxis).map { (v.name, $0) }
-            }
-        } ?? []
+        slowPath =
+            chunks.map { reader in
+                usable.compactMap { v in
+                    reader.fallbackReason(v.name, latitudeAxis: v.latitudeAxis, longitudeAxis: v.longitudeAxis).map {
+                        (v.name, $0)
+                    }
+                }
+            } ?? []
     }
 
     /// The variable called `name`; throws naming the file (and the reason when it exists but is unusable).
@@ -155,7 +177,8 @@ public final class ERA5File: Sendable {
         if let u = unusable.first(where: { $0.name == name }) {
             throw BioCubeError(.invalidMetadata, "\(path): variable '\(name)' cannot be read: \(u.reason)")
         }
-        throw BioCubeError(.notFound, "\(path): no variable '\(name)' (variables: \(variables.map(\.name).joined(separator: ", ")))")
+        throw BioCubeError(
+            .notFound, "\(path): no variable '\(name)' (variables: \(variables.map(\.name).joined(separator: ", ")))")
     }
 
     /// Indices of the slices whose time falls in `step`: the calendar month for a monthly
@@ -187,8 +210,9 @@ public final class ERA5File: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         if let chunks {
-            let ranges = chunks.chunkRanges(variable: variable.name, timeAxis: variable.timeAxis, slices: slices,
-                                            latitudeAxis: variable.latitudeAxis, longitudeAxis: variable.longitudeAxis)
+            let ranges = chunks.chunkRanges(
+                variable: variable.name, timeAxis: variable.timeAxis, slices: slices,
+                latitudeAxis: variable.latitudeAxis, longitudeAxis: variable.longitudeAxis)
             if !ranges.isEmpty {
                 for r in ranges { _ = posix_fadvise(fd, off_t(r.offset), off_t(r.length), POSIX_FADV_WILLNEED) }
                 return
@@ -232,14 +256,18 @@ public final class ERA5File: Sendable {
                 if let chunks {
                     if field.isEmpty { field = [Float](repeating: 0, count: latitudes.count * longitudes.count) }
                     let done = try field.withUnsafeMutableBufferPointer {
-                        try chunks.readField(variable: variable.name, offset: start, latitudeAxis: variable.latitudeAxis,
-                                             longitudeAxis: variable.longitudeAxis, into: $0)
+                        try chunks.readField(
+                            variable: variable.name, offset: start, latitudeAxis: variable.latitudeAxis,
+                            longitudeAxis: variable.longitudeAxis, into: $0)
                     }
                     if done {
                         unpack(&field, variable)
                         out.withUnsafeMutableBufferPointer { dst in
-                            m.scatter(field, into: UnsafeMutableBufferPointer(rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                                      onlyMissing: e > 0, fullWidth: longitudes.count)
+                            m.scatter(
+                                field,
+                                into: UnsafeMutableBufferPointer(
+                                    rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
+                                onlyMissing: e > 0, fullWidth: longitudes.count)
                         }
                         continue
                     }
@@ -250,12 +278,16 @@ public final class ERA5File: Sendable {
                     let values = m.sourceRows.count * longitudes.count
                     if field.count < values { field = [Float](repeating: 0, count: values) }
                     try field.withUnsafeMutableBufferPointer {
-                        try records.readFloats(variable.name, stored, index: start, count: values, into: $0, scratch: &raw)
+                        try records.readFloats(
+                            variable.name, stored, index: start, count: values, into: $0, scratch: &raw)
                     }
                     unpack(&field, variable, count: values)
                     out.withUnsafeMutableBufferPointer { dst in
-                        m.scatter(field, into: UnsafeMutableBufferPointer(rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                                  onlyMissing: e > 0, fullWidth: longitudes.count, firstSourceRow: m.sourceRows.lowerBound)
+                        m.scatter(
+                            field,
+                            into: UnsafeMutableBufferPointer(
+                                rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
+                            onlyMissing: e > 0, fullWidth: longitudes.count, firstSourceRow: m.sourceRows.lowerBound)
                     }
                     continue
                 }
@@ -263,11 +295,16 @@ public final class ERA5File: Sendable {
                 count[variable.latitudeAxis] = m.sourceRows.count
                 start[variable.longitudeAxis] = m.sourceColumns.lowerBound
                 count[variable.longitudeAxis] = m.sourceColumns.count
-                try scratch.withUnsafeMutableBufferPointer { try file.readFloats(variable.nc, start: start, count: count, into: $0) }
+                try scratch.withUnsafeMutableBufferPointer {
+                    try file.readFloats(variable.nc, start: start, count: count, into: $0)
+                }
                 unpack(&scratch, variable)
                 out.withUnsafeMutableBufferPointer { dst in
-                    m.scatter(scratch, into: UnsafeMutableBufferPointer(rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                              onlyMissing: e > 0)
+                    m.scatter(
+                        scratch,
+                        into: UnsafeMutableBufferPointer(
+                            rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
+                        onlyMissing: e > 0)
                 }
             }
         }
@@ -287,8 +324,11 @@ public final class ERA5File: Sendable {
         values.withUnsafeMutableBufferPointer { buf in
             for i in 0..<min(buf.count, count ?? buf.count) {
                 let raw = buf[i]
-                if raw == m0 || raw == m1 || (!rest.isEmpty && rest.contains(raw)) { buf[i] = .nan }
-                else if !identity { buf[i] = raw * scale + offset }
+                if raw == m0 || raw == m1 || (!rest.isEmpty && rest.contains(raw)) {
+                    buf[i] = .nan
+                } else if !identity {
+                    buf[i] = raw * scale + offset
+                }
             }
         }
     }

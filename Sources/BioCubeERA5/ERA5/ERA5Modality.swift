@@ -1,12 +1,12 @@
 import BioCubeCore
 import Foundation
 
-/// ERA5 reanalysis from NetCDF files (single files or CDS zip downloads), as a ``Modality``.
+/// ERA5 reanalysis from NetCDF files (single files or CDS zip downloads), as a `Modality`.
 ///
 /// Variables are merged across files by name: files that cover different time ranges of
 /// one variable (e.g. `era5-climate-energy-moisture-0.nc` and `-1.nc`) are read as one
 /// series; two files providing the same variable at the same step is an error naming both.
-/// Groups come from a ``GroupTable`` (variables with levels → `atmospheric_variables`;
+/// Groups come from a `GroupTable` (variables with levels → `atmospheric_variables`;
 /// unknown names → `misc_variables`, reported).
 public final class ERA5Modality: Modality, Sendable {
     public var name: String { "era5" }
@@ -21,8 +21,10 @@ public final class ERA5Modality: Modality, Sendable {
 
     /// Opens every path (`.nc` files, or `.zip` CDS downloads whose `.nc` members are read
     /// as one source). Unusable variables are reported to `problems`.
-    public init(paths: [String], cadence: Cadence = .monthly, groupTable: GroupTable = .published,
-                problems: ProblemLog = ProblemLog()) throws {
+    public init(
+        paths: [String], cadence: Cadence = .monthly, groupTable: GroupTable = .published,
+        problems: ProblemLog = ProblemLog()
+    ) throws {
         self.cadence = cadence
         self.problems = problems
         self.groupTable = groupTable
@@ -36,7 +38,10 @@ public final class ERA5Modality: Modality, Sendable {
                 let stem = (path as NSString).lastPathComponent
                 let members = try zip.extractAll(withSuffix: ".nc", into: dir + "/" + stem)
                 guard !members.isEmpty else {
-                    throw BioCubeError(.invalidArgument, "\(path): zip archive holds no .nc file (members: \(zip.entries.map(\.name).joined(separator: ", ")))")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(path): zip archive holds no .nc file (members: \(zip.entries.map(\.name).joined(separator: ", ")))"
+                    )
                 }
                 opened += try members.map { try ERA5File(path: $0) }
             } else {
@@ -46,9 +51,16 @@ public final class ERA5Modality: Modality, Sendable {
         files = opened
         scratch = scratchDir
         for f in files {
-            for u in f.unusable { problems.report(Problem(.warning, .skippedVariable, file: f.path, variable: u.name, message: "skipped: \(u.reason)")) }
+            for u in f.unusable {
+                problems.report(
+                    Problem(.warning, .skippedVariable, file: f.path, variable: u.name, message: "skipped: \(u.reason)")
+                )
+            }
             for s in f.slowPath {
-                problems.report(Problem(.info, .slowRead, file: f.path, variable: s.name, message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
+                problems.report(
+                    Problem(
+                        .info, .slowRead, file: f.path, variable: s.name,
+                        message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
             }
         }
     }
@@ -70,15 +82,22 @@ public final class ERA5Modality: Modality, Sendable {
                 let key = ERA5Modality.key(v.name, hasLevels: v.levels != nil)
                 if let existing = seen[key] {
                     if existing.levels != v.levels {
-                        throw BioCubeError(.invalidMetadata, "\(f.path): variable '\(v.name)' has levels \(v.levels ?? []) here but \(existing.levels ?? []) in another file")
+                        throw BioCubeError(
+                            .invalidMetadata,
+                            "\(f.path): variable '\(v.name)' has levels \(v.levels ?? []) here but \(existing.levels ?? []) in another file"
+                        )
                     }
                     continue
                 }
                 let (groups, known) = groupTable.groups(for: v.name, hasLevels: v.levels != nil)
                 if !known {
-                    problems.report(Problem(.warning, .ungroupedVariable, file: f.path, variable: v.name, message: "not in the group table: exported in misc_variables"))
+                    problems.report(
+                        Problem(
+                            .warning, .ungroupedVariable, file: f.path, variable: v.name,
+                            message: "not in the group table: exported in misc_variables"))
                 }
-                seen[key] = VariableDescriptor(name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
+                seen[key] = VariableDescriptor(
+                    name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
                 order.append(key)
             }
         }
@@ -90,7 +109,9 @@ public final class ERA5Modality: Modality, Sendable {
     /// The files providing `variable` (same name and level-ness), with its entry in each.
     private func sources(of variable: VariableDescriptor) -> [(file: ERA5File, variable: ERA5File.Variable)] {
         files.compactMap { f in
-            f.variables.first { $0.name == variable.name && ($0.levels == nil) == (variable.levels == nil) }.map { (f, $0) }
+            f.variables.first { $0.name == variable.name && ($0.levels == nil) == (variable.levels == nil) }.map {
+                (f, $0)
+            }
         }
     }
 
@@ -127,31 +148,48 @@ public final class ERA5Modality: Modality, Sendable {
             if !s.isEmpty { hits.append((f, v, s)) }
         }
         guard let provider else {
-            throw BioCubeError(.notFound, "no ERA5 file provides variable '\(variable.name)' (files: \(files.map(\.path).joined(separator: ", ")))")
+            throw BioCubeError(
+                .notFound,
+                "no ERA5 file provides variable '\(variable.name)' (files: \(files.map(\.path).joined(separator: ", ")))"
+            )
         }
         let planes = variable.levels?.count
         guard let (file, v, slices) = hits.first else {
-            problems.report(Problem(.warning, .missingSteps, file: provider, variable: variable.name, step: step.description, message: "no time slice for this step: NaN"))
+            problems.report(
+                Problem(
+                    .warning, .missingSteps, file: provider, variable: variable.name, step: step.description,
+                    message: "no time slice for this step: NaN"))
             let shape = planes.map { [$0, grid.height, grid.width] } ?? [grid.height, grid.width]
             return Tensor(shape: shape, repeating: .nan)
         }
         if hits.count > 1 {
-            throw BioCubeError(.invalidArgument, "variable '\(variable.name)' at \(step) is provided by \(hits[0].0.path) and \(hits[1].0.path): choose one source")
+            throw BioCubeError(
+                .invalidArgument,
+                "variable '\(variable.name)' at \(step) is provided by \(hits[0].0.path) and \(hits[1].0.path): choose one source"
+            )
         }
         if slices.count > 1 {
-            problems.report(Problem(.warning, .multipleSlices, file: file.path, variable: variable.name, step: step.description,
-                                    message: "\(slices.count) time slices fall in this step (\(slices.map { file.times[$0].description }.joined(separator: ", "))): the first is used"))
+            problems.report(
+                Problem(
+                    .warning, .multipleSlices, file: file.path, variable: variable.name, step: step.description,
+                    message:
+                        "\(slices.count) time slices fall in this step (\(slices.map { file.times[$0].description }.joined(separator: ", "))): the first is used"
+                ))
         }
         let mapping = try file.mapping(onto: grid)
         if mapping.uncoveredCells > 0 {
-            problems.report(Problem(.warning, .partialCoverage, file: file.path, variable: variable.name,
-                                    message: "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"))
+            problems.report(
+                Problem(
+                    .warning, .partialCoverage, file: file.path, variable: variable.name,
+                    message:
+                        "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"))
         }
         var order: [Int]? = nil
         if let wanted = variable.levels, let have = v.levels, wanted != have {
             order = try wanted.map { level in
                 guard let i = have.firstIndex(where: { abs($0 - level) < 1e-6 }) else {
-                    throw BioCubeError(.notFound, "\(file.path): variable '\(v.name)' has no level \(level) hPa (levels: \(have))")
+                    throw BioCubeError(
+                        .notFound, "\(file.path): variable '\(v.name)' has no level \(level) hPa (levels: \(have))")
                 }
                 return i
             }

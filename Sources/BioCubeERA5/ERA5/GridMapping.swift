@@ -20,7 +20,9 @@ package struct GridMapping: Hashable, Sendable {
 
     /// Builds the mapping; `path` names the file in errors.
     package init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
-        func build(_ values: [Double], _ axis: GridAxis, normalise: (Double) -> Double, _ what: String) throws -> (Range<Int>, [Int32]) {
+        func build(
+            _ values: [Double], _ axis: GridAxis, normalise: (Double) -> Double, _ what: String
+        ) throws -> (Range<Int>, [Int32]) {
             var map = [Int32](repeating: -1, count: axis.count)
             var used: [Int] = []
             let bounds = axis.bounds
@@ -29,7 +31,10 @@ package struct GridMapping: Hashable, Sendable {
                 let v = normalise(raw)
                 guard v >= bounds.lowerBound - tol, v <= bounds.upperBound + tol else { continue }
                 guard let t = axis.index(of: v) else {
-                    throw BioCubeError(.offGrid, "\(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)", file: path)
+                    throw BioCubeError(
+                        .offGrid,
+                        "\(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)",
+                        file: path)
                 }
                 if map[t] < 0 { map[t] = Int32(i); used.append(i) }
             }
@@ -39,7 +44,10 @@ package struct GridMapping: Hashable, Sendable {
         let (rows, rowMap) = try build(latitudes, grid.latitude, normalise: { $0 }, "latitude")
         let (cols, colMap) = try build(longitudes, grid.longitude, normalise: grid.normalisedLongitude, "longitude")
         guard !rows.isEmpty, !cols.isEmpty else {
-            throw BioCubeError(.invalidArgument, "\(path): covers no cell of the target grid (latitudes \(latitudes.min() ?? .nan)…\(latitudes.max() ?? .nan), longitudes \(longitudes.min() ?? .nan)…\(longitudes.max() ?? .nan))")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): covers no cell of the target grid (latitudes \(latitudes.min() ?? .nan)…\(latitudes.max() ?? .nan), longitudes \(longitudes.min() ?? .nan)…\(longitudes.max() ?? .nan))"
+            )
         }
         sourceRows = rows
         sourceColumns = cols
@@ -59,7 +67,8 @@ package struct GridMapping: Hashable, Sendable {
     }
 
     package static func == (a: GridMapping, b: GridMapping) -> Bool {
-        a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.rowMap == b.rowMap && a.columnMap == b.columnMap
+        a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.rowMap == b.rowMap
+            && a.columnMap == b.columnMap
     }
 
     package func hash(into h: inout Hasher) {
@@ -71,8 +80,10 @@ package struct GridMapping: Hashable, Sendable {
     ///
     /// By default `source` is exactly the `sourceRows × sourceColumns` block; with `fullWidth`
     /// it holds whole source rows (`fullWidth` columns each) from source row `firstSourceRow`.
-    func scatter(_ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil,
-                 firstSourceRow: Int = 0) {
+    func scatter(
+        _ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil,
+        firstSourceRow: Int = 0
+    ) {
         let width = columnMap.count
         let srcWidth = fullWidth ?? sourceColumns.count
         let rowOrigin = fullWidth == nil ? 0 : sourceRows.lowerBound - firstSourceRow

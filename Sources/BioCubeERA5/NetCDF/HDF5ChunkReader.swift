@@ -119,7 +119,9 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// chunked, where libnetcdf is as fast): an unsupported filter or data type.
     func fallbackReason(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> String? {
         NetCDFLibrary.withLock {
-            guard !closed, dataset(name, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) == nil else { return nil }
+            guard !closed, dataset(name, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) == nil else {
+                return nil
+            }
             return reasons[name]
         }
     }
@@ -140,7 +142,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
         defer { H5Pclose(plist) }
         guard H5Tget_class(type) == H5T_FLOAT, H5Tget_size(type) == 4, H5Tget_order(type) == H5T_ORDER_LE else {
             if H5Pget_layout(plist) == H5D_CHUNKED {
-                reasons[name] = "stored as \(H5Tget_class(type) == H5T_FLOAT ? "" : "non-")float \(H5Tget_size(type) * 8)-bit \(H5Tget_order(type) == H5T_ORDER_LE ? "little" : "big")-endian values, not float32 little-endian"
+                reasons[name] =
+                    "stored as \(H5Tget_class(type) == H5T_FLOAT ? "" : "non-")float \(H5Tget_size(type) * 8)-bit \(H5Tget_order(type) == H5T_ORDER_LE ? "little" : "big")-endian values, not float32 little-endian"
             }
             return nil
         }
@@ -177,13 +180,17 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// The file byte ranges of the stored chunks holding time indices `slices` (along
     /// `timeAxis`) of `variable`, every level and tile: what reading those steps will read.
     /// Empty when the variable does not take the direct path.
-    func chunkRanges(variable: String, timeAxis: Int, slices: Range<Int>, latitudeAxis: Int, longitudeAxis: Int) -> [(offset: Int, length: Int)] {
+    func chunkRanges(
+        variable: String, timeAxis: Int, slices: Range<Int>, latitudeAxis: Int, longitudeAxis: Int
+    ) -> [(offset: Int, length: Int)] {
         NetCDFLibrary.withLock {
             guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis),
-                  timeAxis < d.shape.count, !slices.isEmpty else { return [] }
+                timeAxis < d.shape.count, !slices.isEmpty
+            else { return [] }
             // Chunks along each axis: the time chunks covering `slices`, all others.
             let spans: [Range<Int>] = d.shape.indices.map { a in
-                a == timeAxis ? (slices.lowerBound / d.chunk[a])..<((min(slices.upperBound, d.shape[a]) - 1) / d.chunk[a] + 1)
+                a == timeAxis
+                    ? (slices.lowerBound / d.chunk[a])..<((min(slices.upperBound, d.shape[a]) - 1) / d.chunk[a] + 1)
                     : 0..<((d.shape[a] + d.chunk[a] - 1) / d.chunk[a])
             }
             var ranges: [(offset: Int, length: Int)] = []
@@ -203,35 +210,49 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// Reads and decodes the field at `offset` (0 along latitude/longitude) into `out`
     /// (latitude × longitude float32). Returns false when the fast path does not apply.
     /// Raw reads hold the lock; decompression does not.
-    func readField(variable: String, offset: [Int], latitudeAxis: Int, longitudeAxis: Int,
-                   into out: UnsafeMutableBufferPointer<Float>) throws -> Bool {
+    func readField(
+        variable: String, offset: [Int], latitudeAxis: Int, longitudeAxis: Int,
+        into out: UnsafeMutableBufferPointer<Float>
+    ) throws -> Bool {
         let found: Dataset?? = NetCDFLibrary.withLock {
-            guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) else { return nil }
+            guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) else {
+                return nil
+            }
             return .some(d)
         }
-        guard let d = found ?? nil, d.shape[latitudeAxis] * d.shape[longitudeAxis] == out.count, offset.count == d.shape.count else { return false }
+        guard let d = found ?? nil, d.shape[latitudeAxis] * d.shape[longitudeAxis] == out.count,
+            offset.count == d.shape.count
+        else { return false }
         let oneFieldChunks = d.chunk.indices.allSatisfy { a in
             a == latitudeAxis || a == longitudeAxis ? d.chunk[a] == d.shape[a] : d.chunk[a] == 1
         }
         if oneFieldChunks {
-            return try readChunk(variable, d, origin: offset, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis, into: out)
+            return try readChunk(
+                variable, d, origin: offset, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis, into: out)
         }
         // Chunks tiling the field: for each tile, its decoded chunk (cached), then the
         // field's rows of it.
         let height = d.shape[latitudeAxis], width = d.shape[longitudeAxis]
         let ch = d.chunk[latitudeAxis], cw = d.chunk[longitudeAxis]
         var origin = offset
-        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis { origin[a] = offset[a] / d.chunk[a] * d.chunk[a] }
+        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis {
+            origin[a] = offset[a] / d.chunk[a] * d.chunk[a]
+        }
         // Row-major strides of a chunk.
         var strides = [Int](repeating: 1, count: d.chunk.count)
         for a in stride(from: d.chunk.count - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * d.chunk[a + 1] }
         var within = 0
-        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis { within += (offset[a] - origin[a]) * strides[a] }
+        for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis {
+            within += (offset[a] - origin[a]) * strides[a]
+        }
         for r0 in stride(from: 0, to: height, by: ch) {
             for c0 in stride(from: 0, to: width, by: cw) {
                 origin[latitudeAxis] = r0
                 origin[longitudeAxis] = c0
-                guard let values = try decodedChunk(variable, d, origin: origin, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) else {
+                guard
+                    let values = try decodedChunk(
+                        variable, d, origin: origin, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis)
+                else {
                     return false
                 }
                 let rows = min(ch, height - r0), cols = min(cw, width - c0)
@@ -240,7 +261,8 @@ final class HDF5ChunkReader: @unchecked Sendable {
                         let from = within + r * strides[latitudeAxis]
                         let to = (r0 + r) * width + c0
                         if strides[longitudeAxis] == 1 {
-                            _ = UnsafeMutableBufferPointer(rebasing: out[to..<(to + cols)]).update(fromContentsOf: src[from..<(from + cols)])
+                            _ = UnsafeMutableBufferPointer(rebasing: out[to..<(to + cols)]).update(
+                                fromContentsOf: src[from..<(from + cols)])
                         } else {
                             for c in 0..<cols { out[to + c] = src[from + c * strides[longitudeAxis]] }
                         }
@@ -269,20 +291,26 @@ final class HDF5ChunkReader: @unchecked Sendable {
     }
 
     /// Decodes the one-field chunk at `origin` straight into `out`.
-    private func readChunk(_ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int,
-                           into out: UnsafeMutableBufferPointer<Float>) throws -> Bool {
+    private func readChunk(
+        _ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int,
+        into out: UnsafeMutableBufferPointer<Float>
+    ) throws -> Bool {
         guard let fetched = rawChunk(variable, d, origin: origin) else { return false }
         guard let (bytes, mask) = fetched else {
             out.initialize(repeating: .nan)
             return true
         }
-        try HDF5ChunkReader.decode(bytes, filters: d.filters, skipped: mask, into: out, context: "\(path): variable '\(variable)' chunk \(origin)")
+        try HDF5ChunkReader.decode(
+            bytes, filters: d.filters, skipped: mask, into: out,
+            context: "\(path): variable '\(variable)' chunk \(origin)")
         return true
     }
 
     /// The decoded multi-field chunk at `origin` (all `d.chunk` elements; edge chunks are
     /// stored whole), from the cache or read and inflated once; nil when the direct path failed.
-    private func decodedChunk(_ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int) throws -> [Float]? {
+    private func decodedChunk(
+        _ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int
+    ) throws -> [Float]? {
         let key = cachePrefix + variable + "@" + origin.map(String.init).joined(separator: ",")
         if let hit = Self.cache.withLock({ $0.get(key) }) {
             counts.withLock { $0.hits += 1 }
@@ -293,7 +321,9 @@ final class HDF5ChunkReader: @unchecked Sendable {
         let values: [Float]
         if let (bytes, mask) = fetched {
             values = try [Float](unsafeUninitializedCapacity: count) { buffer, n in
-                try HDF5ChunkReader.decode(bytes, filters: d.filters, skipped: mask, into: buffer, context: "\(path): variable '\(variable)' chunk \(origin)")
+                try HDF5ChunkReader.decode(
+                    bytes, filters: d.filters, skipped: mask, into: buffer,
+                    context: "\(path): variable '\(variable)' chunk \(origin)")
                 n = count
             }
         } else {
@@ -306,8 +336,10 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Undoes the filter pipeline in reverse application order, whatever the order:
     /// Fletcher-32 (checksum verified and stripped), deflate, zstd, shuffle.
-    static func decode(_ bytes: [UInt8], filters: [Int32], skipped mask: UInt32, into out: UnsafeMutableBufferPointer<Float>,
-                       context: String) throws {
+    static func decode(
+        _ bytes: [UInt8], filters: [Int32], skipped mask: UInt32, into out: UnsafeMutableBufferPointer<Float>,
+        context: String
+    ) throws {
         var data = bytes
         let expected = out.count * 4
         let active = filters.indices.filter { mask & (1 << UInt32($0)) == 0 }
@@ -320,15 +352,21 @@ final class HDF5ChunkReader: @unchecked Sendable {
                 var inflated = [UInt8](repeating: 0, count: size)
                 var length = uLongf(size)
                 let status = inflated.withUnsafeMutableBufferPointer { dst in
-                    data.withUnsafeBufferPointer { src in uncompress(dst.baseAddress, &length, src.baseAddress, uLong(src.count)) }
+                    data.withUnsafeBufferPointer { src in
+                        uncompress(dst.baseAddress, &length, src.baseAddress, uLong(src.count))
+                    }
                 }
                 guard status == Z_OK, Int(length) == size else {
-                    throw BioCubeError(.corruptData, "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(size) bytes)")
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(size) bytes)")
                 }
                 data = inflated
             case 2:
                 guard data.count == size else {
-                    throw BioCubeError(.corruptData, "\(context): chunk holds \(data.count) bytes before unshuffling, expected \(size)")
+                    throw BioCubeError(
+                        .corruptData, "\(context): chunk holds \(data.count) bytes before unshuffling, expected \(size)"
+                    )
                 }
                 // Shuffled: all first bytes, then all second bytes, … of the 4-byte elements;
                 // bytes past the last whole element stay in place.
@@ -344,19 +382,27 @@ final class HDF5ChunkReader: @unchecked Sendable {
                     initialized = size
                 }
             case 3:
-                guard data.count >= 4 else { throw BioCubeError(.corruptData, "\(context): chunk too short for its Fletcher-32 checksum") }
+                guard data.count >= 4 else {
+                    throw BioCubeError(.corruptData, "\(context): chunk too short for its Fletcher-32 checksum")
+                }
                 let body = data.count - 4
-                let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) }.littleEndian
+                let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) }
+                    .littleEndian
                 let computed = data.withUnsafeBufferPointer { fletcher32(UnsafeBufferPointer(rebasing: $0[0..<body])) }
                 // HDF5 before 1.6.3 stored the checksum byte-reversed; HDF5 accepts both.
                 guard stored == computed || stored == computed.byteSwapped else {
-                    throw BioCubeError(.corruptData, "\(context): Fletcher-32 checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(computed, radix: 16))): the chunk is damaged")
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(context): Fletcher-32 checksum mismatch (stored \(String(stored, radix: 16)), computed \(String(computed, radix: 16))): the chunk is damaged"
+                    )
                 }
                 data.removeLast(4)
             case 32015:
                 var decoded = [UInt8](repeating: 0, count: size)
                 do {
-                    try decoded.withUnsafeMutableBytes { dst in try data.withUnsafeBytes { try ZstdCodec().decompress($0, into: dst) } }
+                    try decoded.withUnsafeMutableBytes { dst in
+                        try data.withUnsafeBytes { try ZstdCodec().decompress($0, into: dst) }
+                    }
                 } catch let e as BioCubeError {
                     throw BioCubeError(.corruptData, "\(context): \(e.message)")
                 }

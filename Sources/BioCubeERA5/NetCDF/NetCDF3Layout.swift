@@ -38,15 +38,20 @@ struct NetCDF3Layout: Sendable {
 
     /// Parses the header of `path`; nil when the file is not netCDF-3.
     static func read(path: String) throws -> NetCDF3Layout? {
-        guard let magic = FileIO.readPrefix(path, count: 4), magic.count == 4, magic[0] == 67, magic[1] == 68, magic[2] == 70,
-              [1, 2, 5].contains(magic[3]) else { return nil }
+        guard let magic = FileIO.readPrefix(path, count: 4), magic.count == 4, magic[0] == 67, magic[1] == 68,
+            magic[2] == 70,
+            [1, 2, 5].contains(magic[3])
+        else { return nil }
         var size = 1 << 16
         while true {
             let bytes = FileIO.readPrefix(path, count: size) ?? []
             do {
                 return try NetCDF3Layout(path: path, header: bytes)
             } catch let e as BioCubeError where e.code == .headerEndsEarly {
-                if bytes.count < size { throw BioCubeError(.corruptData, "the netCDF-3 header ends early (file of \(bytes.count) bytes)", file: path) }
+                if bytes.count < size {
+                    throw BioCubeError(
+                        .corruptData, "the netCDF-3 header ends early (file of \(bytes.count) bytes)", file: path)
+                }
                 size *= 4
             }
         }
@@ -58,16 +63,23 @@ struct NetCDF3Layout: Sendable {
         self.path = path
         let version = bytes[3]
         var p = 4
-        func need(_ n: Int) throws { if p + n > bytes.count { throw BioCubeError(.headerEndsEarly, "the header runs past the bytes read", file: path) } }
+        func need(_ n: Int) throws {
+            if p + n > bytes.count {
+                throw BioCubeError(.headerEndsEarly, "the header runs past the bytes read", file: path)
+            }
+        }
         func u32() throws -> UInt32 {
             try need(4)
             defer { p += 4 }
-            return UInt32(bytes[p]) << 24 | UInt32(bytes[p + 1]) << 16 | UInt32(bytes[p + 2]) << 8 | UInt32(bytes[p + 3])
+            return UInt32(bytes[p]) << 24 | UInt32(bytes[p + 1]) << 16 | UInt32(bytes[p + 2]) << 8
+                | UInt32(bytes[p + 3])
         }
         func u64() throws -> UInt64 { UInt64(try u32()) << 32 | UInt64(try u32()) }
         func count() throws -> Int {
             let n = version == 5 ? try u64() : UInt64(try u32())
-            guard n <= UInt64(Int32.max) else { throw BioCubeError(.corruptData, "netCDF-3 header count \(n) is out of range", file: path) }
+            guard n <= UInt64(Int32.max) else {
+                throw BioCubeError(.corruptData, "netCDF-3 header count \(n) is out of range", file: path)
+            }
             return Int(n)
         }
         func name() throws -> String {
@@ -78,7 +90,9 @@ struct NetCDF3Layout: Sendable {
         }
         func skipAttributes() throws {
             let tag = try u32(), n = try count()
-            guard tag == 0x0C || (tag == 0 && n == 0) else { throw BioCubeError(.corruptData, "netCDF-3 attribute list tag \(tag)", file: path) }
+            guard tag == 0x0C || (tag == 0 && n == 0) else {
+                throw BioCubeError(.corruptData, "netCDF-3 attribute list tag \(tag)", file: path)
+            }
             for _ in 0..<n {
                 _ = try name()
                 guard let type = ValueType(rawValue: Int32(bitPattern: try u32())) else {
@@ -95,11 +109,15 @@ struct NetCDF3Layout: Sendable {
         let streaming = records == 0xFFFF_FFFF || records == UInt64.max
         var dims: [(name: String, length: Int)] = []
         let dimTag = try u32(), dimCount = try count()
-        guard dimTag == 0x0A || (dimTag == 0 && dimCount == 0) else { throw BioCubeError(.corruptData, "netCDF-3 dimension list tag \(dimTag)", file: path) }
+        guard dimTag == 0x0A || (dimTag == 0 && dimCount == 0) else {
+            throw BioCubeError(.corruptData, "netCDF-3 dimension list tag \(dimTag)", file: path)
+        }
         for _ in 0..<dimCount { dims.append((try name(), try count())) }
         try skipAttributes()
         let varTag = try u32(), varCount = try count()
-        guard varTag == 0x0B || (varTag == 0 && varCount == 0) else { throw BioCubeError(.corruptData, "netCDF-3 variable list tag \(varTag)", file: path) }
+        guard varTag == 0x0B || (varTag == 0 && varCount == 0) else {
+            throw BioCubeError(.corruptData, "netCDF-3 variable list tag \(varTag)", file: path)
+        }
         var parsed: [(name: String, dims: [Int], type: ValueType, vsize: Int64, begin: Int64)] = []
         for _ in 0..<varCount {
             let n = try name()
@@ -107,7 +125,10 @@ struct NetCDF3Layout: Sendable {
             var ids: [Int] = []
             for _ in 0..<rank {
                 let id = try count()
-                guard id < dims.count else { throw BioCubeError(.corruptData, "variable '\(n)' uses dimension #\(id) of \(dims.count)", file: path) }
+                guard id < dims.count else {
+                    throw BioCubeError(
+                        .corruptData, "variable '\(n)' uses dimension #\(id) of \(dims.count)", file: path)
+                }
                 ids.append(id)
             }
             try skipAttributes()
@@ -123,7 +144,9 @@ struct NetCDF3Layout: Sendable {
         func valueBytes(_ v: (name: String, dims: [Int], type: ValueType, vsize: Int64, begin: Int64)) -> Int64 {
             v.dims.dropFirst().reduce(Int64(v.type.size)) { $0 * Int64(dims[$1].length) }
         }
-        let recordSize = recordVariables.count == 1 ? valueBytes(recordVariables[0])
+        let recordSize =
+            recordVariables.count == 1
+            ? valueBytes(recordVariables[0])
             : recordVariables.reduce(Int64(0)) { $0 + (valueBytes($1) + 3) / 4 * 4 }
         let firstRecord = recordVariables.map(\.begin).min() ?? 0
         var recordCount = Int(clamping: records)
@@ -169,40 +192,53 @@ struct NetCDF3Layout: Sendable {
             var index = [Int](repeating: 0, count: variable.shape.count)
             index[0] = t
             let start = offset(of: variable, index: index)
-            if let last = ranges.last, last.upperBound == start { ranges[ranges.count - 1] = last.lowerBound..<(start + slice) }
-            else { ranges.append(start..<(start + slice)) }
+            if let last = ranges.last, last.upperBound == start {
+                ranges[ranges.count - 1] = last.lowerBound..<(start + slice)
+            } else {
+                ranges.append(start..<(start + slice))
+            }
         }
         return ranges
     }
 
     /// Reads `count` consecutive values of `variable` from element `index` into `out` as
     /// floats (integers converted as they are; unpacking is the caller's), with one `pread`.
-    func readFloats(_ name: String, _ variable: Variable, index: [Int], count: Int, into out: UnsafeMutableBufferPointer<Float>,
-                    scratch: inout [UInt8]) throws {
+    func readFloats(
+        _ name: String, _ variable: Variable, index: [Int], count: Int, into out: UnsafeMutableBufferPointer<Float>,
+        scratch: inout [UInt8]
+    ) throws {
         let bytes = count * variable.type.size
         if scratch.count < bytes { scratch = [UInt8](repeating: 0, count: bytes) }
         let offset = self.offset(of: variable, index: index)
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) }
-        catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch {
+            throw BioCubeError(.io, "cannot open: \(error)", file: path)
+        }
         try fd.closeAfter {
             var done = 0
             while done < bytes {
                 let n: Int
                 do {
                     n = try scratch.withUnsafeMutableBytes {
-                        try fd.read(fromAbsoluteOffset: offset + Int64(done), into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes]))
+                        try fd.read(
+                            fromAbsoluteOffset: offset + Int64(done),
+                            into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes]))
                     }
                 } catch { throw BioCubeError(.io, "variable '\(name)': read failed: \(error)", file: path) }
                 if n == 0 {
-                    throw BioCubeError(.corruptData, "variable '\(name)': the file ends at byte \(offset + Int64(done)), before the \(bytes) bytes of values at \(offset) (truncated?)", file: path)
+                    throw BioCubeError(
+                        .corruptData,
+                        "variable '\(name)': the file ends at byte \(offset + Int64(done)), before the \(bytes) bytes of values at \(offset) (truncated?)",
+                        file: path)
                 }
                 done += n
             }
         }
         scratch.withUnsafeBytes { raw in
             func convert<T: FixedWidthInteger>(_: T.Type, _ f: (T) -> Float) {
-                for i in 0..<count { out[i] = f(T(bigEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))) }
+                for i in 0..<count {
+                    out[i] = f(T(bigEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)))
+                }
             }
             switch variable.type {
             case .byte: convert(Int8.self) { Float($0) }

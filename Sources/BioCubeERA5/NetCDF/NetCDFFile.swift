@@ -51,7 +51,9 @@ package final class NetCDFFile: @unchecked Sendable {
         var id: Int32 = 0
         let status = NetCDFLibrary.withLock { nc_open(path, NC_NOWRITE, &id) }
         if status == NC_ENOTNC || status == NC_EHDFERR || status == NC_ENOTBUILT {
-            throw BioCubeError(.corruptData, "\(path): not a NetCDF file, or a truncated one (\(String(cString: nc_strerror(status))))")
+            throw BioCubeError(
+                .corruptData, "\(path): not a NetCDF file, or a truncated one (\(String(cString: nc_strerror(status))))"
+            )
         }
         try NetCDFLibrary.check(status, path: path, "open")
         ncid = id
@@ -70,7 +72,8 @@ package final class NetCDFFile: @unchecked Sendable {
         NetCDFLibrary.withLock {
             if let existing = hdf5 { return existing }
             var format: Int32 = 0
-            let isHDF5 = ncid.map { nc_inq_format($0, &format) == NC_NOERR } == true
+            let isHDF5 =
+                ncid.map { nc_inq_format($0, &format) == NC_NOERR } == true
                 && (format == NC_FORMAT_NETCDF4 || format == NC_FORMAT_NETCDF4_CLASSIC)
             let reader = isHDF5 ? HDF5ChunkReader(lockedPath: path) : nil
             hdf5 = .some(reader)
@@ -140,7 +143,8 @@ package final class NetCDFFile: @unchecked Sendable {
     package func variable(named name: String) throws -> NetCDFVariable {
         let all = try variables()
         guard let v = all.first(where: { $0.name == name }) else {
-            throw BioCubeError(.notFound, "\(path): no variable '\(name)' (variables: \(all.map(\.name).joined(separator: ", ")))")
+            throw BioCubeError(
+                .notFound, "\(path): no variable '\(name)' (variables: \(all.map(\.name).joined(separator: ", ")))")
         }
         return v
     }
@@ -152,9 +156,12 @@ package final class NetCDFFile: @unchecked Sendable {
         try check(nc_inq_var(id, v, &name, &type, &ndims, nil, nil), "variable #\(v)")
         var dimIDs = [Int32](repeating: 0, count: Int(max(1, ndims)))
         try check(nc_inq_vardimid(id, v, &dimIDs), "dimensions of variable #\(v)")
-        let varDims = dimIDs.prefix(Int(ndims)).map { d in dims.first { $0.id == d } ?? NetCDFDimension(id: d, name: "?", length: 0, isUnlimited: false) }
-        return NetCDFVariable(id: v, name: string(name), type: NetCDFType(raw: type),
-                              dimensions: varDims.map(\.name), shape: varDims.map(\.length))
+        let varDims = dimIDs.prefix(Int(ndims)).map { d in
+            dims.first { $0.id == d } ?? NetCDFDimension(id: d, name: "?", length: 0, isUnlimited: false)
+        }
+        return NetCDFVariable(
+            id: v, name: string(name), type: NetCDFType(raw: type),
+            dimensions: varDims.map(\.name), shape: varDims.map(\.length))
     }
 
     // MARK: Attributes
@@ -192,7 +199,9 @@ package final class NetCDFFile: @unchecked Sendable {
                 default:
                     var v = [Double](repeating: 0, count: max(1, len))
                     try check(nc_get_att_double(id, varid, nameBuf, &v), "\(owner): attribute '\(name)'")
-                    out[name] = type == NC_FLOAT || type == NC_DOUBLE ? .numbers(Array(v.prefix(len)))
+                    out[name] =
+                        type == NC_FLOAT || type == NC_DOUBLE
+                        ? .numbers(Array(v.prefix(len)))
                         : .integers(v.prefix(len).map { Int64($0) })
                 }
             }
@@ -230,20 +239,27 @@ package final class NetCDFFile: @unchecked Sendable {
 
     private func checkHyperslab(_ v: NetCDFVariable, _ start: [Int], _ count: [Int], capacity: Int) throws {
         guard start.count == v.shape.count, count.count == v.shape.count else {
-            throw BioCubeError(.invalidArgument, "\(path): variable '\(v.name)' has \(v.shape.count) dimensions, hyperslab gives \(start.count)/\(count.count)")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): variable '\(v.name)' has \(v.shape.count) dimensions, hyperslab gives \(start.count)/\(count.count)"
+            )
         }
         for d in 0..<v.shape.count where start[d] < 0 || count[d] < 0 || start[d] + count[d] > v.shape[d] {
-            throw BioCubeError(.invalidArgument, "\(path): variable '\(v.name)': hyperslab \(start)+\(count) exceeds shape \(v.shape)")
+            throw BioCubeError(
+                .invalidArgument, "\(path): variable '\(v.name)': hyperslab \(start)+\(count) exceeds shape \(v.shape)")
         }
         let n = count.reduce(1, *)
         guard n == capacity else {
-            throw BioCubeError(.invalidArgument, "\(path): variable '\(v.name)': hyperslab of \(n) values, buffer of \(capacity)")
+            throw BioCubeError(
+                .invalidArgument, "\(path): variable '\(v.name)': hyperslab of \(n) values, buffer of \(capacity)")
         }
     }
 
     /// Reads a hyperslab of any numeric variable straight into `buffer` as Float32
     /// (libnetcdf converts; no packing or fill handling is applied here).
-    package func readFloats(_ v: NetCDFVariable, start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<Float>) throws {
+    package func readFloats(
+        _ v: NetCDFVariable, start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<Float>
+    ) throws {
         try checkHyperslab(v, start, count, capacity: buffer.count)
         guard v.type.isNumeric else {
             throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric")
@@ -272,7 +288,9 @@ package final class NetCDFFile: @unchecked Sendable {
         let s = start ?? Array(repeating: 0, count: v.shape.count), c = count ?? v.shape
         let n = c.reduce(1, *)
         try checkHyperslab(v, s, c, capacity: n)
-        guard v.type.isNumeric else { throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric") }
+        guard v.type.isNumeric else {
+            throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric")
+        }
         var out = [Double](repeating: 0, count: n)
         if n == 0 { return out }
         try locked { id in try check(nc_get_vara_double(id, v.id, s, c, &out), "read variable '\(v.name)'") }
@@ -282,11 +300,15 @@ package final class NetCDFFile: @unchecked Sendable {
     /// Reads a whole integer variable as Int64 (exact for int64 time axes).
     package func readInt64s(_ v: NetCDFVariable) throws -> [Int64] {
         let n = v.shape.reduce(1, *)
-        guard v.type.isNumeric else { throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric") }
+        guard v.type.isNumeric else {
+            throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not numeric")
+        }
         var out = [Int64](repeating: 0, count: n)
         if n == 0 { return out }
         try locked { id in
-            try check(nc_get_vara_longlong(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &out), "read variable '\(v.name)'")
+            try check(
+                nc_get_vara_longlong(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &out),
+                "read variable '\(v.name)'")
         }
         return out
     }
@@ -298,7 +320,9 @@ package final class NetCDFFile: @unchecked Sendable {
             case .string:
                 let n = v.shape.reduce(1, *)
                 var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: max(1, n))
-                try check(nc_get_vara_string(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &ptrs), "read variable '\(v.name)'")
+                try check(
+                    nc_get_vara_string(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &ptrs),
+                    "read variable '\(v.name)'")
                 let out = ptrs.prefix(n).map { $0.map { String(cString: $0) } ?? "" }
                 nc_free_string(n, &ptrs)
                 return out
@@ -307,7 +331,9 @@ package final class NetCDFFile: @unchecked Sendable {
                 let n = v.shape.reduce(1, *)
                 var chars = [CChar](repeating: 0, count: max(1, n))
                 if n > 0 { try check(nc_get_var_text(id, v.id, &chars), "read variable '\(v.name)'") }
-                return stride(from: 0, to: n, by: max(1, width)).map { string(Array(chars[$0..<min(n, $0 + width)]) + [0]) }
+                return stride(from: 0, to: n, by: max(1, width)).map {
+                    string(Array(chars[$0..<min(n, $0 + width)]) + [0])
+                }
             default:
                 throw BioCubeError(.unsupported, "\(path): variable '\(v.name)' is \(v.type), not text")
             }

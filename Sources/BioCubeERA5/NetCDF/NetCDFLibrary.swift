@@ -16,11 +16,12 @@ enum NetCDFLibrary {
     static func check(_ status: Int32, path: String, _ operation: @autoclosure () -> String) throws {
         guard status != NC_NOERR else { return }
         let reason = String(cString: nc_strerror(status))
-        let code: BioCubeError.Code = switch status {
-        case NC_ENOTNC, NC_ENOTVAR, NC_EBADDIM, NC_ENOTATT, NC_EHDFERR, NC_ETRUNC: .corruptData
-        case NC_ENOTFOUND: .notFound
-        default: status == -2 /* ENOENT from the OS */ ? .notFound : .io
-        }
+        let code: BioCubeError.Code =
+            switch status {
+            case NC_ENOTNC, NC_ENOTVAR, NC_EBADDIM, NC_ENOTATT, NC_EHDFERR, NC_ETRUNC: .corruptData
+            case NC_ENOTFOUND: .notFound
+            default: status == -2 /* ENOENT from the OS */ ? .notFound : .io
+            }
         throw BioCubeError(code, "\(path): \(operation()): \(reason)")
     }
 

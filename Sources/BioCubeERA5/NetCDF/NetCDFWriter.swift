@@ -39,7 +39,9 @@ package final class NetCDFWriter {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileIO.createDirectories(dir) }
-        temp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+        temp =
+            (dir.isEmpty ? "" : dir + "/")
+            + ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
         let mode: Int32
         switch format {
         case .netCDF4: mode = NC_NETCDF4 | NC_CLOBBER
@@ -70,8 +72,10 @@ package final class NetCDFWriter {
     }
 
     /// Defines a variable over `dimensions`; `deflate` (zlib level) and `chunks` apply to netCDF-4 only.
-    package func variable(_ name: String, _ type: ValueType, dimensions: [Int32], deflate: Int32? = nil,
-                          shuffle: Bool = true, chunks: [Int]? = nil) throws -> Int32 {
+    package func variable(
+        _ name: String, _ type: ValueType, dimensions: [Int32], deflate: Int32? = nil,
+        shuffle: Bool = true, chunks: [Int]? = nil
+    ) throws -> Int32 {
         var v: Int32 = -1
         try call("define variable \(name)") { nc_def_var($0, name, type.code, Int32(dimensions.count), dimensions, &v) }
         if let chunks {
@@ -124,7 +128,9 @@ package final class NetCDFWriter {
         let cStrings = values.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }
-        try call("write") { id in pointers.withUnsafeMutableBufferPointer { nc_put_vara_string(id, variable, start, count, $0.baseAddress) } }
+        try call("write") { id in
+            pointers.withUnsafeMutableBufferPointer { nc_put_vara_string(id, variable, start, count, $0.baseAddress) }
+        }
     }
 
     private func check(_ n: Int, _ count: [Int]) throws {
@@ -137,8 +143,9 @@ package final class NetCDFWriter {
     package func close() throws {
         guard open else { return }
         open = false
-        do { try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_close(id), path: path, "close") } }
-        catch { _ = unlink(temp); throw error }
+        do { try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_close(id), path: path, "close") } } catch {
+            _ = unlink(temp); throw error
+        }
         if rename(temp, path) != 0 {
             _ = unlink(temp)
             throw BioCubeError(.io, "\(path): cannot move the new file into place (errno \(errno))")

@@ -38,7 +38,9 @@ struct CSVScanner {
     /// The offset just past the first record (the header), or the end.
     var endOfFirstRecord: Int {
         var end = range.upperBound
-        try? forEachRecord(positions: true) { _, _, after in end = after; return false }
+        try? forEachRecord(positions: true) { _, _, after in
+            end = after; return false
+        }
         return end
     }
 
@@ -82,17 +84,27 @@ struct CSVScanner {
                         fields.append(Field(start: start, end: i, quoted: true, hasEscapes: escapes))
                         i += 1  // closing quote
                         if i < n, b[i] != 44, b[i] != 10, b[i] != 13 {
-                            throw BioCubeError(.corruptData, "\(path): record \(record), field \(fields.count): text after a closing quote")
+                            throw BioCubeError(
+                                .corruptData,
+                                "\(path): record \(record), field \(fields.count): text after a closing quote")
                         }
                     } else {
                         let start = i
                         while i < n, b[i] != 44, b[i] != 10, b[i] != 13 { i += 1 }
                         fields.append(Field(start: start, end: i, quoted: false, hasEscapes: false))
                     }
-                    if i >= n { endOfRecord = true }
-                    else if b[i] == 44 { i += 1; if i >= n { fields.append(Field(start: i, end: i, quoted: false, hasEscapes: false)); endOfRecord = true } }
-                    else if b[i] == 13 { i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1; endOfRecord = true }
-                    else { i += 1; endOfRecord = true }  // LF
+                    if i >= n {
+                        endOfRecord = true
+                    } else if b[i] == 44 {
+                        i += 1;
+                        if i >= n {
+                            fields.append(Field(start: i, end: i, quoted: false, hasEscapes: false)); endOfRecord = true
+                        }
+                    } else if b[i] == 13 {
+                        i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1; endOfRecord = true
+                    } else {
+                        i += 1; endOfRecord = true
+                    }  // LF
                 }
                 let keepGoing = try fields.withUnsafeBufferPointer { try body(record, $0, i) }
                 if !keepGoing { return }

@@ -29,7 +29,10 @@ public struct CountryPolygons: Sendable {
     /// The bundled Natural Earth 1:110m countries.
     public static func naturalEarth() throws -> CountryPolygons {
         guard let url = Bundle.module.url(forResource: "countries", withExtension: "geojson") else {
-            throw BioCubeError(.notFound, "the bundled Natural Earth countries (countries.geojson) are missing from the BioCubeIndicators resources")
+            throw BioCubeError(
+                .notFound,
+                "the bundled Natural Earth countries (countries.geojson) are missing from the BioCubeIndicators resources"
+            )
         }
         return try CountryPolygons(geoJSON: Data(contentsOf: url), source: url.path)
     }
@@ -38,7 +41,8 @@ public struct CountryPolygons: Sendable {
     public init(geoJSON data: Data, source: String) throws {
         self.source = source
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let features = root["features"] as? [[String: Any]] else {
+            let features = root["features"] as? [[String: Any]]
+        else {
             throw BioCubeError(.corruptData, "\(source): not a GeoJSON FeatureCollection")
         }
         var out: [Country] = []
@@ -49,7 +53,8 @@ public struct CountryPolygons: Sendable {
             }
             let code = (props["iso_a3"] as? String) ?? "-99"
             guard let geometry = f["geometry"] as? [String: Any], let type = geometry["type"] as? String,
-                  let coordinates = geometry["coordinates"] as? [Any] else {
+                let coordinates = geometry["coordinates"] as? [Any]
+            else {
                 throw BioCubeError(.corruptData, "\(source): feature '\(name)' has no geometry")
             }
             let polygons: [Any]
@@ -66,11 +71,15 @@ public struct CountryPolygons: Sendable {
                     for p in ring as? [[Double]] ?? [] where p.count >= 2 { points.append((p[0], p[1])) }
                 }
             }
-            guard !points.isEmpty else { throw BioCubeError(.corruptData, "\(source): feature '\(name)' has no coordinates") }
+            guard !points.isEmpty else {
+                throw BioCubeError(.corruptData, "\(source): feature '\(name)' has no coordinates")
+            }
             starts.append(points.count)
-            out.append(Country(name: name, code: code, points: points, ringStarts: starts,
-                               south: points.map(\.lat).min()!, north: points.map(\.lat).max()!,
-                               west: points.map(\.lon).min()!, east: points.map(\.lon).max()!))
+            out.append(
+                Country(
+                    name: name, code: code, points: points, ringStarts: starts,
+                    south: points.map(\.lat).min()!, north: points.map(\.lat).max()!,
+                    west: points.map(\.lon).min()!, east: points.map(\.lon).max()!))
         }
         countries = out
     }
@@ -94,9 +103,11 @@ public struct CountryPolygons: Sendable {
     /// Alternative spellings (normalised) → the Natural Earth name (normalised).
     static let aliases: [String: String] = [
         "russian federation": "russia", "czech republic": "czechia", "slovak republic": "slovakia",
-        "bosnia and herzegovina": "bosnia and herz", "republic of moldova": "moldova", "moldova, republic of": "moldova",
+        "bosnia and herzegovina": "bosnia and herz", "republic of moldova": "moldova",
+        "moldova, republic of": "moldova",
         "north macedonia": "north macedonia", "macedonia": "north macedonia", "macedonia, fyr": "north macedonia",
-        "turkiye": "turkey", "türkiye": "turkey", "united kingdom of great britain and northern ireland": "united kingdom",
+        "turkiye": "turkey", "türkiye": "turkey",
+        "united kingdom of great britain and northern ireland": "united kingdom",
         "kosovo (under unscr 1244)": "kosovo", "cote d'ivoire": "côte d'ivoire", "iran, islamic rep": "iran",
         "egypt, arab rep": "egypt", "syrian arab republic": "syria", "korea, rep": "south korea",
         "venezuela, rb": "venezuela", "yemen, rep": "yemen", "kyrgyz republic": "kyrgyzstan", "lao pdr": "laos",

@@ -33,12 +33,16 @@ public struct NationalSeries: Sendable {
                 guard first == "Country Name" else { return true }  // the preamble
                 headerSeen = true
                 for c in 4..<fields.count {
-                    if let y = Int(try scanner.text(fields[c], record: record, column: c + 1)), (1000...9999).contains(y) {
+                    if let y = Int(try scanner.text(fields[c], record: record, column: c + 1)),
+                        (1000...9999).contains(y)
+                    {
                         yearColumns.append((c, y))
                     }
                 }
                 guard fields.count >= 5, !yearColumns.isEmpty else {
-                    throw BioCubeError(.invalidArgument, "\(path): record \(record): the header has no year columns after Indicator Code")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(path): record \(record): the header has no year columns after Indicator Code")
                 }
                 return true
             }
@@ -49,7 +53,10 @@ public struct NationalSeries: Sendable {
             var values: [Int: Float] = [:]
             for (c, y) in yearColumns where c < fields.count && !scanner.isEmpty(fields[c]) {
                 guard let v = scanner.number(fields[c]) else {
-                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(y)): '\(try scanner.text(fields[c], record: record, column: c + 1))' is not a number")
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(path): record \(record), column \(c + 1) (\(y)): '\(try scanner.text(fields[c], record: record, column: c + 1))' is not a number"
+                    )
                 }
                 values[y] = Float(v)
             }
@@ -57,7 +64,8 @@ public struct NationalSeries: Sendable {
             return true
         }
         guard headerSeen else {
-            throw BioCubeError(.invalidArgument, "\(path): not a World Bank download (no 'Country Name, Country Code, …' header)")
+            throw BioCubeError(
+                .invalidArgument, "\(path): not a World Bank download (no 'Country Name, Country Code, …' header)")
         }
         return NationalSeries(indicator: indicator, entries: entries)
     }
@@ -73,7 +81,10 @@ public struct NationalSeries: Sendable {
             if header.isEmpty {
                 header = try fields.indices.map { try scanner.text(fields[$0], record: record, column: $0 + 1) }
                 guard header.count >= 4, header[0] == "Entity", header[1] == "Code", header[2] == "Year" else {
-                    throw BioCubeError(.invalidArgument, "\(path): not a Red List export (expected Entity, Code, Year, value; got \(header.prefix(4).joined(separator: ", ")))")
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(path): not a Red List export (expected Entity, Code, Year, value; got \(header.prefix(4).joined(separator: ", ")))"
+                    )
                 }
                 return true
             }
@@ -90,7 +101,8 @@ public struct NationalSeries: Sendable {
             byCountry[key]!.values[year] = Float(v)
             return true
         }
-        return NationalSeries(indicator: header.count > 3 ? header[3] : "Red List Index",
-                              entries: order.compactMap { byCountry[$0] }.map { Entry(name: $0.name, code: $0.code, values: $0.values) })
+        return NationalSeries(
+            indicator: header.count > 3 ? header[3] : "Red List Index",
+            entries: order.compactMap { byCountry[$0] }.map { Entry(name: $0.name, code: $0.code, values: $0.values) })
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 import BioCubeCore
 
 /// The header plan of an indicator CSV and the row parser that fills an
-/// ``IndicatorTable``'s storage; rows of disjoint parts can be parsed concurrently.
+/// `IndicatorTable`'s storage; rows of disjoint parts can be parsed concurrently.
 struct IndicatorParser: Sendable {
     let path: String
     let storage: ByteStorage
@@ -47,7 +47,8 @@ struct IndicatorParser: Sendable {
         guard !header.isEmpty else { throw BioCubeError(.corruptData, "\(path): empty file (no header)") }
         bodyStart = scanner.endOfFirstRecord
         var lat = -1, lon = -1, variable = -1, country = -1
-        var fieldColumn: [Int] = [], timeColumns: [IndicatorTable.TimeColumn] = [], names: [String] = [], ignored: [String] = []
+        var fieldColumn: [Int] = [], timeColumns: [IndicatorTable.TimeColumn] = [], names: [String] = [],
+            ignored: [String] = []
         func index(of name: String) -> Int {
             if let i = names.firstIndex(of: name) { return i }
             names.append(name)
@@ -71,10 +72,15 @@ struct IndicatorParser: Sendable {
             }
         }
         guard lat >= 0, lon >= 0 else {
-            throw BioCubeError(.invalidArgument, "\(path): no known layout: the header has no Latitude and Longitude columns (header starts \(header.prefix(6).joined(separator: ", ")))")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): no known layout: the header has no Latitude and Longitude columns (header starts \(header.prefix(6).joined(separator: ", ")))"
+            )
         }
         guard !timeColumns.isEmpty else {
-            throw BioCubeError(.invalidArgument, "\(path): no known layout: no {Var}_{YYYY}, {Var}_{MM}/{YYYY} or YYYY columns in the header")
+            throw BioCubeError(
+                .invalidArgument,
+                "\(path): no known layout: no {Var}_{YYYY}, {Var}_{MM}/{YYYY} or YYYY columns in the header")
         }
         if variable >= 0 {
             // The Variable layout: year columns belong to each row's indicator.
@@ -95,7 +101,8 @@ struct IndicatorParser: Sendable {
     func parts(_ count: Int) -> [(range: Range<Int>, records: Int)] {
         let body = bodyStart..<bytes.count
         // The scan gives its pages back as it goes (see ``CSVScanner/lineAlignedParts(_:)``).
-        return CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(max(count, body.count / Self.partBytes))
+        return CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(
+            max(count, body.count / Self.partBytes))
     }
 
     /// The size of a part of the body parsed at once.
@@ -108,13 +115,16 @@ struct IndicatorParser: Sendable {
     func recordCount(_ parts: [(range: Range<Int>, records: Int)]) throws -> Int {
         if parts.allSatisfy({ $0.records >= 0 }) { return parts.reduce(0) { $0 + $1.records } }
         var n = 0
-        try CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).forEachRecord { _, _ in n += 1; return true }
+        try CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).forEachRecord { _, _ in
+            n += 1; return true
+        }
         storage.release(bodyStart..<bytes.count)
         return n
     }
 
     func makeSink(rows: Int) throws -> Sink {
-        let store = try SpillableBuffer<Float>(count: rows * timeColumns.count, spillAbove: Self.spillBytes, purpose: "the values of \(path)")
+        let store = try SpillableBuffer<Float>(
+            count: rows * timeColumns.count, spillAbove: Self.spillBytes, purpose: "the values of \(path)")
         let lats = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         let lons = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         return Sink(store: store, latitudes: lats, longitudes: lons, rows: rows)
@@ -136,13 +146,20 @@ struct IndicatorParser: Sendable {
             try scanner.forEachRecord { _, fields in
                 let record = row + 2
                 guard fields.count == fieldCount else {
-                    throw BioCubeError(.corruptData, "\(path): record \(record) has \(fields.count) fields, the header \(fieldCount) (ragged row)")
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(path): record \(record) has \(fields.count) fields, the header \(fieldCount) (ragged row)")
                 }
-                guard row < rows else { throw BioCubeError(.corruptData, "\(path): more records than counted (quoted line breaks?)") }
+                guard row < rows else {
+                    throw BioCubeError(.corruptData, "\(path): more records than counted (quoted line breaks?)")
+                }
                 func coordinate(_ c: Int, _ what: String) throws -> Double {
                     guard let v = NumberParser.parse(b, fields[c].start, fields[c].end), v.isFinite else {
                         let shown = (try? scanner.text(fields[c], record: record, column: c + 1)) ?? "(not UTF-8)"
-                        throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number")
+                        throw BioCubeError(
+                            .corruptData,
+                            "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number"
+                        )
                     }
                     return v
                 }
@@ -156,7 +173,9 @@ struct IndicatorParser: Sendable {
                 sink.longitudes[row] = try coordinate(lonColumn, "longitude")
                 if variableColumn >= 0 {
                     let name = try scanner.text(fields[variableColumn], record: record, column: variableColumn + 1)
-                    guard !name.isEmpty else { throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field") }
+                    guard !name.isEmpty else {
+                        throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field")
+                    }
                     rowNames.append(name)
                 }
                 for c in 0..<fieldCount {
@@ -170,7 +189,9 @@ struct IndicatorParser: Sendable {
                     if s == e { values[slot] = .nan; continue }
                     guard let v = NumberParser.parse(b, s, e) else {
                         let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
-                        throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
+                        throw BioCubeError(
+                            .corruptData,
+                            "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
                     }
                     values[slot] = Float(v)
                 }
@@ -196,7 +217,9 @@ struct IndicatorParser: Sendable {
                 let end = range.upperBound
                 var p = range.lowerBound
                 var row = firstRow
-                @inline(__always) func isDelimiter(_ q: Int) -> Bool { q >= end || b[q] == 44 || b[q] == 10 || b[q] == 13 }
+                @inline(__always) func isDelimiter(_ q: Int) -> Bool {
+                    q >= end || b[q] == 44 || b[q] == 10 || b[q] == 13
+                }
                 while p < end {
                     if b[p] == 10 { p += 1; continue }
                     if b[p] == 13, p + 1 < end, b[p + 1] == 10 { p += 2; continue }
@@ -207,7 +230,10 @@ struct IndicatorParser: Sendable {
                         if c >= fieldCount {
                             var extra = 0, q = p
                             while q < end, b[q] != 10, b[q] != 13 { if b[q] == 44 { extra += 1 }; q += 1 }
-                            throw BioCubeError(.corruptData, "\(path): record \(record) has \(fieldCount + extra + 1) fields, the header \(fieldCount) (ragged row)")
+                            throw BioCubeError(
+                                .corruptData,
+                                "\(path): record \(record) has \(fieldCount + extra + 1) fields, the header \(fieldCount) (ragged row)"
+                            )
                         }
                         let s = p
                         let t = roles[c]
@@ -253,7 +279,10 @@ struct IndicatorParser: Sendable {
                                     value = Float(v)
                                 } else {
                                     let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
-                                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
+                                    throw BioCubeError(
+                                        .corruptData,
+                                        "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number"
+                                    )
                                 }
                                 q = fe
                             }
@@ -267,12 +296,17 @@ struct IndicatorParser: Sendable {
                                 guard let v = NumberParser.parse(buffer, s, q), v.isFinite else {
                                     let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
                                     let what = c == latColumn ? "latitude" : "longitude"
-                                    throw BioCubeError(.corruptData, "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number")
+                                    throw BioCubeError(
+                                        .corruptData,
+                                        "\(path): record \(record), column \(c + 1) (\(header[c])): \(what) '\(shown)' is not a number"
+                                    )
                                 }
                                 if c == latColumn { sink.latitudes[row] = v } else { sink.longitudes[row] = v }
                             } else if c == variableColumn {
                                 let name = try scanner.text(f, record: record, column: c + 1)
-                                guard !name.isEmpty else { throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field") }
+                                guard !name.isEmpty else {
+                                    throw BioCubeError(.corruptData, "\(path): record \(record): empty Variable field")
+                                }
                                 rowNames.append(name)
                             } else {
                                 var i = s
@@ -297,7 +331,9 @@ struct IndicatorParser: Sendable {
                         break
                     }
                     guard c == fieldCount else {
-                        throw BioCubeError(.corruptData, "\(path): record \(record) has \(c) fields, the header \(fieldCount) (ragged row)")
+                        throw BioCubeError(
+                            .corruptData,
+                            "\(path): record \(record) has \(c) fields, the header \(fieldCount) (ragged row)")
                     }
                     row += 1
                 }

@@ -67,11 +67,11 @@ package final class IndicatorTable: @unchecked Sendable {
     /// The number of data rows.
     package var rowCount: Int { latitudes.count }
 
-
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
     package convenience init(path: String, bareYearVariable: String = "Land") throws {
-        let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
+        let parser = try IndicatorParser(
+            path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(1)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var rowNames: [[String]] = []
@@ -92,8 +92,11 @@ package final class IndicatorTable: @unchecked Sendable {
 
     /// Parses `path`, splitting the rows over up to `maxConcurrency` tasks (files without
     /// quoted fields; others are parsed by one task).
-    package static func load(path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2) async throws -> IndicatorTable {
-        let parser = try IndicatorParser(path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
+    package static func load(
+        path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2
+    ) async throws -> IndicatorTable {
+        let parser = try IndicatorParser(
+            path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
         let parts = parser.parts(maxConcurrency)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var firstRows: [Int] = []
@@ -132,7 +135,9 @@ package final class IndicatorTable: @unchecked Sendable {
             rv.reserveCapacity(latitudes.count)
             for part in rowNames {
                 for n in part {
-                    if let i = index[n] { rv.append(i) } else {
+                    if let i = index[n] {
+                        rv.append(i)
+                    } else {
                         index[n] = Int32(names.count); names.append(n); rv.append(Int32(names.count - 1))
                     }
                 }
@@ -143,8 +148,12 @@ package final class IndicatorTable: @unchecked Sendable {
         }
         variables = names
         let hasYears = columns.contains { $0.month == nil }, hasMonths = columns.contains { $0.month != nil }
-        layout = parser.variableColumn >= 0 ? .variableColumn : hasYears && hasMonths ? .yearAndMonthColumns
-            : hasMonths ? .monthColumns : .yearColumns
+        layout =
+            parser.variableColumn >= 0
+            ? .variableColumn
+            : hasYears && hasMonths
+                ? .yearAndMonthColumns
+                : hasMonths ? .monthColumns : .yearColumns
     }
 
     /// `Forest_1990` → (Forest, 1990); `NDVI_01/2000` → (NDVI, 2000, 1); `1961` → (nil, 1961).
@@ -172,7 +181,7 @@ package final class IndicatorTable: @unchecked Sendable {
         var cells = [Int32](repeating: -1, count: rowCount)
         var offGrid = 0, duplicates = 0
         let lastWins = layout == .variableColumn
-        var owner: [Int: Int] = [:]   // key → row
+        var owner: [Int: Int] = [:]  // key → row
         let rowOrder: [Int] = Array(0..<rowCount)
         for r in rowOrder {
             guard let cell = grid.cell(latitude: latitudes[r], longitude: longitudes[r]) else { offGrid += 1; continue }
@@ -194,7 +203,10 @@ package final class IndicatorTable: @unchecked Sendable {
     /// table has one, else the year column of that year; nil when the table has neither.
     func column(for variable: Int, at step: UTCDateTime) -> Int? {
         let wanted = layout == .variableColumn ? -1 : variable
-        if let c = columns.firstIndex(where: { $0.variable == wanted && $0.year == step.year && $0.month == step.month }) { return c }
+        if let c = columns.firstIndex(where: { $0.variable == wanted && $0.year == step.year && $0.month == step.month }
+        ) {
+            return c
+        }
         return columns.firstIndex(where: { $0.variable == wanted && $0.year == step.year && $0.month == nil })
     }
 
@@ -207,7 +219,9 @@ package final class IndicatorTable: @unchecked Sendable {
             mapping.cells.withUnsafeBufferPointer { cells in
                 if layout == .variableColumn {
                     rowVariables.withUnsafeBufferPointer { rv in
-                        for r in 0..<cells.count where cells[r] >= 0 && rv[r] == Int32(variable) { plane[Int(cells[r])] = v[base + r] }
+                        for r in 0..<cells.count where cells[r] >= 0 && rv[r] == Int32(variable) {
+                            plane[Int(cells[r])] = v[base + r]
+                        }
                     }
                 } else {
                     for r in 0..<cells.count where cells[r] >= 0 { plane[Int(cells[r])] = v[base + r] }

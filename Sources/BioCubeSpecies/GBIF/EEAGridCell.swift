@@ -13,9 +13,13 @@ package struct EEAGridCell: Hashable, Sendable, CustomStringConvertible {
     package init?(code: String) {
         let s = Substring(code.trimmingCharacters(in: " \t"))
         guard let km = s.range(of: "km"), let eIndex = s.firstIndex(of: "E"), let nIndex = s.firstIndex(of: "N"),
-              km.upperBound == eIndex, eIndex < nIndex else { return nil }
-        let sizeText = s[..<km.lowerBound], eText = s[s.index(after: eIndex)..<nIndex], nText = s[s.index(after: nIndex)...]
-        guard let size = Double(sizeText), size > 0, let e = Int(eText), let n = Int(nText), e >= 0, n >= 0 else { return nil }
+            km.upperBound == eIndex, eIndex < nIndex
+        else { return nil }
+        let sizeText = s[..<km.lowerBound], eText = s[s.index(after: eIndex)..<nIndex],
+            nText = s[s.index(after: nIndex)...]
+        guard let size = Double(sizeText), size > 0, let e = Int(eText), let n = Int(nText), e >= 0, n >= 0 else {
+            return nil
+        }
         self.size = size * 1000
         easting = Double(e) * self.size
         northing = Double(n) * self.size

@@ -19,7 +19,10 @@ package struct LambertAzimuthalEqualArea: Sendable {
         falseEasting: 4_321_000, falseNorthing: 3_210_000)
 
     /// Creates a projection.
-    package init(a: Double, f: Double, latitudeOfOrigin: Double, centralMeridian: Double, falseEasting: Double, falseNorthing: Double) {
+    package init(
+        a: Double, f: Double, latitudeOfOrigin: Double, centralMeridian: Double, falseEasting: Double,
+        falseNorthing: Double
+    ) {
         self.a = a; self.f = f
         self.latitudeOfOrigin = latitudeOfOrigin; self.centralMeridian = centralMeridian
         self.falseEasting = falseEasting; self.falseNorthing = falseNorthing
@@ -65,7 +68,8 @@ package struct LambertAzimuthalEqualArea: Sendable {
         let qValue = qp * (cos(ce) * sin(beta1) + d * y * sin(ce) * cos(beta1) / rho)
         let beta = asin(max(-1, min(1, qValue / qp)))
         let e4 = e2 * e2, e6 = e4 * e2
-        let phi = beta + (e2 / 3 + 31 * e4 / 180 + 517 * e6 / 5040) * sin(2 * beta)
+        let phi =
+            beta + (e2 / 3 + 31 * e4 / 180 + 517 * e6 / 5040) * sin(2 * beta)
             + (23 * e4 / 360 + 251 * e6 / 3780) * sin(4 * beta) + (761 * e6 / 45_360) * sin(6 * beta)
         let lambda = atan2(x * sin(ce), d * rho * cos(beta1) * cos(ce) - d * d * y * sin(beta1) * sin(ce))
         return (centralMeridian + lambda * 180 / .pi, phi * 180 / .pi)

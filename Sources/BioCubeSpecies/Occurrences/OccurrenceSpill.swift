@@ -69,7 +69,8 @@ final class OccurrenceSpill: Sendable {
         /// The finished spill; `remap[old]` is a record's species index in the result (-1: dropped).
         consuming func finish(speciesCount: Int, remap: [Int32]) throws -> OccurrenceSpill {
             if file != nil, stagedCount > 0 { try flush() }
-            return OccurrenceSpill(file: file, segments: segments, resident: staged, speciesCount: speciesCount, remap: remap)
+            return OccurrenceSpill(
+                file: file, segments: segments, resident: staged, speciesCount: speciesCount, remap: remap)
         }
     }
 
@@ -83,7 +84,9 @@ final class OccurrenceSpill: Sendable {
     /// Steps kept grouped (a builder works on a few steps at once).
     static let recentCapacity = 8
 
-    private init(file: ScratchFile?, segments: [Int64: [Segment]], resident: [Int64: [Record]], speciesCount: Int, remap: [Int32]) {
+    private init(
+        file: ScratchFile?, segments: [Int64: [Segment]], resident: [Int64: [Record]], speciesCount: Int, remap: [Int32]
+    ) {
         self.file = file
         self.segments = segments
         self.resident = resident
@@ -105,7 +108,9 @@ final class OccurrenceSpill: Sendable {
             let entry = list.remove(at: i)
             list.append(entry)
             return entry.step
-        }) { return hit }
+        }) {
+            return hit
+        }
         let grouped = try load(key)
         recent.withLock { list in
             if !list.contains(where: { $0.key == key }) { list.append((key, grouped)) }
@@ -140,8 +145,9 @@ final class OccurrenceSpill: Sendable {
         }
         for s in 0..<speciesCount { counts[s + 1] += counts[s] }
         let n = Int(counts[speciesCount])
-        var step = Step(latitude: [Float](repeating: 0, count: n), longitude: [Float](repeating: 0, count: n),
-                        value: [Float](repeating: 0, count: n), starts: counts)
+        var step = Step(
+            latitude: [Float](repeating: 0, count: n), longitude: [Float](repeating: 0, count: n),
+            value: [Float](repeating: 0, count: n), starts: counts)
         var next = counts
         for r in records {
             let s = Int(remap[Int(r.species)])

@@ -3,7 +3,7 @@ import Foundation
 import Dispatch
 import Synchronization
 
-/// The species occurrence table (`Species/europe_species.parquet`) as a ``Modality``: one
+/// The species occurrence table (`Species/europe_species.parquet`) as a `Modality`: one
 /// variable per species in `species_variables`, whose value in a cell at a step is the sum
 /// of `Distribution` over that species, cell and step (calendar month, or the `n`-hour slot).
 ///
@@ -12,7 +12,7 @@ import Synchronization
 /// memory does not grow with the span), and a step's rows are grouped by species when the
 /// step is first read.
 /// Species keys stored as strings or as integers are both normalised to the key's decimal
-/// string (``SpeciesKey``). Rows with a null or unusable key, time, coordinate or value are
+/// string (`SpeciesKey`). Rows with a null or unusable key, time, coordinate or value are
 /// counted and reported, as are rows that fall outside the grid asked for. Cells without
 /// any row are NaN: zero-filling is an export policy.
 public final class SpeciesModality: Modality, Sendable {
@@ -39,18 +39,25 @@ public final class SpeciesModality: Modality, Sendable {
 
     /// Reads `path` once.
     /// - Parameters:
+    ///   - path: the Parquet file.
     ///   - species: the species to expose, in this order; `nil` exposes every key found,
     ///     ordered numerically. A listed key with no rows gives NaN planes and a report.
     ///   - cadence: `.monthly` (calendar months) or `.hours(n)`.
+    ///   - problems: where rows skipped, off the grid or missing are reported.
     ///   - maxConcurrency: threads decoding a row group's columns.
-    public convenience init(path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
-                            maxConcurrency: Int = 2) throws {
-        try self.init(path: path, species: species, cadence: cadence, problems: problems, maxConcurrency: maxConcurrency,
-                      stagingLimit: OccurrenceSpill.Writer.defaultStagingLimit)
+    public convenience init(
+        path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
+        maxConcurrency: Int = 2
+    ) throws {
+        try self.init(
+            path: path, species: species, cadence: cadence, problems: problems, maxConcurrency: maxConcurrency,
+            stagingLimit: OccurrenceSpill.Writer.defaultStagingLimit)
     }
 
     /// Reads `path` once, keeping at most `stagingLimit` bytes of rows in memory while reading.
-    init(path: String, species: [String]?, cadence: Cadence, problems: ProblemLog, maxConcurrency: Int, stagingLimit: Int) throws {
+    init(
+        path: String, species: [String]?, cadence: Cadence, problems: ProblemLog, maxConcurrency: Int, stagingLimit: Int
+    ) throws {
         self.path = path
         self.cadence = cadence
         self.problems = problems
@@ -58,21 +65,31 @@ public final class SpeciesModality: Modality, Sendable {
         var index: [String: Int] = [:]
         for name in Self.requiredColumns {
             guard let i = file.columns.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else {
-                throw BioCubeError(.invalidMetadata, "\(path): the species table has no '\(name)' column (columns: \(file.columns.map(\.name).joined(separator: ", ")))")
+                throw BioCubeError(
+                    .invalidMetadata,
+                    "\(path): the species table has no '\(name)' column (columns: \(file.columns.map(\.name).joined(separator: ", ")))"
+                )
             }
             index[name] = i
         }
         let speciesColumn = file.columns[index["Species"]!]
         switch speciesColumn.physicalType {
         case .byteArray, .int32, .int64: break
-        default: throw BioCubeError(.unsupported, "\(path): column '\(speciesColumn.name)' is \(speciesColumn.physicalType); species keys must be strings or integers")
+        default:
+            throw BioCubeError(
+                .unsupported,
+                "\(path): column '\(speciesColumn.name)' is \(speciesColumn.physicalType); species keys must be strings or integers"
+            )
         }
 
         let timeColumn = file.columns[index["Timestamp"]!]
         switch (timeColumn.physicalType, timeColumn.logicalType) {
         case (_, .timestamp), (.int96, _), (.byteArray, _), (.int32, .date): break
         default:
-            throw BioCubeError(.unsupported, "\(path): column '\(timeColumn.name)' is \(timeColumn.physicalType) (\(timeColumn.logicalType)); expected a timestamp, a date or a date string")
+            throw BioCubeError(
+                .unsupported,
+                "\(path): column '\(timeColumn.name)' is \(timeColumn.physicalType) (\(timeColumn.logicalType)); expected a timestamp, a date or a date string"
+            )
         }
 
         var keys: [SpeciesKey] = []
@@ -94,10 +111,12 @@ public final class SpeciesModality: Modality, Sendable {
 
         for group in 0..<file.rowGroupSizes.count {
             // The five columns of the row group decode concurrently (memory: one row group).
-            let columns = try file.read(columns: Self.requiredColumns.map { index[$0]! }, rowGroup: group,
-                                        dictionaryIndices: [index["Species"]!, index["Timestamp"]!], maxConcurrency: maxConcurrency)
+            let columns = try file.read(
+                columns: Self.requiredColumns.map { index[$0]! }, rowGroup: group,
+                dictionaryIndices: [index["Species"]!, index["Timestamp"]!], maxConcurrency: maxConcurrency)
             let speciesData = columns[0], timeData = columns[3]
-            let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]), dist = try Self.doubles(file, columns[4])
+            let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]),
+                dist = try Self.doubles(file, columns[4])
             let n = speciesData.count
             // Per-row species index (-1: unusable). A dictionary-encoded column is resolved
             // once per dictionary entry; otherwise consecutive equal keys are resolved once.
@@ -124,7 +143,8 @@ public final class SpeciesModality: Modality, Sendable {
                 case .int32(let d): perEntry = d.map { keyOf(Int64($0)) }
                 default: perEntry = []
                 }
-                Self.mapIndices(indices, through: perEntry, validity: speciesData.validity, into: &speciesOf, missing: -1)
+                Self.mapIndices(
+                    indices, through: perEntry, validity: speciesData.validity, into: &speciesOf, missing: -1)
             } else {
                 switch speciesData.values {
                 case .bytes(let v):
@@ -137,7 +157,13 @@ public final class SpeciesModality: Modality, Sendable {
                     }
                 case .int64, .int32:
                     let ints: [Int64]
-                    if case .int64(let v) = speciesData.values { ints = v } else if case .int32(let v) = speciesData.values { ints = v.map(Int64.init) } else { ints = [] }
+                    if case .int64(let v) = speciesData.values {
+                        ints = v
+                    } else if case .int32(let v) = speciesData.values {
+                        ints = v.map(Int64.init)
+                    } else {
+                        ints = []
+                    }
                     var last = Int64.min, lastIndex: Int32 = -1
                     for r in 0..<n where speciesData.isValid(r) {
                         if ints[r] == last { speciesOf[r] = lastIndex; continue }
@@ -159,17 +185,26 @@ public final class SpeciesModality: Modality, Sendable {
             func stepOfText(_ bytes: ArraySlice<UInt8>) -> Int64 {
                 let k = Array(bytes)
                 if let known = stringTimeCache[k] { return known ?? noStep }
-                let step = (try? UTCDateTime(parsing: String(decoding: k, as: UTF8.self))).map { Self.stepKey($0, cadence) }
+                let step = (try? UTCDateTime(parsing: String(decoding: k, as: UTF8.self))).map {
+                    Self.stepKey($0, cadence)
+                }
                 stringTimeCache[k] = step
                 return step ?? noStep
             }
             if let dictionary = timeData.dictionary, let indices = timeData.dictionaryIndices,
-               let entries = ParquetColumnData(descriptor: timeData.descriptor, values: dictionary, validity: nil).timestampNanoseconds
-                ?? Self.dayNanoseconds(dictionary, timeData.descriptor) {
-                Self.mapIndices(indices, through: entries.map { $0.map(stepOfNanos) ?? noStep }, validity: timeData.validity, into: &stepOf, missing: noStep)
+                let entries = ParquetColumnData(descriptor: timeData.descriptor, values: dictionary, validity: nil)
+                    .timestampNanoseconds
+                    ?? Self.dayNanoseconds(dictionary, timeData.descriptor)
+            {
+                Self.mapIndices(
+                    indices, through: entries.map { $0.map(stepOfNanos) ?? noStep }, validity: timeData.validity,
+                    into: &stepOf, missing: noStep)
             } else if case .bytes(let d)? = timeData.dictionary, let indices = timeData.dictionaryIndices {
-                Self.mapIndices(indices, through: d.map(stepOfText), validity: timeData.validity, into: &stepOf, missing: noStep)
-            } else if let nanos = timeData.timestampNanoseconds ?? Self.dayNanoseconds(timeData.values, timeData.descriptor, validity: timeData.validity) {
+                Self.mapIndices(
+                    indices, through: d.map(stepOfText), validity: timeData.validity, into: &stepOf, missing: noStep)
+            } else if let nanos = timeData.timestampNanoseconds
+                ?? Self.dayNanoseconds(timeData.values, timeData.descriptor, validity: timeData.validity)
+            {
                 var last = Int64.min, lastKey = noStep
                 for r in 0..<n {
                     guard let ns = nanos[r] else { continue }
@@ -189,18 +224,26 @@ public final class SpeciesModality: Modality, Sendable {
                 let d = dist[r]
                 guard d.isFinite else { skipped.value += 1; continue }
                 lowStep = min(lowStep, step); highStep = max(highStep, step)
-                try spill.append(OccurrenceSpill.Record(species: s, latitude: Float(la), longitude: Float(lo), value: Float(d)), step: step)
+                try spill.append(
+                    OccurrenceSpill.Record(species: s, latitude: Float(la), longitude: Float(lo), value: Float(d)),
+                    step: step)
             }
         }
 
         self.rowCount = file.rowCount
         self.skippedRows = skipped.key + skipped.time + skipped.coordinate + skipped.value
-        for (what, count) in [("a null or non-numeric species key", skipped.key), ("a null or unreadable timestamp", skipped.time),
-                              ("a null or non-finite latitude/longitude", skipped.coordinate), ("a null or non-finite Distribution", skipped.value)]
-            where count > 0 {
-            problems.report(Problem(.warning, .skippedRows, file: path, message: "\(count) of \(file.rowCount) rows skipped: \(what)"))
+        for (what, count) in [
+            ("a null or non-numeric species key", skipped.key), ("a null or unreadable timestamp", skipped.time),
+            ("a null or non-finite latitude/longitude", skipped.coordinate),
+            ("a null or non-finite Distribution", skipped.value),
+        ]
+        where count > 0 {
+            problems.report(
+                Problem(
+                    .warning, .skippedRows, file: path, message: "\(count) of \(file.rowCount) rows skipped: \(what)"))
         }
-        self.stepRange = lowStep <= highStep ? Self.step(fromKey: lowStep, cadence)...Self.step(fromKey: highStep, cadence) : nil
+        self.stepRange =
+            lowStep <= highStep ? Self.step(fromKey: lowStep, cadence)...Self.step(fromKey: highStep, cadence) : nil
 
         // Expose species by key, or as listed (remapping the indices met while reading).
         var remap = [Int32](repeating: -1, count: keys.count)
@@ -208,10 +251,16 @@ public final class SpeciesModality: Modality, Sendable {
             var chosen: [SpeciesKey] = []
             for text in species {
                 guard let k = SpeciesKey(text) else {
-                    throw BioCubeError(.invalidArgument, "species '\(text)' is not a GBIF species key (a non-negative integer)")
+                    throw BioCubeError(
+                        .invalidArgument, "species '\(text)' is not a GBIF species key (a non-negative integer)")
                 }
-                if let old = keyIndex[k] { remap[Int(old)] = Int32(chosen.count) } else {
-                    problems.report(Problem(.warning, .noRows, file: path, variable: k.value, message: "no rows for this species: its planes are NaN"))
+                if let old = keyIndex[k] {
+                    remap[Int(old)] = Int32(chosen.count)
+                } else {
+                    problems.report(
+                        Problem(
+                            .warning, .noRows, file: path, variable: k.value,
+                            message: "no rows for this species: its planes are NaN"))
                 }
                 chosen.append(k)
             }
@@ -224,7 +273,7 @@ public final class SpeciesModality: Modality, Sendable {
         self.rows = try spill.finish(speciesCount: self.species.count, remap: remap)
     }
 
-    /// One variable per species, in ``species`` order, in `species_variables`.
+    /// One variable per species, in `species` order, in `species_variables`.
     public func variables() throws -> [VariableDescriptor] {
         species.map { VariableDescriptor(name: $0.value, groups: [.species], units: "occurrences") }
     }
@@ -242,7 +291,8 @@ public final class SpeciesModality: Modality, Sendable {
             let width = grid.width
             plane.withUnsafeMutableBufferPointer { p in
                 for i in rows.rows(of: s) {
-                    guard let c = grid.cell(latitude: Double(rows.latitude[i]), longitude: Double(rows.longitude[i])) else { continue }
+                    guard let c = grid.cell(latitude: Double(rows.latitude[i]), longitude: Double(rows.longitude[i]))
+                    else { continue }
                     let o = c.row * width + c.column
                     p[o] = p[o].isNaN ? rows.value[i] : p[o] + rows.value[i]
                 }
@@ -257,12 +307,14 @@ public final class SpeciesModality: Modality, Sendable {
         let stored = Set(variables.map(\.name))
         guard !stored.isEmpty else { return [:] }
         var taxonomy: SpeciesTaxonomy
-        do { taxonomy = try SpeciesTaxonomy.read(path: path) }
-        catch let e as BioCubeError { throw e.adding(file: path) }
+        do { taxonomy = try SpeciesTaxonomy.read(path: path) } catch let e as BioCubeError {
+            throw e.adding(file: path)
+        }
         taxonomy.bySpecies = taxonomy.bySpecies.filter { stored.contains($0.key) }
         let json: JSONValue
-        do { json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(taxonomy)) }
-        catch { throw BioCubeError(.invalidMetadata, "\(path): cannot encode the taxonomy: \(error)") }
+        do { json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(taxonomy)) } catch {
+            throw BioCubeError(.invalidMetadata, "\(path): cannot encode the taxonomy: \(error)")
+        }
         return ["species_taxonomy": json]
     }
 
@@ -283,7 +335,10 @@ public final class SpeciesModality: Modality, Sendable {
         var off = 0, total = 0
         try rows.forEachStep { step in
             total += step.value.count
-            for i in step.value.indices where grid.cell(latitude: Double(step.latitude[i]), longitude: Double(step.longitude[i])) == nil { off += 1 }
+            for i in step.value.indices
+            where grid.cell(latitude: Double(step.latitude[i]), longitude: Double(step.longitude[i])) == nil {
+                off += 1
+            }
         }
         let first = offGridCache.withLock { cache -> Bool in
             if cache[grid] != nil { return false }
@@ -291,7 +346,12 @@ public final class SpeciesModality: Modality, Sendable {
             return true
         }
         if first && off > 0 {
-            problems.report(Problem(.warning, .offGrid, file: path, message: "\(off) of \(total) usable rows lie outside the \(grid.height)×\(grid.width) grid (or off its 0.25° lattice) and are ignored"))
+            problems.report(
+                Problem(
+                    .warning, .offGrid, file: path,
+                    message:
+                        "\(off) of \(total) usable rows lie outside the \(grid.height)×\(grid.width) grid (or off its 0.25° lattice) and are ignored"
+                ))
         }
     }
 
@@ -306,8 +366,9 @@ public final class SpeciesModality: Modality, Sendable {
 
     static func step(fromKey k: Int64, _ cadence: Cadence) -> UTCDateTime {
         switch cadence {
-        case .monthly: (try? UTCDateTime(year: Int(k.floorDivided(by: 12)), month: Int(k - k.floorDivided(by: 12) * 12) + 1))
-            ?? UTCDateTime(secondsSince1970: 0)
+        case .monthly:
+            (try? UTCDateTime(year: Int(k.floorDivided(by: 12)), month: Int(k - k.floorDivided(by: 12) * 12) + 1))
+                ?? UTCDateTime(secondsSince1970: 0)
         case .hours(let n): UTCDateTime(secondsSince1970: k * Int64(n) * 3600)
         }
     }
@@ -321,20 +382,26 @@ public final class SpeciesModality: Modality, Sendable {
         case .int64(let v): out = v.map(Double.init)
         case .int32(let v): out = v.map(Double.init)
         default:
-            throw BioCubeError(.unsupported, "\(file.path): column '\(d.descriptor.name)' is \(d.descriptor.physicalType); expected numbers")
+            throw BioCubeError(
+                .unsupported,
+                "\(file.path): column '\(d.descriptor.name)' is \(d.descriptor.physicalType); expected numbers")
         }
         if let validity = d.validity { for i in out.indices where !validity[i] { out[i] = .nan } }
         return out
     }
 
     /// DATE (INT32 days) values as nanoseconds since 1970; nil for other columns.
-    static func dayNanoseconds(_ values: ParquetColumnData.Values, _ descriptor: ParquetColumnDescriptor, validity: [Bool]? = nil) -> [Int64?]? {
+    static func dayNanoseconds(
+        _ values: ParquetColumnData.Values, _ descriptor: ParquetColumnDescriptor, validity: [Bool]? = nil
+    ) -> [Int64?]? {
         guard case .int32(let days) = values, descriptor.logicalType == .date else { return nil }
         return days.indices.map { (validity?[$0] ?? true) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
     }
 
     /// `out[r] = table[indices[r]]` for valid rows (`missing` for nulls).
-    static func mapIndices<T>(_ indices: [UInt32], through table: [T], validity: [Bool]?, into out: inout [T], missing: T) {
+    static func mapIndices<T>(
+        _ indices: [UInt32], through table: [T], validity: [Bool]?, into out: inout [T], missing: T
+    ) {
         out.withUnsafeMutableBufferPointer { o in
             indices.withUnsafeBufferPointer { idx in
                 table.withUnsafeBufferPointer { t in

@@ -1,9 +1,9 @@
 import BioCubeCore
 
-/// The GBIF species occurrence table as a ``ModalitySource``: claims `*.parquet` files
+/// The GBIF species occurrence table as a `ModalitySource`: claims `*.parquet` files
 /// directly inside a `Species` folder.
 public struct SpeciesSource: ModalitySource {
-    /// A source of kind ``SourceKind/species``.
+    /// A source of kind `species`.
     public init() {}
 
     public var kind: SourceKind { .species }
@@ -16,10 +16,12 @@ public struct SpeciesSource: ModalitySource {
 
     /// Reads the table once and reports rows that fall off the grid.
     public func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
-        let modality = try SpeciesModality(path: file.path, cadence: context.cadence, problems: context.problems,
-                                           maxConcurrency: context.maxConcurrency)
-        var description = try context.describe(file, kind: kind, modality, first: modality.stepRange?.lowerBound,
-                                               last: modality.stepRange?.upperBound, stepCount: modality.stepCount)
+        let modality = try SpeciesModality(
+            path: file.path, cadence: context.cadence, problems: context.problems,
+            maxConcurrency: context.maxConcurrency)
+        var description = try context.describe(
+            file, kind: kind, modality, first: modality.stepRange?.lowerBound,
+            last: modality.stepRange?.upperBound, stepCount: modality.stepCount)
         description.spacing = 0.25
         modality.offGridRows(on: context.grid)
         return OpenedSource(modality: modality, description: description)

@@ -126,6 +126,9 @@ extension Array where Element: BitwiseCopyable {
         #error("big-endian hosts need a byte swap of Parquet's little-endian values here")
         #endif
         let n = raw.count / MemoryLayout<Element>.stride
-        appendUninitialized(n) { UnsafeMutableRawBufferPointer($0).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * MemoryLayout<Element>.stride)])) }
+        appendUninitialized(n) {
+            UnsafeMutableRawBufferPointer($0).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * MemoryLayout<Element>.stride)]))
+        }
     }
 }

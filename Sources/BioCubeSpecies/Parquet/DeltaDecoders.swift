@@ -3,7 +3,6 @@ import BioCubeCore
 /// Parquet's DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and
 /// BYTE_STREAM_SPLIT encodings, bounds-checked (a malformed stream is a `corruptData` error, never a trap).
 enum DeltaDecoders {
-
     private struct Cursor {
         let data: UnsafeRawBufferPointer
         var position: Int
@@ -27,13 +26,17 @@ enum DeltaDecoders {
 
     /// Decodes `count` integers of DELTA_BINARY_PACKED starting at `start`; returns them and
     /// the offset just past the stream. Arithmetic wraps (INT32 columns wrap at 32 bits).
-    static func binaryPacked(_ data: UnsafeRawBufferPointer, from start: Int = 0, count: Int, bits32: Bool) throws -> (values: [Int64], end: Int) {
+    static func binaryPacked(
+        _ data: UnsafeRawBufferPointer, from start: Int = 0, count: Int, bits32: Bool
+    ) throws -> (values: [Int64], end: Int) {
         var c = Cursor(data: data, position: start)
         let blockSize = Int(clamping: try c.varint())
         let miniblocks = Int(clamping: try c.varint())
         let total = Int(clamping: try c.varint())
         var last = try c.zigzag()
-        guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0 else {
+        guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0,
+            (blockSize / miniblocks) % 32 == 0
+        else {
             throw BioCubeError(.corruptData, "invalid block size \(blockSize) / \(miniblocks) miniblocks")
         }
         guard total >= count else { throw BioCubeError(.corruptData, "stream holds \(total) values, \(count) needed") }
@@ -43,7 +46,9 @@ enum DeltaDecoders {
         let perMiniblock = blockSize / miniblocks
         while out.count < total {
             let minDelta = try c.zigzag()
-            guard c.position + miniblocks <= data.count else { throw BioCubeError(.corruptData, "truncated bit widths") }
+            guard c.position + miniblocks <= data.count else {
+                throw BioCubeError(.corruptData, "truncated bit widths")
+            }
             let widths = (0..<miniblocks).map { Int(data[c.position + $0]) }
             c.position += miniblocks
             for w in widths {
@@ -82,7 +87,9 @@ enum DeltaDecoders {
         out.reserveCapacity(count)
         var p = start
         for n in lengths {
-            guard n >= 0, Int(n) <= data.count - p else { throw BioCubeError(.corruptData, "value length \(n) runs past the page") }
+            guard n >= 0, Int(n) <= data.count - p else {
+                throw BioCubeError(.corruptData, "value length \(n) runs past the page")
+            }
             out.append(Array(data[p..<(p + Int(n))]))
             p += Int(n)
         }
@@ -98,7 +105,9 @@ enum DeltaDecoders {
         out.reserveCapacity(count)
         var previous: [UInt8] = []
         for (p, s) in zip(prefixes, suffixes) {
-            guard p >= 0, Int(p) <= previous.count else { throw BioCubeError(.corruptData, "prefix length \(p) exceeds the previous value") }
+            guard p >= 0, Int(p) <= previous.count else {
+                throw BioCubeError(.corruptData, "prefix length \(p) exceeds the previous value")
+            }
             previous = Array(previous.prefix(Int(p))) + s
             out.append(previous)
         }
@@ -107,7 +116,9 @@ enum DeltaDecoders {
 
     /// BYTE_STREAM_SPLIT: byte k of value i is at `k * count + i`.
     static func byteStreamSplit(_ data: UnsafeRawBufferPointer, count: Int, width: Int) throws -> [UInt8] {
-        guard count * width <= data.count else { throw BioCubeError(.corruptData, "\(count) values of \(width) bytes do not fit in \(data.count) bytes") }
+        guard count * width <= data.count else {
+            throw BioCubeError(.corruptData, "\(count) values of \(width) bytes do not fit in \(data.count) bytes")
+        }
         var out = [UInt8](repeating: 0, count: count * width)
         for k in 0..<width {
             for i in 0..<count { out[i * width + k] = data[k * count + i] }

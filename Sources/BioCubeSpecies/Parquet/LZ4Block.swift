@@ -3,7 +3,6 @@ import BioCubeCore
 /// LZ4 block decompression (Parquet's LZ4_RAW: the bare block format, no frame), with every
 /// literal run and match checked against the input and the declared output size.
 enum LZ4Block {
-
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         var i = 0, o = 0
         func length(_ base: Int) throws -> Int {
@@ -20,7 +19,9 @@ enum LZ4Block {
         while i < input.count {
             let token = Int(input[i]); i += 1
             let literals = try length(token >> 4)
-            guard i + literals <= input.count, o + literals <= output.count else { throw BioCubeError(.corruptData, "literal run past the end at byte \(i)") }
+            guard i + literals <= input.count, o + literals <= output.count else {
+                throw BioCubeError(.corruptData, "literal run past the end at byte \(i)")
+            }
             (output.baseAddress! + o).copyMemory(from: input.baseAddress! + i, byteCount: literals)
             i += literals; o += literals
             if i == input.count { break }  // the last sequence has literals only
@@ -28,11 +29,16 @@ enum LZ4Block {
             let offset = Int(input[i]) | Int(input[i + 1]) << 8
             i += 2
             let match = try length(token & 15) + 4
-            guard offset > 0, offset <= o, o + match <= output.count else { throw BioCubeError(.corruptData, "match (offset \(offset), length \(match)) outside the output at byte \(o)") }
+            guard offset > 0, offset <= o, o + match <= output.count else {
+                throw BioCubeError(
+                    .corruptData, "match (offset \(offset), length \(match)) outside the output at byte \(o)")
+            }
             // Byte by byte: matches may overlap their own output (runs).
             for k in 0..<match { output[o + k] = output[o - offset + k] }
             o += match
         }
-        guard o == output.count else { throw BioCubeError(.corruptData, "LZ4 data holds \(o) bytes, the page header says \(output.count)") }
+        guard o == output.count else {
+            throw BioCubeError(.corruptData, "LZ4 data holds \(o) bytes, the page header says \(output.count)")
+        }
     }
 }

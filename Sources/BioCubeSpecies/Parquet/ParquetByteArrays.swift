@@ -89,8 +89,8 @@ package struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
     /// marked absent become empty values.
     mutating func spreadTail(valueCount: Int, present: [Bool]) {
         let rows = present.count
-        let first = offsets.count - 1 - valueCount   // index of the first spread value
-        var tail = Array(offsets[(first + 1)...])    // ends of the spread values
+        let first = offsets.count - 1 - valueCount  // index of the first spread value
+        var tail = Array(offsets[(first + 1)...])  // ends of the spread values
         offsets.removeLast(valueCount)
         var v = 0
         var end = offsets[first]

@@ -27,7 +27,7 @@ package final class ParquetFile: Sendable {
     package let createdBy: String?
     /// Key/value metadata (pyarrow stores its schema here).
     package let keyValueMetadata: [String: String]
-    let chunks: [[Chunk]]   // [rowGroup][column]
+    let chunks: [[Chunk]]  // [rowGroup][column]
     let storage: ByteStorage
 
     /// The total number of rows.
@@ -38,17 +38,23 @@ package final class ParquetFile: Sendable {
         self.path = path
         storage = try ByteStorage(mapping: path)
         let b = storage.buffer
-        func bad(_ why: String) -> BioCubeError { BioCubeError(.corruptData, "not a readable Parquet file (\(why))", file: path) }
+        func bad(_ why: String) -> BioCubeError {
+            BioCubeError(.corruptData, "not a readable Parquet file (\(why))", file: path)
+        }
         guard b.count >= 12 else { throw bad("\(b.count) bytes is too short") }
         let magic: [UInt8] = [0x50, 0x41, 0x52, 0x31]
         guard Array(b[0..<4]) == magic else { throw bad("wrong magic at the start") }
         guard Array(b[(b.count - 4)...]) == magic else { throw bad("wrong magic at the end (truncated file?)") }
-        let footerLength = Int(b[b.count - 8]) | Int(b[b.count - 7]) << 8 | Int(b[b.count - 6]) << 16 | Int(b[b.count - 5]) << 24
-        guard footerLength > 0, footerLength <= b.count - 12 else { throw bad("footer length \(footerLength) does not fit the file") }
+        let footerLength =
+            Int(b[b.count - 8]) | Int(b[b.count - 7]) << 8 | Int(b[b.count - 6]) << 16 | Int(b[b.count - 5]) << 24
+        guard footerLength > 0, footerLength <= b.count - 12 else {
+            throw bad("footer length \(footerLength) does not fit the file")
+        }
         let footerStart = b.count - 8 - footerLength
         let meta: ThriftValue
         do {
-            var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)]))
+            var reader = ThriftCompactReader(
+                UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)]))
             meta = try reader.readStruct()
         } catch let f as BioCubeError {
             throw bad("corrupt footer metadata: \(f.message)")
@@ -56,44 +62,63 @@ package final class ParquetFile: Sendable {
         guard let schema = meta[2]?.list, let root = schema.first else { throw bad("the footer has no schema") }
         let leafCount = Int(root[5]?.int ?? 0)
         guard schema.count == leafCount + 1 else {
-            throw BioCubeError(.unsupported, "nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)", file: path)
+            throw BioCubeError(
+                .unsupported,
+                "nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)",
+                file: path)
         }
         let leaves: [ParquetColumnDescriptor] = try schema.dropFirst().map { e in
             guard let name = e[4]?.string else { throw bad("a schema element has no name") }
             guard e[5]?.int == nil || e[5]?.int == 0 else {
-                throw BioCubeError(.unsupported, "column '\(name)' is a group; nested schemas are not supported", file: path)
+                throw BioCubeError(
+                    .unsupported, "column '\(name)' is a group; nested schemas are not supported", file: path)
             }
-            guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else { throw bad("column '\(name)' has no valid type") }
+            guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else {
+                throw bad("column '\(name)' has no valid type")
+            }
             let repetition = e[3]?.int ?? 0
-            guard repetition != 2 else { throw BioCubeError(.unsupported, "column '\(name)' is repeated; nested data is not supported", file: path) }
-            return ParquetColumnDescriptor(name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
-                                           isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0))
+            guard repetition != 2 else {
+                throw BioCubeError(
+                    .unsupported, "column '\(name)' is repeated; nested data is not supported", file: path)
+            }
+            return ParquetColumnDescriptor(
+                name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
+                isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0))
         }
         columns = leaves
         var sizes: [Int] = []
         var allChunks: [[Chunk]] = []
         for (g, group) in (meta[4]?.list ?? []).enumerated() {
-            guard let cols = group[1]?.list, cols.count == leaves.count else { throw bad("row group \(g) does not list every column") }
+            guard let cols = group[1]?.list, cols.count == leaves.count else {
+                throw bad("row group \(g) does not list every column")
+            }
             let rows = Int(group[3]?.int ?? -1)
             guard rows >= 0 else { throw bad("row group \(g) declares no or a negative row count") }
             sizes.append(rows)
-            allChunks.append(try cols.enumerated().map { c, chunk in
-                guard let m = chunk[3] else { throw bad("row group \(g), column '\(leaves[c].name)': no column metadata") }
-                let dataOffset = Int(m[9]?.int ?? -1), dictOffset = m[11]?.int.map(Int.init)
-                let start = dictOffset.map { $0 > 0 ? min($0, dataOffset) : dataOffset } ?? dataOffset
-                let length = Int(m[7]?.int ?? -1)
-                let values = Int(m[5]?.int ?? 0)
-                // Flat columns hold one value (or null) per row.
-                guard values == sizes[g] else {
-                    throw bad("row group \(g), column '\(leaves[c].name)': \(values) values in a row group of \(sizes[g]) rows")
-                }
-                // An empty row group's chunks hold no pages (writers leave their offsets at 0).
-                if values == 0 { return Chunk(start: 4, length: 0, codec: Int(m[4]?.int ?? 0), values: 0) }
-                guard start >= 4, length >= 0, start + length <= footerStart else {
-                    throw bad("row group \(g), column '\(leaves[c].name)': chunk at \(start)+\(length) lies outside the data")
-                }
-                return Chunk(start: start, length: length, codec: Int(m[4]?.int ?? 0), values: values)
-            })
+            allChunks.append(
+                try cols.enumerated().map { c, chunk in
+                    guard let m = chunk[3] else {
+                        throw bad("row group \(g), column '\(leaves[c].name)': no column metadata")
+                    }
+                    let dataOffset = Int(m[9]?.int ?? -1), dictOffset = m[11]?.int.map(Int.init)
+                    let start = dictOffset.map { $0 > 0 ? min($0, dataOffset) : dataOffset } ?? dataOffset
+                    let length = Int(m[7]?.int ?? -1)
+                    let values = Int(m[5]?.int ?? 0)
+                    // Flat columns hold one value (or null) per row.
+                    guard values == sizes[g] else {
+                        throw bad(
+                            "row group \(g), column '\(leaves[c].name)': \(values) values in a row group of \(sizes[g]) rows"
+                        )
+                    }
+                    // An empty row group's chunks hold no pages (writers leave their offsets at 0).
+                    if values == 0 { return Chunk(start: 4, length: 0, codec: Int(m[4]?.int ?? 0), values: 0) }
+                    guard start >= 4, length >= 0, start + length <= footerStart else {
+                        throw bad(
+                            "row group \(g), column '\(leaves[c].name)': chunk at \(start)+\(length) lies outside the data"
+                        )
+                    }
+                    return Chunk(start: start, length: length, codec: Int(m[4]?.int ?? 0), values: values)
+                })
         }
         rowGroupSizes = sizes
         chunks = allChunks
@@ -106,7 +131,8 @@ package final class ParquetFile: Sendable {
     /// The index of the column called `name`; throws naming the file and the columns it has.
     package func columnIndex(_ name: String) throws -> Int {
         guard let i = columns.firstIndex(where: { $0.name == name }) else {
-            throw BioCubeError(.notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
+            throw BioCubeError(
+                .notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
         }
         return i
     }
@@ -117,23 +143,34 @@ package final class ParquetFile: Sendable {
     ///   (``ParquetColumnData/dictionary``, ``ParquetColumnData/dictionaryIndices``).
     package func read(column: Int, rowGroup: Int, dictionaryIndices: Bool = false) throws -> ParquetColumnData {
         guard columns.indices.contains(column), rowGroupSizes.indices.contains(rowGroup) else {
-            throw BioCubeError(.invalidArgument, "no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)", file: path)
+            throw BioCubeError(
+                .invalidArgument,
+                "no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)",
+                file: path)
         }
-        var decoder = try ParquetPageDecoder(file: self, column: columns[column], chunk: chunks[rowGroup][column], rowGroup: rowGroup)
+        var decoder = try ParquetPageDecoder(
+            file: self, column: columns[column], chunk: chunks[rowGroup][column], rowGroup: rowGroup)
         return try decoder.decodeAll(keepingDictionaryIndices: dictionaryIndices)
     }
 
     /// Reads several columns of one row group, decoding them on up to `maxConcurrency`
     /// threads; results in the order of `columns`. `dictionaryIndices` lists the columns
     /// to return with their dictionary indices (see ``read(column:rowGroup:dictionaryIndices:)``).
-    package func read(columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2) throws -> [ParquetColumnData] {
+    package func read(
+        columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2
+    ) throws -> [ParquetColumnData] {
         let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
         let next = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(maxConcurrency, wanted.count))) { _ in
             while true {
-                let k = next.withLock { n -> Int in defer { n += 1 }; return n }
+                let k = next.withLock { n -> Int in
+                    defer { n += 1 }; return n
+                }
                 guard k < wanted.count else { return }
-                let r = Result { try read(column: wanted[k], rowGroup: rowGroup, dictionaryIndices: dictionaryIndices.contains(wanted[k])) }
+                let r = Result {
+                    try read(
+                        column: wanted[k], rowGroup: rowGroup, dictionaryIndices: dictionaryIndices.contains(wanted[k]))
+                }
                 results.withLock { $0[k] = r }
             }
         }

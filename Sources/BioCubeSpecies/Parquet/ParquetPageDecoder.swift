@@ -18,7 +18,10 @@ struct ParquetPageDecoder {
         self.rowGroup = rowGroup
         guard [0, 1, 2, 6, 7].contains(chunk.codec) else {
             let names = [3: "LZO", 4: "BROTLI", 5: "LZ4 (Hadoop framing)"]
-            throw BioCubeError(.unsupported, "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)", file: file.path)
+            throw BioCubeError(
+                .unsupported,
+                "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)",
+                file: file.path)
         }
     }
 
@@ -44,20 +47,33 @@ struct ParquetPageDecoder {
         while rows < chunk.values && position < end {
             var reader = ThriftCompactReader(UnsafeRawBufferPointer(rebasing: b[position..<end]))
             let header: ThriftValue
-            do { header = try reader.readStruct() } catch let f as BioCubeError { throw fail(page, "corrupt page header (\(f.message))") }
+            do { header = try reader.readStruct() } catch let f as BioCubeError {
+                throw fail(page, "corrupt page header (\(f.message))")
+            }
             position += reader.position
-            guard let type = header[1]?.int, let uncompressed = header[2]?.int.map(Int.init), let compressed = header[3]?.int.map(Int.init),
-                  uncompressed >= 0, compressed >= 0, uncompressed <= 1 << 30 else {
+            guard let type = header[1]?.int, let uncompressed = header[2]?.int.map(Int.init),
+                let compressed = header[3]?.int.map(Int.init),
+                uncompressed >= 0, compressed >= 0, uncompressed <= 1 << 30
+            else {
                 throw fail(page, "page header lacks or misstates its sizes")
             }
-            guard position + compressed <= end else { throw fail(page, "page of \(compressed) bytes runs past the column chunk") }
+            guard position + compressed <= end else {
+                throw fail(page, "page of \(compressed) bytes runs past the column chunk")
+            }
             let body = UnsafeRawBufferPointer(rebasing: b[position..<(position + compressed)])
             position += compressed
             /// Decodes one data page's values given its definition levels.
             func dataPage(_ values: UnsafeRawBufferPointer, rows n: Int, present: [Bool]?, encoding: Int) throws {
                 let nonNull = present.map { $0.reduce(0) { $0 &+ ($1 ? 1 : 0) } } ?? n
-                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
-                if try !decodeValues(values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices) { indices = nil }
+                guard n <= chunk.values - rows else {
+                    throw fail(
+                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                }
+                if try !decodeValues(
+                    values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices)
+                {
+                    indices = nil
+                }
                 if let present {
                     out.spreadTail(valueCount: nonNull, present: present)
                     if indices != nil { indices!.spreadTail(valueCount: nonNull, present: present, empty: 0) }
@@ -77,8 +93,13 @@ struct ParquetPageDecoder {
                 _ = try raw.withUnsafeBytes { try plain(UnsafeRawBufferPointer($0), count: n, page: page, into: &d) }
                 dictionary = d.values
             case 0:  // data page v1
-                guard let h = header[5], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[2]?.int else { throw fail(page, "data page header is incomplete") }
-                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
+                guard let h = header[5], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[2]?.int else {
+                    throw fail(page, "data page header is incomplete")
+                }
+                guard n <= chunk.values - rows else {
+                    throw fail(
+                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                }
                 let raw = try decompress(body, uncompressed, page)
                 try raw.withUnsafeBytes { p in
                     let data = UnsafeRawBufferPointer(p)
@@ -87,33 +108,51 @@ struct ParquetPageDecoder {
                     if column.isOptional {
                         guard data.count >= 4 else { throw fail(page, "truncated definition levels") }
                         let length = Int(data[0]) | Int(data[1]) << 8 | Int(data[2]) << 16 | Int(data[3]) << 24
-                        guard length >= 0, 4 + length <= data.count else { throw fail(page, "definition levels of \(length) bytes do not fit the page") }
-                        present = try levels(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), count: n, page: page)
+                        guard length >= 0, 4 + length <= data.count else {
+                            throw fail(page, "definition levels of \(length) bytes do not fit the page")
+                        }
+                        present = try levels(
+                            UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), count: n, page: page)
                         offset = 4 + length
                     }
-                    try dataPage(UnsafeRawBufferPointer(rebasing: data[offset...]), rows: n, present: present, encoding: Int(encoding))
+                    try dataPage(
+                        UnsafeRawBufferPointer(rebasing: data[offset...]), rows: n, present: present,
+                        encoding: Int(encoding))
                 }
             case 3:  // data page v2
                 guard let h = header[8], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[4]?.int,
-                      let defLength = h[5]?.int.map(Int.init), let repLength = h[6]?.int.map(Int.init) else {
+                    let defLength = h[5]?.int.map(Int.init), let repLength = h[6]?.int.map(Int.init)
+                else {
                     throw fail(page, "data page v2 header is incomplete")
                 }
-                guard repLength == 0 else { throw fail(page, "repetition levels (nested data) are not supported", .unsupported) }
-                guard n <= chunk.values - rows else { throw fail(page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining") }
-                guard defLength >= 0, defLength <= body.count else { throw fail(page, "definition levels of \(defLength) bytes do not fit the page") }
-                let present = column.isOptional && defLength > 0
+                guard repLength == 0 else {
+                    throw fail(page, "repetition levels (nested data) are not supported", .unsupported)
+                }
+                guard n <= chunk.values - rows else {
+                    throw fail(
+                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                }
+                guard defLength >= 0, defLength <= body.count else {
+                    throw fail(page, "definition levels of \(defLength) bytes do not fit the page")
+                }
+                let present =
+                    column.isOptional && defLength > 0
                     ? try levels(UnsafeRawBufferPointer(rebasing: body[0..<defLength]), count: n, page: page)
                     : nil
                 let compressedValues = h[7]?.bool ?? true
                 let rest = UnsafeRawBufferPointer(rebasing: body[defLength...])
                 let raw = compressedValues ? try decompress(rest, uncompressed - defLength, page) : Array(rest)
-                try raw.withUnsafeBytes { try dataPage(UnsafeRawBufferPointer($0), rows: n, present: present, encoding: Int(encoding)) }
+                try raw.withUnsafeBytes {
+                    try dataPage(UnsafeRawBufferPointer($0), rows: n, present: present, encoding: Int(encoding))
+                }
             default:
                 break  // index pages and unknown page types are skipped
             }
             page += 1
         }
-        guard rows == chunk.values else { throw fail(page, "column chunk ends after \(rows) of \(chunk.values) values") }
+        guard rows == chunk.values else {
+            throw fail(page, "column chunk ends after \(rows) of \(chunk.values) values")
+        }
         var result = ParquetColumnData(descriptor: column, values: out.values, validity: validity)
         if let indices, let dictionary, chunk.values > 0, indices.count == chunk.values {
             result.dictionary = dictionary
@@ -129,7 +168,9 @@ struct ParquetPageDecoder {
             try out.withUnsafeMutableBytes { dst in
                 switch chunk.codec {
                 case 0:
-                    guard body.count == size else { throw fail(page, "uncompressed page of \(body.count) bytes, header says \(size)") }
+                    guard body.count == size else {
+                        throw fail(page, "uncompressed page of \(body.count) bytes, header says \(size)")
+                    }
                     dst.copyMemory(from: body)
                 case 1: try Snappy.decompress(body, into: dst)
                 case 2: try GzipCodec.decompress(body, into: dst)
@@ -172,8 +213,10 @@ struct ParquetPageDecoder {
 
     /// Decodes `count` non-null values of one page into `out`; returns whether the page was
     /// dictionary-encoded (its indices then also go to `indices`).
-    private mutating func decodeValues(_ data: UnsafeRawBufferPointer, encoding: Int, count: Int, page: Int,
-                                       into out: inout ColumnBuilder, indices: inout [UInt32]?) throws -> Bool {
+    private mutating func decodeValues(
+        _ data: UnsafeRawBufferPointer, encoding: Int, count: Int, page: Int,
+        into out: inout ColumnBuilder, indices: inout [UInt32]?
+    ) throws -> Bool {
         switch encoding {
         case 0:
             _ = try plain(data, count: count, page: page, into: &out)
@@ -187,13 +230,19 @@ struct ParquetPageDecoder {
             var buffer = takeScratch(count)
             defer { scratch = buffer }
             let (path, name, group) = (file.path, column.name, rowGroup)
-            let failure = { (why: String) in BioCubeError(.corruptData, "row group \(group), page \(page): \(why)", file: path, column: name) }
+            let failure = { (why: String) in
+                BioCubeError(.corruptData, "row group \(group), page \(page): \(why)", file: path, column: name)
+            }
             try buffer.withUnsafeMutableBufferPointer { p in
-                do { try decoder.decode(count, writingTo: p.baseAddress!) } catch let f as BioCubeError { throw failure("dictionary indices: \(f.message)") }
+                do { try decoder.decode(count, writingTo: p.baseAddress!) } catch let f as BioCubeError {
+                    throw failure("dictionary indices: \(f.message)")
+                }
                 let used = UnsafeBufferPointer(rebasing: p[0..<count])
                 var largest: UInt32 = 0
                 for i in used { largest = max(largest, i) }
-                guard Int(largest) < dictionaryCount else { throw failure("dictionary index \(largest) outside a dictionary of \(dictionaryCount)") }
+                guard Int(largest) < dictionaryCount else {
+                    throw failure("dictionary index \(largest) outside a dictionary of \(dictionaryCount)")
+                }
                 out.append(gathering: used, from: dictionary)
                 indices?.append(contentsOf: used)
             }
@@ -204,7 +253,9 @@ struct ParquetPageDecoder {
             guard length >= 0, 4 + length <= data.count else { throw fail(page, "boolean runs do not fit the page") }
             var decoder = RLEHybridDecoder(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), bitWidth: 1)
             var raw: [UInt32] = []
-            do { try decoder.decode(count, into: &raw) } catch let f as BioCubeError { throw fail(page, "booleans: \(f.message)") }
+            do { try decoder.decode(count, into: &raw) } catch let f as BioCubeError {
+                throw fail(page, "booleans: \(f.message)")
+            }
             out.append(.boolean(raw.map { $0 == 1 }))
             return false
         case 5 where column.physicalType == .int32 || column.physicalType == .int64:
@@ -214,12 +265,14 @@ struct ParquetPageDecoder {
                 return false
             } catch let f as BioCubeError { throw fail(page, "DELTA_BINARY_PACKED: \(f.message)") }
         case 6 where column.physicalType == .byteArray:
-            do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.lengthByteArray(data, count: count).values))) }
-            catch let f as BioCubeError { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.message)") }
+            do {
+                out.append(.bytes(ParquetByteArrays(try DeltaDecoders.lengthByteArray(data, count: count).values)))
+            } catch let f as BioCubeError { throw fail(page, "DELTA_LENGTH_BYTE_ARRAY: \(f.message)") }
             return false
         case 7 where column.physicalType == .byteArray || column.physicalType == .fixedLenByteArray:
-            do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.byteArray(data, count: count)))) }
-            catch let f as BioCubeError { throw fail(page, "DELTA_BYTE_ARRAY: \(f.message)") }
+            do { out.append(.bytes(ParquetByteArrays(try DeltaDecoders.byteArray(data, count: count)))) } catch let f
+                as BioCubeError
+            { throw fail(page, "DELTA_BYTE_ARRAY: \(f.message)") }
             return false
         case 9:
             let width: Int
@@ -235,15 +288,24 @@ struct ParquetPageDecoder {
                 return false
             } catch let f as BioCubeError { throw fail(page, "BYTE_STREAM_SPLIT: \(f.message)") }
         default:
-            let names = [5: "DELTA_BINARY_PACKED", 6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 9: "BYTE_STREAM_SPLIT", 4: "BIT_PACKED"]
-            throw fail(page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)", .unsupported)
+            let names = [
+                5: "DELTA_BINARY_PACKED", 6: "DELTA_LENGTH_BYTE_ARRAY", 7: "DELTA_BYTE_ARRAY", 9: "BYTE_STREAM_SPLIT",
+                4: "BIT_PACKED",
+            ]
+            throw fail(
+                page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)",
+                .unsupported)
         }
     }
 
     /// PLAIN-decodes `count` values into `out`; returns the bytes consumed.
-    private func plain(_ data: UnsafeRawBufferPointer, count: Int, page: Int, into out: inout ColumnBuilder) throws -> Int {
+    private func plain(
+        _ data: UnsafeRawBufferPointer, count: Int, page: Int, into out: inout ColumnBuilder
+    ) throws -> Int {
         func fixed(_ size: Int) throws -> UnsafeRawBufferPointer {
-            guard count <= data.count / max(1, size) else { throw fail(page, "\(count) values of \(size) bytes do not fit in \(data.count) bytes") }
+            guard count <= data.count / max(1, size) else {
+                throw fail(page, "\(count) values of \(size) bytes do not fit in \(data.count) bytes")
+            }
             return UnsafeRawBufferPointer(rebasing: data[0..<(count * size)])
         }
         switch column.physicalType {
@@ -259,7 +321,9 @@ struct ParquetPageDecoder {
             for k in 0..<count { out.arrays.append(UnsafeRawBufferPointer(rebasing: raw[(k * w)..<(k * w + w)])) }
             return count * w
         case .boolean:
-            guard (count + 7) / 8 <= data.count else { throw fail(page, "\(count) booleans do not fit in \(data.count) bytes") }
+            guard (count + 7) / 8 <= data.count else {
+                throw fail(page, "\(count) booleans do not fit in \(data.count) bytes")
+            }
             out.booleans.append(contentsOf: (0..<count).map { data[$0 / 8] >> UInt8($0 % 8) & 1 == 1 })
             return (count + 7) / 8
         case .byteArray:

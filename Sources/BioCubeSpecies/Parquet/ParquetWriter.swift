@@ -104,7 +104,9 @@ package final class ParquetWriter {
 
     /// Starts a file at `path` with the given schema.
     package init(path: String, fields: [Field], options: Options = Options()) throws {
-        guard !fields.isEmpty else { throw BioCubeError(.invalidArgument, "\(path): a Parquet schema needs at least one column") }
+        guard !fields.isEmpty else {
+            throw BioCubeError(.invalidArgument, "\(path): a Parquet schema needs at least one column")
+        }
         var seen = Set<String>()
         for f in fields where !seen.insert(f.name).inserted {
             throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)' appears twice in the schema")
@@ -123,22 +125,31 @@ package final class ParquetWriter {
     /// longer than ``Options/rowGroupRows`` become several row groups.
     package func write(_ columns: [Column]) throws {
         guard columns.count == fields.count else {
-            throw BioCubeError(.invalidArgument, "\(path): \(columns.count) columns given for a schema of \(fields.count)")
+            throw BioCubeError(
+                .invalidArgument, "\(path): \(columns.count) columns given for a schema of \(fields.count)")
         }
         let rows = columns[0].count
         for (c, f) in zip(columns, fields) {
             guard c.count == rows else {
-                throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)' has \(c.count) rows, '\(fields[0].name)' has \(rows)")
+                throw BioCubeError(
+                    .invalidArgument, "\(path): column '\(f.name)' has \(c.count) rows, '\(fields[0].name)' has \(rows)"
+                )
             }
             if let m = c.validity {
-                guard m.count == rows else { throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)': validity has \(m.count) entries for \(rows) rows") }
+                guard m.count == rows else {
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(path): column '\(f.name)': validity has \(m.count) entries for \(rows) rows")
+                }
                 guard f.optional || !m.contains(false) else {
                     throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)' is required but has null rows")
                 }
             }
             switch (c, f.kind) {
             case (.int64, .int64), (.int64, .timestamp), (.double, .double), (.string, .string): break
-            default: throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)' is \(f.kind) but was given other values")
+            default:
+                throw BioCubeError(
+                    .invalidArgument, "\(path): column '\(f.name)' is \(f.kind) but was given other values")
             }
         }
         var start = 0
@@ -164,7 +175,9 @@ package final class ParquetWriter {
         }
         w.i64(3, Int64(rowGroups.reduce(0) { $0 + $1.rows }))
         w.list(4, of: .structure, count: rowGroups.count) { w in
-            for (ordinal, g) in rowGroups.enumerated() { Self.writeRowGroup(g, ordinal: ordinal, fields: fields, codec: options.compression.thriftCode, &w) }
+            for (ordinal, g) in rowGroups.enumerated() {
+                Self.writeRowGroup(g, ordinal: ordinal, fields: fields, codec: options.compression.thriftCode, &w)
+            }
         }
         if !metadata.isEmpty {
             w.list(5, of: .structure, count: metadata.count) { w in
@@ -228,9 +241,10 @@ package final class ParquetWriter {
         let present: (Int) -> Bool = { validity?[$0] ?? true }
         var nulls = 0
         if let validity { for r in rows where !validity[r] { nulls += 1 } }
-        var info = ChunkInfo(fileOffset: file.offset, dictionaryPageOffset: nil, dataPageOffset: file.offset,
-                             compressedSize: 0, uncompressedSize: 0, valueCount: rows.count, usedDictionary: false,
-                             nullCount: nulls, minValue: nil, maxValue: nil)
+        var info = ChunkInfo(
+            fileOffset: file.offset, dictionaryPageOffset: nil, dataPageOffset: file.offset,
+            compressedSize: 0, uncompressedSize: 0, valueCount: rows.count, usedDictionary: false,
+            nullCount: nulls, minValue: nil, maxValue: nil)
         (info.minValue, info.maxValue) = Self.statistics(column, rows, present)
 
         // Dictionary: value → index over the present rows; plain-encoded dictionary bytes.
@@ -338,15 +352,20 @@ package final class ParquetWriter {
 
     /// Compresses a page body and writes header + body; returns the on-disk sizes (header
     /// included, as ColumnMetaData counts them).
-    private func writePage(_ body: [UInt8], header: (inout ThriftCompactWriter, Int) -> Void) throws -> (compressed: Int, uncompressed: Int) {
+    private func writePage(
+        _ body: [UInt8], header: (inout ThriftCompactWriter, Int) -> Void
+    ) throws -> (compressed: Int, uncompressed: Int) {
         guard body.count <= Int(Int32.max) else {
-            throw BioCubeError(.invalidArgument, "\(path): a page of \(body.count) bytes exceeds Parquet's 2 GiB limit; lower pageRows")
+            throw BioCubeError(
+                .invalidArgument, "\(path): a page of \(body.count) bytes exceeds Parquet's 2 GiB limit; lower pageRows"
+            )
         }
         var compressed: [UInt8] = []
         switch options.compression {
         case .none: compressed = body
         case .snappy: body.withUnsafeBytes { Snappy.compress($0, into: &compressed) }
-        case .zstd(let level): try body.withUnsafeBytes { try zstd.compress($0, level: level, checksum: false, into: &compressed) }
+        case .zstd(let level):
+            try body.withUnsafeBytes { try zstd.compress($0, level: level, checksum: false, into: &compressed) }
         }
         var w = ThriftCompactWriter()
         w.beginStruct()
@@ -358,7 +377,9 @@ package final class ParquetWriter {
     }
 
     /// Min and max of the present values, plain-encoded (NaN ignored; nil when none).
-    private static func statistics(_ column: Column, _ rows: Range<Int>, _ present: (Int) -> Bool) -> ([UInt8]?, [UInt8]?) {
+    private static func statistics(
+        _ column: Column, _ rows: Range<Int>, _ present: (Int) -> Bool
+    ) -> ([UInt8]?, [UInt8]?) {
         func le(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
         switch column {
         case .int64(let v, _):
@@ -414,7 +435,9 @@ package final class ParquetWriter {
         w.endStruct()
     }
 
-    private static func writeRowGroup(_ g: RowGroupInfo, ordinal: Int, fields: [Field], codec: Int32, _ w: inout ThriftCompactWriter) {
+    private static func writeRowGroup(
+        _ g: RowGroupInfo, ordinal: Int, fields: [Field], codec: Int32, _ w: inout ThriftCompactWriter
+    ) {
         w.beginStruct()
         w.list(1, of: .structure, count: g.chunks.count) { w in
             for (c, f) in zip(g.chunks, fields) {

@@ -3,7 +3,6 @@ import BioCubeCore
 /// Decodes Parquet's RLE / bit-packed hybrid encoding (definition levels, dictionary
 /// indices, booleans), bounds-checked.
 struct RLEHybridDecoder {
-
     let data: UnsafeRawBufferPointer
     let bitWidth: Int
     private var position = 0
@@ -40,7 +39,9 @@ struct RLEHybridDecoder {
     /// Decodes exactly `count` values into `out[0..<count]` (a distinct label: `&array`
     /// must never convert silently to this pointer).
     mutating func decode(_ count: Int, writingTo out: UnsafeMutablePointer<UInt32>) throws {
-        guard (0...32).contains(bitWidth) else { throw BioCubeError(.corruptData, "bit width \(bitWidth) is not in 0…32") }
+        guard (0...32).contains(bitWidth) else {
+            throw BioCubeError(.corruptData, "bit width \(bitWidth) is not in 0…32")
+        }
         let byteWidth = (bitWidth + 7) / 8
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
         var written = 0
@@ -49,7 +50,9 @@ struct RLEHybridDecoder {
             if header & 1 == 0 {
                 let run = Int(min(header >> 1, UInt64(Int32.max)))
                 guard run > 0 else { throw BioCubeError(.corruptData, "empty RLE run") }
-                guard position + byteWidth <= data.count else { throw BioCubeError(.corruptData, "truncated RLE value") }
+                guard position + byteWidth <= data.count else {
+                    throw BioCubeError(.corruptData, "truncated RLE value")
+                }
                 var value: UInt32 = 0
                 for k in 0..<byteWidth { value |= UInt32(data[position + k]) << (8 * UInt32(k)) }
                 position += byteWidth
@@ -59,7 +62,9 @@ struct RLEHybridDecoder {
             } else {
                 let groups = Int(min(header >> 1, UInt64(Int32.max)))
                 let bytes = groups * bitWidth
-                guard position + bytes <= data.count else { throw BioCubeError(.corruptData, "truncated bit-packed run") }
+                guard position + bytes <= data.count else {
+                    throw BioCubeError(.corruptData, "truncated bit-packed run")
+                }
                 let n = min(groups * 8, count - written)
                 if bitWidth == 0 || n == 0 {
                     (out + written).update(repeating: 0, count: n)
@@ -76,7 +81,9 @@ struct RLEHybridDecoder {
                             word = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: first, as: UInt64.self))
                         } else {
                             word = 0
-                            for b in 0..<(bytes - first) { word |= UInt64(src.load(fromByteOffset: first + b, as: UInt8.self)) << (8 * UInt64(b)) }
+                            for b in 0..<(bytes - first) {
+                                word |= UInt64(src.load(fromByteOffset: first + b, as: UInt8.self)) << (8 * UInt64(b))
+                            }
                         }
                         dst[k] = UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & mask)
                         bit &+= bitWidth

@@ -21,8 +21,10 @@ extension Snappy {
         p.loadUnaligned(fromByteOffset: i, as: UInt32.self)
     }
 
-    private static func compressBlock(_ input: UnsafeRawBufferPointer, _ start: Int, _ end: Int,
-                                      _ table: inout [Int32], _ out: inout [UInt8]) {
+    private static func compressBlock(
+        _ input: UnsafeRawBufferPointer, _ start: Int, _ end: Int,
+        _ table: inout [Int32], _ out: inout [UInt8]
+    ) {
         var literalStart = start
         var i = start
         let limit = end - 4

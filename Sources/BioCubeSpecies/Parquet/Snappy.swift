@@ -3,7 +3,6 @@ import BioCubeCore
 /// Snappy block decompression (the raw format Parquet uses; no framing), with every copy
 /// checked against the input and the declared output size.
 enum Snappy {
-
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         var i = 0
         // Preamble: the uncompressed length as a varint.
@@ -32,7 +31,9 @@ enum Snappy {
                     i += extra
                 }
                 n += 1
-                guard i + n <= input.count, o + n <= output.count else { throw BioCubeError(.corruptData, "literal runs past the end") }
+                guard i + n <= input.count, o + n <= output.count else {
+                    throw BioCubeError(.corruptData, "literal runs past the end")
+                }
                 (output.baseAddress! + o).copyMemory(from: input.baseAddress! + i, byteCount: n)
                 i += n; o += n
             default:
@@ -49,14 +50,19 @@ enum Snappy {
                 default:
                     guard i + 4 <= input.count else { throw BioCubeError(.corruptData, "truncated copy") }
                     n = Int(tag >> 2) + 1
-                    offset = Int(input[i]) | Int(input[i + 1]) << 8 | Int(input[i + 2]) << 16 | Int(input[i + 3]) << 24; i += 4
+                    offset = Int(input[i]) | Int(input[i + 1]) << 8 | Int(input[i + 2]) << 16 | Int(input[i + 3]) << 24;
+                    i += 4
                 }
-                guard offset > 0, offset <= o, o + n <= output.count else { throw BioCubeError(.corruptData, "copy outside the output") }
+                guard offset > 0, offset <= o, o + n <= output.count else {
+                    throw BioCubeError(.corruptData, "copy outside the output")
+                }
                 // Byte by byte: copies may overlap their own output (run-length patterns).
                 for k in 0..<n { output[o + k] = output[o - offset + k] }
                 o += n
             }
         }
-        guard o == output.count else { throw BioCubeError(.corruptData, "snappy data decodes to \(o) bytes, expected \(output.count)") }
+        guard o == output.count else {
+            throw BioCubeError(.corruptData, "snappy data decodes to \(o) bytes, expected \(output.count)")
+        }
     }
 }

@@ -23,7 +23,6 @@ indirect enum ThriftValue: Sendable {
 /// Reads the Thrift compact protocol from a bounded byte buffer. Every length is checked
 /// against the bytes that remain, and nesting is limited, so corrupt input fails cleanly.
 struct ThriftCompactReader {
-
     let bytes: UnsafeRawBufferPointer
     private(set) var position: Int
     private var depth = 0
@@ -34,7 +33,9 @@ struct ThriftCompactReader {
     }
 
     private mutating func byte() throws -> UInt8 {
-        guard position < bytes.count else { throw BioCubeError(.corruptData, "unexpected end of data at byte \(position)") }
+        guard position < bytes.count else {
+            throw BioCubeError(.corruptData, "unexpected end of data at byte \(position)")
+        }
         defer { position += 1 }
         return bytes[position]
     }
@@ -47,7 +48,9 @@ struct ThriftCompactReader {
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return result }
             shift += 7
-            guard shift < 64 else { throw BioCubeError(.corruptData, "varint longer than 10 bytes at byte \(position)") }
+            guard shift < 64 else {
+                throw BioCubeError(.corruptData, "varint longer than 10 bytes at byte \(position)")
+            }
         }
     }
 
@@ -71,7 +74,9 @@ struct ThriftCompactReader {
             let id: Int16
             if delta == 0 {
                 let raw = try zigzag()
-                guard let exact = Int16(exactly: raw) else { throw BioCubeError(.corruptData, "field id \(raw) out of range") }
+                guard let exact = Int16(exactly: raw) else {
+                    throw BioCubeError(.corruptData, "field id \(raw) out of range")
+                }
                 id = exact
             } else {
                 id = lastID &+ delta
@@ -88,14 +93,18 @@ struct ThriftCompactReader {
         case 3: return .int(Int64(Int8(bitPattern: try byte())))
         case 4, 5, 6: return .int(try zigzag())
         case 7:
-            guard position + 8 <= bytes.count else { throw BioCubeError(.corruptData, "truncated double at byte \(position)") }
+            guard position + 8 <= bytes.count else {
+                throw BioCubeError(.corruptData, "truncated double at byte \(position)")
+            }
             var bits: UInt64 = 0
             for k in 0..<8 { bits |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }
             position += 8
             return .double(Double(bitPattern: bits))
         case 8:
             let n = try varint()
-            guard n <= UInt64(bytes.count - position) else { throw BioCubeError(.corruptData, "binary of \(n) bytes runs past the end at byte \(position)") }
+            guard n <= UInt64(bytes.count - position) else {
+                throw BioCubeError(.corruptData, "binary of \(n) bytes runs past the end at byte \(position)")
+            }
             let out = Array(bytes[position..<(position + Int(n))])
             position += Int(n)
             return .binary(out)
@@ -104,7 +113,9 @@ struct ThriftCompactReader {
             var count = UInt64(header >> 4)
             if count == 15 { count = try varint() }
             let elementType = header & 0x0F
-            guard count <= UInt64(bytes.count - position) else { throw BioCubeError(.corruptData, "list of \(count) elements cannot fit in the remaining bytes") }
+            guard count <= UInt64(bytes.count - position) else {
+                throw BioCubeError(.corruptData, "list of \(count) elements cannot fit in the remaining bytes")
+            }
             var items: [ThriftValue] = []
             items.reserveCapacity(Int(count))
             for _ in 0..<count {
@@ -117,7 +128,9 @@ struct ThriftCompactReader {
             return .list(items)
         case 11:
             let count = try varint()
-            guard count <= UInt64(bytes.count - position) else { throw BioCubeError(.corruptData, "map of \(count) entries cannot fit in the remaining bytes") }
+            guard count <= UInt64(bytes.count - position) else {
+                throw BioCubeError(.corruptData, "map of \(count) entries cannot fit in the remaining bytes")
+            }
             if count == 0 { return .map([]) }
             let types = try byte()
             var entries: [(ThriftValue, ThriftValue)] = []

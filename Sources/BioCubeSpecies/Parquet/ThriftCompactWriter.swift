@@ -49,7 +49,11 @@ struct ThriftCompactWriter {
     /// `beginStruct`/`endStruct` around struct elements, `rawI32`/`rawBinary` otherwise).
     mutating func list(_ id: Int16, of type: FieldType, count: Int, _ body: (inout ThriftCompactWriter) -> Void) {
         fieldHeader(id, .list)
-        if count < 15 { bytes.append(UInt8(count << 4) | type.rawValue) } else { bytes.append(0xF0 | type.rawValue); varint(UInt64(count)) }
+        if count < 15 {
+            bytes.append(UInt8(count << 4) | type.rawValue)
+        } else {
+            bytes.append(0xF0 | type.rawValue); varint(UInt64(count))
+        }
         body(&self)
     }
 

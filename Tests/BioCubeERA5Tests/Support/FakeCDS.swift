@@ -46,12 +46,15 @@ final class FakeCDS: Sendable {
     var downloads: Int { box.mutex.withLock { $0.downloads } }
     var submittedInputs: [String] { box.mutex.withLock { $0.inputs } }
 
-    private static func handle(_ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>) -> LoopbackHTTPServer.Response {
+    private static func handle(
+        _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
+    ) -> LoopbackHTTPServer.Response {
         box.mutex.withLock { s -> LoopbackHTTPServer.Response in
             if r.path.hasPrefix("/files/") {
                 s.downloads += 1
                 if s.script.assetMissing { return .json(404, #"{"title": "asset not found"}"#) }
-                var response = LoopbackHTTPServer.Response.file(s.script.asset, range: r.headers["range"], contentType: "application/x-netcdf")
+                var response = LoopbackHTTPServer.Response.file(
+                    s.script.asset, range: r.headers["range"], contentType: "application/x-netcdf")
                 if s.downloads == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
                 return response
             }
@@ -63,22 +66,36 @@ final class FakeCDS: Sendable {
                 s.submissions += 1
                 s.inputs.append(String(decoding: r.body, as: UTF8.self))
                 if let status = s.script.submitStatus {
-                    return .json(status, #"{"title": "required licences not accepted", "detail": "accept the licence to use this dataset"}"#)
+                    return .json(
+                        status,
+                        #"{"title": "required licences not accepted", "detail": "accept the licence to use this dataset"}"#
+                    )
                 }
                 if s.submissions <= s.script.submitFailures { return .json(500, #"{"title": "internal error"}"#) }
                 let id = "job-\(s.submissions)"
-                return .json(201, #"{"jobID": "\#(id)", "status": "accepted", "links": [{"rel": "monitor", "href": "/api/retrieve/v1/jobs/\#(id)"}]}"#)
+                return .json(
+                    201,
+                    #"{"jobID": "\#(id)", "status": "accepted", "links": [{"rel": "monitor", "href": "/api/retrieve/v1/jobs/\#(id)"}]}"#
+                )
             }
             if r.method == "GET", parts.count == 5, parts[3] == "jobs" {
                 let id = String(parts[4])
                 let n = s.polls[id, default: 0]
                 s.polls[id] = n + 1
-                let status = n == 0 ? "accepted" : n <= s.script.runningPolls ? "running" : (s.script.jobFails ? "failed" : "successful")
+                let status =
+                    n == 0
+                    ? "accepted"
+                    : n <= s.script.runningPolls ? "running" : (s.script.jobFails ? "failed" : "successful")
                 return .json(200, #"{"jobID": "\#(id)", "status": "\#(status)"}"#)
             }
             if r.method == "GET", parts.count == 6, parts[3] == "jobs", parts[5] == "results" {
-                if s.script.jobFails { return .json(400, #"{"title": "The job has failed", "detail": "MARS returned no data"}"#) }
-                return .json(200, #"{"asset": {"value": {"href": "/files/\#(parts[4]).nc", "file:size": \#(s.script.asset.count), "type": "application/netcdf"}}}"#)
+                if s.script.jobFails {
+                    return .json(400, #"{"title": "The job has failed", "detail": "MARS returned no data"}"#)
+                }
+                return .json(
+                    200,
+                    #"{"asset": {"value": {"href": "/files/\#(parts[4]).nc", "file:size": \#(s.script.asset.count), "type": "application/netcdf"}}}"#
+                )
             }
             return .json(404, #"{"title": "no such route \#(r.path)"}"#)
         }

@@ -10,7 +10,9 @@ final class FakeGBIF: Sendable {
     struct Script: Sendable {
         var user = "tester", password = "secret"
         /// The zip served for a species key (from `speciesKey = N` in the SQL).
-        var file: @Sendable (String) -> Data = { key in Data("PK\u{3}\u{4}fake zip of \(key) ".utf8) + Data(repeating: 7, count: 50_000) }
+        var file: @Sendable (String) -> Data = { key in
+            Data("PK\u{3}\u{4}fake zip of \(key) ".utf8) + Data(repeating: 7, count: 50_000)
+        }
         /// Answer the first N download requests with HTTP 429 (too many downloads running).
         var busyRequests = 0
         /// Polls reporting RUNNING before the final status.
@@ -28,7 +30,7 @@ final class FakeGBIF: Sendable {
 
     private struct State {
         var script: Script
-        var requests: [String] = []   // SQL of each accepted download request
+        var requests: [String] = []  // SQL of each accepted download request
         var validations = 0
         var keys: [String: String] = [:]  // download key → SQL
         var polls: [String: Int] = [:]
@@ -56,16 +58,23 @@ final class FakeGBIF: Sendable {
         return String(sql[r.upperBound...].prefix { $0.isNumber })
     }
 
-    private static func handle(_ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>) -> LoopbackHTTPServer.Response {
+    private static func handle(
+        _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
+    ) -> LoopbackHTTPServer.Response {
         box.mutex.withLock { s -> LoopbackHTTPServer.Response in
             let path = r.path
             if path.hasPrefix("/files/") {
                 s.fileRequests += 1
                 let key = String(path.dropFirst(7).dropLast(4))
                 guard let sql = s.keys[key] else { return .json(404, #"{"error": "no such file"}"#) }
-                if s.script.serveHTML { return .init(status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>maintenance</html>".utf8)) }
+                if s.script.serveHTML {
+                    return .init(
+                        status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>maintenance</html>".utf8)
+                    )
+                }
                 let file = s.script.file(speciesKey(in: sql))
-                var response = LoopbackHTTPServer.Response.file(file, range: r.headers["range"], contentType: "application/zip")
+                var response = LoopbackHTTPServer.Response.file(
+                    file, range: r.headers["range"], contentType: "application/zip")
                 if s.fileRequests == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
                 return response
             }
@@ -82,18 +91,24 @@ final class FakeGBIF: Sendable {
                 if s.script.erased.contains(key) { status = "FILE_ERASED" }
                 let size = s.script.file(speciesKey(in: sql)).count
                 let link = "http://\(r.headers["host"] ?? "127.0.0.1")/v1/occurrence/download/request/\(key).zip"
-                return .json(200, #"{"key": "\#(key)", "status": "\#(status)", "downloadLink": "\#(link)", "size": \#(status == "SUCCEEDED" ? size : 0), "totalRecords": 12}"#)
+                return .json(
+                    200,
+                    #"{"key": "\#(key)", "status": "\#(status)", "downloadLink": "\#(link)", "size": \#(status == "SUCCEEDED" ? size : 0), "totalRecords": 12}"#
+                )
             }
             let expected = "Basic " + Data("\(s.script.user):\(s.script.password)".utf8).base64EncodedString()
             guard r.headers["authorization"] == expected else {
                 return .init(status: 401, headers: ["Content-Type": "text/plain"], body: Data("Unauthorized".utf8))
             }
             guard r.method == "POST", let body = try? JSONSerialization.jsonObject(with: r.body) as? [String: Any],
-                  body["format"] as? String == "SQL_TSV_ZIP", let sql = body["sql"] as? String else {
+                body["format"] as? String == "SQL_TSV_ZIP", let sql = body["sql"] as? String
+            else {
                 return .json(400, #"{"error": "bad request body"}"#)
             }
             if sql.contains("noSuchColumn") {
-                return .init(status: 400, headers: ["Content-Type": "text/plain"], body: Data("Column 'noSuchColumn' cannot be resolved".utf8))
+                return .init(
+                    status: 400, headers: ["Content-Type": "text/plain"],
+                    body: Data("Column 'noSuchColumn' cannot be resolved".utf8))
             }
             if path == "/v1/occurrence/download/request/validate" {
                 s.validations += 1
@@ -102,7 +117,9 @@ final class FakeGBIF: Sendable {
             if path == "/v1/occurrence/download/request" {
                 if s.script.busyRequests > 0 {
                     s.script.busyRequests -= 1
-                    return .init(status: 429, headers: ["Content-Type": "text/plain", "Retry-After": "0"], body: Data("Too many simultaneous downloads".utf8))
+                    return .init(
+                        status: 429, headers: ["Content-Type": "text/plain", "Retry-After": "0"],
+                        body: Data("Too many simultaneous downloads".utf8))
                 }
                 s.requests.append(sql)
                 let key = String(format: "%07d-261126120000000", s.requests.count)

@@ -10,7 +10,9 @@ import Foundation
 
 /// Opens `bytes` as a Parquet file and decodes every column of every row group.
 func exercise(_ bytes: UnsafeRawBufferPointer, scratch: String) -> String {
-    guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes)) else { return "cannot write \(scratch)" }
+    guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes)) else {
+        return "cannot write \(scratch)"
+    }
     do {
         let file = try ParquetFile(path: scratch)
         var values = 0
@@ -39,9 +41,11 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
 /// libFuzzer's driver (the package's executable entry point replaces libFuzzer's `main`).
 @_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 #endif
 
 @main

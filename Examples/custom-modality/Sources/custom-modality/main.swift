@@ -29,7 +29,9 @@ struct ElevationModality: Modality {
     func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor {
         var plane = [Float](repeating: .nan, count: grid.cellCount)
         for r in rows {
-            if let c = grid.cell(latitude: r.latitude, longitude: r.longitude) { plane[c.row * grid.width + c.column] = r.metres }
+            if let c = grid.cell(latitude: r.latitude, longitude: r.longitude) {
+                plane[c.row * grid.width + c.column] = r.metres
+            }
         }
         return try Tensor(shape: [grid.height, grid.width], storage: plane)
     }
@@ -59,13 +61,17 @@ guard arguments.count == 3 else {
     exit(2)
 }
 do {
-    let builder = try await CubeBuilder.prepare(root: arguments[0], options: BuildOptions(storePath: arguments[1]),
-                                                sources: BuiltinSources.all + [ElevationSource()])
+    let builder = try await CubeBuilder.prepare(
+        root: arguments[0], options: BuildOptions(storePath: arguments[1]),
+        sources: BuiltinSources.all + [ElevationSource()])
     _ = try await builder.run()
     let sampler = try BatchSampler(storePath: arguments[1])
-    let summary = try await BatchExport(sampler: sampler, exporter: TorchExporter(), directory: arguments[2], missing: .zero).run()
-    print("custom-modality: \(builder.variables.count) variables (elevation among them) in \(arguments[1]); "
-          + "\(summary.written) batches → \(arguments[2])")
+    let summary = try await BatchExport(
+        sampler: sampler, exporter: TorchExporter(), directory: arguments[2], missing: .zero
+    ).run()
+    print(
+        "custom-modality: \(builder.variables.count) variables (elevation among them) in \(arguments[1]); "
+            + "\(summary.written) batches → \(arguments[2])")
 } catch {
     FileHandle.standardError.write(Data("custom-modality: error: \(error)\n".utf8))
     exit(1)

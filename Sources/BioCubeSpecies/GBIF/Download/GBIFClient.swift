@@ -23,7 +23,6 @@ import FoundationNetworking
 /// rerun) and the keys of requested, unfinished downloads: an interrupted run waits for
 /// the same download instead of asking GBIF again.
 public struct GBIFClient: Sendable {
-
     /// The account and API root.
     package let credentials: GBIFCredentials
     /// The settings.
@@ -34,47 +33,65 @@ public struct GBIFClient: Sendable {
     public init(credentials: GBIFCredentials, options: DownloadOptions = .gbif, session: URLSession = .shared) {
         self.credentials = credentials
         self.options = options
-        http = HTTPTransport(session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+        http = HTTPTransport(
+            session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
     }
 
     private func endpoint(_ path: String) -> URL { credentials.url.appendingPathComponent(path) }
     private var jsonHeaders: [String: String] {
-        ["Authorization": credentials.basicAuthorization, "Content-Type": "application/json", "Accept": "application/json, text/plain"]
+        [
+            "Authorization": credentials.basicAuthorization, "Content-Type": "application/json",
+            "Accept": "application/json, text/plain",
+        ]
     }
 
     private func check(_ r: HTTPResponse, _ what: String, _ url: URL) throws {
         switch r.status {
         case 200..<300: return
         case 401:
-            throw BioCubeError(.accessDenied, "\(what): GBIF rejected user '\(credentials.user)' (401 \(r.reason)); check GBIF_USER (the user name, not the e-mail) and GBIF_PWD")
+            throw BioCubeError(
+                .accessDenied,
+                "\(what): GBIF rejected user '\(credentials.user)' (401 \(r.reason)); check GBIF_USER (the user name, not the e-mail) and GBIF_PWD"
+            )
         case 403:
-            throw BioCubeError(.accessDenied, "\(what): GBIF refused the request (403 \(r.reason)); SQL downloads may need to be enabled for the account")
+            throw BioCubeError(
+                .accessDenied,
+                "\(what): GBIF refused the request (403 \(r.reason)); SQL downloads may need to be enabled for the account"
+            )
         case 404:
             throw BioCubeError(.notFound, "\(what): \(url.absoluteString) not found (404 \(r.reason))")
         case 400:
             throw BioCubeError(.invalidArgument, "\(what): GBIF rejected the query (400 \(r.reason))")
         default:
-            throw BioCubeError(r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
+            throw BioCubeError(
+                r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
         }
     }
 
     /// Asks GBIF whether the query is acceptable; throws GBIF's explanation when not.
-    package func validate(_ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws {
+    package func validate(
+        _ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws {
         let url = endpoint("occurrence/download/request/validate")
-        let r = try await http.sendRetrying("POST", url, headers: jsonHeaders, body: try request.body(email: nil).encoded(),
-                                            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+        let r = try await http.sendRetrying(
+            "POST", url, headers: jsonHeaders, body: try request.body(email: nil).encoded(),
+            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
         try check(r, "validating the query for \(request.fileName)", url)
     }
 
     /// Requests the download; returns GBIF's download key.
-    package func submit(_ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> String {
+    package func submit(
+        _ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws -> String {
         let url = endpoint("occurrence/download/request")
-        let r = try await http.sendRetrying("POST", url, headers: jsonHeaders, body: try request.body(email: credentials.email).encoded(),
-                                            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+        let r = try await http.sendRetrying(
+            "POST", url, headers: jsonHeaders, body: try request.body(email: credentials.email).encoded(),
+            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
         try check(r, "requesting \(request.fileName)", url)
         let key = String(decoding: r.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
-            throw BioCubeError(.remoteFailure, "requesting \(request.fileName): GBIF answered no download key ('\(key.prefix(80))')")
+            throw BioCubeError(
+                .remoteFailure, "requesting \(request.fileName): GBIF answered no download key ('\(key.prefix(80))')")
         }
         return key
     }
@@ -87,7 +104,9 @@ public struct GBIFClient: Sendable {
     }
 
     /// Polls a download with growing waits until it succeeds; returns its file's URL and size.
-    package func waitForResult(key: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> (url: URL, size: Int64?) {
+    package func waitForResult(
+        key: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws -> (url: URL, size: Int64?) {
         switch try await poll(key: key, file: file, onEvent: onEvent) {
         case .ready(let url, let size): return (url, size)
         case .erased: throw BioCubeError(.notFound, "GBIF download \(key): its file has been erased; request it again")
@@ -101,26 +120,34 @@ public struct GBIFClient: Sendable {
         let deadline = clock.now + options.jobTimeout
         var last = ""
         while true {
-            let r = try await http.sendRetrying("GET", url, headers: ["Accept": "application/json"],
-                                                onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            let r = try await http.sendRetrying(
+                "GET", url, headers: ["Accept": "application/json"],
+                onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
             try check(r, "GBIF download \(key)", url)
             guard let json = r.json, let status = json["status"]?.stringValue else {
-                throw BioCubeError(.remoteFailure, "GBIF download \(key): the status answer names no status (\(r.reason))")
+                throw BioCubeError(
+                    .remoteFailure, "GBIF download \(key): the status answer names no status (\(r.reason))")
             }
             if status != last { onEvent(.status(file: file, job: key, status: status)); last = status }
             switch status {
             case "SUCCEEDED":
-                let link = json["downloadLink"]?.stringValue.flatMap { URL(string: $0, relativeTo: url)?.absoluteURL }
+                let link =
+                    json["downloadLink"]?.stringValue.flatMap { URL(string: $0, relativeTo: url)?.absoluteURL }
                     ?? endpoint("occurrence/download/request/\(key).zip")
                 let size = json["size"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
                 return .ready(url: link, size: size)
             case "FILE_ERASED":
                 return .erased
             case "FAILED", "KILLED", "CANCELLED":
-                throw BioCubeError(.remoteFailure, "GBIF download \(key) ended \(status); see https://www.gbif.org/occurrence/download/\(key)")
+                throw BioCubeError(
+                    .remoteFailure,
+                    "GBIF download \(key) ended \(status); see https://www.gbif.org/occurrence/download/\(key)")
             case "PREPARING", "RUNNING", "SUSPENDED":
                 guard clock.now + wait < deadline else {
-                    throw BioCubeError(.remoteFailure, "GBIF download \(key) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it")
+                    throw BioCubeError(
+                        .remoteFailure,
+                        "GBIF download \(key) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it"
+                    )
                 }
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, options.pollMaximum)
@@ -131,9 +158,13 @@ public struct GBIFClient: Sendable {
     }
 
     /// Downloads a finished download's zip to `path` (resumable through `path`'s `.part` file).
-    package func download(from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }) async throws {
+    package func download(
+        from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws {
         let name = (path as NSString).lastPathComponent
-        try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "GBIF").run(from: url, size: size, to: path) {
+        try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "GBIF").run(
+            from: url, size: size, to: path
+        ) {
             switch $0 {
             case .bytes(let have, let total): onEvent(.downloading(file: name, bytes: have, total: total))
             case .retrying(let attempt, let reason): onEvent(.retrying(attempt: attempt, reason: reason))
@@ -148,19 +179,25 @@ public struct GBIFClient: Sendable {
         let head = FileIO.readPrefix(path, count: 4) ?? []
         guard head == [0x50, 0x4B, 0x03, 0x04] || head == [0x50, 0x4B, 0x05, 0x06] else {
             try? FileManager.default.removeItem(atPath: path)
-            throw BioCubeError(.corruptData, "\(path): the downloaded file is not a zip archive (starts \(head.map { String(format: "%02x", $0) }.joined())); removed")
+            throw BioCubeError(
+                .corruptData,
+                "\(path): the downloaded file is not a zip archive (starts \(head.map { String(format: "%02x", $0) }.joined())); removed"
+            )
         }
     }
 
     /// Retrieves every request into `directory` (one zip each, named by
-    /// ``GBIFDownloadRequest/fileName``), up to ``DownloadOptions/concurrentDownloads`` at a time,
+    /// ``GBIFDownloadRequest/fileName``), up to `concurrentDownloads` at a time,
     /// skipping files the manifest records as complete and waiting for downloads an earlier
     /// run requested. Returns the file paths in request order.
-    public func retrieve(_ requests: [GBIFDownloadRequest], into directory: String, validate: Bool = true,
-                         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }) async throws -> [String] {
+    public func retrieve(
+        _ requests: [GBIFDownloadRequest], into directory: String, validate: Bool = true,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws -> [String] {
         let names = requests.map(\.fileName)
         if let dup = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw BioCubeError(.invalidArgument, "two GBIF requests are saved as \(dup); give them different file names")
+            throw BioCubeError(
+                .invalidArgument, "two GBIF requests are saved as \(dup); give them different file names")
         }
         try FileIO.createDirectories(directory)
         let book = ManifestBook(try DownloadManifest.load(from: directory), directory: directory)
@@ -198,8 +235,10 @@ public struct GBIFClient: Sendable {
 
     /// Requests (or resumes waiting for) one download and fetches its file. The download
     /// key is written to the folder's manifest as soon as GBIF gives it.
-    private func fetch(_ request: GBIFDownloadRequest, manifestKey: String, into book: ManifestBook,
-                       onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws {
+    private func fetch(
+        _ request: GBIFDownloadRequest, manifestKey: String, into book: ManifestBook,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws {
         let name = request.fileName
         let path = book.directory + "/" + name
         var earlier = book.pending(manifestKey)
@@ -220,7 +259,8 @@ public struct GBIFClient: Sendable {
             case .erased:
                 // An earlier run's download has expired: ask again (a fresh one must not be erased).
                 guard earlier != nil else {
-                    throw BioCubeError(.remoteFailure, "GBIF download \(job) for \(name) was erased before it could be fetched")
+                    throw BioCubeError(
+                        .remoteFailure, "GBIF download \(job) for \(name) was erased before it could be fetched")
                 }
                 earlier = nil
                 try? FileManager.default.removeItem(atPath: ResumableDownload.partPath(of: path))
@@ -254,8 +294,9 @@ final class ManifestBook: Sendable {
 
     func finish(_ key: String, request: GBIFDownloadRequest) throws -> Int64 {
         try manifest.withLock { m in
-            let bytes = try m.record(key, dataset: "gbif-occurrence-\(request.format.lowercased())", request: request.sql,
-                                     path: directory + "/" + request.fileName)
+            let bytes = try m.record(
+                key, dataset: "gbif-occurrence-\(request.format.lowercased())", request: request.sql,
+                path: directory + "/" + request.fileName)
             try m.save(to: directory)
             return bytes
         }

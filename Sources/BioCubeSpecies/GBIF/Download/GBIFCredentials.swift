@@ -29,9 +29,12 @@ public struct GBIFCredentials: Hashable, Sendable {
     }
 
     /// Loads credentials from the environment; throws naming the missing variable.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GBIFCredentials {
+    public static func load(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> GBIFCredentials {
         guard let user = environment["GBIF_USER"], !user.isEmpty else {
-            throw BioCubeError(.accessDenied, "no GBIF user: set GBIF_USER to your GBIF.org user name (and GBIF_PWD to its password)")
+            throw BioCubeError(
+                .accessDenied, "no GBIF user: set GBIF_USER to your GBIF.org user name (and GBIF_PWD to its password)")
         }
         guard let password = environment["GBIF_PWD"], !password.isEmpty else {
             throw BioCubeError(.accessDenied, "no GBIF password: set GBIF_PWD for GBIF user '\(user)'")

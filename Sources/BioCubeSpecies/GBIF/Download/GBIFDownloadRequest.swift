@@ -3,7 +3,7 @@ import Foundation
 
 /// One GBIF occurrence SQL download (format `SQL_TSV_ZIP`) and the file it is saved as.
 ///
-/// ``speciesCube(speciesKey:years:gridMeters:area:)`` builds the query behind BioCube's
+/// `speciesCube(speciesKey:years:gridMeters:area:)` builds the query behind BioCube's
 /// species table: occurrences of one species counted per month and EEA reference-grid
 /// cell, with its taxonomy — exactly the columns ``OccurrenceCubeConverter`` reads. Any
 /// other SQL GBIF accepts can be given with ``init(sql:fileName:)``.
@@ -19,7 +19,8 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
     public init(sql: String, fileName: String) throws {
         let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.lowercased().hasPrefix("select") else {
-            throw BioCubeError(.invalidArgument, "GBIF SQL downloads take one SELECT statement; got '\(trimmed.prefix(40))…'")
+            throw BioCubeError(
+                .invalidArgument, "GBIF SQL downloads take one SELECT statement; got '\(trimmed.prefix(40))…'")
         }
         guard !fileName.isEmpty, !fileName.contains("/") else {
             throw BioCubeError(.invalidArgument, "download file name '\(fileName)' must be a plain file name")
@@ -34,11 +35,17 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
     /// `occurrences`, for present, coordinate-bearing records of `years` with a month,
     /// inside `area` (widened by half a 0.25° cell), whose coordinate uncertainty is at most one cell. Saved as
     /// `<speciesKey>.zip`, the name ``OccurrenceCubeConverter`` expects.
-    public static func speciesCube(speciesKey: Int64, years: ClosedRange<Int>, gridMeters: Int = 10_000,
-                                   area: Region = .europe) throws -> GBIFDownloadRequest {
-        guard speciesKey > 0 else { throw BioCubeError(.invalidArgument, "species key \(speciesKey) is not a GBIF taxon key") }
+    public static func speciesCube(
+        speciesKey: Int64, years: ClosedRange<Int>, gridMeters: Int = 10_000,
+        area: Region = .europe
+    ) throws -> GBIFDownloadRequest {
+        guard speciesKey > 0 else {
+            throw BioCubeError(.invalidArgument, "species key \(speciesKey) is not a GBIF taxon key")
+        }
         guard [1_000, 10_000, 100_000].contains(gridMeters) else {
-            throw BioCubeError(.invalidArgument, "EEA grid size \(gridMeters) m: GBIF's EEA reference grid has 1000, 10000 and 100000 m cells")
+            throw BioCubeError(
+                .invalidArgument,
+                "EEA grid size \(gridMeters) m: GBIF's EEA reference grid has 1000, 10000 and 100000 m cells")
         }
         guard years.lowerBound >= 1600, years.upperBound <= 2100 else {
             throw BioCubeError(.invalidArgument, "years \(years.lowerBound)…\(years.upperBound) are out of range")
