@@ -1,6 +1,10 @@
 // swift-tools-version:6.2
 import PackageDescription
 
+// Imports are internal unless a file says `public import`: a dependency's types appear in
+// BioCube's public interface only where a file states it.
+let librarySettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "BioCube",
     products: [
@@ -50,28 +54,32 @@ let package = Package(
             dependencies: [
                 "CZstd", "CZlib", "CMalloc",
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            swiftSettings: librarySettings
         ),
-        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"]),
+        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"], swiftSettings: librarySettings),
         .target(
-            name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")]),
-        .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"]),
+            name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")],
+            swiftSettings: librarySettings),
+        .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
         // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
         // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
-        .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"]),
+        .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
         // Scanning and building a store from any modality sources (plug-ins).
-        .target(name: "BioCubeBuild", dependencies: ["BioCubeCore", "BioCubeBatch"]),
+        .target(name: "BioCubeBuild", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
         // The embedded sample dataset generator (writes NetCDF, CSV and Parquet).
         .target(
-            name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"]),
+            name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"],
+            swiftSettings: librarySettings),
         // PNG maps and the HTML batch viewer.
-        .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"]),
+        .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
         // Everything, with the built-in sources registered (ERA5, indicators, species).
         .target(
             name: "BioCube",
             dependencies: [
                 "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild",
-            ]
+            ],
+            swiftSettings: librarySettings
         ),
 
         // MARK: Executables

@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 
 /// The batch group of an indicator variable (REFERENCE §5): `Forest` → forest, `Land` →
 /// land, `NDVI` → vegetation, `RLI` → red list, the agriculture family → agriculture.

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// World Bank / NDVI / Red List / agriculture indicator CSVs as a `Modality`.
 ///

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// Indicator CSVs (World Bank land, forest and agriculture tables, monthly NDVI, the Red
 /// List Index) as a `ModalitySource`: claims `*.csv` files directly inside a `Forest`,

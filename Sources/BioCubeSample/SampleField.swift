@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 import Foundation
 
 /// The deterministic values of the embedded sample: every ERA5 variable, indicator and

@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 
 extension SampleTree {
     /// ERA5 variables the sample stores int16-packed (legacy layout): read back they differ

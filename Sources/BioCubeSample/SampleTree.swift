@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 import BioCubeERA5
 import BioCubeSpecies
 import Foundation

@@ -1,4 +1,4 @@
-import BioCubeBatch
+public import BioCubeBatch
 import BioCubeCore
 import Foundation
 

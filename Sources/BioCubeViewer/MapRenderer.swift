@@ -1,5 +1,5 @@
-import BioCubeBatch
-import BioCubeCore
+public import BioCubeBatch
+public import BioCubeCore
 import Foundation
 
 /// Renders one variable (and level) of a batch as a map image: the two time steps side by

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 extension Batch {
     /// How ``normalised(with:mode:)`` scales values.

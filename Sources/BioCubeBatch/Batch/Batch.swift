@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// Two consecutive time steps of every selected variable, grouped as bfm-model reads them
 /// (REFERENCE §6): the twelve `VariableGroup`s in order, each an ordered list of named

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Dispatch
 import Foundation
 import Synchronization

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Normalisation statistics in the layout bfm-model's scaler reads (REFERENCE §7):

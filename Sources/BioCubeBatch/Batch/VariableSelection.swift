@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Which variables, species and pressure levels batches and statistics carry.

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// Writes ``Batch``es in some file format. Conform to add a format: `biocube batches` and
 /// ``BatchExport`` drive any exporter (see `Examples/npy-exporter` for one written outside

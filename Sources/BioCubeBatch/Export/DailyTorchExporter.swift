@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// Writes a batch of a 6-hourly store in the original daily batch layout that bfm-model's
 /// older daily loader reads (REFERENCE §6b, `Documentation/BatchFormat.md`):

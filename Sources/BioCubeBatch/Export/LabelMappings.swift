@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Stable integer labels for taxonomy values (`label_mappings.json`): per rank, value → id,

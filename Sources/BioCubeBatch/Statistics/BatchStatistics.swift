@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Normalisation statistics accumulated over batches or a store, per variable and — for

@@ -1,5 +1,5 @@
 import BioCubeBatch
-import BioCubeCore
+public import BioCubeCore
 
 /// What `biocube build` should produce.
 public struct BuildOptions: Sendable {

@@ -1,5 +1,5 @@
 import BioCubeBatch
-import BioCubeCore
+public import BioCubeCore
 import Synchronization
 import Foundation
 import Dispatch

@@ -1,5 +1,5 @@
 import BioCubeBatch
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Harmonises every source of a ``Catalog`` onto one grid and time axis in a Zarr v3

@@ -1,5 +1,5 @@
-import BioCubeBatch
-import BioCubeCore
+public import BioCubeBatch
+public import BioCubeCore
 import Foundation
 
 /// User choices that scanning and building cannot guess: group overrides and which source

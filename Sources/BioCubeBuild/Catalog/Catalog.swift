@@ -1,5 +1,5 @@
 import BioCubeBatch
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// What `biocube scan` found under a root folder: every recognised source file with its

@@ -1,5 +1,5 @@
 import BioCubeBatch
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Discovers sources under a root folder and describes each one, through the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Timing, retry and concurrency settings of the download clients (Copernicus CDS, GBIF):
 /// both submit a job, poll it, then fetch the result in resumable ranged pieces.

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// A JSON document: the value type of Zarr attributes and metadata fields.
 ///

@@ -1,7 +1,7 @@
-import BioCubeCore
-import Foundation
+public import BioCubeCore
+package import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
 
 /// A client for the Copernicus Climate Data Store retrieve API (OGC API – Processes):

@@ -1,5 +1,5 @@
 import BioCubeCore
-import Foundation
+public import Foundation
 
 /// The CDS API address and personal access token, from `CDSAPI_URL`/`CDSAPI_KEY` or the
 /// `url:`/`key:` lines of `~/.cdsapirc`.

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// A retrieve request to the Copernicus Climate Data Store for one of the ERA5 datasets

@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 
 /// CF time units `"<unit> since <reference date>"` with a standard, gregorian or
 /// proleptic_gregorian calendar (identical for dates after 1582-10-15, which is all

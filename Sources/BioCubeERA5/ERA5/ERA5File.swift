@@ -1,5 +1,5 @@
 import Foundation
-import BioCubeCore
+public import BioCubeCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc

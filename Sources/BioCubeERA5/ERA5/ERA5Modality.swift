@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// ERA5 reanalysis from NetCDF files (single files or CDS zip downloads), as a `Modality`.

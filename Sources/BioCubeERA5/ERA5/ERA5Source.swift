@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// ERA5 NetCDF files (or CDS zip downloads) as a `ModalitySource`: claims `*.nc` and
 /// `*.zip` files anywhere under a `Copernicus` folder, and sets a build's default time

@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 
 /// How a source's latitude/longitude lattice maps onto a target ``Grid``, by coordinate
 /// value: which source rows and columns feed which target cells. Wider sources are

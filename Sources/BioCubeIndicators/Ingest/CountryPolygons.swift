@@ -1,5 +1,5 @@
-import BioCubeCore
-import Foundation
+package import BioCubeCore
+public import Foundation
 
 /// Country outlines for mapping national indicator values onto grid points: Natural Earth
 /// 1:110m admin-0 countries (public domain) by default, or any GeoJSON FeatureCollection of

@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 import Synchronization
 
 /// One indicator CSV parsed once into a compact table: one row per grid point, one

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Turns GBIF occurrence cubes on the EEA reference grid (`<specieskey>.zip` holding a

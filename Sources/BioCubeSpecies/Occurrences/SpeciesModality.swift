@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 import Dispatch
 import Synchronization

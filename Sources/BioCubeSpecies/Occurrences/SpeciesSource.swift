@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 /// The GBIF species occurrence table as a `ModalitySource`: claims `*.parquet` files
 /// directly inside a `Species` folder.

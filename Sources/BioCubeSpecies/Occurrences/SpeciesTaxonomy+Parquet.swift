@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 
 extension SpeciesTaxonomy {
     /// Reads the species and rank columns of `path` (row group by row group).

@@ -1,8 +1,8 @@
-import BioCubeCore
-import Foundation
+public import BioCubeCore
+package import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
 
 /// A client for GBIF's occurrence download API in its SQL flavour: validate a query

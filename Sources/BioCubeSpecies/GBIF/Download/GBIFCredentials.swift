@@ -1,5 +1,5 @@
 import BioCubeCore
-import Foundation
+public import Foundation
 
 /// A GBIF.org account for the occurrence download API (HTTP Basic authentication with the
 /// user name, not the e-mail address), and the API root.

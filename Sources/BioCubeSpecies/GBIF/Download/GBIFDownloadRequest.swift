@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// One GBIF occurrence SQL download (format `SQL_TSV_ZIP`) and the file it is saved as.
