@@ -57,7 +57,9 @@ let package = Package(
             ],
             swiftSettings: librarySettings
         ),
-        .target(name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"], swiftSettings: librarySettings),
+        .target(
+            name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
+            swiftSettings: librarySettings),
         .target(
             name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")],
             swiftSettings: librarySettings),
