@@ -13,7 +13,7 @@ import pathlib
 import re
 import sys
 
-DECLARATION = re.compile(r"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*(?:(?:nonisolated|final|static|class|override|convenience|required|mutating|indirect)\s+)*(?:public|open)\b(?!\s*\()")
+DECLARATION = re.compile(r"^\s*(?:@[A-Za-z_]+(?:\([^)]*\))?\s+)*(?:(?:nonisolated|final|static|class|override|convenience|required|mutating|indirect)\s+)*(?:public|open)\b(?!\s*\()(?!\s+import\b)")
 NOT_LIBRARIES = {"biocube"}
 
 
