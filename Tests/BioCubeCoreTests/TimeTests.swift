@@ -70,7 +70,15 @@ import Testing
                 "2000-02-29 12:00:00", "2000-02-29 18:00:00", "2000-03-01 00:00:00",
             ])
         #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 06:00")) == 2)
-        #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 07:00")) == nil)
+        // One rule: an instant belongs to the slot starting at or before it.
+        #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 07:00")) == 2)
+        #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 11:59:59")) == 2)
+        #expect(axis.index(of: try UTCDateTime(parsing: "2000-03-01 06:00")) == nil)
+        for seconds in stride(from: Int64(951_760_800), to: 951_890_400, by: 1_777) {
+            let instant = UTCDateTime(secondsSince1970: seconds)
+            let i = try #require(axis.index(of: instant))
+            #expect(axis[i] == Cadence.hours(6).step(containing: instant))
+        }
         #expect(axis.window(1).0.fileNameString == "2000-02-29_00-00-00")
         #expect(throws: BioCubeError.self) {
             try TimeAxis(cadence: .hours(6), start: UTCDateTime(parsing: "2000-01-01 03:00"), count: 2)

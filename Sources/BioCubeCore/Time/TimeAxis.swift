@@ -66,21 +66,25 @@ public struct TimeAxis: Hashable, Sendable, Codable {
     /// The two steps of window `index`: `(self[index], self[index + 1])`.
     public func window(_ index: Int) -> (UTCDateTime, UTCDateTime) { (self[index], self[index + 1]) }
 
-    /// The step that `instant` falls in: its calendar month for a monthly axis, the exact
-    /// step time for an hourly one; `nil` when outside the axis.
+    /// The step that `instant` falls in, by ``Cadence/step(containing:)``: its calendar month
+    /// for a monthly axis, the `n`-hour slot starting at or before it for an hourly one;
+    /// `nil` when outside the axis.
     public func index(of instant: UTCDateTime) -> Int? {
+        // One rule for "which step holds this instant": Cadence.step(containing:).
+        let step = cadence.step(containing: instant)
         let i: Int
         switch cadence {
         case .monthly:
-            i = (instant.year - start.year) * 12 + (instant.month - start.month)
+            i = (step.year - start.year) * 12 + (step.month - start.month)
         case .hours(let h):
-            let delta = instant.secondsSince1970 - start.secondsSince1970
+            let delta = step.secondsSince1970 - start.secondsSince1970
             let stepSeconds = Int64(h) * 3600
-            guard delta % stepSeconds == 0 else { return nil }
+            guard delta % stepSeconds == 0 else { return nil }  // an axis not aligned to its cadence
             i = Int(delta / stepSeconds)
         }
         return (0..<count).contains(i) ? i : nil
     }
+
 
     /// Step times as seconds since 1970-01-01 (the store's `time` coordinate).
     package var secondsSince1970: [Int64] { (0..<count).map { self[$0].secondsSince1970 } }

@@ -184,12 +184,8 @@ public final class ERA5File: Sendable {
     /// Indices of the slices whose time falls in `step`: the calendar month for a monthly
     /// cadence, the exact instant otherwise.
     package func slices(at step: UTCDateTime, cadence: Cadence) -> [Int] {
-        times.indices.filter { i in
-            switch cadence {
-            case .monthly: times[i].year == step.year && times[i].month == step.month
-            case .hours: times[i] == step
-            }
-        }
+        // The slices whose step (Cadence.step(containing:), the one rule) is `step`.
+        times.indices.filter { cadence.step(containing: times[$0]) == step }
     }
 
     /// The mapping of this file's lattice onto `grid` (computed once per grid).
