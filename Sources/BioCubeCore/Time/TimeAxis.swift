@@ -85,7 +85,6 @@ public struct TimeAxis: Hashable, Sendable, Codable {
         return (0..<count).contains(i) ? i : nil
     }
 
-
     /// Step times as seconds since 1970-01-01 (the store's `time` coordinate).
     package var secondsSince1970: [Int64] { (0..<count).map { self[$0].secondsSince1970 } }
 }
