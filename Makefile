@@ -87,6 +87,9 @@ interop-test: deps slurm-deps
 	swift build --product biocube
 	swift build --product store-quickstart
 	swift build --product npy-exporter
+	swift build --product region-slice
+	swift build --product normalise
+	swift build --product read-era5
 	swift build --product parquet-fuzz
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 

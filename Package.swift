@@ -103,6 +103,11 @@ let package = Package(
             path: "Tests/Fuzz/ParquetFuzz"
         ),
         .executableTarget(
+            name: "region-slice", dependencies: ["BioCubeBatch", "BioCubeCore"], path: "Examples/region-slice"),
+        .executableTarget(
+            name: "normalise", dependencies: ["BioCubeBatch", "BioCubeCore"], path: "Examples/normalise"),
+        .executableTarget(name: "read-era5", dependencies: ["BioCubeERA5", "BioCubeCore"], path: "Examples/read-era5"),
+        .executableTarget(
             name: "npy-exporter",
             dependencies: ["BioCubeBatch", "BioCubeCore"],
             path: "Examples/npy-exporter"
