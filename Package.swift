@@ -97,6 +97,12 @@ let package = Package(
             dependencies: ["BioCubeCore"],
             path: "Examples/store-quickstart"
         ),
+        // Test data the interoperability tests read back (not part of the user CLI).
+        .executableTarget(
+            name: "biocube-testdata",
+            dependencies: ["BioCube", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/Tools/biocube-testdata"
+        ),
         .executableTarget(
             name: "parquet-fuzz",
             dependencies: ["BioCubeSpecies", "BioCubeCore"],

@@ -18,15 +18,17 @@ struct BatchesCommand: AsyncParsableCommand {
     var out: String
     @Option(
         help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
-    var format: String = "pt"
-    @Option(help: "First step of the first window (YYYY-MM).")
-    var start: String?
-    @Option(help: "Last step of the last window (YYYY-MM).")
-    var end: String?
-    @Option(help: "Only this region: NORTH,WEST,SOUTH,EAST (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.")
-    var region: String?
+    var format: ExportFormat = .pt
+    @Option(help: "First step of the first window (YYYY-MM).", transform: ArgumentParsing.instant)
+    var start: UTCDateTime?
+    @Option(help: "Last step of the last window (YYYY-MM).", transform: ArgumentParsing.instant)
+    var end: UTCDateTime?
+    @Option(
+        help: "Only this region: NORTH,WEST,SOUTH,EAST (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.",
+        transform: ArgumentParsing.region)
+    var region: Region?
     @Option(help: "Missing values: zero (bfm-model: 0 in indicator and species groups, the default for pt) or nan.")
-    var missing: String?
+    var missing: MissingValuePolicy?
     @OptionGroup var select: SelectionOptions
     @Option(help: "Variables read at once.")
     var jobs: Int = 2
@@ -35,20 +37,21 @@ struct BatchesCommand: AsyncParsableCommand {
         try await reportingErrors {
             var selection = try select.selection(for: store)
             let exporter: any BatchExporter
-            var policyName = missing ?? "zero"
+            var policy = missing ?? .zero
             switch format {
-            case "pt": exporter = TorchExporter()
-            case "safetensors": exporter = SafetensorsExporter(extraMetadata: ["missing": missing ?? "zero"])
-            case "zarr": exporter = StoreSliceExporter()
-            case "pt-daily":
+            case .pt: exporter = TorchExporter()
+            case .safetensors: exporter = SafetensorsExporter(extraMetadata: ["missing": policy.rawValue])
+            case .zarr: exporter = StoreSliceExporter()
+            case .ptDaily:
                 // The original daily contract: NaN kept (0 only in Distribution and labels), the
                 // fourth agriculture channel, the top species, levels 50/500/1000.
-                guard missing == nil || missing == "nan" else {
+                if let missing, missing != .nan {
                     throw BioCubeError(
-                        .invalidArgument, "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing!)"
+                        .invalidArgument,
+                        "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing.rawValue)"
                     )
                 }
-                policyName = "nan"
+                policy = .nan
                 if case .monthly = try CubeStore.open(at: store).timeAxis().cadence {
                     throw BioCubeError(
                         .invalidArgument,
@@ -67,16 +70,9 @@ struct BatchesCommand: AsyncParsableCommand {
                 }
                 print("  labels: \(daily.labelsPath)")
                 exporter = daily.exporter
-            default:
-                throw BioCubeError(.invalidArgument, "unknown format '\(format)' (pt, pt-daily, safetensors, zarr)")
-            }
-            guard let policy = MissingValuePolicy(rawValue: policyName) else {
-                throw BioCubeError(.invalidArgument, "unknown --missing '\(policyName)' (zero or nan)")
             }
             let sampler = try BatchSampler(
-                storePath: store, start: start.map(UTCDateTime.init(parsing:)),
-                end: end.map(UTCDateTime.init(parsing:)),
-                region: region.map(Region.init(parsing:)), selection: selection, maxConcurrency: jobs)
+                storePath: store, start: start, end: end, region: region, selection: selection, maxConcurrency: jobs)
             let clock = ContinuousClock()
             let started = clock.now
             let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)

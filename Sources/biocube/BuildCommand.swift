@@ -21,23 +21,25 @@ struct BuildCommand: AsyncParsableCommand {
     var input: String
     @Option(help: "The store to create or continue (a .zarr folder).")
     var store: String
-    @Option(help: "First step (YYYY-MM or YYYY-MM-DD HH:MM); default: the ERA5 span.")
-    var start: String?
-    @Option(help: "Last step; default: the ERA5 span.")
-    var end: String?
-    @Option(help: "Time step: monthly or 6h.")
-    var cadence: String = "monthly"
+    @Option(
+        help: "First step (YYYY-MM or YYYY-MM-DD HH:MM); default: the ERA5 span.", transform: ArgumentParsing.instant)
+    var start: UTCDateTime?
+    @Option(help: "Last step; default: the ERA5 span.", transform: ArgumentParsing.instant)
+    var end: UTCDateTime?
+    @Option(help: "Time step: monthly or 6h.", transform: ArgumentParsing.cadence)
+    var cadence: Cadence = .monthly
     @Option(help: "Target grid: europe025, europe6h or global025.")
     var grid: String = "europe025"
     @Option(
         help:
-            "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe."
-    )
-    var region: String?
+            "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.",
+        transform: ArgumentParsing.region)
+    var region: Region?
     @Option(help: "Time steps built at once.")
     var jobs: Int = 2
-    @Option(help: "Build only shard k of n (k/n), for several processes on one store.")
-    var shard: String?
+    @Option(
+        help: "Build only shard k of n (k/n), for several processes on one store.", transform: ArgumentParsing.shard)
+    var shard: Shard?
     @Option(help: "JSON config with group overrides and source preferences.")
     var config: String?
     @Option(help: "zstd compression level of the chunks (1 fastest … 19 smallest).")
@@ -47,16 +49,16 @@ struct BuildCommand: AsyncParsableCommand {
         try await reportingErrors {
             var options = BuildOptions(storePath: store)
             options.gridName = grid
-            options.cadence = try Cadence(parsing: cadence)
-            options.start = try start.map(UTCDateTime.init(parsing:))
-            options.end = try end.map(UTCDateTime.init(parsing:))
-            options.region = try region.map(Region.init(parsing:))
+            options.cadence = cadence
+            options.start = start
+            options.end = end
+            options.region = region
             options.jobs = jobs
             guard (1...22).contains(level) else {
                 throw BioCubeError(.invalidArgument, "--level \(level): zstd levels are 1…22")
             }
             options.compressionLevel = level
-            options.shard = try shard.map(Shard.init(parsing:)) ?? .whole
+            options.shard = shard ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()
             let started = clock.now

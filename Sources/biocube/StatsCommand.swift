@@ -22,15 +22,17 @@ struct StatsCommand: AsyncParsableCommand {
     @Option(help: "Output JSON file.")
     var out: String
     @Option(help: "Store steps weighted as the windows see them (windows) or once each (steps).")
-    var weighting: String = "windows"
+    var weighting: BatchStatistics.StepWeighting = .windows
     @Option(help: "Missing-value policy applied to store values first: zero (as .pt exports) or nan.")
-    var missing: String = "zero"
-    @Option(help: "First step (store only).")
-    var start: String?
-    @Option(help: "Last step (store only).")
-    var end: String?
-    @Option(help: "Region NORTH,WEST,SOUTH,EAST (the CDS order, like --area; store only).")
-    var region: String?
+    var missing: MissingValuePolicy = .zero
+    @Option(help: "First step (store only).", transform: ArgumentParsing.instant)
+    var start: UTCDateTime?
+    @Option(help: "Last step (store only).", transform: ArgumentParsing.instant)
+    var end: UTCDateTime?
+    @Option(
+        help: "Region NORTH,WEST,SOUTH,EAST (the CDS order, like --area; store only).",
+        transform: ArgumentParsing.region)
+    var region: Region?
     @OptionGroup var select: SelectionOptions
     @Option(help: "Files or variables processed at once.")
     var jobs: Int = 2
@@ -79,16 +81,11 @@ struct StatsCommand: AsyncParsableCommand {
                 stats = all
                 source = "\(files.count) batch files in \(dir)"
             case (nil, let path?):
-                guard let w = BatchStatistics.StepWeighting(rawValue: weighting) else {
-                    throw BioCubeError(.invalidArgument, "--weighting \(weighting): expected windows or steps")
-                }
-                guard let policy = MissingValuePolicy(rawValue: missing) else {
-                    throw BioCubeError(.invalidArgument, "--missing \(missing): expected zero or nan")
-                }
+                let w = weighting, policy = missing
                 let sampler = try BatchSampler(
-                    storePath: path, start: start.map(UTCDateTime.init(parsing:)),
-                    end: end.map(UTCDateTime.init(parsing:)),
-                    region: region.map(Region.init(parsing:)), selection: try select.selection(for: path),
+                    storePath: path, start: start,
+                    end: end,
+                    region: region, selection: try select.selection(for: path),
                     maxConcurrency: jobs)
                 stats = try await BatchStatistics.store(sampler, weighting: w, missing: policy)
                 source = "\(sampler.steps.count) steps of \(path) (weighting \(w.rawValue), missing \(policy.rawValue))"

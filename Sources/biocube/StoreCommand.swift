@@ -6,7 +6,7 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Inspect, dump and exercise BioCube (Zarr v3) stores.",
-        subcommands: [StoreInfo.self, StoreDump.self, StoreDemo.self, StorePattern.self, StorePatternShard.self]
+        subcommands: [StoreInfo.self, StoreDump.self, StoreDemo.self]
     )
 }
 

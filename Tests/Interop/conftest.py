@@ -22,6 +22,24 @@ def biocube():
 
 
 @pytest.fixture(scope="session")
+def testdata():
+    """The test-data tool (biocube-testdata), built next to the examples."""
+    folder = os.environ.get("EXAMPLES")
+    path = os.path.join(folder, "biocube-testdata") if folder else None
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("set EXAMPLES to the Swift build's bin folder holding biocube-testdata (make test does this)")
+
+    def run(*args, check=True):
+        proc = subprocess.run([path, *map(str, args)], capture_output=True, text=True, timeout=600)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"biocube-testdata {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+        return proc
+
+    run.path = path
+    return run
+
+
+@pytest.fixture(scope="session")
 def sample(biocube, tmp_path_factory):
     """A three-month sample tree (biocube sample)."""
     root = tmp_path_factory.mktemp("pipeline") / "BioCube"

@@ -1,4 +1,4 @@
-"""The value formulas of `biocube store pattern` (Sources/biocube/StorePattern.swift)."""
+"""The value formulas of `biocube-testdata store-pattern` (Tests/Tools/biocube-testdata/StorePattern.swift)."""
 import numpy as np
 
 
@@ -39,6 +39,6 @@ def expected(dtype: str, shape):
 
 
 def shard_values(steps, height, width):
-    """Values of `biocube store pattern-shard`: step t, row r, column c."""
+    """Values of `biocube-testdata store-pattern-shard`: step t, row r, column c."""
     t, r, c = np.meshgrid(np.arange(steps), np.arange(height), np.arange(width), indexing="ij")
     return ((t * 1009 + r * 31 + c) % 65536).astype(np.float32) * np.float32(0.5)

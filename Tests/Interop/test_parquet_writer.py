@@ -1,5 +1,5 @@
 """pyarrow reads every file of BioCube's Parquet writer matrix and finds the values the
-writer's formulas produce (Sources/biocube/ParquetCommand.swift, `write-matrix`)."""
+writer's formulas produce (Tests/Tools/biocube-testdata/ParquetMatrix.swift, `biocube-testdata parquet-matrix`)."""
 import math
 
 import numpy as np
@@ -12,9 +12,9 @@ CASES = [f"{c}-{d}-{n}" for c in CODECS for d in ("dict", "plain") for n in (0, 
 
 
 @pytest.fixture(scope="module")
-def matrix(biocube, tmp_path_factory):
+def matrix(testdata, tmp_path_factory):
     out = tmp_path_factory.mktemp("parquet-matrix")
-    biocube("parquet", "write-matrix", out)
+    testdata("parquet-matrix", out)
     return out
 
 

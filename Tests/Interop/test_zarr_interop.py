@@ -17,9 +17,9 @@ CHAINS = ["zstd", "gzip", "crc", "raw", "bigendian"]
 
 
 @pytest.fixture(scope="module")
-def pattern_store(biocube, tmp_path_factory):
+def pattern_store(testdata, tmp_path_factory):
     path = tmp_path_factory.mktemp("pattern") / "pattern.zarr"
-    biocube("store", "pattern", path)
+    testdata("store-pattern", path)
     return path
 
 
@@ -162,9 +162,9 @@ def test_biocube_refuses_unknown_codec_naming_it(biocube, tmp_path):
     assert not (tmp_path / "b.bin").exists()
 
 
-def test_two_concurrent_writer_processes_fill_one_array(biocube, tmp_path):
+def test_two_concurrent_writer_processes_fill_one_array(testdata, tmp_path):
     store = tmp_path / "shared.zarr"
-    procs = [subprocess.Popen([biocube.path, "store", "pattern-shard", str(store), "--shard", f"{k}/2", "--steps", "80"],
+    procs = [subprocess.Popen([testdata.path, "store-pattern-shard", str(store), "--shard", f"{k}/2", "--steps", "80"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(2)]
     for p in procs:
         out, err = p.communicate(timeout=300)

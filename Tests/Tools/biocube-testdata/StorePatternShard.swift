@@ -5,9 +5,9 @@ import BioCube
 /// processes: `n` processes started at once with `--shard 0/n … n-1/n` fill the whole array.
 struct StorePatternShard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pattern-shard",
+        commandName: "store-pattern-shard",
         abstract: "Write the steps t with t % n == k of the array 'sharded/values' (concurrent writer checks).",
-        shouldDisplay: false)
+    )
 
     @Argument(help: "The store folder (created if missing).")
     var store: String

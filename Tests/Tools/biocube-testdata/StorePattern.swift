@@ -5,10 +5,10 @@ import BioCube
 /// so another implementation (zarr-python in `Tests/Interop`) can check every value.
 struct StorePattern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pattern",
+        commandName: "store-pattern",
         abstract:
             "Write a store of formula-filled arrays (every data type and codec chain) for interoperability checks.",
-        shouldDisplay: false)
+    )
 
     @Argument(help: "Where to write the store (replaced if it exists).")
     var store: String

@@ -1,0 +1,26 @@
+import ArgumentParser
+import BioCube
+
+/// The batch file formats `biocube batches --format` writes.
+enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
+    /// bfm-model's monthly `.pt` files.
+    case pt
+    /// The original 6-hourly `.pt` contract.
+    case ptDaily = "pt-daily"
+    /// safetensors files.
+    case safetensors
+    /// A Zarr store slice per window.
+    case zarr
+}
+
+extension MissingValuePolicy: ExpressibleByArgument {}
+extension BatchStatistics.StepWeighting: ExpressibleByArgument {}
+
+/// Parsers for options whose values are library types: the library's own parser, so a bad
+/// value gets the library's message (naming the expected form) at parse time.
+enum ArgumentParsing {
+    static func region(_ text: String) throws -> Region { try Region(parsing: text) }
+    static func instant(_ text: String) throws -> UTCDateTime { try UTCDateTime(parsing: text) }
+    static func cadence(_ text: String) throws -> Cadence { try Cadence(parsing: text) }
+    static func shard(_ text: String) throws -> Shard { try Shard(parsing: text) }
+}
