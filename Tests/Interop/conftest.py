@@ -5,20 +5,24 @@ import subprocess
 import pytest
 
 
+def _runner(path, name):
+    """`run(*args)` for an executable: its result, or an AssertionError with its stderr."""
+    def run(*args, check=True):
+        proc = subprocess.run([path, *map(str, args)], capture_output=True, text=True, timeout=600)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{name} {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
+        return proc
+
+    run.path = path
+    return run
+
+
 @pytest.fixture(scope="session")
 def biocube():
     path = os.environ.get("BIOCUBE")
     if not path or not os.access(path, os.X_OK):
         pytest.fail("set BIOCUBE to the built biocube executable (make test does this)")
-
-    def run(*args, check=True):
-        proc = subprocess.run([path, *map(str, args)], capture_output=True, text=True, timeout=600)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"biocube {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
-        return proc
-
-    run.path = path
-    return run
+    return _runner(path, "biocube")
 
 
 @pytest.fixture(scope="session")
@@ -28,15 +32,7 @@ def testdata():
     path = os.path.join(folder, "biocube-testdata") if folder else None
     if not path or not os.access(path, os.X_OK):
         pytest.fail("set EXAMPLES to the Swift build's bin folder holding biocube-testdata (make test does this)")
-
-    def run(*args, check=True):
-        proc = subprocess.run([path, *map(str, args)], capture_output=True, text=True, timeout=600)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"biocube-testdata {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
-        return proc
-
-    run.path = path
-    return run
+    return _runner(path, "biocube-testdata")
 
 
 @pytest.fixture(scope="session")
