@@ -3,7 +3,7 @@ plus the values a reader must produce on the BioCube Europe 0.25° grid.
 
     python scripts/make_era5_fixtures.py OUTDIR
 
-Layouts (REFERENCE §2):
+Layouts (Documentation/Reference.md §2):
   new/      netCDF-4 like the 2024+ CDS: valid_time int64 seconds since 1970, latitude
             descending, float32 with NaN _FillValue, zlib level 1 + shuffle, number,
             expver strings, GRIB_* attributes; a 13-level pressure file.

@@ -1,4 +1,4 @@
-"""Writes indicator CSV fixtures in every BioCube layout (REFERENCE §3) plus the planes a
+"""Writes indicator CSV fixtures in every BioCube layout (Documentation/Reference.md §3) plus the planes a
 reader must produce on the Europe 0.25° grid, computed here independently.
 
     python scripts/make_indicator_fixtures.py OUTDIR

@@ -4,7 +4,7 @@ import BioCubeSpecies
 import Foundation
 
 /// Writes a deterministic miniature BioCube source tree in the published layout and formats
-/// (REFERENCE §1): ERA5 NetCDF in the new-CDS layout (netCDF-4, descending latitudes,
+/// (Documentation/Reference.md §1): ERA5 NetCDF in the new-CDS layout (netCDF-4, descending latitudes,
 /// `valid_time`, a 13-level pressure file) and the legacy layout (netCDF-3, int16 packing,
 /// `time` in hours since 1900, a wider grid), every indicator CSV layout, and the species
 /// Parquet table, all on the real `.europe025` grid with the values of ``SampleField``.
@@ -77,7 +77,7 @@ package struct SampleTree: Sendable {
         return out
     }
 
-    /// The ERA5 files, relative to the root, with the variables each holds (REFERENCE §1:
+    /// The ERA5 files, relative to the root, with the variables each holds (Documentation/Reference.md §1:
     /// `t2m` is in the single-level file and, again, in the second climate file, as in the
     /// published BioCube; the misc variables have a folder of their own).
     package static let era5Files: [(path: String, variables: [String], pressure: Bool, legacy: Bool)] = [

@@ -1,5 +1,5 @@
 """A loader for the original daily (6-hourly) batch layout, written from its description
-(REFERENCE §6b) as bfm-model's older daily loader reads it: it checks the structure, dtypes
+(Documentation/Reference.md §6b) as bfm-model's older daily loader reads it: it checks the structure, dtypes
 and shapes, then prepares the batch as that loader does (crop H, W to multiples of 4; NaN →
 the group mean clipped to mean ± 2σ; Distribution permuted to (T, S, H, W))."""
 import numpy as np

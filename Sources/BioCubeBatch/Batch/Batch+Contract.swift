@@ -1,7 +1,7 @@
 import BioCubeCore
 
 extension Batch {
-    /// Breaches of the bfm-model batch contract (REFERENCE §6) that a well-formed ``Batch``
+    /// Breaches of the bfm-model batch contract (Documentation/Reference.md §6) that a well-formed ``Batch``
     /// can still have; empty when the batch is fine. (Shapes against the metadata are
     /// checked when a batch is made.)
     public var contractViolations: [String] {

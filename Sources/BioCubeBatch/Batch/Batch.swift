@@ -1,7 +1,7 @@
 public import BioCubeCore
 
 /// Two consecutive time steps of every selected variable, grouped as bfm-model reads them
-/// (REFERENCE §6): the twelve `VariableGroup`s in order, each an ordered list of named
+/// (Documentation/Reference.md §6): the twelve `VariableGroup`s in order, each an ordered list of named
 /// float32 tensors `(2, H, W)` or `(2, L, H, W)`, with the metadata describing the axes.
 ///
 /// Batches are values: ``sliced(to:)``, ``selectingLevels(_:)``, ``cropped(toMultipleOf:)``

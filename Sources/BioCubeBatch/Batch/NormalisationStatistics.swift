@@ -1,7 +1,7 @@
 public import BioCubeCore
 import Foundation
 
-/// Normalisation statistics in the layout bfm-model's scaler reads (REFERENCE §7):
+/// Normalisation statistics in the layout bfm-model's scaler reads (Documentation/Reference.md §7):
 /// `{group: {variable: {"mean", "std", "min", "max", "count_valid", "count_nan", "nan_pct"}}}`,
 /// where every field of a `(T, L, H, W)` variable is a list with one entry per level.
 public struct NormalisationStatistics: Sendable, Hashable {

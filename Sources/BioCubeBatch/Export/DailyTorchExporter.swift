@@ -1,7 +1,7 @@
 public import BioCubeCore
 
 /// Writes a batch of a 6-hourly store in the original daily batch layout that bfm-model's
-/// older daily loader reads (REFERENCE §6b, `Documentation/BatchFormat.md`):
+/// older daily loader reads (Documentation/Reference.md §6b, `Documentation/BatchFormat.md`):
 ///
 /// ```
 /// { "batch_metadata": {latitudes (descending), longitudes, timestamp ["…T…"], pressure_levels [50, 500, 1000] (ints), species_list [ints]},

@@ -1,6 +1,6 @@
 import BioCubeCore
 
-/// The parts of a `torch.save` zip archive (REFERENCE §6): a pickle of nested containers
+/// The parts of a `torch.save` zip archive (Documentation/Reference.md §6): a pickle of nested containers
 /// whose tensors refer to storages by persistent id, and the storages' raw bytes. Exporters
 /// pickle their object with ``pickle`` and call ``tensor(shape:dtype:bytes:)`` where a
 /// tensor goes; ``write(to:)`` lays the archive out as PyTorch's writer does.

@@ -1,6 +1,6 @@
 import BioCubeCore
 
-/// Writes a batch as bfm-model loads it (REFERENCE §6): `batch_…_to_….pt`, the zip archive
+/// Writes a batch as bfm-model loads it (Documentation/Reference.md §6): `batch_…_to_….pt`, the zip archive
 /// `torch.save` produces holding one dict — `batch_metadata` then the twelve groups, each
 /// a dict of float32 tensors — loadable with `torch.load(path, weights_only=True)`.
 ///

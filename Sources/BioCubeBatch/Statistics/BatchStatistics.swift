@@ -3,7 +3,7 @@ import Foundation
 
 /// Normalisation statistics accumulated over batches or a store, per variable and — for
 /// `(T, L, H, W)` variables — per level, in the JSON layout bfm-model's scaler reads
-/// (REFERENCE §7): `{group: {variable: {"mean", "std", "min", "max", "count_valid",
+/// (Documentation/Reference.md §7): `{group: {variable: {"mean", "std", "min", "max", "count_valid",
 /// "count_nan", "nan_pct"}}}`, each field a list over levels for level variables.
 ///
 /// Accumulators are `RunningMoments` (numerically stable, mergeable); the result does not
@@ -107,14 +107,14 @@ public struct BatchStatistics: Sendable {
         return out
     }
 
-    /// The order of groups in the published statistics file (REFERENCE §7); groups not
+    /// The order of groups in the published statistics file (Documentation/Reference.md §7); groups not
     /// listed there (`single_variables`) follow the group before them in batch order.
     static let publishedGroupOrder: [VariableGroup] = [
         .surface, .single, .edaphic, .climate, .misc, .forest, .land, .vegetation, .agriculture, .redlist, .species,
         .atmospheric,
     ]
 
-    /// The REFERENCE §7 JSON document (an unordered value; `jsonText` keeps the order).
+    /// The Documentation/Reference.md §7 JSON document (an unordered value; `jsonText` keeps the order).
     package var json: JSONValue {
         var groups: [String: JSONValue] = [:]
         for e in entries {
@@ -125,7 +125,7 @@ public struct BatchStatistics: Sendable {
         return .object(groups)
     }
 
-    /// The REFERENCE §7 JSON document as text, in the published order: groups as bfm-model's
+    /// The Documentation/Reference.md §7 JSON document as text, in the published order: groups as bfm-model's
     /// file lists them (empty groups left out), variables in batch order, the fields `mean,
     /// std, min, max, count_valid, count_nan, nan_pct` (plus `levels`, the level values of
     /// per-level lists). The same statistics give the same bytes.

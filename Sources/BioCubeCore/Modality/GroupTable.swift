@@ -1,4 +1,4 @@
-/// Which batch group(s) each variable belongs to, by name (REFERENCE §5), overridable.
+/// Which batch group(s) each variable belongs to, by name (Documentation/Reference.md §5), overridable.
 ///
 /// Variables with pressure levels go to `atmospheric_variables`; single-level variables are
 /// looked up by name (`t2m` belongs to both `surface_variables` and `climate_variables`);

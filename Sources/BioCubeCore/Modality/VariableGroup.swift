@@ -13,7 +13,7 @@ public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
     case redlist = "redlist_variables"
     case species = "species_variables"
 
-    /// The published variable order of each group (REFERENCE §5); the model stacks
+    /// The published variable order of each group (Documentation/Reference.md §5); the model stacks
     /// variables in this order. Species are ordered by key at run time.
     public var publishedVariables: [String] {
         switch self {

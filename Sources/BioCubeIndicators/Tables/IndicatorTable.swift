@@ -4,7 +4,7 @@ import Synchronization
 /// One indicator CSV parsed once into a compact table: one row per grid point, one
 /// float32 column per time column (column-major, so a plane is one contiguous read).
 ///
-/// Layouts (REFERENCE §3), detected from the header:
+/// Layouts (Documentation/Reference.md §3), detected from the header:
 /// - year columns `{Var}_{YYYY}` (Forest, Land, RLI, …);
 /// - month columns `{Var}_{MM}/{YYYY}` (NDVI);
 /// - a `Variable` column with `{Prefix}_{YYYY}` columns (combined agriculture: the row's
