@@ -173,7 +173,7 @@ struct DownloadGBIF: AsyncParsableCommand {
                 .invalidArgument, "name species with --species or --species-file (or a query with --sql)")
         }
         let ys = try parseIntegers(years, "--years")
-        let a = try Region(parsing: area)
+        let a: Region? = area.lowercased() == "europe" ? nil : try Region(parsing: area)
         var seen = Set<Int64>()
         return try keys.filter { seen.insert($0).inserted }.map {
             try GBIFDownloadRequest.speciesCube(

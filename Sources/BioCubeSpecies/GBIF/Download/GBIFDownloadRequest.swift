@@ -33,11 +33,12 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
     /// `gridMeters` cells, each occurrence placed at random within its coordinate
     /// uncertainty as GBIF's cube function does), `specieskey`, the taxonomy and
     /// `occurrences`, for present, coordinate-bearing records of `years` with a month,
-    /// inside `area` (widened by half a 0.25° cell), whose coordinate uncertainty is at most one cell. Saved as
+    /// inside `area` (by default the Europe grid plus half a cell: 31.875…72.125 N,
+    /// 25.125 W…45.125 E), whose coordinate uncertainty is at most one cell. Saved as
     /// `<speciesKey>.zip`, the name ``OccurrenceCubeConverter`` expects.
     public static func speciesCube(
         speciesKey: Int64, years: ClosedRange<Int>, gridMeters: Int = 10_000,
-        area: Region = .europe
+        area: Region? = nil
     ) throws -> GBIFDownloadRequest {
         guard speciesKey > 0 else {
             throw BioCubeError(.invalidArgument, "species key \(speciesKey) is not a GBIF taxon key")
@@ -51,8 +52,9 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
             throw BioCubeError(.invalidArgument, "years \(years.lowerBound)…\(years.upperBound) are out of range")
         }
         func n(_ v: Double) -> String { String(format: "%g", v) }
-        // Half a 0.25° cell wider, so the edge cells of a grid-aligned region keep all their records.
-        let box = area.widened(by: 0.125)
+        // By default the Europe grid's extent plus half a 0.25° cell, so its edge cells keep all
+        // their records; a given area is used as it is.
+        let box = area ?? Region.europe.widened(by: 0.125)
         let taxonomy = #"kingdom, phylum, "class", "order", family, genus, species"#
         let sql = """
             SELECT
