@@ -103,20 +103,10 @@ public final class IndicatorModality: Modality, Sendable {
             return try Tensor(shape: [grid.height, grid.width], storage: plane)
         }
         let mapping = table.mapping(onto: grid)
-        if mapping.offGrid > 0 {
-            problems.report(
-                Problem(
-                    .warning, .offGrid, file: table.path,
-                    message: "\(mapping.offGrid) of \(table.rowCount) rows lie off the grid and are ignored"))
-        }
-        if mapping.duplicates > 0 {
-            let rule =
-                table.layout == .variableColumn
-                ? "the last row per cell and indicator is used" : "the first row per cell is used"
-            problems.report(
-                Problem(
-                    .warning, .duplicateRows, file: table.path,
-                    message: "\(mapping.duplicates) rows repeat a grid cell: \(rule)"))
+        for problem in table.coverageProblems(
+            offGrid: mapping.offGrid, duplicates: mapping.duplicates, file: table.path)
+        {
+            problems.report(problem)
         }
         plane.withUnsafeMutableBufferPointer { table.scatter(column: c, variable: v, mapping: mapping, into: $0) }
         return try Tensor(shape: [grid.height, grid.width], storage: plane)

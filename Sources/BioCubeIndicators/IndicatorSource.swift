@@ -43,22 +43,8 @@ public struct IndicatorSource: ModalitySource {
         description.longitudeRange = [lons.min() ?? .nan, lons.max() ?? .nan]
         let coverage = table.coverage(on: grid)
         description.onTargetLattice = coverage.offGridRows < table.rowCount
-        var problems: [Problem] = []
-        if coverage.offGridRows > 0 {
-            problems.append(
-                Problem(
-                    .warning, .offGrid, file: file.relativePath,
-                    message: "\(coverage.offGridRows) of \(table.rowCount) rows lie off the grid and are ignored"))
-        }
-        if coverage.duplicateRows > 0 {
-            let rule =
-                table.layout == .variableColumn
-                ? "the last row per cell and indicator is used" : "the first row per cell is used"
-            problems.append(
-                Problem(
-                    .warning, .duplicateRows, file: file.relativePath,
-                    message: "\(coverage.duplicateRows) rows repeat a grid cell: \(rule)"))
-        }
+        let problems = table.coverageProblems(
+            offGrid: coverage.offGridRows, duplicates: coverage.duplicateRows, file: file.relativePath)
         return OpenedSource(modality: modality, description: description, problems: problems)
     }
 }

@@ -55,9 +55,9 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
             var edges: [Character: Double] = [:]
             for part in parts {
                 let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard pair.count == 2, let key = pair[0].lowercased().first, "nswe".contains(key),
-                    ["n", "s", "w", "e", "north", "south", "west", "east"].contains(pair[0].lowercased()),
-                    let value = Double(pair[1]), edges.updateValue(value, forKey: key) == nil
+                let name = pair.first?.lowercased() ?? ""
+                guard pair.count == 2, ["n", "s", "w", "e", "north", "south", "west", "east"].contains(name),
+                    let key = name.first, let value = Double(pair[1]), edges.updateValue(value, forKey: key) == nil
                 else {
                     throw BioCubeError(.invalidArgument, expected)
                 }

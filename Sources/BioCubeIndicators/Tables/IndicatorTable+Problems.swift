@@ -1,0 +1,25 @@
+import BioCubeCore
+
+extension IndicatorTable {
+    /// The problems of this table's rows on a grid: rows off the grid (ignored) and rows
+    /// repeating a cell (which row wins depends on the layout). One wording for the scanner
+    /// and the modality.
+    func coverageProblems(offGrid: Int, duplicates: Int, file: String) -> [Problem] {
+        var problems: [Problem] = []
+        if offGrid > 0 {
+            problems.append(
+                Problem(
+                    .warning, .offGrid, file: file,
+                    message: "\(offGrid) of \(rowCount) rows lie off the grid and are ignored"))
+        }
+        if duplicates > 0 {
+            let rule =
+                layout == .variableColumn
+                ? "the last row per cell and indicator is used" : "the first row per cell is used"
+            problems.append(
+                Problem(
+                    .warning, .duplicateRows, file: file, message: "\(duplicates) rows repeat a grid cell: \(rule)"))
+        }
+        return problems
+    }
+}
