@@ -125,14 +125,17 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd"]),
-        .target(name: "BioCubeTestSupport", path: "Tests/Support"),
+        // Shared by the test targets: temporary folders, fixture locators, a loopback HTTP server.
+        .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore"], path: "Tests/Support"),
+        .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
-        .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators"]),
+        .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
         .testTarget(
             name: "BioCubeBatchTests",
-            dependencies: ["BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer"]),
+            dependencies: [
+                "BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer", "BioCubeTestSupport",
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,18 +1,7 @@
 import ArgumentParser
 import BioCube
 
-/// The batch file formats `biocube batches --format` writes.
-enum ExportFormat: String, CaseIterable, ExpressibleByArgument {
-    /// bfm-model's monthly `.pt` files.
-    case pt
-    /// The original 6-hourly `.pt` contract.
-    case ptDaily = "pt-daily"
-    /// safetensors files.
-    case safetensors
-    /// A Zarr store slice per window.
-    case zarr
-}
-
+extension BatchFormat: ExpressibleByArgument {}
 extension MissingValuePolicy: ExpressibleByArgument {}
 extension BatchStatistics.StepWeighting: ExpressibleByArgument {}
 

@@ -18,7 +18,7 @@ struct BatchesCommand: AsyncParsableCommand {
     var out: String
     @Option(
         help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
-    var format: ExportFormat = .pt
+    var format: BatchFormat = .pt
     @Option(help: "First step of the first window (YYYY-MM).", transform: ArgumentParsing.instant)
     var start: UTCDateTime?
     @Option(help: "Last step of the last window (YYYY-MM).", transform: ArgumentParsing.instant)
@@ -35,47 +35,13 @@ struct BatchesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var selection = try select.selection(for: store)
-            let exporter: any BatchExporter
-            var policy = missing ?? .zero
-            switch format {
-            case .pt: exporter = TorchExporter()
-            case .safetensors: exporter = SafetensorsExporter(extraMetadata: ["missing": policy.rawValue])
-            case .zarr: exporter = StoreSliceExporter()
-            case .ptDaily:
-                // The original daily contract: NaN kept (0 only in Distribution and labels), the
-                // fourth agriculture channel, the top species, levels 50/500/1000.
-                if let missing, missing != .nan {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "--format pt-daily keeps NaN (the daily contract); drop --missing \(missing.rawValue)"
-                    )
-                }
-                policy = .nan
-                if case .monthly = try CubeStore.open(at: store).timeAxis().cadence {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "\(store) is a monthly store; --format pt-daily writes the 6-hourly contract (build with --cadence 6h --grid europe6h)"
-                    )
-                }
-                selection = selection.applying(
-                    VariableSelection(
-                        added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
-                if selection.species == nil { selection.species = .top(100) }
-                let daily = try DailyBatches.prepare(store: store, out: out)
-                if !daily.exporter.missingRanks.isEmpty {
-                    print(
-                        "warning: no taxonomy for \(daily.exporter.missingRanks.joined(separator: ", ")) in \(store): those label planes are zero"
-                    )
-                }
-                print("  labels: \(daily.labelsPath)")
-                exporter = daily.exporter
-            }
-            let sampler = try BatchSampler(
-                storePath: store, start: start, end: end, region: region, selection: selection, maxConcurrency: jobs)
+            let export = try BatchExport(
+                storePath: store, format: format, directory: out, start: start, end: end, region: region,
+                changes: try select.changes(), missing: missing, maxConcurrency: jobs)
+            for p in export.problems { print("warning: \(p.message) (\(p.file))") }
+            if format == .ptDaily { print("  labels: \(out)/label_mappings.json") }
             let clock = ContinuousClock()
             let started = clock.now
-            let export = BatchExport(sampler: sampler, exporter: exporter, directory: out, missing: policy)
             let line = StepProgress(unit: "windows")
             let summary = try await export.run { event in
                 switch event {

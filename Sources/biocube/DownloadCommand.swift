@@ -149,25 +149,8 @@ struct DownloadGBIF: AsyncParsableCommand {
             }
             return [try GBIFDownloadRequest(sql: readText(sql, "the SQL file"), fileName: name)]
         }
-        var keys: [Int64] = []
-        func add(_ token: Substring, _ origin: String) throws {
-            let t = token.trimmingCharacters(in: .whitespaces)
-            guard !t.isEmpty else { return }
-            guard let k = Int64(t), k > 0 else {
-                throw BioCubeError(.invalidArgument, "\(origin): '\(t)' is not a GBIF species key")
-            }
-            keys.append(k)
-        }
-        if let species { for t in species.split(separator: ",") { try add(t, "--species") } }
-        if let speciesFile {
-            for (n, line) in try readText(speciesFile, "the species list").split(
-                separator: "\n", omittingEmptySubsequences: false
-            ).enumerated() {
-                try add(
-                    line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "",
-                    "\(speciesFile) line \(n + 1)")
-            }
-        }
+        var keys = try species.map { try GBIFDownloadRequest.speciesKeys(parsing: $0, origin: "--species") } ?? []
+        if let speciesFile { keys += try GBIFDownloadRequest.speciesKeys(fromFile: speciesFile) }
         guard !keys.isEmpty else {
             throw BioCubeError(
                 .invalidArgument, "name species with --species or --species-file (or a query with --sql)")
@@ -183,7 +166,7 @@ struct DownloadGBIF: AsyncParsableCommand {
 
     private func readText(_ path: String, _ what: String) throws -> String {
         do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw BioCubeError(.io, "\(path): cannot read \(what) (\(error.localizedDescription))")
+            throw BioCubeError(.io, "cannot read \(what) (\(error.localizedDescription))", file: path)
         }
     }
 

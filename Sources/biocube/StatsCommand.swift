@@ -50,36 +50,8 @@ struct StatsCommand: AsyncParsableCommand {
                         "--variables, --species and --levels apply to --store; batch files carry the selection they were exported with"
                     )
                 }
-                let files =
-                    FileManager.default.subpaths(atPath: dir)?.filter {
-                        $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors")
-                    }.sorted() ?? []
-                guard !files.isEmpty else {
-                    throw BioCubeError(.notFound, "\(dir): no .pt or .safetensors batch files")
-                }
-                // Each file's statistics, then merged in file order: the same result for any --jobs.
-                var parts = [BatchStatistics?](repeating: nil, count: files.count)
-                try await withThrowingTaskGroup(of: (Int, BatchStatistics).self) { group in
-                    var next = 0
-                    func add() {
-                        let i = next
-                        next += 1
-                        group.addTask {
-                            var s = BatchStatistics()
-                            s.add(try BatchFileReader.read(path: dir + "/" + files[i]))
-                            return (i, s)
-                        }
-                    }
-                    for _ in 0..<min(max(1, jobs), files.count) { add() }
-                    while let (i, s) = try await group.next() {
-                        parts[i] = s
-                        if next < files.count { add() }
-                    }
-                }
-                var all = BatchStatistics()
-                for p in parts { all.merge(p!) }
-                stats = all
-                source = "\(files.count) batch files in \(dir)"
+                stats = try await BatchStatistics.batchFiles(in: dir, maxConcurrency: jobs)
+                source = "\(try BatchFileReader.batchFiles(in: dir).count) batch files in \(dir)"
             case (nil, let path?):
                 let w = weighting, policy = missing
                 let sampler = try BatchSampler(

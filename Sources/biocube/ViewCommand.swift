@@ -43,17 +43,16 @@ struct ViewCommand: AsyncParsableCommand {
                     if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") }
                 }
                 let bytes: Int, windows: Int
-                if FileManager.default.fileExists(atPath: input + "/zarr.json") {
+                if CubeStore.isStore(at: input) {
                     let sampler = try BatchSampler(storePath: input, selection: .everything)
                     bytes = try await viewer.write(sampler: sampler, to: html, progress: report)
                     windows = sampler.count
                 } else {
-                    let files = (FileManager.default.subpaths(atPath: input) ?? []).filter {
-                        $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors")
-                    }.sorted()
-                    guard !files.isEmpty else {
+                    let files: [String]
+                    do { files = try BatchFileReader.batchFiles(in: input) } catch let e as BioCubeError {
                         throw BioCubeError(
-                            .notFound, "\(input): neither a store nor a folder of .pt/.safetensors batches")
+                            e.code, "neither a store nor a folder of .pt/.safetensors batches (\(e.message))",
+                            file: input)
                     }
                     bytes = try await viewer.write(
                         batchFiles: files.map { input + "/" + $0 }, to: html, progress: report)
@@ -70,7 +69,7 @@ struct ViewCommand: AsyncParsableCommand {
             }
             let batch: Batch
             var units: String? = nil
-            if FileManager.default.fileExists(atPath: input + "/zarr.json") {
+            if CubeStore.isStore(at: input) {
                 let sampler = try BatchSampler(storePath: input, selection: .everything)
                 batch = try await sampler.batch(at: window)
                 units = sampler.variables.first { $0.name == variable }?.units

@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeBatch
@@ -143,9 +144,8 @@ import Testing
     @Test func statisticsCarryTheirLevelsThroughTheJSON() throws {
         var s = BatchStatistics()
         s.add(try Self.batch().selectingLevels([500, 1000]))
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("biocube-stats-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("stats")
+        let dir = tmp.path
         try s.write(to: dir + "/stats.json")
         let loaded = try NormalisationStatistics.load(path: dir + "/stats.json")
         #expect(try loaded.entry(.atmospheric, "t").levels == [500, 1000])

@@ -18,24 +18,21 @@ import BioCubeViewer
 
     static let tree = try! SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2000, month: 3))
 
-    /// Builds the store once for the suite.
-    static let store: Result<String, any Error> = {
-        let semaphore = DispatchSemaphore(value: 0)
-        let box = ResultBox()
-        Task {
-            do {
-                try tree.write(to: root + "/BioCube")
-                let options = BuildOptions(storePath: root + "/cube.zarr")
-                let builder = try await CubeBuilder.prepare(root: root + "/BioCube", options: options)
-                let summary = try await builder.run()
-                #expect(summary.complete && summary.builtSteps == 3)
-                box.result = .success(root + "/cube.zarr")
-            } catch { box.result = .failure(error) }
-            semaphore.signal()
+    /// The sample store, built once for every suite that uses it (a task, so a test waiting
+    /// for it suspends instead of blocking a thread of the cooperative pool).
+    static let building = Task { () async throws -> String in
+        try tree.write(to: root + "/BioCube")
+        let options = BuildOptions(storePath: root + "/cube.zarr")
+        let builder = try await CubeBuilder.prepare(root: root + "/BioCube", options: options)
+        let summary = try await builder.run()
+        guard summary.complete && summary.builtSteps == 3 else {
+            throw BioCubeError(.invalidMetadata, "the sample build stopped short: \(summary)", file: options.storePath)
         }
-        semaphore.wait()
-        return box.result!
-    }()
+        return options.storePath
+    }
+
+    /// The sample store's path, once it is built.
+    static func store() async throws -> String { try await building.value }
 
     /// Writes `tree` under the suite's folder as `name` and builds it.
     static func build(
@@ -94,12 +91,12 @@ import BioCubeViewer
     }
 
     @Test func everyBatchValueIsWhatTheSampleWrote() async throws {
-        let sampler = try BatchSampler(storePath: Self.store.get())
+        let sampler = try await BatchSampler(storePath: Self.store())
         #expect(sampler.count == 2)
         // t2m (two identical files) is stored once; Agriculture_Irrigated is stored but not exported.
         #expect(sampler.variables.count == 44)
         #expect(sampler.variables.first { $0.name == "t2m" }?.groups == [.surface, .climate])
-        try await Self.expectSampleValues(Self.store.get(), Self.tree)
+        try await Self.expectSampleValues(await Self.store(), Self.tree)
     }
 
     @Test(arguments: [SampleTree.ERA5Layout.timeChunked, .libraryDefault, .classic])
@@ -204,7 +201,7 @@ import BioCubeViewer
     }
 
     @Test func selectionAddsDropsAndPicksSpeciesAndLevels() async throws {
-        let store = try Self.store.get()
+        let store = try await Self.store()
         var selection = try VariableSelection.parsingVariables(
             "+agriculture:Agriculture_Irrigated,-surface_variables:lsm,-misc:*")
         selection.species = .top(3)
@@ -240,7 +237,7 @@ import BioCubeViewer
     }
 
     @Test func randomAccessEqualsSequentialIteration() async throws {
-        let sampler = try BatchSampler(storePath: Self.store.get())
+        let sampler = try await BatchSampler(storePath: Self.store())
         let second = try await sampler.batch(at: 1)
         try await sampler.forEachBatch(in: 1..<2) { _, b in
             for (x, y) in zip(b.allVariables, second.allVariables) {
@@ -251,8 +248,8 @@ import BioCubeViewer
 
     @Test func regionSamplerEqualsSlicedBatch() async throws {
         let region = try Region(south: 40, north: 50, west: 0, east: 12.5)
-        let whole = try await BatchSampler(storePath: Self.store.get()).batch(at: 0)
-        let cut = try await BatchSampler(storePath: Self.store.get(), region: region).batch(at: 0)
+        let whole = try await BatchSampler(storePath: await Self.store()).batch(at: 0)
+        let cut = try await BatchSampler(storePath: await Self.store(), region: region).batch(at: 0)
         let sliced = try whole.sliced(to: region)
         #expect(cut.metadata == sliced.metadata)
         #expect(cut.metadata.latitudes.count == 41 && cut.metadata.longitudes.count == 51)
@@ -260,9 +257,4 @@ import BioCubeViewer
             #expect(x.variable.tensor.isBitwiseEqual(to: y.variable.tensor))
         }
     }
-}
-
-final class ResultBox: @unchecked Sendable {
-    // Safety: written once by the task before the semaphore is signalled, read after.
-    var result: Result<String, any Error>?
 }

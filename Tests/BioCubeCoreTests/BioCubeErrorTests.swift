@@ -1,3 +1,4 @@
+import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeCore

@@ -1,3 +1,4 @@
+import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeCore
@@ -5,8 +6,8 @@ import Testing
 @Suite struct ByteStorageTests {
     /// Released pages come back with the same bytes (from the page cache) on the next access.
     @Test func releasedPagesReadBackUnchanged() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("byte-storage-\(UUID()).bin").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tmp = TemporaryDirectory("byte-storage")
+        let path = tmp.file("pages.bin")
         let bytes = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let storage = try ByteStorage(mapping: path)

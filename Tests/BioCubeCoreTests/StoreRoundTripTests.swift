@@ -1,3 +1,4 @@
+import BioCubeTestSupport
 import Testing
 @testable import BioCubeCore
 

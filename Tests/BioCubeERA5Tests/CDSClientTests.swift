@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -28,8 +29,8 @@ import Testing
     @Test func happyPathSubmitsPollsAndDownloadsEachYear() async throws {
         let data = Self.asset()
         let fake = try FakeCDS(.init(asset: data))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let statuses = Mutex<[String]>([])
         let files = try await client(fake).retrieve(request().splitByYear(), into: dir) { e in
             if case .status(_, _, let s) = e { statuses.withLock { $0.append(s) } }
@@ -52,8 +53,8 @@ import Testing
 
     @Test func aSecondRunSkipsCompletedFiles() async throws {
         let fake = try FakeCDS(.init(asset: Self.asset(5000)))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let c = client(fake)
         _ = try await c.retrieve(request().splitByYear(), into: dir)
         #expect(fake.submissions == 2)
@@ -73,8 +74,8 @@ import Testing
     @Test func aCutConnectionIsResumedWithRange() async throws {
         let data = Self.asset(300_000)
         let fake = try FakeCDS(.init(asset: data, cutDownload: 2, cutAfter: 10_000))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let files = try await client(fake, pieceSize: 100_000).retrieve([request().splitByYear()[0]], into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
         let ranges = fake.server.requests.compactMap { $0.headers["range"] }
@@ -85,8 +86,8 @@ import Testing
     @Test func anInterruptedRunResumesFromThePartFile() async throws {
         let data = Self.asset(300_000)
         let fake = try FakeCDS(.init(asset: data))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let r = try request().splitByYear()[0]
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try data.prefix(150_000).write(to: URL(fileURLWithPath: dir + "/." + r.fileName + ".part"))
@@ -98,8 +99,8 @@ import Testing
 
     @Test func a500IsRetriedThenSucceeds() async throws {
         let fake = try FakeCDS(.init(asset: Self.asset(1000), submitFailures: 2))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let retries = Mutex(0)
         _ = try await client(fake).retrieve([request().splitByYear()[0]], into: dir) {
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
@@ -126,8 +127,8 @@ import Testing
 
     @Test func aFailedJobReportsTheServiceDetail() async throws {
         let fake = try FakeCDS(.init(asset: Self.asset(10), jobFails: true))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let error = await #expect(throws: BioCubeError.self) {
             _ = try await client(fake).retrieve([request()], into: dir)
         }
@@ -137,8 +138,8 @@ import Testing
 
     @Test func aMissingAssetIs404() async throws {
         let fake = try FakeCDS(.init(asset: Self.asset(10), assetMissing: true))
-        let dir = NSTemporaryDirectory() + "/cds-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("cds")
+        let dir = tmp.path
         let error = await #expect(throws: BioCubeError.self) {
             _ = try await client(fake).retrieve([request()], into: dir)
         }
@@ -160,9 +161,9 @@ import Testing
 
 @Suite struct CDSRequestTests {
     @Test func credentialsFromEnvironmentOrRcFile() throws {
-        let rc = NSTemporaryDirectory() + "/cdsapirc-\(UUID().uuidString)"
+        let tmp = TemporaryDirectory("cdsapirc")
+        let rc = tmp.file("cdsapirc")
         try "url: http://example.invalid/api\nkey: abc-123\n".write(toFile: rc, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: rc) }
         let fromFile = try CDSCredentials.load(environment: ["CDSAPI_RC": rc])
         #expect(fromFile.key == "abc-123" && fromFile.url.absoluteString == "http://example.invalid/api")
         let fromEnv = try CDSCredentials.load(environment: ["CDSAPI_RC": rc, "CDSAPI_KEY": "xyz"])

@@ -1,3 +1,4 @@
+import BioCubeTestSupport
 import Foundation
 import BioCubeCore
 import Testing
@@ -363,9 +364,9 @@ extension DirectChunkTests {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
         // The chunks follow the metadata: damage the data of one, three quarters in.
         bytes[bytes.count * 3 / 4] ^= 0x55
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("damaged-\(getpid()).nc").path
+        let tmp = TemporaryDirectory("damaged")
+        let path = tmp.file("damaged.nc")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let file = try ERA5File(path: path)
         let error = #expect(throws: BioCubeError.self) {
             for v in file.variables {

@@ -1,28 +1,17 @@
 import BioCubeCore
 import Foundation
-import Testing
+import BioCubeTestSupport
 
 /// The generated ERA5 fixtures (`make fixtures`, scripts/make_era5_fixtures.py).
 enum Fixtures {
-    static let root: String = {
-        let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        return tests.appendingPathComponent("Fixtures/era5").path
-    }()
+    static let fixtures = FixtureSet("era5")
 
-    /// The path of a fixture; records a failure (not a skip) when fixtures were not generated.
-    static func path(_ relative: String) throws -> String {
-        let p = root + "/" + relative
-        guard FileManager.default.fileExists(atPath: root + "/.complete") else {
-            Issue.record("ERA5 fixtures are missing: run `make fixtures` (or `make test`) first")
-            throw BioCubeError(.notFound, p)
-        }
-        return p
-    }
+    /// The path of a fixture; fails the test (not a skip) when fixtures were not generated.
+    static func path(_ relative: String) throws -> String { try fixtures.path(relative) }
 
     /// The expected float32 values the generator computed on europe025.
     static func expected(_ variable: String, _ month: String) throws -> [Float] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: try path("expected/\(variable)_\(month).f32")))
-        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        try fixtures.floats("expected/\(variable)_\(month).f32")
     }
 
     /// The int16 packing step of a variable in the legacy files.

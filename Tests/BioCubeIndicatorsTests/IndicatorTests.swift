@@ -1,23 +1,18 @@
 import BioCubeCore
 import Foundation
+import BioCubeTestSupport
 import Testing
 @testable import BioCubeIndicators
 
 enum IndicatorFixtures {
-    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/indicators").path
+    static let fixtures = FixtureSet("indicators")
+    static var root: String { fixtures.root }
 
-    static func path(_ relative: String) throws -> String {
-        guard FileManager.default.fileExists(atPath: root + "/.complete") else {
-            Issue.record("indicator fixtures are missing: run `make fixtures` (or `make test`) first")
-            throw BioCubeError(.notFound, root)
-        }
-        return root + "/" + relative
-    }
+    /// The path of a fixture; fails the test (not a skip) when fixtures were not generated.
+    static func path(_ relative: String) throws -> String { try fixtures.path(relative) }
 
     static func expected(_ variable: String, _ month: String) throws -> [Float] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: try path("expected/\(variable)_\(month).f32")))
-        return data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        try fixtures.floats("expected/\(variable)_\(month).f32")
     }
 
     static let all = [

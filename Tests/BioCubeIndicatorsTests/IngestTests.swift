@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeIndicators
@@ -31,9 +32,8 @@ import Testing
     }
 
     @Test func worldBankDownloadBecomesAYearColumnsCSV() throws {
-        let dir = NSTemporaryDirectory() + "/ingest-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("ingest")
+        let dir = tmp.path
         let api = """
             "Data Source","World Development Indicators",
 
@@ -68,9 +68,8 @@ import Testing
     }
 
     @Test func redListAndCombinedAgriculture() throws {
-        let dir = NSTemporaryDirectory() + "/ingest-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("ingest")
+        let dir = tmp.path
         try
             "Entity,Code,Year,15.5.1 - Red List Index - ER_RSK_LST\nAland,AAA,2000,0.91\nAland,AAA,2001,0.9\nBland,BBB,2001,0.8\nWorld,OWID_WRL,2001,0.7\n"
             .write(toFile: dir + "/rli.csv", atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -24,8 +25,6 @@ import Testing
         try keys.map { try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: 2000...2020) }
     }
 
-    func folder() -> String { NSTemporaryDirectory() + "/gbif-\(UUID().uuidString)" }
-
     /// Sets up what an interrupted run leaves: GBIF knows download 0000042-… for species
     /// 2435098, and the folder's manifest lists it as pending. Returns the request.
     func earlierRunRequested(on fake: FakeGBIF, in dir: String) throws -> GBIFDownloadRequest {
@@ -40,8 +39,8 @@ import Testing
 
     @Test func requestsPollsAndDownloadsOneZipPerSpecies() async throws {
         let fake = try FakeGBIF()
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let statuses = Mutex<[String]>([])
         let files = try await client(fake).retrieve(cubes(), into: dir) { e in
             if case .status(_, _, let s) = e { statuses.withLock { $0.append(s) } }
@@ -85,8 +84,8 @@ import Testing
 
     @Test func aSecondRunSkipsFinishedZipsAndRefetchesDamagedOnes() async throws {
         let fake = try FakeGBIF()
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let c = client(fake)
         _ = try await c.retrieve(cubes(), into: dir)
         let skipped = Mutex(0)
@@ -99,8 +98,8 @@ import Testing
 
     @Test func anInterruptedRunWaitsForTheDownloadItRequested() async throws {
         let fake = try FakeGBIF()
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         // An earlier run requested the download and was killed before it finished.
         let request = try earlierRunRequested(on: fake, in: dir)
         let files = try await client(fake).retrieve([request], into: dir)
@@ -113,8 +112,8 @@ import Testing
         var script = FakeGBIF.Script()
         script.erased = ["0000042-261126120000000"]
         let fake = try FakeGBIF(script)
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let request = try earlierRunRequested(on: fake, in: dir)
         _ = try await client(fake).retrieve([request], into: dir)
         #expect(fake.requestedSQL.count == 1)
@@ -125,8 +124,8 @@ import Testing
         script.cutDownload = 2
         script.cutAfter = 3000
         let fake = try FakeGBIF(script)
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let files = try await client(fake, pieceSize: 20_000).retrieve(cubes([2435098]), into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == script.file("2435098"))
         let ranges = fake.server.requests.filter { $0.path.hasPrefix("/files/") }.compactMap { $0.headers["range"] }
@@ -142,8 +141,8 @@ import Testing
         var script = FakeGBIF.Script()
         script.busyRequests = 2
         let fake = try FakeGBIF(script)
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let retries = Mutex(0)
         _ = try await client(fake, concurrent: 1).retrieve(cubes([2435098]), into: dir) {
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
@@ -153,8 +152,9 @@ import Testing
 
     @Test func aWrongPasswordIsAccessDeniedNamingTheVariables() async throws {
         let fake = try FakeGBIF()
+        let tmp = TemporaryDirectory("gbif")
         let error = await #expect(throws: BioCubeError.self) {
-            _ = try await client(fake, password: "wrong").retrieve(cubes([1]), into: folder())
+            _ = try await client(fake, password: "wrong").retrieve(cubes([1]), into: tmp.path)
         }
         #expect(error?.code == .accessDenied)
         #expect(error?.message.contains("401") == true && error?.message.contains("GBIF_PWD") == true)
@@ -163,8 +163,9 @@ import Testing
     @Test func anInvalidQueryIsRejectedBeforeAnythingIsRequested() async throws {
         let fake = try FakeGBIF()
         let bad = try GBIFDownloadRequest(sql: "SELECT noSuchColumn FROM occurrence", fileName: "bad.zip")
+        let tmp = TemporaryDirectory("gbif")
         let error = await #expect(throws: BioCubeError.self) {
-            _ = try await client(fake).retrieve([bad], into: folder())
+            _ = try await client(fake).retrieve([bad], into: tmp.path)
         }
         #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains("cannot be resolved") == true)
@@ -176,8 +177,9 @@ import Testing
         var script = FakeGBIF.Script()
         script.finalStatus = status
         let fake = try FakeGBIF(script)
+        let tmp = TemporaryDirectory("gbif")
         let error = await #expect(throws: BioCubeError.self) {
-            _ = try await client(fake).retrieve(cubes([7]), into: folder())
+            _ = try await client(fake).retrieve(cubes([7]), into: tmp.path)
         }
         #expect(error?.code == .remoteFailure)
         #expect(error?.message.contains("ended \(status)") == true)
@@ -187,14 +189,34 @@ import Testing
         var script = FakeGBIF.Script()
         script.serveHTML = true
         let fake = try FakeGBIF(script)
-        let dir = folder()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tmp = TemporaryDirectory("gbif")
+        let dir = tmp.path
         let error = await #expect(throws: BioCubeError.self) {
             _ = try await client(fake).retrieve(cubes([7]), into: dir)
         }
         #expect(error?.code != nil)
         #expect(!FileManager.default.fileExists(atPath: dir + "/7.zip"))
         #expect(try DownloadManifest.load(from: dir).entries.isEmpty)
+    }
+
+    @Test func aSpeciesListTakesCommentsCommasAndRepeatsAndNamesABadLine() throws {
+        let text = "# study species\n2435098\n\n5219173, 2480528  # two on a line\n2435098\n"
+        #expect(try GBIFDownloadRequest.speciesKeys(parsing: text, origin: "keys.txt") == [2435098, 5219173, 2480528])
+        #expect(try GBIFDownloadRequest.speciesKeys(parsing: "", origin: "keys.txt").isEmpty)
+        for (bad, line) in [("2435098\nParus major\n", 2), ("-5\n", 1), ("12,0\n", 1)] {
+            let error = #expect(throws: BioCubeError.self) {
+                try GBIFDownloadRequest.speciesKeys(parsing: bad, origin: "keys.txt")
+            }
+            #expect(error?.code == .invalidArgument && error?.file == "keys.txt")
+            #expect(error?.message.hasPrefix("line \(line):") == true, "\(String(describing: error))")
+        }
+        let tmp = TemporaryDirectory("species-list")
+        try "5219173\n".write(toFile: tmp.file("keys.txt"), atomically: true, encoding: .utf8)
+        #expect(try GBIFDownloadRequest.speciesKeys(fromFile: tmp.file("keys.txt")) == [5219173])
+        let missing = #expect(throws: BioCubeError.self) {
+            try GBIFDownloadRequest.speciesKeys(fromFile: tmp.file("none.txt"))
+        }
+        #expect(missing?.code == .io && missing?.file == tmp.file("none.txt"))
     }
 
     @Test func credentialsComeFromTheEnvironment() throws {

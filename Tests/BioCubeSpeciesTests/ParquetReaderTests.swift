@@ -1,19 +1,15 @@
 import BioCubeCore
 import Foundation
+import BioCubeTestSupport
 import Testing
 @testable import BioCubeSpecies
 
 enum ParquetFixtures {
-    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/parquet").path
+    static let fixtures = FixtureSet("parquet")
+    static var root: String { fixtures.root }
 
-    static func path(_ relative: String) throws -> String {
-        guard FileManager.default.fileExists(atPath: root + "/.complete") else {
-            Issue.record("Parquet fixtures are missing: run `make fixtures` (or `make test`) first")
-            throw BioCubeError(.notFound, root)
-        }
-        return root + "/" + relative
-    }
+    /// The path of a fixture; fails the test (not a skip) when fixtures were not generated.
+    static func path(_ relative: String) throws -> String { try fixtures.path(relative) }
 
     static var cases: [String] {
         guard let data = FileManager.default.contents(atPath: root + "/cases.json"),

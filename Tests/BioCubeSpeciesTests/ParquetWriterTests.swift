@@ -1,14 +1,14 @@
 import BioCubeCore
+import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeSpecies
 
 @Suite struct ParquetWriterTests {
-    static func temporaryPath(_ name: String) -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("biocube-parquet-writer-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        return dir.appendingPathComponent(name).path
-    }
+    /// One folder for the suite's files, removed when the process ends.
+    static let folder = TemporaryDirectory("biocube-parquet-writer")
+
+    static func temporaryPath(_ name: String) -> String { folder.file(name) }
 
     static let compressions: [ParquetWriter.Compression] = [.none, .snappy, .zstd(level: 3)]
 

@@ -1,4 +1,4 @@
-import BioCubeCore
+public import BioCubeCore
 import Foundation
 
 /// Exports every window of a ``BatchSampler`` with a ``BatchExporter`` into a folder:
@@ -14,6 +14,9 @@ public struct BatchExport: Sendable {
     package let directory: String
     /// NaN handling before writing.
     package let missing: MissingValuePolicy
+    /// What setting the export up found worth knowing (for example taxonomy ranks a daily
+    /// export cannot fill); empty for an export made from a sampler and an exporter.
+    public internal(set) var problems: [Problem] = []
 
     /// What happened.
     public struct Summary: Sendable {

@@ -15,6 +15,22 @@ public enum BatchFileReader {
         }
     }
 
+    /// The batch files (`.pt` and `.safetensors`) under `directory`, in sub-folders too, as
+    /// paths relative to it, sorted (so window order for BioCube's names).
+    ///
+    /// - Throws: ``BioCubeError/Code-swift.struct/notFound`` naming the folder when it cannot
+    ///   be listed or holds no batch file.
+    public static func batchFiles(in directory: String) throws -> [String] {
+        guard FileIO.isDirectory(directory), let all = FileManager.default.subpaths(atPath: directory) else {
+            throw BioCubeError(.notFound, "no such folder", file: directory)
+        }
+        let files = all.filter { $0.hasSuffix(".pt") || $0.hasSuffix(".safetensors") }.sorted()
+        guard !files.isEmpty else {
+            throw BioCubeError(.notFound, "no .pt or .safetensors batch files", file: directory)
+        }
+        return files
+    }
+
     static func readTorch(_ path: String) throws -> Batch {
         let zip = try ZipReader(path: path)
         guard let pkl = zip.entries.first(where: { $0.name.hasSuffix("/data.pkl") }) else {

@@ -61,6 +61,14 @@ public struct CubeStore: Sendable {
         return store
     }
 
+    /// Whether `path` is a folder whose root is a Zarr v3 group (a store `open(at:)` accepts);
+    /// false for batch files, missing paths and folders without a readable `zarr.json`.
+    public static func isStore(at path: String) -> Bool {
+        let store = CubeStore(root: path)
+        guard FileIO.isDirectory(store.root), case .group? = try? store.node(at: "") else { return false }
+        return true
+    }
+
     /// Opens an existing store; its root must be a Zarr v3 group.
     public static func open(at path: String) throws -> CubeStore {
         let store = CubeStore(root: path)
