@@ -60,6 +60,29 @@ import Testing
         #expect(axis.index(of: try UTCDateTime(parsing: "2020-07")) == nil)
     }
 
+    @Test func windowStepsCoverWhatTheRangeHolds() throws {
+        let axis = try TimeAxis(
+            cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2000-12"))
+        #expect(try axis.windowSteps() == 0..<12)
+        // A start inside a month begins at the next step; an end inside one stops at its step.
+        #expect(
+            try axis.windowSteps(from: UTCDateTime(parsing: "2000-03-15"), through: UTCDateTime(parsing: "2000-06-20"))
+                == 3..<6)
+        #expect(
+            try axis.windowSteps(from: UTCDateTime(parsing: "1990-01"), through: UTCDateTime(parsing: "2030-01"))
+                == 0..<12)
+        for (start, end) in [("2001-01", nil), (nil, "1999-12"), ("2000-05", "2000-05"), ("2000-05-02", "2000-06-01")] {
+            let error = #expect(throws: BioCubeError.self) {
+                try axis.windowSteps(
+                    from: start.map(UTCDateTime.init(parsing:)), through: end.map(UTCDateTime.init(parsing:)))
+            }
+            #expect(error?.code == .invalidArgument)
+        }
+        let steps = 3..<7
+        #expect((0..<9).map { TimeAxis.windowsHolding(step: $0, in: steps) } == [0, 0, 0, 1, 2, 2, 1, 0, 0])
+        #expect(TimeAxis.windowsHolding(step: 4, in: 4..<5) == 0)
+    }
+
     @Test func sixHourlyAxis() throws {
         let axis = try TimeAxis(
             cadence: .hours(6), from: UTCDateTime(parsing: "2000-02-28 18:00"),

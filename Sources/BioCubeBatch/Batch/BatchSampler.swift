@@ -91,30 +91,9 @@ public final class BatchSampler: Sendable {
             pressureLevels = storeLevels
         }
         let axis = time
-        let lo =
-            try start.map { t in
-                guard let i = (0..<axis.count).first(where: { axis[$0] >= t }) else {
-                    throw BioCubeError(
-                        .invalidArgument, "start \(t.dateString) is after the store's last step \(axis.end.dateString)")
-                }
-                return i
-            } ?? 0
-        let hi =
-            try end.map { t in
-                guard let i = (0..<axis.count).last(where: { axis[$0] <= t }) else {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "end \(t.dateString) is before the store's first step \(axis.start.dateString)")
-                }
-                return i
-            } ?? (axis.count - 1)
-        guard hi > lo else {
-            throw BioCubeError(
-                .invalidArgument,
-                "\(storePath): fewer than two steps between \(start?.dateString ?? time.start.dateString) and \(end?.dateString ?? time.end.dateString): no window"
-            )
+        do { steps = try axis.windowSteps(from: start, through: end) } catch let e as BioCubeError {
+            throw e.adding(file: storePath)
         }
-        steps = lo..<(hi + 1)
         let opened = arrays, r = rows, c = columns
         members = try Self.members(of: variables, selection: chosen, storePath: storePath) { keys in
             try Self.occurrenceTotals(keys.map { opened[$0] }, steps: 0..<axis.count, rows: r, columns: c)
@@ -222,11 +201,11 @@ public final class BatchSampler: Sendable {
     }
 
     /// The number of windows.
-    public var count: Int { steps.count - 1 }
+    public var count: Int { max(0, steps.count - 1) }
 
     /// The two timestamps of window `i`.
     public func timestamps(ofWindow i: Int) -> (UTCDateTime, UTCDateTime) {
-        (time[steps.lowerBound + i], time[steps.lowerBound + i + 1])
+        time.window(steps.lowerBound + i)
     }
 
     /// Reads window `i` (its two steps), decoding straight into the batch's tensors.

@@ -11,7 +11,7 @@ extension BatchExport {
     ///   written into `directory` first. Taxonomy ranks the store lacks are reported in
     ///   ``problems`` (their label planes are zero).
     ///
-    /// - Throws: ``BioCubeError`` naming the store when the format does not fit it, or when
+    /// - Throws: `BioCubeError` naming the store when the format does not fit it, or when
     ///   the selection asks for what it does not hold.
     public init(
         storePath: String, format: BatchFormat, directory: String, start: UTCDateTime? = nil,

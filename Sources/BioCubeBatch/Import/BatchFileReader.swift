@@ -18,7 +18,7 @@ public enum BatchFileReader {
     /// The batch files (`.pt` and `.safetensors`) under `directory`, in sub-folders too, as
     /// paths relative to it, sorted (so window order for BioCube's names).
     ///
-    /// - Throws: ``BioCubeError/Code-swift.struct/notFound`` naming the folder when it cannot
+    /// - Throws: `BioCubeError` (`notFound`) naming the folder when it cannot
     ///   be listed or holds no batch file.
     public static func batchFiles(in directory: String) throws -> [String] {
         guard FileIO.isDirectory(directory), let all = FileManager.default.subpaths(atPath: directory) else {

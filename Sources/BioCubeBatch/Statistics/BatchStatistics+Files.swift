@@ -7,7 +7,7 @@ extension BatchStatistics {
     /// `maxConcurrency` files at a time. Each file's statistics are merged in file order, so
     /// the result is the same for any concurrency.
     ///
-    /// - Throws: ``BioCubeError`` naming the folder when it holds no batch file, or the file
+    /// - Throws: `BioCubeError` naming the folder when it holds no batch file, or the file
     ///   that cannot be read.
     public static func batchFiles(in directory: String, maxConcurrency: Int = 2) async throws -> BatchStatistics {
         let files = try BatchFileReader.batchFiles(in: directory)

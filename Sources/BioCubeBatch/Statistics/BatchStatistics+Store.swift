@@ -33,7 +33,7 @@ extension BatchStatistics {
             var buffer = [Float](repeating: 0, count: levels * plane)
             let groups = members.filter { $0.variable == v }.map(\.group)
             for t in steps {
-                let weight = weighting == .steps || t == steps.lowerBound || t == steps.upperBound - 1 ? 1 : 2
+                let weight = weighting == .steps ? 1 : TimeAxis.windowsHolding(step: t, in: steps)
                 try buffer.withUnsafeMutableBufferPointer { b in
                     try a.read(
                         [.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)], into: b,

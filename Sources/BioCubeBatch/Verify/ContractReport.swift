@@ -61,7 +61,7 @@ public struct ContractReport: Sendable {
     /// Whether the path follows the contract (and the selection it was checked against).
     public var followsContract: Bool { violations.isEmpty }
 
-    /// Checks a batch file, or a store when `path` is one (``CubeStore/isStore(at:)``).
+    /// Checks a batch file, or a store when `path` is one (`CubeStore.isStore(at:)`).
     ///
     /// For a batch file: the contract rules of ``Batch/contractViolations`` and, with a
     /// `selection`, ``Batch/selectionViolations(_:)``. For a store: the build is complete,
@@ -69,7 +69,7 @@ public struct ContractReport: Sendable {
     /// variables', and every selected variable, species and level is stored (each step of
     /// each array is read once for the statistics).
     ///
-    /// - Throws: ``BioCubeError`` naming the file when it cannot be read at all (a breach
+    /// - Throws: `BioCubeError` naming the file when it cannot be read at all (a breach
     ///   that still lets it be read is a violation instead).
     public static func check(path: String, selection: VariableSelection? = nil) async throws -> ContractReport {
         if CubeStore.isStore(at: path) { return try await store(path, selection) }

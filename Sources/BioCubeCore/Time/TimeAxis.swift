@@ -66,6 +66,45 @@ public struct TimeAxis: Hashable, Sendable, Codable {
     /// The two steps of window `index`: `(self[index], self[index + 1])`.
     public func window(_ index: Int) -> (UTCDateTime, UTCDateTime) { (self[index], self[index + 1]) }
 
+    /// The steps the windows between `start` and `end` cover: from the first step at or after
+    /// `start` through the last step at or before `end` (the whole axis when both are nil).
+    /// Window `i` of the range is `window(range.lowerBound + i)`; there are `range.count - 1`.
+    ///
+    /// - Throws: `BioCubeError` (`invalidArgument`) when `start` is after the last step, `end`
+    ///   before the first, or the range holds fewer than two steps (no window).
+    public func windowSteps(from start: UTCDateTime? = nil, through end: UTCDateTime? = nil) throws -> Range<Int> {
+        let lo =
+            try start.map { t in
+                guard let i = (0..<count).first(where: { self[$0] >= t }) else {
+                    throw BioCubeError(
+                        .invalidArgument, "start \(t.dateString) is after the last step \(self.end.dateString)")
+                }
+                return i
+            } ?? 0
+        let hi =
+            try end.map { t in
+                guard let i = (0..<count).last(where: { self[$0] <= t }) else {
+                    throw BioCubeError(
+                        .invalidArgument, "end \(t.dateString) is before the first step \(self.start.dateString)")
+                }
+                return i
+            } ?? (count - 1)
+        guard hi > lo else {
+            throw BioCubeError(
+                .invalidArgument,
+                "fewer than two steps between \(start?.dateString ?? self.start.dateString) and \(end?.dateString ?? self.end.dateString): no window"
+            )
+        }
+        return lo..<(hi + 1)
+    }
+
+    /// How many of the two-step windows over `steps` hold step `t`: one at either end of the
+    /// range, two inside it, none outside.
+    package static func windowsHolding(step t: Int, in steps: Range<Int>) -> Int {
+        guard steps.count >= 2, steps.contains(t) else { return 0 }
+        return t == steps.lowerBound || t == steps.upperBound - 1 ? 1 : 2
+    }
+
     /// The step that `instant` falls in, by ``Cadence/step(containing:)``: its calendar month
     /// for a monthly axis, the `n`-hour slot starting at or before it for an hourly one;
     /// `nil` when outside the axis.

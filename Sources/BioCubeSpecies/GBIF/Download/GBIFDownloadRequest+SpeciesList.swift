@@ -6,9 +6,11 @@ extension GBIFDownloadRequest {
     /// starting a comment, blank lines ignored; repeated keys are kept once, in first-seen
     /// order.
     ///
-    /// - Parameter origin: how errors name the text (a file name, or a flag such as `--species`).
-    /// - Throws: ``BioCubeError/Code-swift.struct/invalidArgument`` naming `origin` and the
-    ///   line of the first token that is not a positive integer.
+    /// - Parameters:
+    ///   - text: the list.
+    ///   - origin: how errors name the text (a file name, or a flag such as `--species`).
+    /// - Throws: `BioCubeError` (`invalidArgument`) naming `origin` and the line of the first
+    ///   token that is not a positive integer.
     public static func speciesKeys(parsing text: String, origin: String) throws -> [Int64] {
         var keys: [Int64] = []
         var seen = Set<Int64>()
@@ -29,7 +31,7 @@ extension GBIFDownloadRequest {
 
     /// The species keys in the list file at `path` (see ``speciesKeys(parsing:origin:)``).
     ///
-    /// - Throws: ``BioCubeError`` naming the file when it cannot be read or a line is not a key.
+    /// - Throws: `BioCubeError` naming the file when it cannot be read or a line is not a key.
     public static func speciesKeys(fromFile path: String) throws -> [Int64] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
