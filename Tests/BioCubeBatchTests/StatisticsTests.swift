@@ -44,6 +44,11 @@ import Testing
         let json = try #require(s.json["misc_variables"]?["x"]?.objectValue)
         #expect(json["mean"] == .double(0) && json["std"] == .double(0) && json["min"] == .null && json["max"] == .null)
         #expect(json["count_nan"] == .int(8) && json["nan_pct"] == .double(1))
+        // The same share in memory (one rule: RunningMoments.nanFraction), also with no values at all.
+        #expect(try s.normalisation.entry(.misc, "x").nanPercent == [1])
+        s.add(try Tensor(shape: [0, 2, 2], storage: []), group: .misc, name: "empty")
+        #expect(s.json["misc_variables"]?["empty"]?["nan_pct"] == .double(1))
+        #expect(try s.normalisation.entry(.misc, "empty").nanPercent == [1])
     }
 
     @Test func levelVariablesGetPerLevelLists() throws {

@@ -82,11 +82,6 @@ public struct BatchStatistics: Sendable {
         }
     }
 
-    /// The share of NaN and ±∞ among all values; 1 for a variable with no value at all.
-    static func nanShare(_ m: RunningMoments) -> Double {
-        m.count + m.nanCount + m.infinityCount == 0 ? 1 : m.nanFraction
-    }
-
     /// The fields of one variable's entry, in the published key order.
     func fields(_ e: Entry) -> [(String, JSONValue)] {
         func field(_ f: (RunningMoments) -> JSONValue) -> JSONValue {
@@ -99,7 +94,7 @@ public struct BatchStatistics: Sendable {
             ("max", field { $0.max.map(JSONValue.double) ?? .null }),
             ("count_valid", field { .int(Int64($0.count)) }),
             ("count_nan", field { .int(Int64($0.nanCount)) }),
-            ("nan_pct", field { .double(Self.nanShare($0)) }),
+            ("nan_pct", field { .double($0.nanFraction) }),
         ]
         if e.hasLevels, let levels = pressureLevels, levels.count == e.levels.count {
             out.append(("levels", .array(levels.map { .double($0) })))
@@ -163,7 +158,7 @@ public struct BatchStatistics: Sendable {
                 mean: e.levels.map { $0.count > 0 ? $0.mean : 0 },
                 std: e.levels.map { $0.count > 0 ? $0.standardDeviation : 0 },
                 min: e.levels.map(\.min), max: e.levels.map(\.max), countValid: e.levels.map(\.count),
-                countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(Self.nanShare), perLevel: e.hasLevels,
+                countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(\.nanFraction), perLevel: e.hasLevels,
                 levels: e.hasLevels && pressureLevels?.count == e.levels.count ? pressureLevels : nil)
         }
         return NormalisationStatistics(groups: out)

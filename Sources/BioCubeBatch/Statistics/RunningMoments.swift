@@ -87,9 +87,11 @@ package struct RunningMoments: Sendable, Hashable {
         max = Swift.max(max!, other.max!)
     }
 
-    /// NaN share of all values seen (NaN and ∞ included in the denominator), 0 without values.
+    /// NaN share of all values seen (NaN and ∞ included in the denominator); 1 when nothing
+    /// was seen (no valid value, as for an all-NaN variable). The JSON's `nan_pct` and
+    /// ``NormalisationStatistics`` both use it.
     package var nanFraction: Double {
         let all = count + nanCount + infinityCount
-        return all > 0 ? Double(nanCount) / Double(all) : 0
+        return all > 0 ? Double(nanCount) / Double(all) : 1
     }
 }
