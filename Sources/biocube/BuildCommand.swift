@@ -54,16 +54,13 @@ struct BuildCommand: AsyncParsableCommand {
             options.end = end
             options.region = region
             options.jobs = jobs
-            guard (1...22).contains(level) else {
-                throw BioCubeError(.invalidArgument, "--level \(level): zstd levels are 1…22")
-            }
             options.compressionLevel = level
             options.shard = shard ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()
             let started = clock.now
             let builder: CubeBuilder
-            if input.hasSuffix(".json") && !FileIO_isDirectory(input) {
+            if input.hasSuffix(".json") && !FileIO.isDirectory(input) {
                 builder = try await CubeBuilder.prepare(catalog: Catalog.load(path: input), options: options)
             } else {
                 builder = try await CubeBuilder.prepare(root: input, options: options)
@@ -114,11 +111,6 @@ struct BuildCommand: AsyncParsableCommand {
             }
         }
     }
-}
-
-private func FileIO_isDirectory(_ path: String) -> Bool {
-    var isDir: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
 }
 
 extension Duration {

@@ -78,6 +78,18 @@ import Testing
         #expect(offsets == ["2000-01": 0, "2000-02": 5, "2000-03": 5, "2000-04": 5])
     }
 
+    @Test(arguments: [0, 23, -1])
+    func aCompressionLevelZstdLacksIsRefusedBeforeAnythingIsWritten(level: Int) async throws {
+        let tmp = try Self.folder(["a.ramp": "0 2000-01 2000-03"])
+        var options = BuildOptions(storePath: tmp.file("cube.zarr"))
+        options.compressionLevel = level
+        let error = await #expect(throws: BioCubeError.self) {
+            try await CubeBuilder.prepare(root: tmp.path, options: options, sources: [RampSource()])
+        }
+        #expect(error?.code == .invalidArgument && error?.file == tmp.file("cube.zarr"))
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("cube.zarr")))
+    }
+
     @Test func theCatalogRoundTripsThroughItsJSON() async throws {
         let tmp = try Self.folder(["a.ramp": "0 2000-01 2000-03", "b.ramp": "5 2000-02 2000-04"])
         let builder = try await Self.prepare(tmp, config: BuildConfig(prefer: ["ramp": "b.ramp"]))

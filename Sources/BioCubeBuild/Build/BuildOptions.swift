@@ -22,7 +22,8 @@ public struct BuildOptions: Sendable {
     /// Group overrides and source preferences.
     public var config: BuildConfig = .published
     /// zstd level of the variable chunks: 1 (the default) builds about twice as fast as 3
-    /// for about a fifth more bytes on noisy reanalysis fields.
+    /// for about a fifth more bytes on noisy reanalysis fields. A build refuses levels
+    /// outside 1…22.
     public var compressionLevel: Int = 1
 
     /// Options for a store at `storePath`, everything else default.

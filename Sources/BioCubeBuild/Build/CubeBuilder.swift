@@ -123,6 +123,11 @@ public final class CubeBuilder: Sendable {
         catalog: Catalog, modalities: [String: any Modality], options: BuildOptions, sources: [any ModalitySource],
         problems: ProblemLog = ProblemLog()
     ) throws {
+        guard (1...22).contains(options.compressionLevel) else {
+            throw BioCubeError(
+                .invalidArgument, "compression level \(options.compressionLevel): zstd levels are 1…22",
+                file: options.storePath)
+        }
         self.catalog = catalog
         self.options = options
         self.problems = problems
