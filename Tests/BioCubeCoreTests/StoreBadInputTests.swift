@@ -158,3 +158,48 @@ import Testing
         #expect(try a.read([.index(0), .all, .all], as: Float.self) == (0..<64).map(Float.init))
     }
 }
+
+/// A folder, FIFO or other non-file where a file is expected: a clear error naming the path,
+/// never an allocation sized from a folder's end offset or a blocking `open`.
+@Suite struct NotAFileTests {
+    enum Kind: String, CaseIterable { case folder, fifo }
+
+    static func make(_ kind: Kind, at path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        switch kind {
+        case .folder: try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        case .fifo: #expect(mkfifo(path, 0o644) == 0)
+        }
+    }
+
+    @Test(arguments: Kind.allCases)
+    func fileReadersRefuseIt(kind: Kind) throws {
+        let dir = TemporaryDirectory()
+        let path = dir.file("thing.pt")
+        try Self.make(kind, at: path)
+        let read = #expect(throws: BioCubeError.self) { try FileIO.read(path) }
+        #expect(read?.code == .notAFile && read?.file == path)
+        var buffer: [UInt8] = []
+        let into = #expect(throws: BioCubeError.self) { try FileIO.read(path, into: &buffer) }
+        #expect(into?.code == .notAFile)
+        let mapped = #expect(throws: BioCubeError.self) { try ByteStorage(mapping: path) }
+        #expect(mapped?.code == .notAFile && mapped?.file == path)
+        #expect(FileIO.readPrefix(path, count: 8) == nil)
+    }
+
+    @Test(arguments: Kind.allCases)
+    func aChunkOrMetadataDocumentThatIsNotAFileIsAnError(kind: Kind) throws {
+        let dir = TemporaryDirectory()
+        _ = try StoreBadInputTests().makeStore(dir)
+        let chunk = StoreBadInputTests().chunkPath(dir)
+        try Self.make(kind, at: chunk)
+        let a = try CubeStore.open(at: dir.file("s.zarr")).openArray("surface_variables/t2m")
+        let error = #expect(throws: BioCubeError.self) { try a.read([.all, .all, .all], as: Float.self) }
+        #expect(error?.code == .notAFile && error?.file == chunk)
+        let metadata = dir.file("s.zarr/surface_variables/t2m/zarr.json")
+        try Self.make(kind, at: metadata)
+        let store = try CubeStore.open(at: dir.file("s.zarr"))
+        let opening = #expect(throws: BioCubeError.self) { try store.openArray("surface_variables/t2m") }
+        #expect(opening?.code == .notAFile && opening?.file == metadata)
+    }
+}

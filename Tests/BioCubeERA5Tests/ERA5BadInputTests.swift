@@ -1,4 +1,6 @@
 import BioCubeCore
+import BioCubeTestSupport
+import Foundation
 import Testing
 @testable import BioCubeERA5
 
@@ -22,6 +24,22 @@ import Testing
         try expectError("bad/bad_time_units.nc", code: .unsupported, mentioning: ["fortnights"])
     }
     @Test func missingFile() throws { try expectError("bad/does_not_exist.nc", mentioning: []) }
+
+    /// A folder or FIFO named like a netCDF file never reaches libnetcdf (whose open of a
+    /// FIFO blocks for ever).
+    @Test(arguments: ["folder", "fifo"])
+    func aFolderOrFIFOIsNotAFile(kind: String) throws {
+        let tmp = TemporaryDirectory("era5-not-a-file")
+        let path = tmp.file("era5_single.nc")
+        if kind == "folder" {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } else {
+            #expect(mkfifo(path, 0o644) == 0)
+        }
+        let error = #expect(throws: BioCubeError.self) { _ = try ERA5File(path: path) }
+        #expect(error?.code == .notAFile)
+        #expect(error?.file == path || error?.message.contains(path) == true, "\(String(describing: error))")
+    }
 
     @Test func offLatticeGridNamesTheFirstOffendingCoordinate() throws {
         let path = try Fixtures.path("bad/off_lattice.nc")

@@ -32,6 +32,8 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unsupported = Code(rawValue: "unsupported")
         /// The operating system refused a file operation.
         public static let io = Code(rawValue: "i/o error")
+        /// A path that should be a regular file is a folder, a FIFO, a socket or a device.
+        public static let notAFile = Code(rawValue: "not a file")
         /// A node already exists where a new one was to be created.
         public static let alreadyExists = Code(rawValue: "already exists")
         /// A remote service could not be reached or kept failing (after retries).
@@ -45,6 +47,9 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let conflictingSources = Code(rawValue: "conflicting sources")
         /// A source does not lie on the target grid's 0.25° lattice.
         public static let offGrid = Code(rawValue: "off the grid")
+        /// A build was asked to go on although sources cannot be read (allow it explicitly
+        /// to build without them; the store then records which were left out).
+        public static let unreadableSources = Code(rawValue: "unreadable sources")
         /// Normalisation or denormalisation asked for statistics that are not there.
         public static let missingStatistics = Code(rawValue: "missing statistics")
     }

@@ -13,15 +13,8 @@ package final class ByteStorage: @unchecked Sendable {
 
     /// Maps `path` read-only; throws `.notFound` when it does not exist.
     package init(mapping path: String) throws {
-        let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
-            throw BioCubeError(.notFound, "no such file", file: path)
-        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        let (fd, size) = try FileIO.openRegularFile(path)
         defer { try? fd.close() }
-        let size: Int
-        do { size = Int(try fd.seek(offset: 0, from: .end)) } catch {
-            throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
-        }
         if size == 0 {
             buffer = UnsafeBufferPointer(start: nil, count: 0)
             mapped = false

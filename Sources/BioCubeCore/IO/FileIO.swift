@@ -1,4 +1,4 @@
-import SystemPackage
+package import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -10,18 +10,45 @@ import Darwin
 /// Small POSIX file helpers with BioCube errors: whole-file reads into reusable buffers and
 /// atomic whole-file writes (temporary file in the same folder, then `rename`).
 package enum FileIO {
+    /// Opens `path` for reading when it is a regular file, and returns it with its size.
+    ///
+    /// The file is opened non-blocking, so a FIFO in its place is refused at once instead of
+    /// blocking in `open`; a folder (whose end offset ext4 reports as 2^63 − 1) is refused
+    /// before anything is sized from it.
+    ///
+    /// - Throws: `.notFound` when nothing is there, `.notAFile` for a folder, FIFO, socket or
+    ///   device, `.io` when the system refuses; each naming the path.
+    package static func openRegularFile(_ path: String) throws -> (descriptor: FileDescriptor, size: Int) {
+        let fd: FileDescriptor
+        do { fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.nonBlocking]) } catch Errno
+            .noSuchFileOrDirectory
+        {
+            throw BioCubeError(.notFound, "no such file", file: path)
+        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        var info = stat()
+        guard fstat(fd.rawValue, &info) == 0 else {
+            let e = Errno(rawValue: errno)
+            try? fd.close()
+            throw BioCubeError(.io, "cannot read the file's status: \(e)", file: path)
+        }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else {
+            try? fd.close()
+            throw BioCubeError(
+                .notAFile, kind == S_IFDIR ? "a folder, not a file" : "not a regular file (a FIFO, socket or device)",
+                file: path)
+        }
+        return (fd, Int(info.st_size))
+    }
+
     /// Reads the whole file into the front of `buffer`, growing it when needed and reusing
     /// it otherwise; returns the number of bytes read, or nil when the file does not exist.
     package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Int? {
-        let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
+        let fd: FileDescriptor, size: Int
+        do { (fd, size) = try openRegularFile(path) } catch let e as BioCubeError where e.code == .notFound {
             return nil
-        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        }
         return try fd.closeAfter {
-            let size: Int
-            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) } catch {
-                throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
-            }
             if buffer.count < size { buffer = [UInt8](repeating: 0, count: size) }
             var done = 0
             while done < size {
@@ -42,7 +69,7 @@ package enum FileIO {
 
     /// Reads at most the first `count` bytes of a file; `nil` when it cannot be opened.
     package static func readPrefix(_ path: String, count: Int) -> [UInt8]? {
-        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly) else { return nil }
+        guard let (fd, _) = try? openRegularFile(path) else { return nil }
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: count)
         let n = (try? buffer.withUnsafeMutableBytes { try fd.read(into: $0) }) ?? 0
@@ -52,15 +79,8 @@ package enum FileIO {
     /// Reads the whole file into a new array (without zero-filling it first); throws
     /// `.notFound` when it does not exist.
     package static func read(_ path: String) throws -> [UInt8] {
-        let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch Errno.noSuchFileOrDirectory {
-            throw BioCubeError(.notFound, "no such file", file: path)
-        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        let (fd, size) = try openRegularFile(path)
         return try fd.closeAfter {
-            let size: Int
-            do { size = Int(try fd.seek(offset: 0, from: .end)); _ = try fd.seek(offset: 0, from: .start) } catch {
-                throw BioCubeError(.io, "cannot determine size: \(error)", file: path)
-            }
             return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                 var done = 0
                 while done < size {
@@ -83,7 +103,7 @@ package enum FileIO {
     /// Asks the kernel to start reading the whole file at `path` in the background (a
     /// missing file is ignored).
     package static func adviseWillNeed(_ path: String) {
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return }
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED)
         _ = close(fd)

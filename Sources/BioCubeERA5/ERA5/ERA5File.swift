@@ -202,7 +202,7 @@ public final class ERA5File: Sendable {
     /// instead of waiting for the disk under the library lock. Best effort: never fails.
     package func prefetch(_ variable: Variable, slices: Range<Int>) {
         guard !slices.isEmpty, !times.isEmpty else { return }
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return }
         defer { close(fd) }
         if let chunks {

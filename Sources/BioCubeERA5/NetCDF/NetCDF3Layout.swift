@@ -210,10 +210,7 @@ struct NetCDF3Layout: Sendable {
         let bytes = count * variable.type.size
         if scratch.count < bytes { scratch = [UInt8](repeating: 0, count: bytes) }
         let offset = self.offset(of: variable, index: index)
-        let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly) } catch {
-            throw BioCubeError(.io, "cannot open: \(error)", file: path)
-        }
+        let fd = try FileIO.openRegularFile(path).descriptor
         try fd.closeAfter {
             var done = 0
             while done < bytes {

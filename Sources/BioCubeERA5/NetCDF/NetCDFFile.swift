@@ -48,6 +48,9 @@ package final class NetCDFFile: @unchecked Sendable {
 
     private init(path: String) throws {
         self.path = path
+        // A folder or FIFO never reaches the library (a FIFO would block its open).
+        let probe = try FileIO.openRegularFile(path)
+        try? probe.descriptor.close()
         var id: Int32 = 0
         let status = NetCDFLibrary.withLock { nc_open(path, NC_NOWRITE, &id) }
         if status == NC_ENOTNC || status == NC_EHDFERR || status == NC_ENOTBUILT {
