@@ -103,9 +103,8 @@ public enum BatchFileReader {
                     storages[key] = floats(raw[...])
                 }
                 let storage = storages[key]!
-                let n = size.reduce(1, *)
-                let contiguous = Tensor(shape: size, repeating: 0).strides
-                guard stride == contiguous, offset >= 0, offset + n <= storage.count else {
+                let n = try elementCount(size, of: "\(g.rawValue)/\(name)")
+                guard stride == contiguousStrides(size), offset >= 0, offset <= storage.count - n else {
                     throw BioCubeError(
                         .unsupported,
                         "\(g.rawValue)/\(name): non-contiguous or out-of-range tensor (size \(size), stride \(stride), offset \(offset))"
@@ -116,6 +115,30 @@ public enum BatchFileReader {
             }
         }
         return try Batch(metadata: metadata, groups: groups)
+    }
+
+    /// The number of elements of `shape`, refusing negative extents and products that
+    /// overflow (a header can claim anything; nothing is allocated from it before this).
+    static func elementCount(_ shape: [Int], of tensor: String) throws -> Int {
+        var n = 1
+        for d in shape {
+            guard d >= 0 else {
+                throw BioCubeError(.corruptData, "tensor \(tensor): negative extent in shape \(shape)")
+            }
+            let (p, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= Int.max / 4 else {
+                throw BioCubeError(.corruptData, "tensor \(tensor): shape \(shape) has more elements than any file")
+            }
+            n = p
+        }
+        return n
+    }
+
+    /// Row-major strides of `shape` (computed from already checked extents).
+    static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        for d in Swift.stride(from: shape.count - 2, through: 0, by: -1) { s[d] = s[d + 1] &* shape[d + 1] }
+        return s
     }
 
     /// A timestamp in exactly the contract's form `YYYY-MM-DD HH:MM:SS`.
@@ -140,10 +163,13 @@ public enum BatchFileReader {
     static func readSafetensors(_ path: String) throws -> Batch {
         let bytes = try FileIO.read(path)
         guard bytes.count >= 8 else { throw BioCubeError(.corruptData, "shorter than a safetensors header") }
-        let n = bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard n > 0, 8 + n <= bytes.count else {
-            throw BioCubeError(.corruptData, "header length \(n) exceeds the file")
+        let declared = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard declared > 0, declared <= UInt64(bytes.count - 8) else {
+            throw BioCubeError(.corruptData, "header length \(declared) exceeds the file (\(bytes.count) bytes)")
         }
+        let n = Int(declared)
+        let dataSize = bytes.count - 8 - n
+        var claimed: [(range: Range<Int>, tensor: String)] = []
         guard let header = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes[8..<(8 + n)])),
             let h = header.objectValue,
             let meta = h["__metadata__"]?.objectValue
@@ -178,14 +204,27 @@ public enum BatchFileReader {
                 else {
                     throw BioCubeError(.invalidMetadata, "tensor \(gname)/\(name) is missing or not F32")
                 }
-                let begin = 8 + n + offsets[0], end = 8 + n + offsets[1]
-                guard begin <= end, end <= bytes.count, end - begin == shape.reduce(1, *) * 4 else {
+                let count = try elementCount(shape, of: "\(gname)/\(name)")
+                guard (0...dataSize).contains(offsets[0]), (offsets[0]...dataSize).contains(offsets[1]),
+                    offsets[1] - offsets[0] == count * 4
+                else {
                     throw BioCubeError(
-                        .corruptData, "tensor \(gname)/\(name): data offsets \(offsets) do not fit shape \(shape)")
+                        .corruptData,
+                        "tensor \(gname)/\(name): data offsets \(offsets) do not fit shape \(shape) in \(dataSize) data bytes"
+                    )
                 }
+                claimed.append((offsets[0]..<offsets[1], "\(gname)/\(name)"))
+                let begin = 8 + n + offsets[0], end = 8 + n + offsets[1]
                 let values = floats(bytes[begin..<end])
                 return Batch.Variable(name: name, tensor: try Tensor(shape: shape, storage: values))
             }
+        }
+        // The safetensors format: tensors' byte ranges do not overlap.
+        let sorted = claimed.filter { !$0.range.isEmpty }.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
+            throw BioCubeError(
+                .corruptData,
+                "tensors \(a.tensor) and \(b.tensor) share bytes \(b.range.lowerBound)..<\(a.range.upperBound)")
         }
         func numbers(_ v: JSONValue) -> [Double]? { v.arrayValue?.compactMap(\.doubleValue) }
         let stamps = try field("timestamp").arrayValue?.compactMap(\.stringValue) ?? []
