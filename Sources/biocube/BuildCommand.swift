@@ -42,6 +42,11 @@ struct BuildCommand: AsyncParsableCommand {
     var shard: Shard?
     @Option(help: "JSON config with group overrides and source preferences.")
     var config: String?
+    @Flag(
+        help:
+            "Build even when some sources cannot be read, leaving them out (the store records them in left_out_sources); without it such a build stops naming every unreadable file."
+    )
+    var allowUnreadable = false
     @Option(help: "zstd compression level of the chunks (1 fastest … 19 smallest).")
     var level: Int = 1
 
@@ -55,6 +60,7 @@ struct BuildCommand: AsyncParsableCommand {
             options.region = region
             options.jobs = jobs
             options.compressionLevel = level
+            options.allowUnreadableSources = allowUnreadable
             options.shard = shard ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()

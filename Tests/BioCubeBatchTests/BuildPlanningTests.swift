@@ -90,6 +90,22 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: tmp.file("cube.zarr")))
     }
 
+    @Test func anUnreadableSourceStopsTheBuildUnlessAllowedAndThenTheStoreRecordsIt() async throws {
+        let tmp = try Self.folder(["a.ramp": "0 2000-01 2000-03", "b.ramp": "not a ramp"])
+        let error = await #expect(throws: BioCubeError.self) { try await Self.prepare(tmp) }
+        #expect(error?.code == .unreadableSources && error?.file == "Ramp/b.ramp")
+        #expect(!FileManager.default.fileExists(atPath: tmp.file("cube.zarr")))
+
+        var options = BuildOptions(storePath: tmp.file("cube.zarr"))
+        options.timeAxis = .everySource
+        options.region = try Region(parsing: "S=50,N=51,W=5,E=6")
+        options.allowUnreadableSources = true
+        let builder = try await CubeBuilder.prepare(root: tmp.path, options: options, sources: [RampSource()])
+        #expect(try await builder.run().complete)
+        let root = try CubeStore.open(at: tmp.file("cube.zarr")).attributes(of: "")
+        #expect(root["left_out_sources"] == .array([.string("Ramp/b.ramp")]))
+    }
+
     @Test func theCatalogRoundTripsThroughItsJSON() async throws {
         let tmp = try Self.folder(["a.ramp": "0 2000-01 2000-03", "b.ramp": "5 2000-02 2000-04"])
         let builder = try await Self.prepare(tmp, config: BuildConfig(prefer: ["ramp": "b.ramp"]))

@@ -25,6 +25,11 @@ public struct BuildOptions: Sendable {
     /// for about a fifth more bytes on noisy reanalysis fields. A build refuses levels
     /// outside 1…22.
     public var compressionLevel: Int = 1
+    /// Build even when some sources cannot be read (truncated, corrupt, not what their name
+    /// says). Off by default: such a build stops with `unreadableSources` naming every file,
+    /// since the store would silently lack their variables. When on, the store's root
+    /// attribute `left_out_sources` lists them.
+    public var allowUnreadableSources = false
 
     /// Options for a store at `storePath`, everything else default.
     public init(storePath: String) { self.storePath = storePath }

@@ -94,6 +94,7 @@ extension CubeBuilder {
         }
         root["provenance"] = newProvenance
         root["selection"] = try (options.config.select ?? catalog.config.select).map(Self.json)
+        root["left_out_sources"] = leftOutSources.isEmpty ? nil : .array(leftOutSources.map { .string($0) })
         root["complete"] = false
         root["coverage"] = nil
         root["problems"] = nil

@@ -32,6 +32,9 @@ public final class CubeBuilder: Sendable {
     public let pressureLevels: [Double]?
     /// Problems found while opening and building.
     package let problems: ProblemLog
+    /// Sources that could not be read and were left out (only with
+    /// `BuildOptions.allowUnreadableSources`); recorded in the store.
+    package let leftOutSources: [String]
 
     let planList: [VariablePlan]
     let sourceProblems: [Problem]
@@ -128,6 +131,16 @@ public final class CubeBuilder: Sendable {
                 .invalidArgument, "compression level \(options.compressionLevel): zstd levels are 1…22",
                 file: options.storePath)
         }
+        let unreadable = catalog.problems.filter { $0.code == .unreadableSource }
+        let unreadablePaths = Set(unreadable.map(\.file)).sorted()
+        if !unreadable.isEmpty && !options.allowUnreadableSources {
+            let listed = unreadablePaths.prefix(10).map { p in "\(p): \(unreadable.first { $0.file == p }!.message)" }
+            throw BioCubeError(
+                .unreadableSources,
+                "\(unreadablePaths.count) source file(s) cannot be read: \(listed.joined(separator: "; "))\(unreadablePaths.count > 10 ? "; …" : ""). Repair or remove them, or build without them (biocube build --allow-unreadable; BuildOptions.allowUnreadableSources), which the store records",
+                file: unreadablePaths[0])
+        }
+        leftOutSources = unreadablePaths
         self.catalog = catalog
         self.options = options
         self.problems = problems
