@@ -8,7 +8,9 @@ struct BatchesCommand: AsyncParsableCommand {
         abstract: "Cut every two-step window of a built store into batch files (bfm-model .pt, safetensors or Zarr).",
         discussion: """
             Writes one file per window (245 for 2000-01…2020-06; there is no cap), atomically; \
-            windows already written are skipped, so an interrupted run continues. export.json in \
+            windows this same export already wrote are skipped, so an interrupted run continues; \
+            a file under a window's name from another store, build, format, policy, selection or \
+            region, or changed since, is written again. export.json in \
             the output folder records the format and the missing-value policy.
             """)
 
@@ -54,8 +56,11 @@ struct BatchesCommand: AsyncParsableCommand {
             print(
                 String(
                     format:
-                        "batches: %d windows (%d written, %d already present), %.1f MiB, %.1f s (%.0f ms per window) → %@",
-                    summary.windows, summary.written, summary.skipped, Double(summary.bytes) / 1_048_576, seconds,
+                        "batches: %d windows (%d written, %d already present%@), %.1f MiB, %.1f s (%.0f ms per window) → %@",
+                    summary.windows, summary.written, summary.skipped,
+                    summary.replaced > 0
+                        ? ", \(summary.replaced) file(s) of another export or changed since replaced" : "",
+                    Double(summary.bytes) / 1_048_576, seconds,
                     summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0, out))
         }
     }

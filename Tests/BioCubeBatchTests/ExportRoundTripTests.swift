@@ -40,7 +40,17 @@ import Testing
         }
         // A second run finds every window written.
         let again = try await export.run()
-        #expect(again.written == 0 && again.skipped == 2)
+        #expect(again.written == 0 && again.skipped == 2 && again.replaced == 0)
+        // A file changed since (here: garbage under its name) is written again, not trusted.
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: tmp.file(files[0])))
+        let mended = try await export.run()
+        #expect(mended.written == 1 && mended.skipped == 1 && mended.replaced == 1)
+        #expect(try await ContractReport.check(path: tmp.file(files[0])).followsContract)
+        // The same folder exported with the other policy: nothing of the first export is kept.
+        let other = try BatchExport(
+            storePath: store, format: format, directory: tmp.path, missing: missing == .zero ? .nan : .zero)
+        let switched = try await other.run()
+        #expect(switched.written == 2 && switched.replaced == 2)
     }
 
     @Test func statisticsOverBatchFilesEqualTheStoreWeightedAsWindows() async throws {

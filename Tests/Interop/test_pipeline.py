@@ -136,6 +136,24 @@ def test_batches_rerun_skips_complete_windows(biocube, pipeline):
     assert "0 written, 2 already present" in out.stdout
 
 
+def test_batches_rewrite_files_that_are_not_this_exports(biocube, pipeline, tmp_path):
+    """A file under a window's name is kept only when this same export wrote it: garbage,
+    another missing-value policy or a file changed since are written again."""
+    out = tmp_path / "pt"
+    biocube("batches", pipeline["work"] / "cube.zarr", "--out", out)
+    first = out / "batch_2000-01-01_to_2000-02-01.pt"
+    good = first.read_bytes()
+    first.write_bytes(b"garbage named like a batch")
+    again = biocube("batches", pipeline["work"] / "cube.zarr", "--out", out)
+    assert "1 written, 1 already present, 1 file(s) of another export" in again.stdout
+    assert first.read_bytes() == good
+    nan = biocube("batches", pipeline["work"] / "cube.zarr", "--out", out, "--missing", "nan")
+    assert "2 written, 0 already present, 2 file(s) of another export" in nan.stdout
+    assert json.loads((out / "export.json").read_text())["missing"] == "nan"
+    assert torch_checker.load_pt(first)["batch_metadata"]["timestamp"][0] == "2000-01-01 00:00:00"
+    assert biocube("verify", first).returncode == 0
+
+
 def test_pt_checker_rejects_a_broken_archive(pipeline, tmp_path):
     src = pipeline["work"] / "pt" / "batch_2000-01-01_to_2000-02-01.pt"
     bad = tmp_path / "bad.pt"

@@ -20,8 +20,12 @@ public struct BatchExport: Sendable {
 
     /// What happened.
     public struct Summary: Sendable {
-        /// Windows in range, written now, and already present.
+        /// Windows in range, written now, and kept from an earlier run of the same export.
         public var windows = 0, written = 0, skipped = 0
+        /// Files that were present under a window's name but not written by this same
+        /// export (another store, policy, format, selection or region; changed or unknown
+        /// files), written again.
+        public var replaced = 0
         /// Bytes written now.
         public var bytes: Int64 = 0
     }
@@ -53,8 +57,27 @@ public struct BatchExport: Sendable {
             let probe = try Batch(metadata: .init(latitudes: [], longitudes: [], timestamps: [a, b]), groups: [:])
             names.append(exporter.name(for: probe))
         }
-        let todo = (0..<sampler.count).filter { !FileIO.exists(directory + "/" + names[$0]) }
+        // Only files an earlier run of this same export wrote (and nobody changed since) are
+        // kept; anything else under a window's name is written again.
+        let identity = try self.identity()
+        let earlier = ExportManifest.load(directory)
+        let trusted = earlier?.identity == identity ? earlier!.files : [:]
+        var kept: [String: ExportManifest.FileStamp] = [:]
+        var todo: [Int] = []
+        for (i, name) in names.enumerated() {
+            let stamp = ExportManifest.FileStamp(directory + "/" + name)
+            if let stamp, trusted[name] == stamp {
+                kept[name] = stamp
+            } else {
+                if stamp != nil { summary.replaced += 1 }
+                todo.append(i)
+            }
+        }
         summary.skipped = sampler.count - todo.count
+        // The manifest describes this export before anything is written: an interrupted run
+        // leaves a manifest that trusts only the files it lists.
+        var manifest = ExportManifest(identity: identity, files: kept)
+        try manifest.write(directory, describing: self, windows: names.count)
         progress(.planned(windows: sampler.count, toDo: todo.count))
         // Contiguous runs, so each run reads its steps once.
         var runs: [Range<Int>] = []
@@ -101,27 +124,8 @@ public struct BatchExport: Sendable {
             throw error
         }
         summary.written = done
-        try writeManifest(names)
+        for name in names { manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name) }
+        try manifest.write(directory, describing: self, windows: names.count)
         return summary
-    }
-
-    private func writeManifest(_ names: [String]) throws {
-        let manifest: JSONValue = [
-            "format": .string(exporter.format),
-            "missing": .string(missing.rawValue),
-            "missing_policy": .string(
-                missing == .zero
-                    ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
-                    : "NaN kept wherever a source has no value"),
-            "store": .string(sampler.storePath),
-            "selection": (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(sampler.selection)))
-                ?? .null,
-            "grid": ["latitudes": .int(Int64(sampler.grid.height)), "longitudes": .int(Int64(sampler.grid.width))],
-            "windows": .int(Int64(names.count)),
-            "files": .array(names.map { .string($0) }),
-        ]
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try FileIO.writeAtomically(directory + "/export.json", Array(try e.encode(manifest)))
     }
 }
