@@ -31,14 +31,16 @@ import Testing
         return path
     }
 
-    static var cases: [(String, [String: Any], Int)] { [
-        ("a shape whose product overflows", ["shape": [2, Int.max / 2, 3], "data_offsets": [0, 16]], 16),
-        ("a negative extent", ["shape": [2, -2, 1], "data_offsets": [0, 16]], 16),
-        ("offsets past the data", ["shape": [2, 2, 1], "data_offsets": [0, 1 << 40]], 16),
-        ("offsets before the data", ["shape": [2, 2, 1], "data_offsets": [-8, 8]], 16),
-        ("an end before the start", ["shape": [2, 2, 1], "data_offsets": [16, 0]], 16),
-        ("a huge extent in a small file", ["shape": [2, 100_000, 100_000], "data_offsets": [0, 16]], 16),
-    ] }
+    static var cases: [(String, [String: Any], Int)] {
+        [
+            ("a shape whose product overflows", ["shape": [2, Int.max / 2, 3], "data_offsets": [0, 16]], 16),
+            ("a negative extent", ["shape": [2, -2, 1], "data_offsets": [0, 16]], 16),
+            ("offsets past the data", ["shape": [2, 2, 1], "data_offsets": [0, 1 << 40]], 16),
+            ("offsets before the data", ["shape": [2, 2, 1], "data_offsets": [-8, 8]], 16),
+            ("an end before the start", ["shape": [2, 2, 1], "data_offsets": [16, 0]], 16),
+            ("a huge extent in a small file", ["shape": [2, 100_000, 100_000], "data_offsets": [0, 16]], 16),
+        ]
+    }
 
     @Test(arguments: 0..<6)
     func aSafetensorsHeaderThatLiesIsRefused(index: Int) throws {
