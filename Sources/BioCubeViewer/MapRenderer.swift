@@ -17,6 +17,9 @@ public struct MapRenderer: Sendable {
     /// A renderer.
     public init(scale: Int = 3) { self.scale = max(1, scale) }
 
+    /// The largest image side and pixel count `render` makes.
+    static let maxSide = 32_768, maxPixels = 100_000_000
+
     /// Layout constants (pixels).
     static let left = 44, top = 34, gap = 24, barHeight = 14, bottom = 70, right = 16
 
@@ -62,7 +65,18 @@ public struct MapRenderer: Sendable {
         }
         let range = hi > lo ? Double(hi - lo) : 1
 
-        let panelW = w * scale, panelH = h * scale
+        // The image size is checked before anything is allocated (a scale from the command
+        // line can be anything).
+        let (panelW, o1) = w.multipliedReportingOverflow(by: scale)
+        let (panelH, o2) = h.multipliedReportingOverflow(by: scale)
+        guard !o1, !o2, panelW <= Self.maxSide, panelH <= Self.maxSide,
+            (2 * panelW + Self.left + Self.gap + Self.right) * (panelH + Self.top + Self.bottom) <= Self.maxPixels
+        else {
+            throw BioCubeError(
+                .invalidArgument,
+                "scale \(scale) makes a \(w)×\(h) map too large an image (at most \(Self.maxPixels / 1_000_000) million pixels): use a smaller scale"
+            )
+        }
         var image = RGBImage(
             width: Self.left + 2 * panelW + Self.gap + Self.right, height: Self.top + panelH + Self.bottom)
         let stamps = batch.metadata.timestampStrings
@@ -116,7 +130,7 @@ public struct MapRenderer: Sendable {
             }
         }
         // Shared colour bar with its range, and the NaN swatch.
-        let barY = Self.top + panelH + 22, barW = 2 * panelW + Self.gap - 120
+        let barY = Self.top + panelH + 22, barW = max(1, 2 * panelW + Self.gap - 120)  // small maps: a short bar
         for x in 0..<barW {
             image.fill(
                 x: Self.left + x, y: barY, w: 1, h: Self.barHeight, colormap.rgb(Double(x) / Double(max(1, barW - 1))))

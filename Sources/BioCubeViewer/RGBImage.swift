@@ -26,8 +26,11 @@ public struct RGBImage: Sendable {
         pixels[o] = c.0; pixels[o + 1] = c.1; pixels[o + 2] = c.2
     }
 
+    /// Fills the part of the rectangle inside the image (nothing when it lies outside).
     mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: (UInt8, UInt8, UInt8)) {
-        for yy in max(0, y)..<min(height, y + h) { for xx in max(0, x)..<min(width, x + w) { set(xx, yy, c) } }
+        let x0 = max(0, x), x1 = min(width, x + w), y0 = max(0, y), y1 = min(height, y + h)
+        guard x0 < x1, y0 < y1 else { return }
+        for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, c) } }
     }
 
     /// Draws text with the built-in 5×7 font (letters in capitals), top-left at (x, y), `scale` pixels per dot.

@@ -16,6 +16,9 @@ struct StoreDemo: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            guard (2...1200).contains(months) else {
+                throw BioCubeError(.invalidArgument, "--months \(months): the demo writes 2 to 1200 monthly steps")
+            }
             let grid = Grid.europe025
             let time = try TimeAxis(cadence: .monthly, start: UTCDateTime(parsing: "2000-01"), count: months)
             let levels: [Double] = [1000, 925, 850, 700, 600, 500, 400, 300, 250, 200, 150, 100, 50]

@@ -76,9 +76,21 @@ import Testing
 
     // N,W,S,E: south north of north, west east of east, not numbers, three edges, off the
     // globe, a repeated or unknown named edge.
-    @Test(arguments: ["35,0,60,1", "1,5,0,-5", "a,b,c,d", "1,2,3", "0,0,-95,1", "S=1,S=2,W=0,E=1", "S=1,N=2,X=0,E=1"])
+    @Test(arguments: [
+        "35,0,60,1", "1,5,0,-5", "a,b,c,d", "1,2,3", "0,0,-95,1", "S=1,S=2,W=0,E=1", "S=1,N=2,X=0,E=1",
+        "30,60,0,1e300", "30,-1e300,0,1", "30,-200,0,200", "30,0,0,inf", "nan,0,0,1",
+    ])
     func invalidRegionsAreRejected(text: String) {
-        #expect(throws: BioCubeError.self) { try Region(parsing: text) }
+        let error = #expect(throws: BioCubeError.self) { try Region(parsing: text) }
+        #expect(error?.code == .invalidArgument)
+    }
+
+    @Test func anyFiniteIntervalMapsToIndicesWithoutTrapping() {
+        let axis = Grid.europe025.longitude
+        #expect(axis.indexRange(within: 0, 1e300) == axis.indexRange(within: 0, 45))
+        #expect(axis.indexRange(within: -1e300, 1e300) == 0..<axis.count)
+        #expect(axis.indexRange(within: 1e300, 2e300) == nil)
+        #expect(axis.indexRange(within: .nan, 1) == nil)
     }
 
     /// One order everywhere (`--region`, `--area`): the CDS `[N, W, S, E]`.

@@ -135,6 +135,47 @@ import Testing
         #expect(sharding?.message.contains("sharding_indexed") == true)
     }
 
+    @Test(arguments: [[Int.max, 8, 8], [1 << 30, 1 << 30, 8]])
+    func aShapeBeyondAnyStoreIsRefusedBeforeItIsUsed(shape: [Int]) throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let error = try editMetadata(dir) { $0["shape"] = .array(shape.map { .int(Int64($0)) }) }
+        #expect(error?.code == .invalidMetadata)
+    }
+
+    /// The root's grid and time-axis attributes are what batches size everything from: a count
+    /// beyond any store, or one the coordinate arrays contradict, is refused by name.
+    @Test(arguments: [
+        ("grid", "latitude", Int64(1_000_000_000_000)), ("time_axis", nil, 1_000_000_000_000_000),
+        ("grid", "longitude", 5), ("time_axis", nil, 3),
+    ])
+    func coordinateCountsAreCheckedAgainstLimitsAndArrays(key: String, axis: String?, count: Int64) throws {
+        let dir = TemporaryDirectory()
+        let store = try CubeStore.create(at: dir.file("s.zarr"))
+        let grid = try Grid(
+            latitude: GridAxis(first: 40, step: 0.25, count: 4), longitude: GridAxis(first: 0, step: 0.25, count: 6))
+        try store.writeCoordinates(
+            grid: grid, time: TimeAxis(cadence: .monthly, start: UTCDateTime(year: 2000, month: 1), count: 2),
+            pressureLevels: nil)
+        var root = try store.attributes(of: "")
+        var entry = try #require(root[key]?.objectValue)
+        if let axis {
+            var a = try #require(entry[axis]?.objectValue)
+            a["count"] = .int(count)
+            entry[axis] = .object(a)
+        } else {
+            entry["count"] = .int(count)
+        }
+        root[key] = .object(entry)
+        try store.setAttributes(root, of: "")
+        let reopened = try CubeStore.open(at: dir.file("s.zarr"))
+        let error = #expect(throws: BioCubeError.self) {
+            if key == "grid" { _ = try reopened.grid() } else { _ = try reopened.timeAxis() }
+        }
+        #expect(error?.file == dir.file("s.zarr/zarr.json"), "\(String(describing: error))")
+        #expect(error?.code == .invalidArgument || error?.code == .invalidMetadata)
+    }
+
     @Test func optionalExtensionIsIgnored() throws {
         let dir = TemporaryDirectory()
         _ = try makeStore(dir)

@@ -11,10 +11,17 @@ public struct GridAxis: Hashable, Sendable, Codable {
     /// The number of values.
     public let count: Int
 
+    /// The most values an axis may have (a 0.005° global longitude axis).
+    public static let maxCount = 72_000
+
     /// Creates an axis, rejecting an empty axis, a zero step or non-finite values.
     public init(first: Double, step: Double, count: Int) throws {
         guard count > 0 else {
             throw BioCubeError(.invalidArgument, "axis must have at least one value, got count \(count)")
+        }
+        guard count <= Self.maxCount else {
+            throw BioCubeError(
+                .invalidArgument, "axis of \(count) values: more than \(Self.maxCount) (a 0.005° global axis)")
         }
         guard first.isFinite, step.isFinite, step != 0 else {
             throw BioCubeError(
@@ -35,6 +42,10 @@ public struct GridAxis: Hashable, Sendable, Codable {
         guard abs(intervals - rounded) < 1e-6 else {
             throw BioCubeError(
                 .invalidArgument, "axis from \(first) to \(last) is not a whole number of steps of \(step)")
+        }
+        guard rounded < Double(Self.maxCount) else {
+            throw BioCubeError(
+                .invalidArgument, "axis from \(first) to \(last) by \(step) has more than \(Self.maxCount) values")
         }
         try self.init(first: first, step: last >= first ? step : -step, count: Int(rounded) + 1)
     }
@@ -80,7 +91,10 @@ public struct GridAxis: Hashable, Sendable, Codable {
         let tol = defaultTolerance
         let lo = min(lower, upper) - tol, hi = max(lower, upper) + tol
         // Positions (possibly fractional) of the interval ends along the axis.
-        let a = (lo - first) / step, b = (hi - first) / step
+        // Clamped before converting, so any finite interval maps to indices without trapping.
+        func clamped(_ x: Double) -> Double { Swift.min(Swift.max(x, -1), Double(count)) }
+        guard lo.isFinite, hi.isFinite else { return nil }
+        let a = clamped((lo - first) / step), b = clamped((hi - first) / step)
         let start = max(0, Int(min(a, b).rounded(.up)))
         let end = min(count - 1, Int(max(a, b).rounded(.down)))
         return start <= end ? start..<(end + 1) : nil

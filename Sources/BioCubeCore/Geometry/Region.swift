@@ -32,6 +32,11 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         guard south >= -90, north <= 90 else {
             throw BioCubeError(.invalidArgument, "region latitudes \(south)…\(north) are outside −90…90")
         }
+        guard west >= -360, east <= 360, east - west <= 360 else {
+            throw BioCubeError(
+                .invalidArgument,
+                "region longitudes \(west)…\(east) are outside −360…360 or span more than 360°")
+        }
         self.south = south; self.north = north; self.west = west; self.east = east
     }
 

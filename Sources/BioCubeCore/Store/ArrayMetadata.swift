@@ -64,6 +64,16 @@ public struct ArrayMetadata: Hashable, Sendable {
             throw BioCubeError(
                 .invalidMetadata, "\(context): shape \(shape) must be ≥ 0 and chunk shape \(chunkShape) > 0")
         }
+        // Element counts must be computable: a hostile shape (2^63 − 1) would overflow the
+        // chunk-grid arithmetic. 2^48 elements (a petabyte of float32) is far past any store.
+        var elements = 1
+        for d in shape {
+            let (p, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= 1 << 48 else {
+                throw BioCubeError(.invalidMetadata, "\(context): shape \(shape) has more than 2^48 elements")
+            }
+            elements = p
+        }
         let chunkElements = chunkShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
         guard chunkElements <= (1 << 31) / dataType.byteSize else {
             throw BioCubeError(.unsupported, "\(context): chunk shape \(chunkShape) exceeds 2 GiB per chunk")

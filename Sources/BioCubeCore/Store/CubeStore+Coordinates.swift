@@ -91,9 +91,26 @@ extension CubeStore {
                 throw BioCubeError(
                     .invalidMetadata, "\(metadataFile("")): root attribute grid.\(name) is missing or malformed")
             }
-            return try GridAxis(first: first, step: step, count: Int(count))
+            let axis: GridAxis
+            do { axis = try GridAxis(first: first, step: step, count: Int(count)) } catch let e as BioCubeError {
+                throw e.adding(file: metadataFile(""), variable: "grid.\(name)")
+            }
+            try checkCoordinateLength(name, axis.count, "grid.\(name).count")
+            return axis
         }
         return Grid(latitude: try axis("latitude"), longitude: try axis("longitude"))
+    }
+
+    /// When the coordinate array `name` exists, its length must be what the root says:
+    /// a damaged or hostile attribute is caught before anything is sized from it.
+    private func checkCoordinateLength(_ name: String, _ count: Int, _ attribute: String) throws {
+        guard case .array(let meta)? = try? node(at: name) else { return }
+        guard meta.shape == [count] else {
+            throw BioCubeError(
+                .invalidMetadata,
+                "root attribute \(attribute) says \(count), the \(name) array has shape \(meta.shape)",
+                file: metadataFile(""))
+        }
     }
 
     /// The time axis recorded by ``writeCoordinates(grid:time:pressureLevels:)``.
@@ -103,6 +120,11 @@ extension CubeStore {
             throw BioCubeError(
                 .invalidMetadata, "\(metadataFile("")): root attribute time_axis is missing or malformed")
         }
-        return try TimeAxis(cadence: Cadence(parsing: c), start: UTCDateTime(parsing: s), count: Int(n))
+        let axis: TimeAxis
+        do {
+            axis = try TimeAxis(cadence: Cadence(parsing: c), start: UTCDateTime(parsing: s), count: Int(n))
+        } catch let e as BioCubeError { throw e.adding(file: metadataFile(""), variable: "time_axis") }
+        try checkCoordinateLength("time", axis.count, "time_axis.count")
+        return axis
     }
 }

@@ -10,11 +10,18 @@ public struct TimeAxis: Hashable, Sendable, Codable {
     /// The number of steps.
     public let count: Int
 
+    /// The most steps an axis may have: a century of hourly steps.
+    public static let maxCount = 876_600
+
     /// Creates an axis of `count` steps; a monthly axis must start on day 1 at 00:00,
     /// an hourly one on a multiple of its step.
     public init(cadence: Cadence, start: UTCDateTime, count: Int) throws {
         guard count > 0 else {
             throw BioCubeError(.invalidArgument, "time axis needs at least one step, got \(count)")
+        }
+        guard count <= Self.maxCount else {
+            throw BioCubeError(
+                .invalidArgument, "time axis of \(count) steps: more than \(Self.maxCount) (a century of hours)")
         }
         switch cadence {
         case .monthly:
