@@ -173,3 +173,9 @@ def test_two_concurrent_writer_processes_fill_one_array(testdata, tmp_path):
     assert np.array_equal(array[...], shard_values(80, 40, 50))
     leftovers = [p for p in store.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_store_demo_refuses_an_absurd_month_count(biocube, tmp_path):
+    run = biocube("store", "demo", tmp_path / "d.zarr", "--months", 100000000, check=False)
+    assert run.returncode == 1 and "--months 100000000" in run.stderr, run.stderr
+    assert not (tmp_path / "d.zarr").exists()
