@@ -9,7 +9,9 @@ import Testing
         let path = try Fixtures.path(file)
         let error = #expect(throws: BioCubeError.self) { _ = try ERA5File(path: path) }
         if let code { #expect(error?.code == code) }
-        #expect(error?.message.contains(path) == true, "message does not name the file: \(error?.message ?? "")")
+        // What the user reads (the description: code, file field, message) names the file.
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains(path), "the error does not name the file: \(text)")
         for w in words { #expect(error?.message.contains(w) == true, "message lacks '\(w)': \(error?.message ?? "")") }
     }
 
