@@ -126,15 +126,29 @@ package struct ZipReader: Sendable {
         return out
     }
 
-    /// Extracts every member whose name ends with `suffix` into `directory` (flattened to
-    /// the base name), returning the written paths in archive order.
+    /// Extracts every member whose name ends with `suffix` into `directory`, flattened to its
+    /// base name — or, when several members share a base name (`a/data.nc`, `b/data.nc`), to
+    /// their paths joined with `-` (`a-data.nc`, `b-data.nc`), so none overwrites another.
+    /// Returns the written paths in archive order; `.` and `..` components are dropped.
     package func extractAll(withSuffix suffix: String, into directory: String) throws -> [String] {
         try FileIO.createDirectories(directory)
+        let members = entries.compactMap { e -> (Entry, [String])? in
+            guard e.name.hasSuffix(suffix), !e.name.hasSuffix("/") else { return nil }
+            let parts = e.name.split(separator: "/").map(String.init).filter { $0 != "." && $0 != ".." }
+            guard let base = parts.last, !base.hasPrefix(".") else { return nil }
+            return (e, parts)
+        }
+        var baseCount: [String: Int] = [:]
+        for (_, parts) in members { baseCount[parts.last!, default: 0] += 1 }
         var written: [String] = []
-        for e in entries where e.name.hasSuffix(suffix) && !e.name.hasSuffix("/") {
-            let base = e.name.split(separator: "/").last.map(String.init) ?? e.name
-            guard !base.hasPrefix("."), base != ".." else { continue }
-            let target = directory + "/" + base
+        var used = Set<String>()
+        for (e, parts) in members {
+            let name = baseCount[parts.last!]! > 1 ? parts.joined(separator: "-") : parts.last!
+            guard used.insert(name).inserted else {
+                throw BioCubeError(
+                    .corruptData, "members named \(e.name) and another one both flatten to \(name)", file: path)
+            }
+            let target = directory + "/" + name
             try FileIO.writeAtomically(target, try extract(e))
             written.append(target)
         }
