@@ -20,14 +20,15 @@ public struct CDSClient: Sendable {
     package let options: DownloadOptions
     private let http: HTTPTransport
 
-    /// Creates a client.
+    /// Creates a client. Without a `session`, requests go through one that drops the access
+    /// token on any redirect to another host; a session given here follows its own policy.
     public init(
-        credentials: CDSCredentials, options: DownloadOptions = DownloadOptions(), session: URLSession = .shared
+        credentials: CDSCredentials, options: DownloadOptions = DownloadOptions(), session: URLSession? = nil
     ) {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
     }
 
     private var retrieveRoot: URL { credentials.url.appendingPathComponent("retrieve/v1") }

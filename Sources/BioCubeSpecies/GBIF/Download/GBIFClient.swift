@@ -29,12 +29,14 @@ public struct GBIFClient: Sendable {
     package let options: DownloadOptions
     private let http: HTTPTransport
 
-    /// Creates a client.
-    public init(credentials: GBIFCredentials, options: DownloadOptions = .gbif, session: URLSession = .shared) {
+    /// Creates a client. Without a `session`, requests go through one that drops the
+    /// credentials on any redirect to another host (GBIF hands downloads out through
+    /// redirects); a session given here follows its own policy.
+    public init(credentials: GBIFCredentials, options: DownloadOptions = .gbif, session: URLSession? = nil) {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
     }
 
     private func endpoint(_ path: String) -> URL { credentials.url.appendingPathComponent(path) }
