@@ -28,7 +28,8 @@ public struct CDSClient: Sendable {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
+            retries: options.retries, backoff: options.retryBackoff)
     }
 
     private var retrieveRoot: URL { credentials.url.appendingPathComponent("retrieve/v1") }

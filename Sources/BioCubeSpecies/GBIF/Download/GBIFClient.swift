@@ -36,7 +36,8 @@ public struct GBIFClient: Sendable {
         self.credentials = credentials
         self.options = options
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout, retries: options.retries, backoff: options.retryBackoff)
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
+            retries: options.retries, backoff: options.retryBackoff)
     }
 
     private func endpoint(_ path: String) -> URL { credentials.url.appendingPathComponent(path) }
