@@ -8,7 +8,7 @@ t() { date +%s.%N; }
 secs() { awk "BEGIN { printf \"%.1f\", $2 - $1 }"; }
 
 echo "== 1/6 sample: a miniature BioCube tree in the published layout (2000-01 … 2001-12) =="
-a=$(t); "$BIOCUBE" sample "$OUT/BioCube" | tail -1; b=$(t); T_SAMPLE=$(secs "$a" "$b")
+a=$(t); "$BIOCUBE" sample "$OUT/BioCube" --force | tail -1; b=$(t); T_SAMPLE=$(secs "$a" "$b")
 
 echo; echo "== 2/6 scan: what the sources hold and what is wrong with them =="
 "$BIOCUBE" scan "$OUT/BioCube" --out "$OUT/catalog.json" | sed -n '1,200p'

@@ -119,11 +119,26 @@ package struct SampleTree: Sendable {
         package var speciesRows = 0
     }
 
-    /// Writes the tree under `root` (created if needed). Existing sample files are
-    /// replaced atomically. `progress` receives each file as it is finished.
+    /// The file that marks a folder as a sample tree (written first).
+    package static let markerName = ".biocube-sample"
+
+    /// Writes the tree under `root` (created if needed): a new or empty folder, or an earlier
+    /// sample, whose files are replaced atomically; any other folder only with `force`.
+    /// `progress` receives each file as it is finished.
     @discardableResult
-    package func write(to root: String, progress: (String) -> Void = { _ in }) throws -> Summary {
+    package func write(to root: String, force: Bool = false, progress: (String) -> Void = { _ in }) throws -> Summary {
+        // Only an empty folder or an earlier sample (its marker) is written into: a sample
+        // must never overwrite the user's own files of the same names.
+        let marker = root + "/" + Self.markerName
+        let contents = FileIO.contents(ofDirectory: root)
+        if !contents.isEmpty && !FileIO.exists(marker) && !force {
+            throw BioCubeError(
+                .alreadyExists,
+                "the folder holds \(contents.count) entries and is not a BioCube sample: choose an empty or new folder (or --force to write into it)",
+                file: root)
+        }
         try FileIO.createDirectories(root)
+        try FileIO.writeAtomically(marker, Array("a BioCube sample tree (biocube sample)\n".utf8))
         var summary = Summary()
         func done(_ relative: String) {
             let size = FileIO.attributes(root + "/" + relative).map { Int($0.size) } ?? 0

@@ -47,6 +47,11 @@ struct BuildCommand: AsyncParsableCommand {
             "Build even when some sources cannot be read, leaving them out (the store records them in left_out_sources); without it such a build stops naming every unreadable file."
     )
     var allowUnreadable = false
+    @Flag(
+        help:
+            "Build into a folder that is not new, empty or a BioCube store (a foreign Zarr store's arrays of the same names are replaced)."
+    )
+    var force = false
     @Option(help: "zstd compression level of the chunks (1 fastest … 19 smallest).")
     var level: Int = 1
 
@@ -61,6 +66,7 @@ struct BuildCommand: AsyncParsableCommand {
             options.jobs = jobs
             options.compressionLevel = level
             options.allowUnreadableSources = allowUnreadable
+            options.force = force
             options.shard = shard ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()

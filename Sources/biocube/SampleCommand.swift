@@ -13,7 +13,7 @@ struct SampleCommand: AsyncParsableCommand {
               biocube sample sample/ && biocube scan sample/ && biocube build sample/ --store cube.zarr
             """)
 
-    @Argument(help: "Folder to write the tree into (created if needed).")
+    @Argument(help: "Folder to write the tree into: new, empty, or an earlier sample (created if needed).")
     var directory: String
     @Option(help: "First month (YYYY-MM).")
     var start: String = "2000-01"
@@ -26,6 +26,8 @@ struct SampleCommand: AsyncParsableCommand {
             "ERA5 file layout: per-field (as the CDS delivers), time-chunked (netCDF4/h5py-like chunks over 9 steps), library-default (netCDF-C's chunking) or classic (netCDF-3)."
     )
     var era5Layout: String = "per-field"
+    @Flag(help: "Write into a non-empty folder that is not an earlier sample (files of the same names are replaced).")
+    var force = false
 
     func run() async throws {
         try await reportingErrors {
@@ -39,7 +41,7 @@ struct SampleCommand: AsyncParsableCommand {
             }
             tree.era5Layout = layout
             let clock = ContinuousClock.now
-            let summary = try tree.write(to: directory) { print("  wrote \($0)") }
+            let summary = try tree.write(to: directory, force: force) { print("  wrote \($0)") }
             let total = summary.files.reduce(0) { $0 + $1.bytes }
             let seconds =
                 Double((ContinuousClock.now - clock).components.attoseconds) / 1e18

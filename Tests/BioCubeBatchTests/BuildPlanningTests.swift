@@ -1,4 +1,5 @@
 import BioCube
+import BioCubeSample
 import BioCubeTestSupport
 import Foundation
 import Testing
@@ -104,6 +105,48 @@ import Testing
         #expect(try await builder.run().complete)
         let root = try CubeStore.open(at: tmp.file("cube.zarr")).attributes(of: "")
         #expect(root["left_out_sources"] == .array([.string("Ramp/b.ramp")]))
+    }
+
+    /// A build writes only into a new or empty folder or a store a build made: a folder of
+    /// the user's and a Zarr store another tool wrote are refused untouched, unless forced.
+    @Test(arguments: ["user files", "foreign store"])
+    func aFolderThatIsNotABioCubeStoreIsRefusedUntouchedUnlessForced(kind: String) async throws {
+        let tmp = try Self.folder(["a.ramp": "0 2000-01 2000-03"])
+        let store = tmp.file("cube.zarr")
+        if kind == "foreign store" {
+            _ = try CubeStore.create(at: store, attributes: ["writer": "another tool"])
+        } else {
+            try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: true)
+            try "mine".write(toFile: store + "/.notes.0.tmp", atomically: false, encoding: .utf8)
+        }
+        let before = try FileManager.default.contentsOfDirectory(atPath: store).sorted()
+        let builder = try await Self.prepare(tmp)
+        let error = await #expect(throws: BioCubeError.self) { try await builder.run() }
+        #expect(error?.code == .alreadyExists && error?.file == store)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store).sorted() == before)
+
+        var options = BuildOptions(storePath: store)
+        options.timeAxis = .everySource
+        options.region = try Region(parsing: "S=50,N=51,W=5,E=6")
+        options.force = true
+        let forced = try await CubeBuilder.prepare(root: tmp.path, options: options, sources: [RampSource()])
+        #expect(try await forced.run().complete)
+        // A store a build made is built into again without force.
+        #expect(try await Self.prepare(tmp).run().complete)
+    }
+
+    @Test func aSampleIsWrittenOnlyIntoAnEmptyFolderOrAnEarlierSample() throws {
+        let tmp = TemporaryDirectory("sample-folder")
+        try "mine".write(toFile: tmp.file("notes.txt"), atomically: true, encoding: .utf8)
+        let tree = try SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2000, month: 1))
+        let error = #expect(throws: BioCubeError.self) { try tree.write(to: tmp.path) }
+        #expect(error?.code == .alreadyExists && error?.file == tmp.path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["notes.txt"])
+        let fresh = tmp.file("sample")
+        try tree.write(to: fresh)
+        try tree.write(to: fresh)  // an earlier sample: written again
+        try tree.write(to: tmp.path, force: true)
+        #expect(try String(contentsOfFile: tmp.file("notes.txt"), encoding: .utf8) == "mine")
     }
 
     @Test func theCatalogRoundTripsThroughItsJSON() async throws {

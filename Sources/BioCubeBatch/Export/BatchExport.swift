@@ -48,6 +48,10 @@ public struct BatchExport: Sendable {
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> Summary {
         _ = AllocatorTuning.applyOnce()
         try FileIO.createDirectories(directory)
+        // Temporary files an interrupted run of this host left (`kill -9`) are removed.
+        for name in FileIO.contents(ofDirectory: directory) where TemporaryName.isStale(name) {
+            try? FileIO.removeItem(directory + "/" + name)
+        }
         var summary = Summary()
         summary.windows = sampler.count
         // The file name depends only on the timestamps: check which exist without reading data.

@@ -15,8 +15,8 @@ public struct StoreSliceExporter: BatchExporter {
 
     public func write(_ batch: Batch, to path: String) throws {
         let temp =
-            (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        if FileIO.exists(temp) { try FileIO.removeItem(temp) }
+            (path as NSString).deletingLastPathComponent + "/"
+            + TemporaryName.fresh(for: (path as NSString).lastPathComponent)
         var store = try CubeStore.create(at: temp)
         store.autoConsolidate = false
         let m = batch.metadata

@@ -30,6 +30,10 @@ public struct BuildOptions: Sendable {
     /// since the store would silently lack their variables. When on, the store's root
     /// attribute `left_out_sources` lists them.
     public var allowUnreadableSources = false
+    /// Build into a store folder that is neither new, empty, nor one a build made (a Zarr
+    /// store another tool wrote, a folder of other files). Off by default: such a build
+    /// stops before writing anything, so nothing of the user's is replaced or swept.
+    public var force = false
 
     /// Options for a store at `storePath`, everything else default.
     public init(storePath: String) { self.storePath = storePath }

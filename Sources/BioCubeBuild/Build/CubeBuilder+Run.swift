@@ -60,6 +60,7 @@ extension CubeBuilder {
     /// then complete, writes the coverage report.
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> BuildSummary {
         _ = AllocatorTuning.applyOnce()
+        try checkOwnedOrEmpty()
         try FileIO.createDirectories(markerFolder)
         Self.removeStaleTemporaryFiles(in: options.storePath)
         var store = try CubeStore.openOrCreate(at: options.storePath)
@@ -308,6 +309,30 @@ extension CubeBuilder {
     }
 
     /// Refuses a store that was built for another grid or time axis.
+    /// The store folder must be new, empty, or one a build made (its state folder is the
+    /// first thing a build writes; its root records the build's provenance): a build never
+    /// writes into, or sweeps, a folder of the
+    /// user's or a Zarr store another tool wrote, unless `BuildOptions.force` says so.
+    func checkOwnedOrEmpty() throws {
+        let path = options.storePath
+        guard FileIO.exists(path), !options.force else { return }
+        guard FileIO.isDirectory(path) else {
+            throw BioCubeError(.alreadyExists, "exists and is not a folder: choose another store path", file: path)
+        }
+        let entries = FileIO.contents(ofDirectory: path)
+        guard !entries.isEmpty, !entries.contains(Self.stateFolder) else { return }
+        // A built store whose state folder was removed (to rebuild every step) still carries
+        // the provenance its build recorded.
+        if entries.contains("zarr.json"), (try? CubeStore.open(at: path).attributes(of: "")["provenance"]) != nil {
+            return
+        }
+        let what = entries.contains("zarr.json") ? "a Zarr store BioCube did not build" : "a folder that is not a store"
+        throw BioCubeError(
+            .alreadyExists,
+            "\(what) (\(entries.count) entries, no \(Self.stateFolder)): choose a new or empty store path, or force the build into it (biocube build --force; BuildOptions.force), which replaces its arrays of the same names",
+            file: path)
+    }
+
     func checkCompatible(_ store: CubeStore) throws {
         let attrs = try store.attributes(of: "")
         guard attrs["time_axis"] != nil || attrs["grid"] != nil else { return }
@@ -390,11 +415,8 @@ extension CubeBuilder {
         guard let walker = FileManager.default.enumerator(atPath: root) else { return }
         while let next = walker.nextObject() as? String {
             let name = (next as NSString).lastPathComponent
-            guard name.hasPrefix("."), name.hasSuffix(".tmp") else { continue }
-            let parts = name.split(separator: ".")
-            // .<name>.<pid>.<random>.tmp → the pid is the third-from-last part.
-            guard parts.count >= 4, let pid = Int32(parts[parts.count - 3]) else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH { _ = unlink(root + "/" + next) }
+            // Only this host's files whose process has ended (see TemporaryName).
+            if TemporaryName.isStale(name) { _ = unlink(root + "/" + next) }
         }
     }
 }

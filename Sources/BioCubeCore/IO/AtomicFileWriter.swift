@@ -20,8 +20,7 @@ package final class AtomicFileWriter {
         var dir = target
         dir.removeLastComponent()
         if !dir.string.isEmpty { try FileIO.createDirectories(dir.string) }
-        temp = dir.appending(
-            ".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        temp = dir.appending(TemporaryName.fresh(for: target.lastComponent?.string ?? "file"))
         do {
             fd = try FileDescriptor.open(
                 temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],

@@ -117,8 +117,7 @@ package enum FileIO {
         let target = FilePath(path)
         var dir = target
         dir.removeLastComponent()
-        let temp = dir.appending(
-            ".\(target.lastComponent?.string ?? "file").\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
+        let temp = dir.appending(TemporaryName.fresh(for: target.lastComponent?.string ?? "file"))
         let fd: FileDescriptor
         do {
             fd = try openForWriting(temp)

@@ -41,7 +41,7 @@ package final class NetCDFWriter {
         if !dir.isEmpty { try FileIO.createDirectories(dir) }
         temp =
             (dir.isEmpty ? "" : dir + "/")
-            + ".\((path as NSString).lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+            + TemporaryName.fresh(for: (path as NSString).lastPathComponent)
         let mode: Int32
         switch format {
         case .netCDF4: mode = NC_NETCDF4 | NC_CLOBBER
