@@ -13,8 +13,9 @@ import Testing
         rowGroupRows: Int = 4,
         dictionary: Bool = true
     ) throws -> String {
+        // A file of its own per call: parameterised cases run in parallel with different rows.
         let path = ParquetWriterTests.temporaryPath(
-            "species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows)-\(dictionary).parquet")
+            "species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows)-\(dictionary)-\(UUID().uuidString).parquet")
         var options = ParquetWriter.Options()
         options.rowGroupRows = rowGroupRows
         options.dictionary = dictionary
