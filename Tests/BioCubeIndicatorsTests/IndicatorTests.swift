@@ -212,3 +212,37 @@ enum FileIOProbe {
         (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
     }
 }
+
+/// Values float32 cannot hold (1e39 in an NDVI CSV, an `inf`) are missing and counted, never ±∞.
+@Suite struct OutOfRangeValueTests {
+    @Test(arguments: [false, true])  // the unquoted fast parser and the general (quoted) one
+    func valuesBeyondFloat32AreMissingAndReported(quoted: Bool) throws {
+        let tmp = TemporaryDirectory("out-of-range")
+        let path = tmp.file("Europe_forest_data.csv")
+        let name = quoted ? "\"A, north\"" : "A"
+        let csv = """
+            Country,Latitude,Longitude,Forest_2000,Forest_2001
+            \(name),48.25,5.5,1e39,2.5
+            B,48.5,5.5,-1e40,inf
+            C,48.75,5.5,3.0,3.4e38
+
+            """
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        let table = try IndicatorTable(path: path)
+        #expect(table.outOfRangeValues == 3)
+        let problems = table.coverageProblems(offGrid: 0, duplicates: 0, file: path)
+        #expect(problems.map(\.code) == [.valueOutOfRange] && problems[0].file == path)
+        // On the grid: the cells of those values are missing, the others keep theirs.
+        let log = ProblemLog()
+        let modality = try IndicatorModality(paths: [path], problems: log)
+        let forest = try #require(try modality.variables().first { $0.name == "Forest" })
+        let grid = Grid.europe025
+        func cell(_ year: Int, _ latitude: Double) throws -> Float {
+            let plane = try modality.read(forest, at: UTCDateTime(year: year, month: 6), onto: grid)
+            let c = try #require(grid.cell(latitude: latitude, longitude: 5.5))
+            return plane[c.row, c.column]
+        }
+        #expect(try cell(2000, 48.25).isNaN && cell(2000, 48.5).isNaN && cell(2000, 48.75) == 3)
+        #expect(try cell(2001, 48.25) == 2.5 && cell(2001, 48.5).isNaN && cell(2001, 48.75) == Float(3.4e38))
+    }
+}

@@ -55,6 +55,8 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
         public static let changedSource = Code(rawValue: "changed-source")
         /// A variable read the slow way (through the library, under its lock).
         public static let slowRead = Code(rawValue: "slow-read")
+        /// Values beyond float32's range (or infinities) in a source, stored as missing.
+        public static let valueOutOfRange = Code(rawValue: "value-out-of-range")
         /// A store lacks the species taxonomy ranks a format needs (their planes are zero).
         public static let missingTaxonomy = Code(rawValue: "missing-taxonomy")
     }

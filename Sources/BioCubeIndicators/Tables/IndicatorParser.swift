@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import BioCubeCore
+import Synchronization
 
 /// The header plan of an indicator CSV and the row parser that fills an
 /// `IndicatorTable`'s storage; rows of disjoint parts can be parsed concurrently.
@@ -28,8 +29,26 @@ struct IndicatorParser: Sendable {
         let latitudes: UnsafeMutableBufferPointer<Double>
         let longitudes: UnsafeMutableBufferPointer<Double>
         let rows: Int
+        /// Values beyond float32 (or written as infinity), stored as missing.
+        let outOfRange: OutOfRangeCount
 
         func deallocate() { latitudes.deallocate(); longitudes.deallocate() }
+    }
+
+    /// A count shared by the parts parsed concurrently.
+    final class OutOfRangeCount: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    /// `v` as float32; a value beyond float32's range (or an infinity) is counted and
+    /// becomes missing instead of ±∞.
+    @inline(__always) static func float(_ v: Double, counting count: OutOfRangeCount) -> Float {
+        let f = Float(v)
+        if f.isInfinite {
+            count.value.add(1, ordering: .relaxed)
+            return .nan
+        }
+        return f
     }
 
     /// Tables whose values take more bytes than this keep them in a scratch file.
@@ -127,7 +146,7 @@ struct IndicatorParser: Sendable {
             count: rows * timeColumns.count, spillAbove: Self.spillBytes, purpose: "the values of \(path)")
         let lats = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         let lons = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
-        return Sink(store: store, latitudes: lats, longitudes: lons, rows: rows)
+        return Sink(store: store, latitudes: lats, longitudes: lons, rows: rows, outOfRange: OutOfRangeCount())
     }
 
     /// Parses the records of `range` as rows `firstRow…` into `sink`; returns each row's
@@ -193,7 +212,7 @@ struct IndicatorParser: Sendable {
                             .corruptData,
                             "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
                     }
-                    values[slot] = Float(v)
+                    values[slot] = Self.float(v, counting: sink.outOfRange)
                 }
                 row += 1
                 return true
@@ -276,7 +295,7 @@ struct IndicatorParser: Sendable {
                                 if scanner.isEmpty(f) {
                                     value = .nan
                                 } else if let v = NumberParser.parse(buffer, s, fe) {
-                                    value = Float(v)
+                                    value = Self.float(v, counting: sink.outOfRange)
                                 } else {
                                     let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
                                     throw BioCubeError(

@@ -1,8 +1,8 @@
 import BioCubeCore
 
 extension IndicatorTable {
-    /// The problems of this table's rows on a grid: rows off the grid (ignored) and rows
-    /// repeating a cell (which row wins depends on the layout). One wording for the scanner
+    /// The problems of this table's rows on a grid: rows off the grid (ignored), rows
+    /// repeating a cell (which row wins depends on the layout), and values float32 cannot hold. One wording for the scanner
     /// and the modality.
     func coverageProblems(offGrid: Int, duplicates: Int, file: String) -> [Problem] {
         var problems: [Problem] = []
@@ -19,6 +19,14 @@ extension IndicatorTable {
             problems.append(
                 Problem(
                     .warning, .duplicateRows, file: file, message: "\(duplicates) rows repeat a grid cell: \(rule)"))
+        }
+        if outOfRangeValues > 0 {
+            problems.append(
+                Problem(
+                    .warning, .valueOutOfRange, file: file,
+                    message:
+                        "\(outOfRangeValues) values lie beyond float32 (|v| > 3.4e38, or infinite) and are stored as missing"
+                ))
         }
         return problems
     }

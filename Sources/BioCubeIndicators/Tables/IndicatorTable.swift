@@ -67,6 +67,9 @@ package final class IndicatorTable: @unchecked Sendable {
     /// The number of data rows.
     package var rowCount: Int { latitudes.count }
 
+    /// Values beyond float32's range (or written as infinity), stored as missing.
+    package let outOfRangeValues: Int
+
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
     package convenience init(path: String, bareYearVariable: String = "Land") throws {
@@ -124,6 +127,7 @@ package final class IndicatorTable: @unchecked Sendable {
         ignoredColumns = parser.ignored
         latitudes = Array(sink.latitudes)
         longitudes = Array(sink.longitudes)
+        outOfRangeValues = sink.outOfRange.value.load(ordering: .relaxed)
         storage = sink.store
         sink.latitudes.deallocate()
         sink.longitudes.deallocate()
