@@ -84,6 +84,29 @@ import Testing
         #expect(agri.layout == .variableColumn && agri.variables == ["Arable", "Cropland"])
     }
 
+    /// Downloads that would trap or write `inf`: a header-only World Bank file, a year of
+    /// twenty digits, a value beyond float32 — each a clear error naming the file.
+    @Test(arguments: [
+        ("API_x.csv", "\"Data Source\",\"WDI\",\n\n\"Country Name\"\n", true),
+        (
+            "API_y.csv",
+            "\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"2000\",\nA,AAA,F,F.1,1e39,\n",
+            true
+        ),
+        ("rli.csv", "Entity,Code,Year,RLI\nAland,AAA,99999999999999999999,0.9\n", false),
+        ("rli2.csv", "Entity,Code,Year,RLI\nAland,AAA,2000.5,0.9\n", false),
+        ("rli3.csv", "Entity,Code,Year,RLI\nAland,AAA,2000,-1e40\n", false),
+    ])
+    func hostileDownloadsAreClearErrors(name: String, text: String, worldBank: Bool) throws {
+        let tmp = TemporaryDirectory("ingest-bad")
+        let path = tmp.file(name)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let error = #expect(throws: BioCubeError.self) {
+            _ = try worldBank ? NationalSeries.worldBank(path: path) : NationalSeries.redList(path: path)
+        }
+        #expect(error.map { "\($0)".contains(path) } == true, "\(String(describing: error))")
+    }
+
     @Test func naturalEarthCountriesHavePlausibleGridPoints() throws {
         let ne = try CountryPolygons.naturalEarth()
         #expect(ne.countries.count == 177)

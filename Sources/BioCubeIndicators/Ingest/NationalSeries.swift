@@ -32,6 +32,11 @@ public struct NationalSeries: Sendable {
                 let first = try fields.isEmpty ? "" : scanner.text(fields[0], record: record, column: 1)
                 guard first == "Country Name" else { return true }  // the preamble
                 headerSeen = true
+                guard fields.count >= 5 else {
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "\(path): record \(record): the header has no year columns after Indicator Code")
+                }
                 for c in 4..<fields.count {
                     if let y = Int(try scanner.text(fields[c], record: record, column: c + 1)),
                         (1000...9999).contains(y)
@@ -58,7 +63,7 @@ public struct NationalSeries: Sendable {
                         "\(path): record \(record), column \(c + 1) (\(y)): '\(try scanner.text(fields[c], record: record, column: c + 1))' is not a number"
                     )
                 }
-                values[y] = Float(v)
+                values[y] = try float32(v, "\(path): record \(record), column \(c + 1) (\(y))")
             }
             entries.append(Entry(name: name, code: code, values: values))
             return true
@@ -68,6 +73,17 @@ public struct NationalSeries: Sendable {
                 .invalidArgument, "\(path): not a World Bank download (no 'Country Name, Country Code, …' header)")
         }
         return NationalSeries(indicator: indicator, entries: entries)
+    }
+
+    /// `v` as float32; a value beyond its range is an error (an ingested table would
+    /// otherwise hold the text `inf`).
+    private static func float32(_ v: Double, _ place: String) throws -> Float {
+        let f = Float(v)
+        guard f.isFinite || !v.isFinite else {
+            throw BioCubeError(.corruptData, "\(place): value \(v) is beyond float32 (|v| ≤ 3.4e38)")
+        }
+        guard f.isFinite else { throw BioCubeError(.corruptData, "\(place): value \(v) is not a finite number") }
+        return f
     }
 
     /// Reads a Red List Index export `Entity, Code, Year, value` (one row per country and year).
@@ -93,12 +109,17 @@ public struct NationalSeries: Sendable {
             }
             let name = try scanner.text(fields[0], record: record, column: 1)
             let code = try scanner.text(fields[1], record: record, column: 2)
-            guard let year = scanner.number(fields[2]).map({ Int($0) }), let v = scanner.number(fields[3]) else {
+            guard let y = scanner.number(fields[2]), let v = scanner.number(fields[3]) else {
                 throw BioCubeError(.corruptData, "\(path): record \(record): year or value is not a number")
             }
+            // A year is a whole number of four digits (a huge one would trap converting).
+            guard y.rounded() == y, (1000...9999).contains(y) else {
+                throw BioCubeError(.corruptData, "\(path): record \(record): year \(y) is not a year (1000…9999)")
+            }
+            let year = Int(y)
             let key = code.isEmpty ? name : code
             if byCountry[key] == nil { byCountry[key] = (name, code, [:]); order.append(key) }
-            byCountry[key]!.values[year] = Float(v)
+            byCountry[key]!.values[year] = try float32(v, "\(path): record \(record)")
             return true
         }
         return NationalSeries(
