@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config libnetcdf-dev libhdf5-dev libzstd-dev zlib1g-dev netcdf-bin python3-venv chromium
+APT_PACKAGES := pkg-config libnetcdf-dev libhdf5-dev libzstd-dev zlib1g-dev libjpeg62-turbo-dev libpng-dev libmpg123-dev lame netcdf-bin python3-venv chromium
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_REQUIREMENTS := Tests/Interop/requirements.txt
@@ -67,7 +67,11 @@ build: apt-deps
 ERA5_FIXTURES := Tests/Fixtures/era5/.complete
 INDICATOR_FIXTURES := Tests/Fixtures/indicators/.complete
 PARQUET_FIXTURES := Tests/Fixtures/parquet/.complete
-fixtures: $(ERA5_FIXTURES) $(INDICATOR_FIXTURES) $(PARQUET_FIXTURES)
+MEDIA_FIXTURES := Tests/Fixtures/media/.complete
+fixtures: $(ERA5_FIXTURES) $(INDICATOR_FIXTURES) $(PARQUET_FIXTURES) $(MEDIA_FIXTURES)
+
+$(MEDIA_FIXTURES): scripts/make_media_fixtures.py $(VENV)/.ready
+	$(PY) scripts/make_media_fixtures.py Tests/Fixtures/media
 
 $(PARQUET_FIXTURES): scripts/make_parquet_fixtures.py $(VENV)/.ready
 	$(PY) scripts/make_parquet_fixtures.py Tests/Fixtures/parquet

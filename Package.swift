@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BioCubeBatch", targets: ["BioCubeBatch"]),
         .library(name: "BioCubeBuild", targets: ["BioCubeBuild"]),
         .library(name: "BioCubeViewer", targets: ["BioCubeViewer"]),
+        .library(name: "BioCubeMedia", targets: ["BioCubeMedia"]),
         .library(name: "BioCube", targets: ["BioCube"]),
         .executable(name: "biocube", targets: ["biocube"]),
     ],
@@ -45,6 +46,22 @@ let package = Package(
             providers: [.apt(["libnetcdf-dev"]), .brew(["netcdf"])]
         ),
 
+        .systemLibrary(
+            name: "CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]
+        ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        .systemLibrary(
+            name: "CMPG123",
+            pkgConfig: "libmpg123",
+            providers: [.apt(["libmpg123-dev"]), .brew(["mpg123"])]
+        ),
+
         // glibc's <malloc.h> (mallopt); part of libc, nothing to link.
         .systemLibrary(name: "CMalloc"),
 
@@ -73,6 +90,11 @@ let package = Package(
         .target(
             name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"],
             swiftSettings: librarySettings),
+        // Species media: downloads (iNaturalist, xeno-canto, BOLD, descriptions) and the
+        // preprocessing of photos, sounds, DNA sequences and texts into tensors.
+        .target(
+            name: "BioCubeMedia", dependencies: ["BioCubeCore", "BioCubeSpecies", "CJPEG", "CPNG", "CMPG123"],
+            swiftSettings: librarySettings),
         // PNG maps and the HTML batch viewer.
         .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
         // Everything, with the built-in sources registered (ERA5, indicators, species).
@@ -88,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCube", "BioCubeSample", "BioCubeViewer",
+                "BioCube", "BioCubeSample", "BioCubeViewer", "BioCubeMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -131,6 +153,7 @@ let package = Package(
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
+        .testTarget(name: "BioCubeMediaTests", dependencies: ["BioCubeMedia", "BioCubeTestSupport"]),
         .testTarget(
             name: "BioCubeBatchTests",
             dependencies: [

@@ -1,0 +1,97 @@
+import BioCubeCore
+import Foundation
+
+/// Turns clips into ``AudioFeatures``: resampling to the analysis rate, centred Hann-windowed
+/// frames, power spectra, mel bands, decibels and MFCCs (conventions in
+/// ``AudioFeatureOptions``). Deterministic; one value serves many clips and tasks.
+///
+/// ```swift
+/// let audio = try AudioPreprocessor(options: AudioFeatureOptions())
+/// let features = try audio.features(ofFile: "XC123456.mp3")
+/// print(features.logMel.shape)   // [64, 1251] for 12.5 s
+/// ```
+public struct AudioPreprocessor: Sendable {
+    /// The settings.
+    public let options: AudioFeatureOptions
+    private let transform: FourierTransform
+    private let filters: MelFilterBank
+    private let window: [Double]
+    private let dct: [Double]
+
+    /// A preprocessor with checked `options`.
+    public init(options: AudioFeatureOptions = AudioFeatureOptions()) throws {
+        self.options = try options.validated()
+        let n = options.fftSize
+        transform = FourierTransform(size: n)
+        filters = MelFilterBank(
+            sampleRate: options.sampleRate, fftSize: n, bands: options.melBands,
+            minimumFrequency: options.minimumFrequency,
+            maximumFrequency: options.maximumFrequency ?? Double(options.sampleRate) / 2)
+        window = (0..<n).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n)) }
+        let (m, c) = (options.melBands, options.mfccCount)
+        var d = [Double](repeating: 0, count: c * m)
+        for k in 0..<c {
+            let scale = (k == 0 ? 1 / Double(m) : 2 / Double(m)).squareRoot()
+            for i in 0..<m { d[k * m + i] = scale * cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * Double(m))) }
+        }
+        dct = d
+    }
+
+    /// The features of the audio file at `path` (WAV or MP3); errors name the file.
+    public func features(ofFile path: String) throws -> AudioFeatures {
+        do { return try features(of: try AudioClip(contentsOf: path)) } catch let e as BioCubeError {
+            throw e.adding(file: path)
+        }
+    }
+
+    /// The features of `clip`, resampled to ``AudioFeatureOptions/sampleRate`` first.
+    public func features(of clip: AudioClip) throws -> AudioFeatures {
+        guard clip.sampleRate > 0 else { throw BioCubeError(.invalidArgument, "audio clip with sample rate 0") }
+        let samples =
+            clip.sampleRate == options.sampleRate
+            ? clip.samples : Resampler(from: clip.sampleRate, to: options.sampleRate)(clip.samples)
+        let n = options.fftSize
+        let hop = options.hopLength
+        let pad = n / 2
+        // Centred frames as librosa counts them: the padded clip holds `frames` whole frames
+        // (at least one; a clip shorter than a frame is padded with zeros).
+        let frames = max(1, 1 + (samples.count + 2 * pad - n) / hop)
+        let bins = n / 2 + 1
+        let (m, c) = (options.melBands, options.mfccCount)
+        var mel = [Double](repeating: 0, count: m * frames)
+        var scratch = transform.makeScratch()
+        var frame = [Double](repeating: 0, count: n)
+        var power = [Double](repeating: 0, count: bins)
+        var bands = [Double](repeating: 0, count: m)
+        samples.withUnsafeBufferPointer { x in
+            for f in 0..<frames {
+                let start = f * hop - pad
+                for i in 0..<n {
+                    let k = start + i
+                    frame[i] = k >= 0 && k < x.count ? Double(x[k]) * window[i] : 0
+                }
+                frame.withUnsafeBufferPointer { fr in
+                    power.withUnsafeMutableBufferPointer { transform.powerSpectrum(fr, into: $0, scratch: &scratch) }
+                }
+                power.withUnsafeBufferPointer { p in bands.withUnsafeMutableBufferPointer { filters.apply(p, into: $0) }
+                }
+                for b in 0..<m { mel[b * frames + f] = 10 * log10(max(1e-10, bands[b])) }
+            }
+        }
+        if let top = options.topDecibels, let peak = mel.max() {
+            let floor = peak - top
+            for i in mel.indices where mel[i] < floor { mel[i] = floor }
+        }
+        var cep = [Double](repeating: 0, count: c * frames)
+        for k in 0..<c {
+            for i in 0..<m {
+                let w = dct[k * m + i]
+                for f in 0..<frames { cep[k * frames + f] += w * mel[i * frames + f] }
+            }
+        }
+        return AudioFeatures(
+            logMel: try Tensor(shape: [m, frames], storage: mel.map { Float($0) }),
+            mfcc: try Tensor(shape: [c, frames], storage: cep.map { Float($0) }),
+            duration: clip.duration)
+    }
+}

@@ -1,0 +1,47 @@
+import BioCubeCore
+
+/// How photos become tensors: the square size, the resampling filter, how a non-square photo
+/// is made square, and the per-channel normalisation.
+public struct ImageOptions: Sendable, Hashable, Codable {
+    /// The resampling filter.
+    public enum Filter: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Exact area averaging: each output pixel is the mean of the input area it covers
+        /// (the right filter for shrinking photos).
+        case area
+        /// Lanczos-3, windowed sinc, as Pillow's `LANCZOS` (sharper; may ring).
+        case lanczos3 = "lanczos"
+    }
+
+    /// How a non-square photo becomes square.
+    public enum Fit: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The central square is kept (no distortion; edges are lost).
+        case centreCrop = "centre-crop"
+        /// The whole photo is scaled to the square (distorted).
+        case stretch
+    }
+
+    /// The output's side, in pixels.
+    public var size: Int = 64
+    /// The resampling filter.
+    public var filter: Filter = .area
+    /// How a non-square photo becomes square.
+    public var fit: Fit = .centreCrop
+    /// Per-channel mean subtracted after scaling to [0, 1] (ImageNet's by default).
+    public var mean: [Float] = [0.485, 0.456, 0.406]
+    /// Per-channel standard deviation divided by (ImageNet's by default).
+    public var standardDeviation: [Float] = [0.229, 0.224, 0.225]
+
+    /// The defaults: 64 × 64, area filter, centre crop, ImageNet normalisation.
+    public init() {}
+
+    /// Checks the settings; the error names the setting.
+    public func validated() throws -> ImageOptions {
+        func fail(_ what: String) -> BioCubeError { BioCubeError(.invalidArgument, "image options: \(what)") }
+        guard (1...4096).contains(size) else { throw fail("size \(size) is not 1…4096") }
+        guard mean.count == 3, mean.allSatisfy(\.isFinite) else { throw fail("mean needs 3 finite values") }
+        guard standardDeviation.count == 3, standardDeviation.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw fail("standard deviation needs 3 positive values")
+        }
+        return self
+    }
+}

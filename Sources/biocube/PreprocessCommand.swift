@@ -1,0 +1,183 @@
+import ArgumentParser
+import BioCube
+import BioCubeMedia
+import Foundation
+
+struct PreprocessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Turn species media (photos, sounds, DNA sequences, texts) into tensors (.npy files).",
+        discussion: """
+            The same preprocessing the species media dataset uses, one file at a time, written as \
+            NumPy .npy arrays (float32) into --out. See Documentation/Media.md for the exact rules.
+            """,
+        subcommands: [PreprocessImage.self, PreprocessAudio.self, PreprocessDNA.self, PreprocessText.self])
+}
+
+/// Writes `tensor` as `<out>/<name>.npy` atomically.
+private func save(_ tensor: Tensor, _ out: String, _ name: String) throws {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    try FileIO.writeAtomically(out + "/" + name + ".npy", tensor.npyBytes)
+}
+
+private func stem(_ path: String) -> String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
+
+private func triple(_ text: String) throws -> [Float] {
+    let v = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard v.count == 3 else { throw ValidationError("'\(text)': give three comma-separated numbers (red,green,blue)") }
+    return v
+}
+
+extension ImageOptions.Filter: ExpressibleByArgument {}
+extension ImageOptions.Fit: ExpressibleByArgument {}
+
+struct PreprocessImage: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "JPEG/PNG photos → normalised (3, size, size) tensors: <out>/<name>.npy.")
+
+    @Argument(help: "JPEG or PNG files.") var files: [String]
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Output side in pixels.") var size: Int = 64
+    @Option(help: "Resampling filter: area or lanczos.") var filter: ImageOptions.Filter = .area
+    @Option(help: "Non-square photos: centre-crop or stretch.") var fit: ImageOptions.Fit = .centreCrop
+    @Option(help: "Per-channel mean (r,g,b) after scaling to 0…1.") var mean: String = "0.485,0.456,0.406"
+    @Option(help: "Per-channel standard deviation (r,g,b).") var std: String = "0.229,0.224,0.225"
+
+    func run() async throws {
+        try await reportingErrors {
+            var options = ImageOptions()
+            options.size = size
+            options.filter = filter
+            options.fit = fit
+            options.mean = try triple(mean)
+            options.standardDeviation = try triple(std)
+            let images = try ImagePreprocessor(options: options)
+            for file in files {
+                let t = try images.tensor(ofFile: file)
+                try save(t, out, stem(file))
+                print("\(file) → \(out)/\(stem(file)).npy \(t.shape)")
+            }
+        }
+    }
+}
+
+struct PreprocessAudio: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audio",
+        abstract:
+            "WAV/MP3 recordings → log-mel (n_mels, frames) and MFCC (n_mfcc, frames): <out>/<name>.logmel.npy, .mfcc.npy."
+    )
+
+    @Argument(help: "WAV or MP3 files.") var files: [String]
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Analysis sample rate (Hz); clips are resampled to it.") var sampleRate: Int = 16_000
+    @Option(help: "Samples per frame.") var nFFT: Int = 400
+    @Option(help: "Samples between frames.") var hop: Int = 160
+    @Option(help: "Mel bands.") var nMels: Int = 64
+    @Option(help: "Cepstral coefficients.") var nMFCC: Int = 20
+    @Option(help: "Lowest filter frequency (Hz).") var fmin: Double = 0
+    @Option(help: "Highest filter frequency (Hz; default half the sample rate).") var fmax: Double?
+    @Option(help: "Floor of the log-mel values below the clip's maximum, in dB (0: none).") var topDB: Double = 80
+
+    func run() async throws {
+        try await reportingErrors {
+            var o = AudioFeatureOptions()
+            o.sampleRate = sampleRate
+            o.fftSize = nFFT
+            o.hopLength = hop
+            o.melBands = nMels
+            o.mfccCount = nMFCC
+            o.minimumFrequency = fmin
+            o.maximumFrequency = fmax
+            o.topDecibels = topDB > 0 ? topDB : nil
+            let audio = try AudioPreprocessor(options: o)
+            for file in files {
+                let f = try audio.features(ofFile: file)
+                try save(f.logMel, out, stem(file) + ".logmel")
+                try save(f.mfcc, out, stem(file) + ".mfcc")
+                print(
+                    "\(file) (\(String(format: "%.2f", f.duration)) s) → \(out)/\(stem(file)).{logmel,mfcc}.npy, \(f.frames) frames"
+                )
+            }
+        }
+    }
+}
+
+struct PreprocessDNA: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dna",
+        abstract:
+            "Nucleotide sequences → k-mer frequencies (N, 4^k) and one-hot (N, 4, length): <out>/kmers.npy, onehot.npy.",
+        discussion: "Input: FASTA files (> header lines, sequences over one or more lines) or --sequence texts.")
+
+    @Argument(help: "FASTA files.") var files: [String] = []
+    @Option(help: "A sequence given directly (repeatable).") var sequence: [String] = []
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "k-mer length.") var k: Int = 4
+    @Option(help: "One-hot length (bases; longer sequences are cut, shorter padded with zeros).") var length: Int = 658
+    @Option(help: "Largest share of ambiguous IUPAC codes a sequence may have.") var maxAmbiguity: Double = 0.05
+
+    func run() async throws {
+        try await reportingErrors {
+            var texts: [(String, String)] = sequence.enumerated().map { ("--sequence \($0.offset + 1)", $0.element) }
+            for file in files {
+                let lines = String(decoding: try FileIO.read(file), as: UTF8.self).split(whereSeparator: \.isNewline)
+                var name: String?
+                var body = ""
+                for line in lines + [">"] {
+                    if line.hasPrefix(">") {
+                        if let name { texts.append(("\(file): \(name)", body)) }
+                        name = String(line.dropFirst()).trimmingCharacters(in: .whitespaces)
+                        body = ""
+                    } else {
+                        body += line
+                    }
+                }
+            }
+            guard !texts.isEmpty else {
+                throw BioCubeError(.invalidArgument, "no sequences: give FASTA files or --sequence")
+            }
+            var kmers: [Float] = []
+            var onehot: [Float] = []
+            for (label, text) in texts {
+                let dna: DNASequence
+                do { dna = try DNASequence(text, maximumAmbiguity: maxAmbiguity) } catch let e as BioCubeError {
+                    throw BioCubeError(e.code, "\(label): \(e.message)")
+                }
+                kmers += try dna.kmerFrequencies(k: k)
+                onehot += try dna.oneHot(length: length).storage
+            }
+            try save(try Tensor(shape: [texts.count, 1 << (2 * k)], storage: kmers), out, "kmers")
+            try save(try Tensor(shape: [texts.count, 4, length], storage: onehot), out, "onehot")
+            print(
+                "\(texts.count) sequence(s) → \(out)/kmers.npy (\(texts.count), \(1 << (2 * k))), \(out)/onehot.npy (\(texts.count), 4, \(length))"
+            )
+        }
+    }
+}
+
+struct PreprocessText: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "text",
+        abstract: "Texts (one per line) → hashed TF-IDF embeddings (N, dimension): <out>/embeddings.npy.",
+        discussion: "The inverse document frequencies are learnt from the same lines.")
+
+    @Argument(help: "A text file, one document per line.") var file: String
+    @Option(help: "Output folder.") var out: String
+    @Option(help: "Embedding length.") var dimension: Int = 512
+    @Option(help: "Longest word n-gram.") var ngrams: Int = 2
+
+    func run() async throws {
+        try await reportingErrors {
+            let lines = String(decoding: try FileIO.read(file), as: UTF8.self).split(whereSeparator: \.isNewline).map(
+                String.init)
+            guard !lines.isEmpty else { throw BioCubeError(.invalidArgument, "\(file): no lines") }
+            let embedder = HashedTFIDFEmbedder(dimension: dimension, maximumNGram: ngrams).fitted(to: lines)
+            var values: [Float] = []
+            for line in lines { values += try embedder.embed(line) }
+            try save(try Tensor(shape: [lines.count, embedder.dimension], storage: values), out, "embeddings")
+            print("\(lines.count) text(s) → \(out)/embeddings.npy (\(lines.count), \(embedder.dimension))")
+        }
+    }
+}
