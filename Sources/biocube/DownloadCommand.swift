@@ -5,8 +5,12 @@ import BioCube
 struct DownloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
-        abstract: "Download sources (ERA5 from the Copernicus Climate Data Store, GBIF occurrence cubes).",
-        subcommands: [DownloadERA5.self, DownloadGBIF.self])
+        abstract:
+            "Download sources: ERA5 (Copernicus CDS), GBIF occurrence cubes, and species media (iNaturalist, xeno-canto, BOLD, Wikipedia).",
+        subcommands: [
+            DownloadERA5.self, DownloadGBIF.self, DownloadINaturalist.self, DownloadXenoCanto.self, DownloadBOLD.self,
+            DownloadDescriptions.self,
+        ])
 }
 
 struct DownloadERA5: AsyncParsableCommand {

@@ -14,6 +14,8 @@ public final class LoopbackHTTPServer: Sendable {
         public let path: String
         public let headers: [String: String]
         public let body: Data
+        /// When the request arrived.
+        public var received: ContinuousClock.Instant = .now
     }
 
     /// An answer.

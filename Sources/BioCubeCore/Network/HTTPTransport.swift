@@ -10,6 +10,9 @@ package struct HTTPTransport: Sendable {
     package let timeout: TimeInterval
     package let retries: Int
     package let backoff: Duration
+    /// When set, every request (retries and download pieces included) first waits for its
+    /// slot here, so a service's rate limit holds whatever the caller does.
+    package var limiter: RateLimiter? = nil
 
     /// A transport over `session`.
     package init(session: URLSession, timeout: TimeInterval, retries: Int, backoff: Duration) {
@@ -23,6 +26,7 @@ package struct HTTPTransport: Sendable {
     package func send(
         _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil
     ) async throws -> HTTPResponse {
+        try await limiter?.wait()
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }

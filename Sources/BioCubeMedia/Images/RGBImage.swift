@@ -19,7 +19,7 @@ public struct RGBImage: Sendable, Hashable {
 
     /// Pictures with more pixels than this are refused before anything is allocated (a
     /// 20 000 × 15 000 photo is 300 megapixels).
-    public static let maximumPixels = 300_000_000
+    package static let maximumPixels = 300_000_000
 
     /// An image from its pixels; the count must be `width × height × 3`.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {

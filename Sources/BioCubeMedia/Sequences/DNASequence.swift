@@ -19,13 +19,10 @@ public struct DNASequence: Sendable, Hashable {
     /// How many letters are ambiguity codes.
     public let ambiguousCount: Int
 
-    /// The default share of ambiguous bases above which a sequence is refused (5 %).
-    public static let defaultMaximumAmbiguity = 0.05
-
     /// Cleans `text`; errors on letters that are not nucleotides (naming them and their
     /// position), on an empty sequence, and when more than `maximumAmbiguity` of the bases
     /// are ambiguous.
-    public init(_ text: String, maximumAmbiguity: Double = defaultMaximumAmbiguity) throws {
+    public init(_ text: String, maximumAmbiguity: Double = 0.05) throws {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var ambiguous = 0

@@ -23,7 +23,7 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
     /// The inverse document frequency per bucket (all 1 before fitting).
     public private(set) var inverseDocumentFrequency: [Float]
     /// The documents fitted to.
-    public private(set) var documents: Int
+    private(set) var documents: Int
 
     /// An unfitted embedder into `dimension` buckets with n-grams up to `maximumNGram` words.
     public init(dimension: Int = 512, maximumNGram: Int = 2) {

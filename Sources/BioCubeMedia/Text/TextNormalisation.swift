@@ -27,7 +27,7 @@ public enum TextNormalisation {
     }
 
     /// The words of the normalised text.
-    public static func words(_ text: String) -> [Substring] {
+    static func words(_ text: String) -> [Substring] {
         normalised(text).split(separator: " ")
     }
 }

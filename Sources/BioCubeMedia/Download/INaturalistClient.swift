@@ -1,0 +1,163 @@
+public import BioCubeCore
+public import Foundation
+#if canImport(FoundationNetworking)
+public import FoundationNetworking
+#endif
+
+/// Research-grade iNaturalist observations with photos and coordinates, through the public
+/// API v1: `GET observations?taxon_name=…&quality_grade=research&photos=true&geo=true&order_by=id&order=asc&id_above=…`,
+/// paged by `id_above` (the last id of the previous page) until an empty page. Each photo
+/// is fetched in its medium size (the API's `square` URL with `medium` in its place) into
+/// `images/<observation>_<photo>.jpg` and described by one row of `images.csv`: observation
+/// and taxon, kingdom … genus (from the observation's identification ancestors, else one
+/// `GET taxa/{id}` per taxon), names, coordinates, `time_observed_at` (or `observed_on`),
+/// photo URL and licence code.
+///
+/// Every request, API page or photo, waits for ``MediaDownloadOptions/minimumInterval``
+/// (one per second by default, as iNaturalist asks). Photos already in the table are not
+/// fetched again; a photo cut mid-way resumes from its `.part` file on the next run.
+///
+/// ```swift
+/// let client = INaturalistClient()
+/// let summary = try await client.download(species: "Turdus merula", into: MediaLibrary(root: "Life"))
+/// print(summary.added, summary.skipped)
+/// ```
+public struct INaturalistClient: Sendable {
+    /// The API root (`https://api.inaturalist.org/v1`).
+    let baseURL: URL
+    private let fetcher: MediaFetcher
+
+    /// A client of the API at `baseURL`; without a `session`, requests go through one that
+    /// drops credentials on redirects to other hosts.
+    public init(
+        options: MediaDownloadOptions = MediaDownloadOptions(),
+        baseURL: URL = URL(string: "https://api.inaturalist.org/v1")!, session: URLSession? = nil
+    ) {
+        self.baseURL = baseURL
+        fetcher = MediaFetcher(service: "iNaturalist", options: options, session: session)
+    }
+
+    /// Downloads the photos of `species` into `library`.
+    public func download(
+        species: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws -> MediaDownloadSummary {
+        var summary = MediaDownloadSummary(species: species)
+        let folder = try library.folder(of: species)
+        var known = Set(try library.records(of: .image, species: species).map(\.id))
+        let limit = fetcher.options.maximumPerSpecies ?? Int.max
+        var taxonomyCache: [Int64: [String: String]] = [:]
+        var idAbove: Int64 = 0
+        var page = 0
+        pages: while known.count < limit {
+            page += 1
+            let url = try MediaFetcher.url(
+                baseURL, path: "observations",
+                query: [
+                    ("taxon_name", species), ("quality_grade", "research"), ("photos", "true"), ("geo", "true"),
+                    ("order_by", "id"), ("order", "asc"), ("per_page", "\(min(200, max(1, fetcher.options.pageSize)))"),
+                    ("id_above", "\(idAbove)"),
+                ])
+            let doc = try await fetcher.json(url, onEvent: onEvent)
+            guard let results = doc["results"]?.arrayValue else {
+                throw BioCubeError(.corruptData, "iNaturalist: page \(page) for \(species) has no 'results' list")
+            }
+            if results.isEmpty { break }
+            onEvent(.status(file: species, job: "inaturalist", status: "page \(page): \(results.count) observations"))
+            var fresh: [MediaRecord] = []
+            for observation in results {
+                guard let id = observation["id"]?.intValue else {
+                    throw BioCubeError(
+                        .corruptData, "iNaturalist: an observation on page \(page) for \(species) has no id")
+                }
+                idAbove = max(idAbove, id)
+                let taxon = observation["taxon"]
+                var taxonomy = Self.ancestors(observation["identifications"]?.arrayValue?.first?["taxon"]?["ancestors"])
+                if taxonomy.isEmpty, let taxonID = taxon?["id"]?.intValue {
+                    if let cached = taxonomyCache[taxonID] {
+                        taxonomy = cached
+                    } else {
+                        let t = try await fetcher.json(
+                            try MediaFetcher.url(baseURL, path: "taxa/\(taxonID)", query: []), onEvent: onEvent)
+                        taxonomy = Self.ancestors(t["results"]?.arrayValue?.first?["ancestors"])
+                        taxonomyCache[taxonID] = taxonomy
+                    }
+                }
+                let (lat, lon) = Self.coordinates(observation)
+                for photo in observation["photos"]?.arrayValue ?? [] {
+                    guard known.count + fresh.count < limit else { break }
+                    let photoID = photo["id"]?.intValue.map(String.init) ?? "?"
+                    let recordID = "inat-\(id)-\(photoID)"
+                    guard !known.contains(recordID) else {
+                        summary.skipped += 1
+                        continue
+                    }
+                    guard let square = photo["url"]?.stringValue, let photoURL = URL(string: Self.medium(square)),
+                        photoURL.scheme == "https" || photoURL.scheme == "http"
+                    else {
+                        summary.failures.append("\(recordID): no photo URL")
+                        continue
+                    }
+                    var r = MediaRecord(id: recordID, source: "inaturalist", kind: .image, species: species)
+                    r.commonName = taxon?["preferred_common_name"]?.stringValue ?? ""
+                    r.taxonomy = taxonomy
+                    r.latitude = lat
+                    r.longitude = lon
+                    r.timestamp =
+                        observation["time_observed_at"]?.stringValue ?? observation["observed_on"]?.stringValue ?? ""
+                    r.country = ""
+                    r.file = "images/\(id)_\(photoID).jpg"
+                    r.url = photoURL.absoluteString
+                    r.licence = photo["license_code"]?.stringValue ?? ""
+                    do {
+                        _ = try await fetcher.file(
+                            photoURL, to: folder + "/" + r.file, accept: Self.isImage, what: "a JPEG or PNG photo",
+                            onEvent: onEvent)
+                        fresh.append(r)
+                    } catch let e as BioCubeError where e.code == .notFound || e.code == .corruptData {
+                        summary.failures.append("\(recordID): \(e.message)")
+                    }
+                }
+            }
+            summary.added += try library.add(fresh)
+            known.formUnion(fresh.map(\.id))
+            if known.count >= limit { break pages }
+        }
+        return summary
+    }
+
+    /// The medium-size URL of a photo given by its `square` URL.
+    static func medium(_ square: String) -> String {
+        square.replacingOccurrences(of: "/square.", with: "/medium.")
+    }
+
+    /// JPEG or PNG by the first bytes.
+    static func isImage(_ head: [UInt8]) -> Bool {
+        (head.count >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
+            || (head.count >= 4 && head[0] == 0x89 && head[1] == 0x50 && head[2] == 0x4E && head[3] == 0x47)
+    }
+
+    /// kingdom … genus from a taxon's `ancestors` list.
+    static func ancestors(_ list: JSONValue?) -> [String: String] {
+        var out: [String: String] = [:]
+        for a in list?.arrayValue ?? [] {
+            if let rank = a["rank"]?.stringValue, MediaRecord.ranks.contains(rank), let name = a["name"]?.stringValue {
+                out[rank] = name
+            }
+        }
+        return out
+    }
+
+    /// Latitude and longitude from `geojson.coordinates` (`[lon, lat]`) or `location` (`"lat,lon"`).
+    static func coordinates(_ observation: JSONValue) -> (Double?, Double?) {
+        if let c = observation["geojson"]?["coordinates"]?.arrayValue, c.count == 2, let lon = c[0].doubleValue,
+            let lat = c[1].doubleValue
+        {
+            return (lat, lon)
+        }
+        if let s = observation["location"]?.stringValue {
+            let p = s.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            if p.count == 2 { return (p[0], p[1]) }
+        }
+        return (nil, nil)
+    }
+}

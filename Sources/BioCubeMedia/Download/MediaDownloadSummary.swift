@@ -1,0 +1,15 @@
+/// What a media download did for one species.
+public struct MediaDownloadSummary: Sendable, Hashable {
+    /// The species.
+    public var species: String
+    /// Records added to the species' table (files downloaded, or sequences and texts).
+    public var added: Int = 0
+    /// Records already present (their files were not downloaded again).
+    public var skipped: Int = 0
+    /// Records the service listed that could not be used, each with the reason (a missing
+    /// file, a broken download, a record without a file).
+    public var failures: [String] = []
+
+    /// An empty summary for `species`.
+    public init(species: String) { self.species = species }
+}

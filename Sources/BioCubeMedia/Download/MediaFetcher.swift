@@ -1,0 +1,110 @@
+import BioCubeCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The HTTP side shared by the media clients: one rate limiter per service, JSON and text
+/// requests with retries, and resumable file downloads checked by their first bytes.
+struct MediaFetcher: Sendable {
+    let service: String
+    let http: HTTPTransport
+    let options: MediaDownloadOptions
+
+    init(service: String, options: MediaDownloadOptions, session: URLSession?) {
+        self.service = service
+        self.options = options
+        var http = HTTPTransport(
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
+            retries: max(0, options.retries), backoff: options.retryBackoff)
+        http.limiter = RateLimiter(interval: options.minimumInterval)
+        self.http = http
+    }
+
+    /// The URL with query items added (percent-encoded; `+` and `"` escaped too).
+    static func url(_ base: URL, path: String, query: [(String, String)]) throws -> URL {
+        var c = URLComponents(
+            url: path.isEmpty ? base : base.appendingPathComponent(path), resolvingAgainstBaseURL: false)
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "+&=\"#")
+        c?.percentEncodedQueryItems =
+            query.isEmpty
+            ? nil
+            : query.map {
+                URLQueryItem(name: $0.0, value: $0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)
+            }
+        guard let url = c?.url else { throw BioCubeError(.invalidArgument, "\(base): cannot add the query \(query)") }
+        return url
+    }
+
+    /// A successful body of `url`; errors name the service and the status.
+    func body(
+        _ url: URL, headers: [String: String] = [:], onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws -> Data {
+        let r = try await http.sendRetrying("GET", url, headers: headers) {
+            onEvent(.retrying(attempt: $0, reason: $1))
+        }
+        switch r.status {
+        case 200..<300: return r.body
+        case 401, 403:
+            throw BioCubeError(.accessDenied, "\(service) refused \(Self.redacted(url)) (HTTP \(r.status) \(r.reason))")
+        case 404: throw BioCubeError(.notFound, "\(service): \(Self.redacted(url)) not found (HTTP 404)")
+        default:
+            throw BioCubeError(
+                .remoteFailure, "\(service) answered HTTP \(r.status) \(r.reason) to \(Self.redacted(url))")
+        }
+    }
+
+    /// The JSON document at `url`.
+    func json(
+        _ url: URL, headers: [String: String] = [:], onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws
+        -> JSONValue
+    {
+        let data = try await body(
+            url, headers: headers.merging(["Accept": "application/json"]) { a, _ in a }, onEvent: onEvent)
+        do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw BioCubeError(
+                .corruptData, "\(service): \(Self.redacted(url)) did not answer JSON (\(data.count) bytes)")
+        }
+    }
+
+    /// `url` without credentials in its user-info or an API key in its query.
+    static func redacted(_ url: URL) -> String {
+        guard var c = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(a URL)" }
+        c.user = nil
+        c.password = nil
+        c.percentEncodedQueryItems = c.percentEncodedQueryItems?.map {
+            $0.name.lowercased() == "key" ? URLQueryItem(name: $0.name, value: "***") : $0
+        }
+        return c.string ?? "(a URL)"
+    }
+
+    /// Downloads `url` to `path` (resuming a `.part` file left by an interrupted run) and
+    /// checks the first bytes with `accept`; a file that fails the check is removed.
+    func file(
+        _ url: URL, to path: String, accept: ([UInt8]) -> Bool, what: String,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> Int64 {
+        let name = (path as NSString).lastPathComponent
+        try FileIO.createDirectories((path as NSString).deletingLastPathComponent)
+        let download = ResumableDownload(http: http, pieceSize: 16 << 20, service: service)
+        try await download.run(from: url, size: nil, to: path) { progress in
+            switch progress {
+            case .bytes(let n, let total): onEvent(.downloading(file: name, bytes: n, total: total))
+            case .retrying(let attempt, let reason): onEvent(.retrying(attempt: attempt, reason: reason))
+            }
+        }
+        let head = FileIO.readPrefix(path, count: 16) ?? []
+        guard accept(head) else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw BioCubeError(
+                .corruptData,
+                "\(name): \(service) sent something that is not \(what) (starts \(head.prefix(8).map { String(format: "%02x", $0) }.joined())); removed",
+                file: path)
+        }
+        let size = FileIO.attributes(path)?.size ?? 0
+        onEvent(.completed(file: name, bytes: size))
+        return size
+    }
+}
