@@ -16,6 +16,7 @@ struct BioCubeCommand: AsyncParsableCommand {
             StoreCommand.self, DownloadCommand.self, ERA5Command.self, IndicatorsCommand.self, IngestCommand.self,
             ParquetCommand.self, SampleCommand.self, ScanCommand.self, BuildCommand.self, BatchesCommand.self,
             StatsCommand.self, VerifyCommand.self, ViewCommand.self, SpeciesCubeCommand.self, PreprocessCommand.self,
+            SpeciesDatasetCommand.self,
         ]
     )
 

@@ -14,7 +14,7 @@ public import BioCubeCore
 ///
 /// Variables are taken from the batch by name. Distribution and label planes are 0 where a
 /// species has no occurrence; every other plane keeps NaN. Label ids come from
-/// ``LabelMappings`` (`label_mappings.json` beside the batches) and the store's species
+/// `LabelMappings` (`label_mappings.json` beside the batches) and the store's species
 /// taxonomy; ranks the taxonomy lacks give zero planes (`missingRanks` says which).
 public struct DailyTorchExporter: BatchExporter {
     public var format: String { "pt-daily" }

@@ -40,7 +40,7 @@ public struct AudioClip: Sendable, Hashable {
         } else if MP3Decoder.looksLikeMP3(bytes) {
             self = try MP3Decoder.decode(bytes, name: name)
         } else {
-            throw BioCubeError(.unsupported, "\(name): not a WAV or MP3 file", file: name)
+            throw BioCubeError(.unsupported, "not a WAV or MP3 file", file: name)
         }
     }
 

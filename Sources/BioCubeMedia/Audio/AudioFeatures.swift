@@ -12,7 +12,7 @@ public struct AudioFeatures: Sendable {
     public var duration: Double
 
     /// Features from their tensors.
-    public init(logMel: Tensor, mfcc: Tensor, duration: Double) {
+    init(logMel: Tensor, mfcc: Tensor, duration: Double) {
         self.logMel = logMel
         self.mfcc = mfcc
         self.duration = duration

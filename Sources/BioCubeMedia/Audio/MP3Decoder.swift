@@ -13,7 +13,7 @@ enum MP3Decoder {
     }
 
     static func decode(_ bytes: [UInt8], name: String) throws -> AudioClip {
-        func fail(_ what: String) -> BioCubeError { BioCubeError(.corruptData, "\(name): \(what)", file: name) }
+        func fail(_ what: String) -> BioCubeError { BioCubeError(.corruptData, "\(what)", file: name) }
         guard initialised else { throw BioCubeError(.io, "\(name): libmpg123 could not be initialised") }
         var status: Int32 = 0
         guard let handle = mpg123_new(nil, &status) else {
@@ -58,7 +58,7 @@ enum MP3Decoder {
                 _ = mpg123_getformat(handle, &newRate, &newChannels, &encoding)
                 if rate != 0, newRate != rate || newChannels != channels {
                     throw BioCubeError(
-                        .unsupported, "\(name): the stream changes format mid-way (\(rate) Hz → \(newRate) Hz)",
+                        .unsupported, "the stream changes format mid-way (\(rate) Hz → \(newRate) Hz)",
                         file: name)
                 }
                 (rate, channels) = (newRate, newChannels)

@@ -11,7 +11,7 @@ struct WAVDecoder {
         self.name = name
     }
 
-    private func fail(_ what: String) -> BioCubeError { BioCubeError(.corruptData, "\(name): \(what)", file: name) }
+    private func fail(_ what: String) -> BioCubeError { BioCubeError(.corruptData, "\(what)", file: name) }
 
     private func u16(_ o: Int) -> Int { Int(bytes[o]) | Int(bytes[o + 1]) << 8 }
     private func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
@@ -54,7 +54,7 @@ struct WAVDecoder {
             }
         guard supported, format.bits % 8 == 0 else {
             throw BioCubeError(
-                .unsupported, "\(name): WAV format \(format.tag) with \(format.bits)-bit samples is not supported",
+                .unsupported, "WAV format \(format.tag) with \(format.bits)-bit samples is not supported",
                 file: name)
         }
         let frameBytes = width * format.channels

@@ -11,5 +11,5 @@ public struct MediaDownloadSummary: Sendable, Hashable {
     public var failures: [String] = []
 
     /// An empty summary for `species`.
-    public init(species: String) { self.species = species }
+    init(species: String) { self.species = species }
 }

@@ -100,7 +100,7 @@ struct MediaFetcher: Sendable {
             try? FileManager.default.removeItem(atPath: path)
             throw BioCubeError(
                 .corruptData,
-                "\(name): \(service) sent something that is not \(what) (starts \(head.prefix(8).map { String(format: "%02x", $0) }.joined())); removed",
+                "\(service) sent something that is not \(what) (starts \(head.prefix(8).map { String(format: "%02x", $0) }.joined())); removed",
                 file: path)
         }
         let size = FileIO.attributes(path)?.size ?? 0

@@ -44,7 +44,7 @@ public struct RGBImage: Sendable, Hashable {
         let isJPEG = bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
         let isPNG = bytes.count >= 8 && bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         guard isJPEG || isPNG else {
-            throw BioCubeError(.unsupported, "\(name): not a JPEG or PNG image", file: name)
+            throw BioCubeError(.unsupported, "not a JPEG or PNG image", file: name)
         }
         var out: UnsafeMutablePointer<UInt8>? = nil
         var w: Int32 = 0
@@ -64,20 +64,20 @@ public struct RGBImage: Sendable, Hashable {
         switch status {
         case 0:
             guard let out, w > 0, h > 0 else {
-                throw BioCubeError(.corruptData, "\(name): \(kind) image with no pixels", file: name)
+                throw BioCubeError(.corruptData, "\(kind) image with no pixels", file: name)
             }
             let count = Int(w) * Int(h) * 3
             try self.init(width: Int(w), height: Int(h), pixels: Array(UnsafeBufferPointer(start: out, count: count)))
         case 1:
             throw BioCubeError(
                 .invalidArgument,
-                "\(name): \(kind) image of \(w)×\(h) pixels is larger than the \(Self.maximumPixels / 1_000_000)-megapixel limit",
+                "\(kind) image of \(w)×\(h) pixels is larger than the \(Self.maximumPixels / 1_000_000)-megapixel limit",
                 file: name)
         case 2:
             let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw BioCubeError(.corruptData, "\(name): corrupt or truncated \(kind) data (\(text))", file: name)
+            throw BioCubeError(.corruptData, "corrupt or truncated \(kind) data (\(text))", file: name)
         default:
-            throw BioCubeError(.io, "\(name): out of memory decoding the \(kind) image", file: name)
+            throw BioCubeError(.io, "out of memory decoding the \(kind) image", file: name)
         }
     }
 }

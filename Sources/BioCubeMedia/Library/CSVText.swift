@@ -77,12 +77,12 @@ enum CSVText {
         }
         if quoted {
             throw BioCubeError(
-                .corruptData, "\(name): a quoted field opened before line \(line) never closes (file cut short?)",
+                .corruptData, "a quoted field opened before line \(line) never closes (file cut short?)",
                 file: name)
         }
         if !field.isEmpty || !row.isEmpty {
             throw BioCubeError(
-                .corruptData, "\(name): the last row (line \(line)) has no line end: the file was cut mid-row",
+                .corruptData, "the last row (line \(line)) has no line end: the file was cut mid-row",
                 file: name)
         }
         return rows

@@ -10,7 +10,7 @@ public enum MediaKind: String, Sendable, Hashable, Codable, CaseIterable {
     case text
 
     /// The table's file name in a species folder.
-    public var tableName: String {
+    var tableName: String {
         switch self {
         case .image: "images.csv"
         case .sound: "sounds.csv"

@@ -3,7 +3,7 @@ import Foundation
 
 /// The species media folder tree, as the original tooling lays it out: one folder per
 /// species under the root (`Life/Turdus merula/`), holding a table per kind of media
-/// (``MediaKind/tableName``, the columns of ``MediaRecord``) and the media files
+/// (`images.csv`, `sounds.csv`, `edna.csv`, `descriptions.csv`: the columns of ``MediaRecord``) and the media files
 /// (`images/`, `sounds/`).
 ///
 /// Tables are rewritten atomically with every addition, records keyed by ``MediaRecord/id``
@@ -57,7 +57,7 @@ public struct MediaLibrary: Sendable {
         var header: [String: Int] = [:]
         for (i, name) in head.enumerated() { header[name] = i }
         for required in ["id", "kind", "species"] where header[required] == nil {
-            throw BioCubeError(.corruptData, "\(path): no '\(required)' column", file: path)
+            throw BioCubeError(.corruptData, "no '\(required)' column", file: path)
         }
         return try rows.dropFirst().map { try MediaRecord(row: $0, header: header, table: path) }
     }

@@ -21,6 +21,8 @@ package final class ParquetWriter {
         /// Column types the writer supports.
         package enum Kind: Sendable, Hashable {
             case int64, double, string
+            /// Raw bytes (BYTE_ARRAY with no annotation), never dictionary-encoded.
+            case binary
             /// INT64 timestamps in `unit`; `utc` sets `isAdjustedToUTC`.
             case timestamp(ParquetLogicalType.TimeUnit, utc: Bool)
         }
@@ -45,17 +47,19 @@ package final class ParquetWriter {
         case int64([Int64], validity: [Bool]? = nil)
         case double([Double], validity: [Bool]? = nil)
         case string([String], validity: [Bool]? = nil)
+        case binary([[UInt8]], validity: [Bool]? = nil)
 
         var count: Int {
             switch self {
             case .int64(let v, _): v.count
             case .double(let v, _): v.count
             case .string(let v, _): v.count
+            case .binary(let v, _): v.count
             }
         }
         var validity: [Bool]? {
             switch self {
-            case .int64(_, let m), .double(_, let m), .string(_, let m): m
+            case .int64(_, let m), .double(_, let m), .string(_, let m), .binary(_, let m): m
             }
         }
     }
@@ -146,7 +150,8 @@ package final class ParquetWriter {
                 }
             }
             switch (c, f.kind) {
-            case (.int64, .int64), (.int64, .timestamp), (.double, .double), (.string, .string): break
+            case (.int64, .int64), (.int64, .timestamp), (.double, .double), (.string, .string), (.binary, .binary):
+                break
             default:
                 throw BioCubeError(
                     .invalidArgument, "\(path): column '\(f.name)' is \(f.kind) but was given other values")
@@ -249,7 +254,9 @@ package final class ParquetWriter {
 
         // Dictionary: value → index over the present rows; plain-encoded dictionary bytes.
         var indices: [UInt32]? = nil
-        if options.dictionary {
+        if case .binary = column {
+            // Tensors and other blobs: distinct by nature, plain-encoded.
+        } else if options.dictionary {
             indices = []
             indices!.reserveCapacity(rows.count)
             var dictionaryBytes = PlainEncoder()
@@ -281,6 +288,8 @@ package final class ParquetWriter {
                     dictionaryBytes.appendByteArray(v[r])
                     if dictionaryBytes.bytes.count > options.dictionaryLimit { ok = false; break }
                 }
+            case .binary:
+                ok = false
             }
             if ok {
                 info.dictionaryPageOffset = file.offset
@@ -329,6 +338,7 @@ package final class ParquetWriter {
                 case .int64(let v, _): for r in pageRows where present(r) { body.append(v[r]) }
                 case .double(let v, _): for r in pageRows where present(r) { body.append(v[r].bitPattern) }
                 case .string(let v, _): for r in pageRows where present(r) { body.appendByteArray(v[r]) }
+                case .binary(let v, _): for r in pageRows where present(r) { body.appendByteArray(v[r]) }
                 }
             }
             let encoding: Int32 = indices != nil ? 8 : 0  // RLE_DICTIONARY or PLAIN
@@ -398,6 +408,8 @@ package final class ParquetWriter {
                 if hi == nil || hi!.lexicographicallyPrecedes(b) { hi = b }
             }
             return (lo, hi)
+        case .binary:
+            return (nil, nil)  // blobs: min/max would only bloat the footer
         }
     }
 
@@ -408,7 +420,7 @@ package final class ParquetWriter {
         switch f.kind {
         case .int64, .timestamp: w.i32(1, 2)
         case .double: w.i32(1, 5)
-        case .string: w.i32(1, 6)
+        case .string, .binary: w.i32(1, 6)
         }
         w.i32(3, f.optional ? 1 : 0)
         w.string(4, f.name)
@@ -430,7 +442,7 @@ package final class ParquetWriter {
                     }
                 }
             }
-        case .int64, .double: break
+        case .int64, .double, .binary: break
         }
         w.endStruct()
     }
@@ -447,7 +459,7 @@ package final class ParquetWriter {
                     switch f.kind {
                     case .int64, .timestamp: w.i32(1, 2)
                     case .double: w.i32(1, 5)
-                    case .string: w.i32(1, 6)
+                    case .string, .binary: w.i32(1, 6)
                     }
                     let encodings: [Int32] = c.usedDictionary ? [0, 3, 8] : [0, 3]
                     w.list(2, of: .i32, count: encodings.count) { w in for e in encodings { w.rawI32(e) } }

@@ -20,4 +20,9 @@ struct PlainEncoder {
             bytes.append(contentsOf: utf8)
         }
     }
+
+    mutating func appendByteArray(_ b: [UInt8]) {
+        appendUInt32(UInt32(b.count))
+        bytes.append(contentsOf: b)
+    }
 }

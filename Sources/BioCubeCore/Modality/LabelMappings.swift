@@ -1,9 +1,10 @@
-public import BioCubeCore
 import Foundation
 
-/// Stable integer labels for taxonomy values (`label_mappings.json`): per rank, value → id,
-/// ids from 1 (0 means "no species here"). Extending the mapping with new values never
-/// renumbers existing ones: new values get the next ids, in sorted order.
+/// Stable integer labels for taxonomy values (`label_mappings.json`): per rank (`Species`,
+/// `Phylum`, `Class`, `Order`, `Family`, `Genus`, `Redlist`), value → id, ids from 1 (0
+/// means "no species here"). Extending the mapping with new values never renumbers
+/// existing ones: new values get the next ids, in sorted order. The daily batches' label
+/// planes and the species media dataset share one file.
 ///
 /// ```json
 /// { "version": 1, "ranks": { "Phylum": { "Arthropoda": 1, "Chordata": 2 }, "Class": { … } } }
@@ -22,12 +23,23 @@ public struct LabelMappings: Sendable, Hashable {
 
     /// The mappings with every value of `taxonomy` added (existing ids unchanged).
     public func extended(with taxonomy: SpeciesTaxonomy) -> LabelMappings {
+        var values: [String: [String]] = [:]
+        for rank in taxonomy.ranks { values[rank] = taxonomy.bySpecies.values.compactMap { $0[rank] } }
+        return extended(with: values)
+    }
+
+    /// The mappings with `values` (rank → values, in any order, repeats allowed) added:
+    /// existing ids are unchanged, new values get the next ids of their rank in sorted order.
+    public func extended(with values: [String: [String]]) -> LabelMappings {
         var out = self
-        for rank in taxonomy.ranks {
+        for (rank, list) in values {
             var table = out.ranks[rank] ?? [:]
-            let new = Set(taxonomy.bySpecies.values.compactMap { $0[rank] }).subtracting(table.keys).sorted()
+            let new = Set(list.filter { !$0.isEmpty }).subtracting(table.keys).sorted()
             var next = (table.values.max() ?? 0) + 1
-            for v in new { table[v] = next; next += 1 }
+            for v in new {
+                table[v] = next
+                next += 1
+            }
             out.ranks[rank] = table
         }
         return out

@@ -1,10 +1,8 @@
-import BioCubeCore
-
 /// JSON text with the key order the caller chooses (``JSONValue`` objects are unordered):
 /// used where a file's key order is part of its contract, like the statistics file.
-enum OrderedJSON {
+package enum OrderedJSON {
     /// A JSON string literal.
-    static func string(_ s: String) -> String {
+    package static func string(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {
@@ -26,14 +24,14 @@ enum OrderedJSON {
     }
 
     /// A number: the shortest text that reads back as the same Double; null when not finite.
-    static func number(_ d: Double) -> String {
+    package static func number(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) + ".0" }
         return "\(d)"
     }
 
     /// A value on one line (objects with sorted keys).
-    static func compact(_ v: JSONValue) -> String {
+    package static func compact(_ v: JSONValue) -> String {
         switch v {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
