@@ -102,6 +102,7 @@ let package = Package(
             name: "BioCube",
             dependencies: [
                 "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild",
+                "BioCubeMedia",
             ],
             swiftSettings: librarySettings
         ),

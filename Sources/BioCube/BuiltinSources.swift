@@ -3,10 +3,11 @@
 @_exported import BioCubeCore
 @_exported import BioCubeERA5
 @_exported import BioCubeIndicators
+@_exported import BioCubeMedia
 @_exported import BioCubeSpecies
 
 /// The modality sources of the published BioCube layout: ERA5 NetCDF, indicator CSVs and
-/// the species occurrence table. Pass them — with your own — to `SourceScanner` and
+/// the species occurrence table, plus the species media dataset (`Media/*.parquet`). Pass them — with your own — to `SourceScanner` and
 /// `CubeBuilder`:
 ///
 /// ```swift
@@ -14,8 +15,10 @@
 ///                                            sources: BuiltinSources.all + [ElevationSource()])
 /// ```
 public enum BuiltinSources {
-    /// ERA5, indicators and species, in claiming order.
-    public static var all: [any ModalitySource] { [ERA5Source(), IndicatorSource(), SpeciesSource()] }
+    /// ERA5, indicators, species and species media, in claiming order.
+    public static var all: [any ModalitySource] {
+        [ERA5Source(), IndicatorSource(), SpeciesSource(), SpeciesMediaSource()]
+    }
 }
 
 extension SourceScanner {

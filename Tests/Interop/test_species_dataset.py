@@ -120,3 +120,55 @@ def test_an_empty_library_is_an_error(biocube, tmp_path):
     proc = biocube("species-dataset", tmp_path / "Life", "--out", tmp_path / "x.parquet", check=False)
     assert proc.returncode == 1 and "no species folders" in proc.stderr
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_media_dataset_as_an_extra_batch_group(biocube, tmp_path):
+    """A build that finds Media/species_media.parquet stores the species_media group; batches
+    carry it only when asked, and the default batches are byte-identical to a build without it."""
+    from safetensors.numpy import load_file
+
+    root = tmp_path / "BioCube"
+    biocube("sample", root, "--end", "2000-03")
+    life = tmp_path / "Life"
+    folder = life / "Turdus merula"
+    (folder / "images").mkdir(parents=True)
+    Image.fromarray(ref.synthetic_photo(40, 40)).save(folder / "images" / "a.png")
+    rows = [  # two photos in one cell in January, one elsewhere in February, one off the grid
+        {"id": "p1", "timestamp": "2000-01-10T12:00:00Z", "latitude": 48.1, "longitude": 11.5},
+        {"id": "p2", "timestamp": "2000-01-20T12:00:00+01:00", "latitude": 48.05, "longitude": 11.55},
+        {"id": "p3", "timestamp": "2000-02-02", "latitude": 60.0, "longitude": 10.0},
+        {"id": "p4", "timestamp": "2000-02-03", "latitude": 10.0, "longitude": 10.0},
+    ]
+    table(folder, "images.csv", [{**r, "source": "inaturalist", "kind": "image", "species": "Turdus merula",
+                                  "file": "images/a.png", **TAX_A} for r in rows])
+    (root / "Media").mkdir()
+    biocube("species-dataset", life, "--out", root / "Media" / "species_media.parquet", "--image-size", 8)
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    import shutil
+    shutil.copytree(root, plain / "BioCube", ignore=shutil.ignore_patterns("Media"))
+    biocube("build", root, "--store", tmp_path / "with.zarr")
+    biocube("build", plain / "BioCube", "--store", tmp_path / "without.zarr")
+    biocube("batches", tmp_path / "with.zarr", "--out", tmp_path / "b-with")
+    biocube("batches", tmp_path / "without.zarr", "--out", tmp_path / "b-without")
+    names = sorted(p.name for p in (tmp_path / "b-with").glob("*.pt"))
+    assert names and names == sorted(p.name for p in (tmp_path / "b-without").glob("*.pt"))
+    for n in names:
+        assert (tmp_path / "b-with" / n).read_bytes() == (tmp_path / "b-without" / n).read_bytes()
+
+    biocube("batches", tmp_path / "with.zarr", "--out", tmp_path / "b-media", "--format", "safetensors",
+            "--variables", "+species_media:*", "--missing", "nan")
+    first = sorted((tmp_path / "b-media").glob("*.safetensors"))[0]
+    tensors = load_file(first)
+    counts = tensors["species_media/image_count"]
+    rows_plane = tensors["species_media/image_first_row"]
+    assert counts.shape[0] == 2  # (t, t+1)
+    lat = 32.0 + 0.25 * np.arange(counts.shape[1])
+    lon = -25.0 + 0.25 * np.arange(counts.shape[2])
+    i, j = int(np.argmin(abs(lat - 48.0))), int(np.argmin(abs(lon - 11.5)))
+    # Cells are the 0.25° points nearest each observation (the grid's own rule).
+    assert counts[0].sum() == 2 and counts[1].sum() == 1
+    jan = np.argwhere(counts[0] == 2)
+    assert len(jan) == 1 and rows_plane[0][tuple(jan[0])] == 0
+    assert np.isnan(rows_plane[0]).sum() == rows_plane[0].size - 1

@@ -52,14 +52,18 @@ public struct Batch: Sendable {
 
     /// The axes (read-only: they must match the tensors' extents).
     public private(set) var metadata: Metadata
-    /// Per group (always all twelve, in `allCases` order), the variables in order.
+    /// Per group (always the twelve published ones, in order, then `species_media` when it
+    /// holds variables), the variables in order.
     public private(set) var groups: [(group: VariableGroup, variables: [Variable])]
 
     /// Creates a batch; groups not given are empty. Every tensor must be `(2, H, W)` or
     /// `(2, L, H, W)` with `H`, `W` (and `L`) matching the metadata.
     public init(metadata: Metadata, groups given: [VariableGroup: [Variable]]) throws {
         self.metadata = metadata
-        groups = VariableGroup.allCases.map { ($0, given[$0] ?? []) }
+        groups = VariableGroup.allCases.compactMap { g in
+            let v = given[g] ?? []
+            return g.isPublished || !v.isEmpty ? (g, v) : nil
+        }
         try validate()
     }
 

@@ -121,7 +121,13 @@ public final class BatchSampler: Sendable {
         totals: ([Int]) throws -> [Double]
     ) throws -> [(group: VariableGroup, variable: Int)] {
         let stored = Set(variables.flatMap { v in v.groups.map { VariableSelection.Member($0, v.name) } })
-        for m in selection.added where !stored.contains(m) {
+        for m in selection.added where m.name == "*" && !variables.contains(where: { $0.groups.contains(m.group) }) {
+            throw BioCubeError(
+                .notFound,
+                "\(storePath): \(m.group.rawValue) is selected but the store has no variables in it (build with a Media/*.parquet species media dataset)"
+            )
+        }
+        for m in selection.added where m.name != "*" && !stored.contains(m) {
             throw BioCubeError(
                 .notFound,
                 "\(storePath): \(m) is selected but not in the store (stored in \(m.group.rawValue): \(variables.filter { $0.groups.contains(m.group) }.map(\.name).joined(separator: ", ")))"

@@ -68,9 +68,11 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// Stored variables the published batches leave out unless added.
     package static let leftOutByDefault: Set<Member> = [Member(.agriculture, "Agriculture_Irrigated")]
 
-    /// Whether the batches carry `name` in `group`.
+    /// Whether the batches carry `name` in `group`. The extra `species_media` group is
+    /// carried only when added (`+species_media:*` or by name).
     public func includes(_ group: VariableGroup, _ name: String) -> Bool {
         if dropped.contains(Member(group, name)) || dropped.contains(Member(group, "*")) { return false }
+        if !group.isPublished { return added.contains(Member(group, name)) || added.contains(Member(group, "*")) }
         return !Self.leftOutByDefault.contains(Member(group, name)) || added.contains(Member(group, name))
     }
 
@@ -125,16 +127,20 @@ public struct VariableSelection: Codable, Sendable, Hashable {
         }
         var name = parts[1]
         if let sign = name.first, sign == "+" || sign == "-" { adding = sign == "+"; name.removeFirst() }
-        let groupName = parts[0].hasSuffix("_variables") ? parts[0] : parts[0] + "_variables"
+        let groupName =
+            parts[0].hasSuffix("_variables") || VariableGroup(rawValue: parts[0]) != nil
+            ? parts[0] : parts[0] + "_variables"
         guard let group = VariableGroup(rawValue: groupName) else {
             throw BioCubeError(
                 .invalidArgument,
                 "variable selection '\(raw)': unknown group '\(parts[0])' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
             )
         }
-        if name == "*" && adding {
+        if name == "*" && adding && group.isPublished {
             throw BioCubeError(
-                .invalidArgument, "variable selection '\(raw)': '*' only drops a group (-\(group.rawValue):*)")
+                .invalidArgument,
+                "variable selection '\(raw)': '*' only drops a published group (-\(group.rawValue):*); it adds only the extra group (+species_media:*)"
+            )
         }
         return (adding, Member(group, name))
     }

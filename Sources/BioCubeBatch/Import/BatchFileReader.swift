@@ -83,6 +83,7 @@ public enum BatchFileReader {
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for g in VariableGroup.allCases {
             guard let v = byName[g.rawValue] else {
+                if !g.isPublished { continue }
                 throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is missing")
             }
             guard case .dict(let vars) = v else {
@@ -186,7 +187,7 @@ public enum BatchFileReader {
         }
         let order = try field("groups").arrayValue ?? []
         let listed = Set(order.compactMap { $0.arrayValue?.first?.stringValue })
-        if let missing = VariableGroup.allCases.first(where: { !listed.contains($0.rawValue) }) {
+        if let missing = VariableGroup.published.first(where: { !listed.contains($0.rawValue) }) {
             throw BioCubeError(
                 .invalidMetadata, "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)")
         }

@@ -67,7 +67,8 @@ extension CubeBuilder {
         store.autoConsolidate = false
         try checkCompatible(store)
         try store.writeCoordinates(grid: grid, time: time, pressureLevels: pressureLevels)
-        for g in VariableGroup.allCases { try store.createGroup(g.rawValue) }
+        let used = Set(plansInOrder.flatMap(\.variable.groups))
+        for g in VariableGroup.allCases where g.isPublished || used.contains(g) { try store.createGroup(g.rawValue) }
         var arrays: [ZarrArray] = []
         for plan in plansInOrder {
             let v = plan.variable

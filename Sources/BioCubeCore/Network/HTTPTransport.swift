@@ -26,7 +26,7 @@ package struct HTTPTransport: Sendable {
     package func send(
         _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil
     ) async throws -> HTTPResponse {
-        try await limiter?.wait()
+        if let limiter { try await limiter.wait() }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }

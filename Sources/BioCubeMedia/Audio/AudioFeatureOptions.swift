@@ -33,7 +33,7 @@ public struct AudioFeatureOptions: Sendable, Hashable, Codable {
     public init() {}
 
     /// Checks the settings; the error names the setting.
-    public func validated() throws -> AudioFeatureOptions {
+    func validated() throws -> AudioFeatureOptions {
         func fail(_ what: String) -> BioCubeError { BioCubeError(.invalidArgument, "audio features: \(what)") }
         guard (1_000...384_000).contains(sampleRate) else {
             throw fail("sample rate \(sampleRate) Hz is not 1000…384000")

@@ -35,7 +35,7 @@ public struct ImageOptions: Sendable, Hashable, Codable {
     public init() {}
 
     /// Checks the settings; the error names the setting.
-    public func validated() throws -> ImageOptions {
+    func validated() throws -> ImageOptions {
         func fail(_ what: String) -> BioCubeError { BioCubeError(.invalidArgument, "image options: \(what)") }
         guard (1...4096).contains(size) else { throw fail("size \(size) is not 1…4096") }
         guard mean.count == 3, mean.allSatisfy(\.isFinite) else { throw fail("mean needs 3 finite values") }

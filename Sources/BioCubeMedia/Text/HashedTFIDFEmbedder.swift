@@ -19,9 +19,9 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
     /// The number of buckets.
     public let dimension: Int
     /// The n-gram lengths used, from 1.
-    public let maximumNGram: Int
+    let maximumNGram: Int
     /// The inverse document frequency per bucket (all 1 before fitting).
-    public private(set) var inverseDocumentFrequency: [Float]
+    private(set) var inverseDocumentFrequency: [Float]
     /// The documents fitted to.
     private(set) var documents: Int
 
