@@ -143,7 +143,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCube", "BioCubeSample", "CZstd"],
+            dependencies: ["BioCube", "BioCubeSample", "BioCubeMedia", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 

@@ -90,6 +90,17 @@ if CommandLine.arguments.dropFirst().first == "era5" {
     exit(0)
 }
 
+if CommandLine.arguments.dropFirst().first == "media" {
+    // biocube-bench media DIR [JOBS]: species-media preprocessing throughput (Benchmarks/media_bench.py).
+    let jobs =
+        CommandLine.arguments.count > 3
+        ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
+    let json = try JSONSerialization.data(
+        withJSONObject: try await mediaBenchmark(directory: CommandLine.arguments[2], jobs: jobs), options: [.sortedKeys])
+    print(String(decoding: json, as: UTF8.self))
+    exit(0)
+}
+
 if CommandLine.arguments.dropFirst().first == "species" {
     // biocube-bench species FILE [--default-allocator]: Parquet read of the five columns, then
     // gridding every plane; with the allocator tuned as the biocube command line runs, unless asked not to.

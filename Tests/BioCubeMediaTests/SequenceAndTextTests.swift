@@ -80,4 +80,25 @@ struct SequenceAndTextTests {
         #expect(abs(e.inverseDocumentFrequency[r] - Float(log(5.0 / 2) + 1)) < 1e-6)
         #expect(abs(e.inverseDocumentFrequency[c] - 1) < 1e-6)
     }
+
+    @Test(arguments: [
+        "  The Blackbird's SONG-loud, fine; well-known!! ", "-- 'quoted' --", "a-b c'd e- f 'g 12-3x", "", "...",
+        "Turdus merula (Linnaeus, 1758) is a true thrush.",
+    ])
+    func asciiPathEqualsTheUnicodePath(text: String) {
+        #expect(TextNormalisation.normalised(text) == TextNormalisation.unicodeNormalised(text))
+    }
+
+    @Test func gramHashesAreTheHashesOfTheNGrams() {
+        let e = HashedTFIDFEmbedder(dimension: 97, maximumNGram: 3)
+        for text in ["The common blackbird, a true thrush of Europe", "Ｆｕｌｌ-width café text", "one"] {
+            let grams = e.nGrams(text)
+            let expected = grams.map { g -> UInt64 in
+                var h = HashedTFIDFEmbedder.fnvOffset
+                for b in g.utf8 { h = (h ^ UInt64(b)) &* HashedTFIDFEmbedder.fnvPrime }
+                return h
+            }
+            #expect(e.gramHashes(text) == expected, "\(text)")
+        }
+    }
 }

@@ -80,26 +80,58 @@ public struct DNASequence: Sendable, Hashable {
         let size = 1 << (2 * k)
         var counts = [Double](repeating: 0, count: size)
         guard bases.count >= k else { return [Float](repeating: 0, count: size) }
+        let mask = size - 1
         var total = 0.0
-        var options: [[Int]] = []
-        for start in 0...(bases.count - k) {
-            options.removeAll(keepingCapacity: true)
-            var combinations = 1
-            for b in bases[start..<(start + k)] {
-                let m = Self.expansion[Int(b)]
-                let o = (0..<4).filter { m & (1 << $0) != 0 }
-                combinations *= o.count
-                options.append(o)
+        bases.withUnsafeBufferPointer { b in
+            counts.withUnsafeMutableBufferPointer { c in
+                // A rolling base-4 code of the last k bases; `lastAmbiguous` is the position of
+                // the latest code letter, so a window is concrete when it lies after it.
+                var code = 0
+                var lastAmbiguous = -1
+                for i in 0..<b.count {
+                    let m = Self.expansion[Int(b[i])]
+                    let base: Int
+                    switch m {
+                    case 1: base = 0
+                    case 2: base = 1
+                    case 4: base = 2
+                    case 8: base = 3
+                    default:
+                        base = 0
+                        lastAmbiguous = i
+                    }
+                    code = (code << 2 | base) & mask
+                    guard i >= k - 1 else { continue }
+                    if lastAmbiguous <= i - k {
+                        c[code] += 1
+                        total += 1
+                    } else if spreadAmbiguous(b, start: i - k + 1, k: k, into: c) {
+                        total += 1
+                    }
+                }
             }
-            guard combinations <= 256 else { continue }
-            let share = 1 / Double(combinations)
-            var indices = [0]
-            for o in options { indices = indices.flatMap { i in o.map { i << 2 | $0 } } }
-            for i in indices { counts[i] += share }
-            total += 1
         }
         guard total > 0 else { return [Float](repeating: 0, count: size) }
-        return counts.map { Float($0 / total) }
+        let scale = 1 / total
+        return counts.map { Float($0 * scale) }
+    }
+
+    /// Spreads one window holding codes over the concrete k-mers it stands for; false (and
+    /// nothing counted) when it stands for more than 256.
+    private func spreadAmbiguous(
+        _ b: UnsafeBufferPointer<UInt8>, start: Int, k: Int, into c: UnsafeMutableBufferPointer<Double>
+    ) -> Bool {
+        var combinations = 1
+        for j in 0..<k { combinations *= Self.expansion[Int(b[start + j])].nonzeroBitCount }
+        guard combinations <= 256 else { return false }
+        let share = 1 / Double(combinations)
+        var indices = [0]
+        for j in 0..<k {
+            let m = Self.expansion[Int(b[start + j])]
+            indices = indices.flatMap { i in (0..<4).filter { m & (1 << $0) != 0 }.map { i << 2 | $0 } }
+        }
+        for i in indices { c[i] += share }
+        return true
     }
 
     /// One-hot encoding `(4, length)` in the order A, C, G, T: an ambiguity code spreads 1

@@ -39,7 +39,7 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         var n = 0
         for text in corpus {
             n += 1
-            for bucket in Set(hashedNGrams(text).map(\.bucket)) { holding[bucket] += 1 }
+            for bucket in Set(gramHashes(text).map { Int($0 % UInt64(dimension)) }) { holding[bucket] += 1 }
         }
         var out = self
         out.documents = n
@@ -47,17 +47,49 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         return out
     }
 
-    /// The unit-length vector of `text` (all zeros when it has no words).
+    /// The unit-length vector of `text` (all zeros when it has no words). N-grams are told
+    /// apart by their 64-bit hash; their terms are summed in hash order (deterministic).
     public func embed(_ text: String) throws -> [Float] {
+        var counts: [UInt64: Int] = [:]
+        for h in gramHashes(text) { counts[h, default: 0] += 1 }
         var v = [Double](repeating: 0, count: dimension)
-        var perGram: [String: Int] = [:]
-        for gram in nGrams(text) { perGram[gram, default: 0] += 1 }
-        for (gram, count) in perGram.sorted(by: { $0.key < $1.key }) {
-            let (bucket, sign) = Self.bucket(of: gram, dimension: dimension)
-            v[bucket] += Double(sign) * (1 + log(Double(count))) * Double(inverseDocumentFrequency[bucket])
+        for (h, count) in counts.sorted(by: { $0.key < $1.key }) {
+            let bucket = Int(h % UInt64(dimension))
+            let sign: Double = h >> 63 == 0 ? 1 : -1
+            v[bucket] += sign * (1 + log(Double(count))) * Double(inverseDocumentFrequency[bucket])
         }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { norm > 0 ? Float($0 / norm) : 0 }
+    }
+
+    static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
+    static let fnvPrime: UInt64 = 0x100_0000_01B3
+
+    /// The FNV-1a hashes of the n-grams of `text` (their words joined by one space): all
+    /// 1-grams, then all 2-grams, …; an n-gram's hash continues its (n−1)-gram prefix's.
+    func gramHashes(_ text: String) -> [UInt64] {
+        let bytes = TextNormalisation.normalisedUTF8(text)
+        var words: [Range<Int>] = []
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == 0x20 {
+            if i > start { words.append(start..<i) }
+            start = i + 1
+        }
+        if start < bytes.count { words.append(start..<bytes.count) }
+        var out: [UInt64] = []
+        var previous: [UInt64] = []
+        for n in 1...maximumNGram where words.count >= n {
+            var current: [UInt64] = []
+            current.reserveCapacity(words.count - n + 1)
+            for i in 0...(words.count - n) {
+                var h = n == 1 ? Self.fnvOffset : (previous[i] ^ 0x20) &* Self.fnvPrime
+                for b in bytes[words[i + n - 1]] { h = (h ^ UInt64(b)) &* Self.fnvPrime }
+                current.append(h)
+            }
+            out += current
+            previous = current
+        }
+        return out
     }
 
     /// The n-grams of `text`, in order: all 1-grams, then all 2-grams, ….
@@ -70,14 +102,10 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         return out
     }
 
-    private func hashedNGrams(_ text: String) -> [(bucket: Int, sign: Float)] {
-        nGrams(text).map { Self.bucket(of: $0, dimension: dimension) }
-    }
-
     /// The bucket and sign of one n-gram.
     static func bucket(of gram: String, dimension: Int) -> (bucket: Int, sign: Float) {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in gram.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        var h = fnvOffset
+        for b in gram.utf8 { h = (h ^ UInt64(b)) &* fnvPrime }
         return (Int(h % UInt64(dimension)), h >> 63 == 0 ? 1 : -1)
     }
 }

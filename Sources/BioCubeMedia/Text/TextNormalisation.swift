@@ -6,6 +6,40 @@ import Foundation
 public enum TextNormalisation {
     /// The normalised text.
     public static func normalised(_ text: String) -> String {
+        String(decoding: normalisedUTF8(text), as: UTF8.self)
+    }
+
+    /// The normalised text's UTF-8 bytes; ASCII text takes a byte-level path with the same
+    /// result (NFKC and lower-casing leave ASCII as ASCII).
+    static func normalisedUTF8(_ text: String) -> [UInt8] {
+        var text = text
+        let ascii = text.withUTF8 { $0.allSatisfy { $0 < 0x80 } }
+        guard ascii else { return Array(unicodeNormalised(text).utf8) }
+        return text.withUTF8 { src in
+            var out: [UInt8] = []
+            out.reserveCapacity(src.count)
+            var pendingSpace = false
+            func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+            func isLetter(_ b: UInt8) -> Bool { let l = lower(b); return l >= 0x61 && l <= 0x7A }
+            for i in 0..<src.count {
+                let b = lower(src[i])
+                let isWord = isLetter(b) || (b >= 0x30 && b <= 0x39)
+                let joins =
+                    (b == 0x27 || b == 0x2D) && i > 0 && i + 1 < src.count && isLetter(src[i - 1]) && isLetter(src[i + 1])
+                if isWord || joins {
+                    if pendingSpace && !out.isEmpty { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b)
+                } else {
+                    pendingSpace = true
+                }
+            }
+            return out
+        }
+    }
+
+    /// The general path: NFKC, lower case, then the same rule over Unicode scalars.
+    static func unicodeNormalised(_ text: String) -> String {
         let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
         let scalars = Array(folded.unicodeScalars)
         var out = String.UnicodeScalarView()
