@@ -94,6 +94,7 @@ interop-test: deps slurm-deps
 	swift build --product region-slice
 	swift build --product normalise
 	swift build --product read-era5
+	swift build --product species-media
 	swift build --product parquet-fuzz
 	swift build --product biocube-testdata
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
@@ -107,7 +108,7 @@ docs: apt-deps
 # of Documentation/PublicAPI.md (public declarations per 1 000 library lines).
 SWIFT_FORMAT ?= $(shell command -v swift-format 2>/dev/null || echo $$(dirname $$(readlink -f $$(command -v swift)))/swift-format)
 lint:
-	$(SWIFT_FORMAT) lint --strict --recursive --parallel Sources Tests/BioCube*Tests Tests/Support Tests/Fuzz Tests/Tools Examples/store-quickstart Examples/npy-exporter Examples/custom-modality/Sources Benchmarks/biocube-bench Package.swift
+	$(SWIFT_FORMAT) lint --strict --recursive --parallel Sources Tests/BioCube*Tests Tests/Support Tests/Fuzz Tests/Tools Examples/store-quickstart Examples/npy-exporter Examples/species-media Examples/custom-modality/Sources Benchmarks/biocube-bench Package.swift
 	python3 scripts/public_surface.py --limit 40
 
 test: swift-test interop-test lint docs

@@ -142,6 +142,8 @@ let package = Package(
             path: "Examples/npy-exporter"
         ),
         .executableTarget(
+            name: "species-media", dependencies: ["BioCubeMedia", "BioCubeCore"], path: "Examples/species-media"),
+        .executableTarget(
             name: "biocube-bench",
             dependencies: ["BioCube", "BioCubeSample", "BioCubeMedia", "CZstd"],
             path: "Benchmarks/biocube-bench"

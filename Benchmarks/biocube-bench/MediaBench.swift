@@ -11,11 +11,14 @@ import Foundation
 func mediaBenchmark(directory: String, jobs: Int) async throws -> [String: Any] {
     let clock = ContinuousClock()
     func files(_ folder: String, _ ext: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory + "/" + folder).filter { $0.hasSuffix(ext) }.sorted()
+        try FileManager.default.contentsOfDirectory(atPath: directory + "/" + folder).filter { $0.hasSuffix(ext) }
+            .sorted()
             .map { directory + "/" + folder + "/" + $0 }
     }
     /// Runs `work` over `items` on `jobs` tasks; returns seconds and the sum of the results.
-    func timed<T: Sendable>(_ items: [T], _ work: @escaping @Sendable (T) throws -> Double) async throws -> (Double, Double) {
+    func timed<T: Sendable>(
+        _ items: [T], _ work: @escaping @Sendable (T) throws -> Double
+    ) async throws -> (Double, Double) {
         let start = clock.now
         var total = 0.0
         try await withThrowingTaskGroup(of: Double.self) { group in

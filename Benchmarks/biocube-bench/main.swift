@@ -96,7 +96,8 @@ if CommandLine.arguments.dropFirst().first == "media" {
         CommandLine.arguments.count > 3
         ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
     let json = try JSONSerialization.data(
-        withJSONObject: try await mediaBenchmark(directory: CommandLine.arguments[2], jobs: jobs), options: [.sortedKeys])
+        withJSONObject: try await mediaBenchmark(directory: CommandLine.arguments[2], jobs: jobs),
+        options: [.sortedKeys])
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }

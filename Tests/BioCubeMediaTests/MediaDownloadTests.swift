@@ -127,6 +127,14 @@ struct MediaDownloadTests {
         let again = try await client.download(species: "Turdus merula", into: life)
         #expect(again.added == 0 && again.skipped == 4)
         #expect(server.requests.filter { $0.path.hasPrefix("/photos/") }.count == photoRequests)
+
+        // A photo deleted since is fetched again, and only that one.
+        try FileManager.default.removeItem(atPath: dir.file("Life/Turdus merula/images/12_103.jpg"))
+        let repaired = try await client.download(species: "Turdus merula", into: life)
+        #expect(repaired.skipped == 3 && repaired.failures.isEmpty)
+        #expect(server.requests.filter { $0.path.hasPrefix("/photos/") }.count == photoRequests + 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("Life/Turdus merula/images/12_103.jpg"))) == photo)
+        #expect(try life.records(of: .image, species: "Turdus merula").count == 4)
     }
 
     @Test func theRateLimitHoldsAcrossRequests() async throws {

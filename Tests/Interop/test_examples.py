@@ -78,3 +78,19 @@ def test_read_era5_matches_netcdf4(sample):
     assert f"shape [161, 281], {values.size} cells" in line
     mean = float(line.split("mean ")[1].split(",")[0])
     assert abs(mean - values.mean()) < 0.01, (mean, values.mean())
+
+
+def test_species_media_example_plugs_in_its_own_embedder(tmp_path):
+    from test_species_dataset import TAX_A, make_species
+    import pyarrow.parquet as pq
+
+    life = tmp_path / "Life"
+    make_species(life, "Turdus merula", TAX_A, 1)
+    stdout = _run("species-media", life, tmp_path / "m.parquet")
+    assert "rows from 1 species" in stdout and "inat-0: tensor [3, 32, 32]" in stdout, stdout
+    t = pq.read_table(tmp_path / "m.parquet").to_pandas()
+    text = t[t["modality"] == "text"].iloc[0]
+    assert text["feature"] == "embedding-256" and text["shape"] == "256"
+    v = np.frombuffer(text["tensor"], "<f4")
+    assert abs(float(v @ v) - 1) < 1e-5
+    assert pq.read_metadata(tmp_path / "m.parquet").metadata[b"biocube.settings"].find(b"CharacterTrigramEmbedder:256") > 0

@@ -63,8 +63,9 @@ def test_dataset_rows_tensors_and_labels(biocube, tmp_path):
     make_species(life, "Turdus merula", TAX_A, 1, with_bad=True)
     make_species(life, "Erithacus rubecula", TAX_B, 2)
     out = tmp_path / "ds" / "species_media.parquet"
+    (tmp_path / "keys.csv").write_text("species,key\nTurdus merula,2490719\n")
     run = biocube("species-dataset", life, "--out", out, "--start", 2000, "--end", 2020, "--image-size", 16,
-                  "--n-mels", 32, "--k", 3, "--text-dimension", 64)
+                  "--n-mels", 32, "--k", 3, "--text-dimension", 64, "--species-keys", tmp_path / "keys.csv")
     assert "3 record(s) left out" in run.stdout, run.stdout  # two without a time, and the broken JPEG
     assert "inat-notime" in run.stdout and "bad.jpg" in run.stdout
     t = pq.read_table(out).to_pandas()
@@ -80,6 +81,7 @@ def test_dataset_rows_tensors_and_labels(biocube, tmp_path):
         return np.frombuffer(row["tensor"], "<f4").reshape([int(s) for s in row["shape"].split(",")])
 
     turdus = t[t["species"] == "Turdus merula"].reset_index(drop=True)
+    assert set(turdus["species_key"]) == {2490719} and t[t["species"] != "Turdus merula"]["species_key"].isna().all()
     img = turdus.iloc[0]
     assert img["feature"] == "rgb" and img["record_id"] == "inat-0" and img["file"] == "images/0.png"
     rgb = np.asarray(Image.open(life / "Turdus merula" / "images" / "0.png").convert("RGB"))

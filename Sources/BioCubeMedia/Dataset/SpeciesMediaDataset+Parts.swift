@@ -7,11 +7,11 @@ extension SpeciesMediaDataset {
     struct Preprocessing: Sendable {
         let image: ImagePreprocessor
         let audio: AudioPreprocessor
-        let embedder: HashedTFIDFEmbedder
+        let embedder: any TextEmbedder
         let kmerLength: Int
         let maximumAmbiguity: Double
 
-        init(options: Options, embedder: HashedTFIDFEmbedder) throws {
+        init(options: Options, embedder: any TextEmbedder) throws {
             image = try ImagePreprocessor(options: options.image)
             audio = try AudioPreprocessor(options: options.audio)
             self.embedder = embedder
@@ -35,7 +35,14 @@ extension SpeciesMediaDataset {
                 return ("kmer-\(kmerLength)", try Tensor(shape: [f.count], storage: f))
             case .text:
                 let v = try embedder.embed(record.value)
-                return ("tfidf-\(embedder.dimension)", try Tensor(shape: [v.count], storage: v))
+                guard v.count == embedder.dimension else {
+                    throw BioCubeError(
+                        .invalidArgument,
+                        "the text embedder \(type(of: embedder)) returned \(v.count) values, its dimension is \(embedder.dimension)"
+                    )
+                }
+                let name = embedder is HashedTFIDFEmbedder ? "tfidf" : "embedding"
+                return ("\(name)-\(embedder.dimension)", try Tensor(shape: [v.count], storage: v))
             }
         }
     }
@@ -99,7 +106,10 @@ extension SpeciesMediaDataset {
         let done = rows.compactMap { $0 }
         let writer = try ParquetWriter(path: path, fields: Self.fields, options: Self.writerOptions)
         if !done.isEmpty {
-            try writer.write(Self.columns(done.map { ($0.record, $0.time, $0.feature, $0.tensor) }, labels: labels))
+            try writer.write(
+                Self.columns(
+                    done.map { ($0.record, $0.time, $0.feature, $0.tensor) }, labels: labels, keys: options.speciesKeys)
+            )
         }
         try writer.finish(metadata: ["biocube.fingerprint": fingerprint, "biocube.species": species])
         return problems
@@ -107,7 +117,8 @@ extension SpeciesMediaDataset {
 
     /// The writer's columns for `rows`, in ``fields`` order.
     static func columns(
-        _ rows: [(record: MediaRecord, time: UTCDateTime?, feature: String, tensor: Tensor)], labels: LabelMappings
+        _ rows: [(record: MediaRecord, time: UTCDateTime?, feature: String, tensor: Tensor)], labels: LabelMappings,
+        keys: [String: Int64]
     ) -> [ParquetWriter.Column] {
         func strings(_ f: (MediaRecord) -> String) -> ParquetWriter.Column { .string(rows.map { f($0.record) }) }
         func optional(_ f: (MediaRecord) -> String) -> ParquetWriter.Column {
@@ -116,7 +127,9 @@ extension SpeciesMediaDataset {
         }
         let ids = rows.map { labels.labels(of: $0.record).map(Int64.init) }
         var out: [ParquetWriter.Column] = [
-            strings(\.id), strings(\.source), strings(\.kind.rawValue), strings(\.species), .int64(ids.map { $0[0] }),
+            strings(\.id), strings(\.source), strings(\.kind.rawValue), strings(\.species),
+            .int64(rows.map { keys[$0.record.species] ?? 0 }, validity: rows.map { keys[$0.record.species] != nil }),
+            .int64(ids.map { $0[0] }),
         ]
         out += MediaRecord.ranks.map { rank in optional { $0.taxonomy[rank] ?? "" } }
         out += (1...5).map { k in .int64(ids.map { $0[k] }) }

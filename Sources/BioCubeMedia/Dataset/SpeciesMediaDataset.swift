@@ -27,7 +27,7 @@ import Foundation
 /// ```
 public struct SpeciesMediaDataset: Sendable {
     /// How records become tensors, and which are kept.
-    public struct Options: Sendable, Hashable {
+    public struct Options: Sendable {
         /// Photo preprocessing.
         public var image = ImageOptions()
         /// Sound preprocessing (the dataset stores the log-mel bands; MFCCs are their DCT).
@@ -38,11 +38,17 @@ public struct SpeciesMediaDataset: Sendable {
         public var maximumAmbiguity = 0.05
         /// Length of the description embeddings (hashed TF-IDF fitted on all descriptions).
         public var textDimension = 512
+        /// Your own description embedder (a language model) instead of the hashed TF-IDF;
+        /// its type name and dimension become part of the stored settings.
+        public var textEmbedder: (any TextEmbedder)? = nil
         /// Years kept (by observation time; descriptions, which have none, are always kept;
         /// other records without a time are left out and counted). Nil keeps all.
         public var years: ClosedRange<Int>? = nil
         /// Records preprocessed at once (default: the machine's cores).
         public var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount
+        /// GBIF species keys by scientific name, for the `species_key` column (null for
+        /// species not listed).
+        public var speciesKeys: [String: Int64] = [:]
         /// Keep the per-species part files after the output is written (faster reruns).
         public var keepParts = false
 
@@ -80,7 +86,7 @@ public struct SpeciesMediaDataset: Sendable {
     static let fields: [ParquetWriter.Field] =
         [
             .init("record_id", .string), .init("source", .string), .init("modality", .string),
-            .init("species", .string), .init("species_label", .int64),
+            .init("species", .string), .init("species_key", .int64, optional: true), .init("species_label", .int64),
         ] + MediaRecord.ranks.map { ParquetWriter.Field($0, .string, optional: true) }
         + ["phylum_label", "class_label", "order_label", "family_label", "genus_label"].map {
             ParquetWriter.Field($0, .int64)
@@ -129,7 +135,8 @@ public struct SpeciesMediaDataset: Sendable {
             }
         }
         try labels.write(to: summary.labelsPath)
-        let embedder = HashedTFIDFEmbedder(dimension: options.textDimension).fitted(to: corpus)
+        let embedder: any TextEmbedder =
+            options.textEmbedder ?? HashedTFIDFEmbedder(dimension: options.textDimension).fitted(to: corpus)
         let preprocessing = try Preprocessing(options: options, embedder: embedder)
         let identity = try settingsIdentity()
         let corpusHash = String(DownloadManifest.identity(of: Array(corpus.joined(separator: "\u{1}").utf8)), radix: 16)
@@ -220,9 +227,11 @@ public struct SpeciesMediaDataset: Sendable {
             "image": String(decoding: try e.encode(options.image), as: UTF8.self),
             "audio": String(decoding: try e.encode(options.audio), as: UTF8.self),
             "kmer": "\(options.kmerLength)", "ambiguity": "\(options.maximumAmbiguity)",
-            "text": "\(options.textDimension)",
+            "text": options.textEmbedder.map { "\(type(of: $0)):\($0.dimension)" } ?? "tfidf:\(options.textDimension)",
             "years": options.years.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all",
-            "format": "1",
+            "keys": options.speciesKeys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: ";"),
+            "format": "2",
         ]
         return String(decoding: try e.encode(settings), as: UTF8.self)
     }

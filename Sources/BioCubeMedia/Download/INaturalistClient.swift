@@ -43,7 +43,10 @@ public struct INaturalistClient: Sendable {
     ) async throws -> MediaDownloadSummary {
         var summary = MediaDownloadSummary(species: species)
         let folder = try library.folder(of: species)
-        var known = Set(try library.records(of: .image, species: species).map(\.id))
+        // A record whose file went missing since is fetched again.
+        var known = Set(
+            try library.records(of: .image, species: species).filter { FileIO.exists(folder + "/" + $0.file) }.map(\.id)
+        )
         let limit = fetcher.options.maximumPerSpecies ?? Int.max
         var taxonomyCache: [Int64: [String: String]] = [:]
         var idAbove: Int64 = 0

@@ -25,7 +25,8 @@ public enum TextNormalisation {
                 let b = lower(src[i])
                 let isWord = isLetter(b) || (b >= 0x30 && b <= 0x39)
                 let joins =
-                    (b == 0x27 || b == 0x2D) && i > 0 && i + 1 < src.count && isLetter(src[i - 1]) && isLetter(src[i + 1])
+                    (b == 0x27 || b == 0x2D) && i > 0 && i + 1 < src.count && isLetter(src[i - 1])
+                    && isLetter(src[i + 1])
                 if isWord || joins {
                     if pendingSpace && !out.isEmpty { out.append(0x20) }
                     pendingSpace = false
