@@ -47,6 +47,11 @@ let package = Package(
         ),
 
         .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
+        .systemLibrary(
             name: "CJPEG",
             pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg62-turbo-dev"]), .brew(["jpeg-turbo"])]
@@ -69,7 +74,7 @@ let package = Package(
         .target(
             name: "BioCubeCore",
             dependencies: [
-                "CZstd", "CZlib", "CMalloc",
+                "CZstd", "CZlib", "CMalloc", "CCrypto",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: librarySettings
@@ -80,7 +85,11 @@ let package = Package(
         .target(
             name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")],
             swiftSettings: librarySettings),
-        .target(name: "BioCubeSpecies", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
+        // Parquet reading and writing (package-level), shared by the species, media and
+        // indicator targets.
+        .target(name: "BioCubeParquet", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
+        .target(
+            name: "BioCubeSpecies", dependencies: ["BioCubeCore", "BioCubeParquet"], swiftSettings: librarySettings),
         // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
         // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
         .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
@@ -88,12 +97,13 @@ let package = Package(
         .target(name: "BioCubeBuild", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
         // The embedded sample dataset generator (writes NetCDF, CSV and Parquet).
         .target(
-            name: "BioCubeSample", dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies"],
+            name: "BioCubeSample",
+            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeParquet"],
             swiftSettings: librarySettings),
         // Species media: downloads (iNaturalist, xeno-canto, BOLD, descriptions) and the
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
         .target(
-            name: "BioCubeMedia", dependencies: ["BioCubeCore", "BioCubeSpecies", "CJPEG", "CPNG", "CMPG123"],
+            name: "BioCubeMedia", dependencies: ["BioCubeCore", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123"],
             swiftSettings: librarySettings),
         // PNG maps and the HTML batch viewer.
         .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
@@ -111,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCube", "BioCubeSample", "BioCubeViewer", "BioCubeMedia",
+                "BioCube", "BioCubeSample", "BioCubeViewer", "BioCubeMedia", "BioCubeParquet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -123,12 +133,14 @@ let package = Package(
         // Test data the interoperability tests read back (not part of the user CLI).
         .executableTarget(
             name: "biocube-testdata",
-            dependencies: ["BioCube", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BioCube", "BioCubeParquet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Tests/Tools/biocube-testdata"
         ),
         .executableTarget(
             name: "parquet-fuzz",
-            dependencies: ["BioCubeSpecies", "BioCubeCore"],
+            dependencies: ["BioCubeParquet", "BioCubeCore"],
             path: "Tests/Fuzz/ParquetFuzz"
         ),
         .executableTarget(
@@ -145,7 +157,7 @@ let package = Package(
             name: "species-media", dependencies: ["BioCubeMedia", "BioCubeCore"], path: "Examples/species-media"),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCube", "BioCubeSample", "BioCubeMedia", "CZstd"],
+            dependencies: ["BioCube", "BioCubeSample", "BioCubeMedia", "BioCubeParquet", "CZstd"],
             path: "Benchmarks/biocube-bench"
         ),
 
@@ -155,7 +167,8 @@ let package = Package(
         .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
-        .testTarget(name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeTestSupport"]),
+        .testTarget(
+            name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeParquet", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeMediaTests", dependencies: ["BioCubeMedia", "BioCubeTestSupport"]),
         .testTarget(
             name: "BioCubeBatchTests",

@@ -1,3 +1,4 @@
+import BioCubeParquet
 import BioCubeCore
 import BioCubeSpecies
 import Foundation

@@ -2,6 +2,7 @@
 // chunks [1, 161, 281] and zstd level 3, and single-thread read against plain
 // ZSTD_decompress of the same chunk bytes. Prints one JSON object; Benchmarks/store_bench.py
 // runs zarr-python on the same values in the same run and prints the ratios.
+import BioCubeParquet
 import BioCubeCore
 import CZstd
 import Foundation

@@ -1,3 +1,4 @@
+import BioCubeParquet
 package import BioCubeCore
 import BioCubeERA5
 import BioCubeSpecies

@@ -1,3 +1,4 @@
+import BioCubeParquet
 import ArgumentParser
 import Foundation
 import BioCube

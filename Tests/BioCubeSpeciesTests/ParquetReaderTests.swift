@@ -2,6 +2,7 @@ import BioCubeCore
 import Foundation
 import BioCubeTestSupport
 import Testing
+@testable import BioCubeParquet
 @testable import BioCubeSpecies
 
 enum ParquetFixtures {

@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+@testable import BioCubeParquet
 @testable import BioCubeSpecies
 
 @Suite struct ParquetWriterTests {

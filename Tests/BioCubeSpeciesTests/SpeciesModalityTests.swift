@@ -1,6 +1,7 @@
 import BioCubeCore
 import Foundation
 import Testing
+@testable import BioCubeParquet
 @testable import BioCubeSpecies
 
 @Suite struct SpeciesModalityTests {

@@ -1,5 +1,5 @@
 import BioCubeCore
-import BioCubeSpecies
+import BioCubeParquet
 import Foundation
 
 extension SpeciesMediaDataset {

@@ -1,5 +1,5 @@
 import BioCubeCore
-import BioCubeSpecies
+import BioCubeParquet
 import Foundation
 
 /// The species media dataset: every photo, recording, sequence and description of a

@@ -1,5 +1,5 @@
 public import BioCubeCore
-import BioCubeSpecies
+import BioCubeParquet
 
 /// The species media dataset (``SpeciesMediaDataset``) as a modality in the extra
 /// `species_media` group: per step and cell (the cell of the observation's nearest grid

@@ -1,3 +1,4 @@
+import BioCubeParquet
 public import BioCubeCore
 import Foundation
 import Dispatch

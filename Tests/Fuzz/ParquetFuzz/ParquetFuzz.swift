@@ -4,8 +4,8 @@
 //
 // A normal build (no FUZZING) is a replay tool: `parquet-fuzz FILE...` runs each file
 // through the same code, which the tests use to replay the corpus and crash reproducers.
+import BioCubeParquet
 import BioCubeCore
-import BioCubeSpecies
 import Foundation
 
 /// Opens `bytes` as a Parquet file and decodes every column of every row group.

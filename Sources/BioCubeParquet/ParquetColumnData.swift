@@ -26,7 +26,7 @@ package struct ParquetColumnData: Sendable {
     /// The number of rows.
     package var count: Int { values.count }
 
-    init(descriptor: ParquetColumnDescriptor, values: Values, validity: [Bool]?) {
+    package init(descriptor: ParquetColumnDescriptor, values: Values, validity: [Bool]?) {
         self.descriptor = descriptor
         self.values = values
         self.validity = validity

@@ -1,0 +1,73 @@
+internal import CCrypto
+
+/// SHA-256 and SHA-1 digests through OpenSSL's libcrypto, streamed: the checksums that
+/// verify downloads (Hugging Face lists SHA-256 for its LFS files and git's SHA-1 blob ids
+/// for the rest).
+package struct Digest: ~Copyable {
+    /// The algorithms.
+    package enum Algorithm: Sendable {
+        case sha256, sha1
+    }
+
+    private let context: OpaquePointer
+
+    /// A fresh digest.
+    package init(_ algorithm: Algorithm) {
+        guard let c = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory creating a digest context") }
+        context = c
+        let md = algorithm == .sha256 ? EVP_sha256() : EVP_sha1()
+        precondition(EVP_DigestInit_ex(context, md, nil) == 1, "libcrypto: digest initialisation failed")
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    /// Adds bytes.
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        precondition(EVP_DigestUpdate(context, base, bytes.count) == 1, "libcrypto: digest update failed")
+    }
+
+    /// Adds bytes.
+    package mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    /// The digest as lower-case hex (the digest cannot be used afterwards).
+    package consuming func hex() -> String {
+        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        precondition(EVP_DigestFinal_ex(context, &out, &length) == 1, "libcrypto: digest finalisation failed")
+        return out.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The SHA-256 of a whole file, streamed in 4 MiB pieces.
+    package static func sha256(ofFile path: String) throws -> String {
+        var d = Digest(.sha256)
+        try stream(path) { d.update($0) }
+        return d.hex()
+    }
+
+    /// git's blob id of a file: SHA-1 of `blob <size>\0` and the content.
+    package static func gitBlobID(ofFile path: String) throws -> String {
+        var d = Digest(.sha1)
+        let size = FileIO.attributes(path)?.size ?? 0
+        d.update(Array("blob \(size)\u{0}".utf8))
+        try stream(path) { d.update($0) }
+        return d.hex()
+    }
+
+    private static func stream(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+        let (fd, _) = try FileIO.openRegularFile(path)
+        defer { try? fd.close() }
+        var buffer = [UInt8](repeating: 0, count: 4 << 20)
+        while true {
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) } } catch {
+                throw BioCubeError(.io, "cannot read (\(error))", file: path)
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+}
+
+import Foundation
+import SystemPackage

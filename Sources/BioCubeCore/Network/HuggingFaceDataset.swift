@@ -1,0 +1,222 @@
+public import Foundation
+#if canImport(FoundationNetworking)
+public import FoundationNetworking
+#endif
+
+/// A dataset repository on the Hugging Face Hub, fetched over its HTTP API (no git, no
+/// git-lfs): ``files()`` lists the tree (`GET api/datasets/<repo>/tree/<revision>?recursive=true`,
+/// following `Link: …; rel="next"` pages) with sizes, git blob ids and, for LFS files, their
+/// SHA-256; ``download(_:into:onEvent:)`` fetches files by their `resolve` URLs in ranged
+/// pieces through `.part` files (a cut connection resumes), checks each against the listed
+/// size and SHA-256 (git blob id for small files), and skips files already complete.
+///
+/// ```swift
+/// let hub = HuggingFaceDataset(repository: "BioDT/BioCube")
+/// let wanted = try await hub.files().filter { $0.path.hasPrefix("Copernicus/") }
+/// let summary = try await hub.download(wanted, into: "data/BioCube") { print($0) }
+/// ```
+///
+/// A token (``init(repository:revision:endpoint:token:options:session:)``, by default
+/// `HF_TOKEN` from the environment) goes with every request as `Authorization: Bearer`; the
+/// default session drops it when the Hub redirects a download to its CDN on another host.
+public struct HuggingFaceDataset: Sendable {
+    /// One file of the repository.
+    public struct File: Sendable, Hashable {
+        /// The path in the repository (`Copernicus/ERA5-monthly/era5-single/…nc`).
+        public var path: String
+        /// The size in bytes.
+        public var size: Int64
+        /// The SHA-256 of an LFS file (nil for a file stored in git itself).
+        public var sha256: String?
+        /// The git blob id (SHA-1 of `blob <size>\0` + content).
+        public var gitBlobID: String
+    }
+
+    /// What a download did.
+    public struct Summary: Sendable, Hashable {
+        /// Files downloaded and verified.
+        public var downloaded = 0
+        /// Files found complete and intact.
+        public var skipped = 0
+        /// Bytes downloaded.
+        public var bytes: Int64 = 0
+    }
+
+    /// `owner/name`.
+    public let repository: String
+    /// A branch, tag or commit.
+    public let revision: String
+    private let endpoint: URL
+    private let token: String?
+    private let options: DownloadOptions
+    private let http: HTTPTransport
+
+    /// A client of `repository` at `revision` on the Hub at `endpoint`.
+    public init(
+        repository: String = "BioDT/BioCube", revision: String = "main",
+        endpoint: URL = URL(string: "https://huggingface.co")!,
+        token: String? = ProcessInfo.processInfo.environment["HF_TOKEN"], options: DownloadOptions = DownloadOptions(),
+        session: URLSession? = nil
+    ) {
+        self.repository = repository
+        self.revision = revision
+        self.endpoint = endpoint
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.options = options
+        http = HTTPTransport(
+            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
+            retries: options.retries, backoff: options.retryBackoff)
+    }
+
+    private var headers: [String: String] {
+        var h = ["Accept": "application/json"]
+        if let token { h["Authorization"] = "Bearer \(token)" }
+        return h
+    }
+
+    /// `revision` and `path` percent-encoded for a URL path (a `/` in a branch name included).
+    private static func encoded(_ s: String, keepingSlashes: Bool) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        if !keepingSlashes { allowed.remove("/") }
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    /// Every file of the repository at ``revision``.
+    public func files() async throws -> [File] {
+        let start =
+            "\(endpoint.absoluteString)/api/datasets/\(repository)/tree/\(Self.encoded(revision, keepingSlashes: false))?recursive=true"
+        var next = URL(string: start)
+        var out: [File] = []
+        var page = 0
+        while let url = next {
+            page += 1
+            guard page <= 100_000 else {
+                throw BioCubeError(.remoteFailure, "\(repository): the tree listing never ends")
+            }
+            let r = try await http.sendRetrying("GET", url, headers: headers)
+            switch r.status {
+            case 200: break
+            case 401, 403:
+                throw BioCubeError(
+                    .accessDenied,
+                    "\(repository): the Hub refused the listing (HTTP \(r.status)); for a gated or private dataset set HF_TOKEN"
+                )
+            case 404:
+                throw BioCubeError(
+                    .notFound,
+                    "\(repository): no such dataset or revision '\(revision)' on \(endpoint.host ?? "the Hub")")
+            default:
+                throw BioCubeError(.remoteFailure, "\(repository): listing answered HTTP \(r.status)")
+            }
+            guard let entries = r.json?.arrayValue else {
+                throw BioCubeError(.corruptData, "\(repository): the tree listing (page \(page)) is not a JSON list")
+            }
+            for e in entries where e["type"]?.stringValue == "file" {
+                guard let path = e["path"]?.stringValue, let size = e["size"]?.intValue, let oid = e["oid"]?.stringValue
+                else {
+                    throw BioCubeError(
+                        .corruptData, "\(repository): a listed file lacks path, size or oid (page \(page))")
+                }
+                guard !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }), !path.hasPrefix("/")
+                else {
+                    throw BioCubeError(.corruptData, "\(repository): refusing the listed path '\(path)'")
+                }
+                let sha = e["lfs"]?["oid"]?.stringValue
+                if let lfsSize = e["lfs"]?["size"]?.intValue, lfsSize != size {
+                    throw BioCubeError(.corruptData, "\(path): listed with size \(size) but LFS size \(lfsSize)")
+                }
+                out.append(File(path: path, size: size, sha256: sha, gitBlobID: oid))
+            }
+            next = Self.nextPage(r.headers["link"])
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// The `rel="next"` URL of a `Link` header.
+    static func nextPage(_ link: String?) -> URL? {
+        guard let link else { return nil }
+        for part in link.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count >= 2,
+                pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" }),
+                pieces[0].hasPrefix("<"), pieces[0].hasSuffix(">")
+            else { continue }
+            return URL(string: String(pieces[0].dropFirst().dropLast()))
+        }
+        return nil
+    }
+
+    /// Whether the file at `path` is `file` (size, then SHA-256 or git blob id).
+    static func isIntact(_ file: File, at path: String) throws -> Bool {
+        guard let a = FileIO.attributes(path), a.size == file.size else { return false }
+        if let sha = file.sha256 { return try Digest.sha256(ofFile: path) == sha.lowercased() }
+        return try Digest.gitBlobID(ofFile: path) == file.gitBlobID.lowercased()
+    }
+
+    /// Downloads `files` into `directory` (their repository paths below it), up to
+    /// ``DownloadOptions/concurrentDownloads`` at a time. A file already there and intact
+    /// is skipped (its checksum is verified); a finished download that fails its checksum
+    /// is removed and reported as an error naming it.
+    public func download(
+        _ files: [File], into directory: String, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+    ) async throws -> Summary {
+        var summary = Summary()
+        var todo: [File] = []
+        for f in files {
+            let target = directory + "/" + f.path
+            if try Self.isIntact(f, at: target) {
+                summary.skipped += 1
+                onEvent(.skipped(file: f.path))
+            } else {
+                if FileIO.exists(target) {
+                    onEvent(
+                        .status(file: f.path, job: repository, status: "differs from the listing: downloading it again")
+                    )
+                }
+                todo.append(f)
+            }
+        }
+        let piece = options.pieceSize
+        try await withThrowingTaskGroup(of: File.self) { group in
+            var next = 0
+            func launch() {
+                let f = todo[next]
+                next += 1
+                group.addTask {
+                    let target = directory + "/" + f.path
+                    try FileIO.createDirectories((target as NSString).deletingLastPathComponent)
+                    if FileIO.exists(target) { try FileManager.default.removeItem(atPath: target) }
+                    let url = URL(
+                        string:
+                            "\(endpoint.absoluteString)/datasets/\(repository)/resolve/\(Self.encoded(revision, keepingSlashes: false))/\(Self.encoded(f.path, keepingSlashes: true))"
+                    )!
+                    var h: [String: String] = [:]
+                    if let token { h["Authorization"] = "Bearer \(token)" }
+                    let download = ResumableDownload(http: http, pieceSize: piece, service: "the Hugging Face Hub")
+                    try await download.run(from: url, size: f.size, to: target, headers: h) { p in
+                        switch p {
+                        case .bytes(let n, let total): onEvent(.downloading(file: f.path, bytes: n, total: total))
+                        case .retrying(let a, let why): onEvent(.retrying(attempt: a, reason: why))
+                        }
+                    }
+                    guard try Self.isIntact(f, at: target) else {
+                        try? FileManager.default.removeItem(atPath: target)
+                        throw BioCubeError(
+                            .corruptData,
+                            "the download does not match the listed \(f.sha256 == nil ? "git blob id" : "SHA-256") (removed; rerun to fetch it again)",
+                            file: target)
+                    }
+                    return f
+                }
+            }
+            while next < min(todo.count, max(1, options.concurrentDownloads)) { launch() }
+            while let f = try await group.next() {
+                summary.downloaded += 1
+                summary.bytes += f.size
+                onEvent(.completed(file: f.path, bytes: f.size))
+                if next < todo.count { launch() }
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,167 @@
+import BioCubeTestSupport
+import Foundation
+import Testing
+
+@testable import BioCubeCore
+
+@Suite("Hugging Face Hub downloads, digests and path patterns")
+struct HuggingFaceDatasetTests {
+    @Test func digestsMatchTheirStandardVectors() throws {
+        var a = Digest(.sha256)
+        a.update(Array("abc".utf8))
+        #expect(a.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var b = Digest(.sha1)
+        b.update(Array("abc".utf8))
+        #expect(b.hex() == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        let dir = TemporaryDirectory()
+        try FileIO.writeAtomically(dir.file("hello"), Array("hello\n".utf8))
+        // `git hash-object` of a file holding "hello\n".
+        #expect(try Digest.gitBlobID(ofFile: dir.file("hello")) == "ce013625030ba8dba906f756967f9e9ca394464a")
+        #expect(
+            try Digest.sha256(ofFile: dir.file("hello"))
+                == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+    }
+
+    @Test(arguments: [
+        ("Copernicus/**/*.nc", "Copernicus/ERA5-monthly/era5-single/a.nc", true),
+        ("Copernicus/**/*.nc", "Copernicus/a.nc", true), ("Copernicus/**/*.nc", "Land/a.nc", false),
+        ("*/Europe_*.csv", "Land/Europe_land_data.csv", true), ("*.csv", "Land/Europe_land_data.csv", false),
+        ("**", "anything/at/all", true), ("Species/europe_species.parquet", "Species/europe_species.parquet", true),
+    ])
+    func pathPatterns(pattern: String, path: String, expected: Bool) {
+        #expect(PathPattern(pattern).matches(path) == expected)
+    }
+
+    /// Two servers: the Hub (listing in two pages, resolve redirects to the CDN) and the
+    /// CDN (serves the bytes, cuts the LFS file once, records the Authorization header).
+    private func servers(
+        big: Data, small: Data, cutOnce: Bool, wrongBytes: Bool = false
+    ) throws -> (hub: LoopbackHTTPServer, cdn: LoopbackHTTPServer) {
+        let cuts = LoopbackHTTPServer.Locked(cutOnce ? 1 : 0)
+        let cdn = try LoopbackHTTPServer { request in
+            let body = request.path.hasPrefix("/big") ? (wrongBytes ? Data(big.reversed()) : big) : small
+            var r = LoopbackHTTPServer.Response.file(
+                body, range: request.headers["range"], contentType: "application/octet-stream")
+            if request.path.hasPrefix("/big"),
+                cuts.mutex.withLock({ c in
+                    defer { c = max(0, c - 1) }; return c > 0
+                })
+            {
+                r.cutAfter = 700
+            }
+            return r
+        }
+        let sha = { () -> String in
+            var d = Digest(.sha256)
+            d.update(Array(big))
+            return d.hex()
+        }()
+        let git = { () -> String in
+            var d = Digest(.sha1)
+            d.update(Array("blob \(small.count)\u{0}".utf8))
+            d.update(Array(small))
+            return d.hex()
+        }()
+        let hubURL = LoopbackHTTPServer.Locked("")
+        let listed = LoopbackHTTPServer.Locked(0)
+        let hub = try LoopbackHTTPServer { request in
+            if request.path.hasPrefix("/api/datasets/BioDT/BioCube/tree/main") {
+                if listed.mutex.withLock({ n in
+                    n += 1; return n == 1
+                }) {
+                    return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
+                }
+                if request.path.contains("cursor=2") {
+                    return .json(200, #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#)
+                }
+                let next =
+                    hubURL.mutex.withLock { $0 } + "/api/datasets/BioDT/BioCube/tree/main?recursive=true&cursor=2"
+                var r = LoopbackHTTPServer.Response.json(
+                    200,
+                    #"[{"type":"directory","oid":"x","size":0,"path":"Copernicus"},{"type":"file","oid":"0123","size":\#(big.count),"path":"Copernicus/ERA5/big file.nc","lfs":{"oid":"\#(sha)","size":\#(big.count),"pointerSize":134}}]"#
+                )
+                r.headers["Link"] = "<\(next)>; rel=\"next\""
+                return r
+            }
+            if request.path.hasPrefix("/datasets/BioDT/BioCube/resolve/main/") {
+                let target = request.path.contains("big%20file") ? "/big" : "/small"
+                return LoopbackHTTPServer.Response(
+                    status: 302, headers: ["Location": cdn.baseURL.absoluteString + target])
+            }
+            return .json(404, "{}")
+        }
+        hubURL.mutex.withLock { $0 = hub.baseURL.absoluteString }
+        return (hub, cdn)
+    }
+
+    private func options() -> DownloadOptions {
+        var o = DownloadOptions()
+        o.retryBackoff = .milliseconds(10)
+        o.pieceSize = 1000
+        o.concurrentDownloads = 2
+        return o
+    }
+
+    @Test func listsPagesDownloadsVerifiesResumesAndSkipsOnRerun() async throws {
+        var g = SplitMix64(seed: 9)
+        let big = Data((0..<5000).map { _ in UInt8(truncatingIfNeeded: g.next()) })
+        let small = Data("# BioCube\n".utf8)
+        let (hub, cdn) = try servers(big: big, small: small, cutOnce: true)
+        defer {
+            hub.stop()
+            cdn.stop()
+        }
+        let client = HuggingFaceDataset(endpoint: hub.baseURL, token: "hf_secret", options: options())
+        let files = try await client.files()
+        #expect(files.map(\.path) == ["Copernicus/ERA5/big file.nc", "README.md"])
+        #expect(files[0].sha256 != nil && files[1].sha256 == nil)
+        let dir = TemporaryDirectory()
+        let summary = try await client.download(files, into: dir.path)
+        #expect(summary.downloaded == 2 && summary.bytes == Int64(big.count + small.count))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("Copernicus/ERA5/big file.nc"))) == big)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("README.md"))) == small)
+        #expect(
+            hub.requests.filter { $0.path.hasPrefix("/datasets/") }.allSatisfy {
+                $0.headers["authorization"] == "Bearer hf_secret"
+            })
+        #expect(cdn.requests.allSatisfy { $0.headers["authorization"] == nil }, "the token stays with the Hub")
+        #expect(cdn.requests.filter { $0.path == "/big" }.count >= 6, "5 pieces of 1000 bytes plus the resumed cut one")
+
+        let before = cdn.requests.count
+        let again = try await client.download(files, into: dir.path)
+        #expect(again.downloaded == 0 && again.skipped == 2 && cdn.requests.count == before)
+
+        // A damaged copy is noticed and fetched again.
+        try FileIO.writeAtomically(dir.file("README.md"), Array("# changed\n".utf8))
+        let repaired = try await client.download(files, into: dir.path)
+        #expect(repaired.downloaded == 1 && repaired.skipped == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("README.md"))) == small)
+    }
+
+    @Test func aDownloadThatFailsItsChecksumIsRemovedAndNamed() async throws {
+        let big = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        let (hub, cdn) = try servers(big: big, small: Data("x".utf8), cutOnce: false, wrongBytes: true)
+        defer {
+            hub.stop()
+            cdn.stop()
+        }
+        let client = HuggingFaceDataset(endpoint: hub.baseURL, token: nil, options: options())
+        let files = try await client.files().filter { $0.sha256 != nil }
+        let dir = TemporaryDirectory()
+        await #expect {
+            _ = try await client.download(files, into: dir.path)
+        } throws: { e in
+            (e as? BioCubeError)?.code == .corruptData
+                && (e as? BioCubeError)?.file == dir.file("Copernicus/ERA5/big file.nc")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.file("Copernicus/ERA5/big file.nc")))
+    }
+
+    @Test func linkHeaders() {
+        #expect(
+            HuggingFaceDataset.nextPage(#"<https://h/api?cursor=abc>; rel="next", <https://h/api?p=0>; rel="prev""#)?
+                .absoluteString == "https://h/api?cursor=abc")
+        #expect(HuggingFaceDataset.nextPage(#"<https://h/api?p=0>; rel="prev""#) == nil)
+        #expect(HuggingFaceDataset.nextPage(nil) == nil)
+    }
+}
