@@ -83,7 +83,8 @@ let package = Package(
             name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
             swiftSettings: librarySettings),
         .target(
-            name: "BioCubeIndicators", dependencies: ["BioCubeCore"], resources: [.copy("Resources/countries.geojson")],
+            name: "BioCubeIndicators", dependencies: ["BioCubeCore", "BioCubeParquet"],
+            resources: [.copy("Resources/countries.geojson")],
             swiftSettings: librarySettings),
         // Parquet reading and writing (package-level), shared by the species, media and
         // indicator targets.

@@ -46,20 +46,7 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
             options.kmerLength = k
             options.textDimension = textDimension
             options.keepParts = keepParts
-            if let speciesKeys {
-                let text = String(decoding: try FileIO.read(speciesKeys), as: UTF8.self)
-                for (n, line) in text.split(whereSeparator: \.isNewline).enumerated() {
-                    let f = line.split(separator: line.contains("\t") ? "\t" : ",").map {
-                        $0.trimmingCharacters(in: .whitespaces)
-                    }
-                    guard f.count == 2, let key = Int64(f[1]) else {
-                        if n == 0 { continue }  // a header
-                        throw BioCubeError(
-                            .corruptData, "line \(n + 1) is not 'scientific name,key'", file: speciesKeys)
-                    }
-                    options.speciesKeys[f[0]] = key
-                }
-            }
+            if let speciesKeys { options.speciesKeys = try readSpeciesKeys(speciesKeys) }
             if start != nil || end != nil {
                 let lo = start ?? Int.min / 2
                 let hi = end ?? Int.max / 2

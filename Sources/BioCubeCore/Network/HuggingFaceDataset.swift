@@ -43,9 +43,9 @@ public struct HuggingFaceDataset: Sendable {
     }
 
     /// `owner/name`.
-    public let repository: String
+    let repository: String
     /// A branch, tag or commit.
-    public let revision: String
+    let revision: String
     private let endpoint: URL
     private let token: String?
     private let options: DownloadOptions
@@ -81,7 +81,7 @@ public struct HuggingFaceDataset: Sendable {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
-    /// Every file of the repository at ``revision``.
+    /// Every file of the repository at its revision.
     public func files() async throws -> [File] {
         let start =
             "\(endpoint.absoluteString)/api/datasets/\(repository)/tree/\(Self.encoded(revision, keepingSlashes: false))?recursive=true"

@@ -1,0 +1,55 @@
+"""`biocube ingest lpi` on a Living Planet Database CSV written as the published one is
+(Latin-1, `NULL` for missing years, Binomial with an underscore), read back with pyarrow and
+compared with pandas' own reading of the same CSV."""
+import csv
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+HEADER = ["ID", "Binomial", "Citation", "Class", "Genus", "Species", "Common_name", "Country", "Latitude",
+          "Longitude", "Units"] + [str(y) for y in range(1950, 2021)]
+
+
+def row(i, binomial, lat, lon, values, common="", units="Number of pairs"):
+    years = ["NULL"] * 71
+    for y, v in values.items():
+        years[y - 1950] = v
+    return [str(i), binomial, 'Smith, J. (2001) Birds, "the" survey', "Aves", binomial.split("_")[0],
+            binomial.split("_")[1], common, "Germany", str(lat), str(lon), units] + years
+
+
+def test_lpi_rows_cells_keys_and_bad_rows(biocube, tmp_path):
+    rows = [
+        row(101, "Turdus_merula", 52.52, 13.41, {2000: "12", 2001: "15.5", 2010: "0"}, "Amsel (Merle noire, Mërle)"),
+        row(102, "Erithacus_rubecula", 48.13, 11.58, {1999: "3"}, "Rotkehlchen, Rougegorge"),
+        row(103, "Parus_major", -33.9, 18.4, {2005: "7"}),                       # Cape Town: off the grid
+        row(104, "Parus_major", "NULL", 10.0, {2005: "7"}),                       # no latitude
+        row(105, "Sitta_europaea", 60.0, 25.0, {2001: "many"}),                   # not a number
+    ]
+    src = tmp_path / "LPD.csv"
+    with open(src, "w", encoding="latin-1", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([HEADER] + rows)
+    (tmp_path / "keys.csv").write_text("name,key\nTurdus_merula,2490719\n")
+    out = biocube("ingest", "lpi", src, "--out", tmp_path / "lpi.parquet", "--species-keys", tmp_path / "keys.csv").stdout
+    assert "2 populations, 4 population-years; 1 populations off the grid" in out, out
+    assert "line 5 (Parus major): coordinates" in out and "line 6 (Sitta europaea): 2001 holds 'many'" in out
+    t = pq.read_table(tmp_path / "lpi.parquet").to_pandas()
+    assert list(t["population_id"]) == [101, 101, 101, 102]
+    assert list(t["species"]) == ["Turdus merula"] * 3 + ["Erithacus rubecula"]
+    assert list(t["year"]) == [2000, 2001, 2010, 1999] and list(t["value"]) == [12, 15.5, 0, 3]
+    assert t["species_key"][0] == 2490719 and pd.isna(t["species_key"][3])
+    assert list(t["cell_latitude"]) == [52.5] * 3 + [48.25] and list(t["cell_longitude"]) == [13.5] * 3 + [11.5]
+    # pandas reads the same file (Latin-1, NULL as missing) to the same values.
+    ref = pd.read_csv(src, encoding="latin-1", na_values=["NULL"])
+    turdus = ref[ref["ID"] == 101].iloc[0]
+    assert turdus["Common_name"] == "Amsel (Merle noire, Mërle)"
+    assert [float(turdus[str(y)]) for y in (2000, 2001, 2010)] == [12, 15.5, 0]
+    assert np.isnan(turdus["1950"])
+
+
+def test_not_an_lpd_file_is_an_error(biocube, tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    proc = biocube("ingest", "lpi", tmp_path / "x.csv", "--out", tmp_path / "y.parquet", check=False)
+    assert proc.returncode == 1 and "x.csv" in proc.stderr and "Binomial" in proc.stderr
+    assert not (tmp_path / "y.parquet").exists()
