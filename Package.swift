@@ -79,11 +79,16 @@ let package = Package(
             ],
             swiftSettings: librarySettings
         ),
+        // NetCDF and HDF5 reading (every libnetcdf call behind one lock, raw HDF5 chunks,
+        // netCDF-3 records) and writing, package-level: shared by ERA5 and NDVI ingestion.
         .target(
-            name: "BioCubeERA5", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
+            name: "BioCubeNetCDF", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
             swiftSettings: librarySettings),
         .target(
-            name: "BioCubeIndicators", dependencies: ["BioCubeCore", "BioCubeParquet"],
+            name: "BioCubeERA5", dependencies: ["BioCubeCore", "BioCubeNetCDF", "CZlib"],
+            swiftSettings: librarySettings),
+        .target(
+            name: "BioCubeIndicators", dependencies: ["BioCubeCore", "BioCubeParquet", "BioCubeNetCDF"],
             resources: [.copy("Resources/countries.geojson")],
             swiftSettings: librarySettings),
         // Parquet reading and writing (package-level), shared by the species, media and
@@ -99,7 +104,9 @@ let package = Package(
         // The embedded sample dataset generator (writes NetCDF, CSV and Parquet).
         .target(
             name: "BioCubeSample",
-            dependencies: ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeParquet"],
+            dependencies: [
+                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeParquet", "BioCubeNetCDF",
+            ],
             swiftSettings: librarySettings),
         // Species media: downloads (iNaturalist, xeno-canto, BOLD, descriptions) and the
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
@@ -166,7 +173,7 @@ let package = Package(
         // Shared by the test targets: temporary folders, fixture locators, a loopback HTTP server.
         .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore"], path: "Tests/Support"),
         .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport"]),
-        .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeTestSupport"]),
+        .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeNetCDF", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(
             name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeParquet", "BioCubeTestSupport"]),

@@ -1,3 +1,4 @@
+import BioCubeNetCDF
 import BioCubeParquet
 package import BioCubeCore
 import BioCubeERA5

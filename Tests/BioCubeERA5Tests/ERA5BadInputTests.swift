@@ -3,6 +3,7 @@ import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeERA5
+@testable import BioCubeNetCDF
 
 @Suite struct ERA5BadInputTests {
     func expectError(_ file: String, code: BioCubeError.Code? = nil, mentioning words: [String]) throws {

@@ -3,6 +3,7 @@ import Foundation
 import BioCubeCore
 import Testing
 @testable import BioCubeERA5
+@testable import BioCubeNetCDF
 
 @Suite struct ERA5ReadingTests {
     @Test(arguments: ["t2m", "msl", "u10"], Fixtures.months)

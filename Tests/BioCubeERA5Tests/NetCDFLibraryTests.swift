@@ -1,5 +1,5 @@
 import Testing
-import BioCubeERA5
+import BioCubeNetCDF
 
 @Test func libraryVersionIsReported() {
     #expect(netCDFLibraryVersion.hasPrefix("4."))

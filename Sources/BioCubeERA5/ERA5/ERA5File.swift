@@ -1,3 +1,4 @@
+import BioCubeNetCDF
 import Foundation
 public import BioCubeCore
 import Synchronization

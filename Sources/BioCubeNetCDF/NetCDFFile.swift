@@ -71,7 +71,7 @@ package final class NetCDFFile: @unchecked Sendable {
 
     /// The direct chunk reader of a netCDF-4 file, opened once (nil for netCDF-3 or when
     /// HDF5 cannot open it).
-    func chunkReader() -> HDF5ChunkReader? {
+    package func chunkReader() -> HDF5ChunkReader? {
         NetCDFLibrary.withLock {
             if let existing = hdf5 { return existing }
             var format: Int32 = 0

@@ -6,9 +6,9 @@ import SystemPackage
 /// out. Values are big-endian and stored row-major; a record variable's slice `t` starts
 /// at `begin + t × recordSize`. With this, fields are read with `pread` outside the
 /// library lock, so several threads read and convert at once.
-struct NetCDF3Layout: Sendable {
+package struct NetCDF3Layout: Sendable {
     /// The external types (`nc_type` codes 1…11).
-    enum ValueType: Int32, Sendable {
+    package enum ValueType: Int32, Sendable {
         case byte = 1, char, short, int, float, double, ubyte, ushort, uint, int64, uint64
 
         var size: Int {
@@ -21,7 +21,7 @@ struct NetCDF3Layout: Sendable {
         }
     }
 
-    struct Variable: Sendable {
+    package struct Variable: Sendable {
         let type: ValueType
         /// Dimension lengths (the record dimension as the record count).
         let shape: [Int]
@@ -29,15 +29,15 @@ struct NetCDF3Layout: Sendable {
         let begin: Int64
     }
 
-    let path: String
-    let recordCount: Int
-    let recordSize: Int64
-    let variables: [String: Variable]
+    package let path: String
+    package let recordCount: Int
+    package let recordSize: Int64
+    package let variables: [String: Variable]
     /// The bytes the header promises (the end of the last variable or record).
-    let expectedFileSize: Int64
+    package let expectedFileSize: Int64
 
     /// Parses the header of `path`; nil when the file is not netCDF-3.
-    static func read(path: String) throws -> NetCDF3Layout? {
+    package static func read(path: String) throws -> NetCDF3Layout? {
         guard let magic = FileIO.readPrefix(path, count: 4), magic.count == 4, magic[0] == 67, magic[1] == 68,
             magic[2] == 70,
             [1, 2, 5].contains(magic[3])
@@ -174,7 +174,7 @@ struct NetCDF3Layout: Sendable {
     }
 
     /// The byte offset of element `index` (one index per dimension) of `variable`.
-    func offset(of variable: Variable, index: [Int]) -> Int64 {
+    package func offset(of variable: Variable, index: [Int]) -> Int64 {
         var linear: Int64 = 0
         let first = variable.isRecord ? 1 : 0
         for a in first..<variable.shape.count { linear = linear * Int64(variable.shape[a]) + Int64(index[a]) }
@@ -184,7 +184,7 @@ struct NetCDF3Layout: Sendable {
 
     /// The byte ranges holding slices `slices` of the first axis of `variable` (one per
     /// record for record variables, merged when adjacent).
-    func byteRanges(of variable: Variable, slices: Range<Int>) -> [Range<Int64>] {
+    package func byteRanges(of variable: Variable, slices: Range<Int>) -> [Range<Int64>] {
         guard !variable.shape.isEmpty else { return [] }
         let slice = variable.shape.dropFirst().reduce(Int64(variable.type.size)) { $0 * Int64($1) }
         var ranges: [Range<Int64>] = []
@@ -203,7 +203,7 @@ struct NetCDF3Layout: Sendable {
 
     /// Reads `count` consecutive values of `variable` from element `index` into `out` as
     /// floats (integers converted as they are; unpacking is the caller's), with one `pread`.
-    func readFloats(
+    package func readFloats(
         _ name: String, _ variable: Variable, index: [Int], count: Int, into out: UnsafeMutableBufferPointer<Float>,
         scratch: inout [UInt8]
     ) throws {

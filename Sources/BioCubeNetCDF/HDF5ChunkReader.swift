@@ -14,9 +14,9 @@ import Synchronization
 /// A chunk spanning several fields is decoded once and kept in a small cache (least
 /// recently used, bounded by ``cacheBudget`` bytes for the whole process), so reading the
 /// fields of a time block in turn inflates each chunk once, not once per field.
-final class HDF5ChunkReader: @unchecked Sendable {
+package final class HDF5ChunkReader: @unchecked Sendable {
     // Safety: `file`, `datasets` are only touched inside NetCDFLibrary.withLock.
-    struct Dataset {
+    package struct Dataset {
         let id: hid_t
         let chunk: [Int]
         let shape: [Int]
@@ -24,18 +24,18 @@ final class HDF5ChunkReader: @unchecked Sendable {
         let filters: [Int32]
     }
 
-    let path: String
+    package let path: String
     private var file: hid_t
     /// Bytes of decoded multi-field chunks kept, over all files of the process: enough for
     /// two workers each walking one variable through a block of steps (13 levels × 64 steps
     /// of a Europe 0.25° field is 150 MB), while peak memory stays bounded however many
     /// files are open.
-    static let cacheBudget = 256 << 20
+    package static let cacheBudget = 256 << 20
     private static let cache = Mutex(ChunkCache())
     private let counts = Mutex((inflated: 0, hits: 0))
 
     /// Decoded chunks by (file, variable, chunk origin), least recently used evicted first.
-    struct ChunkCache {
+    package struct ChunkCache {
         var entries: [String: (values: [Float], tick: Int)] = [:]
         var bytes = 0, tick = 0
         mutating func get(_ key: String) -> [Float]? {
@@ -64,7 +64,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Chunks of this file inflated and cache hits so far (multi-field chunks only): each
     /// chunk of a file read block by block is inflated once.
-    var cacheCounts: (inflated: Int, hits: Int) { counts.withLock { $0 } }
+    package var cacheCounts: (inflated: Int, hits: Int) { counts.withLock { $0 } }
     private static let nextID = Atomic<Int>(0)
     /// The cache key prefix of this reader (one per open file).
     private let cachePrefix: String
@@ -74,7 +74,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Opens `path` read-only with HDF5; nil when HDF5 cannot. Called with the lock held,
     /// by the ``NetCDFFile`` that owns the reader (and closes it first, in its deinit).
-    init?(lockedPath path: String) {
+    package init?(lockedPath path: String) {
         self.path = path
         cachePrefix = "\(Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue)|"
         H5Eset_auto2(0, nil, nil)  // failures are handled here, not printed
@@ -98,7 +98,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
     }
 
     /// Closes the datasets and the file; called with the lock held.
-    func closeLocked() {
+    package func closeLocked() {
         guard !closed else { return }
         closed = true
         for case let d? in datasets.values { H5Dclose(d.id) }
@@ -117,7 +117,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Why variable `name` is not read through raw chunks (nil when it is, or when it is not
     /// chunked, where libnetcdf is as fast): an unsupported filter or data type.
-    func fallbackReason(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> String? {
+    package func fallbackReason(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> String? {
         NetCDFLibrary.withLock {
             guard !closed, dataset(name, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis) == nil else {
                 return nil
@@ -129,7 +129,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// HDF5 filters decoded here: deflate (1), shuffle (2), Fletcher-32 (3) and zstd (the
     /// HDF5 plugin 32015).
-    static let decodedFilters: Set<Int32> = [1, 2, 3, 32015]
+    package static let decodedFilters: Set<Int32> = [1, 2, 3, 32015]
 
     private func open(_ name: String, latitudeAxis: Int, longitudeAxis: Int) -> Dataset? {
         let id = H5Dopen2(file, name, 0)
@@ -180,7 +180,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// The file byte ranges of the stored chunks holding time indices `slices` (along
     /// `timeAxis`) of `variable`, every level and tile: what reading those steps will read.
     /// Empty when the variable does not take the direct path.
-    func chunkRanges(
+    package func chunkRanges(
         variable: String, timeAxis: Int, slices: Range<Int>, latitudeAxis: Int, longitudeAxis: Int
     ) -> [(offset: Int, length: Int)] {
         NetCDFLibrary.withLock {
@@ -210,7 +210,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
     /// Reads and decodes the field at `offset` (0 along latitude/longitude) into `out`
     /// (latitude × longitude float32). Returns false when the fast path does not apply.
     /// Raw reads hold the lock; decompression does not.
-    func readField(
+    package func readField(
         variable: String, offset: [Int], latitudeAxis: Int, longitudeAxis: Int,
         into out: UnsafeMutableBufferPointer<Float>
     ) throws -> Bool {
@@ -336,7 +336,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Undoes the filter pipeline in reverse application order, whatever the order:
     /// Fletcher-32 (checksum verified and stripped), deflate, zstd, shuffle.
-    static func decode(
+    package static func decode(
         _ bytes: [UInt8], filters: [Int32], skipped mask: UInt32, into out: UnsafeMutableBufferPointer<Float>,
         context: String
     ) throws {
@@ -419,7 +419,7 @@ final class HDF5ChunkReader: @unchecked Sendable {
 
     /// HDF5's Fletcher-32 (H5_checksum_fletcher32): 16-bit big-endian words, sums folded
     /// every 360 words, an odd last byte as the high byte of a word.
-    static func fletcher32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    package static func fletcher32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var sum1: UInt32 = 0, sum2: UInt32 = 0
         var words = bytes.count / 2
         var k = 0
