@@ -9,7 +9,7 @@ struct DownloadCommand: AsyncParsableCommand {
             "Download sources: ERA5 (Copernicus CDS), GBIF occurrence cubes, and species media (iNaturalist, xeno-canto, BOLD, Wikipedia).",
         subcommands: [
             DownloadERA5.self, DownloadGBIF.self, DownloadINaturalist.self, DownloadXenoCanto.self, DownloadBOLD.self,
-            DownloadDescriptions.self, DownloadBioCube.self,
+            DownloadDescriptions.self, DownloadBioCube.self, DownloadNDVI.self,
         ])
 }
 

@@ -7,7 +7,7 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract:
             "Turn raw national indicator downloads into BioCube grid CSVs (country values spread over the grid points inside each country).",
-        subcommands: [IngestWorldBank.self, IngestRedList.self, IngestLPI.self])
+        subcommands: [IngestWorldBank.self, IngestRedList.self, IngestLPI.self, IngestNDVI.self])
 }
 
 /// Options shared by the ingest commands.
