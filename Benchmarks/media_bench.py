@@ -177,33 +177,12 @@ def ref_dna(seq):
     return freq, onehot
 
 
-def normalise(text):
-    t = unicodedata.normalize("NFKC", text).lower()
-    out, pending = [], False
-    for i, ch in enumerate(t):
-        if ch.isalpha() or ch.isdigit() or (ch in "'-" and 0 < i < len(t) - 1 and t[i - 1].isalpha() and t[i + 1].isalpha()):
-            if pending and out:
-                out.append(" ")
-            pending = False
-            out.append(ch)
-        else:
-            pending = True
-    return "".join(out)
-
-
-def fnv1a(text):
-    h = 0xCBF29CE484222325
-    for b in text.encode():
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
 def ref_texts(texts, dim=512):
     docs = []
     for t in texts:
-        w = normalise(t).split()
+        w = ref.normalise_text(t).split()
         docs.append([" ".join(w[i:i + n]) for n in (1, 2) for i in range(len(w) - n + 1)])
-    hashed = [[fnv1a(g) for g in d] for d in docs]
+    hashed = [[ref.fnv1a(g) for g in d] for d in docs]
     df = np.zeros(dim)
     for h in hashed:
         for b in {x % dim for x in h}:

@@ -13,6 +13,7 @@ the log-mel and MFCC features of a 44.1 kHz stereo clip (Kaiser-windowed sinc re
 16 kHz, centred periodic-Hann STFT, Slaney mel filters, dB with an 80 dB floor, DCT-II ortho).
 """
 import io
+import itertools
 import json
 import math
 import os
@@ -20,6 +21,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import unicodedata
 
 import numpy as np
 from PIL import Image
@@ -228,6 +230,71 @@ def features(x, sr, n_fft=400, hop=160, n_mels=64, n_mfcc=20, fmin=0.0, fmax=Non
     i = np.arange(n_mels)[None, :]
     dct = np.sqrt(np.where(k == 0, 1 / n_mels, 2 / n_mels)) * np.cos(np.pi * k * (2 * i + 1) / (2 * n_mels))
     return db, dct @ db
+
+
+# ---------------------------------------------------------------- DNA and text (the tests' references)
+
+IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT",
+         "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT"}
+
+
+def kmers(seq, k):
+    counts = np.zeros(4 ** k)
+    windows = 0
+    for i in range(len(seq) - k + 1):
+        options = [IUPAC[c] for c in seq[i:i + k]]
+        combos = list(itertools.product(*options))
+        if len(combos) > 256:
+            continue
+        for combo in combos:
+            counts[sum("ACGT".index(b) * 4 ** (k - 1 - j) for j, b in enumerate(combo))] += 1 / len(combos)
+        windows += 1
+    return counts / windows if windows else counts
+
+
+def normalise_text(text):
+    t = unicodedata.normalize("NFKC", text).lower()
+    out, pending = [], False
+    for i, ch in enumerate(t):
+        word = ch.isalpha() or unicodedata.numeric(ch, None) is not None
+        joins = ch in "'-" and 0 < i < len(t) - 1 and t[i - 1].isalpha() and t[i + 1].isalpha()
+        if word or joins:
+            if pending and out:
+                out.append(" ")
+            pending = False
+            out.append(ch)
+        else:
+            pending = True
+    return "".join(out)
+
+
+def fnv1a(text):
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def embed_all(lines, dim, n_max):
+    def grams(text):
+        w = normalise_text(text).split()
+        return [" ".join(w[i:i + n]) for n in range(1, n_max + 1) for i in range(len(w) - n + 1)]
+    docs = [grams(t) for t in lines]
+    df = np.zeros(dim)
+    for g in docs:
+        for b in {fnv1a(x) % dim for x in g}:
+            df[b] += 1
+    idf = np.log((1 + len(lines)) / (1 + df)) + 1
+    out = []
+    for g in docs:
+        v = np.zeros(dim)
+        for gram in sorted(set(g)):
+            h = fnv1a(gram)
+            v[h % dim] += (1 if h >> 63 == 0 else -1) * (1 + math.log(g.count(gram))) * idf[h % dim]
+        n = np.linalg.norm(v)
+        out.append(v / n if n else v)
+    return np.stack(out)
+
 
 
 def write_audio(out):

@@ -1,11 +1,8 @@
 """`biocube preprocess` against independent NumPy/Pillow implementations of the rules in
 Documentation/Media.md: photos, sounds, DNA sequences and texts, and bad input."""
 import importlib.util
-import itertools
-import math
 import os
 import re
-import unicodedata
 
 import numpy as np
 import pytest
@@ -15,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 spec = importlib.util.spec_from_file_location("media_ref", os.path.join(ROOT, "scripts", "make_media_fixtures.py"))
 ref = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ref)
+IUPAC, kmers, normalise, fnv1a, embed_all = ref.IUPAC, ref.kmers, ref.normalise_text, ref.fnv1a, ref.embed_all
 
 
 @pytest.fixture(scope="module")
@@ -61,24 +59,6 @@ def test_audio_features_equal_numpy(biocube, files, tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "clip.mfcc.npy"), mfcc, atol=2e-2)
 
 
-IUPAC = {"A": "A", "C": "C", "G": "G", "T": "T", "R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT",
-         "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT"}
-
-
-def kmers(seq, k):
-    counts = np.zeros(4 ** k)
-    windows = 0
-    for i in range(len(seq) - k + 1):
-        options = [IUPAC[c] for c in seq[i:i + k]]
-        combos = list(itertools.product(*options))
-        if len(combos) > 256:
-            continue
-        for combo in combos:
-            counts[sum("ACGT".index(b) * 4 ** (k - 1 - j) for j, b in enumerate(combo))] += 1 / len(combos)
-        windows += 1
-    return counts / windows if windows else counts
-
-
 def test_dna_kmers_and_one_hot(biocube, tmp_path):
     fasta = tmp_path / "barcodes.fasta"
     seqs = ["ACGTTGCAACGTAGCTAGCTAGGATCCA", "acgtnacgtuuacg-tacgatcgatcgatcgatcgatcgatcgat", "GGGCCCAAATTTRGGG"]
@@ -103,50 +83,6 @@ def test_dna_too_ambiguous_is_an_error_naming_the_record(biocube, tmp_path):
     assert proc.returncode == 1
     assert "bad.fasta: murky" in proc.stderr and "ambiguous" in proc.stderr
     assert not (tmp_path / "o" / "kmers.npy").exists()
-
-
-def normalise(text):
-    t = unicodedata.normalize("NFKC", text).lower()
-    out, pending = [], False
-    for i, ch in enumerate(t):
-        word = ch.isalpha() or unicodedata.numeric(ch, None) is not None
-        joins = ch in "'-" and 0 < i < len(t) - 1 and t[i - 1].isalpha() and t[i + 1].isalpha()
-        if word or joins:
-            if pending and out:
-                out.append(" ")
-            pending = False
-            out.append(ch)
-        else:
-            pending = True
-    return "".join(out)
-
-
-def fnv1a(text):
-    h = 0xCBF29CE484222325
-    for b in text.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
-
-def embed_all(lines, dim, n_max):
-    def grams(text):
-        w = normalise(text).split()
-        return [" ".join(w[i:i + n]) for n in range(1, n_max + 1) for i in range(len(w) - n + 1)]
-    docs = [grams(t) for t in lines]
-    df = np.zeros(dim)
-    for g in docs:
-        for b in {fnv1a(x) % dim for x in g}:
-            df[b] += 1
-    idf = np.log((1 + len(lines)) / (1 + df)) + 1
-    out = []
-    for g in docs:
-        v = np.zeros(dim)
-        for gram in sorted(set(g)):
-            h = fnv1a(gram)
-            v[h % dim] += (1 if h >> 63 == 0 else -1) * (1 + math.log(g.count(gram))) * idf[h % dim]
-        n = np.linalg.norm(v)
-        out.append(v / n if n else v)
-    return np.stack(out)
 
 
 def test_text_embeddings_equal_python(biocube, tmp_path):

@@ -33,8 +33,14 @@ def test_library_dependency_closures():
     described = json.loads(out.stdout)
     targets = {t["name"]: t.get("target_dependencies", []) + t.get("product_dependencies", []) for t in described["targets"]}
     batch = closure(targets, "BioCubeBatch")
-    assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CMalloc", "SystemPackage"}, batch
-    for library in ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild", "BioCube"]:
+    # libcrypto (CCrypto) verifies downloads in Core; nothing of netCDF, HDF5 or the modalities.
+    assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CMalloc", "CCrypto", "SystemPackage"}, batch
+    # Modality targets meet only through the protocols: none pulls in another.
+    modalities = {"BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia"}
+    for m in modalities:
+        assert not (modalities - {m}) & closure(targets, m), m
+    assert not {"CNetCDF", "CHDF5", "BioCubeBatch"} & closure(targets, "BioCubeMedia")
+    for library in ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia", "BioCubeBatch", "BioCubeBuild", "BioCube"]:
         assert "ArgumentParser" not in closure(targets, library), library
     assert not {"CNetCDF", "CHDF5"} & closure(targets, "BioCubeBuild")
 

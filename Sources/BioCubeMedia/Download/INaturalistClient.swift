@@ -111,13 +111,11 @@ public struct INaturalistClient: Sendable {
                     r.file = "images/\(id)_\(photoID).jpg"
                     r.url = photoURL.absoluteString
                     r.licence = photo["license_code"]?.stringValue ?? ""
-                    do {
-                        _ = try await fetcher.file(
-                            photoURL, to: folder + "/" + r.file, accept: Self.isImage, what: "a JPEG or PNG photo",
-                            onEvent: onEvent)
-                        fresh.append(r)
-                    } catch let e as BioCubeError where e.code == .notFound || e.code == .corruptData {
-                        summary.failures.append("\(recordID): \(e.message)")
+                    if let done = try await fetcher.fetch(
+                        r, from: photoURL, into: folder, accept: Self.isImage, what: "a JPEG or PNG photo",
+                        summary: &summary, onEvent: onEvent)
+                    {
+                        fresh.append(done)
                     }
                 }
             }

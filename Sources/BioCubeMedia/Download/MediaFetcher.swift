@@ -80,6 +80,22 @@ struct MediaFetcher: Sendable {
         return c.string ?? "(a URL)"
     }
 
+    /// Downloads `record`'s file (its ``MediaRecord/file`` under `folder`) from `url`; a file
+    /// the service does not have or sends broken is noted in `summary` and gives nil, other
+    /// errors (the network after retries) stop the run.
+    func fetch(
+        _ record: MediaRecord, from url: URL, into folder: String, accept: ([UInt8]) -> Bool, what: String,
+        summary: inout MediaDownloadSummary, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> MediaRecord? {
+        do {
+            _ = try await file(url, to: folder + "/" + record.file, accept: accept, what: what, onEvent: onEvent)
+            return record
+        } catch let e as BioCubeError where e.code == .notFound || e.code == .corruptData {
+            summary.failures.append("\(record.id): \(e.message)")
+            return nil
+        }
+    }
+
     /// Downloads `url` to `path` (resuming a `.part` file left by an interrupted run) and
     /// checks the first bytes with `accept`; a file that fails the check is removed.
     func file(

@@ -122,13 +122,11 @@ public struct XenoCantoClient: Sendable {
                 if licence.hasPrefix("//") { licence = "https:" + licence }
                 r.licence = licence
                 r.value = quality
-                do {
-                    _ = try await fetcher.file(
-                        source, to: folder + "/" + r.file, accept: Self.isAudio, what: "an MP3 or WAV recording",
-                        onEvent: onEvent)
-                    fresh.append(r)
-                } catch let e as BioCubeError where e.code == .notFound || e.code == .corruptData {
-                    summary.failures.append("\(recordID): \(e.message)")
+                if let done = try await fetcher.fetch(
+                    r, from: source, into: folder, accept: Self.isAudio, what: "an MP3 or WAV recording",
+                    summary: &summary, onEvent: onEvent)
+                {
+                    fresh.append(done)
                 }
             }
             summary.added += try library.add(fresh)
