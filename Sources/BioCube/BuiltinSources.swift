@@ -7,7 +7,8 @@
 @_exported import BioCubeSpecies
 
 /// The modality sources of the published BioCube layout: ERA5 NetCDF, indicator CSVs and
-/// the species occurrence table, plus the species media dataset (`Media/*.parquet`). Pass them — with your own — to `SourceScanner` and
+/// the species occurrence table, plus the species media dataset (`Media/*.parquet`) and the
+/// Living Planet table (`LPI/*.parquet`). Pass them — with your own — to `SourceScanner` and
 /// `CubeBuilder`:
 ///
 /// ```swift
@@ -15,9 +16,9 @@
 ///                                            sources: BuiltinSources.all + [ElevationSource()])
 /// ```
 public enum BuiltinSources {
-    /// ERA5, indicators, species and species media, in claiming order.
+    /// ERA5, indicators, species, species media and the Living Planet table, in claiming order.
     public static var all: [any ModalitySource] {
-        [ERA5Source(), IndicatorSource(), SpeciesSource(), SpeciesMediaSource()]
+        [ERA5Source(), IndicatorSource(), SpeciesSource(), SpeciesMediaSource(), LivingPlanetSource()]
     }
 }
 

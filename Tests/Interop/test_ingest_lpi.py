@@ -53,3 +53,37 @@ def test_not_an_lpd_file_is_an_error(biocube, tmp_path):
     proc = biocube("ingest", "lpi", tmp_path / "x.csv", "--out", tmp_path / "y.parquet", check=False)
     assert proc.returncode == 1 and "x.csv" in proc.stderr and "Binomial" in proc.stderr
     assert not (tmp_path / "y.parquet").exists()
+
+
+def test_lpi_as_an_extra_batch_group(biocube, tmp_path):
+    """A tree with LPI/*.parquet: the build stores lpi_variables/LPI (relative abundance per cell
+    and year); batches carry it only when selected, the default batches are byte-identical."""
+    import shutil
+
+    from safetensors.numpy import load_file
+
+    root = tmp_path / "BioCube"
+    biocube("sample", root, "--end", "2000-03")
+    plain = tmp_path / "plain"
+    shutil.copytree(root, plain)
+    rows = [row(1, "Turdus_merula", 52.52, 13.41, {1999: "10", 2000: "20", 2001: "30"}),
+            row(2, "Turdus_merula", 52.49, 13.55, {2000: "5", 2001: "15"}),
+            row(3, "Erithacus_rubecula", 48.13, 11.58, {2000: "0", 2001: "0"})]
+    src = tmp_path / "LPD.csv"
+    with open(src, "w", encoding="latin-1", newline="") as f:
+        csv.writer(f).writerows([HEADER] + rows)
+    (root / "LPI").mkdir()
+    biocube("ingest", "lpi", src, "--out", root / "LPI" / "lpi_populations.parquet")
+    biocube("build", root, "--store", tmp_path / "with.zarr")
+    biocube("build", plain, "--store", tmp_path / "without.zarr")
+    biocube("batches", tmp_path / "with.zarr", "--out", tmp_path / "a")
+    biocube("batches", tmp_path / "without.zarr", "--out", tmp_path / "b")
+    for p in sorted((tmp_path / "a").glob("*.pt")):
+        assert p.read_bytes() == (tmp_path / "b" / p.name).read_bytes()
+    biocube("batches", tmp_path / "with.zarr", "--out", tmp_path / "c", "--format", "safetensors",
+            "--variables", "+lpi:*", "--missing", "nan")
+    lpi = load_file(sorted((tmp_path / "c").glob("*.safetensors"))[0])["lpi_variables/LPI"]
+    r, c = round((52.5 - 32) / 0.25), round((13.5 + 25) / 0.25)
+    # Population 1: 20 / mean(10, 20, 30) = 1; population 2: 5 / mean(5, 15) = 0.5 → 0.75.
+    assert abs(lpi[0, r, c] - 0.75) < 1e-6 and abs(lpi[1, r, c] - 0.75) < 1e-6
+    assert np.isnan(lpi[0]).sum() == lpi[0].size - 1  # population 3 (mean 0) is left out

@@ -1,6 +1,7 @@
 /// The variable groups of a BioCube batch: the twelve bfm-model expects, in its order
-/// (`isPublished`), then the optional extra `species_media` group, which batches carry only
-/// when it is asked for (it is not part of the published contract).
+/// (`isPublished`), then the optional extra groups `species_media` and `lpi_variables`,
+/// which batches carry only when they are asked for (they are not part of the published
+/// contract).
 public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
     case surface = "surface_variables"
     case single = "single_variables"
@@ -17,13 +18,16 @@ public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
     /// Species media observations per cell and step (counts and dataset row indices),
     /// from the species media dataset; carried only when selected.
     case speciesMedia = "species_media"
+    /// The Living Planet Index per cell and year, from the Living Planet Database; carried
+    /// only when selected.
+    case lpi = "lpi_variables"
 
     /// The twelve groups of the published batch contract, in bfm-model's order.
     package static let published: [VariableGroup] = allCases.filter(\.isPublished)
 
     /// Whether the group belongs to the published contract (every batch carries it, possibly
     /// empty); false for the optional extra group.
-    public var isPublished: Bool { self != .speciesMedia }
+    public var isPublished: Bool { self != .speciesMedia && self != .lpi }
 
     /// The published variable order of each group (Documentation/Reference.md §5); the model stacks
     /// variables in this order. Species are ordered by key at run time.
@@ -44,7 +48,7 @@ public enum VariableGroup: String, CaseIterable, Hashable, Sendable, Codable {
         case .vegetation: ["NDVI"]
         case .agriculture: ["Agriculture", "Arable", "Cropland", "Agriculture_Irrigated"]
         case .redlist: ["RLI"]
-        case .species, .speciesMedia: []
+        case .species, .speciesMedia, .lpi: []
         }
     }
 }
