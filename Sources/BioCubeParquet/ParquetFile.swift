@@ -112,7 +112,8 @@ package final class ParquetFile: Sendable {
                     }
                     // An empty row group's chunks hold no pages (writers leave their offsets at 0).
                     if values == 0 { return Chunk(start: 4, length: 0, codec: Int(m[4]?.int ?? 0), values: 0) }
-                    guard start >= 4, length >= 0, start + length <= footerStart else {
+                    // Compared without adding, so sizes near Int64.max are errors, not traps.
+                    guard start >= 4, length >= 0, start <= footerStart, length <= footerStart - start else {
                         throw bad(
                             "row group \(g), column '\(leaves[c].name)': chunk at \(start)+\(length) lies outside the data"
                         )

@@ -11,6 +11,18 @@ struct ParquetPageDecoder {
     private var scratch: [UInt32] = []
     private let zstd = ZstdCodec()
 
+    /// Bytes per value of fixed-width physical types (nil for byte arrays).
+    var fixedWidth: Int? {
+        switch column.physicalType {
+        case .boolean: 1
+        case .int32, .float: 4
+        case .int64, .double: 8
+        case .int96: 12
+        case .fixedLenByteArray: max(1, column.typeLength)
+        case .byteArray: nil
+        }
+    }
+
     init(file: ParquetFile, column: ParquetColumnDescriptor, chunk: ParquetFile.Chunk, rowGroup: Int) throws {
         self.file = file
         self.column = column
@@ -57,8 +69,19 @@ struct ParquetPageDecoder {
             else {
                 throw fail(page, "page header lacks or misstates its sizes")
             }
-            guard position + compressed <= end else {
+            guard compressed <= end - position else {
                 throw fail(page, "page of \(compressed) bytes runs past the column chunk")
+            }
+            // Fixed-width values bound what a page can hold (the remaining values, each with its
+            // level bytes): a header claiming more would only make a huge allocation.
+            if let width = fixedWidth {
+                let room = (chunk.values - rows + 1) * (width + 2) + 65_536
+                guard uncompressed <= room else {
+                    throw fail(
+                        page,
+                        "page declares \(uncompressed) bytes uncompressed; \(chunk.values - rows) values of \(width) bytes need at most \(room)"
+                    )
+                }
             }
             let body = UnsafeRawBufferPointer(rebasing: b[position..<(position + compressed)])
             position += compressed
