@@ -246,3 +246,23 @@ enum FileIOProbe {
         #expect(try cell(2001, 48.25) == 2.5 && cell(2001, 48.5).isNaN && cell(2001, 48.75) == Float(3.4e38))
     }
 }
+
+@Suite struct CutFileTests {
+    @Test(arguments: [false, true])
+    func aLastRowWithoutLineEndIsReportedWithItsValue(quoted: Bool) async throws {
+        let tmp = TemporaryDirectory("cut")
+        let path = tmp.file("Europe_ndvi_monthly_un_025.csv")
+        let name = quoted ? "\"A, north\"" : "A"
+        let whole = "Country,Latitude,Longitude,NDVI_01/2000\n\(name),48.25,5.5,0.21\nB,48.5,5.5,0.84\n"
+        try FileIO.writeAtomically(path, Array(whole.utf8.dropLast(3)))  // cut inside "0.84"
+        let table = try await IndicatorTable.load(path: path)
+        #expect(table.unterminatedLastField == "0.")
+        let problems = table.coverageProblems(offGrid: 0, duplicates: 0, file: path)
+        #expect(problems.map(\.code) == [.unterminatedLastRow] && problems[0].message.contains("'0.'"))
+        // A whole file has no such warning.
+        try FileIO.writeAtomically(path, Array(whole.utf8))
+        let fine = try await IndicatorTable.load(path: path)
+        #expect(
+            fine.unterminatedLastField == nil && fine.coverageProblems(offGrid: 0, duplicates: 0, file: path).isEmpty)
+    }
+}

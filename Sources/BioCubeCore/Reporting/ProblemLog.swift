@@ -59,6 +59,8 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
         public static let valueOutOfRange = Code(rawValue: "value-out-of-range")
         /// A store lacks the species taxonomy ranks a format needs (their planes are zero).
         public static let missingTaxonomy = Code(rawValue: "missing-taxonomy")
+        /// A table's last row has no line end: the file may have been cut mid-row.
+        public static let unterminatedLastRow = Code(rawValue: "unterminated-last-row")
     }
 
     public var severity: Severity

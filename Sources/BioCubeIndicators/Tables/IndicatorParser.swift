@@ -54,9 +54,22 @@ struct IndicatorParser: Sendable {
     /// Tables whose values take more bytes than this keep them in a scratch file.
     static let spillBytes = 4 << 20
 
+    /// When the file's last row has no line end (a file cut mid-row looks like that), the
+    /// text of its last field; nil otherwise.
+    let unterminatedLastField: String?
+
     init(path: String, storage: ByteStorage, bareYearVariable: String) throws {
         self.path = path
         self.storage = storage
+        let b = storage.buffer
+        if let last = b.last, last != 10, last != 13 {
+            var i = b.count - 1
+            while i > 0, b[i - 1] != 44, b[i - 1] != 10, b[i - 1] != 13 { i -= 1 }
+            unterminatedLastField = String(
+                decoding: UnsafeBufferPointer(rebasing: b[i..<min(b.count, i + 40)]), as: UTF8.self)
+        } else {
+            unterminatedLastField = nil
+        }
         let scanner = CSVScanner(path: path, storage: storage)
         var header: [String] = []
         try scanner.forEachRecord { record, fields in

@@ -28,6 +28,14 @@ extension IndicatorTable {
                         "\(outOfRangeValues) values lie beyond float32 (|v| > 3.4e38, or infinite) and are stored as missing"
                 ))
         }
+        if let last = unterminatedLastField {
+            problems.append(
+                Problem(
+                    .warning, .unterminatedLastRow, file: file,
+                    message:
+                        "the last row has no line end: if the file was cut there, its last value ('\(last)') may be partial"
+                ))
+        }
         return problems
     }
 }

@@ -69,6 +69,9 @@ package final class IndicatorTable: @unchecked Sendable {
 
     /// Values beyond float32's range (or written as infinity), stored as missing.
     package let outOfRangeValues: Int
+    /// The last field's text when the last row has no line end (a file may have been cut
+    /// there); nil when the file ends with one.
+    package let unterminatedLastField: String?
 
     /// Parses `path` on the calling thread; `bareYearVariable` names the indicator of bare
     /// `YYYY` columns.
@@ -128,6 +131,7 @@ package final class IndicatorTable: @unchecked Sendable {
         latitudes = Array(sink.latitudes)
         longitudes = Array(sink.longitudes)
         outOfRangeValues = sink.outOfRange.value.load(ordering: .relaxed)
+        unterminatedLastField = parser.unterminatedLastField
         storage = sink.store
         sink.latitudes.deallocate()
         sink.longitudes.deallocate()
