@@ -19,12 +19,14 @@ package struct HTTPResponse: Sendable {
     /// The JSON body, or nil.
     package var json: JSONValue? { try? JSONValue.decode(body) }
 
-    /// A short human-readable reason from a JSON error body (`title`/`detail`), or the raw text.
+    /// A short human-readable reason from a JSON error body (`title`/`detail`), or the raw
+    /// text, with anything that looks like a credential masked (a server may echo what it
+    /// was sent).
     package var reason: String {
         if let j = json {
             let parts = [j["title"]?.stringValue, j["detail"]?.stringValue, j["message"]?.stringValue].compactMap { $0 }
-            if !parts.isEmpty { return parts.joined(separator: ": ") }
+            if !parts.isEmpty { return Redaction.text(parts.joined(separator: ": ")) }
         }
-        return String(decoding: body.prefix(300), as: UTF8.self)
+        return Redaction.text(String(decoding: body.prefix(300), as: UTF8.self))
     }
 }

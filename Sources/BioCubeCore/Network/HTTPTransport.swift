@@ -33,10 +33,11 @@ package struct HTTPTransport: Sendable {
         request.httpBody = body
         let (data, response): (Data, URLResponse)
         do { (data, response) = try await session.data(for: request) } catch {
-            throw BioCubeError(.network, "\(method) \(url.absoluteString): \(error.localizedDescription)")
+            throw BioCubeError(
+                .network, "\(method) \(Redaction.url(url)): \(Redaction.text(error.localizedDescription))")
         }
         guard let http = response as? HTTPURLResponse else {
-            throw BioCubeError(.network, "\(method) \(url.absoluteString): not an HTTP response")
+            throw BioCubeError(.network, "\(method) \(Redaction.url(url)): not an HTTP response")
         }
         var lowered: [String: String] = [:]
         for (k, v) in http.allHeaderFields { lowered[String(describing: k).lowercased()] = String(describing: v) }
@@ -62,7 +63,7 @@ package struct HTTPTransport: Sendable {
                 }
                 if attempt >= retries {
                     throw BioCubeError(
-                        .remoteFailure, "\(method) \(url.absoluteString): \(reason) (after \(attempt + 1) attempts)")
+                        .remoteFailure, "\(method) \(Redaction.url(url)): \(reason) (after \(attempt + 1) attempts)")
                 }
             } catch let e as BioCubeError where e.code == .network {
                 reason = e.message

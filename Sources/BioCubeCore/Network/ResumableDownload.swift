@@ -108,7 +108,7 @@ package struct ResumableDownload: Sendable {
                 throw BioCubeError(
                     .accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
             case 404, 410:
-                throw BioCubeError(.notFound, "\(name): \(url.absoluteString) not found (HTTP \(r.status) \(r.reason))")
+                throw BioCubeError(.notFound, "\(name): \(Redaction.url(url)) not found (HTTP \(r.status) \(r.reason))")
             default:
                 throw BioCubeError(
                     .remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")

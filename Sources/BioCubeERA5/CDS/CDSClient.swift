@@ -47,7 +47,7 @@ public struct CDSClient: Sendable {
                 .accessDenied,
                 "\(what): the CDS refused the request (403 \(r.reason)); accept the dataset's licence on its CDS page")
         case 404:
-            throw BioCubeError(.notFound, "\(what): \(url.absoluteString) not found (404 \(r.reason))")
+            throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         default:
             throw BioCubeError(
                 r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")

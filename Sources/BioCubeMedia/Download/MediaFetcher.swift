@@ -70,15 +70,7 @@ struct MediaFetcher: Sendable {
     }
 
     /// `url` without credentials in its user-info or an API key in its query.
-    static func redacted(_ url: URL) -> String {
-        guard var c = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "(a URL)" }
-        c.user = nil
-        c.password = nil
-        c.percentEncodedQueryItems = c.percentEncodedQueryItems?.map {
-            $0.name.lowercased() == "key" ? URLQueryItem(name: $0.name, value: "***") : $0
-        }
-        return c.string ?? "(a URL)"
-    }
+    static func redacted(_ url: URL) -> String { Redaction.url(url) }
 
     /// Downloads `record`'s file (its ``MediaRecord/file`` under `folder`) from `url`; a file
     /// the service does not have or sends broken is noted in `summary` and gives nil, other

@@ -62,7 +62,7 @@ public struct GBIFClient: Sendable {
                 "\(what): GBIF refused the request (403 \(r.reason)); SQL downloads may need to be enabled for the account"
             )
         case 404:
-            throw BioCubeError(.notFound, "\(what): \(url.absoluteString) not found (404 \(r.reason))")
+            throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         case 400:
             throw BioCubeError(.invalidArgument, "\(what): GBIF rejected the query (400 \(r.reason))")
         default:
