@@ -89,16 +89,25 @@ package struct ZipReader: Sendable {
             throw BioCubeError(.corruptData, "\(context): broken local header", file: path)
         }
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
-        guard start + entry.compressedSize <= bytes.count else {
+        guard entry.compressedSize <= bytes.count - start else {
             throw BioCubeError(
                 .corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
+        }
+        // Checked before allocating: a member cannot hold more than its method can expand to
+        // (stored: itself; deflate: at most 1032 times its compressed size).
+        switch entry.method {
+        case 0 where entry.compressedSize != entry.size:
+            throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path)
+        case 8 where entry.size > entry.compressedSize * 1032 + 1024:
+            throw BioCubeError(
+                .corruptData,
+                "\(context): declares \(entry.size) bytes, more than \(entry.compressedSize) deflated bytes can expand to",
+                file: path)
+        default: break
         }
         var out = [UInt8](repeating: 0, count: entry.size)
         switch entry.method {
         case 0:
-            guard entry.compressedSize == entry.size else {
-                throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path)
-            }
             out.replaceSubrange(0..<entry.size, with: bytes[start..<(start + entry.size)])
         case 8:
             try bytes.withUnsafeBytes { src in
