@@ -85,3 +85,49 @@ import Testing
         #expect(throws: BioCubeError.self) { try CFTimeUnits(units: units, calendar: calendar, context: "t") }
     }
 }
+
+/// CDS zips are extracted into a scratch folder: it goes when opening fails, and folders
+/// a killed run left behind on this host are swept by the next opening.
+@Suite struct ERA5ZipScratchTests {
+    /// A zip with one stored member.
+    static func storedZip(_ name: String, _ data: [UInt8]) -> [UInt8] {
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16 & 0xFFFF) }
+        let crc = Int(data.withUnsafeBytes { CRC32.checksum($0) })
+        let n = Array(name.utf8)
+        let common =
+            u16(20) + u16(0) + u16(0) + u16(0) + u16(0) + u32(crc) + u32(data.count) + u32(data.count) + u16(n.count)
+        let local = u32(0x0403_4B50) + common + u16(0) + n + data
+        let central = u32(0x0201_4B50) + u16(20) + common + u16(0) + u16(0) + u16(0) + u16(0) + u32(0) + u32(0) + n
+        let end = u32(0x0605_4B50) + u16(0) + u16(0) + u16(1) + u16(1) + u32(central.count) + u32(local.count) + u16(0)
+        return local + central + end
+    }
+
+    /// A process id no process has.
+    static func deadPID() -> Int32 {
+        var pid: Int32 = 4_000_000
+        while kill(pid, 0) == 0 || errno != ESRCH { pid += 1 }
+        return pid
+    }
+
+    @Test func aFailedOpeningLeavesNoScratchAndStaleFoldersAreSwept() throws {
+        let root = TemporaryDirectory()
+        let dead = Self.deadPID()
+        let stale = root.file(".biocube-era5.\(TemporaryName.hostTag).\(dead).1.tmp")
+        let foreign = root.file(".biocube-era5.0badf00d.\(dead).1.tmp")
+        let mine = root.file(".biocube-era5.\(TemporaryName.hostTag).\(getpid()).2.tmp")
+        for d in [stale, foreign, mine] { try FileIO.createDirectories(d + "/x") }
+        let zip = root.file("download.zip")
+        try FileIO.writeAtomically(zip, Self.storedZip("data.nc", Array("not netcdf at all".utf8)))
+        #expect(throws: BioCubeError.self) {
+            _ = try ERA5Modality(
+                paths: [zip], cadence: .monthly, groupTable: .published, problems: ProblemLog(), scratchRoot: root.path)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: root.path).filter {
+            $0.hasPrefix(".biocube-era5.")
+        }
+        // The stale folder is gone, the failed opening's own folder too; another host's and a
+        // live process's (this one's earlier folder) stay.
+        #expect(Set(left) == [(foreign as NSString).lastPathComponent, (mine as NSString).lastPathComponent])
+    }
+}

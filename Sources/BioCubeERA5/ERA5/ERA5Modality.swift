@@ -21,32 +21,50 @@ public final class ERA5Modality: Modality, Sendable {
 
     /// Opens every path (`.nc` files, or `.zip` CDS downloads whose `.nc` members are read
     /// as one source). Unusable variables are reported to `problems`.
-    public init(
+    public convenience init(
         paths: [String], cadence: Cadence = .monthly, groupTable: GroupTable = .published,
         problems: ProblemLog = ProblemLog()
+    ) throws {
+        try self.init(
+            paths: paths, cadence: cadence, groupTable: groupTable, problems: problems,
+            scratchRoot: NSTemporaryDirectory())
+    }
+
+    /// As above, extracting zip members below `scratchRoot` into a folder named like BioCube's
+    /// temporary files (`.biocube-era5.<host>.<pid>.<random>.tmp`): it is removed when the
+    /// modality goes away or its opening fails, and a later opening removes those of this
+    /// host's ended processes (a killed run's).
+    package init(
+        paths: [String], cadence: Cadence, groupTable: GroupTable, problems: ProblemLog, scratchRoot: String
     ) throws {
         self.cadence = cadence
         self.problems = problems
         self.groupTable = groupTable
         var opened: [ERA5File] = []
         var scratchDir: String? = nil
-        for path in paths {
-            if ZipReader.looksLikeZip(path) {
-                let dir = scratchDir ?? NSTemporaryDirectory() + "/biocube-era5-\(UUID().uuidString)"
-                scratchDir = dir
-                let zip = try ZipReader(path: path)
-                let stem = (path as NSString).lastPathComponent
-                let members = try zip.extractAll(withSuffix: ".nc", into: dir + "/" + stem)
-                guard !members.isEmpty else {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "\(path): zip archive holds no .nc file (members: \(zip.entries.map(\.name).joined(separator: ", ")))"
-                    )
+        do {
+            for path in paths {
+                if ZipReader.looksLikeZip(path) {
+                    if scratchDir == nil { Self.removeStaleScratch(in: scratchRoot) }
+                    let dir = scratchDir ?? scratchRoot + "/" + TemporaryName.fresh(for: "biocube-era5")
+                    scratchDir = dir
+                    let zip = try ZipReader(path: path)
+                    let stem = (path as NSString).lastPathComponent
+                    let members = try zip.extractAll(withSuffix: ".nc", into: dir + "/" + stem)
+                    guard !members.isEmpty else {
+                        throw BioCubeError(
+                            .invalidArgument,
+                            "\(path): zip archive holds no .nc file (members: \(zip.entries.map(\.name).joined(separator: ", ")))"
+                        )
+                    }
+                    opened += try members.map { try ERA5File(path: $0) }
+                } else {
+                    opened.append(try ERA5File(path: path))
                 }
-                opened += try members.map { try ERA5File(path: $0) }
-            } else {
-                opened.append(try ERA5File(path: path))
             }
+        } catch {
+            if let scratchDir { try? FileManager.default.removeItem(atPath: scratchDir) }
+            throw error
         }
         files = opened
         scratch = scratchDir
@@ -67,6 +85,14 @@ public final class ERA5Modality: Modality, Sendable {
 
     deinit {
         if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+    }
+
+    /// Removes zip-extraction folders under `root` left by this host's ended processes.
+    static func removeStaleScratch(in root: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        where name.hasPrefix(".biocube-era5.") && TemporaryName.isStale(name) {
+            try? FileManager.default.removeItem(atPath: root + "/" + name)
+        }
     }
 
     /// Every variable, in first-seen order, with its groups, levels and units.
