@@ -11,50 +11,60 @@ package struct Digest: ~Copyable {
 
     private let context: OpaquePointer
 
-    /// A fresh digest.
-    package init(_ algorithm: Algorithm) {
-        guard let c = EVP_MD_CTX_new() else { fatalError("libcrypto: out of memory creating a digest context") }
-        context = c
+    /// A fresh digest; an error when libcrypto refuses it (out of memory, or an algorithm a
+    /// FIPS-configured library disallows).
+    package init(_ algorithm: Algorithm) throws {
+        guard let c = EVP_MD_CTX_new() else {
+            throw BioCubeError(.io, "libcrypto: cannot create a digest context (out of memory)")
+        }
         let md = algorithm == .sha256 ? EVP_sha256() : EVP_sha1()
-        precondition(EVP_DigestInit_ex(context, md, nil) == 1, "libcrypto: digest initialisation failed")
+        guard EVP_DigestInit_ex(c, md, nil) == 1 else {
+            EVP_MD_CTX_free(c)
+            throw BioCubeError(.unsupported, "libcrypto refuses \(algorithm) digests on this system")
+        }
+        context = c
     }
 
     deinit { EVP_MD_CTX_free(context) }
 
     /// Adds bytes.
-    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        precondition(EVP_DigestUpdate(context, base, bytes.count) == 1, "libcrypto: digest update failed")
+        guard EVP_DigestUpdate(context, base, bytes.count) == 1 else {
+            throw BioCubeError(.io, "libcrypto: digest update failed")
+        }
     }
 
     /// Adds bytes.
-    package mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    package mutating func update(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try update($0) } }
 
     /// The digest as lower-case hex (the digest cannot be used afterwards).
-    package consuming func hex() -> String {
+    package consuming func hex() throws -> String {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        precondition(EVP_DigestFinal_ex(context, &out, &length) == 1, "libcrypto: digest finalisation failed")
+        guard EVP_DigestFinal_ex(context, &out, &length) == 1 else {
+            throw BioCubeError(.io, "libcrypto: digest finalisation failed")
+        }
         return out.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The SHA-256 of a whole file, streamed in 4 MiB pieces.
     package static func sha256(ofFile path: String) throws -> String {
-        var d = Digest(.sha256)
-        try stream(path) { d.update($0) }
-        return d.hex()
+        var d = try Digest(.sha256)
+        try stream(path) { try d.update($0) }
+        return try d.hex()
     }
 
     /// git's blob id of a file: SHA-1 of `blob <size>\0` and the content.
     package static func gitBlobID(ofFile path: String) throws -> String {
-        var d = Digest(.sha1)
+        var d = try Digest(.sha1)
         let size = FileIO.attributes(path)?.size ?? 0
-        d.update(Array("blob \(size)\u{0}".utf8))
-        try stream(path) { d.update($0) }
-        return d.hex()
+        try d.update(Array("blob \(size)\u{0}".utf8))
+        try stream(path) { try d.update($0) }
+        return try d.hex()
     }
 
-    private static func stream(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws {
+    private static func stream(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let (fd, _) = try FileIO.openRegularFile(path)
         defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: 4 << 20)
@@ -64,7 +74,7 @@ package struct Digest: ~Copyable {
                 throw BioCubeError(.io, "cannot read (\(error))", file: path)
             }
             if n == 0 { break }
-            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 }

@@ -28,7 +28,7 @@ struct Resampler: Sendable {
     static let rolloff = 0.945
 
     init(from: Int, to: Int) {
-        precondition(from > 0 && to > 0)
+        precondition(from > 0 && to > 0)  // invariant: AudioPreprocessor checks both rates before resampling
         self.from = from
         self.to = to
         var a = from

@@ -44,9 +44,7 @@ public struct INaturalistClient: Sendable {
         var summary = MediaDownloadSummary(species: species)
         let folder = try library.folder(of: species)
         // A record whose file went missing since is fetched again.
-        var known = Set(
-            try library.records(of: .image, species: species).filter { FileIO.exists(folder + "/" + $0.file) }.map(\.id)
-        )
+        var known = try library.idsOnDisk(of: .image, species: species)
         let limit = fetcher.options.maximumPerSpecies ?? Int.max
         var taxonomyCache: [Int64: [String: String]] = [:]
         var idAbove: Int64 = 0
@@ -107,7 +105,6 @@ public struct INaturalistClient: Sendable {
                     r.longitude = lon
                     r.timestamp =
                         observation["time_observed_at"]?.stringValue ?? observation["observed_on"]?.stringValue ?? ""
-                    r.country = ""
                     r.file = "images/\(id)_\(photoID).jpg"
                     r.url = photoURL.absoluteString
                     r.licence = photo["license_code"]?.stringValue ?? ""

@@ -47,11 +47,11 @@ struct MediaFetcher: Sendable {
         switch r.status {
         case 200..<300: return r.body
         case 401, 403:
-            throw BioCubeError(.accessDenied, "\(service) refused \(Self.redacted(url)) (HTTP \(r.status) \(r.reason))")
-        case 404: throw BioCubeError(.notFound, "\(service): \(Self.redacted(url)) not found (HTTP 404)")
+            throw BioCubeError(.accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status) \(r.reason))")
+        case 404: throw BioCubeError(.notFound, "\(service): \(Redaction.url(url)) not found (HTTP 404)")
         default:
             throw BioCubeError(
-                .remoteFailure, "\(service) answered HTTP \(r.status) \(r.reason) to \(Self.redacted(url))")
+                .remoteFailure, "\(service) answered HTTP \(r.status) \(r.reason) to \(Redaction.url(url))")
         }
     }
 
@@ -65,12 +65,9 @@ struct MediaFetcher: Sendable {
             url, headers: headers.merging(["Accept": "application/json"]) { a, _ in a }, onEvent: onEvent)
         do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw BioCubeError(
-                .corruptData, "\(service): \(Self.redacted(url)) did not answer JSON (\(data.count) bytes)")
+                .corruptData, "\(service): \(Redaction.url(url)) did not answer JSON (\(data.count) bytes)")
         }
     }
-
-    /// `url` without credentials in its user-info or an API key in its query.
-    static func redacted(_ url: URL) -> String { Redaction.url(url) }
 
     /// Downloads `record`'s file (its ``MediaRecord/file`` under `folder`) from `url`; a file
     /// the service does not have or sends broken is noted in `summary` and gives nil, other

@@ -59,9 +59,7 @@ public struct XenoCantoClient: Sendable {
     ) async throws -> MediaDownloadSummary {
         var summary = MediaDownloadSummary(species: species)
         let folder = try library.folder(of: species)
-        var known = Set(
-            try library.records(of: .sound, species: species).filter { FileIO.exists(folder + "/" + $0.file) }.map(\.id)
-        )
+        var known = try library.idsOnDisk(of: .sound, species: species)
         let limit = fetcher.options.maximumPerSpecies ?? Int.max
         var page = 1
         var pages = 1

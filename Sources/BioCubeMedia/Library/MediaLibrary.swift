@@ -62,6 +62,15 @@ public struct MediaLibrary: Sendable {
         return try rows.dropFirst().map { try MediaRecord(row: $0, header: header, table: path) }
     }
 
+    /// The ids of the records of `kind` for `species` whose file is on disk (records without
+    /// a file — sequences, descriptions — always count): what a rerun need not fetch again.
+    func idsOnDisk(of kind: MediaKind, species: String) throws -> Set<String> {
+        let folder = try folder(of: species)
+        return Set(
+            try records(of: kind, species: species).filter { $0.file.isEmpty || FileIO.exists(folder + "/" + $0.file) }
+                .map(\.id))
+    }
+
     /// Adds `records` (all of one kind and species) to their table; records whose id is
     /// already there are left as they are. Returns how many were new.
     @discardableResult
