@@ -38,7 +38,7 @@ public struct ZarrArray: Sendable {
         }
     }
 
-    func chunkFile(_ coordinates: [Int]) -> String { directory + "/" + chunkKey(coordinates) }
+    package func chunkFile(_ coordinates: [Int]) -> String { directory + "/" + chunkKey(coordinates) }
 
     func context(_ coordinates: [Int]? = nil) -> String {
         var s = "array '\(path)'"

@@ -1,6 +1,7 @@
 /// One codec of a Zarr v3 array's codec chain.
 ///
-/// BioCube writes `bytes` (little endian) followed by `zstd`; it reads any chain of one
+/// BioCube writes `bytes` (little endian), `zstd`, then `crc32c` (so a damaged chunk is
+/// refused instead of decoded into wrong values); it reads any chain of one
 /// `bytes` codec followed by `zstd`, `gzip` and `crc32c` codecs, as zarr-python writes them.
 package enum ZarrCodec: Hashable, Sendable {
     /// Array → bytes: the elements in the given byte order.
@@ -15,9 +16,10 @@ package enum ZarrCodec: Hashable, Sendable {
     /// Byte order of stored elements.
     package enum Endianness: String, Hashable, Sendable { case little, big }
 
-    /// The codec chain BioCube writes by default: little-endian bytes, then zstd at `level`.
+    /// The codec chain BioCube writes by default: little-endian bytes, zstd at `level`, then
+    /// the CRC-32C of the stored bytes (zarr-python checks it too).
     package static func standard(level: Int = 3) -> [ZarrCodec] {
-        [.bytes(endian: .little), .zstd(level: level, checksum: false)]
+        [.bytes(endian: .little), .zstd(level: level, checksum: false), .crc32c]
     }
 
     /// The Zarr v3 metadata of this codec.
