@@ -68,13 +68,13 @@ let package = Package(
         ),
 
         // glibc's <malloc.h> (mallopt); part of libc, nothing to link.
-        .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CGlibc"),
 
         // MARK: Libraries
         .target(
             name: "BioCubeCore",
             dependencies: [
-                "CZstd", "CZlib", "CMalloc", "CCrypto",
+                "CZstd", "CZlib", "CGlibc", "CCrypto",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: librarySettings

@@ -42,6 +42,7 @@ package final class NetCDFWriter {
         temp =
             (dir.isEmpty ? "" : dir + "/")
             + TemporaryName.fresh(for: (path as NSString).lastPathComponent)
+        LiveTemporaryFiles.track(temp)
         let mode: Int32
         switch format {
         case .netCDF4: mode = NC_NETCDF4 | NC_CLOBBER
@@ -49,7 +50,12 @@ package final class NetCDFWriter {
         case .classic: mode = NC_CLOBBER
         }
         var ncid: Int32 = -1
-        try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_create(temp, mode, &ncid), path: path, "create") }
+        do {
+            try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_create(temp, mode, &ncid), path: path, "create") }
+        } catch {
+            LiveTemporaryFiles.untrack(temp)
+            throw error
+        }
         id = ncid
     }
 
@@ -57,6 +63,7 @@ package final class NetCDFWriter {
         if open {
             NetCDFLibrary.withLock { _ = nc_close(id) }
             _ = unlink(temp)
+            LiveTemporaryFiles.untrack(temp)
         }
     }
 
@@ -143,6 +150,7 @@ package final class NetCDFWriter {
     package func close() throws {
         guard open else { return }
         open = false
+        defer { LiveTemporaryFiles.untrack(temp) }
         do { try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_close(id), path: path, "close") } } catch {
             _ = unlink(temp); throw error
         }

@@ -34,12 +34,18 @@ struct BatchesCommand: AsyncParsableCommand {
     @OptionGroup var select: SelectionOptions
     @Option(help: "Variables read at once.")
     var jobs: Int = 2
+    @Flag(
+        help:
+            "Do not wait for the disk before recording the files in export.json (faster; after a power cut a damaged file can be kept)."
+    )
+    var noSync = false
 
     func run() async throws {
         try await reportingErrors {
-            let export = try BatchExport(
+            var export = try BatchExport(
                 storePath: store, format: format, directory: out, start: start, end: end, region: region,
                 changes: try select.changes(), missing: missing, maxConcurrency: jobs)
+            export.synchronizesToDisk = !noSync
             for p in export.problems { print("warning: \(p.message) (\(p.file))") }
             if format == .ptDaily { print("  labels: \(out)/label_mappings.json") }
             let clock = ContinuousClock()

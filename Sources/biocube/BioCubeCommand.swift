@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import BioCube
+import BioCubeCore
 
 @main
 struct BioCubeCommand: AsyncParsableCommand {
@@ -22,8 +23,15 @@ struct BioCubeCommand: AsyncParsableCommand {
 
     /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
     /// handing them back to the kernel (unless BIOCUBE_DEFAULT_ALLOCATOR=1), then runs the command.
+    /// An interrupt (Ctrl-C, SIGTERM, SIGHUP) removes the temporary files being written and
+    /// keeps what was finished, so the same command resumes.
     static func main() async {
         _ = AllocatorTuning.applyOnce()
+        LiveTemporaryFiles.removeOnInterrupt { signal, removed in
+            let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal] ?? "signal \(signal)"
+            return "biocube: interrupted (\(name)): removed \(removed) temporary file(s); "
+                + "finished work is kept, run the same command again to resume"
+        }
         await main(nil)
     }
 }

@@ -52,6 +52,11 @@ struct BuildCommand: AsyncParsableCommand {
             "Build into a folder that is not new, empty or a BioCube store (a foreign Zarr store's arrays of the same names are replaced)."
     )
     var force = false
+    @Flag(
+        help:
+            "Do not wait for the disk before marking the store complete (faster; after a power cut the next build finds and rebuilds chunks that lost their data)."
+    )
+    var noSync = false
     @Option(help: "zstd compression level of the chunks (1 fastest … 19 smallest).")
     var level: Int = 1
 
@@ -67,6 +72,7 @@ struct BuildCommand: AsyncParsableCommand {
             options.compressionLevel = level
             options.allowUnreadableSources = allowUnreadable
             options.force = force
+            options.synchronizesToDisk = !noSync
             options.shard = shard ?? .whole
             if let config { options.config = try BuildConfig.load(path: config) }
             let clock = ContinuousClock()

@@ -34,16 +34,28 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    @Test func truncatedZstdChunk() throws {
+    /// zstd alone, as stores written before the checksum (and zarr-python by default) have it:
+    /// the decoder itself must refuse damaged frames.
+    static let zstdOnly: [ZarrCodec] = [.bytes(endian: .little), .zstd(level: 3, checksum: false)]
+
+    /// The default chain ends with crc32c: one flipped bit anywhere is refused by name.
+    @Test(arguments: [0, 7, 40]) func aFlippedBitFailsTheChecksum(offset: Int) throws {
         let dir = TemporaryDirectory()
         _ = try makeStore(dir)
+        try mutate(chunkPath(dir)) { $0[min(offset, $0.count - 1)] ^= 0x04 }
+        try expectReadError(dir, code: .corruptData, mentioning: ["crc32c checksum mismatch", "c/1/0/0"])
+    }
+
+    @Test func truncatedZstdChunk() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir, codecs: Self.zstdOnly)
         try mutate(chunkPath(dir)) { $0.removeLast($0.count / 2) }
         try expectReadError(dir, code: .corruptData, mentioning: ["surface_variables/t2m", "c/1/0/0"])
     }
 
     @Test func corruptZstdChunk() throws {
         let dir = TemporaryDirectory()
-        _ = try makeStore(dir)
+        _ = try makeStore(dir, codecs: Self.zstdOnly)
         try mutate(chunkPath(dir)) { bytes in for i in 6..<bytes.count { bytes[i] ^= 0x5A } }
         try expectReadError(dir, code: .corruptData, mentioning: ["c/1/0/0"])
     }

@@ -17,6 +17,10 @@ public struct BatchExport: Sendable {
     /// What setting the export up found worth knowing (for example taxonomy ranks a daily
     /// export cannot fill); empty for an export made from a sampler and an exporter.
     public internal(set) var problems: [Problem] = []
+    /// Write the files back to the disk (`syncfs`) before `export.json` vouches for them, so
+    /// a power cut cannot leave an empty file the next run would keep. On by default; it
+    /// costs the time the disk needs for what is still cached (Documentation/Benchmarks.md).
+    public var synchronizesToDisk = true
 
     /// What happened.
     public struct Summary: Sendable {
@@ -128,8 +132,11 @@ public struct BatchExport: Sendable {
             throw error
         }
         summary.written = done
+        // The files reach the disk before the manifest vouches for them, and the manifest after.
+        if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }
         for name in names { manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name) }
         try manifest.write(directory, describing: self, windows: names.count)
+        if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }
         return summary
     }
 }

@@ -17,6 +17,8 @@ public struct StoreSliceExporter: BatchExporter {
         let temp =
             (path as NSString).deletingLastPathComponent + "/"
             + TemporaryName.fresh(for: (path as NSString).lastPathComponent)
+        LiveTemporaryFiles.track(temp, folder: true)
+        defer { LiveTemporaryFiles.untrack(temp) }
         var store = try CubeStore.create(at: temp)
         store.autoConsolidate = false
         let m = batch.metadata
@@ -53,6 +55,8 @@ public struct StoreSliceExporter: BatchExporter {
         try store.setAttributes(attrs, of: "")
         try store.consolidateMetadata()
         if FileIO.exists(path) { try FileIO.removeItem(path) }
+        CrashPoint.reached()
+        defer { CrashPoint.reached() }
         guard rename(temp, path) == 0 else {
             throw BioCubeError(.io, "\(path): cannot move the batch group into place (errno \(errno))")
         }

@@ -29,7 +29,9 @@ extension ContractReport {
                 }
                 return
             }
-            let recorded = a.metadata.attributes["coverage"]?["valid_cells"]?.arrayValue?.compactMap { $0.intValue.map(Int.init) }
+            let recorded = a.metadata.attributes["coverage"]?["valid_cells"]?.arrayValue?.compactMap {
+                $0.intValue.map(Int.init)
+            }
             var problems = ChunkProblems(variable: v.path)
             if recorded == nil {
                 problems.add("\(v.path) records no coverage (attribute coverage.valid_cells): rebuild the store")

@@ -108,13 +108,15 @@ extension CubeBuilder {
         // variable, so a source chunk spanning the block's steps is inflated once.
         let block = stepBlock
         let owned = (0..<time.count).filter { options.shard.owns($0, block: block) }
+        // A marker is trusted only for chunks that are there and pass their checksum.
         var stale: [Int: [Int]] = [:]
+        var bytes: [UInt8] = []
         for i in owned {
             let marker = readMarker(i)
             let chunk = { (p: Int) in [i] + Array(repeating: 0, count: arrays[p].shape.count - 1) }
             let todo = plansInOrder.indices.filter {
                 marker?.variables[plansInOrder[$0].variable.path]?.fingerprint != plansInOrder[$0].fingerprint
-                    || !arrays[$0].chunkExists(chunk($0))
+                    || !arrays[$0].chunkIsIntact(chunk($0), buffer: &bytes)
             }
             if !todo.isEmpty { stale[i] = todo }
         }
@@ -217,6 +219,9 @@ extension CubeBuilder {
         summary.problems = Array(
             Set(sourceProblems + problems.problems.filter { $0.step != nil }.map { $0.relative(to: catalog.root) })
         ).sorted { "\($0)" < "\($1)" }
+        // What this process wrote reaches the disk before the store can be marked complete
+        // (by this process or by the shard that finishes last).
+        if options.synchronizesToDisk { try FileIO.synchronizeFileSystem(of: options.storePath) }
         if let final = try finalize(store, arrays) {
             summary.complete = true
             summary.coverage = final.coverage
@@ -408,6 +413,7 @@ extension CubeBuilder {
         root["complete"] = true
         try store.setAttributes(root, of: "")
         try store.consolidateMetadata()
+        if options.synchronizesToDisk { try FileIO.synchronizeFileSystem(of: options.storePath) }
         return (coverage, problems)
     }
 

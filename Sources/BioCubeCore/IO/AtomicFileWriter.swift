@@ -21,11 +21,13 @@ package final class AtomicFileWriter {
         dir.removeLastComponent()
         if !dir.string.isEmpty { try FileIO.createDirectories(dir.string) }
         temp = dir.appending(TemporaryName.fresh(for: target.lastComponent?.string ?? "file"))
+        LiveTemporaryFiles.track(temp.string)
         do {
             fd = try FileDescriptor.open(
                 temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
+            LiveTemporaryFiles.untrack(temp.string)
             throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path)
         }
     }
@@ -34,6 +36,7 @@ package final class AtomicFileWriter {
         if let fd {
             try? fd.close()
             _ = unlink(temp.string)
+            LiveTemporaryFiles.untrack(temp.string)
         }
     }
 
@@ -51,10 +54,13 @@ package final class AtomicFileWriter {
     package func commit() throws {
         guard let fd else { throw BioCubeError(.io, "committed twice", file: path) }
         self.fd = nil
+        defer { LiveTemporaryFiles.untrack(temp.string) }
         do { try fd.close() } catch {
             _ = unlink(temp.string)
             throw BioCubeError(.io, "close failed: \(error)", file: path)
         }
+        CrashPoint.reached()
+        defer { CrashPoint.reached() }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)

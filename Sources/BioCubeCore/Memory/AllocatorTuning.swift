@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-internal import CMalloc
+internal import CGlibc
 import Glibc
 #endif
 

@@ -49,6 +49,20 @@ public struct ZarrArray: Sendable {
     /// Whether a chunk has been written.
     package func chunkExists(_ coordinates: [Int]) -> Bool { FileIO.exists(chunkFile(coordinates)) }
 
+    /// Whether a chunk has been written and, when the codec chain ends with `crc32c`, its
+    /// stored bytes still match the checksum: a chunk left empty or partial by a power cut
+    /// (renamed into place before its data reached the disk) counts as not written.
+    /// `buffer` is reused between calls.
+    package func chunkIsIntact(_ coordinates: [Int], buffer: inout [UInt8]) -> Bool {
+        guard metadata.codecs.last == .crc32c else { return chunkExists(coordinates) }
+        guard let n = try? FileIO.read(chunkFile(coordinates), into: &buffer), n >= 4 else { return false }
+        return buffer.withUnsafeBytes { b in
+            let stored =
+                UInt32(b[n - 4]) | UInt32(b[n - 3]) << 8 | UInt32(b[n - 2]) << 16 | UInt32(b[n - 1]) << 24
+            return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[..<(n - 4)])) == stored
+        }
+    }
+
     /// Asks the kernel to start reading the chunk files that hold index `first` of the first
     /// dimension and, along the last two, `rows` × `columns` (every chunk of the dimensions
     /// between): a sequential reader calls it a step ahead. Best effort: never fails.

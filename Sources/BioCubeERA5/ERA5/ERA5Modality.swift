@@ -47,6 +47,7 @@ public final class ERA5Modality: Modality, Sendable {
                 if ZipReader.looksLikeZip(path) {
                     if scratchDir == nil { Self.removeStaleScratch(in: scratchRoot) }
                     let dir = scratchDir ?? scratchRoot + "/" + TemporaryName.fresh(for: "biocube-era5")
+                    if scratchDir == nil { LiveTemporaryFiles.track(dir, folder: true) }
                     scratchDir = dir
                     let zip = try ZipReader(path: path)
                     let stem = (path as NSString).lastPathComponent
@@ -63,7 +64,10 @@ public final class ERA5Modality: Modality, Sendable {
                 }
             }
         } catch {
-            if let scratchDir { try? FileManager.default.removeItem(atPath: scratchDir) }
+            if let scratchDir {
+                try? FileManager.default.removeItem(atPath: scratchDir)
+                LiveTemporaryFiles.untrack(scratchDir)
+            }
             throw error
         }
         files = opened
@@ -84,7 +88,10 @@ public final class ERA5Modality: Modality, Sendable {
     }
 
     deinit {
-        if let scratch { try? FileManager.default.removeItem(atPath: scratch) }
+        if let scratch {
+            try? FileManager.default.removeItem(atPath: scratch)
+            LiveTemporaryFiles.untrack(scratch)
+        }
     }
 
     /// Removes zip-extraction folders under `root` left by this host's ended processes.
