@@ -13,7 +13,7 @@ TORCH_REQUIREMENTS := Tests/Interop/requirements-torch.txt
 TORCH_WHEELS ?= /opt/wheels
 DEMO_DIR ?= out/demo
 
-.PHONY: help deps apt-deps slurm-deps venv build fixtures test swift-test interop-test docs lint demo bench fuzz clean
+.PHONY: help deps apt-deps slurm-deps venv build fixtures test swift-test interop-test docs lint demo bench fuzz test-sanitizers clean
 
 help:
 	@echo "make demo   - install what is missing, build, run the end-to-end demo on sample data"
@@ -22,7 +22,8 @@ help:
 	@echo "make docs   - DocC archives of every library into .build/docs (warnings are errors)"
 	@echo "make lint   - swift-format (.swift-format) and the public-surface density check"
 	@echo "make deps   - only install missing apt packages and the Python checker environment"
-	@echo "make fuzz   - libFuzzer on the Parquet reader for FUZZ_SECONDS (default 120)"
+	@echo "make fuzz   - libFuzzer + ASan on each reader of untrusted bytes, FUZZ_SECONDS each (default 120)"
+	@echo "make test-sanitizers - the Swift tests under ThreadSanitizer, then AddressSanitizer"
 
 deps: apt-deps venv
 
@@ -95,7 +96,7 @@ interop-test: deps slurm-deps
 	swift build --product normalise
 	swift build --product read-era5
 	swift build --product species-media
-	swift build --product parquet-fuzz
+	swift build --product biocube-fuzz
 	swift build --product biocube-testdata
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 
@@ -129,15 +130,36 @@ bench: deps
 	$(PY) Benchmarks/pipeline_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/layouts_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 
-# libFuzzer on the Parquet reader, seeded with the fixture files, for a bounded time.
-# Crash reproducers land in out/fuzz/ (replay one with the normal build: parquet-fuzz FILE).
+# libFuzzer + AddressSanitizer on every reader of untrusted bytes (Tests/Fuzz/BioCubeFuzz/
+# FuzzTarget.swift), FUZZ_SECONDS each, seeded with inputs the library writes and the
+# fixtures. FUZZ_TARGETS picks some. Crash reproducers land in out/fuzz/TARGET/crashes/
+# (replay one with the normal build: biocube-fuzz TARGET FILE); each run's final statistics
+# (executions, coverage) are in out/fuzz/TARGET/log.txt.
 FUZZ_SECONDS ?= 120
-fuzz: apt-deps $(PARQUET_FIXTURES)
-	swift build --scratch-path .build-fuzz --product parquet-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
-	@mkdir -p out/fuzz/corpus out/fuzz/crashes
-	@cp -n Tests/Fixtures/parquet/*.parquet out/fuzz/corpus/ 2>/dev/null || true
-	.build-fuzz/debug/parquet-fuzz out/fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
-	  -timeout=10 -artifact_prefix=out/fuzz/crashes/ -print_final_stats=1
+FUZZ_TARGETS ?= parquet pt safetensors zarr-metadata zarr-chunk csv zip netcdf
+fuzz: apt-deps $(PARQUET_FIXTURES) $(INDICATOR_FIXTURES)
+	swift build --scratch-path .build-fuzz --product biocube-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p out/fuzz/$$t/corpus out/fuzz/$$t/crashes; \
+	  .build-fuzz/debug/biocube-fuzz seed $$t out/fuzz/$$t/corpus; \
+	  case $$t in \
+	    parquet) cp -n Tests/Fixtures/parquet/*.parquet out/fuzz/$$t/corpus/ ;; \
+	    csv) cp -n Tests/Fixtures/indicators/*.csv Tests/Fixtures/indicators/bad/*.csv out/fuzz/$$t/corpus/ ;; \
+	  esac; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  .build-fuzz/debug/biocube-fuzz $$t out/fuzz/$$t/corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -timeout=10 -max_len=65536 -artifact_prefix=out/fuzz/$$t/crashes/ -print_final_stats=1 \
+	    > out/fuzz/$$t/log.txt 2>&1 || { tail -40 out/fuzz/$$t/log.txt; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" out/fuzz/$$t/log.txt | sed "s/^/  $$t: /"; \
+	done
+
+# The Swift tests under ThreadSanitizer, then AddressSanitizer (separate build folders, so
+# the normal build is untouched). Both must be clean.
+test-sanitizers: apt-deps fixtures
+	swift build --scratch-path .build-tsan --build-tests --sanitize=thread
+	TSAN_OPTIONS=halt_on_error=1 swift test --scratch-path .build-tsan --skip-build --sanitize=thread
+	swift build --scratch-path .build-asan --build-tests --sanitize=address
+	ASAN_OPTIONS=detect_leaks=0 swift test --scratch-path .build-asan --skip-build --sanitize=address
 
 clean:
-	rm -rf .build .build-fuzz out $(VENV)
+	rm -rf .build .build-fuzz .build-tsan .build-asan out $(VENV)

@@ -147,9 +147,9 @@ let package = Package(
             path: "Tests/Tools/biocube-testdata"
         ),
         .executableTarget(
-            name: "parquet-fuzz",
-            dependencies: ["BioCubeParquet", "BioCubeCore"],
-            path: "Tests/Fuzz/ParquetFuzz"
+            name: "biocube-fuzz",
+            dependencies: ["BioCubeParquet", "BioCubeCore", "BioCubeBatch", "BioCubeIndicators", "BioCubeNetCDF"],
+            path: "Tests/Fuzz/BioCubeFuzz"
         ),
         .executableTarget(
             name: "region-slice", dependencies: ["BioCubeBatch", "BioCubeCore"], path: "Examples/region-slice"),
