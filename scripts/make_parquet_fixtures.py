@@ -83,6 +83,24 @@ def main():
     pq.write_table(table(0, False, seed=1), os.path.join(out, "empty.parquet"))
     json.dump(to_json(table(0, False, seed=1)), open(os.path.join(out, "empty.json"), "w"))
     cases += ["defaults", "empty"]
+    # Page CRCs, as pyarrow writes them on request (v1 and v2 pages).
+    for codec, version in itertools.product(["snappy", "zstd"], ["1.0", "2.0"]):
+        name = f"checksum_{codec}_v{version[0]}"
+        t = table(1500, True, seed=len(cases))
+        pq.write_table(t, os.path.join(out, name + ".parquet"), compression=codec, data_page_version=version,
+                       write_page_checksum=True, row_group_size=1000, data_page_size=4096)
+        json.dump(to_json(t), open(os.path.join(out, name + ".json"), "w"))
+        cases.append(name)
+    # Nested columns beside flat ones: the flat ones must stay readable.
+    n = 300
+    flat = table(n, True, seed=123)
+    nested = flat.select(["Key", "Weight"]).append_column(
+        "tags", pa.array([[f"t{i}", f"u{i % 7}"][: i % 3] for i in range(n)], pa.list_(pa.string()))
+    ).append_column(
+        "point", pa.array([{"x": i * 0.5, "y": -i * 0.25} for i in range(n)],
+                          pa.struct([("x", pa.float64()), ("y", pa.float64())])))
+    pq.write_table(nested, os.path.join(out, "nested.parquet"))
+    json.dump(to_json(flat.select(["Key", "Weight"])), open(os.path.join(out, "nested.json"), "w"))
     # Damaged files.
     bad = os.path.join(out, "bad")
     os.makedirs(bad)
@@ -99,6 +117,18 @@ def main():
         pages[i] ^= 0x5A
     open(os.path.join(bad, "corrupt_pages.parquet"), "wb").write(bytes(pages))
     open(os.path.join(bad, "tiny.parquet"), "wb").write(b"PAR1")
+    # One bit flipped inside the first page's data of a file with page CRCs: pyarrow with
+    # verification refuses it, without verification it reads wrong values.
+    good = open(os.path.join(out, "checksum_zstd_v1.parquet"), "rb").read()
+    flipped = bytearray(good)
+    flipped[300] ^= 0x01
+    path = os.path.join(bad, "checksum_flipped.parquet")
+    open(path, "wb").write(bytes(flipped))
+    try:
+        pq.read_table(path, page_checksum_verification=True)
+        raise SystemExit("pyarrow read checksum_flipped.parquet: the flipped byte is not inside a checksummed page")
+    except OSError:
+        pass
     json.dump(cases, open(os.path.join(out, "cases.json"), "w"))
     open(os.path.join(out, ".complete"), "w").close()
     print(f"wrote {len(cases)} Parquet fixtures to {out}")

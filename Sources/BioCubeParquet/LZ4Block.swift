@@ -41,4 +41,47 @@ enum LZ4Block {
             throw BioCubeError(.corruptData, "LZ4 data holds \(o) bytes, the page header says \(output.count)")
         }
     }
+
+    /// Parquet's deprecated `LZ4` codec (5): parquet-mr wrote Hadoop framing (blocks each
+    /// preceded by big-endian decompressed and compressed sizes), older parquet-cpp a raw
+    /// block. Hadoop framing is tried first, then a raw block, as Arrow does; the error says
+    /// which framings were tried and what the bytes look like.
+    static func decompressLegacy(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
+        func be32(_ at: Int) -> Int {
+            Int(input[at]) << 24 | Int(input[at + 1]) << 16 | Int(input[at + 2]) << 8 | Int(input[at + 3])
+        }
+        var hadoopFailure = "fewer than 8 bytes"
+        if input.count >= 8 {
+            var i = 0, o = 0
+            do {
+                while i < input.count {
+                    guard input.count - i >= 8 else { throw BioCubeError(.corruptData, "a block header is cut") }
+                    let size = be32(i), stored = be32(i + 4)
+                    i += 8
+                    guard stored <= input.count - i, size <= output.count - o else {
+                        throw BioCubeError(
+                            .corruptData, "a block declares \(stored) → \(size) bytes, beyond the page")
+                    }
+                    try decompress(
+                        UnsafeRawBufferPointer(rebasing: input[i..<(i + stored)]),
+                        into: UnsafeMutableRawBufferPointer(rebasing: output[o..<(o + size)]))
+                    i += stored
+                    o += size
+                }
+                guard o == output.count else {
+                    throw BioCubeError(.corruptData, "the blocks hold \(o) bytes, the page \(output.count)")
+                }
+                return
+            } catch let e as BioCubeError { hadoopFailure = e.message }
+        }
+        do {
+            try decompress(input, into: output)
+        } catch let e as BioCubeError {
+            let frame = input.count >= 4 && Array(input[0..<4]) == [0x04, 0x22, 0x4D, 0x18]
+            throw BioCubeError(
+                .corruptData,
+                "LZ4 (codec 5): neither Hadoop framing (\(hadoopFailure)) nor a raw LZ4 block (\(e.message)) decodes the page"
+                    + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18), which Parquet does not use" : ""))
+        }
+    }
 }

@@ -2,10 +2,14 @@ import BioCubeCore
 import Dispatch
 import Synchronization
 
-/// A Parquet file opened for reading (flat schemas: required and optional leaf columns).
+/// A Parquet file opened for reading: its flat columns (required and optional top-level
+/// primitives). Nested fields are listed in ``nestedColumns`` and refused by name when asked
+/// for; the flat columns of a file that has them stay readable.
 ///
 /// Supported so far: data pages v1 and v2; PLAIN, PLAIN_DICTIONARY/RLE_DICTIONARY and RLE
-/// (booleans, levels) encodings; UNCOMPRESSED, SNAPPY, GZIP and ZSTD; the physical types
+/// (booleans, levels) encodings; UNCOMPRESSED, SNAPPY, GZIP (also several members), ZSTD,
+/// LZ4_RAW and the deprecated LZ4 (Hadoop framing or a raw block); page CRCs are checked
+/// when present; the physical types
 /// BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY. Anything
 /// else is refused with an error naming the file, column and page. Only the requested
 /// columns' bytes are read (the file is memory-mapped).
@@ -19,8 +23,11 @@ package final class ParquetFile: Sendable {
     }
 
     package let path: String
-    /// The leaf columns, in schema order.
+    /// The flat columns (top-level, not repeated), in schema order: the ones BioCube reads.
     package let columns: [ParquetColumnDescriptor]
+    /// The leaves of nested fields (lists, maps, structs, repeated fields) as dotted paths,
+    /// in schema order: listed so that errors can name them, never read.
+    package let nestedColumns: [String]
     /// Rows in each row group.
     package let rowGroupSizes: [Int]
     /// `created_by` of the writer, if recorded.
@@ -28,12 +35,14 @@ package final class ParquetFile: Sendable {
     /// Key/value metadata (pyarrow stores its schema here).
     package let keyValueMetadata: [String: String]
     let chunks: [[Chunk]]  // [rowGroup][column]
+    /// Where the footer starts: no page lies beyond it.
+    let dataEnd: Int
     let storage: ByteStorage
 
     /// The total number of rows.
     package var rowCount: Int { rowGroupSizes.reduce(0, +) }
 
-    /// Opens and validates `path`: magic bytes, footer length, Thrift metadata, flat schema.
+    /// Opens and validates `path`: magic bytes, footer length, Thrift metadata, schema.
     package init(path: String) throws {
         self.path = path
         storage = try ByteStorage(mapping: path)
@@ -51,6 +60,7 @@ package final class ParquetFile: Sendable {
             throw bad("footer length \(footerLength) does not fit the file")
         }
         let footerStart = b.count - 8 - footerLength
+        dataEnd = footerStart
         let meta: ThriftValue
         do {
             var reader = ThriftCompactReader(
@@ -59,39 +69,62 @@ package final class ParquetFile: Sendable {
         } catch let f as BioCubeError {
             throw bad("corrupt footer metadata: \(f.message)")
         }
-        guard let schema = meta[2]?.list, let root = schema.first else { throw bad("the footer has no schema") }
-        let leafCount = Int(root[5]?.int ?? 0)
-        guard schema.count == leafCount + 1 else {
-            throw BioCubeError(
-                .unsupported,
-                "nested schemas are not supported (\(schema.count - 1) elements, \(leafCount) top-level fields)",
-                file: path)
-        }
-        let leaves: [ParquetColumnDescriptor] = try schema.dropFirst().map { e in
+        guard let schema = meta[2]?.list, !schema.isEmpty else { throw bad("the footer has no schema") }
+        // The schema is a tree in pre-order (each group gives its child count). Top-level
+        // primitive fields that are not repeated are the flat columns BioCube reads; the
+        // leaves of groups (lists, maps, structs) and repeated fields are nested: listed, not read.
+        var leaves: [(descriptor: ParquetColumnDescriptor?, path: String)] = []
+        var position = 1
+        func walk(_ prefix: String, depth: Int) throws {
+            guard position < schema.count else { throw bad("the schema ends inside a group") }
+            guard depth < 64 else { throw bad("the schema nests more than 64 levels") }
+            let e = schema[position]
+            position += 1
             guard let name = e[4]?.string else { throw bad("a schema element has no name") }
-            guard e[5]?.int == nil || e[5]?.int == 0 else {
-                throw BioCubeError(
-                    .unsupported, "column '\(name)' is a group; nested schemas are not supported", file: path)
-            }
-            guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else {
-                throw bad("column '\(name)' has no valid type")
-            }
+            let path = prefix.isEmpty ? name : prefix + "." + name
+            let children = Int(e[5]?.int ?? 0)
             let repetition = e[3]?.int ?? 0
-            guard repetition != 2 else {
-                throw BioCubeError(
-                    .unsupported, "column '\(name)' is repeated; nested data is not supported", file: path)
+            if children > 0 {
+                guard children <= schema.count - position else {
+                    throw bad("group '\(path)' declares \(children) children, the schema has fewer elements")
+                }
+                for _ in 0..<children { try walk(path, depth: depth + 1) }
+                return
             }
-            return ParquetColumnDescriptor(
-                name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
-                isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0))
+            guard children == 0 else { throw bad("group '\(path)' declares \(children) children") }
+            guard let t = e[1]?.int.flatMap({ ParquetPhysicalType(rawValue: Int($0)) }) else {
+                throw bad("column '\(path)' has no valid type")
+            }
+            guard depth == 0, repetition != 2 else {
+                leaves.append((nil, path))
+                return
+            }
+            leaves.append(
+                (
+                    ParquetColumnDescriptor(
+                        name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
+                        isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0)), path
+                ))
         }
-        columns = leaves
+        let topLevel = Int(schema[0][5]?.int ?? 0)
+        guard topLevel >= 0, topLevel < schema.count else {
+            throw bad("the schema root declares \(topLevel) fields in \(schema.count - 1) elements")
+        }
+        for _ in 0..<topLevel { try walk("", depth: 0) }
+        guard position == schema.count else {
+            throw bad("the schema root declares \(topLevel) fields, \(schema.count - position) elements are left over")
+        }
+        columns = leaves.compactMap(\.descriptor)
+        nestedColumns = leaves.filter { $0.descriptor == nil }.map(\.path)
+        let flat = leaves.indices.filter { leaves[$0].descriptor != nil }
         var sizes: [Int] = []
         var allChunks: [[Chunk]] = []
         for (g, group) in (meta[4]?.list ?? []).enumerated() {
-            guard let cols = group[1]?.list, cols.count == leaves.count else {
+            guard let all = group[1]?.list, all.count == leaves.count else {
                 throw bad("row group \(g) does not list every column")
             }
+            let cols = flat.map { all[$0] }
+            let leaves = columns
             let rows = Int(group[3]?.int ?? -1)
             guard rows >= 0 else { throw bad("row group \(g) declares no or a negative row count") }
             sizes.append(rows)
@@ -132,6 +165,12 @@ package final class ParquetFile: Sendable {
     /// The index of the column called `name`; throws naming the file and the columns it has.
     package func columnIndex(_ name: String) throws -> Int {
         guard let i = columns.firstIndex(where: { $0.name == name }) else {
+            if nestedColumns.contains(where: { $0 == name || $0.hasPrefix(name + ".") }) {
+                throw BioCubeError(
+                    .unsupported,
+                    "column '\(name)' is nested (a list, map, struct or repeated field): BioCube reads flat columns only",
+                    file: path)
+            }
             throw BioCubeError(
                 .notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
         }

@@ -28,11 +28,11 @@ struct ParquetPageDecoder {
         self.column = column
         self.chunk = chunk
         self.rowGroup = rowGroup
-        guard [0, 1, 2, 6, 7].contains(chunk.codec) else {
-            let names = [3: "LZO", 4: "BROTLI", 5: "LZ4 (Hadoop framing)"]
+        guard [0, 1, 2, 5, 6, 7].contains(chunk.codec) else {
+            let names = [3: "LZO", 4: "BROTLI"]
             throw BioCubeError(
                 .unsupported,
-                "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW)",
+                "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW)",
                 file: file.path)
         }
     }
@@ -46,7 +46,9 @@ struct ParquetPageDecoder {
     mutating func decodeAll(keepingDictionaryIndices: Bool = false) throws -> ParquetColumnData {
         let b = UnsafeRawBufferPointer(file.storage.buffer)
         var position = chunk.start
-        let end = chunk.start + chunk.length
+        // Pages are read until the chunk's values are all there, up to the footer: old
+        // parquet-mr footers under-report column-chunk sizes (pyarrow tolerates it too).
+        let end = file.dataEnd
         var page = 0
         var out = ColumnBuilder(type: column.physicalType)
         // Reserve for what the footer declares, within reason: a lying footer must not make
@@ -70,7 +72,7 @@ struct ParquetPageDecoder {
                 throw fail(page, "page header lacks or misstates its sizes")
             }
             guard compressed <= end - position else {
-                throw fail(page, "page of \(compressed) bytes runs past the column chunk")
+                throw fail(page, "page of \(compressed) bytes runs past the data (into the footer)")
             }
             // Fixed-width values bound what a page can hold (the remaining values, each with its
             // level bytes): a header claiming more would only make a huge allocation.
@@ -85,6 +87,16 @@ struct ParquetPageDecoder {
             }
             let body = UnsafeRawBufferPointer(rebasing: b[position..<(position + compressed)])
             position += compressed
+            // The page's CRC-32 (of the bytes after the header), when the writer recorded one.
+            if let crc = header[4]?.int {
+                let found = CRC32.checksum(body)
+                guard found == UInt32(truncatingIfNeeded: crc) else {
+                    throw fail(
+                        page,
+                        "page checksum mismatch (CRC-32 \(String(found, radix: 16)), the header records \(String(UInt32(truncatingIfNeeded: crc), radix: 16)))"
+                    )
+                }
+            }
             /// Decodes one data page's values given its definition levels.
             func dataPage(_ values: UnsafeRawBufferPointer, rows n: Int, present: [Bool]?, encoding: Int) throws {
                 let nonNull = present.map { $0.reduce(0) { $0 &+ ($1 ? 1 : 0) } } ?? n
@@ -148,23 +160,29 @@ struct ParquetPageDecoder {
                 else {
                     throw fail(page, "data page v2 header is incomplete")
                 }
-                guard repLength == 0 else {
-                    throw fail(page, "repetition levels (nested data) are not supported", .unsupported)
-                }
                 guard n <= chunk.values - rows else {
                     throw fail(
                         page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
                 }
-                guard defLength >= 0, defLength <= body.count else {
-                    throw fail(page, "definition levels of \(defLength) bytes do not fit the page")
+                // A flat column's repetition levels are all 0: some writers still store them
+                // (first in the page); they are skipped.
+                guard repLength >= 0, defLength >= 0, repLength <= body.count, defLength <= body.count - repLength
+                else {
+                    throw fail(
+                        page, "levels of \(repLength) + \(defLength) bytes do not fit the page of \(body.count)")
                 }
+                let levelBytes = repLength + defLength
                 let present =
                     column.isOptional && defLength > 0
-                    ? try levels(UnsafeRawBufferPointer(rebasing: body[0..<defLength]), count: n, page: page)
+                    ? try levels(
+                        UnsafeRawBufferPointer(rebasing: body[repLength..<levelBytes]), count: n, page: page)
                     : nil
                 let compressedValues = h[7]?.bool ?? true
-                let rest = UnsafeRawBufferPointer(rebasing: body[defLength...])
-                let raw = compressedValues ? try decompress(rest, uncompressed - defLength, page) : Array(rest)
+                let rest = UnsafeRawBufferPointer(rebasing: body[levelBytes...])
+                // An all-null page may have an empty values section, which no codec decodes.
+                let raw =
+                    rest.isEmpty && uncompressed == levelBytes
+                    ? [] : compressedValues ? try decompress(rest, uncompressed - levelBytes, page) : Array(rest)
                 try raw.withUnsafeBytes {
                     try dataPage(UnsafeRawBufferPointer($0), rows: n, present: present, encoding: Int(encoding))
                 }
@@ -197,13 +215,21 @@ struct ParquetPageDecoder {
                     dst.copyMemory(from: body)
                 case 1: try Snappy.decompress(body, into: dst)
                 case 2: try GzipCodec.decompress(body, into: dst)
-                case 7: try LZ4Block.decompress(body, into: dst)
+                case 5: try LZ4Block.decompressLegacy(body, into: dst)
+                case 7:
+                    do { try LZ4Block.decompress(body, into: dst) } catch let e as BioCubeError {
+                        let frame = body.count >= 4 && Array(body[0..<4]) == [0x04, 0x22, 0x4D, 0x18]
+                        throw BioCubeError(
+                            .corruptData,
+                            "LZ4_RAW (a bare LZ4 block): \(e.message)"
+                                + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18) instead" : ""))
+                    }
                 default: try zstd.decompress(body, into: dst)
                 }
             }
         } catch let e as BioCubeError where e.file == nil {
             // Only the codecs throw without a file: name the page and the codec.
-            let codec = [0: "uncompressed", 1: "snappy", 2: "gzip", 7: "LZ4"][Int(chunk.codec)] ?? "zstd"
+            let codec = [0: "uncompressed", 1: "snappy", 2: "gzip", 5: "LZ4", 7: "LZ4_RAW"][Int(chunk.codec)] ?? "zstd"
             throw fail(page, "\(codec) decompression failed: \(e.message)")
         }
         return out

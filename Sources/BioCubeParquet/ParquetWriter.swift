@@ -293,10 +293,11 @@ package final class ParquetWriter {
             }
             if ok {
                 info.dictionaryPageOffset = file.offset
-                let sizes = try writePage(dictionaryBytes.bytes) { w, compressed in
+                let sizes = try writePage(dictionaryBytes.bytes) { w, compressed, crc in
                     w.i32(1, 2)  // DICTIONARY_PAGE
                     w.i32(2, Int32(dictionaryBytes.bytes.count))
                     w.i32(3, Int32(compressed))
+                    w.i32(4, Int32(bitPattern: crc))
                     w.structure(7) { w in
                         w.i32(1, Int32(dictionaryCount))
                         w.i32(2, 0)  // PLAIN
@@ -342,10 +343,11 @@ package final class ParquetWriter {
                 }
             }
             let encoding: Int32 = indices != nil ? 8 : 0  // RLE_DICTIONARY or PLAIN
-            let sizes = try writePage(body.bytes) { w, compressed in
+            let sizes = try writePage(body.bytes) { w, compressed, crc in
                 w.i32(1, 0)  // DATA_PAGE
                 w.i32(2, Int32(body.bytes.count))
                 w.i32(3, Int32(compressed))
+                w.i32(4, Int32(bitPattern: crc))
                 w.structure(5) { w in
                     w.i32(1, Int32(pageRows.count))
                     w.i32(2, encoding)
@@ -361,9 +363,10 @@ package final class ParquetWriter {
     }
 
     /// Compresses a page body and writes header + body; returns the on-disk sizes (header
-    /// included, as ColumnMetaData counts them).
+    /// included, as ColumnMetaData counts them). The header closure gets the compressed size
+    /// and the page's CRC-32 (of the bytes after the header, as the format specifies).
     private func writePage(
-        _ body: [UInt8], header: (inout ThriftCompactWriter, Int) -> Void
+        _ body: [UInt8], header: (inout ThriftCompactWriter, Int, UInt32) -> Void
     ) throws -> (compressed: Int, uncompressed: Int) {
         guard body.count <= Int(Int32.max) else {
             throw BioCubeError(
@@ -379,7 +382,7 @@ package final class ParquetWriter {
         }
         var w = ThriftCompactWriter()
         w.beginStruct()
-        header(&w, compressed.count)
+        header(&w, compressed.count, compressed.withUnsafeBytes { CRC32.checksum($0) })
         w.endStruct()
         try file.write(w.bytes)
         try file.write(compressed)

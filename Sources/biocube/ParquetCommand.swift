@@ -29,6 +29,9 @@ struct ParquetInfo: AsyncParsableCommand {
                         "  \(c.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(c.physicalType)\(logical)\(c.isOptional ? " optional" : "")"
                     )
                 }
+                for name in f.nestedColumns {
+                    print("  \(name.padding(toLength: 16, withPad: " ", startingAt: 0)) nested (not read)")
+                }
                 for (k, v) in f.keyValueMetadata.sorted(by: { $0.key < $1.key }) where k != "ARROW:schema" {
                     print("  metadata \(k) = \(v.prefix(80))")
                 }

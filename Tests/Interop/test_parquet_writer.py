@@ -54,7 +54,8 @@ def test_pyarrow_reads_biocube_parquet(matrix, case):
     assert schema.field("Distribution").nullable
     assert schema.field("Timestamp").type == pa.timestamp("ns")
     assert schema.field("Observed").type == pa.timestamp("us", tz="UTC")
-    table = f.read()
+    # Every page carries its CRC-32 (issue #15): pyarrow verifies them all.
+    table = pq.read_table(matrix / f"{case}.parquet", page_checksum_verification=True)
     want = expected(rows)
     for name, values in want.items():
         col = table.column(name)
@@ -93,3 +94,12 @@ def test_duckdb_style_projection_reads_one_column(matrix):
     # Reading a single column (what DuckDB and pyarrow projections do) must not need the others.
     t = pq.read_table(matrix / "snappy-dict-130001.parquet", columns=["Latitude"])
     assert t.num_rows == 130001 and t.column_names == ["Latitude"]
+
+
+def test_a_flipped_bit_in_a_biocube_page_fails_pyarrows_checksum(matrix, tmp_path):
+    data = bytearray((matrix / "zstd-plain-1000.parquet").read_bytes())
+    data[200] ^= 0x01  # inside the first page's compressed values
+    bad = tmp_path / "flipped.parquet"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(OSError, match="CRC"):
+        pq.read_table(bad, page_checksum_verification=True)

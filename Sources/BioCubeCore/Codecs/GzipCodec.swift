@@ -2,7 +2,8 @@ internal import CZlib
 
 /// gzip (RFC 1952) compression through zlib, as the Zarr `gzip` codec specifies.
 package enum GzipCodec {
-    static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
+    /// Compresses `source` into one gzip member at `level` (0…9).
+    package static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = deflateInit2_(
             &stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
@@ -34,6 +35,8 @@ package enum GzipCodec {
     }
 
     /// Inflates gzip/zlib (or raw deflate) data into exactly `destination.count` bytes.
+    /// Several gzip members one after another (as some Parquet writers and `cat a.gz b.gz`
+    /// produce) decode as their concatenation, as `gzip -d` does.
     package static func decompress(
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
         framing: Framing = .gzipOrZlib
@@ -46,12 +49,20 @@ package enum GzipCodec {
         stream.avail_in = uInt(source.count)
         stream.next_out = destination.baseAddress?.assumingMemoryBound(to: Bytef.self)
         stream.avail_out = uInt(destination.count)
-        let status = inflate(&stream, Z_FINISH)
+        var status = inflate(&stream, Z_FINISH)
+        while status == Z_STREAM_END, framing == .gzipOrZlib, stream.avail_in >= 2, stream.avail_out > 0,
+            stream.next_in[0] == 0x1F, stream.next_in[1] == 0x8B
+        {
+            // Another gzip member follows (inflateReset keeps the position, resets the totals).
+            guard inflateReset(&stream) == Z_OK else { break }
+            status = inflate(&stream, Z_FINISH)
+        }
         switch status {
         case Z_STREAM_END:
-            guard Int(stream.total_out) == destination.count else {
+            let produced = destination.count - Int(stream.avail_out)
+            guard produced == destination.count else {
                 throw BioCubeError(
-                    .corruptData, "deflate data decodes to \(stream.total_out) bytes, expected \(destination.count)")
+                    .corruptData, "deflate data decodes to \(produced) bytes, expected \(destination.count)")
             }
         case Z_BUF_ERROR where stream.avail_out == 0:
             throw BioCubeError(
