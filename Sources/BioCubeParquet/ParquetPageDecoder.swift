@@ -85,6 +85,16 @@ struct ParquetPageDecoder {
                     )
                 }
             }
+            // No codec expands beyond a fixed ratio (uncompressed 1, snappy 32, LZ4 255, gzip
+            // 1032, zstd 32768 with RLE blocks): a header claiming more is refused before the
+            // page is allocated, whatever the column's type.
+            let ratio = [0: 1, 1: 32, 2: 1032, 5: 255, 7: 255][chunk.codec] ?? 32_768
+            guard uncompressed <= compressed * ratio + 65_536 else {
+                throw fail(
+                    page,
+                    "page declares \(uncompressed) bytes uncompressed from \(compressed) stored bytes, more than its codec can expand to"
+                )
+            }
             let body = UnsafeRawBufferPointer(rebasing: b[position..<(position + compressed)])
             position += compressed
             // The page's CRC-32 (of the bytes after the header), when the writer recorded one.

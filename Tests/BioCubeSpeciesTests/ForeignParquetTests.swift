@@ -21,6 +21,8 @@ import Testing
         var crc: UInt32? = nil
         /// Subtracted from the column chunk's true size in the footer.
         var underReport: Int64 = 0
+        /// The physical type (2 INT64, 6 BYTE_ARRAY).
+        var type: Int32 = 2
     }
 
     static func file(_ p: Page) -> [UInt8] {
@@ -59,7 +61,7 @@ import Testing
             w.i32(5, 1)
             w.endStruct()
             w.beginStruct()
-            w.i32(1, 2)
+            w.i32(1, p.type)
             w.i32(3, p.optional ? 1 : 0)
             w.string(4, "v")
             w.endStruct()
@@ -71,7 +73,7 @@ import Testing
                 w.beginStruct()
                 w.i64(2, 4)
                 w.structure(3) { w in
-                    w.i32(1, 2)
+                    w.i32(1, p.type)
                     w.list(2, of: .i32, count: 1) { w in w.rawI32(0) }
                     w.list(3, of: .binary, count: 1) { w in w.rawBinary(Array("v".utf8)) }
                     w.i32(4, p.codec)
@@ -190,6 +192,20 @@ import Testing
             for c in file.columns { _ = try file.read(column: c.name) }
         } throws: { e in
             "\(e)".contains("page checksum mismatch") && (e as? BioCubeError)?.file == path
+        }
+    }
+
+    /// A byte-array page has no per-value bound; its codec's expansion ratio bounds it
+    /// (a header claiming 1 GiB from 8 bytes used to cost a 1 GiB allocation).
+    @Test(arguments: [0, 1, 6] as [Int32]) func aByteArrayPageClaimingMoreThanItsCodecCanExpandIsRefused(
+        codec: Int32
+    )
+        throws
+    {
+        #expect {
+            _ = try read(Page(body: Self.le([1]), uncompressed: 1 << 30, rows: 1, codec: codec, type: 6))
+        } throws: { e in
+            "\(e)".contains("more than its codec can expand to")
         }
     }
 }

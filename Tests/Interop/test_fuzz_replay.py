@@ -66,3 +66,24 @@ def test_mutated_inputs_never_crash_a_reader(target, tmp_path):
     assert not odd, odd[:5]
     # The seeds themselves are valid inputs (a broken seed would fuzz nothing useful).
     assert all(": ok: " in l for l in lines[: len(found)]), [l for l in lines[: len(found)] if ": ok: " not in l]
+
+
+def test_a_deflate_bomb_streams_to_disk_in_bounded_memory(tmp_path):
+    """Issue #15: a zip member that inflates 1000-fold (here 400 MB of zeros, written by
+    Python's zipfile) is extracted piece by piece: the peak RSS stays far below its size."""
+    import zipfile
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        with z.open("data.nc", "w", force_zip64=False) as member:
+            block = bytes(1 << 20)
+            for _ in range(400):
+                member.write(block)
+    assert bomb.stat().st_size < 1 << 20
+    proc = subprocess.Popen([fuzz_tool(), "zip", str(bomb)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    out, err = proc.communicate()
+    peak_mb = usage.ru_maxrss / 1024
+    assert os.waitstatus_to_exitcode(status) == 0, err[-2000:]
+    assert ": ok: 1 entries, 1 extracted" in out, out
+    # The archive is mapped, the member streamed in 1 MiB pieces (it used to be held whole: 400+ MB).
+    assert peak_mb < 120, f"peak RSS {peak_mb:.0f} MB extracting a 400 MB member"

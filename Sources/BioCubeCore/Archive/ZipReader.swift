@@ -1,7 +1,9 @@
 internal import CZlib
 
 /// Reads the members of a zip archive (stored or deflated), as the Copernicus CDS and GBIF
-/// deliver multi-file downloads. Entries are checked against their CRC-32.
+/// deliver multi-file downloads. Entries are checked against their CRC-32. The archive is
+/// memory-mapped, and ``extractAll(withSuffix:into:)`` streams members to disk, so neither
+/// the archive nor a member (a deflate bomb included) is ever held in memory whole.
 package struct ZipReader: Sendable {
     /// One member of the archive.
     package struct Entry: Hashable, Sendable {
@@ -21,13 +23,14 @@ package struct ZipReader: Sendable {
     package let path: String
     /// The members, in central-directory order.
     package let entries: [Entry]
-    private let bytes: [UInt8]
+    private let storage: ByteStorage
+    private var bytes: UnsafeBufferPointer<UInt8> { storage.buffer }
 
     /// Reads the archive's central directory; throws naming the file when it is not a zip.
     package init(path: String) throws {
         self.path = path
-        bytes = try FileIO.read(path)
-        entries = try ZipReader.centralDirectory(bytes, path: path)
+        storage = try ByteStorage(mapping: path)
+        entries = try ZipReader.centralDirectory(storage.buffer, path: path)
     }
 
     /// Whether the file starts like a zip archive (`PK\u{3}\u{4}`).
@@ -35,10 +38,10 @@ package struct ZipReader: Sendable {
         FileIO.readPrefix(path, count: 4) == [0x50, 0x4B, 3, 4]
     }
 
-    private static func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
-    private static func u32(_ b: [UInt8], _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
+    private static func u16(_ b: UnsafeBufferPointer<UInt8>, _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
+    private static func u32(_ b: UnsafeBufferPointer<UInt8>, _ o: Int) -> Int { u16(b, o) | u16(b, o + 2) << 16 }
 
-    private static func centralDirectory(_ b: [UInt8], path: String) throws -> [Entry] {
+    private static func centralDirectory(_ b: UnsafeBufferPointer<UInt8>, path: String) throws -> [Entry] {
         func bad(_ why: String) -> BioCubeError {
             BioCubeError(.corruptData, "not a readable zip archive (\(why))", file: path)
         }
@@ -81,20 +84,21 @@ package struct ZipReader: Sendable {
         return entries
     }
 
-    /// The extracted bytes of `entry`; throws on an unknown method, corrupt data or a CRC mismatch.
-    package func extract(_ entry: Entry) throws -> [UInt8] {
+    /// Where `entry`'s stored bytes are, after checking its local header and that its
+    /// declared size is one its method can produce.
+    private func data(of entry: Entry) throws -> UnsafeRawBufferPointer {
         let context = "member '\(entry.name)'"
         let h = entry.localHeaderOffset
-        guard h + 30 <= bytes.count, ZipReader.u32(bytes, h) == 0x0403_4B50 else {
+        guard h <= bytes.count - 30, ZipReader.u32(bytes, h) == 0x0403_4B50 else {
             throw BioCubeError(.corruptData, "\(context): broken local header", file: path)
         }
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
-        guard entry.compressedSize <= bytes.count - start else {
+        guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw BioCubeError(
                 .corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
         }
-        // Checked before allocating: a member cannot hold more than its method can expand to
-        // (stored: itself; deflate: at most 1032 times its compressed size).
+        // Checked before anything is allocated or written: a member cannot hold more than its
+        // method can expand to (stored: itself; deflate: at most 1032 times its compressed size).
         switch entry.method {
         case 0 where entry.compressedSize != entry.size:
             throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path)
@@ -103,36 +107,69 @@ package struct ZipReader: Sendable {
                 .corruptData,
                 "\(context): declares \(entry.size) bytes, more than \(entry.compressedSize) deflated bytes can expand to",
                 file: path)
-        default: break
-        }
-        var out = [UInt8](repeating: 0, count: entry.size)
-        switch entry.method {
-        case 0:
-            out.replaceSubrange(0..<entry.size, with: bytes[start..<(start + entry.size)])
-        case 8:
-            try bytes.withUnsafeBytes { src in
-                try out.withUnsafeMutableBytes { dst in
-                    do {
-                        try GzipCodec.decompress(
-                            UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.compressedSize)]), into: dst,
-                            framing: .raw)
-                    } catch let e as BioCubeError {
-                        throw BioCubeError(e.code, "\(context): \(e.message)", file: path)
-                    }
-                }
-            }
+        case 0, 8: break
         default:
             throw BioCubeError(
                 .unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)",
                 file: path)
         }
-        let crc = out.withUnsafeBytes {
-            UInt32(crc32(0, $0.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt($0.count)))
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<(start + entry.compressedSize)])
+    }
+
+    /// Passes `entry`'s extracted bytes to `sink` in pieces of at most 1 MiB, then checks
+    /// that they are exactly its declared size and match its CRC-32.
+    private func stream(_ entry: Entry, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let context = "member '\(entry.name)'"
+        let source = try data(of: entry)
+        var crc: UInt32 = 0
+        var total = 0
+        func take(_ piece: UnsafeRawBufferPointer) throws {
+            total += piece.count
+            guard total <= entry.size else {
+                throw BioCubeError(
+                    .corruptData, "\(context): holds more than its declared \(entry.size) bytes", file: path)
+            }
+            crc = CRC32.checksum(piece, continuing: crc)
+            try sink(piece)
+        }
+        do {
+            if entry.method == 0 {
+                var offset = 0
+                while offset < source.count {
+                    let n = min(1 << 20, source.count - offset)
+                    try take(UnsafeRawBufferPointer(rebasing: source[offset..<(offset + n)]))
+                    offset += n
+                }
+            } else {
+                try GzipCodec.decompress(source, framing: .raw, piece: 1 << 20, take)
+            }
+        } catch let e as BioCubeError where e.file == nil {
+            throw BioCubeError(e.code, "\(context): \(e.message)", file: path)
+        }
+        guard total == entry.size else {
+            throw BioCubeError(
+                .corruptData, "\(context): holds \(total) bytes, its header says \(entry.size)", file: path)
         }
         guard crc == entry.crc32 else {
             throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path)
         }
+    }
+
+    /// The extracted bytes of `entry` (for members read whole: a pickle, a table); throws
+    /// on an unknown method, corrupt data or a CRC mismatch.
+    package func extract(_ entry: Entry) throws -> [UInt8] {
+        _ = try data(of: entry)
+        var out: [UInt8] = []
+        out.reserveCapacity(entry.size)
+        try stream(entry) { out.append(contentsOf: $0) }
         return out
+    }
+
+    /// Streams `entry` into a file at `target` (written atomically: a failure leaves no file).
+    package func extract(_ entry: Entry, to target: String) throws {
+        let writer = try AtomicFileWriter(path: target)
+        try stream(entry) { try writer.write($0) }
+        try writer.commit()
     }
 
     /// Extracts every member whose name ends with `suffix` into `directory`, flattened to its
@@ -158,7 +195,7 @@ package struct ZipReader: Sendable {
                     .corruptData, "members named \(e.name) and another one both flatten to \(name)", file: path)
             }
             let target = directory + "/" + name
-            try FileIO.writeAtomically(target, try extract(e))
+            try extract(e, to: target)
             written.append(target)
         }
         return written

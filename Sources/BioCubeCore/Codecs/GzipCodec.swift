@@ -72,4 +72,40 @@ package enum GzipCodec {
             throw BioCubeError(.corruptData, "deflate data is corrupt or truncated (\(reason))")
         }
     }
+
+    /// Inflates `source` piece by piece: `sink` receives at most `piece` bytes at a time
+    /// (valid during the call), so memory stays bounded whatever the data expands to. The
+    /// caller bounds the total. Throws `.corruptData` on corrupt or truncated data.
+    package static func decompress(
+        _ source: UnsafeRawBufferPointer, framing: Framing, piece: Int,
+        _ sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var stream = z_stream()
+        let initStatus = inflateInit2_(&stream, framing.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else { throw BioCubeError(.io, "inflateInit failed (\(initStatus))") }
+        defer { inflateEnd(&stream) }
+        var buffer = [UInt8](repeating: 0, count: max(1, piece))
+        stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress?.assumingMemoryBound(to: Bytef.self))
+        stream.avail_in = uInt(source.count)
+        while true {
+            let (status, produced) = buffer.withUnsafeMutableBytes { out -> (Int32, Int) in
+                stream.next_out = out.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.avail_out = uInt(out.count)
+                let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                return (status, out.count - Int(stream.avail_out))
+            }
+            if produced > 0 {
+                try buffer.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) }
+            }
+            switch status {
+            case Z_STREAM_END: return
+            case Z_OK: continue
+            case Z_BUF_ERROR where stream.avail_in == 0:
+                throw BioCubeError(.corruptData, "deflate data is truncated")
+            default:
+                let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                throw BioCubeError(.corruptData, "deflate data is corrupt (\(reason))")
+            }
+        }
+    }
 }
