@@ -153,61 +153,10 @@ enum ParquetFixtures {
     private func crafted(
         totalCompressed: Int64? = nil, dataPageOffset: Int64 = 4, pageUncompressed: Int32 = 8, value: Int64 = 42
     ) -> [UInt8] {
-        var ph = ThriftCompactWriter()
-        ph.beginStruct()
-        ph.i32(1, 0)
-        ph.i32(2, pageUncompressed)
-        ph.i32(3, 8)
-        ph.structure(5) { w in
-            w.i32(1, 1)
-            w.i32(2, 0)
-            w.i32(3, 3)
-            w.i32(4, 3)
-        }
-        ph.endStruct()
-        var out = Array("PAR1".utf8) + ph.bytes
-        withUnsafeBytes(of: value.littleEndian) { out += $0 }
-        let chunkLength = Int64(out.count - 4)
-        var f = ThriftCompactWriter()
-        f.beginStruct()
-        f.i32(1, 1)
-        f.list(2, of: .structure, count: 2) { w in
-            w.beginStruct()
-            w.string(4, "schema")
-            w.i32(5, 1)
-            w.endStruct()
-            w.beginStruct()
-            w.i32(1, 2)
-            w.i32(3, 0)
-            w.string(4, "v")
-            w.endStruct()
-        }
-        f.i64(3, 1)
-        f.list(4, of: .structure, count: 1) { w in
-            w.beginStruct()
-            w.list(1, of: .structure, count: 1) { w in
-                w.beginStruct()
-                w.i64(2, 4)
-                w.structure(3) { w in
-                    w.i32(1, 2)
-                    w.list(2, of: .i32, count: 1) { w in w.rawI32(0) }
-                    w.list(3, of: .binary, count: 1) { w in w.rawBinary(Array("v".utf8)) }
-                    w.i32(4, 0)
-                    w.i64(5, 1)
-                    w.i64(6, chunkLength)
-                    w.i64(7, totalCompressed ?? chunkLength)
-                    w.i64(9, dataPageOffset)
-                }
-                w.endStruct()
-            }
-            w.i64(2, chunkLength)
-            w.i64(3, 1)
-            w.endStruct()
-        }
-        f.endStruct()
-        let n = UInt32(f.bytes.count)
-        return out + f.bytes + [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)]
-            + Array("PAR1".utf8)
+        CraftedParquet.file(
+            .init(
+                body: CraftedParquet.le([value]), uncompressed: pageUncompressed, rows: 1,
+                totalCompressed: totalCompressed, dataPageOffset: dataPageOffset))
     }
 
     @Test func craftedFileReadsWhenItsSizesAreTrue() throws {

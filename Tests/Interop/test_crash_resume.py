@@ -14,23 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from filetree import temporaries, tree
+
 REGION = ["--region", "52,2,44,12"]  # N,W,S,E
 BUILD_POINTS = 24
 BATCH_POINTS = 12
-
-
-def tree(path):
-    out = {}
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            p = os.path.join(dirpath, f)
-            out[os.path.relpath(p, path)] = open(p, "rb").read()
-    return out
-
-
-def temporaries(path):
-    return sorted(os.path.relpath(os.path.join(d, f), path)
-                  for d, dirs, files in os.walk(path) for f in files + dirs if f.endswith(".tmp"))
 
 
 def run(biocube, args, **env):

@@ -13,6 +13,7 @@ import pytest
 import zarr
 
 import torch_checker
+from filetree import tree
 
 GROUPS = ["surface_variables", "single_variables", "atmospheric_variables", "edaphic_variables",
           "climate_variables", "misc_variables", "forest_variables", "land_variables", "vegetation_variables",
@@ -162,15 +163,6 @@ def test_pt_checker_rejects_a_broken_archive(pipeline, tmp_path):
     bad.write_bytes(bytes(data))
     with pytest.raises(Exception):
         torch_checker.load_pt(bad)
-
-
-def tree(path):
-    out = {}
-    for dirpath, _, files in os.walk(path):
-        for f in files:
-            p = os.path.join(dirpath, f)
-            out[os.path.relpath(p, path)] = open(p, "rb").read()
-    return out
 
 
 REGION = ["--region", "52,2,44,12"]  # N,W,S,E (the CDS order)
