@@ -120,3 +120,17 @@ def test_sigint_removes_the_temporary_file_and_the_rerun_resumes(biocube, crash_
     got = tree(target)
     assert got.keys() == expected.keys()
     assert [k for k in expected if k != "export.json" and got[k] != expected[k]] == []
+
+
+def test_a_signal_ignored_at_start_stays_ignored(biocube, crash_sample, tmp_path):
+    """Under `nohup` (SIGHUP ignored by the parent), closing the terminal must not stop a build."""
+    import signal
+    import time
+    proc = subprocess.Popen([biocube.path, "build", str(crash_sample), "--store", str(tmp_path / "cube.zarr"), *REGION,
+                             "--jobs", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-2000:]
+    assert "store complete" in out

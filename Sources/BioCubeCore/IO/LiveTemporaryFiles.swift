@@ -13,7 +13,7 @@ import Darwin
 ///
 /// Writers ``track(_:)`` a temporary path before creating it and ``untrack(_:)`` it once it
 /// is renamed into place or removed. ``removeOnInterrupt(_:)`` makes SIGINT, SIGTERM and
-/// SIGHUP remove every tracked path and end the process with status 128 + signal; it holds
+/// SIGHUP (each unless the process started with it ignored, as under `nohup`) remove every tracked path and end the process with status 128 + signal; it holds
 /// the registry's lock while it does so, so no writer can create a new temporary file after
 /// the sweep. What was renamed into place stays: an interrupted build or export resumes.
 package enum LiveTemporaryFiles {
@@ -41,7 +41,15 @@ package enum LiveTemporaryFiles {
         sources.withLock { installed in
             guard installed.isEmpty else { return }
             for number in [SIGINT, SIGTERM, SIGHUP] {
-                signal(number, SIG_IGN)
+                // A signal the parent ignores (SIGHUP under nohup, SIGINT in a background
+                // job of some shells) stays ignored.
+                let previous = signal(number, SIG_IGN)
+                if let previous,
+                    unsafeBitCast(previous, to: UnsafeRawPointer.self)
+                        == unsafeBitCast(SIG_IGN, to: UnsafeRawPointer.self)
+                {
+                    continue
+                }
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
                 source.setEventHandler {
                     paths.withLock { live in
