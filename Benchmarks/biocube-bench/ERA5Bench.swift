@@ -14,7 +14,7 @@ func era5Benchmark(directory: String, jobs: Int) async throws -> [String: Any] {
     let era5 = try ERA5Modality(paths: files)
     let variables = try era5.variables()
     let steps = Set(era5.files.flatMap(\.times)).sorted()
-    let totals = Mutex((planes: 0, checksum: 0.0))
+    let totals = Locked((planes: 0, checksum: 0.0))
     for step in steps {
         try await concurrentForEach(count: variables.count, maxConcurrency: jobs, makeState: {}) { _, i in
             let t = try era5.read(variables[i], at: step, onto: .europe025)

@@ -31,8 +31,8 @@ package final class HDF5ChunkReader: @unchecked Sendable {
     /// of a Europe 0.25° field is 150 MB), while peak memory stays bounded however many
     /// files are open.
     package static let cacheBudget = 256 << 20
-    private static let cache = Mutex(ChunkCache())
-    private let counts = Mutex((inflated: 0, hits: 0))
+    private static let cache = Locked(ChunkCache())
+    private let counts = Locked((inflated: 0, hits: 0))
 
     /// Decoded chunks by (file, variable, chunk origin), least recently used evicted first.
     package struct ChunkCache {

@@ -23,7 +23,7 @@ package final class NetCDFFile: @unchecked Sendable {
     private var hdf5: HDF5ChunkReader?? = nil
 
     private final class WeakFile: @unchecked Sendable { weak var file: NetCDFFile? }
-    private static let registry = Mutex<[String: WeakFile]>([:])
+    private static let registry = Locked<[String: WeakFile]>([:])
 
     /// Opens `path` (or returns the instance already open for the same file); throws naming
     /// the file when it is missing or not NetCDF.

@@ -5,7 +5,7 @@ import Synchronization
 /// The process-wide gate to libnetcdf. Debian builds netCDF and HDF5 without thread
 /// safety, so every `nc_*` call in BioCube runs inside ``withLock(_:)``.
 enum NetCDFLibrary {
-    private static let lock = Mutex(())
+    private static let lock = Locked(())
 
     /// Runs `body` while holding the libnetcdf lock.
     static func withLock<R>(_ body: () throws -> R) rethrows -> R {

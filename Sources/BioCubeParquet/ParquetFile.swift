@@ -199,8 +199,8 @@ package final class ParquetFile: Sendable {
     package func read(
         columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2
     ) throws -> [ParquetColumnData] {
-        let results = Mutex([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
-        let next = Mutex(0)
+        let results = Locked([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
+        let next = Locked(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(maxConcurrency, wanted.count))) { _ in
             while true {
                 let k = next.withLock { n -> Int in

@@ -43,7 +43,7 @@ struct HuggingFaceDatasetTests {
             var r = LoopbackHTTPServer.Response.file(
                 body, range: request.headers["range"], contentType: "application/octet-stream")
             if request.path.hasPrefix("/big"),
-                cuts.mutex.withLock({ c in
+                cuts.withLock({ c in
                     defer { c = max(0, c - 1) }; return c > 0
                 })
             {
@@ -62,7 +62,7 @@ struct HuggingFaceDatasetTests {
         let listed = LoopbackHTTPServer.Locked(0)
         let hub = try LoopbackHTTPServer { request in
             if request.path.hasPrefix("/api/datasets/BioDT/BioCube/tree/main") {
-                if listed.mutex.withLock({ n in
+                if listed.withLock({ n in
                     n += 1; return n == 1
                 }) {
                     return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
@@ -71,7 +71,7 @@ struct HuggingFaceDatasetTests {
                     return .json(200, #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#)
                 }
                 let next =
-                    hubURL.mutex.withLock { $0 } + "/api/datasets/BioDT/BioCube/tree/main?recursive=true&cursor=2"
+                    hubURL.withLock { $0 } + "/api/datasets/BioDT/BioCube/tree/main?recursive=true&cursor=2"
                 var r = LoopbackHTTPServer.Response.json(
                     200,
                     #"[{"type":"directory","oid":"x","size":0,"path":"Copernicus"},{"type":"file","oid":"0123","size":\#(big.count),"path":"Copernicus/ERA5/big file.nc","lfs":{"oid":"\#(sha)","size":\#(big.count),"pointerSize":134}}]"#
@@ -86,7 +86,7 @@ struct HuggingFaceDatasetTests {
             }
             return .json(404, "{}")
         }
-        hubURL.mutex.withLock { $0 = hub.baseURL.absoluteString }
+        hubURL.withLock { $0 = hub.baseURL.absoluteString }
         return (hub, cdn)
     }
 

@@ -31,7 +31,7 @@ import Testing
         let fake = try FakeCDS(.init(asset: data))
         let tmp = TemporaryDirectory("cds")
         let dir = tmp.path
-        let statuses = Mutex<[String]>([])
+        let statuses = Locked<[String]>([])
         let files = try await client(fake).retrieve(request().splitByYear(), into: dir) { e in
             if case .status(_, _, let s) = e { statuses.withLock { $0.append(s) } }
         }
@@ -58,7 +58,7 @@ import Testing
         let c = client(fake)
         _ = try await c.retrieve(request().splitByYear(), into: dir)
         #expect(fake.submissions == 2)
-        let skipped = Mutex(0)
+        let skipped = Locked(0)
         _ = try await c.retrieve(request().splitByYear(), into: dir) {
             if case .skipped = $0 { skipped.withLock { $0 += 1 } }
         }
@@ -101,7 +101,7 @@ import Testing
         let fake = try FakeCDS(.init(asset: Self.asset(1000), submitFailures: 2))
         let tmp = TemporaryDirectory("cds")
         let dir = tmp.path
-        let retries = Mutex(0)
+        let retries = Locked(0)
         _ = try await client(fake).retrieve([request().splitByYear()[0]], into: dir) {
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
         }

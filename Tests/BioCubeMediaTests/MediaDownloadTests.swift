@@ -28,7 +28,7 @@ private func fastOptions() -> MediaDownloadOptions {
 private final class Counter: Sendable {
     let counts = LoopbackHTTPServer.Locked<[String: Int]>([:])
     @discardableResult func next(_ key: String) -> Int {
-        counts.mutex.withLock {
+        counts.withLock {
             $0[key, default: 0] += 1; return $0[key]!
         }
     }
@@ -43,7 +43,7 @@ struct MediaDownloadTests {
     private func iNaturalistServer(photo: Data, counter: Counter) throws -> LoopbackHTTPServer {
         let server = Locked<LoopbackHTTPServer?>(nil)
         let s = try LoopbackHTTPServer { request in
-            let base = server.mutex.withLock { $0!.baseURL.absoluteString }
+            let base = server.withLock { $0!.baseURL.absoluteString }
             func observation(_ id: Int, photos: [Int], ancestors: Bool) -> String {
                 let anc =
                     ancestors
@@ -82,18 +82,18 @@ struct MediaDownloadTests {
                 let id = p.split(separator: "/")[1]
                 #expect(p.hasSuffix("/medium.jpg"), "the medium size is fetched")
                 counter.next("photo-\(id)")
-                if id == "102", counter.counts.mutex.withLock({ $0["photo-102"]! }) == 1 {
+                if id == "102", counter.counts.withLock({ $0["photo-102"]! }) == 1 {
                     return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
                 }
                 var r = LoopbackHTTPServer.Response.file(
                     photo, range: request.headers["range"], contentType: "image/jpeg")
-                if id == "103", counter.counts.mutex.withLock({ $0["photo-103"]! }) == 1 { r.cutAfter = 1000 }
+                if id == "103", counter.counts.withLock({ $0["photo-103"]! }) == 1 { r.cutAfter = 1000 }
                 return r
             default:
                 return .json(404, "{}")
             }
         }
-        server.mutex.withLock { $0 = s }
+        server.withLock { $0 = s }
         return s
     }
 
@@ -118,8 +118,8 @@ struct MediaDownloadTests {
         #expect(rows[2].latitude == 52.5 && rows[2].longitude == 13.4)
         #expect(rows[2].timestamp == "2020-05-02T08:00:00+02:00")
         #expect(rows[0].commonName == "Eurasian Blackbird" && rows[0].licence == "cc-by")
-        #expect(counter.counts.mutex.withLock { $0["taxa"] } == 1, "one taxa request per taxon")
-        #expect(counter.counts.mutex.withLock { $0["photo-103"] } == 2, "the cut photo resumed once")
+        #expect(counter.counts.withLock { $0["taxa"] } == 1, "one taxa request per taxon")
+        #expect(counter.counts.withLock { $0["photo-103"] } == 2, "the cut photo resumed once")
         #expect(!FileManager.default.fileExists(atPath: dir.file("Life/Turdus merula/images/.12_103.jpg.part")))
 
         // A rerun pages again but fetches no photo.
@@ -175,7 +175,7 @@ struct MediaDownloadTests {
         let wav = try Data(contentsOf: URL(fileURLWithPath: try media.path("pcm16.wav")))
         let server = Locked<LoopbackHTTPServer?>(nil)
         let s = try LoopbackHTTPServer { request in
-            let base = server.mutex.withLock { $0!.baseURL.absoluteString }
+            let base = server.withLock { $0!.baseURL.absoluteString }
             func rec(_ id: Int, _ q: String) -> String {
                 #"{"id":"\#(id)","gen":"Turdus","sp":"merula","en":"Eurasian Blackbird","cnt":"Germany","lat":"52.5","lon":"13.4","file":"\#(base)/\#(id)/download","file-name":"XC\#(id)-song.wav","lic":"//creativecommons.org/licenses/by-nc-sa/4.0/","q":"\#(q)","date":"2020-05-01","time":"8:15","also":[""]}"#
             }
@@ -198,7 +198,7 @@ struct MediaDownloadTests {
             }
             return .json(404, "{}")
         }
-        server.mutex.withLock { $0 = s }
+        server.withLock { $0 = s }
         defer { s.stop() }
         let life = MediaLibrary(root: TemporaryDirectory().file("Life"))
         let client = try XenoCantoClient(apiKey: "secret-key", options: fastOptions(), baseURL: s.baseURL)

@@ -41,7 +41,7 @@ import Testing
         let fake = try FakeGBIF()
         let tmp = TemporaryDirectory("gbif")
         let dir = tmp.path
-        let statuses = Mutex<[String]>([])
+        let statuses = Locked<[String]>([])
         let files = try await client(fake).retrieve(cubes(), into: dir) { e in
             if case .status(_, _, let s) = e { statuses.withLock { $0.append(s) } }
         }
@@ -88,7 +88,7 @@ import Testing
         let dir = tmp.path
         let c = client(fake)
         _ = try await c.retrieve(cubes(), into: dir)
-        let skipped = Mutex(0)
+        let skipped = Locked(0)
         _ = try await c.retrieve(cubes(), into: dir) { if case .skipped = $0 { skipped.withLock { $0 += 1 } } }
         #expect(skipped.withLock { $0 } == 3 && fake.requestedSQL.count == 3)
         try Data("PK\u{3}\u{4}broken".utf8).write(to: URL(fileURLWithPath: dir + "/5219173.zip"))
@@ -143,7 +143,7 @@ import Testing
         let fake = try FakeGBIF(script)
         let tmp = TemporaryDirectory("gbif")
         let dir = tmp.path
-        let retries = Mutex(0)
+        let retries = Locked(0)
         _ = try await client(fake, concurrent: 1).retrieve(cubes([2435098]), into: dir) {
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
         }

@@ -57,16 +57,25 @@ public final class LoopbackHTTPServer: Sendable {
 
     public let port: UInt16
     private let listener: Int32
-    /// A lock-protected value shared with the server thread.
-    public final class Locked<T: Sendable>: Sendable {
-        public let mutex: Mutex<T>
-        public init(_ value: T) { mutex = Mutex(value) }
+    /// A lock-protected value shared with the server thread (an `NSLock`, which
+    /// ThreadSanitizer sees, unlike `Synchronization.Mutex` on Linux).
+    public final class Locked<T: Sendable>: @unchecked Sendable {
+        // Safety: `value` is only touched while `lock` is held.
+        private let lock = NSLock()
+        private var value: T
+        public init(_ value: T) { self.value = value }
+        /// Runs `body` with exclusive access to the value.
+        public func withLock<R>(_ body: (inout T) throws -> R) rethrows -> R {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body(&value)
+        }
     }
 
     private let log = Locked<[Request]>([])
 
     /// Every request received so far.
-    public var requests: [Request] { log.mutex.withLock { $0 } }
+    public var requests: [Request] { log.withLock { $0 } }
 
     public init(handler: @escaping @Sendable (Request) -> Response) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -139,7 +148,7 @@ public final class LoopbackHTTPServer: Sendable {
         let request = Request(
             method: parts.count > 0 ? String(parts[0]) : "", path: parts.count > 1 ? String(parts[1]) : "",
             headers: headers, body: Data(buffer[headEnd!..<min(buffer.count, headEnd! + length)]))
-        log.mutex.withLock { $0.append(request) }
+        log.withLock { $0.append(request) }
         let response = handler(request)
         var text = "HTTP/1.1 \(response.status) \(response.status < 300 ? "OK" : "Error")\r\n"
         var h = response.headers

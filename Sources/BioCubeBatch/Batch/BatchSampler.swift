@@ -250,7 +250,7 @@ public final class BatchSampler: Sendable {
     /// arrays of steps `t - 1 ..< t - 1 + count`), step `t`…`t + count - 2` are copied from it
     /// and only the last step is decoded.
     func readSteps(_ t: Int, count steps: Int, continuing previous: [[Float]]? = nil) async throws -> [[Float]] {
-        let out = Mutex([[Float]](repeating: [], count: arrays.count))
+        let out = Locked([[Float]](repeating: [], count: arrays.count))
         let arrays = self.arrays, rows = self.rows, columns = self.columns
         let order = readOrder
         try await concurrentForEach(

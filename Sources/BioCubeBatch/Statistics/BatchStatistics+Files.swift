@@ -11,7 +11,7 @@ extension BatchStatistics {
     ///   that cannot be read.
     public static func batchFiles(in directory: String, maxConcurrency: Int = 2) async throws -> BatchStatistics {
         let files = try BatchFileReader.batchFiles(in: directory)
-        let parts = Mutex([BatchStatistics?](repeating: nil, count: files.count))
+        let parts = Locked([BatchStatistics?](repeating: nil, count: files.count))
         try await concurrentForEach(count: files.count, maxConcurrency: max(1, maxConcurrency), makeState: {}) {
             _, i in
             var s = BatchStatistics()

@@ -21,7 +21,7 @@ extension BatchStatistics {
         let variables = sampler.variables, arrays = sampler.arrays, rows = sampler.rows, columns = sampler.columns
         let steps = sampler.steps, members = sampler.members
         let used = Array(Set(members.map(\.variable))).sorted()
-        let results = Mutex([Int: [Entry]]())
+        let results = Locked([Int: [Entry]]())
         try await concurrentForEach(
             count: used.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }
         ) { reader, k in

@@ -16,7 +16,7 @@ extension ContractReport {
             "\(sampler.variables.count) variables, \(time.count) steps \(time.start.dateString) … "
             + "\(time.end.dateString), grid \(grid.height)×\(grid.width)"
         let variables = sampler.variables
-        let found = Mutex([(Int, Entry?, [String])]())
+        let found = Locked([(Int, Entry?, [String])]())
         try await concurrentForEach(
             count: variables.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }
         ) { reader, i in

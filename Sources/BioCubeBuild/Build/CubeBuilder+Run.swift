@@ -143,7 +143,7 @@ extension CubeBuilder {
         // cache, not process memory).
         let prefetcher = DispatchQueue(label: "biocube.build.prefetch")
         let lookahead = max(2, 4 * plans.count / block)
-        let scheduled = Mutex(-1)
+        let scheduled = Locked(-1)
         let prefetch = { @Sendable [self] (k: Int) in
             let range: Range<Int> = scheduled.withLock { last in
                 let upper = min(jobs.count, k + 1)
@@ -432,10 +432,10 @@ extension CubeBuilder {
 /// those that landed; the last to land gets them all.
 final class BlockProgress: Sendable {
     let steps: [Int]
-    private let state: Mutex<(remaining: Int, valid: [Int: [Int: Int]])>
+    private let state: Locked<(remaining: Int, valid: [Int: [Int: Int]])>
     init(steps: [Int], items: Int) {
         self.steps = steps
-        state = Mutex((items, [:]))
+        state = Locked((items, [:]))
     }
     /// Records plan `p`'s counts per step; returns every plan's counts when it was the last.
     func record(plan p: Int, valid: [Int: Int]) -> [Int: [Int: Int]]? {
@@ -449,7 +449,7 @@ final class BlockProgress: Sendable {
 
 /// A thread-safe counter.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = Locked(0)
     func increment() -> Int {
         value.withLock {
             $0 += 1; return $0

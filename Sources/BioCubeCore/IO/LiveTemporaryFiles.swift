@@ -17,8 +17,8 @@ import Darwin
 /// the registry's lock while it does so, so no writer can create a new temporary file after
 /// the sweep. What was renamed into place stays: an interrupted build or export resumes.
 package enum LiveTemporaryFiles {
-    private static let paths = Mutex<[String: Bool]>([:])
-    private static let sources = Mutex<[any DispatchSourceSignal]>([])
+    private static let paths = Locked<[String: Bool]>([:])
+    private static let sources = Locked<[any DispatchSourceSignal]>([])
 
     /// Registers `path` (a file, or a folder when `folder`) before it is created.
     package static func track(_ path: String, folder: Bool = false) {

@@ -107,7 +107,7 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
 /// A thread-safe collector of ``Problem``s, shared by the readers of one run.
 /// Identical entries are kept once.
 public final class ProblemLog: Sendable {
-    private let entries = Mutex<(list: [Problem], seen: Set<Problem>)>(([], []))
+    private let entries = Locked<(list: [Problem], seen: Set<Problem>)>(([], []))
 
     /// Creates an empty log.
     public init() {}

@@ -55,7 +55,7 @@ public final class ERA5File: Sendable {
     private let chunks: HDF5ChunkReader?
     /// Value offsets for netCDF-3 files (fields read with `pread` outside the library lock).
     private let records: NetCDF3Layout?
-    private let mappings = Mutex<[Grid: GridMapping]>([:])
+    private let mappings = Locked<[Grid: GridMapping]>([:])
 
     static let latitudeNames = ["latitude", "lat"]
     static let longitudeNames = ["longitude", "lon"]

@@ -51,7 +51,7 @@ package final class IndicatorTable: @unchecked Sendable {
     private let storage: SpillableBuffer<Float>
     /// Header columns that are neither coordinates, country, variable nor time columns.
     package let ignoredColumns: [String]
-    private let mappings = Mutex<[Grid: RowMapping]>([:])
+    private let mappings = Locked<[Grid: RowMapping]>([:])
 
     /// Rows → grid cells for one grid, after duplicate resolution.
     struct RowMapping: Sendable {
@@ -109,7 +109,7 @@ package final class IndicatorTable: @unchecked Sendable {
         var total = 0
         for p in parts { firstRows.append(total); total += max(0, p.records) }
         let starts = firstRows
-        let names = Mutex([[String]](repeating: [], count: parts.count))
+        let names = Locked([[String]](repeating: [], count: parts.count))
         do {
             try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency, makeState: {}) { _, k in
                 let n = try parser.parseRows(parts[k].range, firstRow: starts[k], into: sink)

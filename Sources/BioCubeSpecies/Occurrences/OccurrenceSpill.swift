@@ -80,7 +80,7 @@ final class OccurrenceSpill: Sendable {
     private let resident: [Int64: [Record]]
     private let speciesCount: Int
     private let remap: [Int32]
-    private let recent = Mutex<[(key: Int64, step: Step)]>([])
+    private let recent = Locked<[(key: Int64, step: Step)]>([])
     /// Steps kept grouped (a builder works on a few steps at once).
     static let recentCapacity = 8
 

@@ -33,7 +33,7 @@ public final class SpeciesModality: Modality, Sendable {
 
     /// The usable rows, by step (spilled to a scratch file past a few megabytes).
     let rows: OccurrenceSpill
-    private let offGridCache = Mutex<[Grid: Int]>([:])
+    private let offGridCache = Locked<[Grid: Int]>([:])
 
     /// The columns the table must have (matched case-insensitively).
     package static let requiredColumns = ["Species", "Latitude", "Longitude", "Timestamp", "Distribution"]

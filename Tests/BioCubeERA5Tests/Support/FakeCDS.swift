@@ -42,14 +42,14 @@ final class FakeCDS: Sendable {
     }
 
     var url: URL { server.baseURL.appendingPathComponent("api") }
-    var submissions: Int { box.mutex.withLock { $0.submissions } }
-    var downloads: Int { box.mutex.withLock { $0.downloads } }
-    var submittedInputs: [String] { box.mutex.withLock { $0.inputs } }
+    var submissions: Int { box.withLock { $0.submissions } }
+    var downloads: Int { box.withLock { $0.downloads } }
+    var submittedInputs: [String] { box.withLock { $0.inputs } }
 
     private static func handle(
         _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
     ) -> LoopbackHTTPServer.Response {
-        box.mutex.withLock { s -> LoopbackHTTPServer.Response in
+        box.withLock { s -> LoopbackHTTPServer.Response in
             if r.path.hasPrefix("/files/") {
                 s.downloads += 1
                 if s.script.assetMissing { return .json(404, #"{"title": "asset not found"}"#) }

@@ -47,11 +47,11 @@ final class FakeGBIF: Sendable {
     }
 
     var url: URL { server.baseURL.appendingPathComponent("v1") }
-    var requestedSQL: [String] { box.mutex.withLock { $0.requests } }
-    var validations: Int { box.mutex.withLock { $0.validations } }
-    var fileRequests: Int { box.mutex.withLock { $0.fileRequests } }
+    var requestedSQL: [String] { box.withLock { $0.requests } }
+    var validations: Int { box.withLock { $0.validations } }
+    var fileRequests: Int { box.withLock { $0.fileRequests } }
     /// Registers a download as if an earlier run had requested it.
-    func preload(key: String, sql: String) { box.mutex.withLock { $0.keys[key] = sql } }
+    func preload(key: String, sql: String) { box.withLock { $0.keys[key] = sql } }
 
     static func speciesKey(in sql: String) -> String {
         guard let r = sql.range(of: "speciesKey = ") else { return "custom" }
@@ -61,7 +61,7 @@ final class FakeGBIF: Sendable {
     private static func handle(
         _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
     ) -> LoopbackHTTPServer.Response {
-        box.mutex.withLock { s -> LoopbackHTTPServer.Response in
+        box.withLock { s -> LoopbackHTTPServer.Response in
             let path = r.path
             if path.hasPrefix("/files/") {
                 s.fileRequests += 1

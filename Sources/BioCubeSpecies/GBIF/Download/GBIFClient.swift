@@ -275,10 +275,10 @@ public struct GBIFClient: Sendable {
 /// A folder's download manifest shared by concurrent downloads: every change is saved at once.
 final class ManifestBook: Sendable {
     let directory: String
-    private let manifest: Mutex<DownloadManifest>
+    private let manifest: Locked<DownloadManifest>
 
     init(_ manifest: DownloadManifest, directory: String) {
-        self.manifest = Mutex(manifest)
+        self.manifest = Locked(manifest)
         self.directory = directory
     }
 
