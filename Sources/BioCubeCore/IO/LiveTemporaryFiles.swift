@@ -1,5 +1,4 @@
 import Dispatch
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,9 +12,9 @@ import Darwin
 ///
 /// Writers ``track(_:)`` a temporary path before creating it and ``untrack(_:)`` it once it
 /// is renamed into place or removed. ``removeOnInterrupt(_:)`` makes SIGINT, SIGTERM and
-/// SIGHUP (each unless the process started with it ignored, as under `nohup`) remove every tracked path and end the process with status 128 + signal; it holds
-/// the registry's lock while it does so, so no writer can create a new temporary file after
-/// the sweep. What was renamed into place stays: an interrupted build or export resumes.
+/// SIGHUP (each unless the process started with it ignored, as under `nohup`) remove every
+/// tracked path and end the process with status 128 + signal; it holds the registry's lock
+/// while it does so, so no writer can create a new temporary file after the sweep. What was renamed into place stays: an interrupted build or export resumes.
 package enum LiveTemporaryFiles {
     private static let paths = Locked<[String: Bool]>([:])
     private static let sources = Locked<[any DispatchSourceSignal]>([])
