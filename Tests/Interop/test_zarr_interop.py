@@ -59,7 +59,8 @@ def test_biocube_metadata_is_zarr_v3_with_consolidation(pattern_store):
     assert "float32/cube_zstd" in consolidated["metadata"]
     meta = json.loads((pattern_store / "float32/cube_zstd/zarr.json").read_text())
     assert meta["codecs"] == [{"name": "bytes", "configuration": {"endian": "little"}},
-                              {"name": "zstd", "configuration": {"level": 3, "checksum": False}}]
+                              {"name": "zstd", "configuration": {"level": 3, "checksum": False}},
+                              {"name": "crc32c"}]
     assert meta["fill_value"] == "NaN"
     assert meta["chunk_key_encoding"] == {"name": "default", "configuration": {"separator": "/"}}
     assert meta["dimension_names"] == ["d0", "d1", "d2"]

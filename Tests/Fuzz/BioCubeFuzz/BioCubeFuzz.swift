@@ -82,6 +82,13 @@ struct BioCubeFuzz {
             }
             print("\(f): \(data.withUnsafeBytes { t.exercise($0, scratch: scratch) })")
         }
+        // This process's own peak (VmHWM starts afresh at exec; a parent's getrusage would
+        // report the larger of the child's peak and the forking parent's).
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+            FileHandle.standardError.write(
+                Data("biocube-fuzz: peak RSS \(line.dropFirst(6).trimmingCharacters(in: .whitespaces))\n".utf8))
+        }
         #endif
     }
 }
