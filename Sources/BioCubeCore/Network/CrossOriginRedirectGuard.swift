@@ -3,10 +3,14 @@ package import Foundation
 package import FoundationNetworking
 #endif
 
-/// A session delegate that follows redirects but drops the credentials when a redirect
-/// leaves the origin (scheme, host, port) of the request that carried them: a CDS token or
-/// GBIF password must never reach a host the user did not name (a storage bucket, a mirror,
-/// or a hostile server).
+/// The session BioCube's transport sends through, and the origin rules its redirects follow.
+///
+/// The session follows no redirect itself: its delegate hands every 3xx answer back, and
+/// ``HTTPTransport`` follows it, resolving a relative `Location` against the request's URL
+/// (RFC 9110 §10.2.2; Linux's Foundation resolves a bare `Location: Common_blackbird`
+/// against `/`) and dropping the credentials when a redirect leaves the origin (scheme,
+/// host, port) that they were given for: a CDS token or GBIF password never reaches a
+/// storage bucket, a mirror or a hostile server.
 ///
 /// The delegate is the session's, not the task's: on Linux, Foundation calls only session
 /// delegates (swift-corelibs-foundation#5187).
@@ -16,8 +20,8 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
     /// Request headers that carry credentials.
     package static let credentialHeaders = ["Authorization", "Proxy-Authorization", "PRIVATE-TOKEN", "Cookie"]
 
-    /// A session that follows redirects through this guard (what the clients use unless given
-    /// a session of their own).
+    /// The session the clients use unless given one of their own: it hands redirects back
+    /// to ``HTTPTransport`` instead of following them.
     package static let session = URLSession(
         configuration: .default, delegate: CrossOriginRedirectGuard(), delegateQueue: nil)
 
@@ -25,7 +29,8 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
         _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
         newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
-        completionHandler(Self.forwarded(request, from: response.url ?? task.currentRequest?.url))
+        // nil: the redirect answer itself is the task's answer; the transport follows it.
+        completionHandler(nil)
     }
 
     /// `request` as it may follow a redirect from `origin`: unchanged on the same origin,
@@ -37,6 +42,12 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
             return stripped
         }
         return request
+    }
+
+    /// `headers` without the credential headers (names compared case-insensitively).
+    package static func withoutCredentials(_ headers: [String: String]) -> [String: String] {
+        let lowered = Set(credentialHeaders.map { $0.lowercased() })
+        return headers.filter { !lowered.contains($0.key.lowercased()) }
     }
 
     /// Whether two URLs share scheme, host and port (the default port of the scheme when none is given).

@@ -14,6 +14,12 @@ package struct DownloadManifest: Codable, Sendable {
         /// Its size in bytes and CRC-32C when it was recorded.
         package var size: Int64
         package var crc32c: UInt32
+        /// The DOI the service minted for the download (GBIF), which users must cite.
+        package var doi: String? = nil
+        /// The citation text the service asks for.
+        package var citation: String? = nil
+        /// The licence of the downloaded data, as the service states it.
+        package var licence: String? = nil
 
         /// Creates an entry.
         package init(dataset: String, request: String, file: String, size: Int64, crc32c: UInt32) {
@@ -48,11 +54,18 @@ package struct DownloadManifest: Codable, Sendable {
 
     /// Records the finished file at `path` for `key` (and forgets its pending job); returns its size.
     @discardableResult
-    package mutating func record(_ key: String, dataset: String, request: String, path: String) throws -> Int64 {
+    package mutating func record(
+        _ key: String, dataset: String, request: String, path: String, doi: String? = nil, citation: String? = nil,
+        licence: String? = nil
+    ) throws -> Int64 {
         let bytes = FileIO.attributes(path)?.size ?? 0
-        entries[key] = Entry(
+        var entry = Entry(
             dataset: dataset, request: request, file: (path as NSString).lastPathComponent,
             size: bytes, crc32c: try DownloadManifest.checksum(of: path))
+        entry.doi = doi
+        entry.citation = citation
+        entry.licence = licence
+        entries[key] = entry
         pending?[key] = nil
         return bytes
     }

@@ -10,6 +10,11 @@ public import FoundationNetworking
 /// pieces through `.part` files (a cut connection resumes), checks each against the listed
 /// size and SHA-256 (git blob id for small files), and skips files already complete.
 ///
+/// The listing is pinned to one commit (its `X-Repo-Commit` answer header, else the
+/// revision's `sha` from `api/datasets/<repo>/revision/<revision>`): every file is resolved
+/// at that commit, and its pieces after the first come from the location the Hub redirected
+/// to (its CDN), so a branch that moves mid-download cannot mix two versions of a file.
+///
 /// ```swift
 /// let hub = HuggingFaceDataset(repository: "BioDT/BioCube")
 /// let wanted = try await hub.files().filter { $0.path.hasPrefix("Copernicus/") }
@@ -30,6 +35,8 @@ public struct HuggingFaceDataset: Sendable {
         public var sha256: String?
         /// The git blob id (SHA-1 of `blob <size>\0` + content).
         public var gitBlobID: String
+        /// The commit the listing was taken at (files are fetched from it); nil when unknown.
+        public var commit: String? = nil
     }
 
     /// What a download did.
@@ -64,13 +71,14 @@ public struct HuggingFaceDataset: Sendable {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.options = options
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
-            retries: options.retries, backoff: options.retryBackoff)
+            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
     }
 
-    private var headers: [String: String] {
+    /// The request headers for `url`: the token only on the Hub's own origin (a listing's
+    /// `Link` to another host never receives it).
+    private func headers(for url: URL) -> [String: String] {
         var h = ["Accept": "application/json"]
-        if let token { h["Authorization"] = "Bearer \(token)" }
+        if let token, CrossOriginRedirectGuard.sameOrigin(url, endpoint) { h["Authorization"] = "Bearer \(token)" }
         return h
     }
 
@@ -88,12 +96,18 @@ public struct HuggingFaceDataset: Sendable {
         var next = URL(string: start)
         var out: [File] = []
         var page = 0
+        var commit: String?
+        var seen: Set<String> = []
         while let url = next {
+            guard seen.insert(url.absoluteString).inserted else {
+                throw BioCubeError(
+                    .remoteFailure, "\(repository): the tree listing's next page repeats \(Redaction.url(url))")
+            }
             page += 1
             guard page <= 100_000 else {
                 throw BioCubeError(.remoteFailure, "\(repository): the tree listing never ends")
             }
-            let r = try await http.sendRetrying("GET", url, headers: headers)
+            let r = try await http.sendRetrying("GET", url, headers: headers(for: url))
             switch r.status {
             case 200: break
             case 401, 403:
@@ -107,6 +121,18 @@ public struct HuggingFaceDataset: Sendable {
                     "\(repository): no such dataset or revision '\(revision)' on \(endpoint.host ?? "the Hub")")
             default:
                 throw BioCubeError(.remoteFailure, "\(repository): listing answered HTTP \(r.status)")
+            }
+            if let c = r.headers["x-repo-commit"].map({ $0.trimmingCharacters(in: .whitespaces) }), !c.isEmpty {
+                guard Self.isCommitID(c) else {
+                    throw BioCubeError(.corruptData, "\(repository): X-Repo-Commit '\(c.prefix(80))' is not a commit id")
+                }
+                if let earlier = commit, earlier != c {
+                    throw BioCubeError(
+                        .remoteFailure,
+                        "\(repository): '\(revision)' moved from \(earlier.prefix(12)) to \(c.prefix(12)) during the listing; run again"
+                    )
+                }
+                commit = c
             }
             guard let entries = r.json?.arrayValue else {
                 throw BioCubeError(.corruptData, "\(repository): the tree listing (page \(page)) is not a JSON list")
@@ -127,9 +153,31 @@ public struct HuggingFaceDataset: Sendable {
                 }
                 out.append(File(path: path, size: size, sha256: sha, gitBlobID: oid))
             }
-            next = Self.nextPage(r.headers["link"])
+            next = Self.nextPage(r.headers["link"]).flatMap { HTTPTransport.resolve($0.absoluteString, against: url) }
         }
-        return out.sorted { $0.path < $1.path }
+        var pinned = commit
+        if pinned == nil { pinned = try await revisionCommit() }
+        return out.map { var f = $0; f.commit = pinned; return f }.sorted { $0.path < $1.path }
+    }
+
+    /// The commit `revision` names now (`GET api/datasets/<repo>/revision/<revision>` → `sha`),
+    /// or nil when the Hub does not say (the files are then fetched by the revision's name).
+    private func revisionCommit() async throws -> String? {
+        if Self.isCommitID(revision) { return revision }
+        guard
+            let url = URL(
+                string:
+                    "\(endpoint.absoluteString)/api/datasets/\(repository)/revision/\(Self.encoded(revision, keepingSlashes: false))"
+            )
+        else { return nil }
+        let r = try await http.sendRetrying("GET", url, headers: headers(for: url))
+        guard r.status == 200, let sha = r.json?["sha"]?.stringValue, Self.isCommitID(sha) else { return nil }
+        return sha
+    }
+
+    /// Whether `text` is a full git commit id (40 hex digits, or 64 for SHA-256 repositories).
+    static func isCommitID(_ text: String) -> Bool {
+        (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit)
     }
 
     /// The `rel="next"` URL of a `Link` header.
@@ -188,7 +236,7 @@ public struct HuggingFaceDataset: Sendable {
                     if FileIO.exists(target) { try FileManager.default.removeItem(atPath: target) }
                     let url = URL(
                         string:
-                            "\(endpoint.absoluteString)/datasets/\(repository)/resolve/\(Self.encoded(revision, keepingSlashes: false))/\(Self.encoded(f.path, keepingSlashes: true))"
+                            "\(endpoint.absoluteString)/datasets/\(repository)/resolve/\(Self.encoded(f.commit ?? revision, keepingSlashes: false))/\(Self.encoded(f.path, keepingSlashes: true))"
                     )!
                     var h: [String: String] = [:]
                     if let token { h["Authorization"] = "Bearer \(token)" }

@@ -9,7 +9,13 @@ import Glibc
 /// Downloads one file in ranged pieces through a hidden `.<name>.part` file beside the
 /// target, so an interrupted download (cut connection, killed process) resumes where it
 /// stopped; the finished file is checked against the announced size and renamed into place.
-/// Shared by the CDS and GBIF clients.
+/// Shared by every download client.
+///
+/// Pieces after the first go straight to where the first one was redirected (a Hub file's
+/// CDN location, a CDS or GBIF storage bucket), so every piece comes from one resolved
+/// object and the service's resolver is asked once; credentials are only sent while the
+/// pieces stay on the origin they were given for. When the redirected location stops
+/// answering (an expired signed URL), the download goes back to the original URL once.
 package struct ResumableDownload: Sendable {
     /// Progress and retries, for the client's event stream.
     package enum Progress: Sendable {
@@ -56,22 +62,43 @@ package struct ResumableDownload: Sendable {
         }
         let name = (path as NSString).lastPathComponent
         var failures = 0
+        // Where pieces are fetched from: the original URL until an answer comes from a
+        // redirected location, then that location (credentials only on the original origin).
+        var source = url
+        var sourceHeaders = headers
+        var pinned = false
         func backOff(_ reason: String, code: BioCubeError.Code) async throws {
             failures += 1
-            guard failures <= http.retries else {
+            guard failures <= http.retry.retries else {
                 throw BioCubeError(
                     code, "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))")
             }
             onProgress(.retrying(attempt: failures, reason: reason))
-            try await Task.sleep(for: min(http.backoff * (1 << min(failures - 1, 6)), .seconds(30)))
+            try await Task.sleep(for: http.retry.wait(attempt: failures))
         }
         pieces: while size.map({ have < $0 }) ?? true {
             let end = size.map { min($0, have + Int64(pieceSize)) - 1 } ?? (have + Int64(pieceSize) - 1)
             let r: HTTPResponse
             do {
-                r = try await http.send("GET", url, headers: headers.merging(["Range": "bytes=\(have)-\(end)"]) { $1 })
+                r = try await http.send(
+                    "GET", source, headers: sourceHeaders.merging(["Range": "bytes=\(have)-\(end)"]) { $1 })
             } catch let e as BioCubeError where e.code == .network {
                 try await backOff(e.message, code: .network)
+                continue pieces
+            }
+            if !pinned, (200..<300).contains(r.status), let final = r.url, final != source {
+                // Pin the remaining pieces to the resolved location.
+                pinned = true
+                if !CrossOriginRedirectGuard.sameOrigin(source, final) {
+                    sourceHeaders = CrossOriginRedirectGuard.withoutCredentials(sourceHeaders)
+                }
+                source = final
+            } else if pinned, [401, 403, 404, 410].contains(r.status) {
+                // The resolved location expired: resolve again from the original URL.
+                pinned = false
+                source = url
+                sourceHeaders = headers
+                try await backOff("HTTP \(r.status) from the resolved location; resolving again", code: .remoteFailure)
                 continue pieces
             }
             switch r.status {
@@ -102,13 +129,14 @@ package struct ResumableDownload: Sendable {
                 break pieces
             case 416 where size == nil:
                 break pieces
-            case 429, 500...:
+            case _ where http.retry.retries(status: r.status):
                 try await backOff("HTTP \(r.status) while downloading", code: .remoteFailure)
             case 401, 403:
                 throw BioCubeError(
                     .accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
             case 404, 410:
-                throw BioCubeError(.notFound, "\(name): \(Redaction.url(url)) not found (HTTP \(r.status) \(r.reason))")
+                throw BioCubeError(
+                    .notFound, "\(name): \(Redaction.url(source)) not found (HTTP \(r.status) \(r.reason))")
             default:
                 throw BioCubeError(
                     .remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")

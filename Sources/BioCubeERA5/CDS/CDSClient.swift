@@ -4,11 +4,20 @@ package import Foundation
 public import FoundationNetworking
 #endif
 
-/// A client for the Copernicus Climate Data Store retrieve API (OGC API – Processes):
-/// submit a job (`POST …/retrieve/v1/processes/{dataset}/execution`), poll it
-/// (`GET …/retrieve/v1/jobs/{id}`) with backoff until it succeeds, fetch its result
-/// asset (`GET …/jobs/{id}/results`) and download the file in ranged pieces that resume
-/// after a cut connection.
+/// A client for the Copernicus Climate Data Store retrieve API (OGC API – Processes), as
+/// its reference client (`ecmwf-datastores-client`, behind `cdsapi`) speaks it: submit a
+/// job (`POST …/retrieve/v1/processes/{dataset}/execution`), poll it
+/// (`GET …/retrieve/v1/jobs/{id}`) through `accepted` and `running` until it is
+/// `successful`, fetch its result asset (`GET …/jobs/{id}/results`) and download the file
+/// in ranged pieces that resume after a cut connection.
+///
+/// A `failed` or `rejected` job is reported with the server's own reason and traceback (the
+/// `results` answer's `title`, `detail` and `traceback`); a `dismissed` or deleted job says
+/// so. A 403 mentions the dataset's licence only when the server says the licence is what is
+/// missing (cost limits and disabled datasets are reported as the server words them).
+/// Passing failures (connections, 5xx, 429) are retried as `cdsapi` does: up to 500 times,
+/// at most 2 minutes apart (``DownloadOptions/cds``). The folder's manifest records the job
+/// id of every submitted request, so a rerun polls the job it has instead of submitting again.
 ///
 /// ```swift
 /// let client = CDSClient(credentials: try .load())
@@ -20,37 +29,65 @@ public struct CDSClient: Sendable {
     package let options: DownloadOptions
     private let http: HTTPTransport
 
-    /// Creates a client. Without a `session`, requests go through one that drops the access
-    /// token on any redirect to another host; a session given here follows its own policy.
+    /// Creates a client. Without a `session`, requests go through one that hands redirects
+    /// to BioCube's transport, which drops the access token on any redirect to another host.
     public init(
-        credentials: CDSCredentials, options: DownloadOptions = DownloadOptions(), session: URLSession? = nil
+        credentials: CDSCredentials, options: DownloadOptions = .cds, session: URLSession? = nil
     ) {
         self.credentials = credentials
         self.options = options
+        Redaction.register(credentials.key)
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
-            retries: options.retries, backoff: options.retryBackoff)
+            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
     }
 
     private var retrieveRoot: URL { credentials.url.appendingPathComponent("retrieve/v1") }
     private var authHeaders: [String: String] { ["PRIVATE-TOKEN": credentials.key, "Accept": "application/json"] }
 
-    private func checkStatus(_ r: HTTPResponse, _ what: String, _ url: URL) throws {
+    /// The server's own account of an answer: `title`, `detail` and, for failed jobs, the
+    /// `traceback` (its last 40 lines), with credentials masked.
+    static func serverReason(_ r: HTTPResponse) -> String {
+        guard let j = r.json else { return r.reason }
+        var parts = [j["title"]?.stringValue, j["detail"]?.stringValue, j["message"]?.stringValue].compactMap { $0 }
+            .filter { !$0.isEmpty }
+        if let tb = j["traceback"]?.stringValue, !tb.isEmpty {
+            let lines = tb.split(separator: "\n", omittingEmptySubsequences: false)
+            parts.append(
+                (lines.count > 40 ? "…\n" : "") + lines.suffix(40).joined(separator: "\n"))
+        }
+        return parts.isEmpty ? r.reason : Redaction.text(parts.joined(separator: "\n"))
+    }
+
+    /// Whether a 403 is the server's "required licences not accepted".
+    static func isLicenceRefusal(_ r: HTTPResponse) -> Bool {
+        let text = [r.json?["title"]?.stringValue, r.json?["detail"]?.stringValue].compactMap { $0 }.joined(
+            separator: " "
+        ).lowercased()
+        return text.contains("licence") || text.contains("license")
+    }
+
+    private func checkStatus(_ r: HTTPResponse, _ what: String, _ url: URL, dataset: String? = nil) throws {
         switch r.status {
         case 200..<300: return
         case 401:
             throw BioCubeError(
                 .accessDenied,
                 "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc")
-        case 403:
+        case 403 where Self.isLicenceRefusal(r):
+            let page =
+                dataset.map { " at \(credentials.url.deletingLastPathComponent().absoluteString)datasets/\($0)?tab=download#manage-licences" }
+                ?? " on the dataset's CDS page"
             throw BioCubeError(
                 .accessDenied,
-                "\(what): the CDS refused the request (403 \(r.reason)); accept the dataset's licence on its CDS page")
+                "\(what): the CDS refused the request (403 \(Self.serverReason(r))); accept the dataset's licence\(page)")
+        case 403:
+            throw BioCubeError(.accessDenied, "\(what): the CDS refused the request (403 \(Self.serverReason(r)))")
         case 404:
             throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         default:
             throw BioCubeError(
-                r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
+                r.status >= 500 ? .remoteFailure : .invalidArgument,
+                "\(what): HTTP \(r.status) \(Self.serverReason(r))")
         }
     }
 
@@ -63,17 +100,36 @@ public struct CDSClient: Sendable {
         let r = try await http.sendRetrying(
             "POST", url, headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body,
             onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
-        try checkStatus(r, "submitting \(request.dataset)", url)
-        guard let id = r.json?["jobID"]?.stringValue, !id.isEmpty else {
+        try checkStatus(r, "submitting \(request.dataset)", url, dataset: request.dataset)
+        guard let id = r.json?["jobID"]?.stringValue, Self.isJobID(id) else {
             throw BioCubeError(.remoteFailure, "submitting \(request.dataset): the answer names no jobID (\(r.reason))")
         }
         return id
+    }
+
+    /// Whether `id` can be a job id (it becomes part of a URL path).
+    static func isJobID(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 128 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+
+    /// What polling a job ended with.
+    enum Outcome {
+        case ready(url: URL, size: Int64?)
+        /// The job no longer exists (deleted, or 404): submit the request again.
+        case gone
     }
 
     /// Polls a job with growing waits until it succeeds; returns the result asset's URL and size.
     package func waitForResult(
         job id: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> (url: URL, size: Int64?) {
+        switch try await poll(job: id, file: file, onEvent: onEvent) {
+        case .ready(let url, let size): return (url, size)
+        case .gone: throw BioCubeError(.notFound, "job \(id) no longer exists on the CDS; submit the request again")
+        }
+    }
+
+    func poll(job id: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let jobURL = retrieveRoot.appendingPathComponent("jobs/\(id)")
         var wait = options.pollInitial
         let clock = ContinuousClock()
@@ -82,25 +138,53 @@ public struct CDSClient: Sendable {
         while true {
             let r = try await http.sendRetrying(
                 "GET", jobURL, headers: authHeaders, onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            if r.status == 404 { return .gone }
             try checkStatus(r, "job \(id)", jobURL)
             let status = r.json?["status"]?.stringValue ?? "unknown"
-            if status != last { onEvent(.status(file: file, job: id, status: status)); last = status }
+            if status != last {
+                onEvent(.status(file: file, job: id, status: status))
+                last = status
+            }
             switch status {
             case "successful":
-                return try await result(job: id)
-            case "failed", "dismissed", "deleted":
-                let detail = try? await http.send("GET", jobURL.appendingPathComponent("results"), headers: authHeaders)
-                throw BioCubeError(.remoteFailure, "job \(id) \(status) on the CDS: \(detail?.reason ?? "no detail")")
+                let (url, size) = try await result(job: id)
+                return .ready(url: url, size: size)
+            case "failed", "rejected":
+                throw BioCubeError(
+                    .remoteFailure, "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))")
+            case "dismissed":
+                throw BioCubeError(
+                    .remoteFailure,
+                    "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
+                )
+            case "deleted":
+                return .gone
             case "accepted", "running":
                 guard clock.now + wait < deadline else {
-                    throw BioCubeError(.remoteFailure, "job \(id) still \(status) after \(options.jobTimeout)")
+                    throw BioCubeError(
+                        .remoteFailure,
+                        "job \(id) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it")
                 }
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, options.pollMaximum)
             default:
-                throw BioCubeError(.remoteFailure, "job \(id): unknown status '\(status)'")
+                throw BioCubeError(
+                    .remoteFailure, "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know")
             }
         }
+    }
+
+    /// The reason a job ended badly: the `results` answer (title, detail, traceback), else
+    /// the job's own log lines.
+    private func failureReason(job id: String, jobAnswer: HTTPResponse) async throws -> String {
+        let url = retrieveRoot.appendingPathComponent("jobs/\(id)/results")
+        if let r = try? await http.sendRetrying("GET", url, headers: authHeaders), r.status != 404,
+            r.json?["title"] != nil || r.json?["traceback"] != nil
+        {
+            return Self.serverReason(r)
+        }
+        let log = jobAnswer.json?["metadata"]?["log"]?.arrayValue?.compactMap { $0.arrayValue?.last?.stringValue } ?? []
+        return log.isEmpty ? "the CDS gives no reason" : Redaction.text(log.suffix(10).joined(separator: "\n"))
     }
 
     private func result(job id: String) async throws -> (url: URL, size: Int64?) {
@@ -108,22 +192,28 @@ public struct CDSClient: Sendable {
         let r = try await http.sendRetrying("GET", url, headers: authHeaders)
         try checkStatus(r, "results of job \(id)", url)
         guard let asset = r.json?["asset"]?["value"], let href = asset["href"]?.stringValue,
-            let target = URL(string: href, relativeTo: url)?.absoluteURL
+            let target = HTTPTransport.resolve(href, against: url)
         else {
             throw BioCubeError(.remoteFailure, "results of job \(id) name no asset href (\(r.reason))")
         }
-        return (target, asset["file:size"]?.intValue)
+        let size = asset["file:size"]?.intValue
+        guard size.map({ $0 >= 0 }) ?? true else {
+            throw BioCubeError(.remoteFailure, "results of job \(id) announce a size of \(size!) bytes")
+        }
+        return (target, size)
     }
 
     /// Downloads `url` to `path` through `path`'s `.part` file, in ranged pieces: an
     /// interrupted download (cut connection, killed process) resumes where it stopped.
-    /// The finished file is checked against `size` and renamed into place.
+    /// The finished file is checked against `size` and renamed into place. The token goes
+    /// only to the CDS's own origin (result assets are usually on a storage host).
     package func download(
         from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws {
         let name = (path as NSString).lastPathComponent
+        let headers = CrossOriginRedirectGuard.sameOrigin(url, credentials.url) ? authHeaders : [:]
         try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "the CDS").run(
-            from: url, size: size, to: path
+            from: url, size: size, to: path, headers: headers
         ) {
             switch $0 {
             case .bytes(let have, let total): onEvent(.downloading(file: name, bytes: have, total: total))
@@ -134,7 +224,9 @@ public struct CDSClient: Sendable {
 
     /// Retrieves every request into `directory` (one file each, named by
     /// ``CDSRequest/fileName``), skipping those the folder's manifest records as complete
-    /// with an intact file. Returns the file paths in request order.
+    /// with an intact file. A request submitted by an earlier, interrupted run is not
+    /// submitted again: its job (recorded in the manifest) is polled, and only a job the
+    /// CDS no longer has is submitted anew. Returns the file paths in request order.
     public func retrieve(
         _ requests: [CDSRequest], into directory: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [String] {
@@ -150,10 +242,32 @@ public struct CDSClient: Sendable {
                 files.append(path)
                 continue
             }
-            let job = try await submit(request, onEvent: onEvent)
-            onEvent(.submitted(file: name, job: job))
-            let (url, size) = try await waitForResult(job: job, file: name, onEvent: onEvent)
-            try await download(from: url, size: size, to: path, onEvent: onEvent)
+            var earlier = manifest.pending?[key].flatMap { Self.isJobID($0) ? $0 : nil }
+            var located: (url: URL, size: Int64?)?
+            while located == nil {
+                let job: String
+                if let earlier {
+                    job = earlier
+                    onEvent(.status(file: name, job: job, status: "polling the job submitted earlier"))
+                } else {
+                    job = try await submit(request, onEvent: onEvent)
+                    manifest.pending = (manifest.pending ?? [:]).merging([key: job]) { $1 }
+                    try manifest.save(to: directory)
+                    onEvent(.submitted(file: name, job: job))
+                }
+                switch try await poll(job: job, file: name, onEvent: onEvent) {
+                case .ready(let url, let size): located = (url, size)
+                case .gone:
+                    guard earlier != nil else {
+                        throw BioCubeError(.remoteFailure, "job \(job) for \(name) vanished from the CDS before it finished")
+                    }
+                    onEvent(.status(file: name, job: job, status: "the earlier job is gone; submitting again"))
+                    earlier = nil
+                    manifest.pending?[key] = nil
+                    try manifest.save(to: directory)
+                }
+            }
+            try await download(from: located!.url, size: located!.size, to: path, onEvent: onEvent)
             let bytes = try manifest.record(
                 key, dataset: request.dataset,
                 request: String(decoding: try request.inputs.encoded(), as: UTF8.self), path: path)

@@ -10,8 +10,12 @@ public import FoundationNetworking
 /// (`.biocube-downloads.json`) records finished files, so a rerun fetches nothing twice.
 ///
 /// The 1 km v3 series ends in 2020 and the 300 m v2 series continues it; ``Product`` names
-/// both manifests. Products needing an account are fetched with `CLMS_USER` /
-/// `CLMS_PASSWORD` (HTTP Basic) when set.
+/// both manifests as the service's bulk-download guide lists them
+/// (`https://globalland.vito.be/download/manifest/…_latest.txt`). When a manifest lists
+/// several versions of one product date (`…_V2.0.1.nc`, `…_V2.0.2.nc`), the newest version
+/// is taken. Products needing an account are fetched with `CLMS_USER` / `CLMS_PASSWORD`
+/// (HTTP Basic) when set; those credentials go only to the manifest's own origin, never to
+/// another host a manifest line names.
 ///
 /// ```swift
 /// let ndvi = NDVIDownload()
@@ -33,12 +37,13 @@ public struct NDVIDownload: Sendable {
             case .v2_300m:
                 URL(
                     string:
-                        "https://land.copernicus.vgt.vito.be/manifest/ndvi300_v2_333m/manifest_cgls_ndvi300_v2_333m_latest.txt"
+                        "https://globalland.vito.be/download/manifest/ndvi_300m_v2_10daily_netcdf/manifest_clms_global_ndvi_300m_v2_10daily_netcdf_latest.txt"
                 )!
             case .v3_1km:
                 URL(
                     string:
-                        "https://land.copernicus.vgt.vito.be/manifest/ndvi_v3_1km/manifest_cgls_ndvi_v3_1km_latest.txt")!
+                        "https://globalland.vito.be/download/manifest/ndvi_1km_v3_10daily_netcdf/manifest_clms_global_ndvi_1km_v3_10daily_netcdf_latest.txt"
+                )!
             }
         }
     }
@@ -51,20 +56,22 @@ public struct NDVIDownload: Sendable {
     public init(options: DownloadOptions = DownloadOptions(), session: URLSession? = nil) {
         self.options = options
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
-            retries: options.retries, backoff: options.retryBackoff)
+            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
         let env = ProcessInfo.processInfo.environment
         if let u = env["CLMS_USER"], let p = env["CLMS_PASSWORD"], !u.isEmpty {
             authorization = "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()
+            Redaction.register(p)
+            Redaction.register(authorization)
         } else {
             authorization = nil
         }
     }
 
     /// The product URLs of `manifest` (one per line) for the months `from` … `through`, one
-    /// per month: the product whose date is day `dekad` (1, 11 or 21).
+    /// per month: the product whose date is day `dekad` (1, 11 or 21), in its newest version
+    /// when the manifest lists several (`_V2.0.2` over `_V2.0.1`, wherever they stand).
     static func select(manifest: String, from: UTCDateTime, through: UTCDateTime, dekad: Int) -> [URL] {
-        var byMonth: [String: URL] = [:]
+        var byMonth: [String: (url: URL, version: [Int])] = [:]
         for line in manifest.split(whereSeparator: \.isNewline) {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty, !text.hasPrefix("#"), let url = URL(string: text),
@@ -72,9 +79,19 @@ public struct NDVIDownload: Sendable {
                 let month = try? UTCDateTime(year: d.year, month: d.month), month >= from.startOfMonth,
                 month <= through.startOfMonth
             else { continue }
-            byMonth[month.dateString] = byMonth[month.dateString] ?? url
+            let version = Self.version(ofFileName: url.lastPathComponent)
+            if let known = byMonth[month.dateString], !known.version.lexicographicallyPrecedes(version) { continue }
+            byMonth[month.dateString] = (url, version)
         }
-        return byMonth.keys.sorted().map { byMonth[$0]! }
+        return byMonth.keys.sorted().map { byMonth[$0]!.url }
+    }
+
+    /// The version numbers of a product name (`…_V2.0.1.nc` → [2, 0, 1]; none → []).
+    static func version(ofFileName name: String) -> [Int] {
+        let stem = name.hasSuffix(".nc") ? String(name.dropLast(3)) : name
+        guard let v = stem.split(separator: "_").last(where: { $0.first == "V" || $0.first == "v" }) else { return [] }
+        let numbers = v.dropFirst().split(separator: ".").map { Int($0) }
+        return numbers.contains(nil) ? [] : numbers.map { $0! }
     }
 
     /// Downloads the selected products of `manifest` (an `http(s)` URL or a local file) into
@@ -123,8 +140,13 @@ public struct NDVIDownload: Sendable {
                 continue
             }
             let download = ResumableDownload(http: http, pieceSize: options.pieceSize, service: "Copernicus Land")
+            // The account's credentials go only where the manifest itself is served from (for
+            // a local manifest: the service's own host).
+            let trusted = manifest.isFileURL ? Product.v2_300m.manifest : manifest
+            let sameHost = CrossOriginRedirectGuard.sameOrigin(url, trusted)
             try await download.run(
-                from: url, size: nil, to: path, headers: authorization.map { ["Authorization": $0] } ?? [:]
+                from: url, size: nil, to: path,
+                headers: sameHost ? authorization.map { ["Authorization": $0] } ?? [:] : [:]
             ) {
                 p in
                 switch p {

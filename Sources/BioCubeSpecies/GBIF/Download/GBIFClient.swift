@@ -20,8 +20,11 @@ public import FoundationNetworking
 /// ```
 ///
 /// A folder's manifest (`.biocube-downloads.json`) records finished files (skipped on a
-/// rerun) and the keys of requested, unfinished downloads: an interrupted run waits for
-/// the same download instead of asking GBIF again.
+/// rerun) with the DOI, citation and licence GBIF gives each download — GBIF's data-use
+/// agreement requires citing that DOI (``citations(in:)`` lists them) — and the keys of
+/// requested, unfinished downloads: an interrupted run waits for the same download instead
+/// of asking GBIF again. GBIF answers 420 when an account already runs its allowed number
+/// of downloads; that answer is waited out like a 429 (``DownloadOptions/gbif``).
 public struct GBIFClient: Sendable {
     /// The account and API root.
     package let credentials: GBIFCredentials
@@ -35,9 +38,11 @@ public struct GBIFClient: Sendable {
     public init(credentials: GBIFCredentials, options: DownloadOptions = .gbif, session: URLSession? = nil) {
         self.credentials = credentials
         self.options = options
+        Redaction.register(credentials.password)
+        Redaction.register(credentials.basicAuthorization)
         http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
-            retries: options.retries, backoff: options.retryBackoff)
+            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(extra: [420]),
+            contact: options.contact)
     }
 
     private func endpoint(_ path: String) -> URL { credentials.url.appendingPathComponent(path) }
@@ -65,6 +70,11 @@ public struct GBIFClient: Sendable {
             throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         case 400:
             throw BioCubeError(.invalidArgument, "\(what): GBIF rejected the query (400 \(r.reason))")
+        case 420:
+            throw BioCubeError(
+                .remoteFailure,
+                "\(what): GBIF still answers 420 (too many downloads running for '\(credentials.user)'); wait for them to finish or lower --concurrent"
+            )
         default:
             throw BioCubeError(
                 r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
@@ -99,9 +109,16 @@ public struct GBIFClient: Sendable {
         return key
     }
 
+    /// What GBIF says a finished download must be cited as.
+    struct Provenance: Sendable {
+        var doi: String?
+        var citation: String?
+        var licence: String?
+    }
+
     /// The outcome of polling a download.
     enum Outcome {
-        case ready(url: URL, size: Int64?)
+        case ready(url: URL, size: Int64?, provenance: Provenance)
         /// The download's file is gone (`FILE_ERASED`): request it again.
         case erased
     }
@@ -111,7 +128,7 @@ public struct GBIFClient: Sendable {
         key: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> (url: URL, size: Int64?) {
         switch try await poll(key: key, file: file, onEvent: onEvent) {
-        case .ready(let url, let size): return (url, size)
+        case .ready(let url, let size, _): return (url, size)
         case .erased: throw BioCubeError(.notFound, "GBIF download \(key): its file has been erased; request it again")
         }
     }
@@ -138,7 +155,7 @@ public struct GBIFClient: Sendable {
                     json["downloadLink"]?.stringValue.flatMap { URL(string: $0, relativeTo: url)?.absoluteURL }
                     ?? endpoint("occurrence/download/request/\(key).zip")
                 let size = json["size"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
-                return .ready(url: link, size: size)
+                return .ready(url: link, size: size, provenance: Self.provenance(json))
             case "FILE_ERASED":
                 return .erased
             case "FAILED", "KILLED", "CANCELLED":
@@ -158,6 +175,55 @@ public struct GBIFClient: Sendable {
                 throw BioCubeError(.remoteFailure, "GBIF download \(key): unknown status '\(status)'")
             }
         }
+    }
+
+    /// The DOI (bare, `10.15468/dl.…`), citation and licence of a download's status answer.
+    /// GBIF's citation is `GBIF.org (<day Month year of creation>) GBIF Occurrence Download
+    /// https://doi.org/<doi>`.
+    static func provenance(_ json: JSONValue) -> Provenance {
+        var p = Provenance()
+        if var doi = json["doi"]?.stringValue?.trimmingCharacters(in: .whitespaces), !doi.isEmpty {
+            for prefix in ["https://doi.org/", "http://doi.org/", "doi:"] where doi.lowercased().hasPrefix(prefix) {
+                doi = String(doi.dropFirst(prefix.count))
+            }
+            p.doi = doi
+        }
+        p.licence = json["license"]?.stringValue
+        if let given = json["citation"]?.stringValue, !given.isEmpty {
+            p.citation = given
+        } else if let doi = p.doi {
+            var date = ""
+            if let created = json["created"]?.stringValue, created.count >= 10,
+                let t = try? UTCDateTime(parsing: String(created.prefix(10)))
+            {
+                let months = [
+                    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                    "November", "December",
+                ]
+                date = " (\(t.day) \(months[t.month - 1]) \(t.year))"
+            }
+            p.citation = "GBIF.org\(date) GBIF Occurrence Download https://doi.org/\(doi)"
+        }
+        return p
+    }
+
+    /// A download's citation as recorded in a folder's manifest.
+    public struct Citation: Sendable, Hashable {
+        /// The zip's file name.
+        public var file: String
+        /// The DOI GBIF minted for the download (`10.15468/dl.…`).
+        public var doi: String?
+        /// The citation text (`GBIF.org (4 June 2026) GBIF Occurrence Download https://doi.org/…`).
+        public var text: String?
+        /// The licence of the downloaded data (a Creative Commons URL).
+        public var licence: String?
+    }
+
+    /// The citations of the GBIF downloads recorded in `directory`'s manifest, by file name.
+    public static func citations(in directory: String) throws -> [Citation] {
+        try DownloadManifest.load(from: directory).entries.values.filter { $0.dataset.hasPrefix("gbif-") }
+            .map { Citation(file: $0.file, doi: $0.doi, text: $0.citation, licence: $0.licence) }
+            .sorted { $0.file < $1.file }
     }
 
     /// Downloads a finished download's zip to `path` (resumable through `path`'s `.part` file).
@@ -216,19 +282,21 @@ public struct GBIFClient: Sendable {
         if validate {
             for t in todo where book.pending(t.key) == nil { try await self.validate(t.request, onEvent: onEvent) }
         }
-        try await withThrowingTaskGroup(of: (request: GBIFDownloadRequest, key: String).self) { group in
+        try await withThrowingTaskGroup(
+            of: (request: GBIFDownloadRequest, key: String, provenance: Provenance).self
+        ) { group in
             var next = 0
             func launch() {
                 let t = todo[next]
                 next += 1
                 group.addTask {
-                    try await self.fetch(t.request, manifestKey: t.key, into: book, onEvent: onEvent)
-                    return t
+                    let p = try await self.fetch(t.request, manifestKey: t.key, into: book, onEvent: onEvent)
+                    return (t.request, t.key, p)
                 }
             }
             while next < min(todo.count, max(1, options.concurrentDownloads)) { launch() }
             while let done = try await group.next() {
-                let bytes = try book.finish(done.key, request: done.request)
+                let bytes = try book.finish(done.key, request: done.request, provenance: done.provenance)
                 onEvent(.completed(file: done.request.fileName, bytes: bytes))
                 if next < todo.count { launch() }
             }
@@ -241,7 +309,7 @@ public struct GBIFClient: Sendable {
     private func fetch(
         _ request: GBIFDownloadRequest, manifestKey: String, into book: ManifestBook,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void
-    ) async throws {
+    ) async throws -> Provenance {
         let name = request.fileName
         let path = book.directory + "/" + name
         var earlier = book.pending(manifestKey)
@@ -256,9 +324,10 @@ public struct GBIFClient: Sendable {
                 try book.setPending(manifestKey, job: job)
             }
             switch try await poll(key: job, file: name, onEvent: onEvent) {
-            case .ready(let url, let size):
+            case .ready(let url, let size, let provenance):
+                if let doi = provenance.doi { onEvent(.status(file: name, job: job, status: "DOI \(doi)")) }
                 try await download(from: url, size: size, to: path, onEvent: onEvent)
-                return
+                return provenance
             case .erased:
                 // An earlier run's download has expired: ask again (a fresh one must not be erased).
                 guard earlier != nil else {
@@ -295,11 +364,12 @@ final class ManifestBook: Sendable {
         }
     }
 
-    func finish(_ key: String, request: GBIFDownloadRequest) throws -> Int64 {
+    func finish(_ key: String, request: GBIFDownloadRequest, provenance: GBIFClient.Provenance) throws -> Int64 {
         try manifest.withLock { m in
             let bytes = try m.record(
                 key, dataset: "gbif-occurrence-\(request.format.lowercased())", request: request.sql,
-                path: directory + "/" + request.fileName)
+                path: directory + "/" + request.fileName, doi: provenance.doi, citation: provenance.citation,
+                licence: provenance.licence)
             try m.save(to: directory)
             return bytes
         }
