@@ -36,6 +36,3 @@ struct BioCubeCommand: AsyncParsableCommand {
     }
 }
 
-enum BioCubeVersion {
-    static let string = "0.1.0"
-}

@@ -34,6 +34,8 @@ struct DownloadBioCube: AsyncParsableCommand {
     @Flag(help: "Only list what would be downloaded.")
     var list = false
 
+    @OptionGroup var identity: ContactOption
+
     func run() async throws {
         try await reportingErrors {
             let root = endpoint ?? ProcessInfo.processInfo.environment["HF_ENDPOINT"] ?? "https://huggingface.co"
@@ -41,7 +43,8 @@ struct DownloadBioCube: AsyncParsableCommand {
                 throw ValidationError("--endpoint '\(root)' is not a URL")
             }
             var options = DownloadOptions()
-            options.concurrentDownloads = max(1, concurrent)
+            options.concurrentDownloads = max(1, min(concurrent, 64))
+            options.contact = identity.resolved()
             let hub = HuggingFaceDataset(repository: repository, revision: revision, endpoint: url, options: options)
             let all = try await hub.files()
             let folders = include.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }

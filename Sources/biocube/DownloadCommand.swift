@@ -59,6 +59,7 @@ struct DownloadERA5: AsyncParsableCommand {
     var out: String
     @Option(help: "Give up on a job after this many hours.")
     var jobTimeoutHours: Double = 24
+    @OptionGroup var identity: ContactOption
 
     func run() async throws {
         try await reportingErrors {
@@ -91,8 +92,9 @@ struct DownloadERA5: AsyncParsableCommand {
             let jobs =
                 try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
                 ?? (split == "month" ? request.splitByMonth() : request.splitByYear())
-            var options = DownloadOptions()
-            options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
+            var options = DownloadOptions.cds
+            options.jobTimeout = try hours(jobTimeoutHours, "--job-timeout-hours")
+            options.contact = identity.resolved()
             let client = CDSClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
             print("\(request.dataset): \(jobs.count) job(s) into \(out) (CDS at \(credentials.url.absoluteString))")
@@ -144,6 +146,7 @@ struct DownloadGBIF: AsyncParsableCommand {
     var jobTimeoutHours: Double = 24
     @Option(help: "First wait between status polls in seconds (doubles up to 2 minutes).")
     var pollInterval: Double = 5
+    @OptionGroup var identity: ContactOption
 
     func requests() throws -> [GBIFDownloadRequest] {
         if let sql {
@@ -179,9 +182,13 @@ struct DownloadGBIF: AsyncParsableCommand {
             let credentials = try GBIFCredentials.load()
             let jobs = try requests()
             var options = DownloadOptions.gbif
-            options.jobTimeout = .seconds(Int(jobTimeoutHours * 3600))
-            options.concurrentDownloads = max(1, concurrent)
-            options.pollInitial = .milliseconds(Int(max(0.001, pollInterval) * 1000))
+            options.jobTimeout = try hours(jobTimeoutHours, "--job-timeout-hours")
+            options.concurrentDownloads = max(1, min(concurrent, 64))
+            guard pollInterval.isFinite, pollInterval > 0, pollInterval <= 3600 else {
+                throw ValidationError("--poll-interval \(pollInterval): give seconds between 0 and 3600")
+            }
+            options.pollInitial = .milliseconds(Int64(pollInterval * 1000))
+            options.contact = identity.resolved(noteFor: "GBIF")
             let client = GBIFClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
             print(
@@ -190,6 +197,15 @@ struct DownloadGBIF: AsyncParsableCommand {
             let files = try await client.retrieve(jobs, into: out, validate: !noValidate) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) file(s) in \(out)")
+            let names = Set(files.map { ($0 as NSString).lastPathComponent })
+            let citations = try GBIFClient.citations(in: out).filter { names.contains($0.file) }
+            if !citations.isEmpty {
+                print("cite (GBIF's data-use agreement; also in \(out)/.biocube-downloads.json):")
+                for c in citations {
+                    print("  \(c.file): \(c.text ?? c.doi.map { "https://doi.org/\($0)" } ?? "no DOI given")")
+                    if let l = c.licence { print("    licence: \(l)") }
+                }
+            }
             if sql == nil { print("next: biocube species-cube --input \(out) --output europe_species.parquet") }
         }
     }

@@ -19,6 +19,7 @@ struct MediaDownloadArguments: ParsableArguments {
     var retries: Int = 5
     @Option(help: "The service's API root instead of the public one (a mirror, a test server).")
     var apiURL: String?
+    @OptionGroup var identity: ContactOption
 
     /// ``apiURL`` checked, or `standard`.
     func root(_ standard: String) throws -> URL {
@@ -29,11 +30,18 @@ struct MediaDownloadArguments: ParsableArguments {
         return url
     }
 
-    var options: MediaDownloadOptions {
+    /// The options, checked; `service` is named in the note about a missing contact.
+    func options(for service: String) throws -> MediaDownloadOptions {
         var o = MediaDownloadOptions()
+        if let maxPerSpecies, maxPerSpecies < 0 { throw ValidationError("--max-per-species must be 0 or more") }
         o.maximumPerSpecies = maxPerSpecies
-        o.minimumInterval = .milliseconds(Int(max(0, interval) * 1000))
-        o.retries = max(0, retries)
+        guard interval.isFinite, interval >= 0, interval <= 3600 else {
+            throw ValidationError("--interval \(interval): give seconds between 0 and 3600")
+        }
+        o.minimumInterval = .milliseconds(Int64(interval * 1000))
+        guard (0...1000).contains(retries) else { throw ValidationError("--retries: give 0 … 1000") }
+        o.retries = retries
+        o.contact = identity.resolved(noteFor: service)
         return o
     }
 
@@ -95,7 +103,10 @@ final class MediaProgress: @unchecked Sendable {
     func finish(_ s: MediaDownloadSummary) {
         lock.withLock {
             if isTerminal { print("\r\u{1B}[2K", terminator: "") }
-            print("\(label): \(s.added) added, \(s.skipped) already there, \(s.failures.count) failed")
+            print(
+                "\(label): \(s.added) added, \(s.skipped) already there, \(s.failures.count) failed"
+                    + (s.errors.isEmpty ? "" : ", \(s.errors.count) error(s)"))
+            for e in s.errors { print("  error: \(e)") }
             for f in s.failures.prefix(10) { print("  failed: \(f)") }
             if s.failures.count > 10 { print("  … and \(s.failures.count - 10) more") }
         }
@@ -108,7 +119,7 @@ private func downloadEach(
     _ body: (String, @escaping @Sendable (DownloadEvent) -> Void) async throws -> MediaDownloadSummary
 ) async throws {
     let progress = MediaProgress()
-    var totals = (added: 0, skipped: 0, failed: 0)
+    var totals = (added: 0, skipped: 0, failed: 0, errors: 0)
     for (i, name) in names.enumerated() {
         progress.start(name, i + 1, names.count)
         let s = try await body(name) { progress.show($0) }
@@ -116,9 +127,13 @@ private func downloadEach(
         totals.added += s.added
         totals.skipped += s.skipped
         totals.failed += s.failures.count
+        totals.errors += s.errors.count
     }
     print(
-        "done: \(totals.added) added, \(totals.skipped) already there, \(totals.failed) failed, \(names.count) species")
+        "done: \(totals.added) added, \(totals.skipped) already there, \(totals.failed) failed, \(names.count) species"
+            + (totals.errors == 0 ? "" : ", \(totals.errors) species with errors (listed above)"))
+    // Everything that landed is kept; the status says not all of it went well.
+    if totals.errors > 0 { throw ExitCode(1) }
 }
 
 struct DownloadINaturalist: AsyncParsableCommand {
@@ -126,16 +141,41 @@ struct DownloadINaturalist: AsyncParsableCommand {
         commandName: "inaturalist",
         abstract: "Research-grade iNaturalist photos with coordinates → <out>/<species>/images/ + images.csv.",
         discussion: """
-            One request per second by default (iNaturalist's guidance). A rerun fetches only photos \
-            not yet in images.csv; a photo cut mid-way resumes.
+            One request per second and at most 10 000 a day by default (iNaturalist's guidance; the \
+            day's count is kept in <out>/.inaturalist-requests.json). Only photos under a Creative \
+            Commons licence are kept unless --licences says otherwise; each row keeps the licence, \
+            the photographer and iNaturalist's attribution line. A rerun fetches only photos not \
+            yet in images.csv; a photo cut mid-way resumes.
             Example: biocube download inaturalist --species "Turdus merula" --max-per-species 200 --out Life
             """)
     @OptionGroup var media: MediaDownloadArguments
+    @Option(
+        help:
+            "Photo licences kept, comma-separated iNaturalist codes (cc0, cc-by, cc-by-sa, cc-by-nd, cc-by-nc, cc-by-nc-sa, cc-by-nc-nd), 'cc' for all of these, 'all-rights-reserved' for photos without one."
+    )
+    var licences: String = "cc"
+    @Option(help: "Requests to iNaturalist per UTC day, across runs.")
+    var dailyRequests: Int = INaturalistClient.dailyLimit
 
     func run() async throws {
         try await reportingErrors {
-            let client = INaturalistClient(
-                options: media.options, baseURL: try media.root("https://api.inaturalist.org/v1"))
+            var options = try media.options(for: "iNaturalist")
+            guard dailyRequests > 0, dailyRequests <= 1_000_000 else {
+                throw ValidationError("--daily-requests: give 1 … 1000000")
+            }
+            options.dailyRequests = dailyRequests
+            var client = INaturalistClient(options: options, baseURL: try media.root("https://api.inaturalist.org/v1"))
+            var kept: Set<String> = []
+            for code in licences.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
+                switch code {
+                case "cc": kept.formUnion(INaturalistClient.creativeCommons)
+                case _ where INaturalistClient.creativeCommons.contains(code) || code == INaturalistClient.allRightsReserved:
+                    kept.insert(code)
+                default: throw ValidationError("--licences: '\(code)' is not an iNaturalist licence code")
+                }
+            }
+            guard !kept.isEmpty else { throw ValidationError("--licences names no licence") }
+            client.licences = kept
             let life = MediaLibrary(root: media.out)
             try await downloadEach(try media.names()) {
                 try await client.download(species: $0, into: life, onEvent: $1)
@@ -159,7 +199,7 @@ struct DownloadXenoCanto: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var client = try XenoCantoClient(
-                apiKey: try XenoCantoClient.keyFromEnvironment(), options: media.options,
+                apiKey: try XenoCantoClient.keyFromEnvironment(), options: try media.options(for: "xeno-canto"),
                 baseURL: try media.root("https://xeno-canto.org/api/3"))
             client.qualities = Set(
                 quality.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
@@ -176,19 +216,33 @@ struct DownloadBOLD: AsyncParsableCommand {
         commandName: "bold",
         abstract: "BOLD DNA barcodes (specimens with sequences) → <out>/<species>/edna.csv.",
         discussion: """
-            By taxon (--species, --species-file: any rank) or by country (--country). Records land \
-            in the folder of their own species.
+            Through BOLD's portal API (query, then the TSV of its documents in BCDM columns). By \
+            taxon (--species, --species-file: any rank) or by country (--country). Records land in \
+            the folder of their own species. --tsv adds a TSV downloaded earlier (a portal download \
+            or an archived v4 API_Public/combined answer) without asking BOLD.
             Example: biocube download bold --species Turdus --out Life
             """)
     @OptionGroup var media: MediaDownloadArguments
     @Option(help: "A country whose records to fetch (repeatable), instead of taxa.")
     var country: [String] = []
+    @Option(help: "A BOLD TSV file to add instead of asking BOLD (repeatable).")
+    var tsv: [String] = []
 
     func run() async throws {
         try await reportingErrors {
             let client = BOLDClient(
-                options: media.options, baseURL: try media.root("https://v4.boldsystems.org/index.php"))
+                options: try media.options(for: "BOLD"), baseURL: try media.root("https://portal.boldsystems.org/api"))
             let life = MediaLibrary(root: media.out)
+            if !tsv.isEmpty {
+                var added = 0
+                for file in tsv {
+                    let summaries = try client.importTSV(at: file, into: life)
+                    for s in summaries { print("\(file) → \(s.species): \(s.added) added, \(s.skipped) already there") }
+                    added += summaries.map(\.added).reduce(0, +)
+                }
+                print("done: \(added) sequence record(s) added under \(media.out)")
+                return
+            }
             let queries = country.isEmpty ? try media.names().map { ($0, false) } : country.map { ($0, true) }
             var added = 0
             let progress = MediaProgress()
@@ -227,7 +281,8 @@ struct DownloadDescriptions: AsyncParsableCommand {
                 throw ValidationError("--language '\(language)' is not a Wikipedia language code")
             }
             let client = WikipediaDescriptionClient(
-                options: media.options, baseURL: media.apiURL == nil ? base : try media.root(base.absoluteString))
+                options: try media.options(for: "Wikimedia"),
+                baseURL: media.apiURL == nil ? base : try media.root(base.absoluteString))
             let life = MediaLibrary(root: media.out)
             try await downloadEach(try media.names()) {
                 try await client.download(species: $0, into: life, onEvent: $1)

@@ -21,6 +21,7 @@ struct DownloadNDVI: AsyncParsableCommand {
     @Option(help: "Series: 300m (v2, 2020 on) or 1km (v3, to 2020).") var product: NDVIDownload.Product = .v2_300m
     @Option(help: "The manifest instead of the series' own (a URL or a local file).") var manifest: String?
     @Option(help: "Day the chosen dekad starts on: 1, 11 or 21.") var dekad: Int = 11
+    @OptionGroup var identity: ContactOption
 
     func run() async throws {
         try await reportingErrors {
@@ -33,7 +34,9 @@ struct DownloadNDVI: AsyncParsableCommand {
                     return URL(fileURLWithPath: m)
                 } ?? product.manifest
             let progress = ProgressLine(total: 0)
-            let files = try await NDVIDownload().download(
+            var options = DownloadOptions()
+            options.contact = identity.resolved()
+            let files = try await NDVIDownload(options: options).download(
                 manifest: url, from: from, through: to, dekad: dekad, into: out
             ) { progress.show($0) }
             progress.finish()

@@ -70,6 +70,8 @@ public struct SpeciesMediaDataset: Sendable {
         public var reusedSpecies: Int = 0
         /// Records left out, each with the file or record and the reason.
         public var problems: [String] = []
+        /// `ATTRIBUTION.csv` beside the dataset: every kept record's source, licence and credit.
+        public var attributionPath: String = ""
     }
 
     /// The media.
@@ -94,7 +96,9 @@ public struct SpeciesMediaDataset: Sendable {
             .init("latitude", .double, optional: true), .init("longitude", .double, optional: true),
             .init("timestamp", .timestamp(.micros, utc: true), optional: true),
             .init("country", .string, optional: true), .init("file", .string, optional: true),
-            .init("licence", .string, optional: true), .init("text", .string, optional: true),
+            .init("licence", .string, optional: true), .init("rights_holder", .string, optional: true),
+            .init("attribution", .string, optional: true), .init("url", .string, optional: true),
+            .init("text", .string, optional: true),
             .init("feature", .string), .init("shape", .string), .init("tensor", .binary),
         ]
 
@@ -169,13 +173,17 @@ public struct SpeciesMediaDataset: Sendable {
             progress(i + 1, speciesNames.count)
         }
 
-        // One pass: each part's rows appended to the output, which lands atomically.
+        // One pass: each part's rows appended to the output, which lands atomically; the
+        // credit of every kept record is collected for ATTRIBUTION.csv on the way.
         let writer = try ParquetWriter(path: path, fields: Self.fields, options: Self.writerOptions)
+        var credits = AttributionTable()
         for part in partPaths {
             let file = try ParquetFile(path: part)
             for g in 0..<file.rowGroupSizes.count {
                 let data = try file.read(columns: Array(0..<Self.fields.count), rowGroup: g)
-                try writer.write(zip(data, Self.fields).map { Self.column($0, $1) })
+                let columns = zip(data, Self.fields).map { Self.column($0, $1) }
+                credits.add(columns, fields: Self.fields)
+                try writer.write(columns)
                 summary.rows += file.rowGroupSizes[g]
             }
             if file.rowCount > 0 { summary.species += 1 }
@@ -184,6 +192,8 @@ public struct SpeciesMediaDataset: Sendable {
             "biocube.tensor_dtype": "float32 little-endian", "biocube.settings": identity,
             "biocube.created_by": "biocube species-dataset",
         ])
+        summary.attributionPath = directory + "/" + AttributionTable.fileName
+        try credits.write(to: summary.attributionPath)
         if !options.keepParts { try? FileManager.default.removeItem(atPath: parts) }
         return summary
     }
@@ -231,7 +241,7 @@ public struct SpeciesMediaDataset: Sendable {
             "years": options.years.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all",
             "keys": options.speciesKeys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
                 separator: ";"),
-            "format": "2",
+            "format": "3",
         ]
         return String(decoding: try e.encode(settings), as: UTF8.self)
     }

@@ -4,21 +4,35 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// The HTTP side shared by the media clients: one rate limiter per service, JSON and text
-/// requests with retries, and resumable file downloads checked by their first bytes.
+/// The HTTP side shared by the media clients: one rate limiter per service, an optional
+/// daily request budget, JSON and text requests with retries, and resumable file downloads
+/// checked by their first bytes.
 struct MediaFetcher: Sendable {
     let service: String
     let http: HTTPTransport
     let options: MediaDownloadOptions
+    /// Spent once per API request and per file, when the service has a daily limit.
+    var budget: RequestBudget? = nil
 
     init(service: String, options: MediaDownloadOptions, session: URLSession?) {
         self.service = service
         self.options = options
         var http = HTTPTransport(
-            session: session ?? CrossOriginRedirectGuard.session, timeout: options.requestTimeout,
-            retries: max(0, options.retries), backoff: options.retryBackoff)
+            session: session, timeout: options.requestTimeout,
+            retry: RetryPolicy(
+                retries: options.retries, backoff: options.retryBackoff, maximumWait: options.retryMaximumWait,
+                retryAfterLimit: options.retryAfterLimit),
+            contact: options.contact)
         http.limiter = RateLimiter(interval: options.minimumInterval)
         self.http = http
+    }
+
+    /// This fetcher counting its requests against `limit` a day in `file` (nil: no budget).
+    func budgeted(_ limit: Int?, file: String) throws -> MediaFetcher {
+        guard let limit else { return self }
+        var f = self
+        f.budget = try RequestBudget(path: file, limit: limit, service: service)
+        return f
     }
 
     /// The URL with query items added (percent-encoded; `+` and `"` escaped too).
@@ -41,13 +55,14 @@ struct MediaFetcher: Sendable {
     func body(
         _ url: URL, headers: [String: String] = [:], onEvent: @Sendable (DownloadEvent) -> Void
     ) async throws -> Data {
+        try await budget?.spend()
         let r = try await http.sendRetrying("GET", url, headers: headers) {
             onEvent(.retrying(attempt: $0, reason: $1))
         }
         switch r.status {
         case 200..<300: return r.body
         case 401, 403:
-            throw BioCubeError(.accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status) \(r.reason))")
+            throw BioCubeError(.accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))")
         case 404: throw BioCubeError(.notFound, "\(service): \(Redaction.url(url)) not found (HTTP 404)")
         default:
             throw BioCubeError(
@@ -92,6 +107,7 @@ struct MediaFetcher: Sendable {
         onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> Int64 {
         let name = (path as NSString).lastPathComponent
+        try await budget?.spend()
         try FileIO.createDirectories((path as NSString).deletingLastPathComponent)
         let download = ResumableDownload(http: http, pieceSize: 16 << 20, service: service)
         try await download.run(from: url, size: nil, to: path) { progress in

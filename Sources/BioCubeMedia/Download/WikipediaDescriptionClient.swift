@@ -6,8 +6,16 @@ public import FoundationNetworking
 
 /// Species descriptions from Wikipedia's REST API (`GET page/summary/<Genus_species>`):
 /// the article's lead `extract` becomes the one row of `descriptions.csv` (text in
-/// ``MediaRecord/value``, licence CC BY-SA 4.0, the article URL). A disambiguation page or a
-/// missing article is reported in the summary's failures, not written.
+/// ``MediaRecord/value``, licence CC BY-SA 4.0, rights holder "Wikipedia contributors", the
+/// article URL and a credit line naming the article). A disambiguation page or a missing
+/// article is reported in the summary's failures, not written.
+///
+/// Most scientific names are redirects (`Turdus_merula` → `Common_blackbird`): the API
+/// answers 302 with a relative `Location`, which BioCube's transport follows to the article.
+/// Every request carries BioCube's `User-Agent` with the contact of ``MediaDownloadOptions/contact``
+/// (or `BIOCUBE_CONTACT`), as Wikimedia's user-agent policy asks; a refusal (403) for one
+/// species is recorded in the summary's ``MediaDownloadSummary/errors`` with the server's
+/// text, and the other species go on.
 ///
 /// ```swift
 /// let wiki = WikipediaDescriptionClient()   // English; pass another language's API root
@@ -44,6 +52,9 @@ public struct WikipediaDescriptionClient: Sendable {
         } catch let e as BioCubeError where e.code == .notFound {
             summary.failures.append("\(species): no Wikipedia article")
             return summary
+        } catch let e as BioCubeError where e.code == .accessDenied || e.code == .remoteFailure {
+            summary.errors.append("\(species): \(e.message)")
+            return summary
         }
         if doc["type"]?.stringValue == "disambiguation" {
             summary.failures.append("\(species): Wikipedia's page is a disambiguation page")
@@ -58,6 +69,9 @@ public struct WikipediaDescriptionClient: Sendable {
         r.url = doc["content_urls"]?["desktop"]?["page"]?.stringValue ?? ""
         r.timestamp = doc["timestamp"]?.stringValue ?? ""
         r.licence = "CC BY-SA 4.0"
+        r.rightsHolder = "Wikipedia contributors"
+        let article = doc["titles"]?["normalized"]?.stringValue ?? doc["title"]?.stringValue ?? species
+        r.attribution = "\"\(article)\" by Wikipedia contributors, \(r.url.isEmpty ? "Wikipedia" : r.url), CC BY-SA 4.0"
         r.value = extract
         summary.added = try library.add([r])
         onEvent(.completed(file: species + "/descriptions.csv", bytes: Int64(extract.utf8.count)))

@@ -9,7 +9,9 @@ public import FoundationNetworking
 /// query, pages `1 … numPages`. Recordings of the accepted qualities (A–C by default) are
 /// fetched from their `file` URL into `sounds/XC<id>.<ext>` (the extension of `file-name`)
 /// and described in `sounds.csv` (id, species, English name, genus, country, coordinates,
-/// `date` and `time`, licence URL, quality in ``MediaRecord/value``).
+/// `date` and `time`, licence URL, the recordist `rec` as rights holder with a credit line
+/// `XC<id> by <rec>, https://xeno-canto.org/<id>, <licence>` — every xeno-canto licence
+/// requires attribution — and the quality in ``MediaRecord/value``).
 ///
 /// API v3 requires a key: ``init(apiKey:options:baseURL:session:)`` takes it, and
 /// ``keyFromEnvironment()`` reads it from `XENO_CANTO_API_KEY`. The key is
@@ -40,6 +42,7 @@ public struct XenoCantoClient: Sendable {
         self.apiKey = apiKey
         self.baseURL = baseURL
         fetcher = MediaFetcher(service: "xeno-canto", options: options, session: session)
+        Redaction.register(apiKey)
     }
 
     /// The key in `XENO_CANTO_API_KEY`, or an error that says how to get one.
@@ -77,7 +80,10 @@ public struct XenoCantoClient: Sendable {
             guard let recordings = doc["recordings"]?.arrayValue else {
                 throw BioCubeError(.corruptData, "xeno-canto: page \(page) for \(species) has no 'recordings' list")
             }
-            pages = Int(doc["numPages"]?.intValue ?? Int64(doc["numPages"]?.stringValue ?? "") ?? 1)
+            let claimed = doc["numPages"]?.intValue ?? Int64(doc["numPages"]?.stringValue ?? "") ?? 1
+            pages = Int(min(max(claimed, 1), 100_000))
+            // A page without recordings ends the listing, whatever numPages claims.
+            if recordings.isEmpty { break }
             onEvent(
                 .status(
                     file: species, job: "xeno-canto", status: "page \(page) of \(pages): \(recordings.count) recordings"
@@ -86,6 +92,11 @@ public struct XenoCantoClient: Sendable {
             for rec in recordings {
                 guard known.count + fresh.count < limit else { break }
                 guard let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) else { continue }
+                // The id names a file: xeno-canto ids are numbers, anything else is refused.
+                guard !id.isEmpty, id.count <= 12, id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                    summary.failures.append("XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number")
+                    continue
+                }
                 let quality = rec["q"]?.stringValue ?? ""
                 guard qualities.contains(quality) else { continue }
                 let recordID = "XC\(id)"
@@ -119,6 +130,11 @@ public struct XenoCantoClient: Sendable {
                 var licence = rec["lic"]?.stringValue ?? ""
                 if licence.hasPrefix("//") { licence = "https:" + licence }
                 r.licence = licence
+                let recordist = (rec["rec"]?.stringValue ?? "").trimmingCharacters(in: .whitespaces)
+                r.rightsHolder = recordist
+                r.attribution =
+                    "\(recordID) by \(recordist.isEmpty ? "unknown recordist" : recordist), https://xeno-canto.org/\(id)"
+                    + (licence.isEmpty ? "" : ", " + licence)
                 r.value = quality
                 if let done = try await fetcher.fetch(
                     r, from: source, into: folder, accept: Self.isAudio, what: "an MP3 or WAV recording",

@@ -34,6 +34,12 @@ public struct MediaRecord: Sendable, Hashable, Codable {
     public var url: String = ""
     /// The licence (`cc-by`, a Creative Commons URL, …).
     public var licence: String = ""
+    /// Who holds the rights: the photographer (iNaturalist), the recordist (xeno-canto's
+    /// `rec`), the institution (BOLD's `inst`), "Wikipedia contributors".
+    public var rightsHolder: String = ""
+    /// The credit line the licence asks for, as the source words it (iNaturalist's photo
+    /// `attribution`) or as BioCube composes it from the source's fields.
+    public var attribution: String = ""
     /// The sequence or description text; empty for files.
     public var value: String = ""
 
@@ -51,14 +57,15 @@ public struct MediaRecord: Sendable, Hashable, Codable {
     /// The table columns.
     static let columns =
         ["id", "source", "kind", "species", "common_name"] + ranks + [
-            "latitude", "longitude", "timestamp", "country", "file", "url", "licence", "value",
+            "latitude", "longitude", "timestamp", "country", "file", "url", "licence", "rights_holder", "attribution",
+            "value",
         ]
 
     /// The row, in ``columns`` order.
     var row: [String] {
         [id, source, kind.rawValue, species, commonName] + Self.ranks.map { taxonomy[$0] ?? "" } + [
             latitude.map { "\($0)" } ?? "", longitude.map { "\($0)" } ?? "", timestamp, country, file, url,
-            licence, value,
+            licence, rightsHolder, attribution, value,
         ]
     }
 
@@ -79,6 +86,8 @@ public struct MediaRecord: Sendable, Hashable, Codable {
         file = field("file")
         url = field("url")
         licence = field("licence")
+        rightsHolder = field("rights_holder")
+        attribution = field("attribution")
         value = field("value")
     }
 }
