@@ -78,7 +78,7 @@ import Testing
         let dir = tmp.path
         let files = try await client(fake, pieceSize: 100_000).retrieve([request().splitByYear()[0]], into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
-        let ranges = fake.server.requests.compactMap { $0.headers["range"] }
+        let ranges = fake.storage.requests.compactMap { $0.headers["range"] }
         // The cut second piece is asked for again from byte 100 000, never from 0.
         #expect(ranges == ["bytes=0-99999", "bytes=100000-199999", "bytes=100000-199999", "bytes=200000-299999"])
     }
@@ -94,7 +94,7 @@ import Testing
         let files = try await client(fake, pieceSize: 100_000).retrieve([r], into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
         #expect(
-            fake.server.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"])
+            fake.storage.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"])
     }
 
     @Test func a500IsRetriedThenSucceeds() async throws {
@@ -118,22 +118,115 @@ import Testing
         #expect(error?.message.contains("401") == true && error?.message.contains("CDSAPI_KEY") == true)
     }
 
-    @Test func anUnacceptedLicenceIs403() async throws {
-        let fake = try FakeCDS(.init(asset: Self.asset(10), submitStatus: 403))
+    @Test func anUnacceptedLicenceIs403WithTheLicencePage() async throws {
+        let fake = try FakeCDS(
+            .init(
+                asset: Self.asset(10),
+                refusal: (
+                    403, "required licences not accepted",
+                    "please accept the following licences to proceed: [{'id': 'licence-to-use-copernicus-products', 'revision': 12}]"
+                )))
         let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).submit(request()) }
         #expect(error?.code == .accessDenied)
-        #expect(error?.message.contains("licence") == true)
+        let message = error?.message ?? ""
+        #expect(message.contains("required licences not accepted") && message.contains("licence-to-use-copernicus-products"))
+        #expect(message.contains("datasets/reanalysis-era5-single-levels-monthly-means?tab=download#manage-licences"))
     }
 
-    @Test func aFailedJobReportsTheServiceDetail() async throws {
-        let fake = try FakeCDS(.init(asset: Self.asset(10), jobFails: true))
+    /// A cost limit (or a disabled dataset) is a 403 too, but not about a licence: the server's
+    /// words are shown and no licence is mentioned.
+    @Test(arguments: [
+        ("cost limits exceeded", "Your request is too large, please reduce your selection."),
+        ("dataset not available", "This dataset is temporarily disabled"),
+    ])
+    func otherRefusalsDoNotMentionALicence(title: String, detail: String) async throws {
+        let fake = try FakeCDS(.init(asset: Self.asset(10), refusal: (403, title, detail)))
+        let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).submit(request()) }
+        #expect(error?.code == .accessDenied)
+        #expect(error?.message.contains(title) == true && error?.message.contains(detail) == true)
+        #expect(error?.message.lowercased().contains("licence") == false)
+    }
+
+    @Test(arguments: ["failed", "rejected"])
+    func aFailedOrRejectedJobPrintsTheServersReasonAndTraceback(status: String) async throws {
+        let fake = try FakeCDS(.init(asset: Self.asset(10), final: status))
         let tmp = TemporaryDirectory("cds")
-        let dir = tmp.path
         let error = await #expect(throws: BioCubeError.self) {
-            _ = try await client(fake).retrieve([request()], into: dir)
+            _ = try await client(fake).retrieve([request()], into: tmp.path)
         }
         #expect(error?.code == .remoteFailure)
-        #expect(error?.message.contains("MARS returned no data") == true)
+        let message = error?.message ?? ""
+        #expect(message.contains("\(status) on the CDS") && message.contains("job failed"))
+        #expect(message.contains("MarsRuntimeError: MARS returned no data"), "the traceback: \(message)")
+        #expect(!message.contains("unknown status"))
+    }
+
+    @Test func aDismissedJobSaysSo() async throws {
+        let fake = try FakeCDS(.init(asset: Self.asset(10), final: "dismissed"))
+        let error = await #expect(throws: BioCubeError.self) {
+            _ = try await client(fake).retrieve([request()], into: TemporaryDirectory("cds").path)
+        }
+        #expect(error?.message.contains("dismissed") == true && error?.message.contains("administrator") == true)
+    }
+
+    /// An outage of the service while a job runs is waited out: the job is polled until it
+    /// is done and never submitted twice (the reference client retries for hours).
+    @Test func anOutageDuringPollingCompletesWithoutASecondSubmission() async throws {
+        let data = Self.asset(5000)
+        let fake = try FakeCDS(.init(asset: data, pollOutage: 12))
+        let tmp = TemporaryDirectory("cds")
+        var o = DownloadOptions.cds
+        o.pollInitial = .milliseconds(5)
+        o.pollMaximum = .milliseconds(20)
+        o.retryBackoff = .milliseconds(2)
+        o.retryMaximumWait = .milliseconds(10)
+        o.requestTimeout = 10
+        let retries = Locked(0)
+        let files = try await CDSClient(credentials: CDSCredentials(url: fake.url, key: "test-key"), options: o).retrieve(
+            [request()], into: tmp.path
+        ) { if case .retrying = $0 { retries.withLock { $0 += 1 } } }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
+        #expect(fake.submissions == 1 && retries.withLock { $0 } == 12)
+        #expect(DownloadOptions.cds.retries == 500 && DownloadOptions.cds.retryMaximumWait == .seconds(120))
+    }
+
+    /// A rerun after an interruption polls the job its manifest recorded; a job the CDS has
+    /// forgotten is submitted again.
+    @Test func aRerunPollsTheJobItHas() async throws {
+        let data = Self.asset(3000)
+        let tmp = TemporaryDirectory("cds")
+        let r = try request()
+        var manifest = DownloadManifest()
+        manifest.pending = [String(r.identity, radix: 16): FakeCDS.jobID(7)]
+        try FileManager.default.createDirectory(atPath: tmp.path, withIntermediateDirectories: true)
+        try manifest.save(to: tmp.path)
+        let fake = try FakeCDS(.init(asset: data))
+        let files = try await client(fake).retrieve([r], into: tmp.path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
+        #expect(fake.submissions == 0, "the earlier job was polled, not resubmitted")
+        #expect(fake.server.requests.contains { $0.path.hasSuffix(FakeCDS.jobID(7)) })
+        #expect(try DownloadManifest.load(from: tmp.path).pending?.isEmpty ?? true)
+
+        let gone = TemporaryDirectory("cds")
+        try FileManager.default.createDirectory(atPath: gone.path, withIntermediateDirectories: true)
+        manifest.pending = [String(r.identity, radix: 16): FakeCDS.jobID(99)]
+        try manifest.save(to: gone.path)
+        let forgetful = try FakeCDS(.init(asset: data, forgotten: [FakeCDS.jobID(99)]))
+        _ = try await client(forgetful).retrieve([r], into: gone.path)
+        #expect(forgetful.submissions == 1)
+    }
+
+    /// The token goes to the CDS, never to the storage host of the asset; a relative asset
+    /// href (as in the reference client's test data) resolves against the results URL.
+    @Test func theAssetIsFetchedWithoutTheToken() async throws {
+        let data = Self.asset(2000)
+        let fake = try FakeCDS(.init(asset: data))
+        _ = try await client(fake).retrieve([request()], into: TemporaryDirectory("cds").path)
+        #expect(!fake.storage.requests.isEmpty)
+        #expect(fake.storage.requests.allSatisfy { $0.headers["private-token"] == nil })
+        let relative = try FakeCDS(.init(asset: data, relativeHref: true))
+        let files = try await client(relative).retrieve([request()], into: TemporaryDirectory("cds").path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
     }
 
     @Test func aMissingAssetIs404() async throws {

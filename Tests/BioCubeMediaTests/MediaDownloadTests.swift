@@ -36,117 +36,156 @@ private final class Counter: Sendable {
 
 @Suite("Species media downloads against loopback services")
 struct MediaDownloadTests {
-    /// An iNaturalist fake: observations 11, 12 (page 1) and 13 (page 2), then an empty
-    /// page; page 2 first answers 503, photo 102 first answers 429 with Retry-After, photo
-    /// 103 is cut mid-file once; taxa come from `taxa/{id}` when the observation has no
-    /// identification ancestors.
-    private func iNaturalistServer(photo: Data, counter: Counter) throws -> LoopbackHTTPServer {
-        let server = Locked<LoopbackHTTPServer?>(nil)
-        let s = try LoopbackHTTPServer { request in
-            let base = server.withLock { $0!.baseURL.absoluteString }
-            func observation(_ id: Int, photos: [Int], ancestors: Bool) -> String {
-                let anc =
-                    ancestors
-                    ? #","identifications":[{"taxon":{"ancestors":[{"rank":"kingdom","name":"Animalia"},{"rank":"class","name":"Aves"},{"rank":"genus","name":"Turdus"}]}}]"#
+    /// An iNaturalist fake answering as the API v1 does (shapes from its documentation and
+    /// pyinaturalist's sample data): observations 11, 12 (page 1) and 13 (page 2), then an
+    /// empty page. An observation's `taxon` carries no `ancestors` (only `ancestor_ids`), so
+    /// ranks come from `taxa/{id}`; observation 13's taxon does carry them. Identifications
+    /// are listed oldest first, and the oldest one is a coarser family-level ID (which must
+    /// not be taken for the observation's taxonomy). Photos live on another host (the open
+    /// data bucket), have `license_code` and `attribution`; photo 106 has no licence (all
+    /// rights reserved). Page 2 first answers 503, photo 102 first answers 429 with
+    /// Retry-After, photo 103 is cut mid-file once.
+    private func iNaturalistServer(photo: Data, counter: Counter) throws -> (api: LoopbackHTTPServer, photos: LoopbackHTTPServer) {
+        let photos = try LoopbackHTTPServer { request in
+            let p = route(request.path)
+            guard p.hasPrefix("/photos/") else { return .json(404, "{}") }
+            let id = p.split(separator: "/")[1]
+            #expect(p.hasSuffix("/medium.jpeg"), "the medium size is fetched")
+            counter.next("photo-\(id)")
+            if id == "102", counter.counts.withLock({ $0["photo-102"]! }) == 1 {
+                return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
+            }
+            var r = LoopbackHTTPServer.Response.file(photo, range: request.headers["range"], contentType: "image/jpeg")
+            if id == "103", counter.counts.withLock({ $0["photo-103"]! }) == 1 { r.cutAfter = 1000 }
+            return r
+        }
+        let bucket = photos.baseURL.absoluteString
+        let api = try LoopbackHTTPServer { request in
+            func observation(_ id: Int, photos: [(Int, String?)], inlineAncestors: Bool) -> String {
+                let ancestors =
+                    inlineAncestors
+                    ? #","ancestors":[{"id":1,"rank":"kingdom","name":"Animalia"},{"id":3,"rank":"class","name":"Aves"},{"id":12705,"rank":"genus","name":"Turdus"}]"#
                     : ""
-                let ps = photos.map {
-                    #"{"id":\#($0),"url":"\#(base)/photos/\#($0)/square.jpg","license_code":"cc-by"}"#
+                let ps = photos.map { p in
+                    let licence = p.1.map { "\"\($0)\"" } ?? "null"
+                    let credit =
+                        p.1 == nil
+                        ? "(c) Jane Doe, all rights reserved" : "(c) Jane Doe, some rights reserved (\(p.1!.uppercased()))"
+                    return
+                        #"{"id":\#(p.0),"license_code":\#(licence),"url":"\#(bucket)/photos/\#(p.0)/square.jpeg","attribution":"\#(credit)","original_dimensions":{"width":2048,"height":1536}}"#
                 }.joined(separator: ",")
                 return
-                    #"{"id":\#(id),"time_observed_at":"2020-05-0\#(id - 10)T08:00:00+02:00","geojson":{"type":"Point","coordinates":[13.4,52.5]},"taxon":{"id":12716,"name":"Turdus merula","preferred_common_name":"Eurasian Blackbird"},"photos":[\#(ps)]\#(anc)}"#
+                    #"{"id":\#(id),"quality_grade":"research","time_observed_at":"2020-05-0\#(id - 10)T08:00:00+02:00","observed_on":"2020-05-0\#(id - 10)","geojson":{"type":"Point","coordinates":[13.4,52.5]},"location":"52.5,13.4","user":{"id":7,"login":"jdoe","name":"Jane Doe"},"taxon":{"id":12716,"name":"Turdus merula","rank":"species","rank_level":10,"ancestor_ids":[48460,1,2,355675,3,7251,15977,12705,12716],"preferred_common_name":"Eurasian Blackbird"\#(ancestors)},"identifications":[{"id":900,"current":true,"taxon":{"id":15977,"rank":"family","name":"Turdidae","ancestors":[{"rank":"kingdom","name":"Animalia"},{"rank":"phylum","name":"Chordata"},{"rank":"class","name":"Aves"},{"rank":"order","name":"Passeriformes"}]}},{"id":901,"current":true,"taxon":{"id":12716,"rank":"species","name":"Turdus merula"}}],"photos":[\#(ps)]}"#
             }
+            #expect(request.headers["user-agent"]?.hasPrefix("biocube/") == true, "identifying User-Agent")
             switch route(request.path) {
             case "/observations":
                 let q = query(request.path)
                 #expect(q["taxon_name"] == "Turdus merula" && q["quality_grade"] == "research" && q["order_by"] == "id")
+                #expect(q["photo_license"].map { $0.split(separator: ",").contains("cc-by") } ?? true)
                 switch q["id_above"] {
                 case "0":
                     return .json(
                         200,
-                        #"{"total_results":3,"results":[\#(observation(11, photos: [101, 102], ancestors: true)),\#(observation(12, photos: [103], ancestors: false))]}"#
+                        #"{"total_results":3,"page":1,"per_page":200,"results":[\#(observation(11, photos: [(101, "cc-by"), (102, "cc-by-nc")], inlineAncestors: false)),\#(observation(12, photos: [(103, "cc-by-sa"), (106, nil)], inlineAncestors: false))]}"#
                     )
                 case "12":
                     if counter.next("page2") == 1 { return .json(503, #"{"error":"busy"}"#) }
                     return .json(
-                        200, #"{"total_results":3,"results":[\#(observation(13, photos: [104], ancestors: false))]}"#)
+                        200,
+                        #"{"total_results":3,"page":1,"per_page":200,"results":[\#(observation(13, photos: [(104, "cc0")], inlineAncestors: true))]}"#
+                    )
                 default:
-                    return .json(200, #"{"total_results":3,"results":[]}"#)
+                    return .json(200, #"{"total_results":3,"page":1,"per_page":200,"results":[]}"#)
                 }
             case "/taxa/12716":
                 counter.next("taxa")
                 return .json(
                     200,
-                    #"{"results":[{"id":12716,"ancestors":[{"rank":"kingdom","name":"Animalia"},{"rank":"phylum","name":"Chordata"},{"rank":"family","name":"Turdidae"}]}]}"#
+                    #"{"total_results":1,"results":[{"id":12716,"name":"Turdus merula","rank":"species","ancestors":[{"id":48460,"rank":"stateofmatter","name":"Life"},{"id":1,"rank":"kingdom","name":"Animalia"},{"id":2,"rank":"phylum","name":"Chordata"},{"id":355675,"rank":"subphylum","name":"Vertebrata"},{"id":3,"rank":"class","name":"Aves"},{"id":7251,"rank":"order","name":"Passeriformes"},{"id":15977,"rank":"family","name":"Turdidae"},{"id":12705,"rank":"genus","name":"Turdus"}]}]}"#
                 )
-            case let p where p.hasPrefix("/photos/"):
-                let id = p.split(separator: "/")[1]
-                #expect(p.hasSuffix("/medium.jpg"), "the medium size is fetched")
-                counter.next("photo-\(id)")
-                if id == "102", counter.counts.withLock({ $0["photo-102"]! }) == 1 {
-                    return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
-                }
-                var r = LoopbackHTTPServer.Response.file(
-                    photo, range: request.headers["range"], contentType: "image/jpeg")
-                if id == "103", counter.counts.withLock({ $0["photo-103"]! }) == 1 { r.cutAfter = 1000 }
-                return r
             default:
                 return .json(404, "{}")
             }
         }
-        server.withLock { $0 = s }
-        return s
+        return (api, photos)
     }
 
     @Test func iNaturalistPagesRetriesResumesAndSkipsOnRerun() async throws {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
         let counter = Counter()
-        let server = try iNaturalistServer(photo: photo, counter: counter)
-        defer { server.stop() }
+        let (server, bucket) = try iNaturalistServer(photo: photo, counter: counter)
+        defer { server.stop(); bucket.stop() }
         let dir = TemporaryDirectory()
         let life = MediaLibrary(root: dir.file("Life"))
         let client = INaturalistClient(options: fastOptions(), baseURL: server.baseURL)
         let summary = try await client.download(species: "Turdus merula", into: life)
-        #expect(summary.added == 4 && summary.skipped == 0 && summary.failures.isEmpty, "\(summary)")
+        #expect(summary.added == 4 && summary.skipped == 0, "\(summary)")
+        #expect(summary.failures.count == 1 && summary.failures[0].contains("inat-12-106"), "\(summary.failures)")
         let rows = try life.records(of: .image, species: "Turdus merula")
         #expect(rows.map(\.id) == ["inat-11-101", "inat-11-102", "inat-12-103", "inat-13-104"])
         for r in rows {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.file("Life/Turdus merula/" + r.file)))
             #expect(bytes == photo, "\(r.file) is the served photo")
         }
-        #expect(rows[0].taxonomy == ["kingdom": "Animalia", "class": "Aves", "genus": "Turdus"])
-        #expect(rows[2].taxonomy == ["kingdom": "Animalia", "phylum": "Chordata", "family": "Turdidae"])
+        // Ranks come from the observation's taxon (taxa/{id}), not from its oldest, family-level ID.
+        let full = [
+            "kingdom": "Animalia", "phylum": "Chordata", "class": "Aves", "order": "Passeriformes", "family": "Turdidae",
+            "genus": "Turdus",
+        ]
+        #expect(rows[0].taxonomy == full && rows[2].taxonomy == full)
+        #expect(rows[3].taxonomy == ["kingdom": "Animalia", "class": "Aves", "genus": "Turdus"], "inline ancestors")
         #expect(rows[2].latitude == 52.5 && rows[2].longitude == 13.4)
         #expect(rows[2].timestamp == "2020-05-02T08:00:00+02:00")
         #expect(rows[0].commonName == "Eurasian Blackbird" && rows[0].licence == "cc-by")
+        #expect(rows[0].rightsHolder == "Jane Doe" && rows[0].attribution == "(c) Jane Doe, some rights reserved (CC-BY)")
+        #expect(rows[3].licence == "cc0")
         #expect(counter.counts.withLock { $0["taxa"] } == 1, "one taxa request per taxon")
+        #expect(query(server.requests[0].path)["photo_license"]?.contains("cc-by-nc") == true, "asks for CC photos")
         #expect(counter.counts.withLock { $0["photo-103"] } == 2, "the cut photo resumed once")
+        #expect(counter.counts.withLock { $0["photo-106"] } == nil, "the all-rights-reserved photo is not fetched")
         #expect(!FileManager.default.fileExists(atPath: dir.file("Life/Turdus merula/images/.12_103.jpg.part")))
+        // Every API request and photo is counted against the day's budget.
+        let budget = try JSONValue.decode(Data(try FileIO.read(dir.file("Life/.inaturalist-requests.json"))))
+        #expect(budget["requests"]?.intValue == Int64(server.requests.count + bucket.requests.count - 3), "retries and resumed pieces aside")
 
         // A rerun pages again but fetches no photo.
-        let photoRequests = server.requests.filter { $0.path.hasPrefix("/photos/") }.count
+        let photoRequests = bucket.requests.count
         let again = try await client.download(species: "Turdus merula", into: life)
         #expect(again.added == 0 && again.skipped == 4)
-        #expect(server.requests.filter { $0.path.hasPrefix("/photos/") }.count == photoRequests)
+        #expect(bucket.requests.count == photoRequests)
 
         // A photo deleted since is fetched again, and only that one.
         try FileManager.default.removeItem(atPath: dir.file("Life/Turdus merula/images/12_103.jpg"))
         let repaired = try await client.download(species: "Turdus merula", into: life)
-        #expect(repaired.skipped == 3 && repaired.failures.isEmpty)
-        #expect(server.requests.filter { $0.path.hasPrefix("/photos/") }.count == photoRequests + 1)
+        #expect(repaired.skipped == 3)
+        #expect(bucket.requests.count == photoRequests + 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("Life/Turdus merula/images/12_103.jpg"))) == photo)
         #expect(try life.records(of: .image, species: "Turdus merula").count == 4)
+
+        // All rights reserved only on request; an exhausted budget stops with a clear error.
+        var open = INaturalistClient(options: fastOptions(), baseURL: server.baseURL)
+        open.licences.insert(INaturalistClient.allRightsReserved)
+        let withClosed = try await open.download(species: "Turdus merula", into: life)
+        #expect(withClosed.added == 1 && withClosed.failures.isEmpty)
+        var small = fastOptions()
+        small.dailyRequests = 1
+        await #expect {
+            _ = try await INaturalistClient(options: small, baseURL: server.baseURL).download(
+                species: "Turdus merula", into: life)
+        } throws: { "\($0)".contains("budget of 1 requests") && "\($0)".contains("tomorrow") }
     }
 
     @Test func theRateLimitHoldsAcrossRequests() async throws {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
-        let server = try iNaturalistServer(photo: photo, counter: Counter())
-        defer { server.stop() }
+        let (server, bucket) = try iNaturalistServer(photo: photo, counter: Counter())
+        defer { server.stop(); bucket.stop() }
         var options = fastOptions()
         options.minimumInterval = .milliseconds(150)
         let client = INaturalistClient(options: options, baseURL: server.baseURL)
         _ = try await client.download(
             species: "Turdus merula", into: MediaLibrary(root: TemporaryDirectory().file("Life")))
-        let times = server.requests.map(\.received)
+        let times = (server.requests + bucket.requests).map(\.received).sorted()
         #expect(times.count >= 8)
         let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
         // Every request waits for its slot, retries and resumed pieces included. The server
@@ -159,8 +198,8 @@ struct MediaDownloadTests {
 
     @Test func maximumPerSpeciesStopsEarly() async throws {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
-        let server = try iNaturalistServer(photo: photo, counter: Counter())
-        defer { server.stop() }
+        let (server, bucket) = try iNaturalistServer(photo: photo, counter: Counter())
+        defer { server.stop(); bucket.stop() }
         var options = fastOptions()
         options.maximumPerSpecies = 2
         let life = MediaLibrary(root: TemporaryDirectory().file("Life"))
@@ -177,7 +216,7 @@ struct MediaDownloadTests {
         let s = try LoopbackHTTPServer { request in
             let base = server.withLock { $0!.baseURL.absoluteString }
             func rec(_ id: Int, _ q: String) -> String {
-                #"{"id":"\#(id)","gen":"Turdus","sp":"merula","en":"Eurasian Blackbird","cnt":"Germany","lat":"52.5","lon":"13.4","file":"\#(base)/\#(id)/download","file-name":"XC\#(id)-song.wav","lic":"//creativecommons.org/licenses/by-nc-sa/4.0/","q":"\#(q)","date":"2020-05-01","time":"8:15","also":[""]}"#
+                #"{"id":"\#(id)","gen":"Turdus","sp":"merula","ssp":"","grp":"birds","en":"Eurasian Blackbird","rec":"Stanislas Wroza","cnt":"Germany","loc":"Berlin","lat":"52.5","lon":"13.4","alt":"40","type":"song","sex":"male","stage":"adult","method":"field recording","url":"//xeno-canto.org/\#(id)","file":"\#(base)/\#(id)/download","file-name":"XC\#(id)-song.wav","lic":"//creativecommons.org/licenses/by-nc-sa/4.0/","q":"\#(q)","length":"0:05","time":"8:15","date":"2020-05-01","uploaded":"2020-05-03","also":[""],"rmk":"","animal-seen":"yes","playback-used":"no","temp":"","regnr":"","auto":"no","dvc":"","mic":"","smp":"16000"}"#
             }
             if route(request.path) == "/recordings" {
                 let q = query(request.path)
@@ -208,6 +247,11 @@ struct MediaDownloadTests {
         #expect(rows.map(\.id) == ["XC1", "XC3"])
         #expect(rows[0].file == "sounds/XC1.wav" && rows[0].timestamp == "2020-05-01T08:15:00")
         #expect(rows[0].licence == "https://creativecommons.org/licenses/by-nc-sa/4.0/" && rows[0].value == "A")
+        // Every xeno-canto licence requires attribution: the recordist is kept.
+        #expect(rows[0].rightsHolder == "Stanislas Wroza")
+        #expect(
+            rows[0].attribution
+                == "XC1 by Stanislas Wroza, https://xeno-canto.org/1, https://creativecommons.org/licenses/by-nc-sa/4.0/")
         #expect(try AudioClip(contentsOf: life.folder(of: "Turdus merula") + "/" + rows[1].file).sampleRate == 16_000)
 
         let wrong = try XenoCantoClient(apiKey: "wrong", options: fastOptions(), baseURL: s.baseURL)
@@ -218,70 +262,140 @@ struct MediaDownloadTests {
         }
     }
 
-    @Test func boldRowsGoToTheirSpeciesWhateverTheColumnOrder() async throws {
+    /// BOLD's portal API (v5): `api/query?query=tax:…&extent=full` answers a `query_id`, whose
+    /// documents come as TSV in BCDM columns (order as the portal writes them, with extra
+    /// columns BioCube does not use).
+    @Test func boldPortalQueryFillsEDNAByItsOwnSpecies() async throws {
         let tsv = """
-            species_name\tprocessid\tmarkercode\tphylum_name\tclass_name\tgenus_name\tlat\tlon\tcountry\tcollectiondate_start\tnucleotides
-            Turdus merula\tABC-1\tCOI-5P\tChordata\tAves\tTurdus\t52.5\t13.4\tGermany\t2019-06-01\tACGTACGTNN
-            Turdus merula\tABC-2\tCOI-5P\tChordata\tAves\tTurdus\t\t\tFrance\t\t
-            Turdus philomelos\tABC-3\tCOI-5P\tChordata\tAves\tTurdus\t48.1\t11.5\tGermany\t2018-04-02\tacgtacgt
+            processid\tsampleid\trecord_id\tinsdc_acs\tbin_uri\tkingdom\tphylum\tclass\torder\tfamily\tsubfamily\tgenus\tspecies\tidentification\tinst\tcollectors\tcollection_date_start\tcountry/ocean\tcountry_iso\tcoord\tmarker_code\tnuc\tnuc_basecount
+            ABC-1\tS1\t1\tMK1\tBOLD:AAA1\tAnimalia\tChordata\tAves\tPasseriformes\tTurdidae\tNone\tTurdus\tTurdus merula\tTurdus merula\tNaturalis Biodiversity Center\tJ. Doe\t2019-06-01\tGermany\tDE\t[52.5, 13.4]\tCOI-5P\tACGTACGTNN\t10
+            ABC-2\tS2\t2\t\tBOLD:AAA1\tAnimalia\tChordata\tAves\tPasseriformes\tTurdidae\tNone\tTurdus\tTurdus merula\tTurdus merula\tNaturalis Biodiversity Center\t\t\tFrance\tFR\t\tCOI-5P\t\t0
+            ABC-3\tS3\t3\t\tBOLD:AAA2\tAnimalia\tChordata\tAves\tPasseriformes\tTurdidae\tNone\tTurdus\tTurdus philomelos\tTurdus philomelos\tZFMK\t\t2018-04-02\tGermany\tDE\t[48.1,11.5]\tCOI-5P\tacgtacgt\t8
 
             """
         let s = try LoopbackHTTPServer { request in
             let q = query(request.path)
-            #expect(route(request.path) == "/API_Public/combined" && q["format"] == "tsv" && q["taxon"] == "Turdus")
-            return LoopbackHTTPServer.Response(
-                status: 200, headers: ["Content-Type": "text/plain"], body: Data(tsv.utf8))
+            switch route(request.path) {
+            case "/api/query":
+                #expect(q["query"] == "tax:Turdus" && q["extent"] == "full")
+                return .json(200, #"{"query_id":"dGF4OlR1cmR1cw==-1733580000"}"#)
+            case "/api/documents/dGF4OlR1cmR1cw==-1733580000/download":
+                #expect(q["format"] == "tsv")
+                return LoopbackHTTPServer.Response(
+                    status: 200, headers: ["Content-Type": "text/tab-separated-values"], body: Data(tsv.utf8))
+            default:
+                return .json(404, #"{"detail":"Not Found"}"#)
+            }
         }
         defer { s.stop() }
         let life = MediaLibrary(root: TemporaryDirectory().file("Life"))
-        let client = BOLDClient(options: fastOptions(), baseURL: s.baseURL)
+        let client = BOLDClient(options: fastOptions(), baseURL: s.baseURL.appendingPathComponent("api"))
         let summaries = try await client.download(taxon: "Turdus", into: life)
         #expect(summaries.map(\.species) == ["Turdus merula", "Turdus philomelos"])
         #expect(summaries.map(\.added) == [1, 1])
-        let merula = try life.records(of: .edna, species: "Turdus merula")
-        #expect(merula.first?.id == "ABC-1/COI-5P" && merula.first?.value == "ACGTACGTNN")
-        #expect(merula.first?.taxonomy == ["phylum": "Chordata", "class": "Aves", "genus": "Turdus"])
-        #expect(merula.first?.timestamp == "2019-06-01" && merula.first?.latitude == 52.5)
+        let merula = try #require(try life.records(of: .edna, species: "Turdus merula").first)
+        #expect(merula.id == "ABC-1/COI-5P" && merula.value == "ACGTACGTNN", "\(merula)")
+        #expect(
+            merula.taxonomy == [
+                "kingdom": "Animalia", "phylum": "Chordata", "class": "Aves", "order": "Passeriformes", "family": "Turdidae",
+                "genus": "Turdus",
+            ])
+        #expect(merula.timestamp == "2019-06-01" && merula.latitude == 52.5 && merula.longitude == 13.4)
+        #expect(merula.country == "Germany" && merula.url == "https://portal.boldsystems.org/record/ABC-1")
+        #expect(merula.rightsHolder == "Naturalis Biodiversity Center" && merula.attribution.contains("ABC-1"))
+        let philomelos = try #require(try life.records(of: .edna, species: "Turdus philomelos").first)
+        #expect(philomelos.latitude == 48.1 && philomelos.longitude == 11.5)
         let again = try await client.download(taxon: "Turdus", into: life)
         #expect(again.map(\.added) == [0, 0] && again.map(\.skipped) == [1, 1])
-
-        let html = try LoopbackHTTPServer { _ in .json(200, "<html>maintenance</html>") }
-        defer { html.stop() }
-        await #expect {
-            _ = try await BOLDClient(options: fastOptions(), baseURL: html.baseURL).download(
-                taxon: "Turdus", into: life)
-        } throws: { "\($0)".contains("no 'processid' column") }
     }
 
-    @Test func wikipediaDescriptionsAndMissingArticles() async throws {
+    /// The retired v4 API answers an HTML "BOLD Public Offline" page: a clear error, not an
+    /// empty table; a TSV it produced earlier still imports from a file.
+    @Test func boldV4IsOfflineButItsTSVStillImports() async throws {
+        let offline = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(
+                status: 200, headers: ["Content-Type": "text/html; charset=UTF-8"],
+                body: Data("<!DOCTYPE html><html><head><title>BOLD Public Offline</title></head><body>…</body></html>".utf8))
+        }
+        defer { offline.stop() }
+        let dir = TemporaryDirectory()
+        let life = MediaLibrary(root: dir.file("Life"))
+        await #expect {
+            _ = try await BOLDClient(options: fastOptions(), baseURL: offline.baseURL).download(taxon: "Turdus", into: life)
+        } throws: { "\($0)".contains("BOLD Public Offline") && "\($0)".contains("portal") }
+        #expect(try life.species().isEmpty)
+
+        let v4 = """
+            processid\tsampleid\tinstitution_storing\tphylum_name\tclass_name\tgenus_name\tspecies_name\tlat\tlon\tcountry\tcollectiondate_start\tmarkercode\tnucleotides
+            GBIR1-19\tX1\tMuseum Koenig\tChordata\tAves\tTurdus\tTurdus merula\t52.5\t13.4\tGermany\t2019-06-01\tCOI-5P\tACGT
+
+            """
+        try FileIO.writeAtomically(dir.file("v4.tsv"), Array(v4.utf8))
+        let summaries = try BOLDClient(options: fastOptions()).importTSV(at: dir.file("v4.tsv"), into: life)
+        #expect(summaries.map(\.added) == [1])
+        let r = try #require(try life.records(of: .edna, species: "Turdus merula").first)
+        #expect(r.id == "GBIR1-19/COI-5P" && r.taxonomy["genus"] == "Turdus" && r.rightsHolder == "Museum Koenig")
+        try FileIO.writeAtomically(dir.file("page.tsv"), Array("<html><title>x</title></html>".utf8))
+        #expect { _ = try BOLDClient().importTSV(at: dir.file("page.tsv"), into: life) } throws: {
+            "\($0)".contains("HTML page")
+        }
+    }
+
+    /// Wikipedia's REST API answers a redirected title (most scientific names) with 302 and a
+    /// bare relative Location; Wikimedia refuses agents that do not identify themselves.
+    @Test func wikipediaFollowsRedirectsAndReportsRefusals() async throws {
         let s = try LoopbackHTTPServer { request in
+            let agent = request.headers["user-agent"] ?? ""
+            guard agent.hasPrefix("biocube/"), agent.contains("wiki-test@example.org") else {
+                return LoopbackHTTPServer.Response(
+                    status: 403, headers: ["Content-Type": "text/plain"],
+                    body: Data("Please set a user-agent and respect our robot policy https://w.wiki/4wJS.".utf8))
+            }
             switch route(request.path) {
-            case "/page/summary/Turdus_merula":
+            case "/api/rest_v1/page/summary/Turdus_merula":
+                return LoopbackHTTPServer.Response(
+                    status: 302, headers: ["Location": "Common_blackbird", "Content-Type": "application/json"])
+            case "/api/rest_v1/page/summary/Common_blackbird":
                 return .json(
                     200,
-                    #"{"type":"standard","title":"Common blackbird","description":"Species of bird","extract":"The common blackbird (Turdus merula) is a species of true thrush, \"loud\", with a song\nover two lines.","content_urls":{"desktop":{"page":"https://en.wikipedia.org/wiki/Common_blackbird"}}}"#
+                    #"{"type":"standard","title":"Common blackbird","titles":{"canonical":"Common_blackbird","normalized":"Common blackbird","display":"Common blackbird"},"description":"Species of bird","extract":"The common blackbird (Turdus merula) is a species of true thrush, \"loud\", with a song\nover two lines.","content_urls":{"desktop":{"page":"https://en.wikipedia.org/wiki/Common_blackbird"}}}"#
                 )
-            case "/page/summary/Turdus":
+            case "/api/rest_v1/page/summary/Turdus":
                 return .json(200, #"{"type":"disambiguation","extract":"Turdus may refer to"}"#)
+            case "/api/rest_v1/page/summary/Blocked_species":
+                return LoopbackHTTPServer.Response(
+                    status: 403, headers: ["Content-Type": "text/plain"],
+                    body: Data("Scripted requests from your IP have been blocked, see https://meta.wikimedia.org/wiki/User-Agent_policy".utf8))
             default:
                 return .json(404, #"{"type":"https://mediawiki.org/wiki/HyperSwitch/errors/not_found"}"#)
             }
         }
         defer { s.stop() }
         let life = MediaLibrary(root: TemporaryDirectory().file("Life"))
-        let wiki = WikipediaDescriptionClient(options: fastOptions(), baseURL: s.baseURL)
+        var options = fastOptions()
+        options.contact = "wiki-test@example.org"
+        let wiki = WikipediaDescriptionClient(options: options, baseURL: s.baseURL.appendingPathComponent("api/rest_v1"))
         let ok = try await wiki.download(species: "Turdus merula", into: life)
-        #expect(ok.added == 1)
+        #expect(ok.added == 1 && ok.errors.isEmpty, "\(ok)")
         let row = try #require(try life.records(of: .text, species: "Turdus merula").first)
         #expect(
             row.value.hasPrefix("The common blackbird") && row.value.contains("\"loud\"") && row.value.contains("\n"))
         #expect(row.url == "https://en.wikipedia.org/wiki/Common_blackbird" && row.licence == "CC BY-SA 4.0")
+        #expect(row.rightsHolder == "Wikipedia contributors" && row.attribution.contains("\"Common blackbird\""))
         #expect(try await wiki.download(species: "Turdus merula", into: life).skipped == 1)
         #expect(
             try await wiki.download(species: "Turdus", into: life).failures.first?.contains("disambiguation") == true)
         #expect(
             try await wiki.download(species: "Nonexistent species", into: life).failures.first?.contains(
                 "no Wikipedia article") == true)
+        // A refusal is that species' error, with the server's words; the client goes on.
+        let blocked = try await wiki.download(species: "Blocked species", into: life)
+        #expect(blocked.errors.count == 1 && blocked.errors[0].contains("User-Agent_policy"), "\(blocked)")
+        // Without a contact the agent is refused as a generic one would be.
+        let anonymous = WikipediaDescriptionClient(
+            options: fastOptions(), baseURL: s.baseURL.appendingPathComponent("api/rest_v1"))
+        let refused = try await anonymous.download(species: "Turdus philomelos", into: life)
+        #expect(refused.errors.first?.contains("403") == true && refused.errors[0].contains("w.wiki/4wJS"))
     }
 
     @Test func tablesRoundTripAndRefuseACutFile() throws {

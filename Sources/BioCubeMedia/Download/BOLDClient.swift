@@ -195,6 +195,7 @@ public struct BOLDClient: Sendable {
                 r.licence = v("copyright_licenses").split(separator: "|").first.map(String.init) ?? ""
                 r.rightsHolder = v("institution_storing")
             }
+            r.value = sequence
             r.attribution =
                 "BOLD record \(processID)" + (r.rightsHolder.isEmpty ? "" : ", \(r.rightsHolder)")
                 + ", Barcode of Life Data System, \(r.url)"
