@@ -32,14 +32,21 @@ struct HuggingFaceDatasetTests {
         #expect(PathPattern(pattern).matches(path) == expected)
     }
 
-    /// Two servers: the Hub (listing in two pages, resolve redirects to the CDN) and the
-    /// CDN (serves the bytes, cuts the LFS file once, records the Authorization header).
+    static let commit = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
+    /// Two servers: the Hub (listing in two pages answering `X-Repo-Commit` as the Hub does,
+    /// or only through `api/datasets/…/revision/main`; resolve at that commit redirects to the
+    /// CDN, while `main` has since moved to other bytes) and the CDN (serves the bytes, cuts
+    /// the LFS file once, records the Authorization header).
     private func servers(
-        big: Data, small: Data, cutOnce: Bool, wrongBytes: Bool = false
+        big: Data, small: Data, cutOnce: Bool, wrongBytes: Bool = false, commitHeader: Bool = true
     ) throws -> (hub: LoopbackHTTPServer, cdn: LoopbackHTTPServer) {
         let cuts = LoopbackHTTPServer.Locked(cutOnce ? 1 : 0)
         let cdn = try LoopbackHTTPServer { request in
-            let body = request.path.hasPrefix("/big") ? (wrongBytes ? Data(big.reversed()) : big) : small
+            let body =
+                request.path.hasPrefix("/moved")
+                ? Data(repeating: 1, count: big.count)
+                : request.path.hasPrefix("/big") ? (wrongBytes ? Data(big.reversed()) : big) : small
             var r = LoopbackHTTPServer.Response.file(
                 body, range: request.headers["range"], contentType: "application/octet-stream")
             if request.path.hasPrefix("/big"),
@@ -68,7 +75,10 @@ struct HuggingFaceDatasetTests {
                     return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
                 }
                 if request.path.contains("cursor=2") {
-                    return .json(200, #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#)
+                    var r = LoopbackHTTPServer.Response.json(
+                        200, #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#)
+                    if commitHeader { r.headers["X-Repo-Commit"] = Self.commit }
+                    return r
                 }
                 let next =
                     hubURL.withLock { $0 } + "/api/datasets/BioDT/BioCube/tree/main?recursive=true&cursor=2"
@@ -77,9 +87,18 @@ struct HuggingFaceDatasetTests {
                     #"[{"type":"directory","oid":"x","size":0,"path":"Copernicus"},{"type":"file","oid":"0123","size":\#(big.count),"path":"Copernicus/ERA5/big file.nc","lfs":{"oid":"\#(sha)","size":\#(big.count),"pointerSize":134}}]"#
                 )
                 r.headers["Link"] = "<\(next)>; rel=\"next\""
+                if commitHeader { r.headers["X-Repo-Commit"] = Self.commit }
                 return r
             }
+            if request.path == "/api/datasets/BioDT/BioCube/revision/main" {
+                return .json(200, #"{"id":"BioDT/BioCube","sha":"\#(Self.commit)","private":false}"#)
+            }
             if request.path.hasPrefix("/datasets/BioDT/BioCube/resolve/main/") {
+                // `main` moved on since the listing: other bytes now.
+                return LoopbackHTTPServer.Response(
+                    status: 302, headers: ["Location": cdn.baseURL.absoluteString + "/moved"])
+            }
+            if request.path.hasPrefix("/datasets/BioDT/BioCube/resolve/\(Self.commit)/") {
                 let target = request.path.contains("big%20file") ? "/big" : "/small"
                 return LoopbackHTTPServer.Response(
                     status: 302, headers: ["Location": cdn.baseURL.absoluteString + target])
@@ -122,6 +141,14 @@ struct HuggingFaceDatasetTests {
             })
         #expect(cdn.requests.allSatisfy { $0.headers["authorization"] == nil }, "the token stays with the Hub")
         #expect(cdn.requests.filter { $0.path == "/big" }.count >= 6, "5 pieces of 1000 bytes plus the resumed cut one")
+        // Every file is resolved once, at the listing's commit; its pieces then come from the CDN.
+        #expect(files.allSatisfy { $0.commit == Self.commit })
+        let resolves = hub.requests.filter { $0.path.hasPrefix("/datasets/") }.map(\.path)
+        #expect(resolves.allSatisfy { $0.contains("/resolve/\(Self.commit)/") }, "\(resolves)")
+        // The first piece of the big file is cut before any answer pins it, so it goes through
+        // the Hub twice; the other pieces come straight from the CDN.
+        #expect(resolves.filter { $0.contains("big") }.count == 2 && resolves.filter { $0.contains("README") }.count == 1)
+        #expect(!cdn.requests.contains { $0.path == "/moved" })
 
         let before = cdn.requests.count
         let again = try await client.download(files, into: dir.path)
@@ -132,6 +159,22 @@ struct HuggingFaceDatasetTests {
         let repaired = try await client.download(files, into: dir.path)
         #expect(repaired.downloaded == 1 && repaired.skipped == 1)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("README.md"))) == small)
+    }
+
+    /// Without `X-Repo-Commit` the revision's commit comes from `api/datasets/…/revision/…`.
+    @Test func theCommitComesFromTheRevisionWhenTheListingDoesNotSay() async throws {
+        let big = Data((0..<1500).map { UInt8(truncatingIfNeeded: $0 * 3) })
+        let (hub, cdn) = try servers(big: big, small: Data("y".utf8), cutOnce: false, commitHeader: false)
+        defer {
+            hub.stop()
+            cdn.stop()
+        }
+        let client = HuggingFaceDataset(endpoint: hub.baseURL, token: nil, options: options())
+        let files = try await client.files()
+        #expect(files.allSatisfy { $0.commit == Self.commit })
+        let dir = TemporaryDirectory()
+        _ = try await client.download(files, into: dir.path)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("Copernicus/ERA5/big file.nc"))) == big)
     }
 
     @Test func aDownloadThatFailsItsChecksumIsRemovedAndNamed() async throws {

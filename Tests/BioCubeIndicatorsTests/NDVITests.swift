@@ -41,6 +41,31 @@ struct NDVITests {
         #expect(first.count == 1 && first[0].absoluteString.contains("20200601"))
     }
 
+    /// The manifests the service's bulk-download guide lists; of two versions of one date the
+    /// newest wins, wherever the manifest lists it.
+    @Test func theDefaultManifestsAreTheCurrentOnesAndTheNewestVersionWins() throws {
+        for p in NDVIDownload.Product.allCases {
+            #expect(p.manifest.host == "globalland.vito.be" && p.manifest.path.hasPrefix("/download/manifest/"))
+            #expect(p.manifest.lastPathComponent.hasSuffix("_latest.txt"))
+        }
+        let manifest = [
+            "https://h/p/c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.2.nc",
+            "https://h/p/c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc",
+            "https://h/p/c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.1.nc",
+            "https://h/p/c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.10.nc",
+            "https://h/p/c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.9.nc",
+        ].joined(separator: "\n")
+        let picked = NDVIDownload.select(
+            manifest: manifest, from: try UTCDateTime(year: 2020, month: 7), through: try UTCDateTime(year: 2020, month: 8),
+            dekad: 11)
+        #expect(
+            picked.map(\.lastPathComponent) == [
+                "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.2.nc", "c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.10.nc",
+            ])
+        #expect(NDVIDownload.version(ofFileName: "c_gls_NDVI_202006110000_GLOBE_PROBAV_V3.0.1.nc") == [3, 0, 1])
+        #expect(NDVIDownload.version(ofFileName: "ndvi.nc") == [])
+    }
+
     @Test func aTableKeepsItsBytesAndGrows() throws {
         let dir = TemporaryDirectory()
         let path = dir.file("t.csv")

@@ -137,7 +137,9 @@ import Testing
             ])
     }
 
-    @Test func tooManyDownloadsIsRetried() async throws {
+    /// GBIF's 420 (too many downloads running for the account) is waited out, and the DOI
+    /// GBIF mints for the download is recorded with its citation and licence.
+    @Test func a420IsWaitedOutAndTheDOIRecorded() async throws {
         var script = FakeGBIF.Script()
         script.busyRequests = 2
         let fake = try FakeGBIF(script)
@@ -148,6 +150,13 @@ import Testing
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
         }
         #expect(retries.withLock { $0 } == 2 && fake.requestedSQL.count == 1)
+        let citations = try GBIFClient.citations(in: dir)
+        #expect(citations.count == 1)
+        let c = try #require(citations.first)
+        #expect(c.file == "2435098.zip" && c.doi == "10.15468/dl.0000001")
+        #expect(c.text == "GBIF.org (4 June 2026) GBIF Occurrence Download https://doi.org/10.15468/dl.0000001")
+        #expect(c.licence == "http://creativecommons.org/licenses/by-nc/4.0/legalcode")
+        #expect(DownloadOptions.gbif.retryPolicy(extra: [420]).retries(status: 420))
     }
 
     @Test func aWrongPasswordIsAccessDeniedNamingTheVariables() async throws {

@@ -111,7 +111,17 @@ public final class LoopbackHTTPServer: Sendable {
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
+    private let stopped = Locked(false)
+
+    /// Stops listening. Idempotent: the descriptor is closed once, so a second call (the
+    /// deinit after an explicit stop) cannot close a descriptor number another thread has
+    /// been given since.
     public func stop() {
+        let first = stopped.withLock { s -> Bool in
+            defer { s = true }
+            return !s
+        }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

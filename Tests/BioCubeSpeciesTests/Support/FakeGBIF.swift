@@ -13,7 +13,8 @@ final class FakeGBIF: Sendable {
         var file: @Sendable (String) -> Data = { key in
             Data("PK\u{3}\u{4}fake zip of \(key) ".utf8) + Data(repeating: 7, count: 50_000)
         }
-        /// Answer the first N download requests with HTTP 429 (too many downloads running).
+        /// Answer the first N download requests with HTTP 420, as GBIF does when the account
+        /// already runs its allowed number of downloads (no Retry-After).
         var busyRequests = 0
         /// Polls reporting RUNNING before the final status.
         var runningPolls = 2
@@ -93,7 +94,7 @@ final class FakeGBIF: Sendable {
                 let link = "http://\(r.headers["host"] ?? "127.0.0.1")/v1/occurrence/download/request/\(key).zip"
                 return .json(
                     200,
-                    #"{"key": "\#(key)", "status": "\#(status)", "downloadLink": "\#(link)", "size": \#(status == "SUCCEEDED" ? size : 0), "totalRecords": 12}"#
+                    #"{"key": "\#(key)", "doi": "10.15468/dl.\#(key.prefix(7))", "license": "http://creativecommons.org/licenses/by-nc/4.0/legalcode", "request": {"sql": "SELECT …", "format": "SQL_TSV_ZIP", "creator": "\#(s.script.user)"}, "created": "2026-06-04T19:32:00.000+00:00", "modified": "2026-06-04T19:40:00.000+00:00", "eraseAfter": "2026-12-04T19:32:00.000+00:00", "status": "\#(status)", "downloadLink": "\#(link)", "size": \#(status == "SUCCEEDED" ? size : 0), "totalRecords": 12, "numberDatasets": 3}"#
                 )
             }
             let expected = "Basic " + Data("\(s.script.user):\(s.script.password)".utf8).base64EncodedString()
@@ -118,8 +119,8 @@ final class FakeGBIF: Sendable {
                 if s.script.busyRequests > 0 {
                     s.script.busyRequests -= 1
                     return .init(
-                        status: 429, headers: ["Content-Type": "text/plain", "Retry-After": "0"],
-                        body: Data("Too many simultaneous downloads".utf8))
+                        status: 420, headers: ["Content-Type": "text/plain"],
+                        body: Data("User \(s.script.user) has too many simultaneous downloads; the limit is 3.".utf8))
                 }
                 s.requests.append(sql)
                 let key = String(format: "%07d-261126120000000", s.requests.count)
