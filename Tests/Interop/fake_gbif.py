@@ -1,6 +1,8 @@
 """A fake GBIF occurrence download API on loopback (SQL flavour, as api.gbif.org speaks
-it): Basic-authenticated validate and request, PREPARING → RUNNING → SUCCEEDED polls, a
-download link that redirects (302) to a file server honouring Range. Used to test
+it): Basic-authenticated validate and request, HTTP 420 while the account runs too many
+downloads (GBIF sends no Retry-After), PREPARING → RUNNING → SUCCEEDED polls whose answer
+carries the download's DOI, licence and creation time (the shape of GBIF's download object),
+and a download link that redirects (302) to a file server honouring Range. Used to test
 `biocube download gbif` end to end without the internet."""
 import base64
 import io
@@ -12,12 +14,13 @@ from loopback import LoopbackHandler, LoopbackServer
 
 
 class FakeGBIF(LoopbackServer):
-    def __init__(self, tables, user="tester", password="secret", cut_first_download_at=None):
+    def __init__(self, tables, user="tester", password="secret", cut_first_download_at=None, busy=0):
         """`tables`: species key → TSV text served inside that species' download zip; the first
         request of a file longer than `cut_first_download_at` is cut after that many bytes."""
         self.tables, self.cut = tables, cut_first_download_at
         self.auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         self.requested, self.validated, self.keys, self.polls, self.file_requests = [], 0, {}, {}, 0
+        self.busy, self.refused = busy, 0
         fake = self
 
         class Handler(LoopbackHandler):
@@ -46,9 +49,14 @@ class FakeGBIF(LoopbackServer):
                 n = fake.polls[key]
                 status = "PREPARING" if n == 1 else "RUNNING" if n == 2 else "SUCCEEDED"
                 host = self.headers.get("Host")
-                return self.reply(200, {"key": key, "status": status,
+                return self.reply(200, {"key": key, "doi": f"10.15468/dl.{key[:7].lower()}",
+                                        "license": "http://creativecommons.org/licenses/by-nc/4.0/legalcode",
+                                        "request": {"sql": fake.keys[key], "format": "SQL_TSV_ZIP", "creator": user},
+                                        "created": "2026-06-04T19:32:00.000+00:00",
+                                        "modified": "2026-06-04T19:40:00.000+00:00", "status": status,
                                         "downloadLink": f"http://{host}/v1/occurrence/download/request/{key}.zip",
-                                        "size": len(self.zip_of(key)) if status == "SUCCEEDED" else 0})
+                                        "size": len(self.zip_of(key)) if status == "SUCCEEDED" else 0,
+                                        "totalRecords": 12, "numberDatasets": 3})
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -60,6 +68,10 @@ class FakeGBIF(LoopbackServer):
                     fake.validated += 1
                     return self.reply(200, {"sql": body["sql"]})
                 if self.path == "/v1/occurrence/download/request":
+                    if fake.refused < fake.busy:
+                        fake.refused += 1
+                        return self.reply(420, f"User {user} has too many simultaneous downloads; the limit is 3.".encode(),
+                                          {"Content-Type": "text/plain"})
                     fake.requested.append(body)
                     key = f"{len(fake.requested):07d}-261126120000000"
                     fake.keys[key] = body["sql"]

@@ -1,6 +1,10 @@
-"""`biocube download era5` end to end against a fake CDS on loopback."""
+"""`biocube download era5` and `download gbif` end to end against fakes on loopback that answer
+as the CDS and GBIF do (fake_cds.py, fake_gbif.py): what lands on disk, what is printed, and
+how failures, refusals, outages and interruptions are met."""
+import json
 import os
 import subprocess
+import time
 
 from fake_cds import FakeCDS
 from fake_gbif import FakeGBIF
@@ -27,6 +31,74 @@ def test_download_era5_fetches_one_file_per_year_and_skips_on_rerun(biocube, tmp
         assert cds.submitted[1][1]["inputs"]["year"] == ["2001"]
         again = run(biocube, env, *args)
         assert again.returncode == 0 and again.stdout.count("skipped") == 2 and len(cds.submitted) == 2
+        # The token went to the CDS only, never to the storage host of the assets.
+        assert cds.storage_log and all("PRIVATE-TOKEN" not in h for _, h in cds.storage_log)
+        assert all(h.get("User-Agent", "").startswith("biocube/") for _, h in cds.storage_log)
+
+
+ERA5_ARGS = ["download", "era5", "--dataset", "monthly-single", "--variables", "t2m", "--years", "2000"]
+
+
+def cds_env(cds, tmp_path):
+    return {"CDSAPI_URL": cds.url, "CDSAPI_KEY": "test-key", "HOME": str(tmp_path)}
+
+
+def test_a_rejected_or_failed_job_prints_the_servers_reason(biocube, tmp_path):
+    for final in ("rejected", "failed"):
+        with FakeCDS(b"x", final=final) as cds:
+            proc = run(biocube, cds_env(cds, tmp_path), *ERA5_ARGS, "--out", tmp_path / final)
+            assert proc.returncode == 1
+            assert f"{final} on the CDS" in proc.stderr and "job failed" in proc.stderr
+            assert "MarsRuntimeError: MARS returned no data" in proc.stderr, proc.stderr
+            assert "unknown status" not in proc.stderr
+            assert not list((tmp_path / final).glob("*.nc"))
+
+
+def test_refusals_name_the_licence_only_when_it_is_the_licence(biocube, tmp_path):
+    licence = (403, "required licences not accepted",
+               "please accept the following licences to proceed: [{'id': 'licence-to-use-copernicus-products'}]")
+    with FakeCDS(b"x", refusal=licence) as cds:
+        proc = run(biocube, cds_env(cds, tmp_path), *ERA5_ARGS, "--out", tmp_path / "a")
+        assert proc.returncode == 1 and "required licences not accepted" in proc.stderr
+        assert "reanalysis-era5-single-levels-monthly-means?tab=download#manage-licences" in proc.stderr
+    cost = (403, "cost limits exceeded", "Your request is too large, please reduce your selection.")
+    with FakeCDS(b"x", refusal=cost) as cds:
+        proc = run(biocube, cds_env(cds, tmp_path), *ERA5_ARGS, "--out", tmp_path / "b")
+        assert proc.returncode == 1 and "cost limits exceeded" in proc.stderr and "reduce your selection" in proc.stderr
+        assert "licence" not in proc.stderr.lower()
+
+
+def test_an_outage_while_polling_is_waited_out_without_resubmitting(biocube, tmp_path):
+    asset = os.urandom(20_000)
+    with FakeCDS(asset, outage_seconds=6) as cds:
+        began = time.monotonic()
+        proc = run(biocube, cds_env(cds, tmp_path), *ERA5_ARGS, "--out", tmp_path / "o")
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert time.monotonic() - began >= 6, "the outage was waited through"
+        assert len(cds.submitted) == 1 and "retry" in proc.stdout and "502" in proc.stdout
+        assert [p.read_bytes() for p in (tmp_path / "o").glob("*.nc")] == [asset]
+
+
+def test_a_rerun_polls_the_job_it_submitted(biocube, tmp_path):
+    asset = os.urandom(10_000)
+    out = tmp_path / "o"
+    with FakeCDS(asset) as cds:
+        cds.hold = True
+        proc = subprocess.Popen([biocube.path, *map(str, ERA5_ARGS), "--out", str(out)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env={**os.environ, **cds_env(cds, tmp_path)})
+        deadline = time.monotonic() + 60
+        while cds.polls < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+        assert len(cds.submitted) == 1
+        manifest = json.loads((out / ".biocube-downloads.json").read_text())
+        assert list(manifest["pending"].values()) == list(cds.jobs), "the job id is on disk before the wait"
+        cds.hold = False
+        again = run(biocube, cds_env(cds, tmp_path), *ERA5_ARGS, "--out", out)
+        assert again.returncode == 0, again.stderr
+        assert len(cds.submitted) == 1, "no second submission"
+        assert [p.read_bytes() for p in out.glob("*.nc")] == [asset]
 
 
 def test_download_era5_bad_key_is_a_clear_error(biocube, tmp_path):
@@ -50,7 +122,7 @@ def test_download_gbif_then_species_cube_builds_the_species_table(biocube, tmp_p
     tables = {"2435098": gbif_table(2435098, [("2010-05", "10kmE395N243", 3), ("2010-05", "10kmE395N243", 4),
                                               ("2011-01", "10kmE396N243", 5)] + [("2012-03", f"10kmE{400 + i % 150}N{250 + i // 150}", i + 1) for i in range(3000)]),
               "5219173": gbif_table(5219173, [("2000-01", "10kmE395N243", 2)])}
-    with FakeGBIF(tables, cut_first_download_at=5_000) as gbif:
+    with FakeGBIF(tables, cut_first_download_at=5_000, busy=2) as gbif:
         env = {"GBIF_API_URL": gbif.url, "GBIF_USER": "tester", "GBIF_PWD": "secret"}
         out = tmp_path / "cubes"
         args = ["download", "gbif", "--species", "2435098,5219173", "--years", "2000-2020", "--out", out, "--poll-interval", "0.05"]
@@ -62,6 +134,14 @@ def test_download_gbif_then_species_cube_builds_the_species_table(biocube, tmp_p
         assert "speciesKey = 2435098" in sqls[0] and "GBIF_EEARGCode(10000" in sqls[0]
         assert all(r["sendNotification"] is False for r in gbif.requested)
         assert "retry" in proc.stdout and "next: biocube species-cube" in proc.stdout
+        assert gbif.refused == 2 and "420" in proc.stdout, "GBIF's 420 was waited out"
+        # The DOIs GBIF minted, which users must cite, are printed and kept in the manifest.
+        assert "GBIF.org (4 June 2026) GBIF Occurrence Download https://doi.org/10.15468/dl.0000001" in proc.stdout
+        manifest = json.loads((out / ".biocube-downloads.json").read_text())
+        dois = sorted(e["doi"] for e in manifest["entries"].values())
+        assert dois == ["10.15468/dl.0000001", "10.15468/dl.0000002"]
+        assert all(e["licence"].endswith("by-nc/4.0/legalcode") and e["citation"].startswith("GBIF.org (")
+                   for e in manifest["entries"].values())
         again = run(biocube, env, *args)
         assert again.returncode == 0 and again.stdout.count("skipped") == 2 and len(gbif.requested) == 2
     species = tmp_path / "europe_species.parquet"

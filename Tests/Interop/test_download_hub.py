@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from fake_hub import FakeHub
+from fake_hub import COMMIT, FakeHub
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +33,19 @@ def test_download_resume_rerun_and_scan(biocube, published, tmp_path):
         for e in files:
             assert (out / e["path"]).read_bytes() == (published / e["path"]).read_bytes(), e["path"]
         assert not list(out.rglob(".*.part"))
-        assert sum(p == f"/files/{cut}" or p.startswith(f"/files/{cut}") for p in hub.log) >= 2, "the cut file resumed"
+        assert sum(p.startswith(f"/files/{cut}") for p, _ in hub.cdn_log) >= 2, "the cut file resumed"
         assert all(a == "Bearer hf_test" for a in hub.auth)
-        before = len([p for p in hub.log if p.startswith("/files/")])
+        assert all(a is None for _, a in hub.cdn_log), "the token stays with the Hub"
+        # Every file is resolved at the listing's commit (main has moved on since), once.
+        resolves = [p for p in hub.log if "/resolve/" in p]
+        assert resolves and all(f"/resolve/{COMMIT}/" in p for p in resolves)
+        assert not any(p.startswith("/moved/") for p, _ in hub.cdn_log)
+        assert len(resolves) <= len(files) + 1, "pieces after the first come from the CDN"
+        before = len(hub.cdn_log)
         again = subprocess.run([biocube.path, "download", "biocube", "--out", out, "--endpoint", hub.url],
                                capture_output=True, text=True, env=env)
         assert again.returncode == 0 and f"0 downloaded" in again.stdout and f"{len(files)} already complete" in again.stdout
-        assert len([p for p in hub.log if p.startswith("/files/")]) == before
+        assert len(hub.cdn_log) == before
         # Without the token the (gated) fake refuses, and the message says what to do.
         denied = subprocess.run([biocube.path, "download", "biocube", "--out", out, "--endpoint", hub.url],
                                 capture_output=True, text=True, env={k: v for k, v in env.items() if k != "HF_TOKEN"})
