@@ -73,7 +73,7 @@ func mediaBenchmark(directory: String, jobs: Int) async throws -> [String: Any] 
     let texts = String(decoding: try FileIO.read(directory + "/texts.txt"), as: UTF8.self).split(separator: "\n")
         .map(String.init)
     let start = clock.now
-    let embedder = HashedTFIDFEmbedder(dimension: 512).fitted(to: texts)
+    let embedder = try HashedTFIDFEmbedder(dimension: 512).fitted(to: texts)
     let fit = seconds(clock.now - start)
     let (embedSeconds, embedSum) = try await timed(Array(0..<jobs)) { part in
         var s = 0.0

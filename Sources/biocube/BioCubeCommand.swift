@@ -35,4 +35,3 @@ struct BioCubeCommand: AsyncParsableCommand {
         await main(nil)
     }
 }
-

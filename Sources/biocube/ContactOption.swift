@@ -8,7 +8,8 @@ struct ContactOption: ParsableArguments {
         help: ArgumentHelp(
             "An e-mail address or URL that reaches you, sent in the User-Agent (default: BIOCUBE_CONTACT).",
             discussion:
-                "Wikimedia, iNaturalist and GBIF ask clients to identify themselves; Wikimedia refuses generic agents."))
+                "Wikimedia, iNaturalist and GBIF ask clients to identify themselves; Wikimedia refuses generic agents.")
+    )
     var contact: String?
 
     /// The contact given or in the environment; prints a note when there is none.

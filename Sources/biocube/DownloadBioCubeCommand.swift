@@ -40,7 +40,7 @@ struct DownloadBioCube: AsyncParsableCommand {
         try await reportingErrors {
             let root = endpoint ?? ProcessInfo.processInfo.environment["HF_ENDPOINT"] ?? "https://huggingface.co"
             guard let url = URL(string: root.hasSuffix("/") ? String(root.dropLast()) : root), url.host != nil else {
-                throw ValidationError("--endpoint '\(root)' is not a URL")
+                throw ValidationError("--endpoint '\(Redaction.text(root))' is not a URL")
             }
             var options = DownloadOptions()
             options.concurrentDownloads = max(1, min(concurrent, 64))

@@ -97,7 +97,7 @@ struct DownloadERA5: AsyncParsableCommand {
             options.contact = identity.resolved()
             let client = CDSClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
-            print("\(request.dataset): \(jobs.count) job(s) into \(out) (CDS at \(credentials.url.absoluteString))")
+            print("\(request.dataset): \(jobs.count) job(s) into \(out) (CDS at \(Redaction.url(credentials.url)))")
             let files = try await client.retrieve(jobs, into: out) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) file(s) in \(out)")
@@ -192,7 +192,7 @@ struct DownloadGBIF: AsyncParsableCommand {
             let client = GBIFClient(credentials: credentials, options: options)
             let progress = ProgressLine(total: jobs.count)
             print(
-                "GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(credentials.url.absoluteString))"
+                "GBIF: \(jobs.count) download(s) into \(out) (user \(credentials.user) at \(Redaction.url(credentials.url)))"
             )
             let files = try await client.retrieve(jobs, into: out, validate: !noValidate) { progress.show($0) }
             progress.finish()

@@ -25,7 +25,7 @@ struct MediaDownloadArguments: ParsableArguments {
     func root(_ standard: String) throws -> URL {
         guard let text = apiURL else { return URL(string: standard)! }
         guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw ValidationError("--api-url '\(text)' is not an http(s) URL")
+            throw ValidationError("--api-url '\(Redaction.text(text))' is not an http(s) URL")
         }
         return url
     }
@@ -169,7 +169,8 @@ struct DownloadINaturalist: AsyncParsableCommand {
             for code in licences.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
                 switch code {
                 case "cc": kept.formUnion(INaturalistClient.creativeCommons)
-                case _ where INaturalistClient.creativeCommons.contains(code) || code == INaturalistClient.allRightsReserved:
+                case _
+                where INaturalistClient.creativeCommons.contains(code) || code == INaturalistClient.allRightsReserved:
                     kept.insert(code)
                 default: throw ValidationError("--licences: '\(code)' is not an iNaturalist licence code")
                 }

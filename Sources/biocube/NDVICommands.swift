@@ -28,7 +28,9 @@ struct DownloadNDVI: AsyncParsableCommand {
             let url: URL =
                 try manifest.map { m in
                     if m.hasPrefix("http://") || m.hasPrefix("https://") {
-                        guard let u = URL(string: m) else { throw ValidationError("--manifest '\(m)' is not a URL") }
+                        guard let u = URL(string: m) else {
+                            throw ValidationError("--manifest '\(Redaction.text(m))' is not a URL")
+                        }
                         return u
                     }
                     return URL(fileURLWithPath: m)

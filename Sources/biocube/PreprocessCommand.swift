@@ -22,6 +22,20 @@ private func save(_ tensor: Tensor, _ out: String, _ name: String) throws {
 
 private func stem(_ path: String) -> String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
 
+/// Refuses inputs whose outputs would land on one name (`a/photo.png`, `b/photo.jpg`): the
+/// second would silently replace the first.
+private func checkDistinctStems(_ files: [String]) throws {
+    var seen: [String: String] = [:]
+    for f in files {
+        if let other = seen[stem(f)] {
+            throw ValidationError(
+                "\(other) and \(f) would both be written as \(stem(f)).npy; preprocess them into different --out folders"
+            )
+        }
+        seen[stem(f)] = f
+    }
+}
+
 private func triple(_ text: String) throws -> [Float] {
     let v = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
     guard v.count == 3 else { throw ValidationError("'\(text)': give three comma-separated numbers (red,green,blue)") }
@@ -53,6 +67,7 @@ struct PreprocessImage: AsyncParsableCommand {
             options.mean = try triple(mean)
             options.standardDeviation = try triple(std)
             let images = try ImagePreprocessor(options: options)
+            try checkDistinctStems(files)
             for file in files {
                 let t = try images.tensor(ofFile: file)
                 try save(t, out, stem(file))
@@ -92,6 +107,7 @@ struct PreprocessAudio: AsyncParsableCommand {
             o.maximumFrequency = fmax
             o.topDecibels = topDB > 0 ? topDB : nil
             let audio = try AudioPreprocessor(options: o)
+            try checkDistinctStems(files)
             for file in files {
                 let f = try audio.features(ofFile: file)
                 try save(f.logMel, out, stem(file) + ".logmel")
@@ -121,15 +137,21 @@ struct PreprocessDNA: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var texts: [(String, String)] = sequence.enumerated().map { ("--sequence \($0.offset + 1)", $0.element) }
+            guard (1...65_536).contains(length) else { throw ValidationError("--length \(length): give 1…65536 bases") }
             for file in files {
-                let lines = String(decoding: try FileIO.read(file), as: UTF8.self).split(whereSeparator: \.isNewline)
+                let lines = try TextLines.read(file).lines
                 var name: String?
                 var body = ""
-                for line in lines + [">"] {
+                for (n, line) in (lines + [">"]).enumerated() {
                     if line.hasPrefix(">") {
                         if let name { texts.append(("\(file): \(name)", body)) }
                         name = String(line.dropFirst()).trimmingCharacters(in: .whitespaces)
                         body = ""
+                    } else if name == nil, !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                        // FASTA starts with a '>' header: sequence text before it belongs to no record.
+                        throw BioCubeError(
+                            .invalidArgument, "line \(n + 1) holds sequence text before the first '>' header",
+                            file: file)
                     } else {
                         body += line
                     }
@@ -137,6 +159,14 @@ struct PreprocessDNA: AsyncParsableCommand {
             }
             guard !texts.isEmpty else {
                 throw BioCubeError(.invalidArgument, "no sequences: give FASTA files or --sequence")
+            }
+            // The one-hot array is N × 4 × length floats: refuse what would not fit in memory.
+            guard texts.count.multipliedReportingOverflow(by: 4 * length).partialValue <= 1 << 28,
+                !texts.count.multipliedReportingOverflow(by: 4 * length).overflow
+            else {
+                throw ValidationError(
+                    "\(texts.count) sequences × 4 × \(length) bases is over 2^28 values (1 GiB); lower --length or split the input"
+                )
             }
             var kmers: [Float] = []
             var onehot: [Float] = []
@@ -161,7 +191,11 @@ struct PreprocessText: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text",
         abstract: "Texts (one per line) → hashed TF-IDF embeddings (N, dimension): <out>/embeddings.npy.",
-        discussion: "The inverse document frequencies are learnt from the same lines.")
+        discussion: """
+            Row i is line i (an empty line gives an empty text's row). The file is UTF-8, or UTF-16 \
+            with a byte-order mark; anything else is an error naming the line. The inverse document \
+            frequencies are learnt from the same lines.
+            """)
 
     @Argument(help: "A text file, one document per line.") var file: String
     @Option(help: "Output folder.") var out: String
@@ -170,10 +204,10 @@ struct PreprocessText: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let lines = String(decoding: try FileIO.read(file), as: UTF8.self).split(whereSeparator: \.isNewline).map(
-                String.init)
+            // One row per input line, empty lines included, so row i is line i.
+            let lines = try TextLines.read(file).lines
             guard !lines.isEmpty else { throw BioCubeError(.invalidArgument, "\(file): no lines") }
-            let embedder = HashedTFIDFEmbedder(dimension: dimension, maximumNGram: ngrams).fitted(to: lines)
+            let embedder = try HashedTFIDFEmbedder(dimension: dimension, maximumNGram: ngrams).fitted(to: lines)
             var values: [Float] = []
             for line in lines { values += try embedder.embed(line) }
             try save(try Tensor(shape: [lines.count, embedder.dimension], storage: values), out, "embeddings")

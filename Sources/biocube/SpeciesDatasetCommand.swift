@@ -70,7 +70,9 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
                         "%@: %d rows from %d species in %.1f s (%d species reused from an earlier run); labels in %@",
                     summary.path, summary.rows, summary.species, Date().timeIntervalSince(began), summary.reusedSpecies,
                     summary.labelsPath))
-            print("credits of every kept record (source, licence, rights holder, attribution): \(summary.attributionPath)")
+            print(
+                "credits of every kept record (source, licence, rights holder, attribution): \(summary.attributionPath)"
+            )
             if !summary.problems.isEmpty {
                 print("\(summary.problems.count) record(s) left out:")
                 for p in summary.problems.prefix(20) { print("  \(p)") }

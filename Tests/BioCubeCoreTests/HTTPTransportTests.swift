@@ -55,13 +55,16 @@ import Testing
                 ? LoopbackHTTPServer.Response(status: 307, headers: ["Location": "/end"]) : .json(200, "{}")
         }
         defer { server.stop() }
-        _ = try await transport(contact: "someone@example.org").send("GET", server.baseURL.appendingPathComponent("start"))
+        _ = try await transport(contact: "someone@example.org").send(
+            "GET", server.baseURL.appendingPathComponent("start"))
         let agents = server.requests.map { $0.headers["user-agent"] ?? "" }
         #expect(agents.count == 2)
         for a in agents {
             #expect(a == "biocube/\(BioCubeVersion.string) (+\(UserAgent.projectURL); someone@example.org)")
         }
-        #expect(UserAgent.value(contact: "a(b)\u{1}c") == "biocube/\(BioCubeVersion.string) (+\(UserAgent.projectURL); abc)")
+        #expect(
+            UserAgent.value(contact: "a(b)\u{1}c") == "biocube/\(BioCubeVersion.string) (+\(UserAgent.projectURL); abc)"
+        )
     }
 
     @Test func a303AfterAPostBecomesAGetWithoutTheBody() async throws {
@@ -79,7 +82,9 @@ import Testing
     }
 
     @Test func aRedirectLoopEndsWithAClearError() async throws {
-        let server = try LoopbackHTTPServer { _ in LoopbackHTTPServer.Response(status: 302, headers: ["Location": "/again"]) }
+        let server = try LoopbackHTTPServer { _ in
+            LoopbackHTTPServer.Response(status: 302, headers: ["Location": "/again"])
+        }
         defer { server.stop() }
         await #expect {
             _ = try await transport().send("GET", server.baseURL.appendingPathComponent("again"))
@@ -89,7 +94,8 @@ import Testing
 
     @Test func credentialsStayOnTheirOriginAcrossAChain() async throws {
         let elsewhere = try LoopbackHTTPServer { request in
-            request.path == "/hop" ? LoopbackHTTPServer.Response(status: 302, headers: ["Location": "/final"]) : .json(200, "{}")
+            request.path == "/hop"
+                ? LoopbackHTTPServer.Response(status: 302, headers: ["Location": "/final"]) : .json(200, "{}")
         }
         defer { elsewhere.stop() }
         let service = try LoopbackHTTPServer { _ in
@@ -116,10 +122,11 @@ import Testing
         #expect(String(decoding: r.body, as: UTF8.self) == text)
     }
 
-    @Test(arguments: [
-        ("120", 120_000), ("0", 0), ("1e20", 3_600_000), ("inf", nil), ("nan", nil), ("-5", nil), ("soon", nil),
-        ("1.5", 1_500),
-    ] as [(String, Int?)])
+    @Test(
+        arguments: [
+            ("120", 120_000), ("0", 0), ("1e20", 3_600_000), ("inf", nil), ("nan", nil), ("-5", nil), ("soon", nil),
+            ("1.5", 1_500),
+        ] as [(String, Int?)])
     func retryAfterIsBoundedAndFinite(header: String, milliseconds: Int?) {
         let policy = RetryPolicy(retries: 3, backoff: .milliseconds(100), maximumWait: .seconds(2))
         let wait = policy.wait(attempt: 1, retryAfter: header)

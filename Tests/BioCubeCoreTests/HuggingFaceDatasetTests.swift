@@ -147,7 +147,8 @@ struct HuggingFaceDatasetTests {
         #expect(resolves.allSatisfy { $0.contains("/resolve/\(Self.commit)/") }, "\(resolves)")
         // The first piece of the big file is cut before any answer pins it, so it goes through
         // the Hub twice; the other pieces come straight from the CDN.
-        #expect(resolves.filter { $0.contains("big") }.count == 2 && resolves.filter { $0.contains("README") }.count == 1)
+        #expect(
+            resolves.filter { $0.contains("big") }.count == 2 && resolves.filter { $0.contains("README") }.count == 1)
         #expect(!cdn.requests.contains { $0.path == "/moved" })
 
         let before = cdn.requests.count
@@ -202,5 +203,58 @@ struct HuggingFaceDatasetTests {
                 .absoluteString == "https://h/api?cursor=abc")
         #expect(HuggingFaceDataset.nextPage(#"<https://h/api?p=0>; rel="prev""#) == nil)
         #expect(HuggingFaceDataset.nextPage(nil) == nil)
+    }
+}
+
+/// A hostile Hub listing can neither wipe nor reach outside the output folder: every path is
+/// checked before anything is written, and nothing of the user's is deleted.
+@Suite struct HostileHubListingTests {
+    private func hub(_ listing: String) throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { request in
+            if request.path.hasPrefix("/api/datasets/BioDT/BioCube/tree/main") { return .json(200, listing) }
+            return .file(Data("x".utf8), range: request.headers["range"], contentType: "application/octet-stream")
+        }
+    }
+
+    /// The output folder with a user's file in it, and a sentinel beside it.
+    private func setUp() throws -> (TemporaryDirectory, String) {
+        let dir = TemporaryDirectory()
+        try FileIO.writeAtomically(dir.file("out/Species/a.csv"), Array("mine".utf8))
+        try FileIO.writeAtomically(dir.file("sentinel"), Array("beside".utf8))
+        return (dir, dir.file("out"))
+    }
+
+    private func untouched(_ dir: TemporaryDirectory) throws {
+        #expect(try FileIO.read(dir.file("out/Species/a.csv")) == Array("mine".utf8))
+        #expect(try FileIO.read(dir.file("sentinel")) == Array("beside".utf8))
+    }
+
+    @Test(arguments: [
+        #"[{"type":"file","oid":"0","size":1,"path":""}]"#,
+        #"[{"type":"file","oid":"0","size":1,"path":"Species/a.csv\u0000.evil"}]"#,
+        #"[{"type":"file","oid":"0","size":1,"path":"../sentinel"}]"#,
+        #"[{"type":"file","oid":"0","size":1,"path":"Species"},{"type":"file","oid":"1","size":1,"path":"Species/b.csv"}]"#,
+        #"[{"type":"file","oid":"0","size":1,"path":"x.nc"},{"type":"file","oid":"0","size":1,"path":"x.nc"}]"#,
+    ])
+    func aHostileListingIsRefusedBeforeAnythingIsTouched(listing: String) async throws {
+        let (dir, out) = try setUp()
+        let server = try hub(listing)
+        defer { server.stop() }
+        let client = HuggingFaceDataset(endpoint: server.baseURL, token: nil, options: DownloadOptions())
+        await #expect(throws: BioCubeError.self) {
+            let files = try await client.files()
+            _ = try await client.download(files, into: out)
+        }
+        try untouched(dir)
+    }
+
+    @Test func aFolderOfTheUsersIsNeverReplacedByAListedFile() async throws {
+        let (dir, out) = try setUp()
+        let file = HuggingFaceDataset.File(path: "Species", size: 1, sha256: nil, gitBlobID: "0")
+        let client = HuggingFaceDataset(endpoint: URL(string: "http://127.0.0.1:9")!, token: nil)
+        await #expect {
+            _ = try await client.download([file], into: out)
+        } throws: { ($0 as? BioCubeError)?.code == .alreadyExists }
+        try untouched(dir)
     }
 }

@@ -129,7 +129,9 @@ import Testing
         let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).submit(request()) }
         #expect(error?.code == .accessDenied)
         let message = error?.message ?? ""
-        #expect(message.contains("required licences not accepted") && message.contains("licence-to-use-copernicus-products"))
+        #expect(
+            message.contains("required licences not accepted") && message.contains("licence-to-use-copernicus-products")
+        )
         #expect(message.contains("datasets/reanalysis-era5-single-levels-monthly-means?tab=download#manage-licences"))
     }
 
@@ -182,9 +184,10 @@ import Testing
         o.retryMaximumWait = .milliseconds(10)
         o.requestTimeout = 10
         let retries = Locked(0)
-        let files = try await CDSClient(credentials: CDSCredentials(url: fake.url, key: "test-key"), options: o).retrieve(
-            [request()], into: tmp.path
-        ) { if case .retrying = $0 { retries.withLock { $0 += 1 } } }
+        let files = try await CDSClient(credentials: CDSCredentials(url: fake.url, key: "test-key"), options: o)
+            .retrieve(
+                [request()], into: tmp.path
+            ) { if case .retrying = $0 { retries.withLock { $0 += 1 } } }
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
         #expect(fake.submissions == 1 && retries.withLock { $0 } == 12)
         #expect(DownloadOptions.cds.retries == 500 && DownloadOptions.cds.retryMaximumWait == .seconds(120))

@@ -56,7 +56,8 @@ struct NDVITests {
             "https://h/p/c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.9.nc",
         ].joined(separator: "\n")
         let picked = NDVIDownload.select(
-            manifest: manifest, from: try UTCDateTime(year: 2020, month: 7), through: try UTCDateTime(year: 2020, month: 8),
+            manifest: manifest, from: try UTCDateTime(year: 2020, month: 7),
+            through: try UTCDateTime(year: 2020, month: 8),
             dekad: 11)
         #expect(
             picked.map(\.lastPathComponent) == [

@@ -53,7 +53,7 @@ struct SequenceAndTextTests {
     }
 
     @Test func embeddingIsDeterministicUnitLengthAndUsesTheDocumentedHash() throws {
-        let e = HashedTFIDFEmbedder(dimension: 64, maximumNGram: 1)
+        let e = try HashedTFIDFEmbedder(dimension: 64, maximumNGram: 1)
         let v = try e.embed("bird bird song")
         #expect(v.count == 64)
         #expect(abs(v.map { $0 * $0 }.reduce(0, +) - 1) < 1e-5)
@@ -71,7 +71,7 @@ struct SequenceAndTextTests {
 
     @Test func fittingWeighsRareTermsUp() throws {
         let corpus = ["common rare", "common", "common", "common"]
-        let e = HashedTFIDFEmbedder(dimension: 4096, maximumNGram: 1).fitted(to: corpus)
+        let e = try HashedTFIDFEmbedder(dimension: 4096, maximumNGram: 1).fitted(to: corpus)
         #expect(e.documents == 4)
         let v = try e.embed("common rare")
         let (c, _) = HashedTFIDFEmbedder.bucket(of: "common", dimension: 4096)
@@ -89,8 +89,8 @@ struct SequenceAndTextTests {
         #expect(TextNormalisation.normalised(text) == TextNormalisation.unicodeNormalised(text))
     }
 
-    @Test func gramHashesAreTheHashesOfTheNGrams() {
-        let e = HashedTFIDFEmbedder(dimension: 97, maximumNGram: 3)
+    @Test func gramHashesAreTheHashesOfTheNGrams() throws {
+        let e = try HashedTFIDFEmbedder(dimension: 97, maximumNGram: 3)
         for text in ["The common blackbird, a true thrush of Europe", "Ｆｕｌｌ-width café text", "one"] {
             let grams = e.nGrams(text)
             let expected = grams.map { g -> UInt64 in

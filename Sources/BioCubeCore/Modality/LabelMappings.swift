@@ -12,6 +12,9 @@ import Foundation
 public struct LabelMappings: Sendable, Hashable {
     /// The file format version.
     package static let version = 1
+    /// The largest id a file may give (ids are stored in float32 planes and int64 columns;
+    /// a billion leaves room for every taxon there is).
+    package static let maximumID = 1_000_000_000
     /// Per rank, value → label id.
     public private(set) var ranks: [String: [String: Int]]
 
@@ -53,6 +56,11 @@ public struct LabelMappings: Sendable, Hashable {
         else {
             throw BioCubeError(.invalidMetadata, "\(path): not a label mappings JSON object")
         }
+        if let duplicate = JSONDuplicateKeys.first(in: bytes) {
+            throw BioCubeError(
+                .invalidMetadata,
+                "\(path): '\(duplicate)' is given twice (readers disagree on which id wins); keep one and run again")
+        }
         guard object["version"]?.doubleValue == Double(version) else {
             throw BioCubeError(
                 .unsupported,
@@ -63,8 +71,9 @@ public struct LabelMappings: Sendable, Hashable {
         for (rank, table) in object["ranks"]?.objectValue ?? [:] {
             var t: [String: Int] = [:]
             for (value, id) in table.objectValue ?? [:] {
-                guard let n = id.doubleValue, n >= 1, n == n.rounded() else {
-                    throw BioCubeError(.invalidMetadata, "\(path): \(rank)/\(value) has no positive whole id")
+                guard let n = id.doubleValue, n >= 1, n <= Double(maximumID), n == n.rounded() else {
+                    throw BioCubeError(
+                        .invalidMetadata, "\(path): \(rank)/\(value) has no whole id between 1 and \(maximumID)")
                 }
                 t[value] = Int(n)
             }

@@ -124,7 +124,8 @@ public struct HuggingFaceDataset: Sendable {
             }
             if let c = r.headers["x-repo-commit"].map({ $0.trimmingCharacters(in: .whitespaces) }), !c.isEmpty {
                 guard Self.isCommitID(c) else {
-                    throw BioCubeError(.corruptData, "\(repository): X-Repo-Commit '\(c.prefix(80))' is not a commit id")
+                    throw BioCubeError(
+                        .corruptData, "\(repository): X-Repo-Commit '\(c.prefix(80))' is not a commit id")
                 }
                 if let earlier = commit, earlier != c {
                     throw BioCubeError(
@@ -143,9 +144,10 @@ public struct HuggingFaceDataset: Sendable {
                     throw BioCubeError(
                         .corruptData, "\(repository): a listed file lacks path, size or oid (page \(page))")
                 }
-                guard !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }), !path.hasPrefix("/")
-                else {
-                    throw BioCubeError(.corruptData, "\(repository): refusing the listed path '\(path)'")
+                do { _ = try UntrustedPath.components(path, what: "\(repository): the listed path") } catch let e
+                    as BioCubeError
+                {
+                    throw BioCubeError(.corruptData, e.message)
                 }
                 let sha = e["lfs"]?["oid"]?.stringValue
                 if let lfsSize = e["lfs"]?["size"]?.intValue, lfsSize != size {
@@ -155,9 +157,57 @@ public struct HuggingFaceDataset: Sendable {
             }
             next = Self.nextPage(r.headers["link"]).flatMap { HTTPTransport.resolve($0.absoluteString, against: url) }
         }
+        try Self.checkLayout(out, repository: repository)
         var pinned = commit
         if pinned == nil { pinned = try await revisionCommit() }
-        return out.map { var f = $0; f.commit = pinned; return f }.sorted { $0.path < $1.path }
+        return out.map {
+            var f = $0; f.commit = pinned; return f
+        }.sorted { $0.path < $1.path }
+    }
+
+    /// Refuses a listing that names one path twice, or a file where another entry needs a
+    /// folder (`Species` and `Species/a.csv`): written out, one would replace the other.
+    static func checkLayout(_ files: [File], repository: String) throws {
+        var seen: Set<String> = []
+        for f in files where !seen.insert(f.path).inserted {
+            throw BioCubeError(.corruptData, "\(repository): the listing names '\(f.path)' twice")
+        }
+        for f in files {
+            var folder = (f.path as NSString).deletingLastPathComponent
+            while !folder.isEmpty {
+                if seen.contains(folder) {
+                    throw BioCubeError(
+                        .corruptData,
+                        "\(repository): the listing has a file '\(folder)' and also '\(f.path)' inside a folder of that name"
+                    )
+                }
+                folder = (folder as NSString).deletingLastPathComponent
+            }
+        }
+    }
+
+    /// Where `file` goes under `directory`: checked to stay inside it, and refused when a
+    /// folder (or, on the way, a file) of the user's is in the place a listed file would take.
+    /// Nothing is removed: a finished download replaces an older file of the same name
+    /// atomically, and a folder is never replaced by a file.
+    static func target(of file: File, in directory: String, repository: String) throws -> String {
+        let target = try UntrustedPath.resolve(file.path, inside: directory, what: "\(repository): the listed path")
+        if FileIO.isDirectory(target) {
+            throw BioCubeError(
+                .alreadyExists,
+                "the listing names a file '\(file.path)', but there is a folder of that name; refusing to replace it",
+                file: target)
+        }
+        var folder = (target as NSString).deletingLastPathComponent
+        while folder.count > directory.count {
+            if FileIO.exists(folder), !FileIO.isDirectory(folder) {
+                throw BioCubeError(
+                    .alreadyExists, "'\(file.path)' would need a folder where a file is; refusing to replace it",
+                    file: folder)
+            }
+            folder = (folder as NSString).deletingLastPathComponent
+        }
+        return target
     }
 
     /// The commit `revision` names now (`GET api/datasets/<repo>/revision/<revision>` → `sha`),
@@ -209,9 +259,10 @@ public struct HuggingFaceDataset: Sendable {
         _ files: [File], into directory: String, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> Summary {
         var summary = Summary()
+        try Self.checkLayout(files, repository: repository)
         var todo: [File] = []
         for f in files {
-            let target = directory + "/" + f.path
+            let target = try Self.target(of: f, in: directory, repository: repository)
             if try Self.isIntact(f, at: target) {
                 summary.skipped += 1
                 onEvent(.skipped(file: f.path))
@@ -231,9 +282,8 @@ public struct HuggingFaceDataset: Sendable {
                 let f = todo[next]
                 next += 1
                 group.addTask {
-                    let target = directory + "/" + f.path
+                    let target = try Self.target(of: f, in: directory, repository: repository)
                     try FileIO.createDirectories((target as NSString).deletingLastPathComponent)
-                    if FileIO.exists(target) { try FileManager.default.removeItem(atPath: target) }
                     let url = URL(
                         string:
                             "\(endpoint.absoluteString)/datasets/\(repository)/resolve/\(Self.encoded(f.commit ?? revision, keepingSlashes: false))/\(Self.encoded(f.path, keepingSlashes: true))"
@@ -248,6 +298,7 @@ public struct HuggingFaceDataset: Sendable {
                         }
                     }
                     guard try Self.isIntact(f, at: target) else {
+                        // Only the download just written is removed.
                         try? FileManager.default.removeItem(atPath: target)
                         throw BioCubeError(
                             .corruptData,

@@ -21,7 +21,8 @@ package struct RetryPolicy: Sendable, Hashable {
 
     /// A policy.
     package init(
-        retries: Int, backoff: Duration, maximumWait: Duration = .seconds(30), retryAfterLimit: Duration = .seconds(3600),
+        retries: Int, backoff: Duration, maximumWait: Duration = .seconds(30),
+        retryAfterLimit: Duration = .seconds(3600),
         statuses: Set<Int> = [429]
     ) {
         self.retries = max(0, retries)

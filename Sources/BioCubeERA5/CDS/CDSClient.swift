@@ -75,11 +75,14 @@ public struct CDSClient: Sendable {
                 "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc")
         case 403 where Self.isLicenceRefusal(r):
             let page =
-                dataset.map { " at \(credentials.url.deletingLastPathComponent().absoluteString)datasets/\($0)?tab=download#manage-licences" }
+                dataset.map {
+                    " at \(credentials.url.deletingLastPathComponent().absoluteString)datasets/\($0)?tab=download#manage-licences"
+                }
                 ?? " on the dataset's CDS page"
             throw BioCubeError(
                 .accessDenied,
-                "\(what): the CDS refused the request (403 \(Self.serverReason(r))); accept the dataset's licence\(page)")
+                "\(what): the CDS refused the request (403 \(Self.serverReason(r))); accept the dataset's licence\(page)"
+            )
         case 403:
             throw BioCubeError(.accessDenied, "\(what): the CDS refused the request (403 \(Self.serverReason(r)))")
         case 404:
@@ -109,7 +112,8 @@ public struct CDSClient: Sendable {
 
     /// Whether `id` can be a job id (it becomes part of a URL path).
     static func isJobID(_ id: String) -> Bool {
-        !id.isEmpty && id.count <= 128 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        !id.isEmpty && id.count <= 128
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     /// What polling a job ended with.
@@ -169,7 +173,8 @@ public struct CDSClient: Sendable {
                 wait = min(wait * 2, options.pollMaximum)
             default:
                 throw BioCubeError(
-                    .remoteFailure, "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know")
+                    .remoteFailure,
+                    "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know")
             }
         }
     }
@@ -259,7 +264,8 @@ public struct CDSClient: Sendable {
                 case .ready(let url, let size): located = (url, size)
                 case .gone:
                     guard earlier != nil else {
-                        throw BioCubeError(.remoteFailure, "job \(job) for \(name) vanished from the CDS before it finished")
+                        throw BioCubeError(
+                            .remoteFailure, "job \(job) for \(name) vanished from the CDS before it finished")
                     }
                     onEvent(.status(file: name, job: job, status: "the earlier job is gone; submitting again"))
                     earlier = nil

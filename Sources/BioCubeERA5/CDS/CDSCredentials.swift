@@ -42,7 +42,7 @@ public struct CDSCredentials: Hashable, Sendable {
         guard let parsed = URL(string: url ?? defaultURL.absoluteString),
             parsed.scheme == "http" || parsed.scheme == "https"
         else {
-            throw BioCubeError(.invalidArgument, "CDS API url '\(url ?? "")' is not an http(s) URL")
+            throw BioCubeError(.invalidArgument, "CDS API url '\(Redaction.text(url ?? ""))' is not an http(s) URL")
         }
         return CDSCredentials(url: parsed, key: key)
     }

@@ -131,8 +131,10 @@ public struct NDVIDownload: Sendable {
         var book = try DownloadManifest.load(from: directory)
         var out: [String] = []
         for url in urls {
-            let name = url.lastPathComponent
-            let path = directory + "/" + name
+            // The product's name comes from the manifest: it must be a plain file name.
+            let name = try UntrustedPath.fileName(
+                url.lastPathComponent, what: "the product named by \(manifest.lastPathComponent)", percentEncoded: true)
+            let path = try UntrustedPath.resolve(name, inside: directory, what: "the product \(name)")
             let key = String(DownloadManifest.identity(of: Array(url.absoluteString.utf8)), radix: 16)
             if try book.isComplete(key, at: path) {
                 onEvent(.skipped(file: name))

@@ -44,7 +44,11 @@ struct WAVDecoder {
         guard let format else { throw fail("no fmt chunk") }
         guard let data else { throw fail("no data chunk") }
         guard (1...64).contains(format.channels) else { throw fail("\(format.channels) channels") }
-        guard (1...1_000_000).contains(format.rate) else { throw fail("sample rate \(format.rate) Hz") }
+        // Recorders span 8 kHz (telephone) to ultrasound bat detectors (~1 MHz); a rate below
+        // 1 kHz is not a sound recording, and resampling it would size absurd buffers.
+        guard (1_000...1_000_000).contains(format.rate) else {
+            throw fail("sample rate \(format.rate) Hz is not 1000…1000000 Hz")
+        }
         let width = format.bits / 8
         let supported: Bool =
             switch format.tag {
@@ -59,6 +63,7 @@ struct WAVDecoder {
         }
         let frameBytes = width * format.channels
         let count = data.count / frameBytes * format.channels
+        guard count > 0 else { throw fail("no samples (the data chunk is empty)") }
         var samples = [Float](repeating: 0, count: count)
         bytes.withUnsafeBufferPointer { src in
             samples.withUnsafeMutableBufferPointer { dst in

@@ -8,7 +8,9 @@ struct AttributionTable {
     /// The file's name, beside the dataset.
     static let fileName = "ATTRIBUTION.csv"
     /// The columns.
-    static let header = ["source", "record_id", "species", "modality", "licence", "rights_holder", "attribution", "url"]
+    static let header = [
+        "source", "record_id", "species", "modality", "licence", "rights_holder", "attribution", "url",
+    ]
 
     private var rows: [[String]] = []
     private var seen: Set<String> = []

@@ -24,11 +24,15 @@ extension SpeciesMediaDataset {
 
         /// The feature name and tensor of `record`, whose files are under `folder`.
         func tensor(of record: MediaRecord, in folder: String) throws -> (String, Tensor) {
+            // A table row names its file: it must lie inside the species folder.
+            func file() throws -> String {
+                try UntrustedPath.resolve(record.file, inside: folder, what: "the file of record '\(record.id)'")
+            }
             switch record.kind {
             case .image:
-                return ("rgb", try image.tensor(ofFile: folder + "/" + record.file))
+                return ("rgb", try image.tensor(ofFile: try file()))
             case .sound:
-                return ("log-mel", try audio.features(ofFile: folder + "/" + record.file).logMel)
+                return ("log-mel", try audio.features(ofFile: try file()).logMel)
             case .edna:
                 let dna = try DNASequence(record.value, maximumAmbiguity: maximumAmbiguity)
                 let f = try dna.kmerFrequencies(k: kmerLength)

@@ -140,7 +140,7 @@ public struct SpeciesMediaDataset: Sendable {
         }
         try labels.write(to: summary.labelsPath)
         let embedder: any TextEmbedder =
-            options.textEmbedder ?? HashedTFIDFEmbedder(dimension: options.textDimension).fitted(to: corpus)
+            try options.textEmbedder ?? HashedTFIDFEmbedder(dimension: options.textDimension).fitted(to: corpus)
         let preprocessing = try Preprocessing(options: options, embedder: embedder)
         let identity = try settingsIdentity()
         let corpusHash = String(DownloadManifest.identity(of: Array(corpus.joined(separator: "\u{1}").utf8)), radix: 16)

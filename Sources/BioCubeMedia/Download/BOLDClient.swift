@@ -53,7 +53,8 @@ public struct BOLDClient: Sendable {
     /// Adds the records of a BOLD TSV file (a portal download in BCDM columns, or an archived
     /// v4 `API_Public/combined` answer) to `library`.
     public func importTSV(at path: String, into library: MediaLibrary) throws -> [MediaDownloadSummary] {
-        try Self.add(try Self.records(tsv: Data(try FileIO.read(path)), source: path), to: library, options: fetcher.options)
+        try Self.add(
+            try Self.records(tsv: Data(try FileIO.read(path)), source: path), to: library, options: fetcher.options)
     }
 
     private func download(
@@ -73,7 +74,9 @@ public struct BOLDClient: Sendable {
         onEvent(.status(file: label, job: "bold", status: "query \(id.prefix(16))…: downloading the records"))
         let documentURL = try MediaFetcher.url(
             baseURL, path: "documents/\(id)/download", query: [("format", "tsv")])
-        let tsv = try await fetcher.http.sendRetrying("GET", documentURL) { onEvent(.retrying(attempt: $0, reason: $1)) }
+        let tsv = try await fetcher.http.sendRetrying("GET", documentURL) {
+            onEvent(.retrying(attempt: $0, reason: $1))
+        }
         try Self.check(tsv, what: "the records of '\(query)'", url: documentURL)
         let records = try Self.records(tsv: tsv.body, source: "BOLD answer for \(label)")
         onEvent(.status(file: label, job: "bold", status: "\(records.count) records with sequences"))
@@ -144,7 +147,8 @@ public struct BOLDClient: Sendable {
         } else {
             if text.prefix(512).lowercased().contains("<html") {
                 throw BioCubeError(
-                    .corruptData, "\(source): an HTML page, not a BOLD TSV (the retired v4 API answers 'BOLD Public Offline')")
+                    .corruptData,
+                    "\(source): an HTML page, not a BOLD TSV (the retired v4 API answers 'BOLD Public Offline')")
             }
             throw BioCubeError(
                 .corruptData,

@@ -112,9 +112,10 @@ public struct INaturalistClient: Sendable {
                 }
                 let (lat, lon) = Self.coordinates(observation)
                 let user = observation["user"]
-                let photographer = [user?["name"]?.stringValue, user?["login"]?.stringValue].compactMap { $0 }.first {
-                    !$0.trimmingCharacters(in: .whitespaces).isEmpty
-                } ?? ""
+                let photographer =
+                    [user?["name"]?.stringValue, user?["login"]?.stringValue].compactMap { $0 }.first {
+                        !$0.trimmingCharacters(in: .whitespaces).isEmpty
+                    } ?? ""
                 for photo in observation["photos"]?.arrayValue ?? [] {
                     guard known.count + fresh.count < limit else { break }
                     let photoID = photo["id"]?.intValue.map(String.init) ?? "?"
@@ -126,7 +127,8 @@ public struct INaturalistClient: Sendable {
                     let licence = photo["license_code"]?.stringValue?.lowercased() ?? ""
                     guard licences.contains(licence.isEmpty ? Self.allRightsReserved : licence) else {
                         summary.failures.append(
-                            "\(recordID): \(licence.isEmpty ? "all rights reserved" : licence) is not among the kept licences")
+                            "\(recordID): \(licence.isEmpty ? "all rights reserved" : licence) is not among the kept licences"
+                        )
                         continue
                     }
                     guard let square = photo["url"]?.stringValue, let photoURL = URL(string: Self.medium(square)),

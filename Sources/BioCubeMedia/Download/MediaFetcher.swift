@@ -62,7 +62,8 @@ struct MediaFetcher: Sendable {
         switch r.status {
         case 200..<300: return r.body
         case 401, 403:
-            throw BioCubeError(.accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))")
+            throw BioCubeError(
+                .accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))")
         case 404: throw BioCubeError(.notFound, "\(service): \(Redaction.url(url)) not found (HTTP 404)")
         default:
             throw BioCubeError(

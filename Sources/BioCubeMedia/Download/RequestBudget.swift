@@ -23,13 +23,16 @@ actor RequestBudget {
             guard let doc = try? JSONValue.decode(Data(try FileIO.read(path))), let d = doc["day"]?.stringValue,
                 let n = doc["requests"]?.intValue, n >= 0
             else {
-                throw BioCubeError(.corruptData, "unreadable request budget (delete it to start counting anew)", file: path)
+                throw BioCubeError(
+                    .corruptData, "unreadable request budget (delete it to start counting anew)", file: path)
             }
             if d == today { used = Int(min(n, Int64(Int.max / 2))) }
         }
     }
 
-    static func today() -> String { String(UTCDateTime(secondsSince1970: Int64(Date().timeIntervalSince1970)).dateString.prefix(10)) }
+    static func today() -> String {
+        String(UTCDateTime(secondsSince1970: Int64(Date().timeIntervalSince1970)).dateString.prefix(10))
+    }
 
     /// Spends one request, or throws when the day's budget is used up.
     func spend() throws {

@@ -94,7 +94,8 @@ public struct XenoCantoClient: Sendable {
                 guard let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) else { continue }
                 // The id names a file: xeno-canto ids are numbers, anything else is refused.
                 guard !id.isEmpty, id.count <= 12, id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                    summary.failures.append("XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number")
+                    summary.failures.append(
+                        "XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number")
                     continue
                 }
                 let quality = rec["q"]?.stringValue ?? ""
@@ -110,7 +111,7 @@ public struct XenoCantoClient: Sendable {
                 }
                 if fileURL.hasPrefix("//") { fileURL = "https:" + fileURL }
                 guard let source = URL(string: fileURL) else {
-                    summary.failures.append("\(recordID): file URL '\(fileURL)' is not a URL")
+                    summary.failures.append("\(recordID): file URL '\(Redaction.text(fileURL))' is not a URL")
                     continue
                 }
                 let ext = ((rec["file-name"]?.stringValue ?? "") as NSString).pathExtension.lowercased()

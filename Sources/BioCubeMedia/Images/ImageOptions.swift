@@ -39,8 +39,9 @@ public struct ImageOptions: Sendable, Hashable, Codable {
         func fail(_ what: String) -> BioCubeError { BioCubeError(.invalidArgument, "image options: \(what)") }
         guard (1...4096).contains(size) else { throw fail("size \(size) is not 1…4096") }
         guard mean.count == 3, mean.allSatisfy(\.isFinite) else { throw fail("mean needs 3 finite values") }
-        guard standardDeviation.count == 3, standardDeviation.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw fail("standard deviation needs 3 positive values")
+        // Below 1e-6 a division turns 8-bit steps into infinities or values past Float's range.
+        guard standardDeviation.count == 3, standardDeviation.allSatisfy({ $0.isFinite && $0 >= 1e-6 }) else {
+            throw fail("standard deviation needs 3 values of at least 1e-6")
         }
         return self
     }

@@ -39,12 +39,21 @@ public struct MediaLibrary: Sendable {
     /// The species that have a folder, sorted.
     public func species() throws -> [String] {
         guard FileIO.exists(root) else { return [] }
-        return try FileManager.default.contentsOfDirectory(atPath: root).filter { name in
+        let names = try FileManager.default.contentsOfDirectory(atPath: root).filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".")
                 && FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory)
                 && isDirectory.boolValue
         }.sorted()
+        // A folder whose name no species maps to (`Turdus merula ` with its trailing space)
+        // would be listed and then read as another, empty folder: say so instead.
+        for name in names where (try? Self.folderName(of: name)) != name {
+            throw BioCubeError(
+                .invalidArgument,
+                "the species folder '\(UntrustedPath.printable(name))' has a name no species maps to (a leading or trailing space, a control character); rename it",
+                file: root + "/" + name)
+        }
+        return names
     }
 
     /// The records of `kind` for `species` (empty when there is no table).

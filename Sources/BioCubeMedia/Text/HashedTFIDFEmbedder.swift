@@ -1,3 +1,4 @@
+import BioCubeCore
 import Foundation
 
 /// A deterministic text embedding that needs no model: the word n-grams of the normalised
@@ -25,11 +26,27 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
     /// The documents fitted to.
     private(set) var documents: Int
 
-    /// An unfitted embedder into `dimension` buckets with n-grams up to `maximumNGram` words.
-    public init(dimension: Int = 512, maximumNGram: Int = 2) {
-        self.dimension = max(1, dimension)
-        self.maximumNGram = max(1, maximumNGram)
-        inverseDocumentFrequency = [Float](repeating: 1, count: max(1, dimension))
+    /// The embedding lengths accepted (up to a million buckets, 4 MB per text).
+    public static let dimensions = 1...1_048_576
+    /// The n-gram lengths accepted, in words.
+    public static let nGrams = 1...8
+
+    /// An unfitted embedder into `dimension` buckets (``dimensions``) with n-grams up to
+    /// `maximumNGram` words (``nGrams``); other values are an error, never clamped.
+    public init(dimension: Int = 512, maximumNGram: Int = 2) throws {
+        guard Self.dimensions.contains(dimension) else {
+            throw BioCubeError(
+                .invalidArgument,
+                "text embedding length \(dimension) is not \(Self.dimensions.lowerBound)…\(Self.dimensions.upperBound)")
+        }
+        guard Self.nGrams.contains(maximumNGram) else {
+            throw BioCubeError(
+                .invalidArgument,
+                "n-gram length \(maximumNGram) is not \(Self.nGrams.lowerBound)…\(Self.nGrams.upperBound) words")
+        }
+        self.dimension = dimension
+        self.maximumNGram = maximumNGram
+        inverseDocumentFrequency = [Float](repeating: 1, count: dimension)
         documents = 0
     }
 

@@ -41,7 +41,7 @@ public enum TextNormalisation {
 
     /// The general path: NFKC, lower case, then the same rule over Unicode scalars.
     static func unicodeNormalised(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        let folded = lowercased(text.precomposedStringWithCompatibilityMapping)
         let scalars = Array(folded.unicodeScalars)
         var out = String.UnicodeScalarView()
         var pendingSpace = false
@@ -57,6 +57,32 @@ public enum TextNormalisation {
             } else {
                 pendingSpace = true
             }
+        }
+        return String(out)
+    }
+
+    /// `text` in lower case as Python's `str.lower()` and Unicode's full case mapping do it:
+    /// a capital sigma becomes the final form `ς` at the end of a word (after a cased letter,
+    /// not before one, case-ignorable characters skipped) and `σ` elsewhere, so `ΟΔΟΣ` and
+    /// `οδος` give one token.
+    static func lowercased(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        for (i, s) in scalars.enumerated() {
+            guard s == "\u{03A3}" else {
+                out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                continue
+            }
+            func cased(_ range: some Sequence<Int>) -> Bool {
+                for j in range {
+                    let p = scalars[j].properties
+                    if p.isCaseIgnorable { continue }
+                    return p.isCased
+                }
+                return false
+            }
+            let final = cased(stride(from: i - 1, through: 0, by: -1)) && !cased(i + 1..<scalars.count)
+            out.append(final ? "\u{03C2}" : "\u{03C3}")
         }
         return String(out)
     }

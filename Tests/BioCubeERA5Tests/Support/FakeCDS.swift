@@ -63,7 +63,9 @@ final class FakeCDS: Sendable {
     var downloads: Int { box.withLock { $0.downloads } }
     var submittedInputs: [String] { box.withLock { $0.inputs } }
     /// Every request to both hosts, in order of arrival.
-    var requests: [LoopbackHTTPServer.Request] { (server.requests + storage.requests).sorted { $0.received < $1.received } }
+    var requests: [LoopbackHTTPServer.Request] {
+        (server.requests + storage.requests).sorted { $0.received < $1.received }
+    }
 
     static func jobID(_ n: Int) -> String { "9bfc1362-2832-48e1-a235-\(String(format: "%012d", n))" }
 
@@ -129,7 +131,8 @@ final class FakeCDS: Sendable {
                 let n = s.polls[id, default: 0]
                 s.polls[id] = n + 1
                 let status = n == 0 ? "accepted" : n <= s.script.runningPolls ? "running" : s.script.final
-                return .json(200, job(id, process: "reanalysis-era5-single-levels-monthly-means", status: status, base: base))
+                return .json(
+                    200, job(id, process: "reanalysis-era5-single-levels-monthly-means", status: status, base: base))
             }
             if r.method == "GET", parts.count == 6, parts[3] == "jobs", parts[5] == "results" {
                 let id = String(parts[4])

@@ -41,7 +41,7 @@ public struct GBIFCredentials: Hashable, Sendable {
         }
         let text = environment["GBIF_API_URL"] ?? defaultURL.absoluteString
         guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
-            throw BioCubeError(.invalidArgument, "GBIF_API_URL '\(text)' is not an http(s) URL")
+            throw BioCubeError(.invalidArgument, "GBIF_API_URL '\(Redaction.text(text))' is not an http(s) URL")
         }
         let email = environment["GBIF_EMAIL"].flatMap { $0.isEmpty ? nil : $0 }
         return GBIFCredentials(user: user, password: password, email: email, url: url)

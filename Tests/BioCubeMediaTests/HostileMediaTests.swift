@@ -1,0 +1,72 @@
+import BioCubeCore
+import BioCubeTestSupport
+import Foundation
+import Testing
+
+@testable import BioCubeMedia
+
+/// Media, tables and servers that are not what they claim: a clear error (or correct
+/// output), never a write outside the library, a hang, a trap or silently wrong data.
+@Suite struct HostileMediaTests {
+    /// A 16-bit PCM WAV header claiming `rate` Hz, with `frames` mono samples.
+    static func wav(rate: UInt32, frames: Int) -> [UInt8] {
+        func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+        let data = [UInt8](repeating: 1, count: frames * 2)
+        return Array("RIFF".utf8) + le32(UInt32(36 + data.count)) + Array("WAVEfmt ".utf8) + le32(16) + le16(1)
+            + le16(1) + le32(rate) + le32(rate * 2) + le16(2) + le16(16) + Array("data".utf8) + le32(UInt32(data.count))
+            + data
+    }
+
+    @Test func aWAVAtOneHertzOrWithoutSamplesIsAnError() {
+        #expect { _ = try AudioClip(decoding: Self.wav(rate: 1, frames: 2000), name: "slow.wav") } throws: {
+            "\($0)".contains("1 Hz")
+        }
+        #expect { _ = try AudioClip(decoding: Self.wav(rate: 16_000, frames: 0), name: "empty.wav") } throws: {
+            "\($0)".contains("no samples")
+        }
+        #expect(throws: Never.self) { _ = try AudioClip(decoding: Self.wav(rate: 16_000, frames: 100), name: "ok.wav") }
+    }
+
+    @Test func textIsDecodedStrictlyLineByLine() throws {
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in "ΟΔΟΣ\nb".utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let decoded = try TextLines.decode(utf16, name: "t.txt")
+        #expect(decoded.lines == ["ΟΔΟΣ", "b"] && decoded.encoding == "UTF-16")
+        #expect(try TextLines.decode(Array("a\n\nb\r\nc\rd\n".utf8), name: "t").lines == ["a", "", "b", "c", "d"])
+        #expect {
+            _ = try TextLines.decode(Array("ok\nalso ok\n".utf8) + [0x66, 0xE9, 0x0A], name: "latin1.txt")
+        } throws: { "\($0)".contains("line 3 is not valid UTF-8") && "\($0)".contains("latin1.txt") }
+    }
+
+    /// Python's `str.lower()`: the final sigma at a word's end.
+    @Test(arguments: [("ΟΔΟΣ", "οδος"), ("ΣΟΦΙΑ", "σοφια"), ("ΟΔΟΣ ΣΤΟ", "οδος στο"), ("Σ", "σ")])
+    func capitalSigmaLowersAsPythonDoes(text: String, expected: String) {
+        #expect(TextNormalisation.normalised(text) == expected)
+    }
+
+    @Test func aSpeciesFolderNoSpeciesMapsToIsNamed() throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(
+            atPath: dir.file("Life/Turdus merula "), withIntermediateDirectories: true)
+        #expect { _ = try MediaLibrary(root: dir.file("Life")).species() } throws: {
+            "\($0)".contains("Turdus merula ") && "\($0)".contains("rename")
+        }
+    }
+
+    @Test func aTableRowCannotEmbedAFileFromOutsideTheLibrary() async throws {
+        let dir = TemporaryDirectory()
+        try FileIO.writeAtomically(dir.file("secret.png"), try FileIO.read(try FixtureSet("media").path("grey.png")))
+        let life = MediaLibrary(root: dir.file("Life"))
+        var r = MediaRecord(id: "evil", source: "test", kind: .image, species: "Turdus merula")
+        r.file = "../../secret.png"
+        r.timestamp = "2020-01-01"
+        var ok = MediaRecord(id: "text", source: "test", kind: .text, species: "Turdus merula")
+        ok.value = "a thrush"
+        try life.add([r])
+        try life.add([ok])
+        let summary = try await SpeciesMediaDataset(library: life).write(to: dir.file("ds/media.parquet"))
+        #expect(summary.rows == 1)
+        #expect(summary.problems.contains { $0.contains("evil") && $0.contains("not a safe relative path") })
+    }
+}
