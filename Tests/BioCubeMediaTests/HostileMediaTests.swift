@@ -28,6 +28,25 @@ import Testing
         #expect(throws: Never.self) { _ = try AudioClip(decoding: Self.wav(rate: 16_000, frames: 100), name: "ok.wav") }
     }
 
+    /// An MP3 cut short is refused: by its LAME/Xing header's sample count, or (without one)
+    /// by its last frame running past the end of the file.
+    @Test func anMP3CutShortIsAnError() throws {
+        let whole = try FileIO.read(try FixtureSet("media").path("tone.mp3"))
+        #expect(throws: Never.self) { _ = try AudioClip(decoding: whole, name: "tone.mp3") }
+        #expect { _ = try AudioClip(decoding: Array(whole.prefix(whole.count / 2)), name: "half.mp3") } throws: {
+            "\($0)".contains("cut") && "\($0)".contains("half.mp3")
+        }
+        // Without the first (Xing/Info) frame only the frame chain can tell.
+        var start = 0
+        if whole.starts(with: Array("ID3".utf8)) {
+            start = 10 + whole[6...9].reduce(0) { ($0 << 7) | Int($1 & 0x7F) }
+        }
+        let untagged = Array(whole[start...])
+        #expect(MP3Decoder.lastFrameShortfall(untagged) == nil)
+        #expect(MP3Decoder.lastFrameShortfall(Array(untagged.prefix(untagged.count / 2 + 37))) != nil)
+        #expect(MP3Decoder.lastFrameShortfall(untagged + Array("TAG".utf8) + [UInt8](repeating: 0, count: 125)) == nil)
+    }
+
     @Test func textIsDecodedStrictlyLineByLine() throws {
         var utf16: [UInt8] = [0xFF, 0xFE]
         for unit in "ΟΔΟΣ\nb".utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }

@@ -87,3 +87,17 @@ def test_lpi_as_an_extra_batch_group(biocube, tmp_path):
     # Population 1: 20 / mean(10, 20, 30) = 1; population 2: 5 / mean(5, 15) = 0.5 → 0.75.
     assert abs(lpi[0, r, c] - 0.75) < 1e-6 and abs(lpi[1, r, c] - 0.75) < 1e-6
     assert np.isnan(lpi[0]).sum() == lpi[0].size - 1  # population 3 (mean 0) is left out
+
+
+def test_two_populations_sharing_an_id_are_kept_apart(biocube, tmp_path):
+    rows = [row(7, "Turdus_merula", 52.52, 13.41, {2000: "10", 2001: "20"}),
+            row(7, "Turdus_merula", 48.13, 11.58, {2000: "1000", 2001: "500"})]
+    src = tmp_path / "LPD.csv"
+    with open(src, "w", encoding="latin-1", newline="") as f:
+        csv.writer(f).writerows([HEADER] + rows)
+    out = biocube("ingest", "lpi", src, "--out", tmp_path / "lpi.parquet").stdout
+    assert "ID 7 is also the ID of line 2; kept as a separate population with ID -3" in out, out
+    t = pq.read_table(tmp_path / "lpi.parquet").to_pandas()
+    assert sorted(set(t["population_id"])) == [-3, 7]
+    berlin, munich = t[t["population_id"] == 7], t[t["population_id"] == -3]
+    assert list(berlin["value"]) == [10, 20] and list(munich["value"]) == [1000, 500]

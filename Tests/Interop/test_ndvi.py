@@ -220,3 +220,72 @@ def test_download_selects_one_dekad_per_month_resumes_and_reruns(biocube, tmp_pa
         none = biocube("download", "ndvi", "--from", "2022-01", "--to", "2022-12", "--out", out,
                        "--manifest", land.url + "/manifest.txt", check=False)
         assert none.returncode == 1 and "lists no product" in none.stderr
+
+
+def hostile_product(path, *, dims=("time", "lat", "lon"), dtype="u1", scale=True, valid=(0, 250), square=False):
+    """A small product over WINDOW with the given layout quirks."""
+    s, n, w, e = WINDOW
+    rows, cols = (40, 40) if square else (40, 80)
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("time", 1)
+        ds.createDimension("lat", rows)
+        ds.createDimension("lon", cols)
+        la = ds.createVariable("lat", "f8", ("lat",))
+        la[:] = n - (np.arange(rows) + 0.5) * (n - s) / rows
+        lo = ds.createVariable("lon", "f8", ("lon",))
+        lo[:] = w + (np.arange(cols) + 0.5) * (e - w) / cols
+        shape = {"time": 1, "lat": rows, "lon": cols}
+        v = ds.createVariable("NDVI", dtype, dims)
+        v.set_auto_maskandscale(False)
+        if scale:
+            v.scale_factor = 0.004
+            v.add_offset = -0.08
+        if valid is not None:
+            v.valid_range = np.array(valid, dtype=dtype)
+        v[:] = np.full([shape[d] for d in dims], 200 if dtype == "u1" else 0.7, dtype=dtype)
+
+
+@pytest.mark.parametrize("quirk,expected", [
+    ({"dims": ("time", "lon", "lat"), "square": True}, "dimensions are (time, lon, lat)"),
+    ({"valid": (250, 0)}, "valid_range"),
+    ({"scale": False}, "lacks a usable scale_factor"),
+])
+def test_a_product_that_is_not_what_it_claims_is_refused(biocube, tmp_path, quirk, expected):
+    p = tmp_path / "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc"
+    hostile_product(p, **quirk)
+    run = biocube("ingest", "ndvi", p, "--out", tmp_path / "t.csv", check=False)
+    assert run.returncode == 1 and expected in run.stderr, run.stderr
+    assert not (tmp_path / "t.csv").exists(), "nothing is written"
+
+
+def test_a_float_product_without_scale_is_read_as_physical_values(biocube, tmp_path):
+    p = tmp_path / "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc"
+    hostile_product(p, dtype="f4", scale=False, valid=None)
+    biocube("ingest", "ndvi", p, "--out", tmp_path / "t.csv")
+    header, rows = read_table(tmp_path / "t.csv")
+    values = [float(r[header.index("NDVI_07/2020")]) for r in rows if r[header.index("NDVI_07/2020")]]
+    assert len(values) > 0 and np.allclose(values, 0.7)
+
+
+def test_an_impossible_date_in_a_product_name_is_refused(biocube, tmp_path):
+    p = tmp_path / "c_gls_NDVI300_202002310000_GLOBE_OLCI_V2.0.1.nc"
+    hostile_product(p)
+    run = biocube("ingest", "ndvi", p, "--out", tmp_path / "t.csv", check=False)
+    assert run.returncode == 1 and "date" in run.stderr
+
+
+def test_append_keeps_a_latin1_table_byte_for_byte_and_refuses_a_companion_ahead(biocube, tmp_path):
+    p = tmp_path / "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc"
+    hostile_product(p)
+    table = tmp_path / "t.csv"
+    original = "Country,Latitude,Longitude,NDVI_06/2020\r\nCôte,48.0,11.5,0.5\r\n".encode("latin-1")
+    table.write_bytes(original)
+    biocube("ingest", "ndvi", p, "--out", table, "--append")
+    written = table.read_bytes()
+    assert written.startswith(b"Country,Latitude,Longitude,NDVI_06/2020,NDVI_07/2020\r\nC\xf4te,48.0,11.5,0.5,")
+    # The pixel counts already hold a month the table lacks: the two disagree.
+    table.write_bytes(original)
+    companion = tmp_path / "t_pixels.tsv"
+    run = biocube("ingest", "ndvi", p, "--out", table, "--append", check=False)
+    assert run.returncode == 1 and "disagree" in run.stderr and companion.name in run.stderr
+    assert table.read_bytes() == original

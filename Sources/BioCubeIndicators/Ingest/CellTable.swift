@@ -15,6 +15,9 @@ struct CellTable {
     /// Grid cell → row, for rows whose coordinates lie on the grid.
     var rowOfCell: [Int: Int] = [:]
     var lineEnd = "\n"
+    /// The file is not UTF-8: its bytes are read and written back as Latin-1, so every
+    /// existing byte is kept (a UTF-8 reading would turn each into U+FFFD).
+    var latin1 = false
 
     /// The table at `path` (empty when there is none), comma- or tab-separated.
     init(path: String, separator: Character, grid: Grid) throws {
@@ -24,6 +27,11 @@ struct CellTable {
         guard FileIO.exists(path) else { return }
         let bytes = try FileIO.read(path)
         if let lf = bytes.firstIndex(of: 10), lf > 0, bytes[lf - 1] == 13 { lineEnd = "\r\n" }
+        latin1 = String(validating: bytes, as: UTF8.self) == nil
+        let latin1 = self.latin1
+        func text(_ b: some Collection<UInt8>) -> String {
+            latin1 ? String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) })) : String(decoding: b, as: UTF8.self)
+        }
         var records: [[String]] = []
         if self.separator == 44 {
             let scanner = CSVScanner(path: path, bytes: bytes)
@@ -31,12 +39,12 @@ struct CellTable {
                 records.append(
                     fields.map { f in
                         let range = f.quoted ? (f.start - 1)..<(f.end + 1) : f.start..<f.end
-                        return String(decoding: scanner.bytes[range], as: UTF8.self)
+                        return text(scanner.bytes[range])
                     })
                 return true
             }
         } else {
-            for line in String(decoding: bytes, as: UTF8.self).split(
+            for line in text(bytes).split(
                 omittingEmptySubsequences: true, whereSeparator: \.isNewline)
             {
                 records.append(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
@@ -107,6 +115,18 @@ struct CellTable {
         let sep = String(Character(Unicode.Scalar(separator)))
         var out = rawHeader.joined(separator: sep) + lineEnd
         for row in rows { out += row.joined(separator: sep) + lineEnd }
-        try FileIO.writeAtomically(path, Array(out.utf8))
+        guard latin1 else { return try FileIO.writeAtomically(path, Array(out.utf8)) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(out.unicodeScalars.count)
+        for scalar in out.unicodeScalars {
+            guard scalar.value < 256 else {
+                throw BioCubeError(
+                    .unsupported,
+                    "the table is Latin-1 and a new row's '\(Character(scalar))' has no Latin-1 byte; convert the table to UTF-8 first",
+                    file: path)
+            }
+            bytes.append(UInt8(scalar.value))
+        }
+        try FileIO.writeAtomically(path, bytes)
     }
 }

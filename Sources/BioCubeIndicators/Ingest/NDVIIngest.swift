@@ -53,8 +53,9 @@ public struct NDVIIngest: Sendable {
         if FileIO.exists(path) && !append {
             throw BioCubeError(.alreadyExists, "the table exists; extend it with --append", file: path)
         }
+        let countsPath = Self.companionPath(of: path)
         var table = try CellTable(path: path, separator: ",", grid: grid)
-        var counts = try CellTable(path: Self.companionPath(of: path), separator: "\t", grid: grid)
+        var counts = try CellTable(path: countsPath, separator: "\t", grid: grid)
         var summary = Summary()
         // Country of each grid point: the first outline (in file order) that holds it.
         var country = [String?](repeating: nil, count: grid.cellCount)
@@ -86,6 +87,14 @@ public struct NDVIIngest: Sendable {
             if table.header.contains(column) {
                 summary.kept.append(month)
                 continue
+            }
+            // The companion must follow the table: a month it has and the table lacks means
+            // the two were not written together (one restored, one not).
+            guard !counts.header.contains(column) else {
+                throw BioCubeError(
+                    .corruptData,
+                    "the pixel counts already have \(column) but the table does not: the two disagree; restore them together or remove the counts file",
+                    file: countsPath)
             }
             let product = try NDVIProduct(path: path, grid: grid, threshold: threshold)
             var values: [Int: (country: String, text: String)] = [:]

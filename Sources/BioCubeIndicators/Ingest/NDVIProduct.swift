@@ -27,7 +27,9 @@ struct NDVIProduct {
             let d = parts[i + 1]
             guard d.count >= 8, d.allSatisfy(\.isNumber), let y = Int(d.prefix(4)),
                 let m = Int(d.dropFirst(4).prefix(2)),
-                let day = Int(d.dropFirst(6).prefix(2)), (1...12).contains(m), (1...31).contains(day)
+                let day = Int(d.dropFirst(6).prefix(2)), (1...12).contains(m), (1...31).contains(day),
+                // A real calendar day (no 31 February).
+                (try? UTCDateTime(year: y, month: m, day: day)) != nil
             else { continue }
             return (y, m, day)
         }
@@ -55,10 +57,49 @@ struct NDVIProduct {
                 .corruptData, "no NDVI, lat and lon variables (is this a Copernicus Land NDVI product?)", file: path)
         }
         let attrs = try file.attributes(of: ndvi)
-        let scale = attrs["scale_factor"]?.number ?? 0.004
-        let offset = attrs["add_offset"]?.number ?? -0.08
-        let valid = attrs["valid_range"]?.numbers.flatMap { $0.count == 2 ? $0[0]...$0[1] : nil } ?? 0...250
+        // The products store NDVI as bytes with `scale_factor` and `add_offset`; a float
+        // variable without them holds physical values (-1…1); integers without them are
+        // refused rather than guessed.
+        let scale: Double
+        let offset: Double
+        var valid: ClosedRange<Double>
+        switch (attrs["scale_factor"]?.number, attrs["add_offset"]?.number) {
+        case (let sc?, let off?) where sc.isFinite && sc != 0 && off.isFinite:
+            (scale, offset, valid) = (sc, off, 0...250)
+        case (nil, nil) where !ndvi.type.isInteger:
+            (scale, offset, valid) = (1, 0, -1...1)
+        default:
+            throw BioCubeError(
+                .corruptData,
+                "NDVI (\(ndvi.type)) lacks a usable scale_factor and add_offset; BioCube does not guess how to read its values",
+                variable: "NDVI"
+            ).adding(file: path)
+        }
+        if let given = attrs["valid_range"]?.numbers {
+            guard given.count == 2, given[0].isFinite, given[1].isFinite, given[0] <= given[1] else {
+                throw BioCubeError(
+                    .corruptData, "valid_range \(given) is not [low, high] with low ≤ high", file: path,
+                    variable: "NDVI")
+            }
+            valid = given[0]...given[1]
+        }
         let fill = attrs["_FillValue"]?.number
+        // Dimensions by name, not by position: (time,) lat, lon.
+        let latDim = latVar.dimensions.first ?? latVar.name
+        let lonDim = lonVar.dimensions.first ?? lonVar.name
+        guard ndvi.dimensions.count >= 2, Array(ndvi.dimensions.suffix(2)) == [latDim, lonDim] else {
+            throw BioCubeError(
+                .unsupported,
+                "NDVI's dimensions are (\(ndvi.dimensions.joined(separator: ", "))); BioCube reads products laid out (time, \(latDim), \(lonDim)) as the service publishes them",
+                file: path, variable: "NDVI")
+        }
+        // Axis lengths come from the file's header: bound them before reading (a global 300 m
+        // product has about 47 000 × 121 000 pixels).
+        for v in [latVar, lonVar] where v.shape.reduce(1, *) > 1_000_000 {
+            throw BioCubeError(
+                .corruptData, "\(v.name) declares \(v.shape.reduce(1, *)) values, more than any NDVI product has",
+                file: path, variable: v.name)
+        }
         let lats = try file.readDoubles(latVar)
         let lons = try file.readDoubles(lonVar)
         let spatial = ndvi.shape.suffix(2)

@@ -66,6 +66,7 @@ public struct LivingPlanetIngest: Sendable {
             cellLat: [Double](), cellLon: [Double](), year: [Int64](), value: [Double](), units: [String]()
         )
         var line = 0
+        var firstLine: [Int64: Int] = [:]
         try scanner.forEachRecord { record, fields in
             line = record
             if record == 1 {
@@ -117,7 +118,18 @@ public struct LivingPlanetIngest: Sendable {
                 }
                 values.append((year, v))
             }
-            let id = field("id").flatMap { Int64($0) } ?? Int64(record)
+            // Populations are told apart by their ID: a row without one, or with an ID an earlier
+            // row has, is kept as its own population under minus its line number (the
+            // database's IDs are positive), and the second case is reported.
+            var id = field("id").flatMap { Int64($0) } ?? -Int64(record)
+            if let earlier = firstLine[id] {
+                summary.problems.append(
+                    "line \(record) (\(binomial)): ID \(id) is also the ID of line \(earlier); kept as a separate population with ID \(-record)"
+                )
+                id = -Int64(record)
+            } else {
+                firstLine[id] = record
+            }
             for (year, v) in values {
                 rows.id.append(id)
                 rows.species.append(binomial)

@@ -12,6 +12,53 @@ enum MP3Decoder {
         return bytes.count >= 2 && bytes[0] == 0xFF && bytes[1] & 0xE0 == 0xE0
     }
 
+    /// Walks the MPEG frame chain by the frame lengths the headers declare; when the last
+    /// frame runs past the end of the file, its number and how many bytes are missing (a
+    /// file cut mid-frame, which the decoder would otherwise drop without a word). Trailing
+    /// tags (ID3v1, APE, Lyrics3) and free-format streams end the walk without a verdict.
+    static func lastFrameShortfall(_ b: [UInt8]) -> (frame: Int, missing: Int)? {
+        var pos = 0
+        if b.count >= 10, b[0..<3].elementsEqual("ID3".utf8) {
+            let size = b[6...9].reduce(0) { ($0 << 7) | Int($1 & 0x7F) }
+            pos = 10 + size + (b[5] & 0x10 != 0 ? 10 : 0)
+        }
+        let v1: [[Int]] = [
+            [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+            [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+            [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+        ]
+        let v2: [[Int]] = [
+            [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+            [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+            [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+        ]
+        var frame = 0
+        while pos + 4 <= b.count {
+            if b[pos..<(pos + 3)].elementsEqual("TAG".utf8) || b[pos...].starts(with: Array("APETAGEX".utf8))
+                || b[pos...].starts(with: Array("LYRICS".utf8))
+            {
+                return nil
+            }
+            let h = b[pos..<(pos + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let version = (h >> 19) & 3, layer = (h >> 17) & 3, bitrate = Int((h >> 12) & 15)
+            let rateIndex = Int((h >> 10) & 3), padding = Int((h >> 9) & 1)
+            guard h >> 21 == 0x7FF, version != 1, layer != 0, bitrate != 15, rateIndex != 3 else { return nil }
+            guard bitrate != 0 else { return nil }  // free format: lengths are not in the header
+            let l = 3 - Int(layer)  // 0: layer I, 1: II, 2: III
+            let kbps = (version == 3 ? v1 : v2)[l][bitrate - 1]
+            let rate = [[11025, 12000, 8000], [0, 0, 0], [22050, 24000, 16000], [44100, 48000, 32000]][Int(version)][
+                rateIndex]
+            let length =
+                l == 0
+                ? (12 * kbps * 1000 / rate + padding) * 4
+                : (l == 2 && version != 3 ? 72 : 144) * kbps * 1000 / rate + padding
+            frame += 1
+            if pos + length > b.count { return (frame, pos + length - b.count) }
+            pos += length
+        }
+        return nil
+    }
+
     static func decode(_ bytes: [UInt8], name: String) throws -> AudioClip {
         func fail(_ what: String) -> BioCubeError { BioCubeError(.corruptData, "\(what)", file: name) }
         guard initialised else { throw BioCubeError(.io, "\(name): libmpg123 could not be initialised") }
@@ -69,6 +116,16 @@ enum MP3Decoder {
             }
         }
         guard rate > 0, channels > 0, !interleaved.isEmpty else { throw fail("no MPEG audio frames") }
+        // A file cut short: the LAME/Xing tag announces more samples than arrived, or the
+        // input ends inside a frame (more than a trailing ID3v1 tag's 128 bytes undecoded).
+        let decoded = interleaved.count / Int(channels)
+        let announced = Int(mpg123_length(handle))
+        if announced > 0, decoded < announced - announced / 100 {
+            throw fail("the file is cut: its header announces \(announced) samples, it holds \(decoded)")
+        }
+        if let (frame, short) = lastFrameShortfall(bytes) {
+            throw fail("the file is cut: frame \(frame) needs \(short) more bytes than the file holds")
+        }
         guard interleaved.allSatisfy(\.isFinite) else { throw fail("decoded samples that are not finite") }
         return AudioClip(
             samples: AudioClip.mixed(interleaved, channels: Int(channels)), sampleRate: rate,
