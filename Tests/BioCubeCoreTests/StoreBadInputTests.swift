@@ -147,6 +147,18 @@ import Testing
         #expect(sharding?.message.contains("sharding_indexed") == true)
     }
 
+    /// A chunk is decoded whole: a chunk shape of 23 000 × 23 000 is refused from the
+    /// metadata, before a 2 GB buffer is allocated.
+    @Test func aHugeChunkShapeIsRefusedBeforeAllocating() throws {
+        let dir = TemporaryDirectory()
+        _ = try makeStore(dir)
+        let error = try editMetadata(dir) {
+            $0["shape"] = [1, 23000, 23000]
+            $0["chunk_grid"] = ["name": "regular", "configuration": ["chunk_shape": [1, 23000, 23000]]]
+        }
+        #expect(error?.code == .unsupported && error?.message.contains("512 MiB") == true)
+    }
+
     @Test(arguments: [[Int.max, 8, 8], [1 << 30, 1 << 30, 8]])
     func aShapeBeyondAnyStoreIsRefusedBeforeItIsUsed(shape: [Int]) throws {
         let dir = TemporaryDirectory()

@@ -53,7 +53,7 @@ public struct BatchExport: Sendable {
         _ = AllocatorTuning.applyOnce()
         try FileIO.createDirectories(directory)
         // Temporary files an interrupted run of this host left (`kill -9`) are removed.
-        for name in FileIO.contents(ofDirectory: directory) where TemporaryName.isStale(name) {
+        for name in FileIO.contents(ofDirectory: directory) where TemporaryName.isStale(name, in: directory) {
             try? FileIO.removeItem(directory + "/" + name)
         }
         var summary = Summary()

@@ -423,7 +423,9 @@ extension CubeBuilder {
         while let next = walker.nextObject() as? String {
             let name = (next as NSString).lastPathComponent
             // Only this host's files whose process has ended (see TemporaryName).
-            if TemporaryName.isStale(name) { _ = unlink(root + "/" + next) }
+            if TemporaryName.isStale(name, in: (root + "/" + next as NSString).deletingLastPathComponent) {
+                _ = unlink(root + "/" + next)
+            }
         }
     }
 }

@@ -11,6 +11,8 @@ package final class AtomicFileWriter {
     package let path: String
     private let temp: FilePath
     private var fd: FileDescriptor?
+    /// The writer's lock on the temporary file (see ``TemporaryName/holdLock(on:)``).
+    private var lock: Int32 = -1
     /// Bytes written so far (the offset of the next write).
     package private(set) var offset: Int = 0
 
@@ -30,9 +32,11 @@ package final class AtomicFileWriter {
             LiveTemporaryFiles.untrack(temp.string)
             throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path)
         }
+        lock = TemporaryName.holdLock(on: temp.string)
     }
 
     deinit {
+        TemporaryName.releaseLock(lock)
         if let fd {
             try? fd.close()
             _ = unlink(temp.string)
@@ -54,7 +58,11 @@ package final class AtomicFileWriter {
     package func commit() throws {
         guard let fd else { throw BioCubeError(.io, "committed twice", file: path) }
         self.fd = nil
-        defer { LiveTemporaryFiles.untrack(temp.string) }
+        defer {
+            LiveTemporaryFiles.untrack(temp.string)
+            TemporaryName.releaseLock(lock)
+            lock = -1
+        }
         do { try fd.close() } catch {
             _ = unlink(temp.string)
             throw BioCubeError(.io, "close failed: \(error)", file: path)

@@ -132,6 +132,8 @@ package enum FileIO {
         } catch {
             throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
         }
+        let lock = TemporaryName.holdLock(on: temp.string)
+        defer { TemporaryName.releaseLock(lock) }
         do {
             try fd.closeAfter { _ = try fd.writeAll(bytes) }
         } catch {

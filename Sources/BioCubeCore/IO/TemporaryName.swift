@@ -38,9 +38,40 @@ package enum TemporaryName {
         return (host, pid)
     }
 
-    /// Whether `name` is a temporary file of this host whose process has ended.
-    package static func isStale(_ name: String) -> Bool {
+    /// Whether `name` (in `folder`) is a temporary file of this host whose process has
+    /// ended. A process id says nothing across PID namespaces (two containers of one host
+    /// name can both have process 42), so a file whose writer still holds its lock (see
+    /// ``holdLock(on:)``) is never stale, whatever its name says.
+    package static func isStale(_ name: String, in folder: String) -> Bool {
         guard let (host, pid) = owner(of: name), host == hostTag else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
+        guard kill(pid, 0) != 0 && errno == ESRCH else { return false }
+        return !isLocked(folder + "/" + name)
+    }
+
+    /// Takes the writer's lock on the temporary file at `path`: an exclusive `flock` on a
+    /// descriptor of its own, held until ``releaseLock(_:)`` (or the process's death). The
+    /// writer keeps it until the file is renamed into place, so a sweep never takes a file
+    /// in flight for stale. Returns the descriptor (-1 when the file cannot be opened).
+    package static func holdLock(on path: String) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = flock(fd, LOCK_EX | LOCK_NB) }
+        return fd
+    }
+
+    /// Releases a lock taken with ``holdLock(on:)``.
+    package static func releaseLock(_ descriptor: Int32) {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// Whether another open descriptor holds the lock on `path` (a folder is never locked).
+    static func isLocked(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+            _ = flock(fd, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
     }
 }

@@ -75,8 +75,10 @@ public struct ArrayMetadata: Hashable, Sendable {
             elements = p
         }
         let chunkElements = chunkShape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        guard chunkElements <= (1 << 31) / dataType.byteSize else {
-            throw BioCubeError(.unsupported, "\(context): chunk shape \(chunkShape) exceeds 2 GiB per chunk")
+        // A chunk is decoded into memory whole: 512 MiB is 40 × a global 0.25° grid of 13
+        // levels, and keeps a hostile chunk_shape from costing gigabytes before any check.
+        guard chunkElements <= (512 << 20) / dataType.byteSize else {
+            throw BioCubeError(.unsupported, "\(context): chunk shape \(chunkShape) exceeds 512 MiB per chunk")
         }
         if let names = dimensionNames, names.count != shape.count {
             throw BioCubeError(

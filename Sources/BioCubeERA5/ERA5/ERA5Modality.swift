@@ -97,7 +97,7 @@ public final class ERA5Modality: Modality, Sendable {
     /// Removes zip-extraction folders under `root` left by this host's ended processes.
     static func removeStaleScratch(in root: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        where name.hasPrefix(".biocube-era5.") && TemporaryName.isStale(name) {
+        where name.hasPrefix(".biocube-era5.") && TemporaryName.isStale(name, in: root) {
             try? FileManager.default.removeItem(atPath: root + "/" + name)
         }
     }
