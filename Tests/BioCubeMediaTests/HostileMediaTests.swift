@@ -73,6 +73,42 @@ import Testing
         }
     }
 
+    /// Rows whose place, time or identity cannot be true are listed and left out, not stored
+    /// as given; a photo replaced in place since the last run gets a new tensor.
+    @Test func impossibleRowsAreListedAndAReplacedPhotoIsRedone() async throws {
+        let dir = TemporaryDirectory()
+        let life = MediaLibrary(root: dir.file("Life"))
+        let folder = try life.folder(of: "Turdus merula")
+        let grey = try FileIO.read(try FixtureSet("media").path("grey.png"))
+        try FileIO.writeAtomically(folder + "/images/a.png", grey)
+        func photo(_ id: String, lat: Double? = 52.5, lon: Double? = 13.4, time: String = "2020-05-01T08:00:00+02:00")
+            -> MediaRecord
+        {
+            var r = MediaRecord(id: id, source: "test", kind: .image, species: "Turdus merula")
+            (r.latitude, r.longitude, r.timestamp, r.file) = (lat, lon, time, "images/a.png")
+            return r
+        }
+        // The table is written by hand, as a user editing it would (duplicates included).
+        let rows = [
+            photo("ok"), photo("zone", time: "2020-05-01T08:00:00+99:99"), photo("nan", lat: .nan),
+            photo("far", lon: 999), photo("ok"),
+        ]
+        let text = CSVText.encode([MediaRecord.columns] + rows.map(\.row))
+        try FileIO.writeAtomically(folder + "/images.csv", Array(text.utf8))
+        var options = SpeciesMediaDataset.Options()
+        options.keepParts = true
+        let dataset = SpeciesMediaDataset(library: life, options: options)
+        let first = try await dataset.write(to: dir.file("ds/media.parquet"))
+        #expect(first.rows == 1, "\(first.problems)")
+        for (id, why) in [("zone", "not a date"), ("nan", "latitude"), ("far", "longitude"), ("ok", "listed twice")] {
+            #expect(first.problems.contains { $0.contains(" \(id): ") && $0.contains(why) }, "\(id): \(first.problems)")
+        }
+        // The same photo file, other pixels: the part is not reused.
+        try FileIO.writeAtomically(folder + "/images/a.png", try FileIO.read(try FixtureSet("media").path("greyalpha.png")))
+        let second = try await dataset.write(to: dir.file("ds/media.parquet"))
+        #expect(second.reusedSpecies == 0)
+    }
+
     @Test func aTableRowCannotEmbedAFileFromOutsideTheLibrary() async throws {
         let dir = TemporaryDirectory()
         try FileIO.writeAtomically(dir.file("secret.png"), try FileIO.read(try FixtureSet("media").path("grey.png")))

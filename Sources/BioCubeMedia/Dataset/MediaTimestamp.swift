@@ -12,7 +12,9 @@ enum MediaTimestamp {
         // A trailing ±HH:MM or ±HHMM zone after the time.
         if s.count > 16, let sign = s.dropFirst(10).lastIndex(where: { $0 == "+" || $0 == "-" }) {
             let zone = s[s.index(after: sign)...].replacingOccurrences(of: ":", with: "")
-            guard zone.count == 4, let h = Int(zone.prefix(2)), let m = Int(zone.suffix(2)) else { return nil }
+            // Real zones lie within ±14:00, minutes under 60 (a `+99:99` is not a zone).
+            guard zone.count == 4, let h = Int(zone.prefix(2)), let m = Int(zone.suffix(2)), h <= 14, m < 60
+            else { return nil }
             offset = Int64((h * 60 + m) * 60) * (s[sign] == "+" ? 1 : -1)
             s = s[..<sign]
         }

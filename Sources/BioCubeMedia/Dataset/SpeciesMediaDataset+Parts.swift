@@ -69,8 +69,27 @@ extension SpeciesMediaDataset {
         let folder = try library.folder(of: species)
         var problems: [String] = []
         var kept: [(MediaRecord, UTCDateTime?)] = []
+        var seen: Set<String> = []
         for r in records {
+            let place = "\(species)/\(r.kind.tableName) \(r.id)"
+            // A row is stored only when what it says can be true.
+            guard seen.insert(r.kind.rawValue + "\u{1}" + r.id).inserted else {
+                problems.append("\(place): listed twice; the first row is kept")
+                continue
+            }
+            if let lat = r.latitude, !(lat.isFinite && abs(lat) <= 90) {
+                problems.append("\(place): latitude \(lat) is not a latitude")
+                continue
+            }
+            if let lon = r.longitude, !(lon.isFinite && lon >= -180 && lon <= 360) {
+                problems.append("\(place): longitude \(lon) is not a longitude")
+                continue
+            }
             let time = MediaTimestamp.parse(r.timestamp)
+            if time == nil, !r.timestamp.trimmingCharacters(in: .whitespaces).isEmpty, r.kind != .text {
+                problems.append("\(place): the time '\(r.timestamp.prefix(40))' is not a date and time")
+                continue
+            }
             if r.kind != .text, let years = options.years {
                 guard let time else {
                     problems.append(

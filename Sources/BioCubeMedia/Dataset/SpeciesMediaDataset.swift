@@ -157,7 +157,7 @@ public struct SpeciesMediaDataset: Sendable {
             let extra =
                 Set(used).sorted().joined(separator: ",")
                 + (all[name]?[.text]?.isEmpty == false ? "|" + corpusHash : "")
-            let fingerprint = try self.fingerprint(species: name, identity: identity + "|" + extra)
+            let fingerprint = try self.fingerprint(species: name, identity: identity + "|" + extra, records: records)
             let part = parts + "/" + String(DownloadManifest.identity(of: Array(name.utf8)), radix: 16) + ".parquet"
             if let existing = try? ParquetFile(path: part),
                 existing.keyValueMetadata["biocube.fingerprint"] == fingerprint
@@ -247,12 +247,19 @@ public struct SpeciesMediaDataset: Sendable {
     }
 
     /// The settings plus the size and time of each of the species' tables.
-    private func fingerprint(species: String, identity: String) throws -> String {
+    private func fingerprint(species: String, identity: String, records: [MediaRecord]) throws -> String {
         let folder = try library.folder(of: species)
         let tables = MediaKind.allCases.map { kind -> String in
             let a = FileIO.attributes(folder + "/" + kind.tableName)
             return "\(kind.rawValue):\(a?.size ?? -1):\(a?.modified ?? 0)"
         }
-        return identity + "|" + tables.joined(separator: ",")
+        // The media files too: a photo replaced in place (same table) makes a new tensor.
+        var files = DownloadManifest.identity(of: [])
+        for r in records where !r.file.isEmpty {
+            let a = FileIO.attributes(folder + "/" + r.file)
+            let text = "\(r.file):\(a?.size ?? -1):\(a?.modified ?? 0);"
+            files = (files ^ DownloadManifest.identity(of: Array(text.utf8))) &* 0x100_0000_01B3
+        }
+        return identity + "|" + tables.joined(separator: ",") + "|files:" + String(files, radix: 16)
     }
 }
