@@ -32,6 +32,25 @@ static void biocube_jpeg_emit(j_common_ptr info, int level) {
     }
 }
 
+/* A progressive JPEG may hold any number of scans, each re-decoding the whole image: a
+   1.9 MB file of 3 000 empty scans takes minutes. Like libjpeg-turbo's `-maxscans`, a
+   progress monitor stops the decode past BIOCUBE_JPEG_MAX_SCANS (real files have ≤ 20). */
+#define BIOCUBE_JPEG_MAX_SCANS 256
+
+struct biocube_jpeg_progress {
+    struct jpeg_progress_mgr base;
+    struct biocube_jpeg_error *err;
+};
+
+static void biocube_jpeg_progress_monitor(j_common_ptr info) {
+    struct biocube_jpeg_progress *p = (struct biocube_jpeg_progress *)info->progress;
+    if (info->is_decompressor && ((j_decompress_ptr)info)->input_scan_number > BIOCUBE_JPEG_MAX_SCANS) {
+        snprintf(p->err->message, JMSG_LENGTH_MAX, "more than %d progressive scans (a hostile file?)",
+                 BIOCUBE_JPEG_MAX_SCANS);
+        longjmp(p->err->jump, 1);
+    }
+}
+
 /* Decodes the JPEG in data[0..<size] to 8-bit interleaved RGB. Returns 0 with *pixels
    (malloc'd, width × height × 3 bytes, the caller frees it); 1 when the image has more than
    max_pixels pixels; 2 when the data is corrupt or truncated (message says why); -1 on
@@ -59,6 +78,11 @@ static inline int biocube_jpeg_decode_rgb(const unsigned char *data, unsigned lo
         return 2;
     }
     jpeg_create_decompress(&info);
+    struct biocube_jpeg_progress progress;
+    memset(&progress, 0, sizeof progress);
+    progress.base.progress_monitor = biocube_jpeg_progress_monitor;
+    progress.err = &err;
+    info.progress = &progress.base;
     jpeg_mem_src(&info, data, size);
     jpeg_read_header(&info, TRUE);
     int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;

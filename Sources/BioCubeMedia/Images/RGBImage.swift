@@ -17,9 +17,11 @@ public struct RGBImage: Sendable, Hashable {
     /// `width × height × 3` bytes: red, green, blue per pixel, rows top to bottom.
     public let pixels: [UInt8]
 
-    /// Pictures with more pixels than this are refused before anything is allocated (a
-    /// 20 000 × 15 000 photo is 300 megapixels).
-    package static let maximumPixels = 300_000_000
+    /// Pictures with more pixels than this are refused before anything is allocated: 64
+    /// megapixels (a 9 200 × 6 900 photo, past any camera trap or phone and most DSLRs;
+    /// iNaturalist serves at most 2 048 px) cost 192 MB decoded, so a species dataset decoding
+    /// one per core stays within memory, and an 842 KB PNG of 17 000² zeros is refused.
+    package static let maximumPixels = 64_000_000
 
     /// An image from its pixels; the count must be `width × height × 3`.
     public init(width: Int, height: Int, pixels: [UInt8]) throws {
