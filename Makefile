@@ -136,8 +136,8 @@ bench: deps
 # (replay one with the normal build: biocube-fuzz TARGET FILE); each run's final statistics
 # (executions, coverage) are in out/fuzz/TARGET/log.txt.
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS ?= parquet pt safetensors zarr-metadata zarr-chunk csv zip netcdf
-fuzz: apt-deps $(PARQUET_FIXTURES) $(INDICATOR_FIXTURES)
+FUZZ_TARGETS ?= parquet pt safetensors zarr-metadata zarr-chunk csv zip netcdf jpeg png wav mp3 ndvi hub-listing manifest labels
+fuzz: apt-deps $(PARQUET_FIXTURES) $(INDICATOR_FIXTURES) $(MEDIA_FIXTURES)
 	swift build --scratch-path .build-fuzz --product biocube-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p out/fuzz/$$t/corpus out/fuzz/$$t/crashes; \
@@ -145,6 +145,10 @@ fuzz: apt-deps $(PARQUET_FIXTURES) $(INDICATOR_FIXTURES)
 	  case $$t in \
 	    parquet) cp -n Tests/Fixtures/parquet/*.parquet out/fuzz/$$t/corpus/ ;; \
 	    csv) cp -n Tests/Fixtures/indicators/*.csv Tests/Fixtures/indicators/bad/*.csv out/fuzz/$$t/corpus/ ;; \
+	    jpeg) cp -n Tests/Fixtures/media/*.jpg out/fuzz/$$t/corpus/ ;; \
+	    png) cp -n Tests/Fixtures/media/*.png out/fuzz/$$t/corpus/ ;; \
+	    wav) cp -n Tests/Fixtures/media/*.wav out/fuzz/$$t/corpus/ ;; \
+	    mp3) cp -n Tests/Fixtures/media/*.mp3 out/fuzz/$$t/corpus/ ;; \
 	  esac; \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
 	  .build-fuzz/debug/biocube-fuzz $$t out/fuzz/$$t/corpus -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \

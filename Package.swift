@@ -148,7 +148,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "biocube-fuzz",
-            dependencies: ["BioCubeParquet", "BioCubeCore", "BioCubeBatch", "BioCubeIndicators", "BioCubeNetCDF"],
+            dependencies: [
+                "BioCubeParquet", "BioCubeCore", "BioCubeBatch", "BioCubeIndicators", "BioCubeNetCDF", "BioCubeMedia",
+            ],
             path: "Tests/Fuzz/BioCubeFuzz"
         ),
         .executableTarget(

@@ -51,6 +51,17 @@ package final class NetCDFFile: @unchecked Sendable {
         // A folder or FIFO never reaches the library (a FIFO would block its open).
         let probe = try FileIO.openRegularFile(path)
         try? probe.descriptor.close()
+        // A netCDF-3 header is checked by BioCube's own parser before libnetcdf sees it:
+        // libnetcdf trusts the header's sizes and offsets, and a damaged one can make it read
+        // past its buffers. A file shorter than its header describes is refused here too.
+        if let layout = try NetCDF3Layout.read(path: path), let size = FileIO.attributes(path)?.size,
+            size < layout.expectedFileSize
+        {
+            throw BioCubeError(
+                .corruptData,
+                "\(path): truncated: the netCDF-3 header describes \(layout.expectedFileSize) bytes but the file has \(size)"
+            )
+        }
         var id: Int32 = 0
         let status = NetCDFLibrary.withLock { nc_open(path, NC_NOWRITE, &id) }
         if status == NC_ENOTNC || status == NC_EHDFERR || status == NC_ENOTBUILT {

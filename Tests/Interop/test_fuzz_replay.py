@@ -10,7 +10,9 @@ import subprocess
 import pytest
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "Fixtures")
-TARGETS = ["parquet", "pt", "safetensors", "zarr-metadata", "zarr-chunk", "csv", "zip", "netcdf"]
+TARGETS = ["parquet", "pt", "safetensors", "zarr-metadata", "zarr-chunk", "csv", "zip", "netcdf",
+           "jpeg", "png", "wav", "mp3", "ndvi", "hub-listing", "manifest", "labels"]
+MEDIA = {"jpeg": "*.jpg", "png": "*.png", "wav": "*.wav", "mp3": "*.mp3"}
 
 
 def fuzz_tool():
@@ -30,6 +32,11 @@ def seeds(target, folder):
     elif target == "csv":
         found += sorted(glob.glob(os.path.join(FIXTURES, "indicators", "*.csv")))
         bad = sorted(glob.glob(os.path.join(FIXTURES, "indicators", "bad", "*.csv")))
+    elif target in MEDIA:
+        media = sorted(glob.glob(os.path.join(FIXTURES, "media", MEDIA[target])))
+        broken = ("corrupt", "truncated", "huge")
+        found += [m for m in media if not any(b in os.path.basename(m) for b in broken)]
+        bad = [m for m in media if any(b in os.path.basename(m) for b in broken)]
     else:
         bad = []
     assert found, f"no seeds for {target}: run make fixtures"

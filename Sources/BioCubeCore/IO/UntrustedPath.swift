@@ -53,23 +53,38 @@ package enum UntrustedPath {
         return path
     }
 
-    /// Throws unless the deepest existing folder of `path` lies inside `root` once symbolic
-    /// links are resolved.
+    /// Throws unless `path` lies inside `root` once the symbolic links among their existing
+    /// folders are resolved (either may not exist yet: the part that does not is taken as
+    /// written, its components having been checked).
     package static func checkInside(_ path: String, root: String, what: String) throws {
-        let realRoot = real(root) ?? (root as NSString).standardizingPath
-        var probe = (path as NSString).deletingLastPathComponent
-        while !probe.isEmpty, probe != "/", real(probe) == nil { probe = (probe as NSString).deletingLastPathComponent }
-        guard let realProbe = real(probe.isEmpty ? "." : probe) else { return }
-        guard realProbe == realRoot || realProbe.hasPrefix(realRoot.hasSuffix("/") ? realRoot : realRoot + "/")
+        let resolvedRoot = resolvedPrefix(root)
+        let resolvedPath = resolvedPrefix((path as NSString).deletingLastPathComponent)
+        guard
+            resolvedPath == resolvedRoot
+                || resolvedPath.hasPrefix(resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/")
         else {
             throw BioCubeError(
-                .invalidArgument, "\(what) leads outside \(root) (through \(probe) → \(realProbe))", file: path)
+                .invalidArgument, "\(what) leads outside \(root) (its folder resolves to \(resolvedPath))", file: path)
         }
         // The last component itself must not be a link that leads out.
         if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
             throw BioCubeError(
                 .invalidArgument, "\(what) is a symbolic link (to \(target)); refusing to write through it", file: path)
         }
+    }
+
+    /// `path` with its deepest existing ancestor's symbolic links resolved and the rest
+    /// appended as written.
+    private static func resolvedPrefix(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var head = (absolute as NSString).standardizingPath
+        var tail: [String] = []
+        while real(head) == nil, head != "/", !head.isEmpty {
+            tail.insert((head as NSString).lastPathComponent, at: 0)
+            head = (head as NSString).deletingLastPathComponent
+        }
+        let base = real(head.isEmpty ? "/" : head) ?? head
+        return ([base == "/" ? "" : base] + tail).joined(separator: "/")
     }
 
     private static func real(_ path: String) -> String? {

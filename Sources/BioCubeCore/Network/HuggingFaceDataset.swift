@@ -135,26 +135,8 @@ public struct HuggingFaceDataset: Sendable {
                 }
                 commit = c
             }
-            guard let entries = r.json?.arrayValue else {
-                throw BioCubeError(.corruptData, "\(repository): the tree listing (page \(page)) is not a JSON list")
-            }
-            for e in entries where e["type"]?.stringValue == "file" {
-                guard let path = e["path"]?.stringValue, let size = e["size"]?.intValue, let oid = e["oid"]?.stringValue
-                else {
-                    throw BioCubeError(
-                        .corruptData, "\(repository): a listed file lacks path, size or oid (page \(page))")
-                }
-                do { _ = try UntrustedPath.components(path, what: "\(repository): the listed path") } catch let e
-                    as BioCubeError
-                {
-                    throw BioCubeError(.corruptData, e.message)
-                }
-                let sha = e["lfs"]?["oid"]?.stringValue
-                if let lfsSize = e["lfs"]?["size"]?.intValue, lfsSize != size {
-                    throw BioCubeError(.corruptData, "\(path): listed with size \(size) but LFS size \(lfsSize)")
-                }
-                out.append(File(path: path, size: size, sha256: sha, gitBlobID: oid))
-            }
+            let parsed = try Self.parseListing(r.body, repository: repository, page: page)
+            out += parsed
             next = Self.nextPage(r.headers["link"]).flatMap { HTTPTransport.resolve($0.absoluteString, against: url) }
         }
         try Self.checkLayout(out, repository: repository)
@@ -167,7 +149,7 @@ public struct HuggingFaceDataset: Sendable {
 
     /// Refuses a listing that names one path twice, or a file where another entry needs a
     /// folder (`Species` and `Species/a.csv`): written out, one would replace the other.
-    static func checkLayout(_ files: [File], repository: String) throws {
+    package static func checkLayout(_ files: [File], repository: String) throws {
         var seen: Set<String> = []
         for f in files where !seen.insert(f.path).inserted {
             throw BioCubeError(.corruptData, "\(repository): the listing names '\(f.path)' twice")
@@ -228,6 +210,34 @@ public struct HuggingFaceDataset: Sendable {
     /// Whether `text` is a full git commit id (40 hex digits, or 64 for SHA-256 repositories).
     static func isCommitID(_ text: String) -> Bool {
         (text.count == 40 || text.count == 64) && text.allSatisfy(\.isHexDigit)
+    }
+
+    /// The files of one page of a tree listing (a JSON list of entries; folders skipped),
+    /// every path checked as an untrusted name.
+    package static func parseListing(_ body: Data, repository: String, page: Int) throws -> [File] {
+        guard let entries = (try? JSONValue.decode(body))?.arrayValue else {
+            throw BioCubeError(.corruptData, "\(repository): the tree listing (page \(page)) is not a JSON list")
+        }
+        var out: [File] = []
+        for e in entries where e["type"]?.stringValue == "file" {
+            guard let path = e["path"]?.stringValue, let size = e["size"]?.intValue, size >= 0,
+                let oid = e["oid"]?.stringValue
+            else {
+                throw BioCubeError(
+                    .corruptData, "\(repository): a listed file lacks path, size or oid (page \(page))")
+            }
+            do { _ = try UntrustedPath.components(path, what: "\(repository): the listed path") } catch let e
+                as BioCubeError
+            {
+                throw BioCubeError(.corruptData, e.message)
+            }
+            let sha = e["lfs"]?["oid"]?.stringValue
+            if let lfsSize = e["lfs"]?["size"]?.intValue, lfsSize != size {
+                throw BioCubeError(.corruptData, "\(path): listed with size \(size) but LFS size \(lfsSize)")
+            }
+            out.append(File(path: path, size: size, sha256: sha, gitBlobID: oid))
+        }
+        return out
     }
 
     /// The `rel="next"` URL of a `Link` header.

@@ -70,7 +70,7 @@ public struct NDVIDownload: Sendable {
     /// The product URLs of `manifest` (one per line) for the months `from` … `through`, one
     /// per month: the product whose date is day `dekad` (1, 11 or 21), in its newest version
     /// when the manifest lists several (`_V2.0.2` over `_V2.0.1`, wherever they stand).
-    static func select(manifest: String, from: UTCDateTime, through: UTCDateTime, dekad: Int) -> [URL] {
+    package static func select(manifest: String, from: UTCDateTime, through: UTCDateTime, dekad: Int) -> [URL] {
         var byMonth: [String: (url: URL, version: [Int])] = [:]
         for line in manifest.split(whereSeparator: \.isNewline) {
             let text = line.trimmingCharacters(in: .whitespaces)

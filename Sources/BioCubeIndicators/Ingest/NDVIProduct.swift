@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 import BioCubeNetCDF
 import Foundation
 
@@ -11,14 +11,14 @@ import Foundation
 /// NDVI (`raw · scale_factor + add_offset`, 0.004 and −0.08 in these products) is at least
 /// the vegetation threshold. The product's month comes from its file name
 /// (`c_gls_NDVI300_202007110000_…`).
-struct NDVIProduct {
+package struct NDVIProduct {
     let year: Int
     let month: Int
     let day: Int
     /// Per cell (row-major on the grid), the mean NDVI (NaN where no pixel counts).
-    let mean: [Double]
+    package let mean: [Double]
     /// Per cell, the pixels that count.
-    let pixels: [Int32]
+    package let pixels: [Int32]
 
     /// The date in a Copernicus Land file name: the 12 digits `YYYYMMDDhhmm` after `NDVI…_`.
     static func date(ofFileName name: String) -> (year: Int, month: Int, day: Int)? {
@@ -37,7 +37,7 @@ struct NDVIProduct {
     }
 
     /// Reads the product at `path` in strips of rows, keeping only pixels near `grid`.
-    init(path: String, grid: Grid, threshold: Double) throws {
+    package init(path: String, grid: Grid, threshold: Double) throws {
         let name = (path as NSString).lastPathComponent
         guard let date = Self.date(ofFileName: name) else {
             throw BioCubeError(

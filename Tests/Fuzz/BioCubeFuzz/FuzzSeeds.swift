@@ -15,8 +15,57 @@ enum FuzzSeeds {
         try FileIO.createDirectories(work)
         defer { try? FileIO.removeItem(work) }
         switch target {
-        case .parquet, .csv:
-            break  // the fixtures (make fuzz copies them)
+        case .parquet, .csv, .jpeg, .png, .mp3:
+            break  // the fixtures (make fuzz and the replay test copy them)
+        case .wav:
+            func le32(_ v: UInt32) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+            func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian, Array.init) }
+            let samples = (0..<1600).flatMap { i in le16(UInt16(bitPattern: Int16(3000 * sin(Double(i) / 5)))) }
+            let wav =
+                Array("RIFF".utf8) + le32(UInt32(36 + samples.count)) + Array("WAVEfmt ".utf8) + le32(16) + le16(1)
+                + le16(1) + le32(16000) + le32(32000) + le16(2) + le16(16) + Array("data".utf8)
+                + le32(UInt32(samples.count)) + samples
+            seeds.append(("tone.wav", wav))
+        case .ndvi:
+            let path = work + "/c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc"
+            let w = try NetCDFWriter(path: path, format: .classic)
+            let t = try w.dimension("time", length: 1)
+            let la = try w.dimension("lat", length: 8)
+            let lo = try w.dimension("lon", length: 8)
+            let lat = try w.variable("lat", .double, dimensions: [la])
+            let lon = try w.variable("lon", .double, dimensions: [lo])
+            let v = try w.variable("NDVI", .short, dimensions: [t, la, lo])
+            try w.attribute("scale_factor", .double(0.004), on: v)
+            try w.attribute("add_offset", .double(-0.08), on: v)
+            try w.endDefinitions()
+            try w.write(lat, start: [0], count: [8], (0..<8).map { 49 - Double($0) * 0.125 })
+            try w.write(lon, start: [0], count: [8], (0..<8).map { 6 + Double($0) * 0.125 })
+            try w.write(v, start: [0, 0, 0], count: [1, 8, 8], (0..<64).map { Int16($0 * 3) })
+            try w.close()
+            seeds.append(("product.nc", try FileIO.read(path)))
+        case .hubListing:
+            seeds.append(
+                (
+                    "listing.json",
+                    Array(
+                        #"[{"type":"directory","oid":"0","size":0,"path":"Copernicus"},{"type":"file","oid":"ce013625030ba8dba906f756967f9e9ca394464a","size":6,"path":"README.md"},{"type":"file","oid":"1","size":5000,"path":"Copernicus/ERA5/a b.nc","lfs":{"oid":"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","size":5000,"pointerSize":134}}]"#
+                            .utf8)
+                ))
+        case .manifest:
+            let lines = ["20200611", "20200711", "20200811"].flatMap { d in
+                ["2.0.1", "2.0.2"].map {
+                    "https://globalland.vito.be/download/netcdf/ndvi_300m_v2_10daily/\(d.prefix(4))/\(d)/c_gls_NDVI300_\(d)0000_GLOBE_OLCI_V\($0).nc"
+                }
+            }
+            seeds.append(("manifest.txt", Array(lines.joined(separator: "\n").utf8)))
+        case .labels:
+            seeds.append(
+                (
+                    "label_mappings.json",
+                    Array(
+                        #"{"ranks": {"Genus": {"Erithacus": 2, "Turdus": 1}, "Phylum": {"Chordata": 1}}, "version": 1}"#
+                            .utf8)
+                ))
         case .pt, .zip:
             let path = work + "/b.pt"
             try TorchExporter().write(try batch(), to: path)

@@ -1,6 +1,7 @@
 import BioCubeBatch
 import BioCubeCore
 import BioCubeIndicators
+import BioCubeMedia
 import BioCubeNetCDF
 import BioCubeParquet
 import Foundation
@@ -25,6 +26,23 @@ enum FuzzTarget: String, CaseIterable {
     /// netCDF sniffing: the netCDF-3 header parser (checked before libnetcdf opens a file)
     /// and the HDF5 chunk filter pipeline (Fletcher-32, deflate, zstd, shuffle).
     case netcdf
+    /// A photo through libjpeg-turbo (scan limit, pixel limit, truncation).
+    case jpeg
+    /// A photo through libpng.
+    case png
+    /// A WAV recording (chunks, formats, rates, sample counts).
+    case wav
+    /// An MP3 recording through libmpg123 and the frame-chain check.
+    case mp3
+    /// A Copernicus Land NDVI product read onto the grid (attributes, dimension names and
+    /// order, axis sizes), as `ingest ndvi` does.
+    case ndvi
+    /// One page of a Hugging Face tree listing, its paths checked, and its layout.
+    case hubListing = "hub-listing"
+    /// An NDVI download manifest: lines, product dates and versions, file names.
+    case manifest
+    /// A `label_mappings.json` (duplicate keys, ids, versions).
+    case labels
 
     /// Runs one input; `scratch` is a folder of this process the target may write into.
     /// One line: `ok: …`, `error: …` or `unexpected error type: …`.
@@ -132,6 +150,52 @@ enum FuzzTarget: String, CaseIterable {
                 } catch let e as BioCubeError { results.append("\(filters) error: \(e.message.prefix(40))") }
             }
             return results.joined(separator: "; ")
+        case .jpeg, .png, .wav, .mp3, .ndvi, .hubListing, .manifest, .labels:
+            return try runMedia(bytes, scratch: scratch)
+        }
+    }
+
+    /// The readers added for the media, Hub and NDVI surfaces.
+    private func runMedia(_ bytes: UnsafeRawBufferPointer, scratch: String) throws -> String {
+        let data = Array(bytes)
+        switch self {
+        case .jpeg, .png:
+            let image = try RGBImage(decoding: data, name: "input." + rawValue)
+            let tensor = try ImagePreprocessor(options: ImageOptions()).tensor(of: image)
+            return "\(image.width)×\(image.height) → \(tensor.shape)"
+        case .wav, .mp3:
+            let clip = try AudioClip(decoding: data, name: "input." + rawValue)
+            guard clip.samples.count <= 1 << 22 else { return "\(clip.samples.count) samples (not analysed)" }
+            let features = try AudioPreprocessor(options: AudioFeatureOptions()).features(of: clip)
+            return "\(clip.samples.count) samples at \(clip.sampleRate) Hz → \(features.frames) frames"
+        case .ndvi:
+            let path = try Self.put(bytes, scratch + "/c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc")
+            let product = try NDVIProduct(path: path, grid: .europe025, threshold: 0.2)
+            return "\(product.pixels.reduce(0) { $0 + Int($1) }) pixels"
+        case .hubListing:
+            let files = try HuggingFaceDataset.parseListing(Data(data), repository: "fuzz/listing", page: 1)
+            try HuggingFaceDataset.checkLayout(files, repository: "fuzz/listing")
+            for f in files { _ = try UntrustedPath.resolve(f.path, inside: scratch + "/hub", what: "the entry") }
+            return "\(files.count) files"
+        case .manifest:
+            let text = String(decoding: data, as: UTF8.self)
+            let urls = NDVIDownload.select(
+                manifest: text, from: try UTCDateTime(year: 1999, month: 1),
+                through: try UTCDateTime(year: 2030, month: 12),
+                dekad: 11)
+            var names = 0
+            for u in urls {
+                if (try? UntrustedPath.fileName(u.lastPathComponent, what: "the product", percentEncoded: true)) != nil
+                {
+                    names += 1
+                }
+            }
+            return "\(urls.count) products, \(names) safe names"
+        case .labels:
+            let labels = try LabelMappings.load(path: try Self.put(bytes, scratch + "/label_mappings.json"))
+            return "\(labels.ranks.count) ranks"
+        default:
+            return ""
         }
     }
 
