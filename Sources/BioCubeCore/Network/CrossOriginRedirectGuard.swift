@@ -14,7 +14,9 @@ package import FoundationNetworking
 ///
 /// The delegate is the session's, not the task's: on Linux, Foundation calls only session
 /// delegates (swift-corelibs-foundation#5187).
-package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, URLSessionDownloadDelegate,
+    @unchecked Sendable
+{
     // Safety: no stored state.
 
     /// Request headers that carry credentials.
@@ -31,6 +33,31 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
     ) {
         // nil: the redirect answer itself is the task's answer; the transport follows it.
         completionHandler(nil)
+    }
+
+    /// A ranged download that receives more than it asked for (a server ignoring `Range` and
+    /// sending a whole, possibly endless, body) is cancelled once it passes the range by more
+    /// than 64 KiB: pieces are bounded on disk as well as in memory.
+    package func urlSession(
+        _ session: URLSession, downloadTask: URLSessionDownloadTask, didWriteData bytesWritten: Int64,
+        totalBytesWritten: Int64, totalBytesExpectedToWrite: Int64
+    ) {
+        guard let range = downloadTask.originalRequest?.value(forHTTPHeaderField: "Range"),
+            let limit = Self.rangeLength(range), totalBytesWritten > limit + 65536
+        else { return }
+        downloadTask.cancel()
+    }
+
+    package func urlSession(
+        _ session: URLSession, downloadTask: URLSessionDownloadTask, didFinishDownloadingTo location: URL
+    ) {}
+
+    /// The length of `bytes=a-b` (nil for open or multiple ranges).
+    package static func rangeLength(_ header: String) -> Int64? {
+        guard header.hasPrefix("bytes="), !header.contains(",") else { return nil }
+        let ends = header.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
+        guard ends.count == 2, let a = Int64(ends[0]), let b = Int64(ends[1]), b >= a else { return nil }
+        return b - a + 1
     }
 
     /// `request` as it may follow a redirect from `origin`: unchanged on the same origin,

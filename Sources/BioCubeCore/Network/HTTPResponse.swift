@@ -4,11 +4,12 @@ package import Foundation
 /// redirects).
 package struct HTTPResponse: Sendable {
     /// Creates a response.
-    package init(status: Int, headers: [String: String], body: Data, url: URL? = nil) {
+    package init(status: Int, headers: [String: String], body: Data, url: URL? = nil, bodyFile: String? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
         self.url = url
+        self.bodyFile = bodyFile
     }
 
     package let status: Int
@@ -16,6 +17,18 @@ package struct HTTPResponse: Sendable {
     package let body: Data
     /// Where the answer came from (the last redirect's target).
     package let url: URL?
+    /// For ``HTTPTransport/sendToFile(_:_:headers:)``: the file holding the body (the caller
+    /// moves or removes it); ``body`` is then empty.
+    package let bodyFile: String?
+
+    /// This answer with the first `limit` bytes of its ``bodyFile`` as ``body`` (for the
+    /// reason of an error answer that went to a file).
+    package func withBodyPrefix(_ limit: Int = 65536) -> HTTPResponse {
+        guard let bodyFile else { return self }
+        return HTTPResponse(
+            status: status, headers: headers, body: Data(FileIO.readPrefix(bodyFile, count: limit) ?? []), url: url,
+            bodyFile: bodyFile)
+    }
 
     /// The JSON body, or nil.
     package var json: JSONValue? { try? JSONValue.decode(body) }

@@ -2,6 +2,9 @@ package import Foundation
 #if canImport(FoundationNetworking)
 package import FoundationNetworking
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// HTTP over URLSession as a careful client does it: an identifying `User-Agent` on every
 /// request, redirects followed here (relative `Location` resolved against the request URL,
@@ -41,13 +44,31 @@ package struct HTTPTransport: Sendable {
     package func send(
         _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil
     ) async throws -> HTTPResponse {
+        try await follow(method, url, headers: headers, body: body, toFile: false)
+    }
+
+    /// A GET whose body goes to a temporary file instead of memory (``HTTPResponse/bodyFile``,
+    /// which the caller moves or removes): a download piece costs no memory, whatever its
+    /// size, and a ranged request that receives far more than its range is cancelled.
+    package func sendToFile(
+        _ method: String, _ url: URL, headers: [String: String] = [:]
+    ) async throws
+        -> HTTPResponse
+    {
+        try await follow(method, url, headers: headers, body: nil, toFile: true)
+    }
+
+    private func follow(
+        _ method: String, _ url: URL, headers: [String: String], body: Data?, toFile: Bool
+    ) async throws -> HTTPResponse {
         var current = url
         var method = method
         var headers = headers
         var body = body
         for hop in 0...Self.maximumRedirects {
-            let r = try await sendOnce(method, current, headers: headers, body: body)
+            let r = try await sendOnce(method, current, headers: headers, body: body, toFile: toFile)
             guard [301, 302, 303, 307, 308].contains(r.status), let location = r.headers["location"] else { return r }
+            if let file = r.bodyFile { _ = unlink(file) }
             guard hop < Self.maximumRedirects else {
                 throw BioCubeError(
                     .remoteFailure, "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects")
@@ -89,7 +110,7 @@ package struct HTTPTransport: Sendable {
     /// cancelled caller never cancels it mid-redirect (Foundation on Linux traps when a
     /// redirect callback meets a cancelled task); it ends by its timeout at the latest.
     private func sendOnce(
-        _ method: String, _ url: URL, headers: [String: String], body: Data?
+        _ method: String, _ url: URL, headers: [String: String], body: Data?, toFile: Bool
     ) async throws -> HTTPResponse {
         try Task.checkCancellation()
         if let limiter { try await limiter.wait() }
@@ -99,9 +120,27 @@ package struct HTTPTransport: Sendable {
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
         let session = self.session
-        let exchange = Task { [request] in try await session.data(for: request) }
-        let (data, response): (Data, URLResponse)
-        do { (data, response) = try await exchange.value } catch {
+        var data = Data()
+        var file: String?
+        let response: URLResponse
+        do {
+            if toFile {
+                let exchange = Task { [request] in try await session.download(for: request) }
+                let (location, r) = try await exchange.value
+                (file, response) = (location.path, r)
+            } else {
+                let exchange = Task { [request] in try await session.data(for: request) }
+                (data, response) = try await exchange.value
+            }
+        } catch {
+            if let range = request.value(forHTTPHeaderField: "Range"),
+                let length = CrossOriginRedirectGuard.rangeLength(range), (error as? URLError)?.code == .cancelled
+            {
+                throw BioCubeError(
+                    .remoteFailure,
+                    "\(method) \(Redaction.url(url)): the server sent more than the \(length) bytes asked for (it ignores Range?); stopped"
+                )
+            }
             throw BioCubeError(
                 .network, "\(method) \(Redaction.url(url)): \(Redaction.text(error.localizedDescription))")
         }
@@ -110,7 +149,7 @@ package struct HTTPTransport: Sendable {
         }
         var lowered: [String: String] = [:]
         for (k, v) in http.allHeaderFields { lowered[String(describing: k).lowercased()] = String(describing: v) }
-        return HTTPResponse(status: http.statusCode, headers: lowered, body: data, url: url)
+        return HTTPResponse(status: http.statusCode, headers: lowered, body: data, url: url, bodyFile: file)
     }
 
     /// Sends with retries: connection failures and the policy's statuses (5xx, 429, …) are

@@ -28,12 +28,17 @@ package struct ResumableDownload: Sendable {
     package let pieceSize: Int
     /// The service's name in messages ("the CDS", "GBIF").
     package let service: String
+    /// The largest file this download accepts when the service announces no size (and the
+    /// largest whole answer of a server that ignores `Range`): a stream of pieces that never
+    /// ends, or an endless body, stops here with an error.
+    package let maximumBytes: Int64
 
     /// A downloader over `http`.
-    package init(http: HTTPTransport, pieceSize: Int, service: String) {
+    package init(http: HTTPTransport, pieceSize: Int, service: String, maximumBytes: Int64 = 1 << 40) {
         self.http = http
         self.pieceSize = max(1, pieceSize)
         self.service = service
+        self.maximumBytes = max(1, maximumBytes)
     }
 
     /// The hidden partial file of `path`.
@@ -78,14 +83,24 @@ package struct ResumableDownload: Sendable {
         }
         pieces: while size.map({ have < $0 }) ?? true {
             let end = size.map { min($0, have + Int64(pieceSize)) - 1 } ?? (have + Int64(pieceSize) - 1)
-            let r: HTTPResponse
+            guard size != nil || have < maximumBytes else {
+                throw BioCubeError(
+                    .remoteFailure,
+                    "\(name): \(service) keeps sending past \(maximumBytes) bytes without announcing a size; stopped")
+            }
+            var r: HTTPResponse
             do {
-                r = try await http.send(
+                // The body goes to a temporary file: no piece, however large, is held in memory.
+                r = try await http.sendToFile(
                     "GET", source, headers: sourceHeaders.merging(["Range": "bytes=\(have)-\(end)"]) { $1 })
             } catch let e as BioCubeError where e.code == .network {
                 try await backOff(e.message, code: .network)
                 continue pieces
             }
+            let bodyFile = r.bodyFile
+            defer { if let bodyFile { _ = unlink(bodyFile) } }
+            let received = bodyFile.flatMap { FileIO.attributes($0)?.size } ?? Int64(r.body.count)
+            if !(200..<300).contains(r.status) { r = r.withBodyPrefix() }
             if !pinned, (200..<300).contains(r.status), let final = r.url, final != source {
                 // Pin the remaining pieces to the resolved location.
                 pinned = true
@@ -108,11 +123,15 @@ package struct ResumableDownload: Sendable {
                         .remoteFailure,
                         "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
                 }
-                guard !r.body.isEmpty else {
+                guard received > 0 else {
                     throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)")
                 }
-                try handle.write(contentsOf: r.body)
-                have += Int64(r.body.count)
+                guard received <= end - have + 1 else {
+                    throw BioCubeError(
+                        .remoteFailure, "\(name): \(service) sent \(received) bytes for a piece of \(end - have + 1)")
+                }
+                try Self.append(r, to: handle)
+                have += received
                 failures = 0
                 onProgress(.bytes(have, total: size))
                 // A short piece (a cut body) is fine: the next request resumes from `have`;
@@ -121,10 +140,20 @@ package struct ResumableDownload: Sendable {
                     break pieces
                 }
             case 200:
-                // No range support: the whole file arrives in one answer.
+                // No range support: the whole file arrives in one answer, which must be the
+                // announced size (or, unannounced, within the limit).
+                if let size, received != size {
+                    throw BioCubeError(
+                        .remoteFailure, "\(name): \(service) answered \(received) bytes, it announced \(size)")
+                }
+                guard received <= maximumBytes else {
+                    throw BioCubeError(
+                        .remoteFailure,
+                        "\(name): \(service) sent \(received) bytes, more than the \(maximumBytes) accepted")
+                }
                 try handle.truncate(atOffset: 0)
-                try handle.write(contentsOf: r.body)
-                have = Int64(r.body.count)
+                try Self.append(r, to: handle)
+                have = received
                 onProgress(.bytes(have, total: size))
                 break pieces
             case 416 where size == nil:
@@ -150,5 +179,15 @@ package struct ResumableDownload: Sendable {
         guard rename(part, path) == 0 else {
             throw BioCubeError(.io, "\(path): cannot move the finished download into place")
         }
+    }
+
+    /// Appends the body of `r` (its file, streamed in 1 MiB pieces, or its bytes) to `handle`.
+    private static func append(_ r: HTTPResponse, to handle: FileHandle) throws {
+        guard let file = r.bodyFile else { return try handle.write(contentsOf: r.body) }
+        guard let input = FileHandle(forReadingAtPath: file) else {
+            throw BioCubeError(.io, "cannot read the downloaded piece", file: file)
+        }
+        defer { try? input.close() }
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try handle.write(contentsOf: chunk) }
     }
 }

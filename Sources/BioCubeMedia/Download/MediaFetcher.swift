@@ -110,7 +110,8 @@ struct MediaFetcher: Sendable {
         let name = (path as NSString).lastPathComponent
         try await budget?.spend()
         try FileIO.createDirectories((path as NSString).deletingLastPathComponent)
-        let download = ResumableDownload(http: http, pieceSize: 16 << 20, service: service)
+        // A photo or a recording is megabytes; a gigabyte is a server that does not stop.
+        let download = ResumableDownload(http: http, pieceSize: 16 << 20, service: service, maximumBytes: 1 << 30)
         try await download.run(from: url, size: nil, to: path) { progress in
             switch progress {
             case .bytes(let n, let total): onEvent(.downloading(file: name, bytes: n, total: total))

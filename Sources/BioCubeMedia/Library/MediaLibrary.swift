@@ -60,7 +60,11 @@ public struct MediaLibrary: Sendable {
     public func records(of kind: MediaKind, species: String) throws -> [MediaRecord] {
         let path = try folder(of: species) + "/" + kind.tableName
         guard FileIO.exists(path) else { return [] }
-        let text = String(decoding: try FileIO.read(path), as: UTF8.self)
+        // A table is UTF-8: anything else is an error, not text quietly turned into U+FFFD.
+        guard let text = String(validating: try FileIO.read(path), as: UTF8.self) else {
+            throw BioCubeError(
+                .corruptData, "the table is not UTF-8 text (was it saved in another encoding?)", file: path)
+        }
         let rows = try CSVText.decode(text, name: path)
         guard let head = rows.first else { return [] }
         var header: [String: Int] = [:]
