@@ -258,3 +258,38 @@ struct HuggingFaceDatasetTests {
         try untouched(dir)
     }
 }
+
+/// One download failing while the others follow cross-host redirects: the failure is
+/// reported, the process neither traps nor deadlocks (Foundation on Linux used to trap when
+/// a cancelled task met its redirect callback).
+@Suite struct ConcurrentRedirectFailureTests {
+    @Test func aFailureAmongRedirectedDownloadsEndsCleanly() async throws {
+        let cdn = try LoopbackHTTPServer { request in
+            usleep(20_000)
+            return .file(
+                Data(repeating: 3, count: 4000), range: request.headers["range"],
+                contentType: "application/octet-stream")
+        }
+        defer { cdn.stop() }
+        let hub = try LoopbackHTTPServer { request in
+            if request.path.contains("broken") { return .json(404, #"{"error":"Entry not found"}"#) }
+            return LoopbackHTTPServer.Response(status: 302, headers: ["Location": cdn.baseURL.absoluteString + "/f"])
+        }
+        defer { hub.stop() }
+        var options = DownloadOptions()
+        options.concurrentDownloads = 4
+        options.pieceSize = 500
+        options.retryBackoff = .milliseconds(1)
+        let client = HuggingFaceDataset(
+            revision: String(repeating: "a", count: 40), endpoint: hub.baseURL, token: nil, options: options)
+        let files = (0..<6).map { i in
+            HuggingFaceDataset.File(path: i == 3 ? "broken.nc" : "f\(i).nc", size: 4000, sha256: nil, gitBlobID: "0")
+        }
+        let dir = TemporaryDirectory()
+        for _ in 0..<5 {
+            await #expect {
+                _ = try await client.download(files, into: dir.path)
+            } throws: { ($0 as? BioCubeError)?.code == .notFound || ($0 as? BioCubeError)?.code == .corruptData }
+        }
+    }
+}

@@ -214,3 +214,48 @@ def test_inaturalist_repeating_one_page_ends(biocube, fenced):
         proc = run(biocube, "download", "inaturalist", "--species", "X y", "--out", fenced / "Life",
                    "--api-url", inat.url, "--interval", "0", timeout=60)
         assert proc.returncode == 0 and len([p for p, _ in inat.log if p.startswith("/observations")]) == 2
+
+
+def test_xeno_canto_claiming_endless_empty_pages_ends(biocube, fenced):
+    import json
+    with Hostile({}) as xc:
+        xc.routes["/recordings"] = (200, {"Content-Type": "application/json"},
+                                    json.dumps({"numRecordings": "0", "numPages": 1000000000, "page": 1,
+                                                "recordings": []}).encode())
+        proc = run(biocube, "download", "xeno-canto", "--species", "Turdus merula", "--out", fenced / "Life",
+                   "--api-url", xc.url, "--interval", "0", env={"XENO_CANTO_API_KEY": "k-1234"})
+        assert proc.returncode == 0 and len(xc.log) == 1
+
+
+def test_urls_with_user_info_are_never_printed(biocube, fenced):
+    # The CDS client would retry the dead address for hours: read what it prints, then stop it.
+    proc = subprocess.Popen(["stdbuf", "-oL", biocube.path, "download", "era5", "--dataset", "monthly-single", "--variables", "t2m",
+                             "--years", "2000", "--out", str(fenced / "o")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "CDSAPI_URL": "http://someone:pa55word-xyz@127.0.0.1:9/api",
+                                 "CDSAPI_KEY": "k"})
+    time.sleep(4)
+    proc.terminate()      # SIGTERM: BioCube's handler exits, flushing what it printed
+    out, err = proc.communicate(timeout=30)
+    assert "127.0.0.1:9" in out + err, out + err
+    assert "pa55word-xyz" not in out + err
+    proc = run(biocube, "download", "inaturalist", "--species", "X y", "--out", fenced / "L",
+               "--api-url", "ftp://someone:pa55word-xyz@host/")
+    assert proc.returncode != 0 and "pa55word-xyz" not in proc.stdout + proc.stderr
+
+
+def test_an_ndvi_product_declaring_billions_of_latitudes_is_refused_without_allocating(biocube, fenced):
+    import netCDF4
+    p = fenced / "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.1.nc"
+    with netCDF4.Dataset(p, "w", format="NETCDF4") as ds:
+        ds.createDimension("lat", 2_000_000_000)
+        ds.createDimension("lon", 4)
+        ds.createVariable("lat", "f8", ("lat",))
+        ds.createVariable("lon", "f8", ("lon",))
+        v = ds.createVariable("NDVI", "u1", ("lat", "lon"))
+        v.scale_factor = 0.004
+        v.add_offset = -0.08
+    assert p.stat().st_size < 100_000
+    proc = subprocess.run([biocube.path, "ingest", "ndvi", str(p), "--out", str(fenced / "t.csv")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and "more than any NDVI product has" in proc.stderr, proc.stderr
