@@ -37,7 +37,7 @@ package final class NetCDFWriter {
 
     package init(path: String, format: Format) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = FileIO.parent(of: path)
         if !dir.isEmpty { try FileIO.createDirectories(dir) }
         temp =
             (dir.isEmpty ? "" : dir + "/")

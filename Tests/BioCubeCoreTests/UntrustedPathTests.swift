@@ -62,3 +62,25 @@ import Testing
         } throws: { "\($0)".contains(expected) }
     }
 }
+
+/// Foundation's `deletingLastPathComponent` traps on Linux for some short paths (`x`, `c/`);
+/// the `hub-listing` fuzz target found it through a listing of a file named `c`.
+@Suite struct ParentPathTests {
+    @Test(arguments: [
+        ("x", ""), ("c/", ""), ("ab", ""), ("a/b", "a"), ("/c", "/"), ("./c", "."), ("abc/def/", "abc"),
+        ("/a/b/c.nc", "/a/b"), ("/", "/"),
+    ])
+    func parentsAreComputedWithoutFoundation(path: String, parent: String) {
+        #expect(FileIO.parent(of: path) == parent)
+    }
+
+    @Test func aListingOfOneLetterNamesIsFine() throws {
+        let files = try HuggingFaceDataset.parseListing(
+            Data(
+                #"[{"type":"file","oid":"1","size":5,"path":"c"},{"type":"file","oid":"2","size":1,"path":"d/e"}]"#.utf8
+            ),
+            repository: "r", page: 1)
+        try HuggingFaceDataset.checkLayout(files, repository: "r")
+        #expect(files.map(\.path) == ["c", "d/e"])
+    }
+}

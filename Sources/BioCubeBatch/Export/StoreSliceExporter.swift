@@ -15,7 +15,7 @@ public struct StoreSliceExporter: BatchExporter {
 
     public func write(_ batch: Batch, to path: String) throws {
         let temp =
-            (path as NSString).deletingLastPathComponent + "/"
+            (FileIO.parent(of: path).isEmpty ? "." : FileIO.parent(of: path)) + "/"
             + TemporaryName.fresh(for: (path as NSString).lastPathComponent)
         LiveTemporaryFiles.track(temp, folder: true)
         defer { LiveTemporaryFiles.untrack(temp) }

@@ -423,7 +423,7 @@ extension CubeBuilder {
         while let next = walker.nextObject() as? String {
             let name = (next as NSString).lastPathComponent
             // Only this host's files whose process has ended (see TemporaryName).
-            if TemporaryName.isStale(name, in: (root + "/" + next as NSString).deletingLastPathComponent) {
+            if TemporaryName.isStale(name, in: FileIO.parent(of: root + "/" + next)) {
                 _ = unlink(root + "/" + next)
             }
         }

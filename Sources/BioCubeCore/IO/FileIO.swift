@@ -172,6 +172,16 @@ package enum FileIO {
     }
 
     /// `mkdir -p`; succeeds when the folder exists (also when another process made it first).
+    /// The folder part of `path` (`a/b` → `a`, `/c` → `/`, `ab` → ``), as `NSString`'s
+    /// `deletingLastPathComponent` gives it — which traps on Linux for some short paths
+    /// (`x`, `c/`), so BioCube never calls it on a path a user or a server chose.
+    package static func parent(of path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+        guard let slash = p.lastIndex(of: "/") else { return "" }
+        return slash == p.startIndex ? "/" : String(p[..<slash])
+    }
+
     package static func createDirectories(_ path: String) throws {
         if path.isEmpty || isDirectory(path) { return }
         var parent = FilePath(path)

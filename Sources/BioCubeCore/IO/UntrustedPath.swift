@@ -58,7 +58,7 @@ package enum UntrustedPath {
     /// written, its components having been checked).
     package static func checkInside(_ path: String, root: String, what: String) throws {
         let resolvedRoot = resolvedPrefix(root)
-        let resolvedPath = resolvedPrefix((path as NSString).deletingLastPathComponent)
+        let resolvedPath = resolvedPrefix(FileIO.parent(of: path))
         guard
             resolvedPath == resolvedRoot
                 || resolvedPath.hasPrefix(resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/")
@@ -81,7 +81,7 @@ package enum UntrustedPath {
         var tail: [String] = []
         while real(head) == nil, head != "/", !head.isEmpty {
             tail.insert((head as NSString).lastPathComponent, at: 0)
-            head = (head as NSString).deletingLastPathComponent
+            head = FileIO.parent(of: head)
         }
         let base = real(head.isEmpty ? "/" : head) ?? head
         return ([base == "/" ? "" : base] + tail).joined(separator: "/")

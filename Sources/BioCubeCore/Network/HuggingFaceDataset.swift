@@ -154,16 +154,18 @@ public struct HuggingFaceDataset: Sendable {
         for f in files where !seen.insert(f.path).inserted {
             throw BioCubeError(.corruptData, "\(repository): the listing names '\(f.path)' twice")
         }
+        // Folder paths split by hand: Foundation's `deletingLastPathComponent` traps on some
+        // one-letter names (found by the `hub-listing` fuzz target).
         for f in files {
-            var folder = (f.path as NSString).deletingLastPathComponent
-            while !folder.isEmpty {
+            let parts = f.path.split(separator: "/", omittingEmptySubsequences: false)
+            for k in parts.indices.dropLast() {
+                let folder = parts[...k].joined(separator: "/")
                 if seen.contains(folder) {
                     throw BioCubeError(
                         .corruptData,
                         "\(repository): the listing has a file '\(folder)' and also '\(f.path)' inside a folder of that name"
                     )
                 }
-                folder = (folder as NSString).deletingLastPathComponent
             }
         }
     }
@@ -180,14 +182,15 @@ public struct HuggingFaceDataset: Sendable {
                 "the listing names a file '\(file.path)', but there is a folder of that name; refusing to replace it",
                 file: target)
         }
-        var folder = (target as NSString).deletingLastPathComponent
-        while folder.count > directory.count {
+        let parts = file.path.split(separator: "/")
+        var folder = directory
+        for part in parts.dropLast() {
+            folder += "/" + part
             if FileIO.exists(folder), !FileIO.isDirectory(folder) {
                 throw BioCubeError(
                     .alreadyExists, "'\(file.path)' would need a folder where a file is; refusing to replace it",
                     file: folder)
             }
-            folder = (folder as NSString).deletingLastPathComponent
         }
         return target
     }
@@ -293,7 +296,7 @@ public struct HuggingFaceDataset: Sendable {
                 next += 1
                 group.addTask {
                     let target = try Self.target(of: f, in: directory, repository: repository)
-                    try FileIO.createDirectories((target as NSString).deletingLastPathComponent)
+                    try FileIO.createDirectories(FileIO.parent(of: target))
                     let url = URL(
                         string:
                             "\(endpoint.absoluteString)/datasets/\(repository)/resolve/\(Self.encoded(f.commit ?? revision, keepingSlashes: false))/\(Self.encoded(f.path, keepingSlashes: true))"

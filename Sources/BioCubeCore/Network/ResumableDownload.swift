@@ -43,7 +43,8 @@ package struct ResumableDownload: Sendable {
 
     /// The hidden partial file of `path`.
     package static func partPath(of path: String) -> String {
-        (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".part"
+        (FileIO.parent(of: path).isEmpty ? "." : FileIO.parent(of: path)) + "/." + (path as NSString).lastPathComponent
+            + ".part"
     }
 
     /// Fetches `url` into `path`. `size` is the length the service announced (nil when

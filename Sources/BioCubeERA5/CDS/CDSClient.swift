@@ -16,7 +16,7 @@ public import FoundationNetworking
 /// so. A 403 mentions the dataset's licence only when the server says the licence is what is
 /// missing (cost limits and disabled datasets are reported as the server words them).
 /// Passing failures (connections, 5xx, 429) are retried as `cdsapi` does: up to 500 times,
-/// at most 2 minutes apart (``DownloadOptions/cds``). The folder's manifest records the job
+/// at most 2 minutes apart (`DownloadOptions.cds`). The folder's manifest records the job
 /// id of every submitted request, so a rerun polls the job it has instead of submitting again.
 ///
 /// ```swift

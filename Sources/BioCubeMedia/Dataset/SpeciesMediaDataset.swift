@@ -113,7 +113,7 @@ public struct SpeciesMediaDataset: Sendable {
                 .notFound, "\(library.root): no species folders (download media first)", file: library.root)
         }
         let directory =
-            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+            FileIO.parent(of: path).isEmpty ? "." : FileIO.parent(of: path)
         try FileIO.createDirectories(directory)
         var summary = Summary(path: path, labelsPath: directory + "/label_mappings.json")
 

@@ -109,7 +109,7 @@ struct MediaFetcher: Sendable {
     ) async throws -> Int64 {
         let name = (path as NSString).lastPathComponent
         try await budget?.spend()
-        try FileIO.createDirectories((path as NSString).deletingLastPathComponent)
+        try FileIO.createDirectories(FileIO.parent(of: path))
         // A photo or a recording is megabytes; a gigabyte is a server that does not stop.
         let download = ResumableDownload(http: http, pieceSize: 16 << 20, service: service, maximumBytes: 1 << 30)
         try await download.run(from: url, size: nil, to: path) { progress in

@@ -24,7 +24,7 @@ public import FoundationNetworking
 /// agreement requires citing that DOI (``citations(in:)`` lists them) — and the keys of
 /// requested, unfinished downloads: an interrupted run waits for the same download instead
 /// of asking GBIF again. GBIF answers 420 when an account already runs its allowed number
-/// of downloads; that answer is waited out like a 429 (``DownloadOptions/gbif``).
+/// of downloads; that answer is waited out like a 429 (`DownloadOptions.gbif`).
 public struct GBIFClient: Sendable {
     /// The account and API root.
     package let credentials: GBIFCredentials
