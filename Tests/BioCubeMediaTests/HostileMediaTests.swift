@@ -81,9 +81,8 @@ import Testing
         let folder = try life.folder(of: "Turdus merula")
         let grey = try FileIO.read(try FixtureSet("media").path("grey.png"))
         try FileIO.writeAtomically(folder + "/images/a.png", grey)
-        func photo(_ id: String, lat: Double? = 52.5, lon: Double? = 13.4, time: String = "2020-05-01T08:00:00+02:00")
-            -> MediaRecord
-        {
+        let summer = "2020-05-01T08:00:00+02:00"
+        func photo(_ id: String, lat: Double? = 52.5, lon: Double? = 13.4, time: String = summer) -> MediaRecord {
             var r = MediaRecord(id: id, source: "test", kind: .image, species: "Turdus merula")
             (r.latitude, r.longitude, r.timestamp, r.file) = (lat, lon, time, "images/a.png")
             return r
@@ -104,7 +103,8 @@ import Testing
             #expect(first.problems.contains { $0.contains(" \(id): ") && $0.contains(why) }, "\(id): \(first.problems)")
         }
         // The same photo file, other pixels: the part is not reused.
-        try FileIO.writeAtomically(folder + "/images/a.png", try FileIO.read(try FixtureSet("media").path("greyalpha.png")))
+        let other = try FileIO.read(try FixtureSet("media").path("greyalpha.png"))
+        try FileIO.writeAtomically(folder + "/images/a.png", other)
         let second = try await dataset.write(to: dir.file("ds/media.parquet"))
         #expect(second.reusedSpecies == 0)
     }
