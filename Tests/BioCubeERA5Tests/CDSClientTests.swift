@@ -161,6 +161,10 @@ import Testing
         #expect(message.contains("\(status) on the CDS") && message.contains("job failed"))
         #expect(message.contains("MarsRuntimeError: MARS returned no data"), "the traceback: \(message)")
         #expect(!message.contains("unknown status"))
+        // The ended job is not left pending: a rerun submits the request again.
+        #expect(try DownloadManifest.load(from: tmp.path).pending?.isEmpty ?? true)
+        _ = try? await client(fake).retrieve([request()], into: tmp.path)
+        #expect(fake.submissions == 2)
     }
 
     @Test func aDismissedJobSaysSo() async throws {

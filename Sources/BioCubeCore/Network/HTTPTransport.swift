@@ -90,7 +90,8 @@ package struct HTTPTransport: Sendable {
             }
             current = next
         }
-        fatalError("unreachable: the loop returns or throws")
+        throw BioCubeError(
+            .remoteFailure, "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects")
     }
 
     /// `location` resolved against `base` (RFC 3986 §5), when it is an http(s) URL.

@@ -121,6 +121,8 @@ public struct CDSClient: Sendable {
         case ready(url: URL, size: Int64?)
         /// The job no longer exists (deleted, or 404): submit the request again.
         case gone
+        /// The job ended badly (failed, rejected, dismissed): the error to report.
+        case ended(BioCubeError)
     }
 
     /// Polls a job with growing waits until it succeeds; returns the result asset's URL and size.
@@ -130,6 +132,7 @@ public struct CDSClient: Sendable {
         switch try await poll(job: id, file: file, onEvent: onEvent) {
         case .ready(let url, let size): return (url, size)
         case .gone: throw BioCubeError(.notFound, "job \(id) no longer exists on the CDS; submit the request again")
+        case .ended(let error): throw error
         }
     }
 
@@ -154,13 +157,16 @@ public struct CDSClient: Sendable {
                 let (url, size) = try await result(job: id)
                 return .ready(url: url, size: size)
             case "failed", "rejected":
-                throw BioCubeError(
-                    .remoteFailure, "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))")
+                return .ended(
+                    BioCubeError(
+                        .remoteFailure,
+                        "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))"))
             case "dismissed":
-                throw BioCubeError(
-                    .remoteFailure,
-                    "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
-                )
+                return .ended(
+                    BioCubeError(
+                        .remoteFailure,
+                        "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
+                    ))
             case "deleted":
                 return .gone
             case "accepted", "running":
@@ -271,6 +277,11 @@ public struct CDSClient: Sendable {
                     earlier = nil
                     manifest.pending?[key] = nil
                     try manifest.save(to: directory)
+                case .ended(let error):
+                    // A job that ended badly is not waited for again: a rerun submits anew.
+                    manifest.pending?[key] = nil
+                    try manifest.save(to: directory)
+                    throw error
                 }
             }
             try await download(from: located!.url, size: located!.size, to: path, onEvent: onEvent)
