@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "BioCubeViewer", targets: ["BioCubeViewer"]),
         .library(name: "BioCubeMedia", targets: ["BioCubeMedia"]),
         .library(name: "BioCube", targets: ["BioCube"]),
+        // The C ABI (Sources/BioCubeC/biocube.h) behind the Python package in python/.
+        .library(name: "BioCubeC", type: .dynamic, targets: ["BioCubeC"]),
         .executable(name: "biocube", targets: ["biocube"]),
     ],
     dependencies: [
@@ -112,6 +114,10 @@ let package = Package(
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
         .target(
             name: "BioCubeMedia", dependencies: ["BioCubeCore", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123"],
+            swiftSettings: librarySettings),
+        // The C ABI over BioCubeBatch: windows read into caller-owned buffers (python/ loads it).
+        .target(
+            name: "BioCubeC", dependencies: ["BioCubeCore", "BioCubeBatch"], exclude: ["biocube.h"],
             swiftSettings: librarySettings),
         // PNG maps and the HTML batch viewer.
         .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),

@@ -4,6 +4,7 @@ import BioCube
 extension BatchFormat: ExpressibleByArgument {}
 extension MissingValuePolicy: ExpressibleByArgument {}
 extension BatchStatistics.StepWeighting: ExpressibleByArgument {}
+extension Batch.NormalisationMode: ExpressibleByArgument {}
 
 /// Parsers for options whose values are library types: the library's own parser, so a bad
 /// value gets the library's message (naming the expected form) at parse time.

@@ -32,6 +32,15 @@ struct BatchesCommand: AsyncParsableCommand {
     @Option(help: "Missing values: zero (bfm-model: 0 in indicator and species groups, the default for pt) or nan.")
     var missing: MissingValuePolicy?
     @OptionGroup var select: SelectionOptions
+    @Option(
+        help: ArgumentHelp(
+            "Normalise with these statistics (biocube stats, or bfm-model's file), after the missing-value policy.",
+            valueName: "stats.json"))
+    var normalise: String?
+    @Option(help: "How --normalise scales: standardise ((x − mean) / std) or minMax ((x − min) / (max − min)).")
+    var normaliseMode: Batch.NormalisationMode = .standardise
+    @Flag(help: "Leave out windows with an empty step in any selected variable (the store's recorded coverage).")
+    var skipIncomplete = false
     @Option(help: "Variables read at once.")
     var jobs: Int = 2
     @Flag(
@@ -46,6 +55,11 @@ struct BatchesCommand: AsyncParsableCommand {
                 storePath: store, format: format, directory: out, start: start, end: end, region: region,
                 changes: try select.changes(), missing: missing, maxConcurrency: jobs)
             export.synchronizesToDisk = !noSync
+            export.skipsIncompleteWindows = skipIncomplete
+            if let normalise {
+                export.normalisation = try BatchNormalisation(
+                    path: normalise, mode: normaliseMode, pressureLevels: export.sampler.storeLevels)
+            }
             for p in export.problems { print("warning: \(p.message) (\(p.file))") }
             if format == .ptDaily { print("  labels: \(out)/label_mappings.json") }
             let clock = ContinuousClock()

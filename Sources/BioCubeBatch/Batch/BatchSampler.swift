@@ -251,37 +251,49 @@ public final class BatchSampler: Sendable {
     /// and only the last step is decoded.
     func readSteps(_ t: Int, count steps: Int, continuing previous: [[Float]]? = nil) async throws -> [[Float]] {
         let out = Locked([[Float]](repeating: [], count: arrays.count))
-        let arrays = self.arrays, rows = self.rows, columns = self.columns
-        let order = readOrder
+        let order = readOrder, rows = self.rows, columns = self.columns
         try await concurrentForEach(
             count: order.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }
         ) { [self] reader, k in
             let v = order[k]
-            let a = arrays[v]
-            let levels = levelSelection(a)
-            let n = selectedLevelCount(a) * rows.count * columns.count
-            let reused = previous.map { $0[v].count == steps * n ? steps - 1 : 0 } ?? 0
-            let values = try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
-                if reused > 0, let previous {
-                    previous[v].withUnsafeBufferPointer { src in
-                        _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(
-                            fromContentsOf: src[n..<((reused + 1) * n)])
-                    }
-                }
-                for s in reused..<steps {
-                    try a.read(
-                        [.index(t + s)] + levels + [.range(rows), .range(columns)],
-                        into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
-                }
-                initialized = steps * n
-            }
+            let values = try readVariable(
+                v, t, count: steps, rows: rows, columns: columns, continuing: previous, reusing: &reader)
             out.withLock { $0[v] = values }
         }
         return out.withLock { $0 }
     }
 
-    /// Window `i` from each variable's two steps (step `t` then `t + 1`, contiguous).
-    func assemble(_ i: Int, _ both: [[Float]]) throws -> Batch {
+    /// Steps `t ..< t + count` of variable `v` over `rows` × `columns` of the store grid,
+    /// the steps one after another; steps shared with `previous` (see
+    /// ``readSteps(_:count:continuing:)``) are copied from it.
+    func readVariable(
+        _ v: Int, _ t: Int, count steps: Int, rows: Range<Int>, columns: Range<Int>, continuing previous: [[Float]]?,
+        reusing reader: inout ReusableChunkReader
+    ) throws -> [Float] {
+        let a = arrays[v]
+        let levels = levelSelection(a)
+        let n = selectedLevelCount(a) * rows.count * columns.count
+        let reused = previous.map { $0[v].count == steps * n ? steps - 1 : 0 } ?? 0
+        return try [Float](unsafeUninitializedCapacity: steps * n) { buffer, initialized in
+            if reused > 0, let previous {
+                previous[v].withUnsafeBufferPointer { src in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(
+                        fromContentsOf: src[n..<((reused + 1) * n)])
+                }
+            }
+            for s in reused..<steps {
+                try a.read(
+                    [.index(t + s)] + levels + [.range(rows), .range(columns)],
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
+            }
+            initialized = steps * n
+        }
+    }
+
+    /// Window `i` from each variable's two steps (step `t` then `t + 1`, contiguous), on
+    /// `grid` (the sampler's grid, or a part of it).
+    func assemble(_ i: Int, _ both: [[Float]], on grid: Grid? = nil) throws -> Batch {
+        let grid = grid ?? self.grid
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for (g, v) in members {
             let shape =

@@ -18,6 +18,27 @@ extension BatchExport {
         end: UTCDateTime? = nil, region: Region? = nil, changes: VariableSelection = VariableSelection(),
         missing: MissingValuePolicy? = nil, maxConcurrency: Int = 2
     ) throws {
+        let setUp = try Self.setUp(
+            storePath: storePath, format: format, labels: .folder(directory), start: start, end: end, region: region,
+            changes: changes, missing: missing, maxConcurrency: maxConcurrency)
+        self.init(sampler: setUp.sampler, exporter: setUp.exporter, directory: directory, missing: setUp.missing)
+        self.problems = setUp.problems
+    }
+
+    /// Where a daily export's label ids come from.
+    package enum LabelSource {
+        /// `label_mappings.json` in this export folder, extended and written back first.
+        case folder(String)
+        /// This file (nil: none), extended in memory only.
+        case file(String?)
+    }
+
+    /// The sampler, exporter and missing-value policy of `format` for a store, with what
+    /// setting them up found worth knowing (see the initialiser).
+    package static func setUp(
+        storePath: String, format: BatchFormat, labels: LabelSource, start: UTCDateTime?, end: UTCDateTime?,
+        region: Region?, changes: VariableSelection, missing: MissingValuePolicy?, maxConcurrency: Int
+    ) throws -> (sampler: BatchSampler, exporter: any BatchExporter, missing: MissingValuePolicy, problems: [Problem]) {
         var selection = try BatchSampler.recordedSelection(storePath: storePath).applying(changes)
         var policy = missing ?? .zero
         let exporter: any BatchExporter
@@ -44,21 +65,24 @@ extension BatchExport {
                 VariableSelection(
                     added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
             if selection.species == nil { selection.species = .top(100) }
-            let daily = try DailyBatches.prepare(store: storePath, out: directory)
-            if !daily.exporter.missingRanks.isEmpty {
+            let daily: DailyTorchExporter
+            switch labels {
+            case .folder(let directory): daily = try DailyBatches.prepare(store: storePath, out: directory).exporter
+            case .file(let path): daily = try DailyBatches.exporter(store: storePath, labels: path)
+            }
+            if !daily.missingRanks.isEmpty {
                 problems.append(
                     Problem(
                         .warning, .missingTaxonomy, file: storePath,
                         message:
-                            "no taxonomy for \(daily.exporter.missingRanks.joined(separator: ", ")): those label planes are zero"
+                            "no taxonomy for \(daily.missingRanks.joined(separator: ", ")): those label planes are zero"
                     ))
             }
-            exporter = daily.exporter
+            exporter = daily
         }
         let sampler = try BatchSampler(
             storePath: storePath, start: start, end: end, region: region, selection: selection,
             maxConcurrency: maxConcurrency)
-        self.init(sampler: sampler, exporter: exporter, directory: directory, missing: policy)
-        self.problems = problems
+        return (sampler, exporter, policy, problems)
     }
 }

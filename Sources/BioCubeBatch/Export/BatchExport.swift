@@ -14,6 +14,11 @@ public struct BatchExport: Sendable {
     package let directory: String
     /// NaN handling before writing.
     package let missing: MissingValuePolicy
+    /// Normalisation after the missing-value policy (nil: values as stored).
+    public var normalisation: BatchNormalisation?
+    /// Only windows whose selected variables all have data at both steps (by the coverage
+    /// the build recorded); the others are not written.
+    public var skipsIncompleteWindows = false
     /// What setting the export up found worth knowing (for example taxonomy ranks a daily
     /// export cannot fill); empty for an export made from a sampler and an exporter.
     public internal(set) var problems: [Problem] = []
@@ -57,13 +62,14 @@ public struct BatchExport: Sendable {
             try? FileIO.removeItem(directory + "/" + name)
         }
         var summary = Summary()
-        summary.windows = sampler.count
+        let windows = (0..<sampler.count).filter { !skipsIncompleteWindows || sampler.windowIsComplete($0) }
+        summary.windows = windows.count
         // The file name depends only on the timestamps: check which exist without reading data.
-        var names: [String] = []
-        for i in 0..<sampler.count {
+        var names = [String](repeating: "", count: sampler.count)
+        for i in windows {
             let (a, b) = sampler.timestamps(ofWindow: i)
             let probe = try Batch(metadata: .init(latitudes: [], longitudes: [], timestamps: [a, b]), groups: [:])
-            names.append(exporter.name(for: probe))
+            names[i] = exporter.name(for: probe)
         }
         // Only files an earlier run of this same export wrote (and nobody changed since) are
         // kept; anything else under a window's name is written again.
@@ -72,7 +78,8 @@ public struct BatchExport: Sendable {
         let trusted = earlier?.identity == identity ? earlier!.files : [:]
         var kept: [String: ExportManifest.FileStamp] = [:]
         var todo: [Int] = []
-        for (i, name) in names.enumerated() {
+        for i in windows {
+            let name = names[i]
             let stamp = ExportManifest.FileStamp(directory + "/" + name)
             if let stamp, trusted[name] == stamp {
                 kept[name] = stamp
@@ -81,12 +88,12 @@ public struct BatchExport: Sendable {
                 todo.append(i)
             }
         }
-        summary.skipped = sampler.count - todo.count
+        summary.skipped = windows.count - todo.count
         // The manifest describes this export before anything is written: an interrupted run
         // leaves a manifest that trusts only the files it lists.
         var manifest = ExportManifest(identity: identity, files: kept)
-        try manifest.write(directory, describing: self, windows: names.count)
-        progress(.planned(windows: sampler.count, toDo: todo.count))
+        try manifest.write(directory, describing: self, windows: windows.count)
+        progress(.planned(windows: windows.count, toDo: todo.count))
         // Contiguous runs, so each run reads its steps once.
         var runs: [Range<Int>] = []
         for i in todo {
@@ -100,6 +107,7 @@ public struct BatchExport: Sendable {
         // (serialising a window — copying into the page cache, the zip's CRC-32 — takes one
         // core about as long as reading a step takes two).
         let exporter = self.exporter, missing = self.missing, outputDirectory = self.directory
+        let normalisation = self.normalisation
         var done = 0
         var pending: [(name: String, task: Task<Int64, any Error>)] = []
         func settle(keeping: Int) async throws {
@@ -120,7 +128,9 @@ public struct BatchExport: Sendable {
                             name,
                             Task {
                                 let path = outputDirectory + "/" + name
-                                try exporter.write(try missing.apply(to: batch), to: path)
+                                var ready = try missing.apply(to: batch)
+                                if let normalisation { ready = try normalisation.apply(to: ready) }
+                                try exporter.write(ready, to: path)
                                 return FileIO.attributes(path)?.size ?? 0
                             }
                         ))
@@ -134,8 +144,10 @@ public struct BatchExport: Sendable {
         summary.written = done
         // The files reach the disk before the manifest vouches for them, and the manifest after.
         if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }
-        for name in names { manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name) }
-        try manifest.write(directory, describing: self, windows: names.count)
+        for i in windows {
+            let name = names[i]; manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name)
+        }
+        try manifest.write(directory, describing: self, windows: windows.count)
         if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }
         return summary
     }

@@ -16,7 +16,7 @@ public import BioCubeCore
 /// species has no occurrence; every other plane keeps NaN. Label ids come from
 /// `LabelMappings` (`label_mappings.json` beside the batches) and the store's species
 /// taxonomy; ranks the taxonomy lacks give zero planes (`missingRanks` says which).
-public struct DailyTorchExporter: BatchExporter {
+public struct DailyTorchExporter: TorchArchiveExporter {
     public var format: String { "pt-daily" }
 
     /// The pressure levels of the daily contract, in its order.
@@ -63,6 +63,11 @@ public struct DailyTorchExporter: BatchExporter {
     }
 
     public func write(_ batch: Batch, to path: String) throws {
+        var archive = try self.archive(for: batch)
+        try archive.write(to: path)
+    }
+
+    package func archive(for batch: Batch) throws -> TorchArchive {
         let m = batch.metadata
         let h = m.latitudes.count, w = m.longitudes.count, plane = h * w
         // The daily grid runs north to south.
@@ -201,6 +206,6 @@ public struct DailyTorchExporter: BatchExporter {
             }
         }
         archive.pickle.setItems()
-        try archive.write(to: path)
+        return archive
     }
 }

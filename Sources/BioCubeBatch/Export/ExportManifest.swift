@@ -82,8 +82,15 @@ extension BatchExport {
                 "first_longitude": .double(grid.longitude.first),
             ],
         ]
+        // Options at their defaults are left out, so exports made before they existed keep
+        // their identity.
+        var object = value.objectValue ?? [:]
+        if let n = normalisation {
+            object["normalisation"] = ["statistics_sha256": .string(n.digest), "mode": .string(n.mode.rawValue)]
+        }
+        if skipsIncompleteWindows { object["skip_incomplete"] = true }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
-        return try JSONValue.decode(try e.encode(value))
+        return try JSONValue.decode(try e.encode(JSONValue.object(object)))
     }
 }

@@ -1,21 +1,24 @@
-import BioCubeCore
+package import BioCubeCore
 
 /// The parts of a `torch.save` zip archive (Documentation/Reference.md §6): a pickle of nested containers
 /// whose tensors refer to storages by persistent id, and the storages' raw bytes. Exporters
 /// pickle their object with ``pickle`` and call ``tensor(shape:dtype:bytes:)`` where a
 /// tensor goes; ``write(to:)`` lays the archive out as PyTorch's writer does.
-struct TorchArchive {
+package struct TorchArchive {
+    /// An empty archive.
+    package init() {}
+
     /// Element types of storages, with the storage class `torch.load` rebuilds.
-    enum DType {
+    package enum DType: String, Sendable {
         case float32, float16, float64
-        var storageClass: String {
+        package var storageClass: String {
             switch self {
             case .float32: "FloatStorage"
             case .float16: "HalfStorage"
             case .float64: "DoubleStorage"
             }
         }
-        var size: Int {
+        package var size: Int {
             switch self {
             case .float32: 4
             case .float16: 2
@@ -25,37 +28,53 @@ struct TorchArchive {
     }
 
     /// The pickle being written.
-    var pickle = PickleWriter()
+    package var pickle = PickleWriter()
     /// A storage's payload: float32 values as they are (no copy), or little-endian bytes.
-    enum Payload {
+    package enum Payload {
         case float32([Float])
         case float64([Double])
-        case bytes([UInt8])
-        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        case bytes([UInt8], DType)
+        /// The element type.
+        package var dtype: DType {
+            switch self {
+            case .float32: .float32
+            case .float64: .float64
+            case .bytes(_, let dtype): dtype
+            }
+        }
+        /// The payload's size in bytes.
+        package var byteCount: Int {
+            switch self {
+            case .float32(let v): v.count * 4
+            case .float64(let v): v.count * 8
+            case .bytes(let v, _): v.count
+            }
+        }
+        package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
             switch self {
             case .float32(let v): try v.withUnsafeBytes(body)
             case .float64(let v): try v.withUnsafeBytes(body)
-            case .bytes(let v): try v.withUnsafeBytes(body)
+            case .bytes(let v, _): try v.withUnsafeBytes(body)
             }
         }
     }
 
     /// Storage payloads in key order (`data/0`, `data/1`, …).
-    private(set) var storages: [Payload] = []
+    package private(set) var storages: [Payload] = []
 
     /// Pushes a contiguous tensor of `shape` whose little-endian elements are `bytes`.
-    mutating func tensor(shape: [Int], dtype: DType, bytes: [UInt8]) {
-        push(shape: shape, dtype: dtype, payload: .bytes(bytes))
+    package mutating func tensor(shape: [Int], dtype: DType, bytes: [UInt8]) {
+        push(shape: shape, dtype: dtype, payload: .bytes(bytes, dtype))
     }
 
     /// Pushes a contiguous float64 tensor of `shape` (written as it is, little-endian).
-    mutating func tensor(shape: [Int], doubles: [Double]) {
+    package mutating func tensor(shape: [Int], doubles: [Double]) {
         push(shape: shape, dtype: .float64, payload: .float64(doubles))
     }
 
     /// Pushes a float32 tensor (its storage is written as it is: little-endian on every
     /// platform Swift targets here).
-    mutating func tensor(_ t: Tensor) {
+    package mutating func tensor(_ t: Tensor) {
         push(shape: t.shape, dtype: .float32, payload: .float32(t.storage))
     }
 
@@ -86,9 +105,19 @@ struct TorchArchive {
         pickle.reduce()
     }
 
+    /// Ends the pickle (once) and returns its bytes: what `archive/data.pkl` holds.
+    package mutating func finishedPickle() -> [UInt8] {
+        if !finished {
+            pickle.stop()
+            finished = true
+        }
+        return pickle.bytes
+    }
+    private var finished = false
+
     /// Ends the pickle and writes the archive atomically.
-    mutating func write(to path: String) throws {
-        pickle.stop()
+    package mutating func write(to path: String) throws {
+        _ = finishedPickle()
         let zip = try StoredZipWriter(path: path)
         try zip.add("archive/data.pkl", pickle.bytes)
         try zip.add("archive/.format_version", Array("1".utf8))

@@ -8,7 +8,7 @@ import BioCubeCore
 /// rebuilt by `torch._utils._rebuild_tensor_v2` from `FloatStorage` persistent ids),
 /// `.format_version`, `.storage_alignment`, `byteorder`, `data/<n>` (little-endian float32,
 /// 64-byte aligned), `version`, `.data/serialization_id`.
-public struct TorchExporter: BatchExporter {
+public struct TorchExporter: TorchArchiveExporter {
     public var format: String { "pt" }
 
     /// An exporter.
@@ -17,6 +17,11 @@ public struct TorchExporter: BatchExporter {
     public func name(for batch: Batch) -> String { batch.fileStem + ".pt" }
 
     public func write(_ batch: Batch, to path: String) throws {
+        var archive = try self.archive(for: batch)
+        try archive.write(to: path)
+    }
+
+    package func archive(for batch: Batch) throws -> TorchArchive {
         var archive = TorchArchive()
         func floats(_ values: [Double]) -> (inout PickleWriter) -> Void { { w in for v in values { w.double(v) } } }
         archive.pickle.emptyDict()
@@ -44,6 +49,6 @@ public struct TorchExporter: BatchExporter {
             archive.pickle.setItems()
         }
         archive.pickle.setItems()
-        try archive.write(to: path)
+        return archive
     }
 }

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// Runs `body` for every index in `0..<count` on at most `threads` POSIX threads that are
+/// created for this call and joined before it returns.
+///
+/// For code that runs inside a host process that forks (a PyTorch `DataLoader` forks its
+/// workers): Swift's cooperative pool and libdispatch keep worker threads alive between
+/// calls, and a child forked from a process holding them inherits a pool whose threads no
+/// longer exist. Here no thread outlives the call, so a fork between two calls is safe.
+/// Each thread calls `makeState` once; the first error is rethrown after all threads end.
+package func forkSafeForEach<State>(
+    count: Int, threads: Int, makeState: @escaping @Sendable () throws -> State,
+    _ body: @escaping @Sendable (inout State, Int) throws -> Void
+) throws {
+    guard count > 0 else { return }
+    let job = ForkSafeJob(count: count) {
+        var state = try makeState()
+        return { i in try body(&state, i) }
+    }
+    let extra = max(0, min(threads, count) - 1)
+    #if canImport(Glibc)
+    var started: [pthread_t] = []
+    for _ in 0..<extra {
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(job).toOpaque()
+        let status = pthread_create(
+            &thread, nil,
+            { raw in
+                let job = Unmanaged<ForkSafeJob>.fromOpaque(raw!).takeRetainedValue()
+                job.work()
+                return nil
+            }, box)
+        if status == 0 {
+            started.append(thread)
+        } else {
+            Unmanaged<ForkSafeJob>.fromOpaque(box).release()
+        }
+    }
+    job.work()
+    for t in started { pthread_join(t, nil) }
+    #else
+    job.work()
+    #endif
+    if let error = job.firstError.withLock({ $0 }) { throw error }
+}
+
+/// The shared state of one ``forkSafeForEach(count:threads:makeState:_:)`` call.
+private final class ForkSafeJob: Sendable {
+    let count: Int
+    let next = Atomic<Int>(0)
+    let firstError = Mutex<(any Error)?>(nil)
+    let makeWorker: @Sendable () throws -> (Int) throws -> Void
+
+    init(count: Int, makeWorker: @escaping @Sendable () throws -> (Int) throws -> Void) {
+        self.count = count
+        self.makeWorker = makeWorker
+    }
+
+    /// Takes indices until none is left or a worker failed.
+    func work() {
+        do {
+            let worker = try makeWorker()
+            while firstError.withLock({ $0 == nil }) {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < count else { break }
+                try worker(i)
+            }
+        } catch {
+            firstError.withLock { if $0 == nil { $0 = error } }
+        }
+    }
+}
