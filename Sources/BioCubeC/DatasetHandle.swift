@@ -39,6 +39,8 @@ final class DatasetHandle: Sendable {
                 storages.map { ["dtype": .string($0.dtype.rawValue), "bytes": .int(Int64($0.byteCount))] }),
             "variables": .array(
                 sampler.members.map { .string("\($0.group.rawValue):\(sampler.variables[$0.variable].name)") }),
+            "arrays": .array(
+                Set(sampler.members.map { sampler.variables[$0.variable].path }).sorted().map { .string($0) }),
             "problems": .array(windows.problems.map { .string($0.message) }),
         ]
         let e = JSONEncoder()

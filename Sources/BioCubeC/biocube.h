@@ -52,7 +52,8 @@ int32_t biocube_open(const char *options_json, biocube_dataset **dataset, char *
 void biocube_close(biocube_dataset *dataset);
 
 /* *json receives a JSON object: items, windows (store window indices), timestamps,
- * grid {height, width}, latitudes, longitudes, chip, storages [{dtype, bytes}], variables,
+ * grid {height, width}, latitudes, longitudes, chip, storages [{dtype, bytes}], variables
+ * ("group:name", in item order), arrays (the store arrays read),
  * problems. Every item has these storages (dtype "float32", "float16" or "float64"). */
 int32_t biocube_describe(const biocube_dataset *dataset, char **json, char **error);
 
