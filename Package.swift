@@ -69,6 +69,12 @@ let package = Package(
             providers: [.apt(["libmpg123-dev"]), .brew(["mpg123"])]
         ),
 
+        .systemLibrary(
+            name: "CISAL",
+            pkgConfig: "libisal",
+            providers: [.apt(["libisal-dev"]), .brew(["isa-l"])]
+        ),
+
         // glibc's <malloc.h> (mallopt); part of libc, nothing to link.
         .systemLibrary(name: "CGlibc"),
 
@@ -76,7 +82,7 @@ let package = Package(
         .target(
             name: "BioCubeCore",
             dependencies: [
-                "CZstd", "CZlib", "CGlibc", "CCrypto",
+                "CZstd", "CZlib", "CGlibc", "CCrypto", "CISAL",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: librarySettings

@@ -8,14 +8,15 @@ final class DatasetHandle: Sendable {
     let windows: TrainingWindows
     let chip: (height: Int, width: Int)?
     let threads: Int
-    let storages: [TrainingWindows.Storage]
+    let layout: TrainingWindows.Layout
+    var storages: [TrainingWindows.Storage] { layout.storages }
 
     init(options: DatasetOptions) throws {
         windows = options.windows
         chip = options.chip
         threads = options.threads
         let grid = windows.sampler.grid
-        storages = try windows.storages(height: chip?.height ?? grid.height, width: chip?.width ?? grid.width)
+        layout = try windows.layout(height: chip?.height ?? grid.height, width: chip?.width ?? grid.width)
     }
 
     /// The description `biocube_describe` returns, as JSON.
@@ -51,39 +52,11 @@ final class DatasetHandle: Sendable {
     /// Reads item `k` (cut to the chip at `row`, `column` when the dataset has chips) into
     /// the caller's buffers, one per storage, and returns the item's pickle.
     func read(_ k: Int, row: Int, column: Int, into buffers: [UnsafeMutableRawBufferPointer]) throws -> [UInt8] {
-        guard buffers.count == storages.count else {
-            throw BioCubeError(
-                .invalidArgument, "\(buffers.count) buffers given, an item has \(storages.count) storages",
-                file: windows.sampler.storePath)
-        }
-        for (i, (buffer, storage)) in zip(buffers, storages).enumerated() where buffer.count != storage.byteCount {
-            throw BioCubeError(
-                .invalidArgument, "buffer \(i) holds \(buffer.count) bytes, its storage \(storage.byteCount)",
-                file: windows.sampler.storePath)
-        }
-        var rows: Range<Int>? = nil, columns: Range<Int>? = nil
-        if let chip {
-            rows = row..<(row + chip.height)
-            columns = column..<(column + chip.width)
-        } else if row != 0 || column != 0 {
+        if chip == nil && (row != 0 || column != 0) {
             throw BioCubeError(
                 .invalidArgument, "a chip origin (\(row), \(column)) was given, but the dataset has no chips",
                 file: windows.sampler.storePath)
         }
-        var archive = try windows.item(k, rows: rows, columns: columns, threads: threads)
-        guard archive.storages.map({ TrainingWindows.Storage(dtype: $0.dtype, byteCount: $0.byteCount) }) == storages
-        else {
-            throw BioCubeError(
-                .invalidMetadata, "item \(k) does not have the dataset's storages (the store changed while open?)",
-                file: windows.sampler.storePath)
-        }
-        for (payload, buffer) in zip(archive.storages, buffers) {
-            payload.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress, let target = buffer.baseAddress, bytes.count > 0 {
-                    target.copyMemory(from: base, byteCount: bytes.count)
-                }
-            }
-        }
-        return archive.finishedPickle()
+        return try windows.read(k, origin: (row, column), layout: layout, threads: threads, into: buffers)
     }
 }

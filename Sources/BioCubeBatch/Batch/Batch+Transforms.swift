@@ -108,47 +108,60 @@ extension Batch {
     {
         let plane = metadata.latitudes.count * metadata.longitudes.count
         return try mapping(metadata: metadata) { group, name, t in
-            let e = try statistics.entry(group, name)
-            let levels = t.shape.count == 4 ? t.shape[1] : 1
-            // Statistics list entry of each tensor level, matched by pressure value.
-            let entryIndex: [Int]
-            if t.shape.count == 4 {
-                guard let batchLevels = metadata.pressureLevels, batchLevels.count == levels else {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "\(group.rawValue)/\(name): the batch does not say which pressure levels its \(levels) planes are"
-                    )
-                }
-                entryIndex = try e.indices(of: batchLevels, context: "\(group.rawValue)/\(name)")
-            } else {
-                guard e.mean.count == 1 else {
-                    throw BioCubeError(
-                        .invalidArgument,
-                        "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
-                }
-                entryIndex = [0]
-            }
             var out = t
-            out.withUnsafeMutableBufferPointer { p in
-                for s in 0..<2 {
-                    for (l, k) in entryIndex.enumerated() {
-                        let (offset, scale): (Double, Double)
-                        switch mode {
-                        case .minMax:
-                            let lo = e.min[k] ?? 0, hi = e.max[k] ?? lo
-                            (offset, scale) = (lo, hi > lo ? hi - lo : 1)
-                        case .standardise:
-                            (offset, scale) = (e.mean[k], e.std[k] > 0 ? e.std[k] : 1)
-                        }
-                        let base = (s * levels + l) * plane
-                        for i in base..<(base + plane) {
-                            let x = Double(p[i])
-                            p[i] = Float(inverse ? x * scale + offset : (x - offset) / scale)
-                        }
-                    }
-                }
+            try out.withUnsafeMutableBufferPointer { p in
+                try Self.scale(
+                    p, group: group, name: name, shape: t.shape, plane: plane, pressureLevels: metadata.pressureLevels,
+                    statistics: statistics, mode: mode, inverse: inverse)
             }
             return out
+        }
+    }
+
+    /// Normalises (or with `inverse`, denormalises) the values of one `(2, H, W)` or
+    /// `(2, L, H, W)` tensor in place (`plane` = H × W; `pressureLevels` say which levels
+    /// the L planes are): the rule of ``normalised(with:mode:)``, for callers that hold the
+    /// values in a buffer of their own.
+    package static func scale(
+        _ p: UnsafeMutableBufferPointer<Float>, group: VariableGroup, name: String, shape: [Int], plane: Int,
+        pressureLevels: [Double]?, statistics: NormalisationStatistics, mode: NormalisationMode, inverse: Bool
+    ) throws {
+        let e = try statistics.entry(group, name)
+        let levels = shape.count == 4 ? shape[1] : 1
+        // Statistics list entry of each tensor level, matched by pressure value.
+        let entryIndex: [Int]
+        if shape.count == 4 {
+            guard let batchLevels = pressureLevels, batchLevels.count == levels else {
+                throw BioCubeError(
+                    .invalidArgument,
+                    "\(group.rawValue)/\(name): the batch does not say which pressure levels its \(levels) planes are"
+                )
+            }
+            entryIndex = try e.indices(of: batchLevels, context: "\(group.rawValue)/\(name)")
+        } else {
+            guard e.mean.count == 1 else {
+                throw BioCubeError(
+                    .invalidArgument,
+                    "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
+            }
+            entryIndex = [0]
+        }
+        for s in 0..<2 {
+            for (l, k) in entryIndex.enumerated() {
+                let (offset, scale): (Double, Double)
+                switch mode {
+                case .minMax:
+                    let lo = e.min[k] ?? 0, hi = e.max[k] ?? lo
+                    (offset, scale) = (lo, hi > lo ? hi - lo : 1)
+                case .standardise:
+                    (offset, scale) = (e.mean[k], e.std[k] > 0 ? e.std[k] : 1)
+                }
+                let base = (s * levels + l) * plane
+                for i in base..<(base + plane) {
+                    let x = Double(p[i])
+                    p[i] = Float(inverse ? x * scale + offset : (x - offset) / scale)
+                }
+            }
         }
     }
 

@@ -25,6 +25,20 @@ public struct BatchNormalisation: Sendable {
         digest = try Digest.sha256(ofFile: path)
     }
 
+    /// Normalises one tensor's values in place (see ``Batch/normalised(with:mode:)``).
+    func apply(
+        to p: UnsafeMutableBufferPointer<Float>, group: VariableGroup, name: String, shape: [Int], plane: Int,
+        pressureLevels: [Double]?
+    ) throws {
+        do {
+            try Batch.scale(
+                p, group: group, name: name, shape: shape, plane: plane, pressureLevels: pressureLevels,
+                statistics: statistics, mode: mode, inverse: false)
+        } catch let e as BioCubeError {
+            throw e.adding(file: path)
+        }
+    }
+
     /// `batch` normalised; a variable without statistics is an error naming the file.
     func apply(to batch: Batch) throws -> Batch {
         do { return try batch.normalised(with: statistics, mode: mode) } catch let e as BioCubeError {

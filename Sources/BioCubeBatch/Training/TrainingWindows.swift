@@ -80,28 +80,116 @@ package struct TrainingWindows: Sendable {
         windows = (0..<sampler.count).filter { !skipIncomplete || sampler.windowIsComplete($0) }
     }
 
-    /// The storages every item of `height` × `width` cells has (all items of one dataset
-    /// have the same), found by building the archive of a window of zeros: this also checks
-    /// that the selection fits the contract and the statistics before any data is read.
-    package func storages(height: Int, width: Int) throws -> [Storage] {
-        let zeros = try sampler.placeholderBatch(height: height, width: width)
-        return try archive(of: zeros).storages.map { Storage(dtype: $0.dtype, byteCount: $0.byteCount) }
+    /// What every item of `height` × `width` cells looks like: its storages, and what
+    /// reading one needs. Found by building the archive of a window of zeros, which also
+    /// checks that the selection fits the contract and the statistics before data is read.
+    package struct Layout: Sendable {
+        /// The storages of every item, in persistent-id order.
+        package let storages: [Storage]
+        let height: Int, width: Int
+        /// Zeros of each variable's size (one shared array per size): the values of the
+        /// batch whose archive gives an item's pickle on the direct path.
+        let zeros: [[Float]]
+        /// Whether the storages are the members' float32 values in order (the monthly
+        /// contract): then they are decoded straight into the caller's buffers.
+        let direct: Bool
     }
 
-    /// Item `k`'s archive, cut to `rows` × `columns` of the grid (all by default).
+    /// The layout of items of `height` × `width` cells (the grid, or a chip of it).
+    package func layout(height: Int, width: Int) throws -> Layout {
+        let placeholder = try sampler.placeholderBatch(height: height, width: width)
+        var shared: [Int: [Float]] = [:]
+        let zeros = sampler.arrays.indices.map { v in
+            let n = 2 * sampler.selectedLevelCount(sampler.arrays[v]) * height * width
+            if let z = shared[n] { return z }
+            let z = [Float](repeating: 0, count: n)
+            shared[n] = z
+            return z
+        }
+        let storages = try archive(of: placeholder).storages.map {
+            Storage(dtype: $0.dtype, byteCount: $0.byteCount)
+        }
+        let direct =
+            exporter is TorchExporter && storages.count == sampler.members.count
+            && storages.allSatisfy { $0.dtype == .float32 }
+        return Layout(storages: storages, height: height, width: width, zeros: zeros, direct: direct)
+    }
+
+    /// Reads item `k` (cut to the `layout`-sized part whose top-left cell is `origin`, when
+    /// the layout is smaller than the grid) into the caller's buffers, one per storage of
+    /// `layout`, and returns the item's pickle (what `archive/data.pkl` holds).
     ///
-    /// - Throws: `BioCubeError` when `k` or the part is out of range, or the store cannot be read.
-    package func item(
-        _ k: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, threads: Int = 1
-    ) throws
-        -> TorchArchive
-    {
+    /// - Throws: `BioCubeError` when `k`, the part or a buffer is out of range, or the store
+    ///   cannot be read.
+    package func read(
+        _ k: Int, origin: (row: Int, column: Int) = (0, 0), layout: Layout, threads: Int = 1,
+        into buffers: [UnsafeMutableRawBufferPointer]
+    ) throws -> [UInt8] {
         guard windows.indices.contains(k) else {
             throw BioCubeError(
                 .invalidArgument, "item \(k) is outside the dataset's \(windows.count) windows", file: sampler.storePath
             )
         }
-        return try archive(of: sampler.readBatch(at: windows[k], rows: rows, columns: columns, threads: threads))
+        guard buffers.count == layout.storages.count else {
+            throw BioCubeError(
+                .invalidArgument, "\(buffers.count) buffers given, an item has \(layout.storages.count) storages",
+                file: sampler.storePath)
+        }
+        for (i, (buffer, storage)) in zip(buffers, layout.storages).enumerated() where buffer.count != storage.byteCount
+        {
+            throw BioCubeError(
+                .invalidArgument, "buffer \(i) holds \(buffer.count) bytes, its storage \(storage.byteCount)",
+                file: sampler.storePath)
+        }
+        let window = windows[k]
+        let rows = origin.row..<(origin.row + layout.height)
+        let columns = origin.column..<(origin.column + layout.width)
+        if !layout.direct {
+            var archive = try self.archive(
+                of: sampler.readBatch(at: window, rows: rows, columns: columns, threads: threads))
+            guard archive.storages.map({ Storage(dtype: $0.dtype, byteCount: $0.byteCount) }) == layout.storages else {
+                throw BioCubeError(
+                    .invalidMetadata, "item \(k) does not have the dataset's storages (the store changed while open?)",
+                    file: sampler.storePath)
+            }
+            for (payload, buffer) in zip(archive.storages, buffers) {
+                payload.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress, let target = buffer.baseAddress, bytes.count > 0 {
+                        target.copyMemory(from: base, byteCount: bytes.count)
+                    }
+                }
+            }
+            return archive.finishedPickle()
+        }
+        // The direct path: the pickle from a batch of zeros with this window's metadata, the
+        // values decoded into the caller's buffers and finished there.
+        let part = try sampler.part(window: window, rows: rows, columns: columns)
+        var archive = try exporter.archive(for: sampler.assemble(window, layout.zeros, on: part.grid))
+        let pickle = archive.finishedPickle()
+        let sampler = self.sampler, missing = self.missing, normalisation = self.normalisation
+        let plane = layout.height * layout.width
+        let levels = sampler.pressureLevels
+        try sampler.readMembers(
+            at: window, rows: rows, columns: columns, threads: threads,
+            into: buffers.map {
+                UnsafeMutableBufferPointer(
+                    start: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: $0.count / 4)
+            }
+        ) { m, p in
+            let member = sampler.members[m]
+            if missing == .zero && MissingValuePolicy.zeroFilledGroups.contains(member.group) {
+                for i in p.indices where p[i].isNaN { p[i] = 0 }
+            }
+            if let normalisation {
+                let variable = sampler.variables[member.variable]
+                let shape =
+                    variable.levels != nil
+                    ? [2, p.count / (2 * plane), layout.height, layout.width] : [2, layout.height, layout.width]
+                try normalisation.apply(
+                    to: p, group: member.group, name: variable.name, shape: shape, plane: plane, pressureLevels: levels)
+            }
+        }
+        return pickle
     }
 
     private func archive(of batch: Batch) throws -> TorchArchive {
