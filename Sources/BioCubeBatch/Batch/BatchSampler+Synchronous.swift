@@ -105,7 +105,8 @@ extension BatchSampler {
             }
             // Copies first: `finish` changes the values in place.
             let targets = group.map {
-                UnsafeMutableBufferPointer(start: shared[$0].base.assumingMemoryBound(to: Float.self), count: counts[$0])
+                UnsafeMutableBufferPointer(
+                    start: shared[$0].base.assumingMemoryBound(to: Float.self), count: counts[$0])
             }
             for p in targets.dropFirst() { p.baseAddress!.update(from: target, count: p.count) }
             for (m, p) in zip(group, targets) { try finish(m, p) }
