@@ -143,6 +143,8 @@ bench: deps
 	swift build -c release --product biocube
 	$(PY) Benchmarks/pipeline_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/layouts_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
+	$(MAKE) python-package
+	$(PY) Benchmarks/training_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube
 
 # libFuzzer + AddressSanitizer on every reader of untrusted bytes (Tests/Fuzz/BioCubeFuzz/
 # FuzzTarget.swift), FUZZ_SECONDS each, seeded with inputs the library writes and the

@@ -174,3 +174,45 @@ def test_media_dataset_as_an_extra_batch_group(biocube, tmp_path):
     jan = np.argwhere(counts[0] == 2)
     assert len(jan) == 1 and rows_plane[0][tuple(jan[0])] == 0
     assert np.isnan(rows_plane[0]).sum() == rows_plane[0].size - 1
+
+
+def test_species_media_dataset_for_pytorch(biocube, tmp_path):
+    """biocube.torch.SpeciesMediaDataset gives each row's tensor and label ids, per modality,
+    through a real DataLoader with workers."""
+    import torch
+    from torch.utils.data import DataLoader
+    from biocube.torch import SpeciesMediaDataset
+
+    life = tmp_path / "Life"
+    make_species(life, "Turdus merula", TAX_A, 1)
+    make_species(life, "Erithacus rubecula", TAX_B, 2)
+    out = tmp_path / "species_media.parquet"
+    biocube("species-dataset", life, "--out", out, "--start", 2000, "--end", 2020, "--image-size", 16,
+            "--n-mels", 32, "--k", 3, "--text-dimension", 64)
+    t = pq.read_table(out).to_pandas()
+    images = SpeciesMediaDataset(out, modality="image")
+    rows = t[t["modality"] == "image"].reset_index(drop=True)
+    assert len(images) == len(rows) == 4
+    for i, row in rows.iterrows():
+        item = images[i]
+        expected = np.frombuffer(row["tensor"], "<f4").reshape([int(s) for s in row["shape"].split(",")])
+        assert item["tensor"].shape == (3, 16, 16) and item["tensor"].dtype == torch.float32
+        assert np.array_equal(item["tensor"].numpy(), expected)
+        assert item["label"].item() == row["species_label"] and item["species"] == row["species"]
+        assert item["labels"]["family"].item() == row["family_label"]
+        assert item["record_id"] == row["record_id"] and item["feature"] == "rgb"
+    batches = list(DataLoader(images, batch_size=2, shuffle=True, num_workers=2))
+    assert sorted(torch.cat([b["label"] for b in batches]).tolist()) == sorted(rows["species_label"].tolist())
+    assert batches[0]["tensor"].shape == (2, 3, 16, 16)
+    assert len(SpeciesMediaDataset(out)) == len(t)
+    sounds = SpeciesMediaDataset(out, modality="sound", transform=lambda x: x[None])
+    assert sounds[0]["tensor"].shape[0] == 1 and sounds[0]["feature"] == "log-mel"
+    with pytest.raises(IndexError):
+        images[len(images)]
+    with pytest.raises(ValueError, match="modality 'video'"):
+        SpeciesMediaDataset(out, modality="video")
+    with pytest.raises(FileNotFoundError, match="nowhere.parquet"):
+        SpeciesMediaDataset(tmp_path / "nowhere.parquet")
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(ValueError, match="bad.parquet"):
+        SpeciesMediaDataset(tmp_path / "bad.parquet")
