@@ -1,4 +1,4 @@
-import BioCubeCore
+package import BioCubeCore
 
 extension BatchSampler {
     /// Reads window `i` without Swift concurrency or libdispatch: the variables are decoded
@@ -58,13 +58,13 @@ extension BatchSampler {
     /// POSIX threads that end before this returns. A variable used by several members (`t2m`
     /// in two groups) is decoded once and copied. `finish(m, buffer)` then runs on each
     /// member's buffer, on the thread that filled it (the missing-value policy and the
-    /// normalisation, in place).
+    /// normalisation, in place). `readers` keeps the decoders between calls.
     ///
     /// - Throws: `BioCubeError` when the window, the part or a buffer's size is wrong, a chunk
     ///   cannot be read, or `finish` throws.
     package func readMembers(
         at i: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, threads: Int = 1,
-        into buffers: [UnsafeMutableBufferPointer<Float>],
+        into buffers: [UnsafeMutableBufferPointer<Float>], readers: ChunkReaderPool? = nil,
         finish: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Float>) throws -> Void
     ) throws {
         let part = try self.part(window: i, rows: rows, columns: columns)
@@ -91,7 +91,10 @@ extension BatchSampler {
         let shared = buffers.map { SharedBuffer(UnsafeMutableRawPointer($0.baseAddress!)) }
         let counts = buffers.map(\.count)
         let t = steps.lowerBound + i
-        try forkSafeForEach(count: work.count, threads: threads, makeState: { ReusableChunkReader() }) {
+        try forkSafeForEach(
+            count: work.count, threads: threads, makeState: { readers?.take() ?? ReusableChunkReader() },
+            endState: { readers?.give($0) }
+        ) {
             [self] reader, k in
             let group = work[k]
             let first = group[0]

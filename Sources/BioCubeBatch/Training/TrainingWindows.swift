@@ -93,6 +93,8 @@ package struct TrainingWindows: Sendable {
         /// Whether the storages are the members' float32 values in order (the monthly
         /// contract): then they are decoded straight into the caller's buffers.
         let direct: Bool
+        /// The decoders, kept between reads.
+        let readers = ChunkReaderPool()
     }
 
     /// The layout of items of `height` × `width` cells (the grid, or a chip of it).
@@ -174,7 +176,7 @@ package struct TrainingWindows: Sendable {
             into: buffers.map {
                 UnsafeMutableBufferPointer(
                     start: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: $0.count / 4)
-            }
+            }, readers: layout.readers
         ) { m, p in
             let member = sampler.members[m]
             if missing == .zero && MissingValuePolicy.zeroFilledGroups.contains(member.group) {
