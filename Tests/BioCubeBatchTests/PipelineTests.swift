@@ -246,13 +246,22 @@ import BioCubeViewer
         }
     }
 
-    @Test func regionSamplerEqualsSlicedBatch() async throws {
-        let region = try Region(south: 40, north: 50, west: 0, east: 12.5)
+    /// One slicing rule: the sampler's region and `Batch.sliced(to:)` give the same cells,
+    /// also for a region in 0…360° longitudes (355…360 is −5…0 on this −25…45 grid; the batch
+    /// slicer used to refuse it while the sampler cut 17×21 cells).
+    @Test(arguments: [
+        (40.0, 50.0, 0.0, 12.5, 41, 51), (50.0, 54.0, 355.0, 360.0, 17, 21), (50.0, 54.0, 350.0, 360.0, 17, 41),
+        (35.0, 36.0, 340.0, 350.0, 5, 41),
+    ])
+    func regionSamplerEqualsSlicedBatch(
+        south: Double, north: Double, west: Double, east: Double, rows: Int, columns: Int
+    ) async throws {
+        let region = try Region(south: south, north: north, west: west, east: east)
         let whole = try await BatchSampler(storePath: await Self.store()).batch(at: 0)
         let cut = try await BatchSampler(storePath: await Self.store(), region: region).batch(at: 0)
         let sliced = try whole.sliced(to: region)
         #expect(cut.metadata == sliced.metadata)
-        #expect(cut.metadata.latitudes.count == 41 && cut.metadata.longitudes.count == 51)
+        #expect(cut.metadata.latitudes.count == rows && cut.metadata.longitudes.count == columns)
         for (x, y) in zip(cut.allVariables, sliced.allVariables) {
             #expect(x.variable.tensor.isBitwiseEqual(to: y.variable.tensor))
         }

@@ -9,20 +9,14 @@ extension Batch {
         case standardise
     }
 
-    /// The batch restricted to the cells inside `region` (bounds inclusive).
+    /// The batch restricted to the cells inside `region` (bounds inclusive), by the same rule
+    /// that cuts a store's grid (`Region.indexRanges(on:)`): a region's longitudes are moved
+    /// into the batch's convention first, so `BatchSampler(region:)` and this agree.
     public func sliced(to region: Region) throws -> Batch {
-        func range(_ values: [Double], _ lo: Double, _ hi: Double, _ what: String) throws -> Range<Int> {
-            let inside = values.indices.filter { values[$0] >= lo - 1e-9 && values[$0] <= hi + 1e-9 }
-            guard let first = inside.first, let last = inside.last else {
-                throw BioCubeError(
-                    .invalidArgument,
-                    "region \(region) holds no batch \(what) (batch spans \(values.min() ?? .nan)…\(values.max() ?? .nan))"
-                )
-            }
-            return first..<(last + 1)
-        }
-        let rows = try range(metadata.latitudes, region.south, region.north, "latitude")
-        let cols = try range(metadata.longitudes, region.west, region.east, "longitude")
+        func tolerance(_ values: [Double]) -> Double { values.count > 1 ? abs(values[1] - values[0]) / 1000 : 1e-9 }
+        let (rows, cols) = try region.indexRanges(
+            latitudes: metadata.latitudes, longitudes: metadata.longitudes,
+            tolerance: (tolerance(metadata.latitudes), tolerance(metadata.longitudes)))
         return try cropping(rows: rows, columns: cols)
     }
 

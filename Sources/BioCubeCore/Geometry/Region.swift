@@ -97,19 +97,39 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
     ///
     /// Throws `.invalidArgument` naming the region and the grid's extent when no cell lies inside.
     public func indexRanges(on grid: Grid) throws -> (latitude: Range<Int>, longitude: Range<Int>) {
-        let w = grid.normalisedLongitude(west)
-        let e = w + (east - west)
-        guard let lat = grid.latitude.indexRange(within: south, north) else {
-            throw BioCubeError(
-                .invalidArgument,
-                "region \(self) holds no grid latitude (grid spans \(grid.latitude.bounds.lowerBound)…\(grid.latitude.bounds.upperBound))"
-            )
+        try indexRanges(
+            latitudes: grid.latitude.values, longitudes: grid.longitude.values,
+            tolerance: (grid.latitude.defaultTolerance, grid.longitude.defaultTolerance))
+    }
+
+    /// The one rule that cuts coordinates to a region (a store's grid as
+    /// ``indexRanges(on:)``, a batch's coordinates as `Batch.sliced(to:)`): the cells whose
+    /// latitude lies in `south…north` and whose longitude lies in `west…east`, bounds inclusive
+    /// within `tolerance`, the region's longitudes first moved into the coordinates' own
+    /// convention (a region given as 355…360 cuts a −25…45 axis at −5…0). `latitudes` and
+    /// `longitudes` are monotonic, as a grid's or a batch's.
+    package func indexRanges(
+        latitudes: [Double], longitudes: [Double], tolerance: (latitude: Double, longitude: Double)
+    ) throws -> (latitude: Range<Int>, longitude: Range<Int>) {
+        func inside(_ values: [Double], _ lo: Double, _ hi: Double, _ tol: Double) -> Range<Int>? {
+            let hits = values.indices.filter { values[$0] >= lo - tol && values[$0] <= hi + tol }
+            guard let first = hits.first, let last = hits.last else { return nil }
+            return first..<(last + 1)
         }
-        guard let lon = grid.longitude.indexRange(within: w, e) else {
+        func extent(_ values: [Double]) -> String { "\(values.min() ?? .nan)…\(values.max() ?? .nan)" }
+        guard let lat = inside(latitudes, south, north, tolerance.latitude) else {
             throw BioCubeError(
-                .invalidArgument,
-                "region \(self) holds no grid longitude (grid spans \(grid.longitude.bounds.lowerBound)…\(grid.longitude.bounds.upperBound))"
-            )
+                .invalidArgument, "region \(self) holds no grid latitude (grid spans \(extent(latitudes)))")
+        }
+        // The region's west moved into the longitudes' convention, its width kept.
+        var w = west
+        if let lo = longitudes.min(), let hi = longitudes.max() {
+            if w < lo - tolerance.longitude { w += 360 * ((lo - w) / 360).rounded(.up) }
+            if w > hi + tolerance.longitude { w -= 360 * ((w - hi) / 360).rounded(.up) }
+        }
+        guard let lon = inside(longitudes, w, w + (east - west), tolerance.longitude) else {
+            throw BioCubeError(
+                .invalidArgument, "region \(self) holds no grid longitude (grid spans \(extent(longitudes)))")
         }
         return (lat, lon)
     }
