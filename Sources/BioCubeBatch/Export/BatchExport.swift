@@ -55,7 +55,6 @@ public struct BatchExport: Sendable {
 
     /// Writes the missing windows.
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> Summary {
-        _ = AllocatorTuning.applyOnce()
         try FileIO.createDirectories(directory)
         // Temporary files an interrupted run of this host left (`kill -9`) are removed.
         for name in FileIO.contents(ofDirectory: directory) where TemporaryName.isStale(name, in: directory) {

@@ -59,7 +59,6 @@ extension CubeBuilder {
     /// Builds this process's steps (skipping complete ones) and, when the whole store is
     /// then complete, writes the coverage report.
     public func run(progress: @escaping @Sendable (Event) -> Void = { _ in }) async throws -> BuildSummary {
-        _ = AllocatorTuning.applyOnce()
         try checkOwnedOrEmpty()
         try FileIO.createDirectories(markerFolder)
         Self.removeStaleTemporaryFiles(in: options.storePath)
@@ -169,11 +168,32 @@ extension CubeBuilder {
             for i in steps {
                 let step = time[i]
                 let provider = plan.provider(for: step)
-                let tensor: Tensor
+                var tensor: Tensor
                 do { tensor = try provider.modality.read(provider.descriptor, at: step, onto: grid) } catch let e
                     as BioCubeError
                 {
                     throw e.adding(file: provider.source, variable: plan.variable.path, step: step.dateString)
+                }
+                if plan.merges {
+                    for other in plan.providers where other.source != provider.source && other.covers(step) {
+                        let more: Tensor
+                        do { more = try other.modality.read(other.descriptor, at: step, onto: grid) } catch let e
+                            as BioCubeError
+                        {
+                            throw e.adding(file: other.source, variable: plan.variable.path, step: step.dateString)
+                        }
+                        guard more.shape == tensor.shape else {
+                            throw BioCubeError(
+                                .corruptData,
+                                "\(other.source): \(plan.variable.name) at \(step.dateString) has shape \(more.shape), expected \(tensor.shape)"
+                            )
+                        }
+                        tensor.withUnsafeMutableBufferPointer { p in
+                            more.storage.withUnsafeBufferPointer { q in
+                                for k in p.indices where p[k].isNaN { p[k] = q[k] }
+                            }
+                        }
+                    }
                 }
                 let expected = (plan.variable.levels.map { [$0.count] } ?? []) + [grid.height, grid.width]
                 guard tensor.shape == expected else {

@@ -55,7 +55,9 @@ public final class CubeBuilder: Sendable {
         let modality: any Modality
         let descriptor: VariableDescriptor
         let first: UTCDateTime?, last: UTCDateTime?
+        /// Whether the provider holds step `t`; a static one (no span) holds every step.
         func covers(_ t: UTCDateTime) -> Bool {
+            if first == nil && last == nil { return true }
             guard let first, let last else { return false }
             return first <= t && t <= last
         }
@@ -66,6 +68,9 @@ public final class CubeBuilder: Sendable {
         let providers: [Provider]
         /// Identifies the inputs of the variable's chunks: sources (size, mtime), units, levels.
         let fingerprint: String
+        /// Whether the providers' cells are merged (``DuplicateResolution/Decision/merged``):
+        /// each cell from the first provider covering the step that has a value there.
+        var merges = false
         func provider(for t: UTCDateTime) -> Provider { providers.first { $0.covers(t) } ?? providers[0] }
     }
 
@@ -171,7 +176,7 @@ public final class CubeBuilder: Sendable {
         }
         var levels: [Double]? = nil
         var plans: [VariablePlan] = []
-        func addPlan(_ providers: [Provider], groups: [VariableGroup]) throws {
+        func addPlan(_ providers: [Provider], groups: [VariableGroup], merges: Bool = false) throws {
             let name = providers[0].descriptor.name
             var d = providers[0].descriptor
             d.groups = groups
@@ -201,7 +206,7 @@ public final class CubeBuilder: Sendable {
                         Provider(
                             source: $0.source, fingerprint: $0.fingerprint, modality: $0.modality, descriptor: d,
                             first: $0.first, last: $0.last)
-                    }, fingerprint: finger))
+                    }, fingerprint: finger, merges: merges))
         }
         for key in keys {
             var providers = byKey[key]!
@@ -224,6 +229,8 @@ public final class CubeBuilder: Sendable {
                     }
                     try addPlan([owner], groups: [g])
                 }
+            case .merged?:
+                try addPlan(providers, groups: groups, merges: true)
             case .identical?, .conflict?, nil:
                 try addPlan(providers, groups: groups)
             }

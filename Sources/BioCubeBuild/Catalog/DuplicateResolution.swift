@@ -9,13 +9,20 @@ import Foundation
 /// 1. a `prefer` rule of the ``BuildConfig`` names the source to use (``Decision/preferred``);
 /// 2. the sources hold identical values on every overlapping step: the variable is stored
 ///    once, from the first source, and exported in all its groups (``Decision/identical``);
-/// 3. each source *owns* one batch group — the group most of its variables belong to, as
+/// 3. wherever two sources both have a value they agree, and each has cells the other lacks
+///    (a source split into tiles, a static field in two files): one array whose cells come
+///    from the first source that has a value (``Decision/merged``);
+/// 4. each source *owns* one batch group — the group most of its variables belong to, as
 ///    the original bfm-data assigns whole NetCDF files to groups — and every group of the
 ///    variable is owned by exactly one of the sources: one array per group, each from its
 ///    owner's file (``Decision/perGroup``; e.g. `surface_variables/t2m` from
 ///    `era5_single.nc` and `climate_variables/t2m` from `era5-climate-energy-moisture-1.nc`);
-/// 4. otherwise the build stops with an error naming the files and the fix
+/// 5. otherwise the build stops with an error naming the files and the fix
 ///    (``Decision/conflict``).
+///
+/// A static source (no time span: a field that does not change with time) covers every
+/// step, so two static files of one variable always overlap and go through these rules
+/// (they used to be taken as never overlapping: the second file's cells were left NaN).
 public struct DuplicateResolution: Codable, Sendable, Hashable {
     /// What was decided.
     public enum Decision: String, Codable, Sendable, Hashable {
@@ -23,6 +30,9 @@ public struct DuplicateResolution: Codable, Sendable, Hashable {
         case preferred
         /// Identical values on the overlapping steps: stored once.
         case identical
+        /// Values that agree wherever both sources have one: one array, each cell from the
+        /// first source with a value.
+        case merged
         /// One array per group, from the file owning that group.
         case perGroup = "per_group"
         /// No rule resolves it: the build refuses.
@@ -58,6 +68,12 @@ public struct DuplicateResolution: Codable, Sendable, Hashable {
                 .info, .providedTwice, file: sources[0], variable: label,
                 message:
                     "also provided by \(sources.dropFirst().joined(separator: ", ")) with identical values on the overlapping steps: stored once"
+            )
+        case .merged:
+            return Problem(
+                .info, .providedTwice, file: sources[0], variable: label,
+                message:
+                    "also provided by \(sources.dropFirst().joined(separator: ", ")), for other cells (the values agree where both have one): the cells are merged"
             )
         case .perGroup:
             let parts = (groupSources ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }
@@ -117,9 +133,14 @@ extension DuplicateResolution {
                         decision: .preferred))
                 continue
             }
-            if identical(list, modalities: modalities, grid: grid, cadence: cadence) {
+            switch agreement(list, modalities: modalities, grid: grid, cadence: cadence) {
+            case .identical:
                 out.append(.init(variable: name, hasLevels: hasLevels, sources: paths, decision: .identical))
                 continue
+            case .complementary:
+                out.append(.init(variable: name, hasLevels: hasLevels, sources: paths, decision: .merged))
+                continue
+            case .different: break
             }
             var mapping: [String: String] = [:]
             var complete = true
@@ -139,46 +160,80 @@ extension DuplicateResolution {
         return out
     }
 
-    /// Whether any two of the spans overlap.
+    /// Whether any two of the spans overlap; a static variable (no span) covers every step.
     static func overlaps(_ variables: [Catalog.SourceVariable]) -> Bool {
         for i in variables.indices {
             for j in variables.indices where j > i {
-                if let a0 = variables[i].first, let a1 = variables[i].last, let b0 = variables[j].first,
-                    let b1 = variables[j].last,
-                    a0 <= b1 && b0 <= a1
-                {
-                    return true
-                }
+                if span(variables[i], variables[j]) != nil { return true }
             }
         }
         return false
     }
 
-    /// Whether every pair of providers holds bitwise-identical planes (NaN equal to NaN) on
-    /// each step both cover. Stops at the first difference; a read error counts as different.
-    static func identical(
+    /// The steps two providers both cover: nil when none; `.static` when both are static.
+    enum SharedSpan: Equatable {
+        case steps(UTCDateTime, UTCDateTime)
+        case `static`
+    }
+
+    static func span(_ a: Catalog.SourceVariable, _ b: Catalog.SourceVariable) -> SharedSpan? {
+        let aStatic = a.first == nil && a.last == nil, bStatic = b.first == nil && b.last == nil
+        if aStatic && bStatic { return .static }
+        if aStatic, let b0 = b.first, let b1 = b.last { return .steps(b0, b1) }
+        if bStatic, let a0 = a.first, let a1 = a.last { return .steps(a0, a1) }
+        guard let a0 = a.first, let a1 = a.last, let b0 = b.first, let b1 = b.last else { return nil }
+        let from = max(a0, b0), through = min(a1, b1)
+        return from <= through ? .steps(from, through) : nil
+    }
+
+    /// How providers' values relate on the steps each pair shares.
+    enum Agreement { case identical, complementary, different }
+
+    /// Identical when every pair holds bitwise-identical planes (NaN equal to NaN) on each step
+    /// both cover; complementary when, wherever both have a value, the values are identical
+    /// (and some cell has a value in one only); else different. A read error counts as different.
+    static func agreement(
         _ list: [(Catalog.Source, Catalog.SourceVariable)], modalities: [String: any Modality],
         grid: Grid, cadence: Cadence
-    ) -> Bool {
+    ) -> Agreement {
+        var result = Agreement.identical
         for i in list.indices {
             for j in list.indices where j > i {
                 guard let a = modalities[list[i].0.path], let b = modalities[list[j].0.path],
-                    let a0 = list[i].1.first, let a1 = list[i].1.last, let b0 = list[j].1.first, let b1 = list[j].1.last
-                else { return false }
-                let from = max(a0, b0), through = min(a1, b1)
-                guard from <= through else { continue }
-                for step in steps(
-                    from: from, through: through, cadence: cadence, (a, list[i].1.descriptor), (b, list[j].1.descriptor)
-                ) {
+                    let shared = span(list[i].1, list[j].1)
+                else {
+                    if modalities[list[i].0.path] == nil || modalities[list[j].0.path] == nil { return .different }
+                    continue
+                }
+                let instants: [UTCDateTime]
+                switch shared {
+                // 2000-01: a static read ignores the time.
+                case .static: instants = [UTCDateTime(secondsSince1970: 946_684_800)]
+                case .steps(let from, let through):
+                    instants = steps(
+                        from: from, through: through, cadence: cadence, (a, list[i].1.descriptor),
+                        (b, list[j].1.descriptor))
+                }
+                for step in instants {
                     do {
                         let x = try a.read(list[i].1.descriptor, at: step, onto: grid)
                         let y = try b.read(list[j].1.descriptor, at: step, onto: grid)
-                        guard x.shape == y.shape, x.isBitwiseEqual(to: y) else { return false }
-                    } catch { return false }
+                        guard x.shape == y.shape else { return .different }
+                        if x.isBitwiseEqual(to: y) { continue }
+                        let agree = x.storage.withUnsafeBufferPointer { p in
+                            y.storage.withUnsafeBufferPointer { q in
+                                p.indices.allSatisfy {
+                                    p[$0].isNaN || q[$0].isNaN || p[$0].bitPattern == q[$0].bitPattern
+                                }
+                            }
+                        }
+                        guard agree else { return .different }
+                        result = .complementary
+                    } catch { return .different }
                 }
             }
         }
-        return true
+        return result
     }
 
     /// The steps to compare: the instants both sources hold (``Modality/timeStamps(of:)``),

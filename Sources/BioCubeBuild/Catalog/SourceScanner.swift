@@ -89,8 +89,7 @@ public struct SourceScanner: Sendable {
     public func scan(
         root: String, maxConcurrency: Int = 2, explicit: [String: SourceKind] = [:]
     ) async throws -> Catalog {
-        _ = AllocatorTuning.applyOnce()
-        return try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
+        try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
     }
 
     /// Scans `root` and keeps every source open as a ``Modality`` (keyed by relative path),

@@ -12,10 +12,9 @@ import Glibc
 /// more time than the decoding itself. ``retainFreedMemory(upTo:)`` keeps such blocks on
 /// the heap for reuse, as the jemalloc pool behind pyarrow does.
 ///
-/// The library applies it once per process when heavy work starts (scanning sources,
-/// building a store, exporting batches: ``applyOnce()``), so a program using BioCube gets
-/// the same speed as the `biocube` command line. Setting `BIOCUBE_DEFAULT_ALLOCATOR=1` in
-/// the environment keeps glibc's defaults.
+/// No library call applies it: a library must not change its host process's allocator.
+/// The `biocube` command line opts in at start (``applyOnce()``), as do the benchmarks;
+/// setting `BIOCUBE_DEFAULT_ALLOCATOR=1` in the environment keeps glibc's defaults there.
 package enum AllocatorTuning {
     /// Whether the tuning is in effect (false when opted out or not on glibc).
     package static func applyOnce() -> Bool { applied }
