@@ -120,11 +120,13 @@ docs: apt-deps
 	python3 scripts/build_docs.py --output .build/docs
 
 # Formatting (swift-format with the checked-in .swift-format) and the public-surface policy
-# of Documentation/PublicAPI.md (public declarations per 1 000 library lines).
+# of Documentation/PublicAPI.md (public declarations per 1 000 library lines), and the
+# dependency tables of README.md and AddingAModality.md against Package.swift.
 SWIFT_FORMAT ?= $(shell command -v swift-format 2>/dev/null || echo $$(dirname $$(readlink -f $$(command -v swift)))/swift-format)
 lint:
 	$(SWIFT_FORMAT) lint --strict --recursive --parallel Sources Tests/BioCube*Tests Tests/Support Tests/Fuzz Tests/Tools Examples/store-quickstart Examples/npy-exporter Examples/species-media Examples/custom-modality/Sources Benchmarks/biocube-bench Package.swift
 	python3 scripts/public_surface.py --limit 40
+	python3 scripts/dependency_table.py
 
 test: swift-test interop-test lint docs
 
