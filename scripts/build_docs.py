@@ -39,6 +39,10 @@ def find_docc() -> str:
 
 
 def symbol_graph_dir() -> pathlib.Path:
+    # dump-symbol-graph loads every module of the package, the test bundle's too, and fails
+    # on a fresh clone where the tests were never built: build them first (a no-op after
+    # `make test` has), so `make docs` works on its own.
+    subprocess.run(["swift", "build", "--build-tests"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["swift", "package", "dump-symbol-graph", "--minimum-access-level", "public"],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     found = sorted(glob.glob(str(ROOT / ".build" / "*" / "symbolgraph")))

@@ -66,6 +66,7 @@ PYEOF
 f=$(t)
 
 echo; echo "== 7/7 train: PyTorch straight from the store (biocube.torch.CubeDataset), no batch files =="
+if "$PY" -c "import torch, biocube.torch" 2>/dev/null; then
 "$PY" - "$OUT" <<'PYEOF'
 import sys, time, torch
 from biocube.torch import CubeDataset
@@ -79,6 +80,9 @@ print(f"CubeDataset: {len(ds)} windows; item 0 read in {ms:.0f} ms, "
 PYEOF
 "$PY" Examples/train-pytorch/train.py --store "$OUT/cube.zarr" --stats "$OUT/stats.json" --steps 8 \
   --checkpoint "$OUT/train-pytorch.ckpt" | tail -2
+else
+  echo "WARNING: torch or the biocube Python package is missing from $PY: the training step is SKIPPED"
+fi
 h=$(t); T_TRAIN=$(secs "$f" "$h")
 
 size() { du -sh "$1" | cut -f1; }
