@@ -33,8 +33,9 @@ def test_library_dependency_closures():
     described = json.loads(out.stdout)
     targets = {t["name"]: t.get("target_dependencies", []) + t.get("product_dependencies", []) for t in described["targets"]}
     batch = closure(targets, "BioCubeBatch")
-    # libcrypto (CCrypto) verifies downloads in Core; nothing of netCDF, HDF5 or the modalities.
-    assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CGlibc", "CCrypto", "SystemPackage"}, batch
+    # libcrypto (CCrypto) verifies downloads in Core, ISA-L (CISAL) checks chunks' CRC-32C;
+    # nothing of netCDF, HDF5 or the modalities.
+    assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CGlibc", "CCrypto", "CISAL", "SystemPackage"}, batch
     # Modality targets meet only through the protocols: none pulls in another.
     modalities = {"BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia"}
     for m in modalities:

@@ -190,8 +190,9 @@ extension DuplicateResolution {
     enum Agreement { case identical, complementary, different }
 
     /// Identical when every pair holds bitwise-identical planes (NaN equal to NaN) on each step
-    /// both cover; complementary when, wherever both have a value, the values are identical
-    /// (and some cell has a value in one only); else different. A read error counts as different.
+    /// both cover; complementary when, wherever both have a value, the values are identical and
+    /// each of the two has cells the other lacks (tiles of one field); else different. A read
+    /// error counts as different.
     static func agreement(
         _ list: [(Catalog.Source, Catalog.SourceVariable)], modalities: [String: any Modality],
         grid: Grid, cadence: Cadence
@@ -214,22 +215,36 @@ extension DuplicateResolution {
                         from: from, through: through, cadence: cadence, (a, list[i].1.descriptor),
                         (b, list[j].1.descriptor))
                 }
+                // Cells only one of the two has a value in, over all compared steps.
+                var onlyA = false, onlyB = false
                 for step in instants {
                     do {
                         let x = try a.read(list[i].1.descriptor, at: step, onto: grid)
                         let y = try b.read(list[j].1.descriptor, at: step, onto: grid)
                         guard x.shape == y.shape else { return .different }
                         if x.isBitwiseEqual(to: y) { continue }
-                        let agree = x.storage.withUnsafeBufferPointer { p in
+                        var agree = true
+                        x.storage.withUnsafeBufferPointer { p in
                             y.storage.withUnsafeBufferPointer { q in
-                                p.indices.allSatisfy {
-                                    p[$0].isNaN || q[$0].isNaN || p[$0].bitPattern == q[$0].bitPattern
+                                for k in p.indices {
+                                    switch (p[k].isNaN, q[k].isNaN) {
+                                    case (false, true): onlyA = true
+                                    case (true, false): onlyB = true
+                                    case (false, false) where p[k].bitPattern != q[k].bitPattern: agree = false
+                                    default: break
+                                    }
                                 }
                             }
                         }
                         guard agree else { return .different }
-                        result = .complementary
                     } catch { return .different }
+                }
+                // Complementary only when each has cells the other lacks (tiles); a copy that
+                // merely adds or removes values is a different version: a conflict.
+                if onlyA && onlyB {
+                    result = .complementary
+                } else if onlyA || onlyB {
+                    return .different
                 }
             }
         }
