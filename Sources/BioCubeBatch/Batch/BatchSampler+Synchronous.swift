@@ -116,19 +116,25 @@ extension BatchSampler {
         }
     }
 
-    /// A batch of window 0's shape and metadata over the first `height` × `width` cells of
-    /// the grid, holding zeros: what an item will look like, without reading data.
-    package func placeholderBatch(height: Int, width: Int) throws -> Batch {
+    /// Zeros for each variable of the batches over `height` × `width` cells (one shared array
+    /// per size, empty for unused variables): with ``assemble(_:_:on:)``, what an item looks
+    /// like without reading data.
+    package func placeholderZeros(height: Int, width: Int) throws -> [[Float]] {
         guard height > 0, width > 0, height <= grid.height, width <= grid.width else {
             throw BioCubeError(
                 .invalidArgument, "a \(height) × \(width) part does not fit the \(grid.height) × \(grid.width) grid",
                 file: storePath)
         }
-        var zeros = [[Float]](repeating: [], count: arrays.count)
-        for v in Set(members.map(\.variable)) {
-            zeros[v] = [Float](repeating: 0, count: 2 * selectedLevelCount(arrays[v]) * height * width)
+        let used = Set(members.map(\.variable))
+        var shared: [Int: [Float]] = [:]
+        return arrays.indices.map { v in
+            guard used.contains(v) else { return [] }
+            let n = 2 * selectedLevelCount(arrays[v]) * height * width
+            if let z = shared[n] { return z }
+            let z = [Float](repeating: 0, count: n)
+            shared[n] = z
+            return z
         }
-        return try assemble(0, zeros, on: grid.subgrid(latitudes: 0..<height, longitudes: 0..<width))
     }
 
     /// The pressure levels of the store's level variables (all of them, in store order).

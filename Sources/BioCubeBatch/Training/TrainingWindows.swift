@@ -99,15 +99,9 @@ package struct TrainingWindows: Sendable {
 
     /// The layout of items of `height` × `width` cells (the grid, or a chip of it).
     package func layout(height: Int, width: Int) throws -> Layout {
-        let placeholder = try sampler.placeholderBatch(height: height, width: width)
-        var shared: [Int: [Float]] = [:]
-        let zeros = sampler.arrays.indices.map { v in
-            let n = 2 * sampler.selectedLevelCount(sampler.arrays[v]) * height * width
-            if let z = shared[n] { return z }
-            let z = [Float](repeating: 0, count: n)
-            shared[n] = z
-            return z
-        }
+        let zeros = try sampler.placeholderZeros(height: height, width: width)
+        let placeholder = try sampler.assemble(
+            0, zeros, on: sampler.grid.subgrid(latitudes: 0..<height, longitudes: 0..<width))
         let storages = try archive(of: placeholder).storages.map {
             Storage(dtype: $0.dtype, byteCount: $0.byteCount)
         }
