@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := pkg-config patchelf libisal-dev libnetcdf-dev libhdf5-dev libzstd-dev zlib1g-dev libssl-dev libjpeg62-turbo-dev libpng-dev libmpg123-dev lame netcdf-bin python3-venv chromium
+APT_PACKAGES := pkg-config patchelf libisal-dev libnetcdf-dev libhdf5-dev libzstd-dev zlib1g-dev libssl-dev libjpeg62-turbo-dev libpng-dev libmpg123-dev libsoxr-dev libfftw3-dev lame netcdf-bin python3-venv chromium
 VENV := .venv
 PY := $(VENV)/bin/python
 PY_REQUIREMENTS := Tests/Interop/requirements.txt

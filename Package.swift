@@ -70,6 +70,16 @@ let package = Package(
         ),
 
         .systemLibrary(
+            name: "CSoxr",
+            pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"]), .brew(["libsoxr"])]
+        ),
+        .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3",
+            providers: [.apt(["libfftw3-dev"]), .brew(["fftw"])]
+        ),
+        .systemLibrary(
             name: "CISAL",
             pkgConfig: "libisal",
             providers: [.apt(["libisal-dev"]), .brew(["isa-l"])]
@@ -119,7 +129,8 @@ let package = Package(
         // Species media: downloads (iNaturalist, xeno-canto, BOLD, descriptions) and the
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
         .target(
-            name: "BioCubeMedia", dependencies: ["BioCubeCore", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123"],
+            name: "BioCubeMedia",
+            dependencies: ["BioCubeCore", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123", "CSoxr", "CFFTW"],
             swiftSettings: librarySettings),
         // The C ABI over BioCubeBatch: windows read into caller-owned buffers (python/ loads it).
         .target(

@@ -36,6 +36,41 @@ private func checkDistinctStems(_ files: [String]) throws {
     }
 }
 
+/// Runs `work` on every file, `threads` (default: one per core) at a time, printing each
+/// result line in the files' order as soon as it and every earlier one are done. The first
+/// error stops the run (files already written stay).
+private func inParallel(
+    _ files: [String], threads: Int?, _ work: @escaping @Sendable (String) throws -> String
+) async throws {
+    let width = threads ?? ProcessInfo.processInfo.activeProcessorCount
+    guard width >= 1 else { throw ValidationError("--threads \(width): give at least 1") }
+    try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        var next = 0
+        var done: [Int: String] = [:]
+        var printed = 0
+        func flush() {
+            while let line = done.removeValue(forKey: printed) {
+                print(line)
+                printed += 1
+            }
+        }
+        while next < min(width, files.count) {
+            let i = next
+            group.addTask { (i, try work(files[i])) }
+            next += 1
+        }
+        while let (i, line) = try await group.next() {
+            done[i] = line
+            flush()
+            if next < files.count {
+                let j = next
+                group.addTask { (j, try work(files[j])) }
+                next += 1
+            }
+        }
+    }
+}
+
 private func triple(_ text: String) throws -> [Float] {
     let v = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
     guard v.count == 3 else { throw ValidationError("'\(text)': give three comma-separated numbers (red,green,blue)") }
@@ -44,6 +79,10 @@ private func triple(_ text: String) throws -> [Float] {
 
 extension ImageOptions.Filter: ExpressibleByArgument {}
 extension ImageOptions.Fit: ExpressibleByArgument {}
+extension ImageOptions.Arithmetic: ExpressibleByArgument {}
+extension ImageOptions.Preset: ExpressibleByArgument {}
+extension AudioFeatureOptions.Preset: ExpressibleByArgument {}
+extension AudioFeatureOptions.Resampling: ExpressibleByArgument {}
 
 struct PreprocessImage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,25 +92,44 @@ struct PreprocessImage: AsyncParsableCommand {
     @Argument(help: "JPEG or PNG files.") var files: [String]
     @Option(help: "Output folder.") var out: String
     @Option(help: "Output side in pixels.") var size: Int = 64
-    @Option(help: "Resampling filter: area or lanczos.") var filter: ImageOptions.Filter = .area
-    @Option(help: "Non-square photos: centre-crop or stretch.") var fit: ImageOptions.Fit = .centreCrop
+    @Option(
+        help: """
+            torchvision: Resize(size) + CenterCrop(size) + ToTensor + Normalize on a PIL image, \
+            to the 8-bit level (fixes --filter, --fit and --arithmetic).
+            """)
+    var preset: ImageOptions.Preset?
+    @Option(help: "Resampling filter: area, lanczos or bilinear (default area).") var filter: ImageOptions.Filter?
+    @Option(help: "Non-square photos: centre-crop, stretch or shorter-side (default centre-crop).")
+    var fit: ImageOptions.Fit?
+    @Option(help: "float (default) or pillow-8bit (each pass rounded to 8 bits, as Pillow).")
+    var arithmetic: ImageOptions.Arithmetic?
     @Option(help: "Per-channel mean (r,g,b) after scaling to 0…1.") var mean: String = "0.485,0.456,0.406"
     @Option(help: "Per-channel standard deviation (r,g,b).") var std: String = "0.229,0.224,0.225"
+    @Option(help: "Files processed at once (default: one per core).") var threads: Int?
 
     func run() async throws {
         try await reportingErrors {
             var options = ImageOptions()
             options.size = size
-            options.filter = filter
-            options.fit = fit
+            if let preset {
+                guard filter == nil, fit == nil, arithmetic == nil else {
+                    throw ValidationError(
+                        "--preset \(preset.rawValue) fixes --filter, --fit and --arithmetic; give one or the other")
+                }
+                options = ImageOptions(preset: preset, size: size)
+            } else {
+                options.filter = filter ?? .area
+                options.fit = fit ?? .centreCrop
+                options.arithmetic = arithmetic ?? .float
+            }
             options.mean = try triple(mean)
             options.standardDeviation = try triple(std)
             let images = try ImagePreprocessor(options: options)
             try checkDistinctStems(files)
-            for file in files {
+            try await inParallel(files, threads: threads) { file in
                 let t = try images.tensor(ofFile: file)
                 try save(t, out, stem(file))
-                print("\(file) → \(out)/\(stem(file)).npy \(t.shape)")
+                return "\(file) → \(out)/\(stem(file)).npy \(t.shape)"
             }
         }
     }
@@ -86,7 +144,15 @@ struct PreprocessAudio: AsyncParsableCommand {
 
     @Argument(help: "WAV or MP3 files.") var files: [String]
     @Option(help: "Output folder.") var out: String
+    @Option(
+        help: """
+            librosa: librosa.load(sr=--sample-rate) (soxr_hq resampling), then melspectrogram, \
+            power_to_db and mfcc with these settings (fixes --resampling).
+            """)
+    var preset: AudioFeatureOptions.Preset?
     @Option(help: "Analysis sample rate (Hz); clips are resampled to it.") var sampleRate: Int = 16_000
+    @Option(help: "Resampler: kaiser (default) or soxr-hq (libsoxr, as librosa.load).")
+    var resampling: AudioFeatureOptions.Resampling?
     @Option(help: "Samples per frame.") var nFFT: Int = 400
     @Option(help: "Samples between frames.") var hop: Int = 160
     @Option(help: "Mel bands.") var nMels: Int = 64
@@ -94,10 +160,19 @@ struct PreprocessAudio: AsyncParsableCommand {
     @Option(help: "Lowest filter frequency (Hz).") var fmin: Double = 0
     @Option(help: "Highest filter frequency (Hz; default half the sample rate).") var fmax: Double?
     @Option(help: "Floor of the log-mel values below the clip's maximum, in dB (0: none).") var topDB: Double = 80
+    @Option(help: "Files processed at once (default: one per core).") var threads: Int?
 
     func run() async throws {
         try await reportingErrors {
             var o = AudioFeatureOptions()
+            if let preset {
+                guard resampling == nil else {
+                    throw ValidationError("--preset \(preset.rawValue) fixes --resampling; give one or the other")
+                }
+                o = AudioFeatureOptions(preset: preset)
+            } else {
+                o.resampling = resampling ?? .kaiser
+            }
             o.sampleRate = sampleRate
             o.fftSize = nFFT
             o.hopLength = hop
@@ -108,13 +183,12 @@ struct PreprocessAudio: AsyncParsableCommand {
             o.topDecibels = topDB > 0 ? topDB : nil
             let audio = try AudioPreprocessor(options: o)
             try checkDistinctStems(files)
-            for file in files {
+            try await inParallel(files, threads: threads) { file in
                 let f = try audio.features(ofFile: file)
                 try save(f.logMel, out, stem(file) + ".logmel")
                 try save(f.mfcc, out, stem(file) + ".mfcc")
-                print(
+                return
                     "\(file) (\(String(format: "%.2f", f.duration)) s) → \(out)/\(stem(file)).{logmel,mfcc}.npy, \(f.frames) frames"
-                )
             }
         }
     }

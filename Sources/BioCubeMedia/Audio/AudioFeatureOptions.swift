@@ -11,6 +11,26 @@ import BioCubeCore
 /// `10 log10(max(power, 1e-10))` clipped to `topDecibels` below the clip's maximum, and the
 /// MFCCs are the orthonormal DCT-II of the log-mel bands.
 public struct AudioFeatureOptions: Sendable, Hashable, Codable {
+    /// How a clip is brought to ``sampleRate``.
+    public enum Resampling: String, Sendable, Hashable, Codable, CaseIterable {
+        /// BioCube's Kaiser-windowed sinc (32 zero crossings, β = 9, roll-off 0.945; see
+        /// `Documentation/Media.md`): over 80 dB down past 1.05 × the new Nyquist frequency.
+        case kaiser
+        /// libsoxr at its high quality (`SOXR_HQ`), fed as python-soxr feeds it: what
+        /// `librosa.load(sr=…)` does by default (`res_type="soxr_hq"`), to float32 rounding.
+        case soxrHQ = "soxr-hq"
+    }
+
+    /// Named settings that reproduce a library's pipeline.
+    public enum Preset: String, Sendable, Hashable, Codable, CaseIterable {
+        /// `librosa.load(path, sr=sampleRate)` (soundfile's float32 samples, channels averaged,
+        /// soxr_hq resampling, the length fixed to `⌈n · new / old⌉`), then
+        /// `librosa.feature.melspectrogram` + `power_to_db` + `mfcc` with these options.
+        case librosa
+    }
+
+    /// How a clip is brought to ``sampleRate``.
+    public var resampling: Resampling = .kaiser
     /// Sample rate the clip is resampled to before analysis, in hertz.
     public var sampleRate: Int = 16_000
     /// Samples per analysis frame (any length; powers of two are fastest).
@@ -31,6 +51,13 @@ public struct AudioFeatureOptions: Sendable, Hashable, Codable {
 
     /// The defaults.
     public init() {}
+
+    /// The settings of `preset`, with every analysis setting at its default.
+    public init(preset: Preset) {
+        switch preset {
+        case .librosa: resampling = .soxrHQ
+        }
+    }
 
     /// Checks the settings; the error names the setting.
     func validated() throws -> AudioFeatureOptions {

@@ -47,9 +47,15 @@ public struct AudioPreprocessor: Sendable {
     /// The features of `clip`, resampled to ``AudioFeatureOptions/sampleRate`` first.
     public func features(of clip: AudioClip) throws -> AudioFeatures {
         guard clip.sampleRate > 0 else { throw BioCubeError(.invalidArgument, "audio clip with sample rate 0") }
-        let samples =
-            clip.sampleRate == options.sampleRate
-            ? clip.samples : Resampler(from: clip.sampleRate, to: options.sampleRate)(clip.samples)
+        let samples: [Float]
+        if clip.sampleRate == options.sampleRate {
+            samples = clip.samples
+        } else {
+            switch options.resampling {
+            case .kaiser: samples = Resampler(from: clip.sampleRate, to: options.sampleRate)(clip.samples)
+            case .soxrHQ: samples = try Resampler.soxr(clip.samples, from: clip.sampleRate, to: options.sampleRate)
+            }
+        }
         let n = options.fftSize
         let hop = options.hopLength
         let pad = n / 2
@@ -60,22 +66,29 @@ public struct AudioPreprocessor: Sendable {
         let (m, c) = (options.melBands, options.mfccCount)
         var mel = [Double](repeating: 0, count: m * frames)
         var scratch = transform.makeScratch()
-        var frame = [Double](repeating: 0, count: n)
         var power = [Double](repeating: 0, count: bins)
         var bands = [Double](repeating: 0, count: m)
         samples.withUnsafeBufferPointer { x in
-            for f in 0..<frames {
-                let start = f * hop - pad
-                for i in 0..<n {
-                    let k = start + i
-                    frame[i] = k >= 0 && k < x.count ? Double(x[k]) * window[i] : 0
+            window.withUnsafeBufferPointer { win in
+                for f in 0..<frames {
+                    let start = f * hop - pad
+                    power.withUnsafeMutableBufferPointer { p in
+                        transform.powerSpectrum(into: p, scratch: &scratch) { frame in
+                            if start >= 0 && start + n <= x.count {
+                                for i in 0..<n { frame[i] = Double(x[start + i]) * win[i] }
+                            } else {
+                                for i in 0..<n {
+                                    let k = start + i
+                                    frame[i] = k >= 0 && k < x.count ? Double(x[k]) * win[i] : 0
+                                }
+                            }
+                        }
+                    }
+                    power.withUnsafeBufferPointer { p in
+                        bands.withUnsafeMutableBufferPointer { filters.apply(p, into: $0) }
+                    }
+                    for b in 0..<m { mel[b * frames + f] = 10 * log10(max(1e-10, bands[b])) }
                 }
-                frame.withUnsafeBufferPointer { fr in
-                    power.withUnsafeMutableBufferPointer { transform.powerSpectrum(fr, into: $0, scratch: &scratch) }
-                }
-                power.withUnsafeBufferPointer { p in bands.withUnsafeMutableBufferPointer { filters.apply(p, into: $0) }
-                }
-                for b in 0..<m { mel[b * frames + f] = 10 * log10(max(1e-10, bands[b])) }
             }
         }
         if let top = options.topDecibels, let peak = mel.max() {
@@ -83,10 +96,16 @@ public struct AudioPreprocessor: Sendable {
             for i in mel.indices where mel[i] < floor { mel[i] = floor }
         }
         var cep = [Double](repeating: 0, count: c * frames)
-        for k in 0..<c {
-            for i in 0..<m {
-                let w = dct[k * m + i]
-                for f in 0..<frames { cep[k * frames + f] += w * mel[i * frames + f] }
+        mel.withUnsafeBufferPointer { mel in
+            cep.withUnsafeMutableBufferPointer { cep in
+                for k in 0..<c {
+                    let row = cep.baseAddress! + k * frames
+                    for i in 0..<m {
+                        let w = dct[k * m + i]
+                        let band = mel.baseAddress! + i * frames
+                        for f in 0..<frames { row[f] += w * band[f] }
+                    }
+                }
             }
         }
         return AudioFeatures(

@@ -1,3 +1,5 @@
+internal import CSoxr
+import BioCubeCore
 import Foundation
 
 /// Band-limited resampling by a rational factor with a Kaiser-windowed sinc filter (the
@@ -115,5 +117,28 @@ struct Resampler: Sendable {
             }
         }
         return out
+    }
+
+    /// `input` resampled by libsoxr at `SOXR_HQ` as python-soxr's `resample` does it (one
+    /// stream fed in pieces, then flushed), its length then fixed to `⌈count · to / from⌉`
+    /// (zeros appended or samples dropped) as `librosa.resample` fixes it.
+    static func soxr(_ input: [Float], from: Int, to: Int) throws -> [Float] {
+        if from == to { return input }
+        let target = Int((Double(input.count) * Double(to) / Double(from)).rounded(.up))
+        let capacity = Int(Double(input.count) * Double(to) / Double(from)) + 1
+        var out = [Float](repeating: 0, count: max(capacity, target))
+        var done = 0
+        let error = input.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                biocube_soxr_resample(
+                    x.baseAddress, x.count, Double(from), Double(to), biocube_soxr_hq, y.baseAddress, capacity, &done)
+            }
+        }
+        if let error {
+            throw BioCubeError(.invalidArgument, "libsoxr: \(String(cString: error)) (\(from) → \(to) Hz)")
+        }
+        // python-soxr returns `done` samples; librosa then pads with zeros or trims to `target`.
+        for i in done..<out.count { out[i] = 0 }
+        return Array(out.prefix(target))
     }
 }
