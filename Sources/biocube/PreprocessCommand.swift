@@ -275,15 +275,15 @@ struct PreprocessText: AsyncParsableCommand {
     @Option(help: "Output folder.") var out: String
     @Option(help: "Embedding length.") var dimension: Int = 512
     @Option(help: "Longest word n-gram.") var ngrams: Int = 2
+    @Option(help: "Texts embedded at once (default: one per core).") var threads: Int?
 
     func run() async throws {
         try await reportingErrors {
             // One row per input line, empty lines included, so row i is line i.
             let lines = try TextLines.read(file).lines
             guard !lines.isEmpty else { throw BioCubeError(.invalidArgument, "\(file): no lines") }
-            let embedder = try HashedTFIDFEmbedder(dimension: dimension, maximumNGram: ngrams).fitted(to: lines)
-            var values: [Float] = []
-            for line in lines { values += try embedder.embed(line) }
+            let (embedder, values) = try await HashedTFIDFEmbedder(dimension: dimension, maximumNGram: ngrams)
+                .fittedEmbeddings(of: lines, threads: threads)
             try save(try Tensor(shape: [lines.count, embedder.dimension], storage: values), out, "embeddings")
             print("\(lines.count) text(s) → \(out)/embeddings.npy (\(lines.count), \(embedder.dimension))")
         }

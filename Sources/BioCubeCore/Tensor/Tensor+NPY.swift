@@ -11,11 +11,13 @@ extension Tensor {
         let length = UInt16(header.utf8.count)
         out += [UInt8(length & 0xFF), UInt8(length >> 8)]
         out += Array(header.utf8)
-        out.reserveCapacity(out.count + count * 4)
-        for v in storage {
-            let b = v.bitPattern.littleEndian
-            out += [UInt8(b & 0xFF), UInt8(b >> 8 & 0xFF), UInt8(b >> 16 & 0xFF), UInt8(b >> 24)]
-        }
+        out.reserveCapacity(out.count + storage.count * 4)
+        #if _endian(little)
+        // '<f4' is the host's own layout: one copy of the storage's bytes.
+        storage.withUnsafeBytes { out.append(contentsOf: $0) }
+        #else
+        for v in storage { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        #endif
         return out
     }
 }

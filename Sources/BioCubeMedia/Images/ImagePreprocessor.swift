@@ -133,11 +133,17 @@ public struct ImagePreprocessor: Sendable {
         var out = [Float](repeating: 0, count: 3 * s * s)
         let mean = options.mean
         let std = options.standardDeviation
+        // The value depends on the byte alone: a 256-entry table per channel, computed with
+        // torchvision's operations in its order (divide, subtract, divide; float32).
+        let table = (0..<3).flatMap { c in (0..<256).map { (Float($0) / 255 - mean[c]) / std[c] } }
         pixels.withUnsafeBufferPointer { p in
-            out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<3 {
-                    let (m, d) = (mean[c], std[c])
-                    for i in 0..<(s * s) { dst[c * s * s + i] = (Float(p[i * 3 + c]) / 255 - m) / d }
+            table.withUnsafeBufferPointer { t in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for c in 0..<3 {
+                        let plane = dst.baseAddress! + c * s * s
+                        let lookup = t.baseAddress! + c * 256
+                        for i in 0..<(s * s) { plane[i] = lookup[Int(p[i &* 3 &+ c])] }
+                    }
                 }
             }
         }

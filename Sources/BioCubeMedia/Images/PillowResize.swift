@@ -117,22 +117,27 @@ struct PillowResize: Sendable {
         let half: Int32 = 1 << Int32(precisionBits - 1)
         out.withUnsafeMutableBufferPointer { dst in
             axis.taps.withUnsafeBufferPointer { taps in
-                for (y, row) in rows.enumerated() {
-                    let line = src.baseAddress! + row * stride * 3
-                    let o = dst.baseAddress! + y * cw * 3
-                    for (c, j) in columns.enumerated() {
-                        let k = taps.baseAddress! + j * axis.width
-                        let p = line + (axis.first[j] - offset) * 3
-                        var (r, g, b) = (half, half, half)
-                        for x in 0..<axis.count[j] {
-                            let t = k[x]
-                            r &+= Int32(p[x * 3]) &* t
-                            g &+= Int32(p[x * 3 + 1]) &* t
-                            b &+= Int32(p[x * 3 + 2]) &* t
+                axis.first.withUnsafeBufferPointer { first in
+                    axis.count.withUnsafeBufferPointer { count in
+                        for (y, row) in rows.enumerated() {
+                            let line = src.baseAddress! + row * stride * 3
+                            var o = dst.baseAddress! + y * cw * 3
+                            for j in columns {
+                                let k = taps.baseAddress! + j * axis.width
+                                let p = line + (first[j] - offset) * 3
+                                var (r, g, b) = (half, half, half)
+                                for x in 0..<count[j] {
+                                    let t = k[x]
+                                    r &+= Int32(p[x &* 3]) &* t
+                                    g &+= Int32(p[x &* 3 &+ 1]) &* t
+                                    b &+= Int32(p[x &* 3 &+ 2]) &* t
+                                }
+                                o[0] = clip8(r)
+                                o[1] = clip8(g)
+                                o[2] = clip8(b)
+                                o += 3
+                            }
                         }
-                        o[c * 3] = clip8(r)
-                        o[c * 3 + 1] = clip8(g)
-                        o[c * 3 + 2] = clip8(b)
                     }
                 }
             }
@@ -153,17 +158,19 @@ struct PillowResize: Sendable {
         let half: Int32 = 1 << Int32(precisionBits - 1)
         out.withUnsafeMutableBufferPointer { dst in
             acc.withUnsafeMutableBufferPointer { acc in
-                for (o, i) in rows.enumerated() {
-                    let k = i * axis.width
-                    let top = axis.first[i] - rowOffset
-                    for c in 0..<n { acc[c] = half }
-                    for y in 0..<axis.count[i] {
-                        let t = axis.taps[k + y]
-                        let row = src.baseAddress! + ((top + y) * stride + columns.lowerBound) * 3
-                        for c in 0..<n { acc[c] &+= Int32(row[c]) &* t }
+                axis.taps.withUnsafeBufferPointer { taps in
+                    for (o, i) in rows.enumerated() {
+                        let k = taps.baseAddress! + i * axis.width
+                        let top = axis.first[i] - rowOffset
+                        for c in 0..<n { acc[c] = half }
+                        for y in 0..<axis.count[i] {
+                            let t = k[y]
+                            let row = src.baseAddress! + ((top + y) * stride + columns.lowerBound) * 3
+                            for c in 0..<n { acc[c] &+= Int32(row[c]) &* t }
+                        }
+                        let line = dst.baseAddress! + o * n
+                        for c in 0..<n { line[c] = clip8(acc[c]) }
                     }
-                    let line = dst.baseAddress! + o * n
-                    for c in 0..<n { line[c] = clip8(acc[c]) }
                 }
             }
         }

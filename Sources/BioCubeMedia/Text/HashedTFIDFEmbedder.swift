@@ -67,8 +67,13 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
     /// The unit-length vector of `text` (all zeros when it has no words). N-grams are told
     /// apart by their 64-bit hash; their terms are summed in hash order (deterministic).
     public func embed(_ text: String) throws -> [Float] {
+        embedding(ofHashes: gramHashes(text))
+    }
+
+    /// The embedding of a text given its n-grams' hashes (``embed(_:)`` after hashing).
+    func embedding(ofHashes hashes: [UInt64]) -> [Float] {
         var counts: [UInt64: Int] = [:]
-        for h in gramHashes(text) { counts[h, default: 0] += 1 }
+        for h in hashes { counts[h, default: 0] += 1 }
         var v = [Double](repeating: 0, count: dimension)
         for (h, count) in counts.sorted(by: { $0.key < $1.key }) {
             let bucket = Int(h % UInt64(dimension))
@@ -77,6 +82,54 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { norm > 0 ? Float($0 / norm) : 0 }
+    }
+
+    /// Fits the inverse document frequencies to `texts` and embeds every one of them: the
+    /// embedder `fitted(to: texts)` and, row after row, its `embed` of each text (the same
+    /// values), with each text's n-grams hashed once and `threads` (default: one per core)
+    /// texts worked on at a time.
+    public func fittedEmbeddings(
+        of texts: [String], threads: Int? = nil
+    ) async -> (
+        embedder: HashedTFIDFEmbedder, rows: [Float]
+    ) {
+        let width = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = max(1, (texts.count + width * 4 - 1) / (width * 4))
+        let starts = Array(Swift.stride(from: 0, to: texts.count, by: chunk))
+        func parallel<T: Sendable>(_ body: @escaping @Sendable (Range<Int>) -> [T]) async -> [T] {
+            await withTaskGroup(of: (Int, [T]).self) { group in
+                var parts: [Int: [T]] = [:]
+                var next = 0
+                func add(_ i: Int) {
+                    let range = starts[i]..<min(texts.count, starts[i] + chunk)
+                    group.addTask { (i, body(range)) }
+                }
+                while next < min(width, starts.count) {
+                    add(next)
+                    next += 1
+                }
+                while let (i, part) = await group.next() {
+                    parts[i] = part
+                    if next < starts.count {
+                        add(next)
+                        next += 1
+                    }
+                }
+                return (0..<starts.count).flatMap { parts[$0]! }
+            }
+        }
+        let base = self
+        let hashes = await parallel { range in range.map { base.gramHashes(texts[$0]) } }
+        var holding = [Int](repeating: 0, count: dimension)
+        for h in hashes { for bucket in Set(h.map { Int($0 % UInt64(dimension)) }) { holding[bucket] += 1 } }
+        var fitted = self
+        fitted.documents = texts.count
+        fitted.inverseDocumentFrequency = holding.map {
+            Float(log((1 + Double(texts.count)) / (1 + Double($0))) + 1)
+        }
+        let embedder = fitted
+        let rows = await parallel { range in range.flatMap { embedder.embedding(ofHashes: hashes[$0]) } }
+        return (embedder, rows)
     }
 
     static let fnvOffset: UInt64 = 0xCBF2_9CE4_8422_2325
