@@ -143,6 +143,7 @@ bench: deps
 	$(PY) Benchmarks/species_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/media_bench.py --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	swift build -c release --product biocube
+	$(PY) Benchmarks/media_libraries_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube
 	$(PY) Benchmarks/pipeline_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/layouts_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(MAKE) python-package

@@ -184,3 +184,23 @@ struct AudioTests {
         #expect(try AudioFeatures.fitted(t, toFrames: 10, by: .meanPool).storage.prefix(4) == [1, 1, 2, 2])
     }
 }
+
+@Suite("Audio: libsoxr resampling (the librosa preset)")
+struct SoxrResamplingTests {
+    /// librosa fixes the length to ⌈n · new / old⌉; a tone in the pass band keeps its amplitude.
+    @Test(arguments: [(44100, 16000, 44100), (48000, 16000, 4801), (22050, 16000, 7), (8000, 16000, 1000)])
+    func lengthAndPassBand(from: Int, to: Int, count: Int) throws {
+        let x = (0..<count).map { Float(0.5 * sin(2 * Double.pi * 1000 * Double($0) / Double(from))) }
+        let y = try Resampler.soxr(x, from: from, to: to)
+        #expect(y.count == Int((Double(count) * Double(to) / Double(from)).rounded(.up)))
+        if count > 10_000 {
+            let middle = y[(y.count / 4)..<(3 * y.count / 4)]
+            #expect(abs((middle.max() ?? 0) - 0.5) < 0.01)
+        }
+    }
+
+    @Test func presetSelectsSoxr() {
+        #expect(AudioFeatureOptions(preset: .librosa).resampling == .soxrHQ)
+        #expect(AudioFeatureOptions().resampling == .kaiser)
+    }
+}

@@ -43,22 +43,32 @@ public enum TextNormalisation {
     static func unicodeNormalised(_ text: String) -> String {
         let folded = lowercased(text.precomposedStringWithCompatibilityMapping)
         let scalars = Array(folded.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        // Built as UTF-8 bytes: appending scalars to a String is several times slower.
+        var out: [UInt8] = []
+        out.reserveCapacity(folded.utf8.count)
         var pendingSpace = false
+        // ASCII answers without Unicode property lookups: letters are alphabetic, digits the
+        // only numeric scalars.
+        func alphabetic(_ s: Unicode.Scalar) -> Bool {
+            s.isASCII ? (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") : s.properties.isAlphabetic
+        }
+        func numeric(_ s: Unicode.Scalar) -> Bool {
+            s.isASCII ? s >= "0" && s <= "9" : s.properties.numericType != nil
+        }
         for (i, s) in scalars.enumerated() {
-            let isWord = s.properties.isAlphabetic || s.properties.numericType != nil
+            let isWord = alphabetic(s) || numeric(s)
             let joins =
-                (s == "'" || s == "-") && i > 0 && i + 1 < scalars.count && scalars[i - 1].properties.isAlphabetic
-                && scalars[i + 1].properties.isAlphabetic
+                (s == "'" || s == "-") && i > 0 && i + 1 < scalars.count && alphabetic(scalars[i - 1])
+                && alphabetic(scalars[i + 1])
             if isWord || joins {
-                if pendingSpace && !out.isEmpty { out.append(" ") }
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
                 pendingSpace = false
-                out.append(s)
+                UTF8.encode(s) { out.append($0) }
             } else {
                 pendingSpace = true
             }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `text` in lower case as Python's `str.lower()` and Unicode's full case mapping do it:
@@ -67,10 +77,17 @@ public enum TextNormalisation {
     /// `οδος` give one token.
     static func lowercased(_ text: String) -> String {
         let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         for (i, s) in scalars.enumerated() {
             guard s == "\u{03A3}" else {
-                out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+                if s.isASCII {
+                    out.append(UInt8(s.value) | (s >= "A" && s <= "Z" ? 0x20 : 0))
+                } else if s.properties.changesWhenLowercased {
+                    out.append(contentsOf: s.properties.lowercaseMapping.utf8)
+                } else {
+                    UTF8.encode(s) { out.append($0) }
+                }
                 continue
             }
             func cased(_ range: some Sequence<Int>) -> Bool {
@@ -82,9 +99,9 @@ public enum TextNormalisation {
                 return false
             }
             let final = cased(stride(from: i - 1, through: 0, by: -1)) && !cased(i + 1..<scalars.count)
-            out.append(final ? "\u{03C2}" : "\u{03C3}")
+            UTF8.encode(final ? "\u{03C2}" : "\u{03C3}") { out.append($0) }
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The words of the normalised text.
