@@ -101,4 +101,32 @@ struct SequenceAndTextTests {
             #expect(e.gramHashes(text) == expected, "\(text)")
         }
     }
+
+    /// The NFKC shortcut equals Foundation's NFKC on texts of Latin, Greek and Cyrillic
+    /// scalars, combining marks, compatibility characters (ﬁ, ², µ, ſ, Ǆ) and other scripts
+    /// mixed in at random, and on every single scalar below U+0500.
+    @Test func nfkcShortcutEqualsFoundation() {
+        var g = SplitMix64(seed: 42)
+        let extras: [UInt32] = [
+            0x0301, 0x0308, 0x0342, 0xFB01, 0x00B2, 0x00B5, 0x017F, 0x01C4, 0x1161, 0x3099, 0xAC00, 0x2126,
+        ]
+        for v in 0..<0x500 {
+            guard let s = Unicode.Scalar(v) else { continue }
+            let t = String(s)
+            #expect(TextNormalisation.compatibilityComposed(t) == t.precomposedStringWithCompatibilityMapping)
+        }
+        for _ in 0..<3000 {
+            var t = String.UnicodeScalarView()
+            for _ in 0..<Int(g.next() % 12) {
+                let r = g.next()
+                let v = r % 5 == 0 ? extras[Int(r / 5 % UInt64(extras.count))] : UInt32(r / 5 % 0x500)
+                if let s = Unicode.Scalar(v) { t.append(s) }
+            }
+            let text = String(t)
+            #expect(
+                Array(TextNormalisation.compatibilityComposed(text).unicodeScalars)
+                    == Array(text.precomposedStringWithCompatibilityMapping.unicodeScalars),
+                "\(Array(text.unicodeScalars))")
+        }
+    }
 }

@@ -72,13 +72,18 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
 
     /// The embedding of a text given its n-grams' hashes (``embed(_:)`` after hashing).
     func embedding(ofHashes hashes: [UInt64]) -> [Float] {
-        var counts: [UInt64: Int] = [:]
-        for h in hashes { counts[h, default: 0] += 1 }
+        // Each distinct hash with its count, in ascending order of hash (runs of the sorted list).
+        let sorted = hashes.sorted()
         var v = [Double](repeating: 0, count: dimension)
-        for (h, count) in counts.sorted(by: { $0.key < $1.key }) {
+        var i = 0
+        while i < sorted.count {
+            let h = sorted[i]
+            var j = i + 1
+            while j < sorted.count && sorted[j] == h { j += 1 }
             let bucket = Int(h % UInt64(dimension))
             let sign: Double = h >> 63 == 0 ? 1 : -1
-            v[bucket] += sign * (1 + log(Double(count))) * Double(inverseDocumentFrequency[bucket])
+            v[bucket] += sign * (1 + log(Double(j - i))) * Double(inverseDocumentFrequency[bucket])
+            i = j
         }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return v.map { norm > 0 ? Float($0 / norm) : 0 }
@@ -121,7 +126,17 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         let base = self
         let hashes = await parallel { range in range.map { base.gramHashes(texts[$0]) } }
         var holding = [Int](repeating: 0, count: dimension)
-        for h in hashes { for bucket in Set(h.map { Int($0 % UInt64(dimension)) }) { holding[bucket] += 1 } }
+        // Documents holding each bucket: a bucket counts once per document (`seen` marks it).
+        var seen = [Int](repeating: -1, count: dimension)
+        for (d, h) in hashes.enumerated() {
+            for x in h {
+                let bucket = Int(x % UInt64(dimension))
+                if seen[bucket] != d {
+                    seen[bucket] = d
+                    holding[bucket] += 1
+                }
+            }
+        }
         var fitted = self
         fitted.documents = texts.count
         fitted.inverseDocumentFrequency = holding.map {

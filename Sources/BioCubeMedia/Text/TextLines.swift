@@ -46,24 +46,26 @@ public struct TextLines: Sendable, Hashable {
             }
             text = t
         }
+        // Split on the UTF-8 bytes of CR and LF (never part of a longer sequence): "\r\n",
+        // "\r" and "\n" each end a line; a last line without an ending counts when not empty.
         var lines: [String] = []
-        var current = ""
-        var previousCR = false
-        for ch in text.unicodeScalars {
-            if ch == "\n" {
-                if !previousCR { lines.append(current) }
-                current = ""
-                previousCR = false
-            } else if ch == "\r" {
-                lines.append(current)
-                current = ""
-                previousCR = true
-            } else {
-                current.unicodeScalars.append(ch)
-                previousCR = false
+        let utf8 = Array(text.utf8)
+        utf8.withUnsafeBufferPointer { b in
+            var start = 0
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c == 0x0A || c == 0x0D {
+                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+                    if c == 0x0D && i + 1 < b.count && b[i + 1] == 0x0A { i += 1 }
+                    start = i + 1
+                }
+                i += 1
+            }
+            if start < b.count {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: b[start..<b.count]), as: UTF8.self))
             }
         }
-        if !current.isEmpty { lines.append(current) }
         return TextLines(lines: lines, encoding: encoding)
     }
 }

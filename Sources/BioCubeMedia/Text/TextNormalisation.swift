@@ -39,9 +39,33 @@ public enum TextNormalisation {
         }
     }
 
+    /// NFKC of `text`: the text itself when every scalar is one NFKC leaves alone in any
+    /// context (``isNFKCStable(_:)``), Foundation's
+    /// `precomposedStringWithCompatibilityMapping` otherwise.
+    static func compatibilityComposed(_ text: String) -> String {
+        for s in text.unicodeScalars where !isNFKCStable(s) { return text.precomposedStringWithCompatibilityMapping }
+        return text
+    }
+
+    /// Scalars below U+0500 (Latin, Greek, Cyrillic) that are starters (combining class 0)
+    /// and their own NFKC: a run of them is unchanged by NFKC, since nothing in that range
+    /// composes with a preceding starter (the "maybe" scalars of NFC's quick check there are all
+    /// combining marks, class > 0). Computed once with Foundation itself.
+    private static let stableBelow0500: [Bool] = (0..<0x500).map { v in
+        guard let s = Unicode.Scalar(v) else { return false }
+        return s.properties.canonicalCombiningClass == .notReordered
+            && String(s).precomposedStringWithCompatibilityMapping.unicodeScalars.elementsEqual(CollectionOfOne(s))
+    }
+
+    /// Whether `s` is left alone by NFKC whatever surrounds it (conservatively: false is
+    /// always safe).
+    static func isNFKCStable(_ s: Unicode.Scalar) -> Bool {
+        s.isASCII || (s.value < 0x500 && stableBelow0500[Int(s.value)])
+    }
+
     /// The general path: NFKC, lower case, then the same rule over Unicode scalars.
     static func unicodeNormalised(_ text: String) -> String {
-        let folded = lowercased(text.precomposedStringWithCompatibilityMapping)
+        let folded = lowercased(compatibilityComposed(text))
         let scalars = Array(folded.unicodeScalars)
         // Built as UTF-8 bytes: appending scalars to a String is several times slower.
         var out: [UInt8] = []
