@@ -8,8 +8,9 @@ species descriptions of 40–120 words.
 | kind | library side (in one Python process, after its imports) | BioCube side (the whole command) |
 |---|---|---|
 | photos | Pillow: open + convert("RGB") + resize(shorter side 224, BILINEAR) + crop + NumPy normalise; torchvision: Resize(224) + CenterCrop(224) + ToTensor + Normalize | `biocube preprocess image --preset torchvision --size 224` |
+| photos, small | `Image.draft("RGB", (64, 64))` (DCT-reduced decode), then torchvision's transform at 64 | `--preset torchvision --size 64 --jpeg-draft` |
 | sounds | librosa.load(sr=16000) + melspectrogram(400/160, 64 mels) + power_to_db + mfcc(20) | `biocube preprocess audio --preset librosa` |
-| texts | scikit-learn HashingVectorizer(512, 1–2-grams) + TfidfTransformer(sublinear_tf) fit_transform | `biocube preprocess text --dimension 512` |
+| texts | scikit-learn HashingVectorizer(512, 1–2-grams) + TfidfTransformer(sublinear_tf) fit_transform (the same computation: hashed TF-IDF); also TfidfVectorizer(1–2-grams, sublinear_tf) with its vocabulary | `biocube preprocess text --dimension 512` |
 
 BioCube's times are of the whole process (start, decode, compute, and writing every tensor as
 a .npy file into --out, on /dev/shm when it exists); the libraries keep their results in
@@ -67,8 +68,10 @@ def write_corpus(d):
 IMPORTS = {
     "Pillow": "from PIL import Image; import numpy",
     "torchvision": "import torchvision_pil",
+    "torchvision + draft": "import torchvision_pil",
     "librosa": "import librosa",
     "scikit-learn": "from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer",
+    "scikit-learn TfidfVectorizer": "from sklearn.feature_extraction.text import TfidfVectorizer",
 }
 
 
@@ -106,7 +109,7 @@ def main():
     import librosa
     import torchvision_pil
     from PIL import Image
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer, TfidfVectorizer
 
     mean = np.array(torchvision_pil.IMAGENET_MEAN, np.float32)
     std = np.array(torchvision_pil.IMAGENET_STD, np.float32)
@@ -128,6 +131,16 @@ def main():
     def torchvision_pipeline():
         return [transform(Image.open(p).convert("RGB")).numpy() for p in photos]
 
+    small = torchvision_pil.imagenet_eval(64)
+
+    def torchvision_draft_pipeline():
+        out = []
+        for p in photos:
+            im = Image.open(p)
+            im.draft("RGB", (64, 64))
+            out.append(small(im.convert("RGB")).numpy())
+        return out
+
     def librosa_pipeline():
         out = []
         for p in sounds:
@@ -142,8 +155,11 @@ def main():
                 TfidfTransformer(sublinear_tf=True)]
         return pipe[1].fit_transform(pipe[0].fit_transform(texts))
 
-    def biocube(*args):
-        out = os.path.join(out_root, args[0])
+    def sklearn_vocabulary_pipeline():
+        return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
+
+    def biocube(*args, name=None):
+        out = os.path.join(out_root, name or args[0])
         def run():
             shutil.rmtree(out, ignore_errors=True)
             subprocess.run([a.biocube, "preprocess", *args, "--out", out], check=True, stdout=subprocess.DEVNULL)
@@ -155,16 +171,22 @@ def main():
     lib = {
         "Pillow": timed(pillow_pipeline, a.repeats),
         "torchvision": timed(torchvision_pipeline, a.repeats),
+        "torchvision + draft": timed(torchvision_draft_pipeline, a.repeats),
         "librosa": timed(librosa_pipeline, a.repeats),
         "scikit-learn": timed(sklearn_pipeline, a.repeats),
+        "scikit-learn TfidfVectorizer": timed(sklearn_vocabulary_pipeline, a.repeats),
     }
     ours = {
         "image": timed(biocube("image", *photos, "--preset", "torchvision", "--size", "224"), a.repeats),
+        "image64": timed(biocube("image", *photos, "--preset", "torchvision", "--size", "64", "--jpeg-draft", name="image64"),
+                         a.repeats),
         "audio": timed(biocube("audio", *sounds, "--preset", "librosa"), a.repeats),
         "text": timed(biocube("text", texts_file, "--dimension", "512"), a.repeats),
     }
     ours1 = {
         "image": timed(biocube("image", *photos, "--preset", "torchvision", "--size", "224", "--threads", "1"), 1),
+        "image64": timed(biocube("image", *photos, "--preset", "torchvision", "--size", "64", "--jpeg-draft",
+                                 "--threads", "1", name="image64"), 1),
         "audio": timed(biocube("audio", *sounds, "--preset", "librosa", "--threads", "1"), 1),
         "text": timed(biocube("text", texts_file, "--dimension", "512", "--threads", "1"), 1),
     }
@@ -173,6 +195,9 @@ def main():
     worst_levels = max(
         (np.abs(np.load(os.path.join(ours["image"][1], os.path.basename(p)[:-4] + ".npy")) - t).max() * std.min() * 255)
         for p, t in zip(photos, lib["torchvision"][1]))
+    worst_levels = max(worst_levels, max(
+        (np.abs(np.load(os.path.join(ours["image64"][1], os.path.basename(p)[:-4] + ".npy")) - t).max() * std.min()
+         * 255) for p, t in zip(photos, lib["torchvision + draft"][1])))
     worst_db, worst_mfcc = 0.0, 0.0
     for p, (logmel, mfcc) in zip(sounds, lib["librosa"][1]):
         stem = os.path.join(ours["audio"][1], os.path.basename(p)[:-4])
@@ -184,8 +209,10 @@ def main():
     print("| kind | files | library | library s | BioCube s (all cores) | BioCube s (1 core) | ratio | target | "
           "library import s |")
     print("|---|---|---|---|---|---|---|---|---|")
-    rows = [("photos", len(photos), "Pillow", "image", 2), ("photos", len(photos), "torchvision", "image", 2),
-            ("sounds (5 s)", len(sounds), "librosa", "audio", 2), ("texts", len(texts), "scikit-learn", "text", 3)]
+    rows = [("photos → 224", len(photos), "Pillow", "image", 2), ("photos → 224", len(photos), "torchvision", "image", 2),
+            ("photos → 64, JPEG draft", len(photos), "torchvision + draft", "image64", 2),
+            ("sounds (5 s)", len(sounds), "librosa", "audio", 2), ("texts", len(texts), "scikit-learn", "text", 3),
+            ("texts", len(texts), "scikit-learn TfidfVectorizer", "text", 3)]
     checks = []
     for kind, n, name, key, target in rows:
         ratio = lib[name][0] / ours[key][0]

@@ -54,9 +54,14 @@ static void biocube_jpeg_progress_monitor(j_common_ptr info) {
 /* Decodes the JPEG in data[0..<size] to 8-bit interleaved RGB. Returns 0 with *pixels
    (malloc'd, width × height × 3 bytes, the caller frees it); 1 when the image has more than
    max_pixels pixels; 2 when the data is corrupt or truncated (message says why); -1 on
-   allocation failure. CMYK/YCCK images are converted (Adobe's inverted CMYK recognised). */
+   allocation failure. CMYK/YCCK images are converted (Adobe's inverted CMYK recognised).
+   With draft_width and draft_height above 0, the image is decoded reduced by the DCT as
+   Pillow's Image.draft(mode, (draft_width, draft_height)) does: by the largest of 8, 4, 2, 1
+   not above min(width / draft_width, height / draft_height) (integer divisions), with
+   libjpeg's default (accurate, fancy-upsampled) decoding. */
 static inline int biocube_jpeg_decode_rgb(const unsigned char *data, unsigned long size,
-                                          unsigned long long max_pixels, unsigned char **pixels,
+                                          unsigned long long max_pixels, int draft_width,
+                                          int draft_height, unsigned char **pixels,
                                           int *width, int *height, char *message,
                                           size_t message_size) {
     struct jpeg_decompress_struct info;
@@ -88,6 +93,14 @@ static inline int biocube_jpeg_decode_rgb(const unsigned char *data, unsigned lo
     int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
     info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     info.dct_method = JDCT_ISLOW;
+    if (draft_width > 0 && draft_height > 0) {
+        unsigned int sx = info.image_width / (unsigned int)draft_width;
+        unsigned int sy = info.image_height / (unsigned int)draft_height;
+        unsigned int scale = sx < sy ? sx : sy;
+        unsigned int denom = scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
+        info.scale_num = 1;
+        info.scale_denom = denom;
+    }
     jpeg_calc_output_dimensions(&info);
     if ((unsigned long long)info.output_width * info.output_height > max_pixels) {
         *width = (int)info.output_width;

@@ -106,6 +106,12 @@ struct PreprocessImage: AsyncParsableCommand {
     @Option(help: "Per-channel mean (r,g,b) after scaling to 0…1.") var mean: String = "0.485,0.456,0.406"
     @Option(help: "Per-channel standard deviation (r,g,b).") var std: String = "0.229,0.224,0.225"
     @Option(help: "Files processed at once (default: one per core).") var threads: Int?
+    @Flag(
+        help: """
+            Decode JPEGs reduced by their DCT (by 2, 4 or 8) when at least that many times --size, \
+            as Pillow's Image.draft("RGB", (size, size)); faster, values follow the reduced decode.
+            """)
+    var jpegDraft = false
 
     func run() async throws {
         try await reportingErrors {
@@ -122,6 +128,7 @@ struct PreprocessImage: AsyncParsableCommand {
                 options.fit = fit ?? .centreCrop
                 options.arithmetic = arithmetic ?? .float
             }
+            options.jpegDraft = jpegDraft
             options.mean = try triple(mean)
             options.standardDeviation = try triple(std)
             let images = try ImagePreprocessor(options: options)

@@ -121,3 +121,22 @@ def test_kaiser_default_differs_from_librosa_near_nyquist(biocube, tmp_path):
     diff = np.abs(np.load(tmp_path / "full.logmel.npy") - logmel)
     # Top bands: dB apart (two pass-band edges); the rest: a few hundredths (stop-band leakage).
     assert diff[-2:].max() > 1 and diff[:48].max() < 0.2
+
+
+@pytest.mark.parametrize("size", [64, 100, 19])
+def test_jpeg_draft_equals_pillow_draft_then_torchvision(biocube, photos, tmp_path, size):
+    """`--jpeg-draft` decodes as Pillow's `Image.draft("RGB", (S, S))` (reduced by the DCT) and
+    the preset then equals torchvision on that picture, bit for bit; PNGs are decoded whole."""
+    biocube("preprocess", "image", *photos, "--out", tmp_path, "--preset", "torchvision", "--size", size,
+            "--jpeg-draft")
+    transform = torchvision_pil.imagenet_eval(size)
+    reduced = 0
+    for f in photos:
+        im = Image.open(f)
+        full = im.size
+        im.draft("RGB", (size, size))
+        reduced += im.size != full
+        expected = transform(im.convert("RGB")).numpy()
+        got = np.load(tmp_path / (f.stem + ".npy"))
+        assert np.array_equal(got, expected), f"{f.name}: {np.abs(got - expected).max() * 0.229 * 255:.2f} levels"
+    assert reduced > 0, "no picture was large enough to be reduced: the test checks nothing"

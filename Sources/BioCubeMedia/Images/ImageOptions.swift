@@ -51,6 +51,11 @@ public struct ImageOptions: Sendable, Hashable, Codable {
     public var fit: Fit = .centreCrop
     /// How resampled values are computed.
     public var arithmetic: Arithmetic = .float
+    /// Whether a JPEG is decoded reduced by its DCT first, as Pillow's
+    /// `Image.draft("RGB", (size, size))` (by 2, 4 or 8 when the picture is at least that many
+    /// times the output side; ``RGBImage/init(contentsOf:draft:)``). Faster for large photos;
+    /// the values then follow the reduced decode, not the full one.
+    public var jpegDraft = false
     /// Per-channel mean subtracted after scaling to [0, 1] (ImageNet's by default).
     public var mean: [Float] = [0.485, 0.456, 0.406]
     /// Per-channel standard deviation divided by (ImageNet's by default).

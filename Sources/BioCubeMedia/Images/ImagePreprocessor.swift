@@ -21,7 +21,7 @@ public struct ImagePreprocessor: Sendable {
 
     /// The tensor of the JPEG or PNG file at `path`; errors name the file.
     public func tensor(ofFile path: String) throws -> Tensor {
-        try tensor(of: try RGBImage(contentsOf: path))
+        try tensor(of: try RGBImage(contentsOf: path, draft: options.jpegDraft ? (options.size, options.size) : nil))
     }
 
     /// Where an output comes from: a source rectangle, the size it is resized to, and the
