@@ -131,3 +131,29 @@ struct TorchvisionPresetTests {
         }
     }
 }
+
+@Suite("Media options as JSON")
+struct MediaOptionsJSONTests {
+    /// The JSON of the defaults has exactly the keys of the first release (a species dataset's
+    /// settings identity, built from it, must not change), and round-trips with the additions.
+    @Test func defaultsKeepTheFirstReleasesKeysAndAdditionsRoundTrip() throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let image = String(decoding: try e.encode(ImageOptions()), as: UTF8.self)
+        #expect(
+            image
+                == #"{"filter":"area","fit":"centre-crop","mean":[0.485,0.456,0.406],"size":64,"standardDeviation":[0.229,0.224,0.225]}"#
+        )
+        let audio = String(decoding: try e.encode(AudioFeatureOptions()), as: UTF8.self)
+        #expect(
+            audio
+                == #"{"fftSize":400,"hopLength":160,"melBands":64,"mfccCount":20,"minimumFrequency":0,"sampleRate":16000,"topDecibels":80}"#
+        )
+        var i = ImageOptions(preset: .torchvision, size: 224)
+        i.jpegDraft = true
+        #expect(try JSONDecoder().decode(ImageOptions.self, from: try e.encode(i)) == i)
+        var a = AudioFeatureOptions(preset: .librosa)
+        a.topDecibels = nil
+        #expect(try JSONDecoder().decode(AudioFeatureOptions.self, from: try e.encode(a)) == a)
+    }
+}
