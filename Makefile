@@ -115,9 +115,12 @@ interop-test: deps slurm-deps python-package
 	BIOCUBE=$$(swift build --show-bin-path)/biocube EXAMPLES=$$(swift build --show-bin-path) $(PY) -m pytest -q -rs Tests/Interop
 
 # DocC catalogs of every library target, built with --warnings-as-errors; every public
-# top-level declaration must be curated on its catalog's pages.
+# top-level declaration must be curated on its catalog's pages. Then the public API against
+# its committed baseline (Documentation/API; accept a deliberate change with
+# `python3 scripts/api_baseline.py --write`).
 docs: apt-deps
 	python3 scripts/build_docs.py --output .build/docs
+	python3 scripts/api_baseline.py --check
 
 # Formatting (swift-format with the checked-in .swift-format) and the public-surface policy
 # of Documentation/PublicAPI.md (public declarations per 1 000 library lines), and the
