@@ -221,7 +221,9 @@ package struct NetCDF3Layout: Sendable {
                             fromAbsoluteOffset: offset + Int64(done),
                             into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes]))
                     }
-                } catch { throw BioCubeError(.io, "variable '\(name)': read failed: \(error)", file: path) }
+                } catch {
+                    throw BioCubeError(.io, "variable '\(name)': read failed: \(error)", file: path, cause: error)
+                }
                 if n == 0 {
                     throw BioCubeError(
                         .corruptData,

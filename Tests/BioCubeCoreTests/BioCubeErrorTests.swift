@@ -37,4 +37,27 @@ import Testing
         let decoded = try JSONDecoder().decode(Problem.self, from: Data(old.utf8))
         #expect(decoded.code == .unspecified && decoded.file == "b.nc")
     }
+
+    /// An error records where it was made and the error it wraps; neither changes what the
+    /// error is (equality), and the debug description shows the whole chain.
+    @Test func locationAndCauseAreDiagnostics() throws {
+        let line = #line + 1
+        let inner = BioCubeError(.corruptData, "crc32c checksum mismatch", file: "/s.zarr/t2m/c/0")
+        #expect(inner.location == .init(fileID: "BioCubeCoreTests/BioCubeErrorTests.swift", line: line))
+        let outer = BioCubeError(.unreadableSources, "1 source unreadable", cause: inner)
+        #expect((outer.cause as? BioCubeError) == inner)
+        #expect(outer == BioCubeError(.unreadableSources, "1 source unreadable"))
+        #expect(Set([outer, BioCubeError(.unreadableSources, "1 source unreadable")]).count == 1)
+        let text = outer.debugDescription
+        #expect(text.contains("[at BioCubeCoreTests/BioCubeErrorTests.swift:"))
+        #expect(text.contains("\n  caused by: corrupt data: /s.zarr/t2m/c/0: crc32c checksum mismatch [at "))
+        // A system error under a file read is kept as the cause.
+        do {
+            _ = try FileIO.read("/nonexistent/biocube-\(UInt64.random(in: 0...UInt64.max))")
+            Issue.record("reading a missing file did not throw")
+        } catch let e as BioCubeError {
+            #expect(e.code == .io || e.code == .notFound)
+            #expect(e.location.fileID.hasPrefix("BioCubeCore/"))
+        }
+    }
 }

@@ -56,7 +56,8 @@ public final class BatchSampler: Sendable {
             )
         }
         do { variables = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) } catch {
-            throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"variables\" attribute: \(error)")
+            throw BioCubeError(
+                .invalidMetadata, "\(storePath): unreadable \"variables\" attribute: \(error)", cause: error)
         }
         time = try store.timeAxis()
         let full = try store.grid()
@@ -104,7 +105,8 @@ public final class BatchSampler: Sendable {
     static func recordedSelection(_ attrs: [String: JSONValue], storePath: String) throws -> VariableSelection {
         guard let recorded = attrs["selection"] else { return .published }
         do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(recorded)) } catch {
-            throw BioCubeError(.invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)")
+            throw BioCubeError(
+                .invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)", cause: error)
         }
     }
 

@@ -185,7 +185,7 @@ public struct VariableSelection: Codable, Sendable, Hashable {
         let bytes = try FileIO.read(path)
         let root: JSONValue
         do { root = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
-            throw BioCubeError(.invalidArgument, "\(path): not JSON (\(error))")
+            throw BioCubeError(.invalidArgument, "\(path): not JSON (\(error))", cause: error)
         }
         let object = root.objectValue?["select"] ?? root
         do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(object)) } catch let e
@@ -193,8 +193,8 @@ public struct VariableSelection: Codable, Sendable, Hashable {
         { throw e.adding(file: path) } catch {
             throw BioCubeError(
                 .invalidArgument,
-                "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}"
-            )
+                "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}",
+                cause: error)
         }
     }
 

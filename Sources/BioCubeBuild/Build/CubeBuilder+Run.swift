@@ -287,7 +287,8 @@ extension CubeBuilder {
         do { previous = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) } catch {
             throw BioCubeError(
                 .invalidMetadata,
-                "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it")
+                "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it",
+                cause: error)
         }
         let planned = Set(variables.map(\.path))
         var kept: [StoreVariable] = []

@@ -48,7 +48,7 @@ public struct Catalog: Codable, Sendable {
             }
             return c
         } catch let e as DecodingError {
-            throw BioCubeError(.invalidMetadata, "\(path): not a BioCube catalog: \(e)")
+            throw BioCubeError(.invalidMetadata, "\(path): not a BioCube catalog: \(e)", cause: e)
         }
     }
 

@@ -71,7 +71,7 @@ package struct Digest: ~Copyable {
         while true {
             let n: Int
             do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) } } catch {
-                throw BioCubeError(.io, "cannot read (\(error))", file: path)
+                throw BioCubeError(.io, "cannot read (\(error))", file: path, cause: error)
             }
             if n == 0 { break }
             try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }

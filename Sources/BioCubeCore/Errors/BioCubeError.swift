@@ -1,6 +1,7 @@
 /// The one error type of BioCube: a stable ``Code`` to branch on, the place the problem
-/// was found as fields (``file``, ``variable``, ``column``, ``step``), and a message for
-/// people.
+/// was found as fields (``file``, ``variable``, ``column``, ``step``), a message for
+/// people, and for diagnosis the error it wraps (``cause``) and where in BioCube's sources it
+/// was made (``location``; both shown by ``debugDescription``).
 ///
 /// Callers decide by ``code`` (never by the message text) and read the place from the
 /// fields. Context is added once, by the layer that knows it, with ``adding(file:variable:column:step:)``,
@@ -13,7 +14,7 @@
 ///     print(error)               // "invalid metadata: /data/cube.zarr/zarr.json: …"
 /// }
 /// ```
-public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// A machine-readable error category.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         public var rawValue: String
@@ -67,11 +68,32 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var column: String?
     /// The time step concerned, if known.
     public var step: String?
+    /// The error this one reports, when it wraps one (an `errno` from the system, a
+    /// decoder's error, a lower layer's ``BioCubeError``): for diagnosis, never for deciding.
+    public var cause: (any Error)?
+    /// Where in BioCube's sources the error was made.
+    public var location: SourceLocation
+
+    /// A place in the source code: the file (`#fileID`, `Module/File.swift`) and line.
+    public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+        /// `Module/File.swift`.
+        public var fileID: String
+        /// The line in that file.
+        public var line: Int
+        /// A location.
+        public init(fileID: String, line: Int) {
+            self.fileID = fileID
+            self.line = line
+        }
+        /// `Module/File.swift:line`.
+        public var description: String { "\(fileID):\(line)" }
+    }
 
     /// Creates an error.
     public init(
         _ code: Code, _ message: String, file: String? = nil, variable: String? = nil,
-        column: String? = nil, step: String? = nil
+        column: String? = nil, step: String? = nil, cause: (any Error)? = nil,
+        fileID: String = #fileID, line: Int = #line
     ) {
         self.code = code
         self.message = message
@@ -79,6 +101,8 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         self.variable = variable
         self.column = column
         self.step = step
+        self.cause = cause
+        self.location = SourceLocation(fileID: fileID, line: line)
     }
 
     /// This error with the place filled in where it is still unknown: a field an inner
@@ -104,5 +128,39 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible {
         if let step { place.append("step \(step)") }
         if !place.isEmpty { text += place.joined(separator: ", ") + ": " }
         return text + message
+    }
+
+    /// Equal when code, message and place agree; ``location`` and ``cause`` are diagnostics
+    /// and take no part.
+    public static func == (a: BioCubeError, b: BioCubeError) -> Bool {
+        (a.code, a.message, a.file, a.variable, a.column, a.step) == (
+            b.code, b.message, b.file, b.variable, b.column, b.step
+        )
+    }
+
+    /// Hashes what ``==`` compares.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(file)
+        hasher.combine(variable)
+        hasher.combine(column)
+        hasher.combine(step)
+    }
+
+    /// ``description``, then where it was made and the chain of causes, one per line.
+    public var debugDescription: String {
+        var text = description + " [at \(location)]"
+        var next = cause
+        while let c = next {
+            if let e = c as? BioCubeError {
+                text += "\n  caused by: \(e.description) [at \(e.location)]"
+                next = e.cause
+            } else {
+                text += "\n  caused by: \(String(describing: c))"
+                next = nil
+            }
+        }
+        return text
     }
 }

@@ -30,7 +30,7 @@ package final class AtomicFileWriter {
                 permissions: [.ownerReadWrite, .groupRead, .otherRead])
         } catch {
             LiveTemporaryFiles.untrack(temp.string)
-            throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path)
+            throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path, cause: error)
         }
         lock = TemporaryName.holdLock(on: temp.string)
     }
@@ -47,7 +47,9 @@ package final class AtomicFileWriter {
     /// Appends bytes.
     package func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let fd else { throw BioCubeError(.io, "write after commit", file: path) }
-        do { _ = try fd.writeAll(bytes) } catch { throw BioCubeError(.io, "write failed: \(error)", file: path) }
+        do { _ = try fd.writeAll(bytes) } catch {
+            throw BioCubeError(.io, "write failed: \(error)", file: path, cause: error)
+        }
         offset += bytes.count
     }
 
@@ -65,14 +67,14 @@ package final class AtomicFileWriter {
         }
         do { try fd.close() } catch {
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "close failed: \(error)", file: path)
+            throw BioCubeError(.io, "close failed: \(error)", file: path, cause: error)
         }
         CrashPoint.reached()
         defer { CrashPoint.reached() }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
+            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path, cause: e)
         }
     }
 }

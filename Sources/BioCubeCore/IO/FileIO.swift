@@ -25,12 +25,12 @@ package enum FileIO {
             .noSuchFileOrDirectory
         {
             throw BioCubeError(.notFound, "no such file", file: path)
-        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path) }
+        } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path, cause: error) }
         var info = stat()
         guard fstat(fd.rawValue, &info) == 0 else {
             let e = Errno(rawValue: errno)
             try? fd.close()
-            throw BioCubeError(.io, "cannot read the file's status: \(e)", file: path)
+            throw BioCubeError(.io, "cannot read the file's status: \(e)", file: path, cause: e)
         }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else {
@@ -58,7 +58,7 @@ package enum FileIO {
                     n = try buffer.withUnsafeMutableBytes {
                         try fd.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<size]))
                     }
-                } catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                } catch { throw BioCubeError(.io, "read failed: \(error)", file: path, cause: error) }
                 if n == 0 {
                     throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path)
                 }
@@ -90,7 +90,7 @@ package enum FileIO {
                         n = try fd.read(
                             into: UnsafeMutableRawBufferPointer(
                                 rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]))
-                    } catch { throw BioCubeError(.io, "read failed: \(error)", file: path) }
+                    } catch { throw BioCubeError(.io, "read failed: \(error)", file: path, cause: error) }
                     if n == 0 {
                         throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path)
                     }
@@ -127,10 +127,10 @@ package enum FileIO {
         } catch Errno.noSuchFileOrDirectory {
             try createDirectories(dir.string)
             do { fd = try openForWriting(temp) } catch {
-                throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
+                throw BioCubeError(.io, "cannot create: \(error)", file: temp.string, cause: error)
             }
         } catch {
-            throw BioCubeError(.io, "cannot create: \(error)", file: temp.string)
+            throw BioCubeError(.io, "cannot create: \(error)", file: temp.string, cause: error)
         }
         let lock = TemporaryName.holdLock(on: temp.string)
         defer { TemporaryName.releaseLock(lock) }
@@ -138,7 +138,7 @@ package enum FileIO {
             try fd.closeAfter { _ = try fd.writeAll(bytes) }
         } catch {
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "write failed: \(error)", file: path)
+            throw BioCubeError(.io, "write failed: \(error)", file: path, cause: error)
         }
         CrashPoint.reached()
         defer { CrashPoint.reached() }
@@ -149,14 +149,14 @@ package enum FileIO {
             _ = unlink(temp.string)
             if status != 0 {
                 if e == .fileExists { throw BioCubeError(.alreadyExists, "already exists", file: path) }
-                throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
+                throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path, cause: e)
             }
             return
         }
         if rename(temp.string, path) != 0 {
             let e = Errno(rawValue: errno)
             _ = unlink(temp.string)
-            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path)
+            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path, cause: e)
         }
     }
 
@@ -190,7 +190,7 @@ package enum FileIO {
         if mkdir(path, 0o755) != 0 {
             let e = Errno(rawValue: errno)
             if e == .fileExists && isDirectory(path) { return }
-            throw BioCubeError(.io, "cannot create folder: \(e)", file: path)
+            throw BioCubeError(.io, "cannot create folder: \(e)", file: path, cause: e)
         }
     }
 

@@ -35,7 +35,8 @@ package final class ScratchFile: Sendable {
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
         do { _ = try fd.writeAll(toAbsoluteOffset: offset, bytes) } catch {
             throw BioCubeError(
-                .io, "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)")
+                .io, "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)",
+                cause: error)
         }
     }
 
@@ -48,7 +49,9 @@ package final class ScratchFile: Sendable {
                 n = try fd.read(
                     fromAbsoluteOffset: offset + Int64(done),
                     into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
-            } catch { throw BioCubeError(.io, "scratch file for \(purpose): read at \(offset) failed: \(error)") }
+            } catch {
+                throw BioCubeError(.io, "scratch file for \(purpose): read at \(offset) failed: \(error)", cause: error)
+            }
             if n == 0 {
                 throw BioCubeError(
                     .io,

@@ -83,7 +83,8 @@ package struct DownloadManifest: Codable, Sendable {
         guard FileIO.exists(p) else { return DownloadManifest() }
         do { return try JSONDecoder().decode(DownloadManifest.self, from: Data(try FileIO.read(p))) } catch {
             throw BioCubeError(
-                .invalidMetadata, "\(p): unreadable download manifest (\(error)); delete it to start over")
+                .invalidMetadata, "\(p): unreadable download manifest (\(error)); delete it to start over", cause: error
+            )
         }
     }
 

@@ -314,7 +314,7 @@ public final class SpeciesModality: Modality, Sendable {
         taxonomy.bySpecies = taxonomy.bySpecies.filter { stored.contains($0.key) }
         let json: JSONValue
         do { json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(taxonomy)) } catch {
-            throw BioCubeError(.invalidMetadata, "\(path): cannot encode the taxonomy: \(error)")
+            throw BioCubeError(.invalidMetadata, "\(path): cannot encode the taxonomy: \(error)", cause: error)
         }
         return ["species_taxonomy": json]
     }
