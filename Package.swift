@@ -149,10 +149,13 @@ let package = Package(
         ),
 
         // MARK: Executables
+        // Process-wide tuning (the C allocator) that only an executable may opt into: no library
+        // target depends on it, so no library call changes its host process.
+        .target(name: "_BioCubeProcessTuning", dependencies: ["CGlibc"], swiftSettings: librarySettings),
         .executableTarget(
             name: "biocube",
             dependencies: [
-                "BioCube", "BioCubeSample", "BioCubeViewer", "BioCubeMedia", "BioCubeParquet",
+                "BioCube", "BioCubeSample", "BioCubeViewer", "BioCubeMedia", "BioCubeParquet", "_BioCubeProcessTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -190,14 +193,18 @@ let package = Package(
             name: "species-media", dependencies: ["BioCubeMedia", "BioCubeCore"], path: "Examples/species-media"),
         .executableTarget(
             name: "biocube-bench",
-            dependencies: ["BioCube", "BioCubeSample", "BioCubeMedia", "BioCubeParquet", "CZstd"],
+            dependencies: [
+                "BioCube", "BioCubeSample", "BioCubeMedia", "BioCubeParquet", "CZstd", "_BioCubeProcessTuning",
+            ],
             path: "Benchmarks/biocube-bench"
         ),
 
         // MARK: Tests
         // Shared by the test targets: temporary folders, fixture locators, a loopback HTTP server.
         .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore"], path: "Tests/Support"),
-        .testTarget(name: "BioCubeCoreTests", dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport"]),
+        .testTarget(
+            name: "BioCubeCoreTests",
+            dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport", "_BioCubeProcessTuning"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeNetCDF", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(

@@ -4,6 +4,7 @@
 // runs zarr-python on the same values in the same run and prints the ratios.
 import BioCubeParquet
 import BioCubeCore
+import _BioCubeProcessTuning
 import CZstd
 import Foundation
 

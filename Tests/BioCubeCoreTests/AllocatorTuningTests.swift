@@ -1,4 +1,5 @@
 import BioCubeCore
+import _BioCubeProcessTuning
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -12,7 +12,9 @@ import Glibc
 /// more time than the decoding itself. ``retainFreedMemory(upTo:)`` keeps such blocks on
 /// the heap for reuse, as the jemalloc pool behind pyarrow does.
 ///
-/// No library call applies it: a library must not change its host process's allocator.
+/// No library call applies it, and no library target can: it lives in this underscored
+/// target, which only executables depend on (a library must not change its host process's
+/// allocator).
 /// The `biocube` command line opts in at start (``applyOnce()``), as do the benchmarks;
 /// setting `BIOCUBE_DEFAULT_ALLOCATOR=1` in the environment keeps glibc's defaults there.
 package enum AllocatorTuning {
