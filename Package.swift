@@ -9,6 +9,7 @@ let package = Package(
     name: "BioCube",
     products: [
         .library(name: "BioCubeCore", targets: ["BioCubeCore"]),
+        .library(name: "BioCubeTransfer", targets: ["BioCubeTransfer"]),
         .library(name: "BioCubeERA5", targets: ["BioCubeERA5"]),
         .library(name: "BioCubeIndicators", targets: ["BioCubeIndicators"]),
         .library(name: "BioCubeSpecies", targets: ["BioCubeSpecies"]),
@@ -97,23 +98,29 @@ let package = Package(
             ],
             swiftSettings: librarySettings
         ),
+        // Transfers: the HTTP transport (redirects, retries, rate limits, redaction), resumable
+        // downloads, the download manifest and the Hugging Face client. Only the download
+        // clients need it: the store and batches build without networking.
+        .target(name: "BioCubeTransfer", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
         // NetCDF and HDF5 reading (every libnetcdf call behind one lock, raw HDF5 chunks,
         // netCDF-3 records) and writing, package-level: shared by ERA5 and NDVI ingestion.
         .target(
             name: "BioCubeNetCDF", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
             swiftSettings: librarySettings),
         .target(
-            name: "BioCubeERA5", dependencies: ["BioCubeCore", "BioCubeNetCDF", "CZlib"],
+            name: "BioCubeERA5", dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeNetCDF", "CZlib"],
             swiftSettings: librarySettings),
         .target(
-            name: "BioCubeIndicators", dependencies: ["BioCubeCore", "BioCubeParquet", "BioCubeNetCDF"],
+            name: "BioCubeIndicators",
+            dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeParquet", "BioCubeNetCDF"],
             resources: [.copy("Resources/countries.geojson")],
             swiftSettings: librarySettings),
         // Parquet reading and writing (package-level), shared by the species, media and
         // indicator targets.
         .target(name: "BioCubeParquet", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
         .target(
-            name: "BioCubeSpecies", dependencies: ["BioCubeCore", "BioCubeParquet"], swiftSettings: librarySettings),
+            name: "BioCubeSpecies", dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeParquet"],
+            swiftSettings: librarySettings),
         // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
         // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
         .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
@@ -130,7 +137,9 @@ let package = Package(
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
         .target(
             name: "BioCubeMedia",
-            dependencies: ["BioCubeCore", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123", "CSoxr", "CFFTW"],
+            dependencies: [
+                "BioCubeCore", "BioCubeTransfer", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123", "CSoxr", "CFFTW",
+            ],
             swiftSettings: librarySettings),
         // The C ABI over BioCubeBatch: windows read into caller-owned buffers (python/ loads it).
         .target(
@@ -142,8 +151,8 @@ let package = Package(
         .target(
             name: "BioCube",
             dependencies: [
-                "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch", "BioCubeBuild",
-                "BioCubeMedia",
+                "BioCubeCore", "BioCubeTransfer", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeBatch",
+                "BioCubeBuild", "BioCubeMedia",
             ],
             swiftSettings: librarySettings
         ),
@@ -201,10 +210,10 @@ let package = Package(
 
         // MARK: Tests
         // Shared by the test targets: temporary folders, fixture locators, a loopback HTTP server.
-        .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore"], path: "Tests/Support"),
+        .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore", "BioCubeTransfer"], path: "Tests/Support"),
         .testTarget(
             name: "BioCubeCoreTests",
-            dependencies: ["BioCubeCore", "CZstd", "BioCubeTestSupport", "_BioCubeProcessTuning"]),
+            dependencies: ["BioCubeCore", "BioCubeTransfer", "CZstd", "BioCubeTestSupport", "_BioCubeProcessTuning"]),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeNetCDF", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(

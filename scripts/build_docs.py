@@ -22,7 +22,7 @@ import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Library targets with public API (BioCubeSample is package-only: no public symbols).
-TARGETS = ["BioCube", "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia",
+TARGETS = ["BioCube", "BioCubeCore", "BioCubeTransfer", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia",
            "BioCubeBatch", "BioCubeBuild", "BioCubeViewer"]
 
 

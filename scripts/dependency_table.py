@@ -22,7 +22,8 @@ BEGIN, END = "<!-- dependency-table:begin -->", "<!-- dependency-table:end -->"
 
 # What each product gives, for the table (products missing here are an error: describe them).
 ROLES = {
-    "BioCubeCore": "grid, time axis, tensors, the Zarr v3 store, `Modality`/`ModalitySource`, downloads",
+    "BioCubeCore": "grid, time axis, tensors, the Zarr v3 store, `Modality`/`ModalitySource` (no networking)",
+    "BioCubeTransfer": "the HTTP transport, resumable downloads, the download manifest, Hugging Face",
     "BioCubeBatch": "batches, sampler, exporters, statistics, reading `.pt`/`.safetensors`",
     "BioCubeBuild": "scan and build a store from the sources you pass",
     "BioCubeERA5": "ERA5 NetCDF reading, the CDS client",

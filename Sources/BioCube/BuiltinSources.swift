@@ -5,6 +5,7 @@
 @_exported import BioCubeIndicators
 @_exported import BioCubeMedia
 @_exported import BioCubeSpecies
+@_exported import BioCubeTransfer
 
 /// The modality sources of the published BioCube layout: ERA5 NetCDF, indicator CSVs and
 /// the species occurrence table, plus the species media dataset (`Media/*.parquet`) and the

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import BioCube
 import BioCubeCore
+import BioCubeTransfer
 import _BioCubeProcessTuning
 
 @main

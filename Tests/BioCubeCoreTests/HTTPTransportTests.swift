@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import BioCubeCore
+import BioCubeTransfer
 
 /// The transport against loopback servers that answer as real services do: bare relative
 /// redirects (Wikipedia's REST API), redirect chains, 303 after a POST, gzip bodies, and

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import BioCubeCore
+@testable import BioCubeTransfer
 
 @Suite("Hugging Face Hub downloads, digests and path patterns")
 struct HuggingFaceDatasetTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import BioCubeCore
+import BioCubeTransfer
 
 @Suite("Credentials never reach a message")
 struct RedactionTests {

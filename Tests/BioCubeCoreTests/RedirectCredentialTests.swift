@@ -2,6 +2,7 @@ import BioCubeTestSupport
 import Foundation
 import Testing
 @testable import BioCubeCore
+import BioCubeTransfer
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import BioCubeCore
+import BioCubeTransfer
 
 /// Servers that do not stop: pieces go to disk, never to memory, and every download has a
 /// bound — a ranged request answered with far more than its range is cut, and a stream of

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import BioCubeCore
+import BioCubeTransfer
 
 /// Names from servers, manifests and tables are checked once before anything is written,
 /// read or deleted under them; label files are read as strictly as Python reads them.

@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTransfer
 import BioCubeTestSupport
 import Foundation
 import Synchronization

@@ -33,15 +33,25 @@ def test_library_dependency_closures():
     described = json.loads(out.stdout)
     targets = {t["name"]: t.get("target_dependencies", []) + t.get("product_dependencies", []) for t in described["targets"]}
     batch = closure(targets, "BioCubeBatch")
-    # libcrypto (CCrypto) verifies downloads in Core, ISA-L (CISAL) checks chunks' CRC-32C;
-    # nothing of netCDF, HDF5 or the modalities.
+    # libcrypto (CCrypto) digests files (statistics identities, download checks), ISA-L (CISAL)
+    # checks chunks' CRC-32C; nothing of netCDF, HDF5, the modalities or the transfers.
     assert batch == {"BioCubeBatch", "BioCubeCore", "CZstd", "CZlib", "CGlibc", "CCrypto", "CISAL", "SystemPackage"}, batch
+    # The store and batches link no networking: FoundationNetworking (URLSession, libcurl) is
+    # imported by BioCubeTransfer only, never by a target BioCubeBatch depends on.
+    for target in batch:
+        folder = os.path.join(ROOT, "Sources", target)
+        for dirpath, _, names in os.walk(folder):
+            for name in names:
+                if name.endswith(".swift"):
+                    text = open(os.path.join(dirpath, name), encoding="utf-8").read()
+                    assert "import FoundationNetworking" not in text, os.path.join(dirpath, name)
+    assert "BioCubeTransfer" in closure(targets, "BioCubeERA5") and "BioCubeTransfer" not in closure(targets, "BioCubeBuild")
     # Modality targets meet only through the protocols: none pulls in another.
     modalities = {"BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia"}
     for m in modalities:
         assert not (modalities - {m}) & closure(targets, m), m
     assert not {"CNetCDF", "CHDF5", "BioCubeBatch"} & closure(targets, "BioCubeMedia")
-    for library in ["BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia", "BioCubeBatch", "BioCubeBuild", "BioCube"]:
+    for library in ["BioCubeCore", "BioCubeTransfer", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeMedia", "BioCubeBatch", "BioCubeBuild", "BioCube"]:
         assert "ArgumentParser" not in closure(targets, library), library
     assert not {"CNetCDF", "CHDF5"} & closure(targets, "BioCubeBuild")
 

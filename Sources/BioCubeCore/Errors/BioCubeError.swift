@@ -138,7 +138,7 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, 
         )
     }
 
-    /// Hashes what ``==`` compares.
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(code)
         hasher.combine(message)

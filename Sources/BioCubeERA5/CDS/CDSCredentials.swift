@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTransfer
 public import Foundation
 
 /// The CDS API address and personal access token, from `CDSAPI_URL`/`CDSAPI_KEY` or the

@@ -1,4 +1,5 @@
 public import BioCubeCore
+import BioCubeTransfer
 import Foundation
 
 /// A retrieve request to the Copernicus Climate Data Store for one of the ERA5 datasets

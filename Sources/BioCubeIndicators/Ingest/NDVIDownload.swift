@@ -1,4 +1,5 @@
 public import BioCubeCore
+public import BioCubeTransfer
 public import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking

@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTransfer
 import BioCubeParquet
 import Foundation
 

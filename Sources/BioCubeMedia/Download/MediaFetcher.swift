@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTransfer
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

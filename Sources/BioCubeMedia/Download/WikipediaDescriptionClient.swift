@@ -1,4 +1,5 @@
-public import BioCubeCore
+import BioCubeCore
+public import BioCubeTransfer
 public import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking

@@ -1,5 +1,6 @@
 import BioCubeBatch
 import BioCubeCore
+import BioCubeTransfer
 import BioCubeIndicators
 import BioCubeMedia
 import BioCubeNetCDF

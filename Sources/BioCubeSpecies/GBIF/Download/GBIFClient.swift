@@ -1,4 +1,5 @@
-public import BioCubeCore
+import BioCubeCore
+public import BioCubeTransfer
 package import Foundation
 import Synchronization
 #if canImport(FoundationNetworking)

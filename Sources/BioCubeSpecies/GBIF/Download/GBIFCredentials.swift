@@ -1,4 +1,5 @@
 import BioCubeCore
+import BioCubeTransfer
 public import Foundation
 
 /// A GBIF.org account for the occurrence download API (HTTP Basic authentication with the

@@ -1,4 +1,5 @@
 public import BioCubeCore
+import BioCubeTransfer
 import Foundation
 
 /// One GBIF occurrence SQL download (format `SQL_TSV_ZIP`) and the file it is saved as.

@@ -1,3 +1,4 @@
+package import BioCubeCore
 package import Foundation
 
 /// A response: status, lower-cased header names, body, and the URL it came from (after

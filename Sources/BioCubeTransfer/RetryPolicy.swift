@@ -1,3 +1,4 @@
+import BioCubeCore
 package import Foundation
 
 /// How a client retries: which answers count as passing failures, how long it waits

@@ -1,10 +1,5 @@
+import BioCubeCore
 import Foundation
-
-/// The version of BioCube, as `biocube --version` and the HTTP `User-Agent` show it.
-package enum BioCubeVersion {
-    /// `major.minor.patch`.
-    package static let string = "0.1.0"
-}
 
 /// The `User-Agent` every BioCube request carries:
 /// `biocube/<version> (+<project URL>; <contact>)`.

@@ -1,3 +1,4 @@
+import BioCubeCore
 public import Foundation
 
 /// Timing, retry and concurrency settings of the download clients (Copernicus CDS, GBIF,

@@ -1,3 +1,4 @@
+import BioCubeCore
 import Foundation
 
 /// The record of completed downloads in a folder (`.biocube-downloads.json`): which

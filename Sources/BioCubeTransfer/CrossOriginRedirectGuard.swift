@@ -1,3 +1,4 @@
+import BioCubeCore
 package import Foundation
 #if canImport(FoundationNetworking)
 package import FoundationNetworking

@@ -1,3 +1,4 @@
+import BioCubeCore
 package import Foundation
 
 /// Masks credentials in text BioCube prints: server answers echoed into errors and retry

@@ -1,3 +1,4 @@
+import BioCubeCore
 public import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking

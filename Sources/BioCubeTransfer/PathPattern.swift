@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import BioCubeCore
 import Glibc
 #endif
 
