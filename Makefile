@@ -149,6 +149,7 @@ bench: deps
 	$(PY) Benchmarks/media_libraries_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube
 	$(PY) Benchmarks/pipeline_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
 	$(PY) Benchmarks/layouts_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube --bench $$(swift build -c release --show-bin-path)/biocube-bench
+	python3 Benchmarks/build_cost_bench.py
 	$(MAKE) python-package
 	$(PY) Benchmarks/training_bench.py --biocube $$(swift build -c release --show-bin-path)/biocube
 
