@@ -18,6 +18,9 @@ public struct AudioPreprocessor: Sendable {
     private let window: [Double]
     private let dct: [Double]
 
+    /// Frames whose power spectra are projected onto the mel bands together.
+    static let frameBlock = 512
+
     /// A preprocessor with checked `options`.
     public init(options: AudioFeatureOptions = AudioFeatureOptions()) throws {
         self.options = try options.validated()
@@ -67,27 +70,46 @@ public struct AudioPreprocessor: Sendable {
         var mel = [Double](repeating: 0, count: m * frames)
         var scratch = transform.makeScratch()
         var power = [Double](repeating: 0, count: bins)
-        var bands = [Double](repeating: 0, count: m)
+        // Batched mel projection: the power spectra of a block of frames are kept bin-major
+        // (`block[k · width + f]`), so each band is a sum of a few contiguous rows scaled by
+        // its filter weights — vector work over frames instead of a dot product per frame.
+        let width = min(frames, Self.frameBlock)
+        var block = [Double](repeating: 0, count: bins * width)
         samples.withUnsafeBufferPointer { x in
             window.withUnsafeBufferPointer { win in
-                for f in 0..<frames {
-                    let start = f * hop - pad
-                    power.withUnsafeMutableBufferPointer { p in
-                        transform.powerSpectrum(into: p, scratch: &scratch) { frame in
-                            if start >= 0 && start + n <= x.count {
-                                for i in 0..<n { frame[i] = Double(x[start + i]) * win[i] }
-                            } else {
-                                for i in 0..<n {
-                                    let k = start + i
-                                    frame[i] = k >= 0 && k < x.count ? Double(x[k]) * win[i] : 0
+                mel.withUnsafeMutableBufferPointer { mel in
+                    block.withUnsafeMutableBufferPointer { block in
+                        var f0 = 0
+                        while f0 < frames {
+                            let count = min(width, frames - f0)
+                            for j in 0..<count {
+                                let start = (f0 + j) * hop - pad
+                                power.withUnsafeMutableBufferPointer { p in
+                                    transform.powerSpectrum(into: p, scratch: &scratch) { frame in
+                                        if start >= 0 && start + n <= x.count {
+                                            for i in 0..<n { frame[i] = Double(x[start + i]) * win[i] }
+                                        } else {
+                                            for i in 0..<n {
+                                                let k = start + i
+                                                frame[i] = k >= 0 && k < x.count ? Double(x[k]) * win[i] : 0
+                                            }
+                                        }
+                                    }
+                                    for k in 0..<bins { block[k * width + j] = p[k] }
                                 }
                             }
+                            for (b, filter) in filters.filters.enumerated() {
+                                let row = mel.baseAddress! + b * frames + f0
+                                for j in 0..<count { row[j] = 0 }
+                                for (i, w) in filter.weights.enumerated() {
+                                    let bin = block.baseAddress! + (filter.first + i) * width
+                                    for j in 0..<count { row[j] += w * bin[j] }
+                                }
+                                for j in 0..<count { row[j] = 10 * log10(max(1e-10, row[j])) }
+                            }
+                            f0 += count
                         }
                     }
-                    power.withUnsafeBufferPointer { p in
-                        bands.withUnsafeMutableBufferPointer { filters.apply(p, into: $0) }
-                    }
-                    for b in 0..<m { mel[b * frames + f] = 10 * log10(max(1e-10, bands[b])) }
                 }
             }
         }

@@ -46,13 +46,4 @@ struct MelFilterBank: Sendable {
     static func hertz(mel m: Double) -> Double {
         m < 15 ? m * 200 / 3 : 1000 * exp((m - 15) * log(6.4) / 27)
     }
-
-    /// Band energies of one power spectrum (`bins` values) into `out` (`bands` values).
-    func apply(_ power: UnsafeBufferPointer<Double>, into out: UnsafeMutableBufferPointer<Double>) {
-        for (b, f) in filters.enumerated() {
-            var s = 0.0
-            for (j, w) in f.weights.enumerated() { s += w * power[f.first + j] }
-            out[b] = s
-        }
-    }
 }
