@@ -14,30 +14,22 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
+# The same ten lines against either product: open a store, count its windows.
+BODY = """
+let args = CommandLine.arguments
+let store = args.count > 1 ? args[1] : "cube.zarr"
+do {
+    let sampler = try BatchSampler(storePath: store)
+    print("\\(sampler.count) windows")
+} catch let e as BioCubeError {
+    print(e)
+}
+"""
+
+# product: (its imports, target seconds)
 APPS = {
-    "BioCubeBatch": ("""import BioCubeBatch
-import BioCubeCore
-
-let args = CommandLine.arguments
-let store = args.count > 1 ? args[1] : "cube.zarr"
-do {
-    let sampler = try BatchSampler(storePath: store)
-    print("\\(sampler.count) windows")
-} catch let e as BioCubeError {
-    print(e)
-}
-""", 60),
-    "BioCube": ("""import BioCube
-
-let args = CommandLine.arguments
-let store = args.count > 1 ? args[1] : "cube.zarr"
-do {
-    let sampler = try BatchSampler(storePath: store)
-    print("\\(sampler.count) windows")
-} catch let e as BioCubeError {
-    print(e)
-}
-""", 150),
+    "BioCubeBatch": ("import BioCubeBatch\nimport BioCubeCore\n", 60),
+    "BioCube": ("import BioCube\n", 150),
 }
 
 
@@ -61,7 +53,8 @@ def main():
     a = ap.parse_args()
     rows = []
     for product in a.products:
-        source, target = APPS[product]
+        imports, target = APPS[product]
+        source = imports + BODY
         with tempfile.TemporaryDirectory(prefix="biocube-build-cost-") as d:
             app = pathlib.Path(d) / "app"
             (app / "Sources" / "app").mkdir(parents=True)
@@ -81,10 +74,10 @@ def main():
     print("| app depends on | seconds | target |")
     print("|---|---|---|")
     for product, seconds, target in rows:
-        print(f"| `{product}` | {seconds:.0f} | < {target} |")
+        print(f"| `{product}` | {seconds:.1f} | < {target} |")
     print()
     for product, seconds, target in rows:
-        print(("met     " if seconds < target else "MISSED  ") + f"{product}: {seconds:.0f} s (target < {target} s)")
+        print(("met     " if seconds < target else "MISSED  ") + f"{product}: {seconds:.1f} s (target < {target} s)")
 
 
 if __name__ == "__main__":
