@@ -1,12 +1,13 @@
 /// Pillow's `Image.resize` on 8-bit RGB, reproduced to the bit: the same filter
 /// coefficients (`precompute_coeffs` of `libImaging/Resample.c`: the kernel stretched by the
 /// scale when shrinking, centred on `(j + ½)·scale`, normalised), quantised to 22-bit fixed
-/// point with round-half-away-from-zero, a horizontal pass rounded and clipped to 8 bits,
-/// then a vertical pass rounded and clipped again. A pass whose size does not change is
-/// skipped, as Pillow skips it.
+/// point with round-half-away-from-zero, one pass rounded and clipped to 8 bits, then the
+/// other pass rounded and clipped again — horizontal first, or vertical first when the height
+/// shrinks by more than twice as many pixels as the width (``verticalFirst(width:height:outputWidth:outputHeight:)``,
+/// Pillow 13's order). A pass whose size does not change is skipped, as Pillow skips it.
 ///
-/// Only the output columns `window.columns` and rows `window.rows` are computed (a centre
-/// crop after the resize costs only the crop); each equals the pixel of a full resize.
+/// Only the output rows and columns asked of ``resize(_:rows:columns:)`` are computed (a
+/// centre crop after the resize costs only the crop); each equals the pixel of a full resize.
 struct PillowResize: Sendable {
     /// 32 − 8 − 2 bits, as Pillow: two spare bits for negative lobes and sums above 1.
     static let precisionBits = 22
