@@ -20,7 +20,7 @@ final class FourierTransform: @unchecked Sendable {
 
     /// A transform of `size`-sample frames (`size` ≥ 1).
     init(size: Int) {
-        precondition(size >= 1, "FourierTransform: size \(size)")
+        precondition(size >= 1, "FourierTransform: size \(size)")  // invariant: AudioFeatureOptions checks 16…65536
         self.size = size
         let input = fftw_alloc_real(size)!
         let output = fftw_alloc_complex(size / 2 + 1)!
