@@ -11,6 +11,8 @@ PY_REQUIREMENTS := Tests/Interop/requirements.txt
 TORCH_REQUIREMENTS := Tests/Interop/requirements-torch.txt
 # A folder of wheels this kind of machine provides (it holds torch's CPU build).
 TORCH_WHEELS ?= /opt/wheels
+# Every Swift build the Makefile runs treats BioCube's warnings as errors (see Package.swift).
+export BIOCUBE_WARNINGS_AS_ERRORS := 1
 DEMO_DIR ?= out/demo
 WHEEL_DIR ?= out/wheel
 

@@ -105,22 +105,29 @@ let package = Package(
         // NetCDF and HDF5 reading (every libnetcdf call behind one lock, raw HDF5 chunks,
         // netCDF-3 records) and writing, package-level: shared by ERA5 and NDVI ingestion.
         .target(
-            name: "BioCubeNetCDF", dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
-            swiftSettings: librarySettings),
+            name: "BioCubeNetCDF",
+            dependencies: ["BioCubeCore", "CNetCDF", "CHDF5", "CZlib"],
+            swiftSettings: librarySettings
+        ),
         .target(
-            name: "BioCubeERA5", dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeNetCDF", "CZlib"],
-            swiftSettings: librarySettings),
+            name: "BioCubeERA5",
+            dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeNetCDF", "CZlib"],
+            swiftSettings: librarySettings
+        ),
         .target(
             name: "BioCubeIndicators",
             dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeParquet", "BioCubeNetCDF"],
             resources: [.copy("Resources/countries.geojson")],
-            swiftSettings: librarySettings),
+            swiftSettings: librarySettings
+        ),
         // Parquet reading and writing (package-level), shared by the species, media and
         // indicator targets.
         .target(name: "BioCubeParquet", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
         .target(
-            name: "BioCubeSpecies", dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeParquet"],
-            swiftSettings: librarySettings),
+            name: "BioCubeSpecies",
+            dependencies: ["BioCubeCore", "BioCubeTransfer", "BioCubeParquet"],
+            swiftSettings: librarySettings
+        ),
         // Batches, sampler, exporters, statistics, the batch-file reader: no C library but
         // libzstd/zlib (through BioCubeCore), so reading batches needs no netCDF or HDF5.
         .target(name: "BioCubeBatch", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
@@ -132,7 +139,8 @@ let package = Package(
             dependencies: [
                 "BioCubeCore", "BioCubeERA5", "BioCubeIndicators", "BioCubeSpecies", "BioCubeParquet", "BioCubeNetCDF",
             ],
-            swiftSettings: librarySettings),
+            swiftSettings: librarySettings
+        ),
         // Species media: downloads (iNaturalist, xeno-canto, BOLD, descriptions) and the
         // preprocessing of photos, sounds, DNA sequences and texts into tensors.
         .target(
@@ -140,11 +148,15 @@ let package = Package(
             dependencies: [
                 "BioCubeCore", "BioCubeTransfer", "BioCubeParquet", "CJPEG", "CPNG", "CMPG123", "CSoxr", "CFFTW",
             ],
-            swiftSettings: librarySettings),
+            swiftSettings: librarySettings
+        ),
         // The C ABI over BioCubeBatch: windows read into caller-owned buffers (python/ loads it).
         .target(
-            name: "BioCubeC", dependencies: ["BioCubeCore", "BioCubeBatch"], exclude: ["biocube.h"],
-            swiftSettings: librarySettings),
+            name: "BioCubeC",
+            dependencies: ["BioCubeCore", "BioCubeBatch"],
+            exclude: ["biocube.h"],
+            swiftSettings: librarySettings
+        ),
         // PNG maps and the HTML batch viewer.
         .target(name: "BioCubeViewer", dependencies: ["BioCubeCore", "BioCubeBatch"], swiftSettings: librarySettings),
         // Everything, with the built-in sources registered (ERA5, indicators, species).
@@ -189,9 +201,15 @@ let package = Package(
             path: "Tests/Fuzz/BioCubeFuzz"
         ),
         .executableTarget(
-            name: "region-slice", dependencies: ["BioCubeBatch", "BioCubeCore"], path: "Examples/region-slice"),
+            name: "region-slice",
+            dependencies: ["BioCubeBatch", "BioCubeCore"],
+            path: "Examples/region-slice"
+        ),
         .executableTarget(
-            name: "normalise", dependencies: ["BioCubeBatch", "BioCubeCore"], path: "Examples/normalise"),
+            name: "normalise",
+            dependencies: ["BioCubeBatch", "BioCubeCore"],
+            path: "Examples/normalise"
+        ),
         .executableTarget(name: "read-era5", dependencies: ["BioCubeERA5", "BioCubeCore"], path: "Examples/read-era5"),
         .executableTarget(
             name: "npy-exporter",
@@ -199,7 +217,10 @@ let package = Package(
             path: "Examples/npy-exporter"
         ),
         .executableTarget(
-            name: "species-media", dependencies: ["BioCubeMedia", "BioCubeCore"], path: "Examples/species-media"),
+            name: "species-media",
+            dependencies: ["BioCubeMedia", "BioCubeCore"],
+            path: "Examples/species-media"
+        ),
         .executableTarget(
             name: "biocube-bench",
             dependencies: [
@@ -213,17 +234,32 @@ let package = Package(
         .target(name: "BioCubeTestSupport", dependencies: ["BioCubeCore", "BioCubeTransfer"], path: "Tests/Support"),
         .testTarget(
             name: "BioCubeCoreTests",
-            dependencies: ["BioCubeCore", "BioCubeTransfer", "CZstd", "BioCubeTestSupport", "_BioCubeProcessTuning"]),
+            dependencies: ["BioCubeCore", "BioCubeTransfer", "CZstd", "BioCubeTestSupport", "_BioCubeProcessTuning"]
+        ),
         .testTarget(name: "BioCubeERA5Tests", dependencies: ["BioCubeERA5", "BioCubeNetCDF", "BioCubeTestSupport"]),
         .testTarget(name: "BioCubeIndicatorsTests", dependencies: ["BioCubeIndicators", "BioCubeTestSupport"]),
         .testTarget(
-            name: "BioCubeSpeciesTests", dependencies: ["BioCubeSpecies", "BioCubeParquet", "BioCubeTestSupport"]),
+            name: "BioCubeSpeciesTests",
+            dependencies: ["BioCubeSpecies", "BioCubeParquet", "BioCubeTestSupport"]
+        ),
         .testTarget(name: "BioCubeMediaTests", dependencies: ["BioCubeMedia", "BioCubeTestSupport"]),
         .testTarget(
             name: "BioCubeBatchTests",
             dependencies: [
                 "BioCube", "BioCubeBatch", "BioCubeBuild", "BioCubeSample", "BioCubeViewer", "BioCubeTestSupport",
-            ]),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Warnings are errors in BioCube's own builds: the Makefile sets BIOCUBE_WARNINGS_AS_ERRORS=1
+// for every target it runs (so `make test` and CI fail on a new warning). It is not set in the
+// manifest unconditionally, because a package that uses BioCube must never fail on a warning
+// its compiler adds (SwiftPM suppresses dependencies' warnings, and Xcode rejects
+// `-warnings-as-errors` next to `-suppress-warnings`).
+if Context.environment["BIOCUBE_WARNINGS_AS_ERRORS"] == "1" {
+    for target in package.targets where target.type != .system {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+    }
+}

@@ -16,7 +16,8 @@ func batchLatencyBenchmark(store: String, samples: Int) async throws -> [String:
         let d = ContinuousClock.now - t0
         precondition(
             b.allVariables.count == sampler.members.count,
-            "a batch holds \(b.allVariables.count) variables, the selection \(sampler.members.count)")
+            "a batch holds \(b.allVariables.count) variables, the selection \(sampler.members.count)"
+        )
         times.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
     }
     times.sort()

@@ -16,12 +16,13 @@ func era5Benchmark(directory: String, jobs: Int) async throws -> [String: Any] {
     let steps = Set(era5.files.flatMap(\.times)).sorted()
     let totals = Locked((planes: 0, checksum: 0.0))
     for step in steps {
-        try await concurrentForEach(count: variables.count, maxConcurrency: jobs, makeState: {}) { _, i in
+        try await concurrentForEach(count: variables.count, maxConcurrency: jobs) { i in
             let t = try era5.read(variables[i], at: step, onto: .europe025)
             let planes = t.count / Grid.europe025.cellCount
             let probe = Double(t.storage[t.count / 2])
             totals.withLock {
-                $0.planes += planes; $0.checksum += probe
+                $0.planes += planes
+                $0.checksum += probe
             }
         }
     }

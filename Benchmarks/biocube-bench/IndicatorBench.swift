@@ -11,10 +11,12 @@ func writeIndicatorBenchCSV(path: String, rows: Int = 60_000, months: Int = 250)
     for m in 0..<months { text += String(format: ",NDVI_%02d/%d", m % 12 + 1, 2000 + m / 12) }
     text += "\n"
     var out = Data(text.utf8)
-    let lats = 181, lons = 321  // 30…75 N, −30…50 E
+    let lats = 181
+    let lons = 321  // 30…75 N, −30…50 E
     for r in 0..<rows {
         let cell = r < lats * lons ? r : Int(rng.next() % UInt64(lats * lons))  // then border repeats
-        let lat = 30.0 + 0.25 * Double(cell / lons), lon = -30.0 + 0.25 * Double(cell % lons)
+        let lat = 30.0 + 0.25 * Double(cell / lons)
+        let lon = -30.0 + 0.25 * Double(cell % lons)
         var line = "Country\(r % 40),\(lat),\(lon)"
         for _ in 0..<months {
             let u = rng.next()
@@ -34,7 +36,8 @@ func indicatorBenchmark(path: String, jobs: Int) async throws -> [String: Any] {
     let parsed = clock.now
     guard let ndvi = try modality.variables().first else { throw BioCubeError(.notFound, "\(path): no indicator") }
     let table = modality.tables[0]
-    var checksum = 0.0, planes = 0
+    var checksum = 0.0
+    var planes = 0
     for column in table.columns {
         let step = try UTCDateTime(year: column.year, month: column.month ?? 1)
         let t = try modality.read(ndvi, at: step, onto: .europe025)

@@ -17,7 +17,8 @@ func mediaBenchmark(directory: String, jobs: Int) async throws -> [String: Any] 
     }
     /// Runs `work` over `items` on `jobs` tasks; returns seconds and the sum of the results.
     func timed<T: Sendable>(
-        _ items: [T], _ work: @escaping @Sendable (T) throws -> Double
+        _ items: [T],
+        _ work: @escaping @Sendable (T) throws -> Double
     ) async throws -> (Double, Double) {
         let start = clock.now
         var total = 0.0

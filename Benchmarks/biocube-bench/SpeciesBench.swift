@@ -1,5 +1,5 @@
-import BioCubeParquet
 import BioCubeCore
+import BioCubeParquet
 import BioCubeSpecies
 import Foundation
 
@@ -39,7 +39,8 @@ func speciesBenchmark(path: String) throws -> [String: Any] {
     let modality = try SpeciesModality(path: path)
     let opened = clock.now - t0
     t0 = clock.now
-    var planes = 0, cells = 0
+    var planes = 0
+    var cells = 0
     if let range = modality.stepRange {
         var t = range.lowerBound
         let variables = try modality.variables()

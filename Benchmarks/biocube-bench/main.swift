@@ -1,12 +1,12 @@
+import BioCubeCore
 // Store benchmark: BioCube write/read throughput on a [120, 161, 281] float32 array with
 // chunks [1, 161, 281] and zstd level 3, and single-thread read against plain
 // ZSTD_decompress of the same chunk bytes. Prints one JSON object; Benchmarks/store_bench.py
 // runs zarr-python on the same values in the same run and prints the ratios.
 import BioCubeParquet
-import BioCubeCore
-import _BioCubeProcessTuning
 import CZstd
 import Foundation
+import _BioCubeProcessTuning
 
 // Every mode runs with the allocator tuned as the biocube command line runs, unless
 // --default-allocator is given (then glibc's defaults apply).
@@ -64,10 +64,15 @@ func realisticValues(steps: Int, grid: Grid) -> [Float] {
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s[s.count / 2]
+}
 
 @MainActor func measure(
-    _ repeats: Int, before: () throws -> Void = {}, _ body: () async throws -> Void
+    _ repeats: Int,
+    before: () throws -> Void = {},
+    _ body: () async throws -> Void
 ) async rethrows -> Double {
     var times: [Double] = []
     let clock = ContinuousClock()
@@ -87,7 +92,8 @@ if CommandLine.arguments.dropFirst().first == "era5" {
         ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
     let json = try JSONSerialization.data(
         withJSONObject: try await era5Benchmark(directory: CommandLine.arguments[2], jobs: jobs),
-        options: [.sortedKeys, .prettyPrinted])
+        options: [.sortedKeys, .prettyPrinted]
+    )
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -99,7 +105,8 @@ if CommandLine.arguments.dropFirst().first == "media" {
         ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
     let json = try JSONSerialization.data(
         withJSONObject: try await mediaBenchmark(directory: CommandLine.arguments[2], jobs: jobs),
-        options: [.sortedKeys])
+        options: [.sortedKeys]
+    )
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -118,7 +125,8 @@ if CommandLine.arguments.dropFirst().first == "batch-latency" {
     let samples = CommandLine.arguments.count > 3 ? Int(CommandLine.arguments[3]) ?? 50 : 50
     let json = try JSONSerialization.data(
         withJSONObject: try await batchLatencyBenchmark(store: CommandLine.arguments[2], samples: samples),
-        options: [.sortedKeys])
+        options: [.sortedKeys]
+    )
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -132,7 +140,8 @@ if CommandLine.arguments.dropFirst().first == "indicators" {
         ? Int(CommandLine.arguments[3]) ?? 1 : ProcessInfo.processInfo.activeProcessorCount
     let json = try JSONSerialization.data(
         withJSONObject: try await indicatorBenchmark(path: CommandLine.arguments[2], jobs: jobs),
-        options: [.sortedKeys, .prettyPrinted])
+        options: [.sortedKeys, .prettyPrinted]
+    )
     print(String(decoding: json, as: UTF8.self))
     exit(0)
 }
@@ -145,14 +154,20 @@ let values = realisticValues(steps: o.steps, grid: grid)
 let megabytes = Double(values.count * 4) / 1e6
 try values.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: o.workdir + "/values.f32")) }
 
-let shape = [o.steps, grid.height, grid.width], chunks = [1, grid.height, grid.width]
+let shape = [o.steps, grid.height, grid.width]
+let chunks = [1, grid.height, grid.width]
 let all: [DimensionSelection] = [.all, .all, .all]
 let storePath = o.workdir + "/biocube.zarr"
 var store = try CubeStore.create(at: storePath, overwrite: true)
 store.autoConsolidate = false
 let meta = try ArrayMetadata(
-    shape: shape, dataType: .float32, chunkShape: chunks, fillValue: nil, codecs: ZarrCodec.standard(level: o.level),
-    dimensionNames: ["time", "latitude", "longitude"])
+    shape: shape,
+    dataType: .float32,
+    chunkShape: chunks,
+    fillValue: nil,
+    codecs: ZarrCodec.standard(level: o.level),
+    dimensionNames: ["time", "latitude", "longitude"]
+)
 
 // Each repetition writes a fresh array (deleting the previous one is not timed), as the
 // zarr-python side does; the last one is read below.
@@ -163,10 +178,11 @@ var generation = 0
     return try store.createArray("t2m_\(generation)", metadata: meta)
 }
 var array = try freshArray()
-let writeParallel = try await measure(o.repeats, before: { array = try freshArray() }) {
+@MainActor func replaceArray() throws { array = try freshArray() }
+let writeParallel = try await measure(o.repeats, before: replaceArray) {
     try await array.write(values, to: all, maxConcurrency: o.jobs)
 }
-let writeSingle = try await measure(o.repeats, before: { array = try freshArray() }) {
+let writeSingle = try await measure(o.repeats, before: replaceArray) {
     try array.write(values, to: all)
 }
 var check: [Float] = []

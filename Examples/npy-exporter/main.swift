@@ -40,7 +40,8 @@ struct NumpyExporter: BatchExporter {
             "pressure_levels": batch.metadata.pressureLevels as Any, "species_list": batch.metadata.speciesList as Any,
         ]
         try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys]).write(
-            to: URL(fileURLWithPath: "\(temp)/metadata.json"))
+            to: URL(fileURLWithPath: "\(temp)/metadata.json")
+        )
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.moveItem(atPath: temp, toPath: path)
     }
@@ -51,7 +52,8 @@ guard arguments.count >= 2 else {
     FileHandle.standardError.write(Data("usage: npy-exporter STORE OUT [--windows N]\n".utf8))
     exit(2)
 }
-let store = arguments[arguments.startIndex], out = arguments[arguments.startIndex + 1]
+let store = arguments[arguments.startIndex]
+let out = arguments[arguments.startIndex + 1]
 var windows: Int? = nil
 if let i = arguments.firstIndex(of: "--windows"), i + 1 < arguments.endIndex { windows = Int(arguments[i + 1]) }
 

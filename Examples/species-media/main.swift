@@ -45,7 +45,8 @@ do {
     // One photo again, as the dataset stores it.
     if let species = try library.species().first, let photo = try library.records(of: .image, species: species).first {
         let tensor = try ImagePreprocessor(options: options.image).tensor(
-            ofFile: try library.folder(of: species) + "/" + photo.file)
+            ofFile: try library.folder(of: species) + "/" + photo.file
+        )
         print("species-media: \(species) \(photo.id): tensor \(tensor.shape)")
     }
 } catch {

@@ -10,7 +10,10 @@ let path = CommandLine.arguments.dropFirst().first ?? "quickstart.zarr"
 do {
     let grid = Grid.europe025
     let time = try TimeAxis(
-        cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2000-12"))
+        cadence: .monthly,
+        from: UTCDateTime(parsing: "2000-01"),
+        through: UTCDateTime(parsing: "2000-12")
+    )
 
     // 1. A new store with coordinates and one float32 variable, chunked per time step.
     let store = try CubeStore.create(at: path, attributes: ["title": "quickstart"], overwrite: true)
@@ -18,8 +21,13 @@ do {
     let t2m = try store.createArray(
         "surface_variables/t2m",
         metadata: ArrayMetadata(
-            shape: [time.count, grid.height, grid.width], dataType: .float32, chunkShape: [1, grid.height, grid.width],
-            dimensionNames: CubeStore.dimensionNames(levels: false), attributes: ["units": "K"]))
+            shape: [time.count, grid.height, grid.width],
+            dataType: .float32,
+            chunkShape: [1, grid.height, grid.width],
+            dimensionNames: CubeStore.dimensionNames(levels: false),
+            attributes: ["units": "K"]
+        )
+    )
 
     // 2. Write each month's plane (each write is one atomic chunk file).
     for step in 0..<time.count {
@@ -43,7 +51,9 @@ do {
     let reopened = try CubeStore.open(at: path)
     print(
         "\(path): grid \(try reopened.grid().height)×\(try reopened.grid().width), \(try reopened.timeAxis().count) monthly steps,",
-        "arrays:", try reopened.allNodes().filter { if case .array = $0.node { true } else { false } }.map(\.path))
+        "arrays:",
+        try reopened.allNodes().filter { if case .array = $0.node { true } else { false } }.map(\.path)
+    )
 } catch {
     print("store-quickstart: \(error)")
     exit(1)

@@ -31,17 +31,21 @@ final class DatasetHandle: Sendable {
                 windows.windows.map { i in
                     let (a, b) = sampler.timestamps(ofWindow: i)
                     return [.string(a.description), .string(b.description)]
-                }),
+                }
+            ),
             "grid": ["height": .int(Int64(grid.height)), "width": .int(Int64(grid.width))],
             "latitudes": .array(grid.latitude.values.map { .double($0) }),
             "longitudes": .array(grid.longitude.values.map { .double($0) }),
             "chip": chip.map { [.int(Int64($0.height)), .int(Int64($0.width))] } ?? .null,
             "storages": .array(
-                storages.map { ["dtype": .string($0.dtype.rawValue), "bytes": .int(Int64($0.byteCount))] }),
+                storages.map { ["dtype": .string($0.dtype.rawValue), "bytes": .int(Int64($0.byteCount))] }
+            ),
             "variables": .array(
-                sampler.members.map { .string("\($0.group.rawValue):\(sampler.variables[$0.variable].name)") }),
+                sampler.members.map { .string("\($0.group.rawValue):\(sampler.variables[$0.variable].name)") }
+            ),
             "arrays": .array(
-                Set(sampler.members.map { sampler.variables[$0.variable].path }).sorted().map { .string($0) }),
+                Set(sampler.members.map { sampler.variables[$0.variable].path }).sorted().map { .string($0) }
+            ),
             "problems": .array(windows.problems.map { .string($0.message) }),
         ]
         let e = JSONEncoder()
@@ -54,8 +58,10 @@ final class DatasetHandle: Sendable {
     func read(_ k: Int, row: Int, column: Int, into buffers: [UnsafeMutableRawBufferPointer]) throws -> [UInt8] {
         if chip == nil && (row != 0 || column != 0) {
             throw BioCubeError(
-                .invalidArgument, "a chip origin (\(row), \(column)) was given, but the dataset has no chips",
-                file: windows.sampler.storePath)
+                .invalidArgument,
+                "a chip origin (\(row), \(column)) was given, but the dataset has no chips",
+                file: windows.sampler.storePath
+            )
         }
         return try windows.read(k, origin: (row, column), layout: layout, threads: threads, into: buffers)
     }

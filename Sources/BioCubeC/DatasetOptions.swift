@@ -30,7 +30,9 @@ struct DatasetOptions {
         }
         if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             throw BioCubeError(
-                .invalidArgument, "unknown option '\(unknown)' (known: \(Self.keys.sorted().joined(separator: ", ")))")
+                .invalidArgument,
+                "unknown option '\(unknown)' (known: \(Self.keys.sorted().joined(separator: ", ")))"
+            )
         }
         func text(_ key: String) throws -> String? {
             guard let v = object[key], v != .null else { return nil }
@@ -72,10 +74,18 @@ struct DatasetOptions {
             skip = b
         }
         windows = try TrainingWindows(
-            storePath: store, contract: contract, start: try text("start").map(UTCDateTime.init(parsing:)),
-            end: try text("end").map(UTCDateTime.init(parsing:)), region: try text("region").map(Region.init(parsing:)),
-            changes: changes, missing: missing, normalise: try text("normalise"), normaliseMode: mode,
-            skipIncomplete: skip, labels: try text("labels"))
+            storePath: store,
+            contract: contract,
+            start: try text("start").map(UTCDateTime.init(parsing:)),
+            end: try text("end").map(UTCDateTime.init(parsing:)),
+            region: try text("region").map(Region.init(parsing:)),
+            changes: changes,
+            missing: missing,
+            normalise: try text("normalise"),
+            normaliseMode: mode,
+            skipIncomplete: skip,
+            labels: try text("labels")
+        )
         if let v = object["chip"], v != .null {
             guard let pair = v.arrayValue, pair.count == 2, let h = try integer(pair[0], "chip"),
                 let w = try integer(pair[1], "chip"), h > 0, w > 0
@@ -83,8 +93,10 @@ struct DatasetOptions {
             let grid = windows.sampler.grid
             guard h <= grid.height, w <= grid.width else {
                 throw BioCubeError(
-                    .invalidArgument, "a \(h) × \(w) chip does not fit the \(grid.height) × \(grid.width) grid",
-                    file: store)
+                    .invalidArgument,
+                    "a \(h) × \(w) chip does not fit the \(grid.height) × \(grid.width) grid",
+                    file: store
+                )
             }
             chip = (h, w)
         }

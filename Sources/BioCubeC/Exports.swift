@@ -9,7 +9,13 @@ import Foundation
 
 /// Status codes of the C ABI (biocube.h).
 enum CStatus: Int32 {
-    case ok = 0, invalidArgument = 1, notFound = 2, invalidMetadata = 3, corruptData = 4, unsupported = 5, io = 6
+    case ok = 0
+    case invalidArgument = 1
+    case notFound = 2
+    case invalidMetadata = 3
+    case corruptData = 4
+    case unsupported = 5
+    case io = 6
     case other = 99
 
     init(_ error: any Error) {
@@ -74,7 +80,8 @@ public func biocube_free(_ pointer: UnsafeMutableRawPointer?) { free(pointer) }
 /// DatasetOptions); `*dataset` receives the handle, released with `biocube_close`.
 @_cdecl("biocube_open")
 public func biocube_open(
-    _ options: UnsafePointer<CChar>?, _ dataset: UnsafeMutablePointer<OpaquePointer?>?,
+    _ options: UnsafePointer<CChar>?,
+    _ dataset: UnsafeMutablePointer<OpaquePointer?>?,
     _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     guarded(error) {
@@ -100,7 +107,8 @@ public func biocube_close(_ dataset: OpaquePointer?) {
 /// variables, problems.
 @_cdecl("biocube_describe")
 public func biocube_describe(
-    _ dataset: OpaquePointer?, _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+    _ dataset: OpaquePointer?,
+    _ json: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
     _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     guarded(error) {
@@ -118,9 +126,15 @@ public func biocube_describe(
 /// `*pickle_size` its length. Safe to call from several threads at once.
 @_cdecl("biocube_read")
 public func biocube_read(
-    _ dataset: OpaquePointer?, _ item: Int64, _ row: Int64, _ column: Int64,
-    _ buffers: UnsafePointer<UnsafeMutableRawPointer?>?, _ sizes: UnsafePointer<Int64>?, _ count: Int64,
-    _ pickle: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?, _ pickleSize: UnsafeMutablePointer<Int64>?,
+    _ dataset: OpaquePointer?,
+    _ item: Int64,
+    _ row: Int64,
+    _ column: Int64,
+    _ buffers: UnsafePointer<UnsafeMutableRawPointer?>?,
+    _ sizes: UnsafePointer<Int64>?,
+    _ count: Int64,
+    _ pickle: UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?,
+    _ pickleSize: UnsafeMutablePointer<Int64>?,
     _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> Int32 {
     guarded(error) {

@@ -17,24 +17,35 @@ public final class IndicatorModality: Modality, Sendable {
 
     /// Parses every file (once) on the calling thread.
     public convenience init(
-        paths: [String], groupTable: GroupTable = .published, bareYearVariable: String = "Land",
+        paths: [String],
+        groupTable: GroupTable = .published,
+        bareYearVariable: String = "Land",
         problems: ProblemLog = ProblemLog()
     ) throws {
         try self.init(
             tables: paths.map { try IndicatorTable(path: $0, bareYearVariable: bareYearVariable) },
-            groupTable: groupTable, problems: problems)
+            groupTable: groupTable,
+            problems: problems
+        )
     }
 
     /// Parses every file (once), splitting large files over up to `maxConcurrency` tasks.
     public static func load(
-        paths: [String], groupTable: GroupTable = .published, bareYearVariable: String = "Land",
-        problems: ProblemLog = ProblemLog(), maxConcurrency: Int = 2
+        paths: [String],
+        groupTable: GroupTable = .published,
+        bareYearVariable: String = "Land",
+        problems: ProblemLog = ProblemLog(),
+        maxConcurrency: Int = 2
     ) async throws -> IndicatorModality {
         var tables: [IndicatorTable] = []
         for p in paths {
             tables.append(
                 try await IndicatorTable.load(
-                    path: p, bareYearVariable: bareYearVariable, maxConcurrency: maxConcurrency))
+                    path: p,
+                    bareYearVariable: bareYearVariable,
+                    maxConcurrency: maxConcurrency
+                )
+            )
         }
         return IndicatorModality(tables: tables, groupTable: groupTable, problems: problems)
     }
@@ -47,10 +58,13 @@ public final class IndicatorModality: Modality, Sendable {
         for t in tables where !t.ignoredColumns.isEmpty {
             problems.report(
                 Problem(
-                    .warning, .ignoredColumns, file: t.path,
+                    .warning,
+                    .ignoredColumns,
+                    file: t.path,
                     message:
                         "columns ignored (not coordinates, country, Variable or time columns): \(t.ignoredColumns.prefix(10).joined(separator: ", "))"
-                ))
+                )
+            )
         }
     }
 
@@ -64,8 +78,13 @@ public final class IndicatorModality: Modality, Sendable {
                 if !known {
                     problems.report(
                         Problem(
-                            .warning, .ungroupedVariable, file: t.path, variable: v,
-                            message: "not in the group table: exported in misc_variables"))
+                            .warning,
+                            .ungroupedVariable,
+                            file: t.path,
+                            variable: v,
+                            message: "not in the group table: exported in misc_variables"
+                        )
+                    )
                 }
                 out.append(VariableDescriptor(name: v, groups: groups))
             }
@@ -93,19 +112,28 @@ public final class IndicatorModality: Modality, Sendable {
         guard let anyTable else {
             throw BioCubeError(
                 .notFound,
-                "no indicator table provides '\(variable.name)' (files: \(tables.map(\.path).joined(separator: ", ")))")
+                "no indicator table provides '\(variable.name)' (files: \(tables.map(\.path).joined(separator: ", ")))"
+            )
         }
         guard let (table, v, c) = provider else {
             problems.report(
                 Problem(
-                    .warning, .missingSteps, file: anyTable.path, variable: variable.name, step: step.description,
-                    message: "no column for this step's year or month: NaN"))
+                    .warning,
+                    .missingSteps,
+                    file: anyTable.path,
+                    variable: variable.name,
+                    step: step.description,
+                    message: "no column for this step's year or month: NaN"
+                )
+            )
             return try Tensor(shape: [grid.height, grid.width], storage: plane)
         }
         let mapping = table.mapping(onto: grid)
         for problem in table.coverageProblems(
-            offGrid: mapping.offGrid, duplicates: mapping.duplicates, file: table.path)
-        {
+            offGrid: mapping.offGrid,
+            duplicates: mapping.duplicates,
+            file: table.path
+        ) {
             problems.report(problem)
         }
         plane.withUnsafeMutableBufferPointer { table.scatter(column: c, variable: v, mapping: mapping, into: $0) }

@@ -28,8 +28,13 @@ public struct IndicatorSource: ModalitySource {
         let modality = IndicatorModality(tables: [table], groupTable: context.groupTable, problems: context.problems)
         let grid = context.grid
         var description = try context.describe(
-            file, kind: kind, modality, first: nil, last: nil,
-            stepCount: Set(table.columns.map { "\($0.year)-\($0.month ?? 0)" }).count)
+            file,
+            kind: kind,
+            modality,
+            first: nil,
+            last: nil,
+            stepCount: Set(table.columns.map { "\($0.year)-\($0.month ?? 0)" }).count
+        )
         for i in description.variables.indices {
             guard let v = table.variables.firstIndex(of: description.variables[i].descriptor.name) else { continue }
             let cols = table.columns.filter { $0.variable == v || $0.variable == -1 }
@@ -44,7 +49,10 @@ public struct IndicatorSource: ModalitySource {
         let coverage = table.coverage(on: grid)
         description.onTargetLattice = coverage.offGridRows < table.rowCount
         let problems = table.coverageProblems(
-            offGrid: coverage.offGridRows, duplicates: coverage.duplicateRows, file: file.relativePath)
+            offGrid: coverage.offGridRows,
+            duplicates: coverage.duplicateRows,
+            file: file.relativePath
+        )
         return OpenedSource(modality: modality, description: description, problems: problems)
     }
 }

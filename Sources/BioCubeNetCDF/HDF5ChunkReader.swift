@@ -1,6 +1,6 @@
+import BioCubeCore
 internal import CHDF5
 internal import CZlib
-import BioCubeCore
 import Synchronization
 
 /// Reads the raw, still-compressed chunks of netCDF-4 variables through HDF5's direct
@@ -92,7 +92,9 @@ package final class HDF5ChunkReader: @unchecked Sendable {
             config.max_size = 4 << 20
             _ = H5Pset_mdc_config(access, &config)
         }
-        let id = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, access >= 0 ? access : 0 /* H5P_DEFAULT */)
+        let readOnly: UInt32 = 0  // H5F_ACC_RDONLY
+        let defaultAccess: hid_t = 0  // H5P_DEFAULT
+        let id = H5Fopen(path, readOnly, access >= 0 ? access : defaultAccess)
         guard id >= 0 else { return nil }
         file = id
     }
@@ -156,7 +158,8 @@ package final class HDF5ChunkReader: @unchecked Sendable {
         guard H5Pget_layout(plist) == H5D_CHUNKED else { return nil }
         var chunk = [hsize_t](repeating: 0, count: rank)
         guard H5Pget_chunk(plist, Int32(rank), &chunk) == Int32(rank) else { return nil }
-        let shape = dims.map { Int($0) }, chunkShape = chunk.map { Int($0) }
+        let shape = dims.map { Int($0) }
+        let chunkShape = chunk.map { Int($0) }
         guard latitudeAxis < rank, longitudeAxis < rank, chunkShape.allSatisfy({ $0 > 0 }) else { return nil }
         var filters: [Int32] = []
         for i in 0..<max(0, H5Pget_nfilters(plist)) {
@@ -181,7 +184,11 @@ package final class HDF5ChunkReader: @unchecked Sendable {
     /// `timeAxis`) of `variable`, every level and tile: what reading those steps will read.
     /// Empty when the variable does not take the direct path.
     package func chunkRanges(
-        variable: String, timeAxis: Int, slices: Range<Int>, latitudeAxis: Int, longitudeAxis: Int
+        variable: String,
+        timeAxis: Int,
+        slices: Range<Int>,
+        latitudeAxis: Int,
+        longitudeAxis: Int
     ) -> [(offset: Int, length: Int)] {
         NetCDFLibrary.withLock {
             guard !closed, let d = dataset(variable, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis),
@@ -211,7 +218,10 @@ package final class HDF5ChunkReader: @unchecked Sendable {
     /// (latitude × longitude float32). Returns false when the fast path does not apply.
     /// Raw reads hold the lock; decompression does not.
     package func readField(
-        variable: String, offset: [Int], latitudeAxis: Int, longitudeAxis: Int,
+        variable: String,
+        offset: [Int],
+        latitudeAxis: Int,
+        longitudeAxis: Int,
         into out: UnsafeMutableBufferPointer<Float>
     ) throws -> Bool {
         let found: Dataset?? = NetCDFLibrary.withLock {
@@ -228,12 +238,20 @@ package final class HDF5ChunkReader: @unchecked Sendable {
         }
         if oneFieldChunks {
             return try readChunk(
-                variable, d, origin: offset, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis, into: out)
+                variable,
+                d,
+                origin: offset,
+                latitudeAxis: latitudeAxis,
+                longitudeAxis: longitudeAxis,
+                into: out
+            )
         }
         // Chunks tiling the field: for each tile, its decoded chunk (cached), then the
         // field's rows of it.
-        let height = d.shape[latitudeAxis], width = d.shape[longitudeAxis]
-        let ch = d.chunk[latitudeAxis], cw = d.chunk[longitudeAxis]
+        let height = d.shape[latitudeAxis]
+        let width = d.shape[longitudeAxis]
+        let ch = d.chunk[latitudeAxis]
+        let cw = d.chunk[longitudeAxis]
         var origin = offset
         for a in d.chunk.indices where a != latitudeAxis && a != longitudeAxis {
             origin[a] = offset[a] / d.chunk[a] * d.chunk[a]
@@ -251,18 +269,25 @@ package final class HDF5ChunkReader: @unchecked Sendable {
                 origin[longitudeAxis] = c0
                 guard
                     let values = try decodedChunk(
-                        variable, d, origin: origin, latitudeAxis: latitudeAxis, longitudeAxis: longitudeAxis)
+                        variable,
+                        d,
+                        origin: origin,
+                        latitudeAxis: latitudeAxis,
+                        longitudeAxis: longitudeAxis
+                    )
                 else {
                     return false
                 }
-                let rows = min(ch, height - r0), cols = min(cw, width - c0)
+                let rows = min(ch, height - r0)
+                let cols = min(cw, width - c0)
                 values.withUnsafeBufferPointer { src in
                     for r in 0..<rows {
                         let from = within + r * strides[latitudeAxis]
                         let to = (r0 + r) * width + c0
                         if strides[longitudeAxis] == 1 {
                             _ = UnsafeMutableBufferPointer(rebasing: out[to..<(to + cols)]).update(
-                                fromContentsOf: src[from..<(from + cols)])
+                                fromContentsOf: src[from..<(from + cols)]
+                            )
                         } else {
                             for c in 0..<cols { out[to + c] = src[from + c * strides[longitudeAxis]] }
                         }
@@ -292,7 +317,11 @@ package final class HDF5ChunkReader: @unchecked Sendable {
 
     /// Decodes the one-field chunk at `origin` straight into `out`.
     private func readChunk(
-        _ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int,
+        _ variable: String,
+        _ d: Dataset,
+        origin: [Int],
+        latitudeAxis: Int,
+        longitudeAxis: Int,
         into out: UnsafeMutableBufferPointer<Float>
     ) throws -> Bool {
         guard let fetched = rawChunk(variable, d, origin: origin) else { return false }
@@ -301,15 +330,23 @@ package final class HDF5ChunkReader: @unchecked Sendable {
             return true
         }
         try HDF5ChunkReader.decode(
-            bytes, filters: d.filters, skipped: mask, into: out,
-            context: "\(path): variable '\(variable)' chunk \(origin)")
+            bytes,
+            filters: d.filters,
+            skipped: mask,
+            into: out,
+            context: "\(path): variable '\(variable)' chunk \(origin)"
+        )
         return true
     }
 
     /// The decoded multi-field chunk at `origin` (all `d.chunk` elements; edge chunks are
     /// stored whole), from the cache or read and inflated once; nil when the direct path failed.
     private func decodedChunk(
-        _ variable: String, _ d: Dataset, origin: [Int], latitudeAxis: Int, longitudeAxis: Int
+        _ variable: String,
+        _ d: Dataset,
+        origin: [Int],
+        latitudeAxis: Int,
+        longitudeAxis: Int
     ) throws -> [Float]? {
         let key = cachePrefix + variable + "@" + origin.map(String.init).joined(separator: ",")
         if let hit = Self.cache.withLock({ $0.get(key) }) {
@@ -322,8 +359,12 @@ package final class HDF5ChunkReader: @unchecked Sendable {
         if let (bytes, mask) = fetched {
             values = try [Float](unsafeUninitializedCapacity: count) { buffer, n in
                 try HDF5ChunkReader.decode(
-                    bytes, filters: d.filters, skipped: mask, into: buffer,
-                    context: "\(path): variable '\(variable)' chunk \(origin)")
+                    bytes,
+                    filters: d.filters,
+                    skipped: mask,
+                    into: buffer,
+                    context: "\(path): variable '\(variable)' chunk \(origin)"
+                )
                 n = count
             }
         } else {
@@ -337,7 +378,10 @@ package final class HDF5ChunkReader: @unchecked Sendable {
     /// Undoes the filter pipeline in reverse application order, whatever the order:
     /// Fletcher-32 (checksum verified and stripped), deflate, zstd, shuffle.
     package static func decode(
-        _ bytes: [UInt8], filters: [Int32], skipped mask: UInt32, into out: UnsafeMutableBufferPointer<Float>,
+        _ bytes: [UInt8],
+        filters: [Int32],
+        skipped mask: UInt32,
+        into out: UnsafeMutableBufferPointer<Float>,
         context: String
     ) throws {
         var data = bytes
@@ -359,13 +403,15 @@ package final class HDF5ChunkReader: @unchecked Sendable {
                 guard status == Z_OK, Int(length) == size else {
                     throw BioCubeError(
                         .corruptData,
-                        "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(size) bytes)")
+                        "\(context): deflate data is corrupt (zlib status \(status), \(length) of \(size) bytes)"
+                    )
                 }
                 data = inflated
             case 2:
                 guard data.count == size else {
                     throw BioCubeError(
-                        .corruptData, "\(context): chunk holds \(data.count) bytes before unshuffling, expected \(size)"
+                        .corruptData,
+                        "\(context): chunk holds \(data.count) bytes before unshuffling, expected \(size)"
                     )
                 }
                 // Shuffled: all first bytes, then all second bytes, … of the 4-byte elements;
@@ -420,7 +466,8 @@ package final class HDF5ChunkReader: @unchecked Sendable {
     /// HDF5's Fletcher-32 (H5_checksum_fletcher32): 16-bit big-endian words, sums folded
     /// every 360 words, an odd last byte as the high byte of a word.
     package static func fletcher32(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var sum1: UInt32 = 0, sum2: UInt32 = 0
+        var sum1: UInt32 = 0
+        var sum2: UInt32 = 0
         var words = bytes.count / 2
         var k = 0
         while words > 0 {

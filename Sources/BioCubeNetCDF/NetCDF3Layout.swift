@@ -9,7 +9,8 @@ import SystemPackage
 package struct NetCDF3Layout: Sendable {
     /// The external types (`nc_type` codes 1…11).
     package enum ValueType: Int32, Sendable {
-        case byte = 1, char, short, int, float, double, ubyte, ushort, uint, int64, uint64
+        case byte = 1
+        case char, short, int, float, double, ubyte, ushort, uint, int64, uint64
 
         var size: Int {
             switch self {
@@ -50,7 +51,10 @@ package struct NetCDF3Layout: Sendable {
             } catch let e as BioCubeError where e.code == .headerEndsEarly {
                 if bytes.count < size {
                     throw BioCubeError(
-                        .corruptData, "the netCDF-3 header ends early (file of \(bytes.count) bytes)", file: path)
+                        .corruptData,
+                        "the netCDF-3 header ends early (file of \(bytes.count) bytes)",
+                        file: path
+                    )
                 }
                 size *= 4
             }
@@ -89,7 +93,8 @@ package struct NetCDF3Layout: Sendable {
             return String(decoding: bytes[p..<(p + n)], as: UTF8.self)
         }
         func skipAttributes() throws {
-            let tag = try u32(), n = try count()
+            let tag = try u32()
+            let n = try count()
             guard tag == 0x0C || (tag == 0 && n == 0) else {
                 throw BioCubeError(.corruptData, "netCDF-3 attribute list tag \(tag)", file: path)
             }
@@ -108,13 +113,15 @@ package struct NetCDF3Layout: Sendable {
         // 0xFFFFFFFF: "streaming", the count was never written; libnetcdf derives it, so do we below.
         let streaming = records == 0xFFFF_FFFF || records == UInt64.max
         var dims: [(name: String, length: Int)] = []
-        let dimTag = try u32(), dimCount = try count()
+        let dimTag = try u32()
+        let dimCount = try count()
         guard dimTag == 0x0A || (dimTag == 0 && dimCount == 0) else {
             throw BioCubeError(.corruptData, "netCDF-3 dimension list tag \(dimTag)", file: path)
         }
         for _ in 0..<dimCount { dims.append((try name(), try count())) }
         try skipAttributes()
-        let varTag = try u32(), varCount = try count()
+        let varTag = try u32()
+        let varCount = try count()
         guard varTag == 0x0B || (varTag == 0 && varCount == 0) else {
             throw BioCubeError(.corruptData, "netCDF-3 variable list tag \(varTag)", file: path)
         }
@@ -127,7 +134,10 @@ package struct NetCDF3Layout: Sendable {
                 let id = try count()
                 guard id < dims.count else {
                     throw BioCubeError(
-                        .corruptData, "variable '\(n)' uses dimension #\(id) of \(dims.count)", file: path)
+                        .corruptData,
+                        "variable '\(n)' uses dimension #\(id) of \(dims.count)",
+                        file: path
+                    )
                 }
                 ids.append(id)
             }
@@ -204,7 +214,11 @@ package struct NetCDF3Layout: Sendable {
     /// Reads `count` consecutive values of `variable` from element `index` into `out` as
     /// floats (integers converted as they are; unpacking is the caller's), with one `pread`.
     package func readFloats(
-        _ name: String, _ variable: Variable, index: [Int], count: Int, into out: UnsafeMutableBufferPointer<Float>,
+        _ name: String,
+        _ variable: Variable,
+        index: [Int],
+        count: Int,
+        into out: UnsafeMutableBufferPointer<Float>,
         scratch: inout [UInt8]
     ) throws {
         let bytes = count * variable.type.size
@@ -219,7 +233,8 @@ package struct NetCDF3Layout: Sendable {
                     n = try scratch.withUnsafeMutableBytes {
                         try fd.read(
                             fromAbsoluteOffset: offset + Int64(done),
-                            into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes]))
+                            into: UnsafeMutableRawBufferPointer(rebasing: $0[done..<bytes])
+                        )
                     }
                 } catch {
                     throw BioCubeError(.io, "variable '\(name)': read failed: \(error)", file: path, cause: error)
@@ -228,7 +243,8 @@ package struct NetCDF3Layout: Sendable {
                     throw BioCubeError(
                         .corruptData,
                         "variable '\(name)': the file ends at byte \(offset + Int64(done)), before the \(bytes) bytes of values at \(offset) (truncated?)",
-                        file: path)
+                        file: path
+                    )
                 }
                 done += n
             }

@@ -1,6 +1,6 @@
-import Foundation
-internal import CNetCDF
 import BioCubeCore
+internal import CNetCDF
+import Foundation
 import Synchronization
 
 /// A NetCDF file opened read-only (netCDF-3 classic/64-bit or netCDF-4/HDF5).
@@ -66,7 +66,8 @@ package final class NetCDFFile: @unchecked Sendable {
         let status = NetCDFLibrary.withLock { nc_open(path, NC_NOWRITE, &id) }
         if status == NC_ENOTNC || status == NC_EHDFERR || status == NC_ENOTBUILT {
             throw BioCubeError(
-                .corruptData, "\(path): not a NetCDF file, or a truncated one (\(String(cString: nc_strerror(status))))"
+                .corruptData,
+                "\(path): not a NetCDF file, or a truncated one (\(String(cString: nc_strerror(status))))"
             )
         }
         try NetCDFLibrary.check(status, path: path, "open")
@@ -158,7 +159,9 @@ package final class NetCDFFile: @unchecked Sendable {
         let all = try variables()
         guard let v = all.first(where: { $0.name == name }) else {
             throw BioCubeError(
-                .notFound, "\(path): no variable '\(name)' (variables: \(all.map(\.name).joined(separator: ", ")))")
+                .notFound,
+                "\(path): no variable '\(name)' (variables: \(all.map(\.name).joined(separator: ", ")))"
+            )
         }
         return v
     }
@@ -174,8 +177,12 @@ package final class NetCDFFile: @unchecked Sendable {
             dims.first { $0.id == d } ?? NetCDFDimension(id: d, name: "?", length: 0, isUnlimited: false)
         }
         return NetCDFVariable(
-            id: v, name: string(name), type: NetCDFType(raw: type),
-            dimensions: varDims.map(\.name), shape: varDims.map(\.length))
+            id: v,
+            name: string(name),
+            type: NetCDFType(raw: type),
+            dimensions: varDims.map(\.name),
+            shape: varDims.map(\.length)
+        )
     }
 
     // MARK: Attributes
@@ -260,19 +267,26 @@ package final class NetCDFFile: @unchecked Sendable {
         }
         for d in 0..<v.shape.count where start[d] < 0 || count[d] < 0 || start[d] + count[d] > v.shape[d] {
             throw BioCubeError(
-                .invalidArgument, "\(path): variable '\(v.name)': hyperslab \(start)+\(count) exceeds shape \(v.shape)")
+                .invalidArgument,
+                "\(path): variable '\(v.name)': hyperslab \(start)+\(count) exceeds shape \(v.shape)"
+            )
         }
         let n = count.reduce(1, *)
         guard n == capacity else {
             throw BioCubeError(
-                .invalidArgument, "\(path): variable '\(v.name)': hyperslab of \(n) values, buffer of \(capacity)")
+                .invalidArgument,
+                "\(path): variable '\(v.name)': hyperslab of \(n) values, buffer of \(capacity)"
+            )
         }
     }
 
     /// Reads a hyperslab of any numeric variable straight into `buffer` as Float32
     /// (libnetcdf converts; no packing or fill handling is applied here).
     package func readFloats(
-        _ v: NetCDFVariable, start: [Int], count: [Int], into buffer: UnsafeMutableBufferPointer<Float>
+        _ v: NetCDFVariable,
+        start: [Int],
+        count: [Int],
+        into buffer: UnsafeMutableBufferPointer<Float>
     ) throws {
         try checkHyperslab(v, start, count, capacity: buffer.count)
         guard v.type.isNumeric else {
@@ -289,7 +303,8 @@ package final class NetCDFFile: @unchecked Sendable {
 
     /// Reads a hyperslab of any numeric variable as Float32.
     package func readFloats(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Float] {
-        let s = start ?? Array(repeating: 0, count: v.shape.count), c = count ?? v.shape
+        let s = start ?? Array(repeating: 0, count: v.shape.count)
+        let c = count ?? v.shape
         let n = c.reduce(1, *)
         return try [Float](unsafeUninitializedCapacity: n) { buf, initialized in
             try readFloats(v, start: s, count: c, into: buf)
@@ -299,7 +314,8 @@ package final class NetCDFFile: @unchecked Sendable {
 
     /// Reads a whole numeric variable (or a hyperslab) as Float64: coordinates and time values.
     package func readDoubles(_ v: NetCDFVariable, start: [Int]? = nil, count: [Int]? = nil) throws -> [Double] {
-        let s = start ?? Array(repeating: 0, count: v.shape.count), c = count ?? v.shape
+        let s = start ?? Array(repeating: 0, count: v.shape.count)
+        let c = count ?? v.shape
         let n = c.reduce(1, *)
         try checkHyperslab(v, s, c, capacity: n)
         guard v.type.isNumeric else {
@@ -322,7 +338,8 @@ package final class NetCDFFile: @unchecked Sendable {
         try locked { id in
             try check(
                 nc_get_vara_longlong(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &out),
-                "read variable '\(v.name)'")
+                "read variable '\(v.name)'"
+            )
         }
         return out
     }
@@ -336,7 +353,8 @@ package final class NetCDFFile: @unchecked Sendable {
                 var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: max(1, n))
                 try check(
                     nc_get_vara_string(id, v.id, Array(repeating: 0, count: v.shape.count), v.shape, &ptrs),
-                    "read variable '\(v.name)'")
+                    "read variable '\(v.name)'"
+                )
                 let out = ptrs.prefix(n).map { $0.map { String(cString: $0) } ?? "" }
                 nc_free_string(n, &ptrs)
                 return out

@@ -1,5 +1,5 @@
-internal import CNetCDF
 import BioCubeCore
+internal import CNetCDF
 import Synchronization
 
 /// The process-wide gate to libnetcdf. Debian builds netCDF and HDF5 without thread
@@ -20,7 +20,7 @@ enum NetCDFLibrary {
             switch status {
             case NC_ENOTNC, NC_ENOTVAR, NC_EBADDIM, NC_ENOTATT, NC_EHDFERR, NC_ETRUNC: .corruptData
             case NC_ENOTFOUND: .notFound
-            default: status == -2 /* ENOENT from the OS */ ? .notFound : .io
+            default: status == -2 ? .notFound : .io  // -2: ENOENT from the OS
             }
         throw BioCubeError(code, "\(path): \(operation()): \(reason)")
     }

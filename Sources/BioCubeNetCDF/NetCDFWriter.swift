@@ -1,5 +1,5 @@
-internal import CNetCDF
 import BioCubeCore
+internal import CNetCDF
 import Foundation
 
 /// Writes NetCDF files through libnetcdf (every call under the library lock): netCDF-4
@@ -27,7 +27,12 @@ package final class NetCDFWriter {
 
     /// Attribute values.
     package enum Attribute: Sendable {
-        case text(String), double(Double), float(Float), short(Int16), int(Int32), int64(Int64)
+        case text(String)
+        case double(Double)
+        case float(Float)
+        case short(Int16)
+        case int(Int32)
+        case int64(Int64)
     }
 
     package let path: String
@@ -80,8 +85,12 @@ package final class NetCDFWriter {
 
     /// Defines a variable over `dimensions`; `deflate` (zlib level) and `chunks` apply to netCDF-4 only.
     package func variable(
-        _ name: String, _ type: ValueType, dimensions: [Int32], deflate: Int32? = nil,
-        shuffle: Bool = true, chunks: [Int]? = nil
+        _ name: String,
+        _ type: ValueType,
+        dimensions: [Int32],
+        deflate: Int32? = nil,
+        shuffle: Bool = true,
+        chunks: [Int]? = nil
     ) throws -> Int32 {
         var v: Int32 = -1
         try call("define variable \(name)") { nc_def_var($0, name, type.code, Int32(dimensions.count), dimensions, &v) }
@@ -133,7 +142,7 @@ package final class NetCDFWriter {
     package func write(_ variable: Int32, start: [Int], count: [Int], _ values: [String]) throws {
         try check(values.count, count)
         let cStrings = values.map { strdup($0) }
-        defer { cStrings.forEach { free($0) } }
+        defer { for s in cStrings { free(s) } }
         var pointers = cStrings.map { UnsafePointer<CChar>($0) }
         try call("write") { id in
             pointers.withUnsafeMutableBufferPointer { nc_put_vara_string(id, variable, start, count, $0.baseAddress) }
@@ -152,7 +161,8 @@ package final class NetCDFWriter {
         open = false
         defer { LiveTemporaryFiles.untrack(temp) }
         do { try NetCDFLibrary.withLock { try NetCDFLibrary.check(nc_close(id), path: path, "close") } } catch {
-            _ = unlink(temp); throw error
+            _ = unlink(temp)
+            throw error
         }
         if rename(temp, path) != 0 {
             _ = unlink(temp)

@@ -128,7 +128,8 @@ extension Array where Element: BitwiseCopyable {
         let n = raw.count / MemoryLayout<Element>.stride
         appendUninitialized(n) {
             UnsafeMutableRawBufferPointer($0).copyMemory(
-                from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * MemoryLayout<Element>.stride)]))
+                from: UnsafeRawBufferPointer(rebasing: raw[0..<(n * MemoryLayout<Element>.stride)])
+            )
         }
     }
 }

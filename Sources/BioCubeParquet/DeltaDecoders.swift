@@ -8,10 +8,12 @@ enum DeltaDecoders {
         var position: Int
 
         mutating func varint() throws -> UInt64 {
-            var result: UInt64 = 0, shift: UInt64 = 0
+            var result: UInt64 = 0
+            var shift: UInt64 = 0
             while true {
                 guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated varint") }
-                let b = data[position]; position += 1
+                let b = data[position]
+                position += 1
                 result |= UInt64(b & 0x7F) << shift
                 if b & 0x80 == 0 { return result }
                 shift += 7
@@ -27,7 +29,10 @@ enum DeltaDecoders {
     /// Decodes `count` integers of DELTA_BINARY_PACKED starting at `start`; returns them and
     /// the offset just past the stream. Arithmetic wraps (INT32 columns wrap at 32 bits).
     static func binaryPacked(
-        _ data: UnsafeRawBufferPointer, from start: Int = 0, count: Int, bits32: Bool
+        _ data: UnsafeRawBufferPointer,
+        from start: Int = 0,
+        count: Int,
+        bits32: Bool
     ) throws -> (values: [Int64], end: Int) {
         var c = Cursor(data: data, position: start)
         let blockSize = Int(clamping: try c.varint())
@@ -60,14 +65,17 @@ enum DeltaDecoders {
                     var delta: UInt64 = 0
                     if w > 0 {
                         let bit = k * w
-                        var acc: UInt64 = 0, got = 0
+                        var acc: UInt64 = 0
+                        var got = 0
                         var byteIndex = c.position + bit / 8
                         var shift = bit % 8
                         while got < w {
                             let take = min(8 - shift, w - got)
                             let part = (UInt64(data[byteIndex]) >> UInt64(shift)) & ((1 << UInt64(take)) - 1)
                             acc |= part << UInt64(got)
-                            got += take; shift = 0; byteIndex += 1
+                            got += take
+                            shift = 0
+                            byteIndex += 1
                         }
                         delta = acc
                     }

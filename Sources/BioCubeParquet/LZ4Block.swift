@@ -4,26 +4,30 @@ import BioCubeCore
 /// literal run and match checked against the input and the declared output size.
 enum LZ4Block {
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
-        var i = 0, o = 0
+        var i = 0
+        var o = 0
         func length(_ base: Int) throws -> Int {
             var n = base
             guard base == 15 else { return n }
             while true {
                 guard i < input.count else { throw BioCubeError(.corruptData, "truncated length at byte \(i)") }
-                let b = Int(input[i]); i += 1
+                let b = Int(input[i])
+                i += 1
                 n += b
                 guard n <= output.count else { throw BioCubeError(.corruptData, "length \(n) exceeds the page") }
                 if b != 255 { return n }
             }
         }
         while i < input.count {
-            let token = Int(input[i]); i += 1
+            let token = Int(input[i])
+            i += 1
             let literals = try length(token >> 4)
             guard i + literals <= input.count, o + literals <= output.count else {
                 throw BioCubeError(.corruptData, "literal run past the end at byte \(i)")
             }
             (output.baseAddress! + o).copyMemory(from: input.baseAddress! + i, byteCount: literals)
-            i += literals; o += literals
+            i += literals
+            o += literals
             if i == input.count { break }  // the last sequence has literals only
             guard i + 2 <= input.count else { throw BioCubeError(.corruptData, "truncated match offset at byte \(i)") }
             let offset = Int(input[i]) | Int(input[i + 1]) << 8
@@ -31,7 +35,9 @@ enum LZ4Block {
             let match = try length(token & 15) + 4
             guard offset > 0, offset <= o, o + match <= output.count else {
                 throw BioCubeError(
-                    .corruptData, "match (offset \(offset), length \(match)) outside the output at byte \(o)")
+                    .corruptData,
+                    "match (offset \(offset), length \(match)) outside the output at byte \(o)"
+                )
             }
             // Byte by byte: matches may overlap their own output (runs).
             for k in 0..<match { output[o + k] = output[o - offset + k] }
@@ -52,19 +58,24 @@ enum LZ4Block {
         }
         var hadoopFailure = "fewer than 8 bytes"
         if input.count >= 8 {
-            var i = 0, o = 0
+            var i = 0
+            var o = 0
             do {
                 while i < input.count {
                     guard input.count - i >= 8 else { throw BioCubeError(.corruptData, "a block header is cut") }
-                    let size = be32(i), stored = be32(i + 4)
+                    let size = be32(i)
+                    let stored = be32(i + 4)
                     i += 8
                     guard stored <= input.count - i, size <= output.count - o else {
                         throw BioCubeError(
-                            .corruptData, "a block declares \(stored) → \(size) bytes, beyond the page")
+                            .corruptData,
+                            "a block declares \(stored) → \(size) bytes, beyond the page"
+                        )
                     }
                     try decompress(
                         UnsafeRawBufferPointer(rebasing: input[i..<(i + stored)]),
-                        into: UnsafeMutableRawBufferPointer(rebasing: output[o..<(o + size)]))
+                        into: UnsafeMutableRawBufferPointer(rebasing: output[o..<(o + size)])
+                    )
                     i += stored
                     o += size
                 }
@@ -81,7 +92,8 @@ enum LZ4Block {
             throw BioCubeError(
                 .corruptData,
                 "LZ4 (codec 5): neither Hadoop framing (\(hadoopFailure)) nor a raw LZ4 block (\(e.message)) decodes the page"
-                    + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18), which Parquet does not use" : ""))
+                    + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18), which Parquet does not use" : "")
+            )
         }
     }
 }

@@ -71,7 +71,8 @@ package struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
                     var p = 0
                     for k in 0..<indices.count {
                         let i = Int(indices[k])
-                        let lo = so[i], n = so[i + 1] &- lo
+                        let lo = so[i]
+                        let n = so[i + 1] &- lo
                         // Short strings (species keys, names) copy faster inline than through memcpy.
                         if n <= 16 {
                             for b in 0..<n { to[p &+ b] = from[lo &+ b] }
@@ -95,7 +96,10 @@ package struct ParquetByteArrays: RandomAccessCollection, Hashable, Sendable {
         var v = 0
         var end = offsets[first]
         for r in 0..<rows {
-            if present[r], v < tail.count { end = tail[v]; v += 1 }
+            if present[r], v < tail.count {
+                end = tail[v]
+                v += 1
+            }
             offsets.append(end)
         }
         tail.removeAll()

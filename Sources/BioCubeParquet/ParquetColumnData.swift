@@ -41,28 +41,38 @@ package struct ParquetColumnData: Sendable {
         case .boolean:
             values = .boolean(
                 all {
-                    if case .boolean(let v) = $0 { return v }; return nil
-                })
+                    if case .boolean(let v) = $0 { return v }
+                    return nil
+                }
+            )
         case .int32:
             values = .int32(
                 all {
-                    if case .int32(let v) = $0 { return v }; return nil
-                })
+                    if case .int32(let v) = $0 { return v }
+                    return nil
+                }
+            )
         case .int64:
             values = .int64(
                 all {
-                    if case .int64(let v) = $0 { return v }; return nil
-                })
+                    if case .int64(let v) = $0 { return v }
+                    return nil
+                }
+            )
         case .float:
             values = .float(
                 all {
-                    if case .float(let v) = $0 { return v }; return nil
-                })
+                    if case .float(let v) = $0 { return v }
+                    return nil
+                }
+            )
         case .double:
             values = .double(
                 all {
-                    if case .double(let v) = $0 { return v }; return nil
-                })
+                    if case .double(let v) = $0 { return v }
+                    return nil
+                }
+            )
         case .byteArray, .fixedLenByteArray, .int96:
             var joined = ParquetByteArrays()
             for p in parts { if case .bytes(let v) = p.values { joined.append(contentsOf: v) } }

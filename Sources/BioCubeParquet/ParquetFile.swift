@@ -64,7 +64,8 @@ package final class ParquetFile: Sendable {
         let meta: ThriftValue
         do {
             var reader = ThriftCompactReader(
-                UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)]))
+                UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(b)[footerStart..<(b.count - 8)])
+            )
             meta = try reader.readStruct()
         } catch let f as BioCubeError {
             throw bad("corrupt footer metadata: \(f.message)")
@@ -102,9 +103,14 @@ package final class ParquetFile: Sendable {
             leaves.append(
                 (
                     ParquetColumnDescriptor(
-                        name: name, physicalType: t, logicalType: ParquetLogicalType(element: e),
-                        isOptional: repetition == 1, typeLength: Int(e[2]?.int ?? 0)), path
-                ))
+                        name: name,
+                        physicalType: t,
+                        logicalType: ParquetLogicalType(element: e),
+                        isOptional: repetition == 1,
+                        typeLength: Int(e[2]?.int ?? 0)
+                    ), path
+                )
+            )
         }
         let topLevel = Int(schema[0][5]?.int ?? 0)
         guard topLevel >= 0, topLevel < schema.count else {
@@ -133,7 +139,8 @@ package final class ParquetFile: Sendable {
                     guard let m = chunk[3] else {
                         throw bad("row group \(g), column '\(leaves[c].name)': no column metadata")
                     }
-                    let dataOffset = Int(m[9]?.int ?? -1), dictOffset = m[11]?.int.map(Int.init)
+                    let dataOffset = Int(m[9]?.int ?? -1)
+                    let dictOffset = m[11]?.int.map(Int.init)
                     let start = dictOffset.map { $0 > 0 ? min($0, dataOffset) : dataOffset } ?? dataOffset
                     let length = Int(m[7]?.int ?? -1)
                     let values = Int(m[5]?.int ?? 0)
@@ -152,7 +159,8 @@ package final class ParquetFile: Sendable {
                         )
                     }
                     return Chunk(start: start, length: length, codec: Int(m[4]?.int ?? 0), values: values)
-                })
+                }
+            )
         }
         rowGroupSizes = sizes
         chunks = allChunks
@@ -169,10 +177,14 @@ package final class ParquetFile: Sendable {
                 throw BioCubeError(
                     .unsupported,
                     "column '\(name)' is nested (a list, map, struct or repeated field): BioCube reads flat columns only",
-                    file: path)
+                    file: path
+                )
             }
             throw BioCubeError(
-                .notFound, "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))", file: path)
+                .notFound,
+                "no column '\(name)' (columns: \(columns.map(\.name).joined(separator: ", ")))",
+                file: path
+            )
         }
         return i
     }
@@ -186,10 +198,15 @@ package final class ParquetFile: Sendable {
             throw BioCubeError(
                 .invalidArgument,
                 "no column \(column) in row group \(rowGroup) (\(columns.count) columns, \(rowGroupSizes.count) row groups)",
-                file: path)
+                file: path
+            )
         }
         var decoder = try ParquetPageDecoder(
-            file: self, column: columns[column], chunk: chunks[rowGroup][column], rowGroup: rowGroup)
+            file: self,
+            column: columns[column],
+            chunk: chunks[rowGroup][column],
+            rowGroup: rowGroup
+        )
         return try decoder.decodeAll(keepingDictionaryIndices: dictionaryIndices)
     }
 
@@ -197,19 +214,26 @@ package final class ParquetFile: Sendable {
     /// threads; results in the order of `columns`. `dictionaryIndices` lists the columns
     /// to return with their dictionary indices (see ``read(column:rowGroup:dictionaryIndices:)``).
     package func read(
-        columns wanted: [Int], rowGroup: Int, dictionaryIndices: Set<Int> = [], maxConcurrency: Int = 2
+        columns wanted: [Int],
+        rowGroup: Int,
+        dictionaryIndices: Set<Int> = [],
+        maxConcurrency: Int = 2
     ) throws -> [ParquetColumnData] {
         let results = Locked([Result<ParquetColumnData, any Error>?](repeating: nil, count: wanted.count))
         let next = Locked(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(maxConcurrency, wanted.count))) { _ in
             while true {
                 let k = next.withLock { n -> Int in
-                    defer { n += 1 }; return n
+                    defer { n += 1 }
+                    return n
                 }
                 guard k < wanted.count else { return }
                 let r = Result {
                     try read(
-                        column: wanted[k], rowGroup: rowGroup, dictionaryIndices: dictionaryIndices.contains(wanted[k]))
+                        column: wanted[k],
+                        rowGroup: rowGroup,
+                        dictionaryIndices: dictionaryIndices.contains(wanted[k])
+                    )
                 }
                 results.withLock { $0[k] = r }
             }

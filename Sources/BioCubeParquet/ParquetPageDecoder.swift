@@ -33,7 +33,8 @@ struct ParquetPageDecoder {
             throw BioCubeError(
                 .unsupported,
                 "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW)",
-                file: file.path)
+                file: file.path
+            )
         }
     }
 
@@ -112,11 +113,18 @@ struct ParquetPageDecoder {
                 let nonNull = present.map { $0.reduce(0) { $0 &+ ($1 ? 1 : 0) } } ?? n
                 guard n <= chunk.values - rows else {
                     throw fail(
-                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                        page,
+                        "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining"
+                    )
                 }
                 if try !decodeValues(
-                    values, encoding: encoding, count: nonNull, page: page, into: &out, indices: &indices)
-                {
+                    values,
+                    encoding: encoding,
+                    count: nonNull,
+                    page: page,
+                    into: &out,
+                    indices: &indices
+                ) {
                     indices = nil
                 }
                 if let present {
@@ -143,7 +151,9 @@ struct ParquetPageDecoder {
                 }
                 guard n <= chunk.values - rows else {
                     throw fail(
-                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                        page,
+                        "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining"
+                    )
                 }
                 let raw = try decompress(body, uncompressed, page)
                 try raw.withUnsafeBytes { p in
@@ -157,12 +167,18 @@ struct ParquetPageDecoder {
                             throw fail(page, "definition levels of \(length) bytes do not fit the page")
                         }
                         present = try levels(
-                            UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), count: n, page: page)
+                            UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]),
+                            count: n,
+                            page: page
+                        )
                         offset = 4 + length
                     }
                     try dataPage(
-                        UnsafeRawBufferPointer(rebasing: data[offset...]), rows: n, present: present,
-                        encoding: Int(encoding))
+                        UnsafeRawBufferPointer(rebasing: data[offset...]),
+                        rows: n,
+                        present: present,
+                        encoding: Int(encoding)
+                    )
                 }
             case 3:  // data page v2
                 guard let h = header[8], let n = h[1]?.int.map(Int.init), n >= 0, let encoding = h[4]?.int,
@@ -172,20 +188,27 @@ struct ParquetPageDecoder {
                 }
                 guard n <= chunk.values - rows else {
                     throw fail(
-                        page, "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining")
+                        page,
+                        "page holds \(n) rows, more than the column chunk's \(chunk.values - rows) remaining"
+                    )
                 }
                 // A flat column's repetition levels are all 0: some writers still store them
                 // (first in the page); they are skipped.
                 guard repLength >= 0, defLength >= 0, repLength <= body.count, defLength <= body.count - repLength
                 else {
                     throw fail(
-                        page, "levels of \(repLength) + \(defLength) bytes do not fit the page of \(body.count)")
+                        page,
+                        "levels of \(repLength) + \(defLength) bytes do not fit the page of \(body.count)"
+                    )
                 }
                 let levelBytes = repLength + defLength
                 let present =
                     column.isOptional && defLength > 0
                     ? try levels(
-                        UnsafeRawBufferPointer(rebasing: body[repLength..<levelBytes]), count: n, page: page)
+                        UnsafeRawBufferPointer(rebasing: body[repLength..<levelBytes]),
+                        count: n,
+                        page: page
+                    )
                     : nil
                 let compressedValues = h[7]?.bool ?? true
                 let rest = UnsafeRawBufferPointer(rebasing: body[levelBytes...])
@@ -232,7 +255,8 @@ struct ParquetPageDecoder {
                         throw BioCubeError(
                             .corruptData,
                             "LZ4_RAW (a bare LZ4 block): \(e.message)"
-                                + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18) instead" : ""))
+                                + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18) instead" : "")
+                        )
                     }
                 default: try zstd.decompress(body, into: dst)
                 }
@@ -273,8 +297,12 @@ struct ParquetPageDecoder {
     /// Decodes `count` non-null values of one page into `out`; returns whether the page was
     /// dictionary-encoded (its indices then also go to `indices`).
     private mutating func decodeValues(
-        _ data: UnsafeRawBufferPointer, encoding: Int, count: Int, page: Int,
-        into out: inout ColumnBuilder, indices: inout [UInt32]?
+        _ data: UnsafeRawBufferPointer,
+        encoding: Int,
+        count: Int,
+        page: Int,
+        into out: inout ColumnBuilder,
+        indices: inout [UInt32]?
     ) throws -> Bool {
         switch encoding {
         case 0:
@@ -352,14 +380,19 @@ struct ParquetPageDecoder {
                 4: "BIT_PACKED",
             ]
             throw fail(
-                page, "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)",
-                .unsupported)
+                page,
+                "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)",
+                .unsupported
+            )
         }
     }
 
     /// PLAIN-decodes `count` values into `out`; returns the bytes consumed.
     private func plain(
-        _ data: UnsafeRawBufferPointer, count: Int, page: Int, into out: inout ColumnBuilder
+        _ data: UnsafeRawBufferPointer,
+        count: Int,
+        page: Int,
+        into out: inout ColumnBuilder
     ) throws -> Int {
         func fixed(_ size: Int) throws -> UnsafeRawBufferPointer {
             guard count <= data.count / max(1, size) else {
@@ -368,10 +401,18 @@ struct ParquetPageDecoder {
             return UnsafeRawBufferPointer(rebasing: data[0..<(count * size)])
         }
         switch column.physicalType {
-        case .int32: out.int32s.appendLittleEndian(try fixed(4)); return count * 4
-        case .int64: out.int64s.appendLittleEndian(try fixed(8)); return count * 8
-        case .float: out.floats.appendLittleEndian(try fixed(4)); return count * 4
-        case .double: out.doubles.appendLittleEndian(try fixed(8)); return count * 8
+        case .int32:
+            out.int32s.appendLittleEndian(try fixed(4))
+            return count * 4
+        case .int64:
+            out.int64s.appendLittleEndian(try fixed(8))
+            return count * 8
+        case .float:
+            out.floats.appendLittleEndian(try fixed(4))
+            return count * 4
+        case .double:
+            out.doubles.appendLittleEndian(try fixed(8))
+            return count * 8
         case .int96, .fixedLenByteArray:
             let w = column.physicalType == .int96 ? 12 : column.typeLength
             guard w > 0 else { throw fail(page, "FIXED_LEN_BYTE_ARRAY without a type length") }

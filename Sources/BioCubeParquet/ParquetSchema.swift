@@ -1,6 +1,7 @@
 /// Parquet physical types.
 package enum ParquetPhysicalType: Int, Sendable {
-    case boolean = 0, int32, int64, int96, float, double, byteArray, fixedLenByteArray
+    case boolean = 0
+    case int32, int64, int96, float, double, byteArray, fixedLenByteArray
 }
 
 /// What a column's values mean (from the logical or legacy converted type).

@@ -130,20 +130,24 @@ package final class ParquetWriter {
     package func write(_ columns: [Column]) throws {
         guard columns.count == fields.count else {
             throw BioCubeError(
-                .invalidArgument, "\(path): \(columns.count) columns given for a schema of \(fields.count)")
+                .invalidArgument,
+                "\(path): \(columns.count) columns given for a schema of \(fields.count)"
+            )
         }
         let rows = columns[0].count
         for (c, f) in zip(columns, fields) {
             guard c.count == rows else {
                 throw BioCubeError(
-                    .invalidArgument, "\(path): column '\(f.name)' has \(c.count) rows, '\(fields[0].name)' has \(rows)"
+                    .invalidArgument,
+                    "\(path): column '\(f.name)' has \(c.count) rows, '\(fields[0].name)' has \(rows)"
                 )
             }
             if let m = c.validity {
                 guard m.count == rows else {
                     throw BioCubeError(
                         .invalidArgument,
-                        "\(path): column '\(f.name)': validity has \(m.count) entries for \(rows) rows")
+                        "\(path): column '\(f.name)': validity has \(m.count) entries for \(rows) rows"
+                    )
                 }
                 guard f.optional || !m.contains(false) else {
                     throw BioCubeError(.invalidArgument, "\(path): column '\(f.name)' is required but has null rows")
@@ -154,7 +158,9 @@ package final class ParquetWriter {
                 break
             default:
                 throw BioCubeError(
-                    .invalidArgument, "\(path): column '\(f.name)' is \(f.kind) but was given other values")
+                    .invalidArgument,
+                    "\(path): column '\(f.name)' is \(f.kind) but was given other values"
+                )
             }
         }
         var start = 0
@@ -187,7 +193,10 @@ package final class ParquetWriter {
         if !metadata.isEmpty {
             w.list(5, of: .structure, count: metadata.count) { w in
                 for (k, v) in metadata.sorted(by: { $0.key < $1.key }) {
-                    w.beginStruct(); w.string(1, k); w.string(2, v); w.endStruct()
+                    w.beginStruct()
+                    w.string(1, k)
+                    w.string(2, v)
+                    w.endStruct()
                 }
             }
         }
@@ -195,7 +204,9 @@ package final class ParquetWriter {
         w.list(7, of: .structure, count: fields.count) { w in
             for _ in fields {
                 // ColumnOrder union: TYPE_ORDER (an empty struct), so readers use min/max_value.
-                w.beginStruct(); w.structure(1) { _ in }; w.endStruct()
+                w.beginStruct()
+                w.structure(1) { _ in }
+                w.endStruct()
             }
         }
         w.endStruct()
@@ -247,9 +258,17 @@ package final class ParquetWriter {
         var nulls = 0
         if let validity { for r in rows where !validity[r] { nulls += 1 } }
         var info = ChunkInfo(
-            fileOffset: file.offset, dictionaryPageOffset: nil, dataPageOffset: file.offset,
-            compressedSize: 0, uncompressedSize: 0, valueCount: rows.count, usedDictionary: false,
-            nullCount: nulls, minValue: nil, maxValue: nil)
+            fileOffset: file.offset,
+            dictionaryPageOffset: nil,
+            dataPageOffset: file.offset,
+            compressedSize: 0,
+            uncompressedSize: 0,
+            valueCount: rows.count,
+            usedDictionary: false,
+            nullCount: nulls,
+            minValue: nil,
+            maxValue: nil
+        )
         (info.minValue, info.maxValue) = Self.statistics(column, rows, present)
 
         // Dictionary: value → index over the present rows; plain-encoded dictionary bytes.
@@ -266,27 +285,54 @@ package final class ParquetWriter {
             case .int64(let v, _):
                 var map: [Int64: UInt32] = [:]
                 for r in rows where present(r) {
-                    if let i = map[v[r]] { indices!.append(i); continue }
-                    let i = UInt32(map.count); map[v[r]] = i; indices!.append(i); dictionaryCount += 1
+                    if let i = map[v[r]] {
+                        indices!.append(i)
+                        continue
+                    }
+                    let i = UInt32(map.count)
+                    map[v[r]] = i
+                    indices!.append(i)
+                    dictionaryCount += 1
                     dictionaryBytes.append(v[r])
-                    if dictionaryBytes.bytes.count > options.dictionaryLimit { ok = false; break }
+                    if dictionaryBytes.bytes.count > options.dictionaryLimit {
+                        ok = false
+                        break
+                    }
                 }
             case .double(let v, _):
                 var map: [UInt64: UInt32] = [:]
                 for r in rows where present(r) {
                     let key = v[r].bitPattern
-                    if let i = map[key] { indices!.append(i); continue }
-                    let i = UInt32(map.count); map[key] = i; indices!.append(i); dictionaryCount += 1
+                    if let i = map[key] {
+                        indices!.append(i)
+                        continue
+                    }
+                    let i = UInt32(map.count)
+                    map[key] = i
+                    indices!.append(i)
+                    dictionaryCount += 1
                     dictionaryBytes.append(key)
-                    if dictionaryBytes.bytes.count > options.dictionaryLimit { ok = false; break }
+                    if dictionaryBytes.bytes.count > options.dictionaryLimit {
+                        ok = false
+                        break
+                    }
                 }
             case .string(let v, _):
                 var map: [String: UInt32] = [:]
                 for r in rows where present(r) {
-                    if let i = map[v[r]] { indices!.append(i); continue }
-                    let i = UInt32(map.count); map[v[r]] = i; indices!.append(i); dictionaryCount += 1
+                    if let i = map[v[r]] {
+                        indices!.append(i)
+                        continue
+                    }
+                    let i = UInt32(map.count)
+                    map[v[r]] = i
+                    indices!.append(i)
+                    dictionaryCount += 1
                     dictionaryBytes.appendByteArray(v[r])
-                    if dictionaryBytes.bytes.count > options.dictionaryLimit { ok = false; break }
+                    if dictionaryBytes.bytes.count > options.dictionaryLimit {
+                        ok = false
+                        break
+                    }
                 }
             case .binary:
                 ok = false
@@ -366,11 +412,13 @@ package final class ParquetWriter {
     /// included, as ColumnMetaData counts them). The header closure gets the compressed size
     /// and the page's CRC-32 (of the bytes after the header, as the format specifies).
     private func writePage(
-        _ body: [UInt8], header: (inout ThriftCompactWriter, Int, UInt32) -> Void
+        _ body: [UInt8],
+        header: (inout ThriftCompactWriter, Int, UInt32) -> Void
     ) throws -> (compressed: Int, uncompressed: Int) {
         guard body.count <= Int(Int32.max) else {
             throw BioCubeError(
-                .invalidArgument, "\(path): a page of \(body.count) bytes exceeds Parquet's 2 GiB limit; lower pageRows"
+                .invalidArgument,
+                "\(path): a page of \(body.count) bytes exceeds Parquet's 2 GiB limit; lower pageRows"
             )
         }
         var compressed: [UInt8] = []
@@ -391,20 +439,35 @@ package final class ParquetWriter {
 
     /// Min and max of the present values, plain-encoded (NaN ignored; nil when none).
     private static func statistics(
-        _ column: Column, _ rows: Range<Int>, _ present: (Int) -> Bool
+        _ column: Column,
+        _ rows: Range<Int>,
+        _ present: (Int) -> Bool
     ) -> ([UInt8]?, [UInt8]?) {
         func le(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> (8 * UInt64($0))) & 0xFF) } }
         switch column {
         case .int64(let v, _):
-            var lo = Int64.max, hi = Int64.min, any = false
-            for r in rows where present(r) { lo = min(lo, v[r]); hi = max(hi, v[r]); any = true }
+            var lo = Int64.max
+            var hi = Int64.min
+            var any = false
+            for r in rows where present(r) {
+                lo = min(lo, v[r])
+                hi = max(hi, v[r])
+                any = true
+            }
             return any ? (le(UInt64(bitPattern: lo)), le(UInt64(bitPattern: hi))) : (nil, nil)
         case .double(let v, _):
-            var lo = Double.infinity, hi = -Double.infinity, any = false
-            for r in rows where present(r) && !v[r].isNaN { lo = min(lo, v[r]); hi = max(hi, v[r]); any = true }
+            var lo = Double.infinity
+            var hi = -Double.infinity
+            var any = false
+            for r in rows where present(r) && !v[r].isNaN {
+                lo = min(lo, v[r])
+                hi = max(hi, v[r])
+                any = true
+            }
             return any ? (le(lo.bitPattern), le(hi.bitPattern)) : (nil, nil)
         case .string(let v, _):
-            var lo: [UInt8]? = nil, hi: [UInt8]? = nil
+            var lo: [UInt8]? = nil
+            var hi: [UInt8]? = nil
             for r in rows where present(r) {
                 let b = Array(v[r].utf8)
                 if lo == nil || b.lexicographicallyPrecedes(lo!) { lo = b }
@@ -451,7 +514,11 @@ package final class ParquetWriter {
     }
 
     private static func writeRowGroup(
-        _ g: RowGroupInfo, ordinal: Int, fields: [Field], codec: Int32, _ w: inout ThriftCompactWriter
+        _ g: RowGroupInfo,
+        ordinal: Int,
+        fields: [Field],
+        codec: Int32,
+        _ w: inout ThriftCompactWriter
     ) {
         w.beginStruct()
         w.list(1, of: .structure, count: g.chunks.count) { w in

@@ -13,10 +13,12 @@ struct RLEHybridDecoder {
     }
 
     private mutating func varint() throws -> UInt64 {
-        var result: UInt64 = 0, shift: UInt64 = 0
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
         while true {
             guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated run header") }
-            let b = data[position]; position += 1
+            let b = data[position]
+            position += 1
             result |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { return result }
             shift += 7

@@ -15,18 +15,26 @@ struct RLEHybridEncoder {
         let byteWidth = (bitWidth + 7) / 8
         func varint(_ value: Int) {
             var v = UInt64(value)
-            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            while v >= 0x80 {
+                out.append(UInt8(v & 0x7F) | 0x80)
+                v >>= 7
+            }
             out.append(UInt8(v))
         }
         func flushPending() {
             guard !pending.isEmpty else { return }
             while pending.count % 8 != 0 { pending.append(0) }
             varint((pending.count / 8) << 1 | 1)
-            var acc: UInt64 = 0, bits = 0
+            var acc: UInt64 = 0
+            var bits = 0
             for v in pending {
                 acc |= UInt64(v) << UInt64(bits)
                 bits += bitWidth
-                while bits >= 8 { out.append(UInt8(acc & 0xFF)); acc >>= 8; bits -= 8 }
+                while bits >= 8 {
+                    out.append(UInt8(acc & 0xFF))
+                    acc >>= 8
+                    bits -= 8
+                }
             }
             if bits > 0 { out.append(UInt8(acc & 0xFF)) }
             pending.removeAll(keepingCapacity: true)

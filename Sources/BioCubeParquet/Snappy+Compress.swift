@@ -3,7 +3,10 @@ extension Snappy {
     /// 4-byte sequences, the scheme of the reference encoder), appending to `out`.
     static func compress(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         var n = UInt64(input.count)
-        while n >= 0x80 { out.append(UInt8(n & 0x7F) | 0x80); n >>= 7 }
+        while n >= 0x80 {
+            out.append(UInt8(n & 0x7F) | 0x80)
+            n >>= 7
+        }
         out.append(UInt8(n))
         guard input.count > 0 else { return }
         // Snappy bounds a block at 64 KiB of input so offsets fit two bytes.
@@ -22,8 +25,11 @@ extension Snappy {
     }
 
     private static func compressBlock(
-        _ input: UnsafeRawBufferPointer, _ start: Int, _ end: Int,
-        _ table: inout [Int32], _ out: inout [UInt8]
+        _ input: UnsafeRawBufferPointer,
+        _ start: Int,
+        _ end: Int,
+        _ table: inout [Int32],
+        _ out: inout [UInt8]
     ) {
         var literalStart = start
         var i = start
@@ -56,7 +62,10 @@ extension Snappy {
         } else {
             var bytes: [UInt8] = []
             var v = m
-            while v > 0 { bytes.append(UInt8(v & 0xFF)); v >>= 8 }
+            while v > 0 {
+                bytes.append(UInt8(v & 0xFF))
+                v >>= 8
+            }
             out.append(UInt8((59 + bytes.count) << 2))
             out.append(contentsOf: bytes)
         }

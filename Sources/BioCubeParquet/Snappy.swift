@@ -6,10 +6,12 @@ enum Snappy {
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         var i = 0
         // Preamble: the uncompressed length as a varint.
-        var length: UInt64 = 0, shift: UInt64 = 0
+        var length: UInt64 = 0
+        var shift: UInt64 = 0
         while true {
             guard i < input.count, shift < 35 else { throw BioCubeError(.corruptData, "bad length preamble") }
-            let b = input[i]; i += 1
+            let b = input[i]
+            i += 1
             length |= UInt64(b & 0x7F) << shift
             if b & 0x80 == 0 { break }
             shift += 7
@@ -19,7 +21,8 @@ enum Snappy {
         }
         var o = 0
         while i < input.count {
-            let tag = input[i]; i += 1
+            let tag = input[i]
+            i += 1
             switch tag & 3 {
             case 0:  // literal
                 var n = Int(tag >> 2)
@@ -35,22 +38,26 @@ enum Snappy {
                     throw BioCubeError(.corruptData, "literal runs past the end")
                 }
                 (output.baseAddress! + o).copyMemory(from: input.baseAddress! + i, byteCount: n)
-                i += n; o += n
+                i += n
+                o += n
             default:
-                let n: Int, offset: Int
+                let n: Int
+                let offset: Int
                 switch tag & 3 {
                 case 1:
                     guard i < input.count else { throw BioCubeError(.corruptData, "truncated copy") }
                     n = Int((tag >> 2) & 7) + 4
-                    offset = Int(tag >> 5) << 8 | Int(input[i]); i += 1
+                    offset = Int(tag >> 5) << 8 | Int(input[i])
+                    i += 1
                 case 2:
                     guard i + 2 <= input.count else { throw BioCubeError(.corruptData, "truncated copy") }
                     n = Int(tag >> 2) + 1
-                    offset = Int(input[i]) | Int(input[i + 1]) << 8; i += 2
+                    offset = Int(input[i]) | Int(input[i + 1]) << 8
+                    i += 2
                 default:
                     guard i + 4 <= input.count else { throw BioCubeError(.corruptData, "truncated copy") }
                     n = Int(tag >> 2) + 1
-                    offset = Int(input[i]) | Int(input[i + 1]) << 8 | Int(input[i + 2]) << 16 | Int(input[i + 3]) << 24;
+                    offset = Int(input[i]) | Int(input[i + 1]) << 8 | Int(input[i + 2]) << 16 | Int(input[i + 3]) << 24
                     i += 4
                 }
                 guard offset > 0, offset <= o, o + n <= output.count else {

@@ -34,7 +34,8 @@ package enum SampleField {
     /// Sea and a Baltic cut out.
     package static func isLand(latitude lat: Double, longitude lon: Double) -> Bool {
         func inside(_ la: Double, _ lo: Double, _ rla: Double, _ rlo: Double) -> Bool {
-            let a = (lat - la) / rla, b = (lon - lo) / rlo
+            let a = (lat - la) / rla
+            let b = (lon - lo) / rlo
             return a * a + b * b < 1
         }
         guard lat > 36 + 2 * sin(lon / 6), lon > -10 + (lat - 36) * 0.12, lat < 71 else { return false }
@@ -116,7 +117,11 @@ package enum SampleField {
     /// The value of an ERA5 variable at a cell: `level` in hPa for pressure-level variables
     /// (`z t u v q`), `nil` for single-level ones (surface `z` is the orography).
     package static func era5(
-        _ name: String, level: Double?, step: UTCDateTime, latitude lat: Double, longitude lon: Double
+        _ name: String,
+        level: Double?,
+        step: UTCDateTime,
+        latitude lat: Double,
+        longitude lon: Double
     ) -> Float {
         era5(PlaneContext(name, level: level, step: step), Cell(latitude: lat, longitude: lon))
     }
@@ -124,7 +129,8 @@ package enum SampleField {
     @inline(__always)
     static func era5(_ p: PlaneContext, _ cell: Cell) -> Float {
         let n = noise(p.nameKey, p.levelKey, p.month, cell.latKey, cell.lonKey)
-        let s = p.season, lat = cell.latitude
+        let s = p.season
+        let lat = cell.latitude
         if let level = p.level {
             let h = p.height
             switch p.name {
@@ -143,7 +149,8 @@ package enum SampleField {
         case "slt":
             return cell.land
                 ? Float(
-                    1 + Int((noise(key("slt"), UInt64(lat * 4 / 8), UInt64((cell.longitude + 30) * 4 / 8)) + 1) * 3.49))
+                    1 + Int((noise(key("slt"), UInt64(lat * 4 / 8), UInt64((cell.longitude + 30) * 4 / 8)) + 1) * 3.49)
+                )
                 : 0
         case "z": return Float(9.80665 * cell.orography)
         default:
@@ -180,7 +187,11 @@ package enum SampleField {
     /// The raw (unrounded) indicator value of a land cell for a year (yearly indicators) or
     /// a month (NDVI); `decoy` gives the different value written in a border cell's other row.
     static func indicatorRaw(
-        _ name: String, step: UTCDateTime, latitude lat: Double, longitude lon: Double, decoy: Bool = false
+        _ name: String,
+        step: UTCDateTime,
+        latitude lat: Double,
+        longitude lon: Double,
+        decoy: Bool = false
     ) -> Double {
         let cell = noise(key(name), UInt64(lat * 4), UInt64((lon + 30) * 4))  // per-cell constant
         let yearly = noise(key(name), UInt64(step.year), UInt64(lat * 4), UInt64((lon + 30) * 4))

@@ -12,7 +12,11 @@ extension SampleTree {
     /// `variable` is an ERA5 short name, an indicator name, or a species key; `level` is the
     /// pressure level (hPa) for pressure-level variables, `nil` otherwise.
     package func expected(
-        _ variable: String, level: Double?, at step: UTCDateTime, latitude lat: Double, longitude lon: Double
+        _ variable: String,
+        level: Double?,
+        at step: UTCDateTime,
+        latitude lat: Double,
+        longitude lon: Double
     ) -> Float {
         if species.contains(variable) {
             let n =
@@ -52,8 +56,12 @@ extension SampleTree {
     /// `group` matters for `t2m` only: `climate_variables.t2m` comes from the second climate
     /// file, which adds ``climateT2mOffset``.
     package func expectedPlane(
-        _ variable: String, group: VariableGroup? = nil, level: Double?, at step: UTCDateTime,
-        latitudes: [Double], longitudes: [Double]
+        _ variable: String,
+        group: VariableGroup? = nil,
+        level: Double?,
+        at step: UTCDateTime,
+        latitudes: [Double],
+        longitudes: [Double]
     ) -> [Float] {
         if variable == "t2m" && group == .climate && climateT2mOffset != 0 {
             return expectedPlane(variable, level: level, at: step, latitudes: latitudes, longitudes: longitudes).map {

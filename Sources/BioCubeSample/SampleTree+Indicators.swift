@@ -49,7 +49,12 @@ extension SampleTree {
     private func value(_ name: String, _ step: UTCDateTime, _ cell: LandCell) -> String {
         SampleField.twoDecimals(
             SampleField.indicatorRaw(
-                name, step: step, latitude: cell.latitude, longitude: cell.longitude, decoy: cell.decoy)
+                name,
+                step: step,
+                latitude: cell.latitude,
+                longitude: cell.longitude,
+                decoy: cell.decoy
+            )
         ).text
     }
 

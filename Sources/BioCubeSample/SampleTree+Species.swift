@@ -1,5 +1,5 @@
-import BioCubeParquet
 import BioCubeCore
+import BioCubeParquet
 import BioCubeSpecies
 
 extension SampleTree {
@@ -19,11 +19,18 @@ extension SampleTree {
     /// pyarrow writes by default). Some counts are split over two rows (the reader must sum
     /// them); three rows per species lie north of the grid. Returns the row count.
     func writeSpecies(_ path: String) throws -> Int {
-        var key: [Int64] = [], lat: [Double] = [], lon: [Double] = [], time: [Int64] = [], dist: [Double] = []
+        var key: [Int64] = []
+        var lat: [Double] = []
+        var lon: [Double] = []
+        var time: [Int64] = []
+        var dist: [Double] = []
         var taxa: [[String]] = Array(repeating: [], count: 5)
         func add(_ s: Int, _ la: Double, _ lo: Double, _ t: UTCDateTime, _ d: Double) {
             key.append(Int64(species[s])!)
-            lat.append(la); lon.append(lo); time.append(t.secondsSince1970 * 1_000_000_000); dist.append(d)
+            lat.append(la)
+            lon.append(lo)
+            time.append(t.secondsSince1970 * 1_000_000_000)
+            dist.append(d)
             let tx = Self.taxonomy[s % Self.taxonomy.count]
             for (i, v) in [tx.0, tx.1, tx.2, tx.3, tx.4].enumerated() { taxa[i].append(v) }
         }
@@ -54,9 +61,11 @@ extension SampleTree {
                 .init("Timestamp", .timestamp(.nanos, utc: false)), .init("Distribution", .double),
                 .init("Phylum", .string), .init("Class", .string), .init("Order", .string), .init("Family", .string),
                 .init("Genus", .string),
-            ])
+            ]
+        )
         try writer.write(
-            [.int64(key), .double(lat), .double(lon), .int64(time), .double(dist)] + taxa.map { .string($0) })
+            [.int64(key), .double(lat), .double(lon), .int64(time), .double(dist)] + taxa.map { .string($0) }
+        )
         try writer.finish(metadata: ["biocube:sample": "species occurrences of the BioCube sample (synthetic)"])
         return key.count
     }

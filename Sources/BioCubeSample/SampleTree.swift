@@ -1,7 +1,7 @@
-import BioCubeNetCDF
-import BioCubeParquet
 package import BioCubeCore
 import BioCubeERA5
+import BioCubeNetCDF
+import BioCubeParquet
 import BioCubeSpecies
 import Foundation
 
@@ -67,15 +67,20 @@ package struct SampleTree: Sendable {
     /// The default sample: 2000-01 … 2001-12.
     package static func standard() -> SampleTree {
         SampleTree(
-            checked: .firstOfMonth(year: 2000, month: 1), .firstOfMonth(year: 2001, month: 12),
-            SampleField.species.count)
+            checked: .firstOfMonth(year: 2000, month: 1),
+            .firstOfMonth(year: 2001, month: 12),
+            SampleField.species.count
+        )
     }
 
     /// The months of the sample.
     package var months: [UTCDateTime] {
         var out: [UTCDateTime] = []
         var t = start
-        while t <= end { out.append(t); t = t.addingMonths(1) }
+        while t <= end {
+            out.append(t)
+            t = t.addingMonths(1)
+        }
         return out
     }
 
@@ -137,7 +142,8 @@ package struct SampleTree: Sendable {
             throw BioCubeError(
                 .alreadyExists,
                 "the folder holds \(contents.count) entries and is not a BioCube sample: choose an empty or new folder (or --force to write into it)",
-                file: root)
+                file: root
+            )
         }
         try FileIO.createDirectories(root)
         try FileIO.writeAtomically(marker, Array("a BioCube sample tree (biocube sample)\n".utf8))
@@ -187,7 +193,11 @@ package struct SampleTree: Sendable {
     }
 
     private func plane(
-        _ name: String, level: Double?, step: UTCDateTime, cells: [SampleField.Cell], offset: Float = 0
+        _ name: String,
+        level: Double?,
+        step: UTCDateTime,
+        cells: [SampleField.Cell],
+        offset: Float = 0
     ) -> [Float] {
         let context = SampleField.PlaneContext(name, level: level, step: step)
         return [Float](unsafeUninitializedCapacity: cells.count) { p, n in
@@ -211,7 +221,11 @@ package struct SampleTree: Sendable {
     /// Steps `steps[range]` of one variable, every level (in `levels` order), as one block
     /// `(k, (L), H, W)`.
     private func block(
-        _ name: String, path: String, steps: ArraySlice<UTCDateTime>, levels: [Double]?, cells: [SampleField.Cell]
+        _ name: String,
+        path: String,
+        steps: ArraySlice<UTCDateTime>,
+        levels: [Double]?,
+        cells: [SampleField.Cell]
     ) -> [Float] {
         var out = [Float]()
         out.reserveCapacity(steps.count * (levels?.count ?? 1) * cells.count)
@@ -226,7 +240,8 @@ package struct SampleTree: Sendable {
     private func writeNewCDS(_ path: String, variables: [String], pressure: Bool) throws {
         let steps = steps(of: path)
         let w = try NetCDFWriter(path: path, format: .netCDF4)
-        let lats = descendingLatitudes, lons = longitudes
+        let lats = descendingLatitudes
+        let lons = longitudes
         let cellTable = cells(latitudes: lats, longitudes: lons)
         let dt = try w.dimension("valid_time", length: steps.count)
         let dp = pressure ? try w.dimension("pressure_level", length: Self.pressureLevels.count) : nil
@@ -278,8 +293,14 @@ package struct SampleTree: Sendable {
         try w.write(lon, start: [0], count: [lons.count], lons)
         try w.write(expver, start: [0], count: [steps.count], steps.map { _ in "0001" })
         try writeBlocks(
-            w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? Self.pressureLevels : nil,
-            cells: cellTable)
+            w,
+            variables: variables,
+            ids: ids,
+            path: path,
+            steps: steps,
+            levels: pressure ? Self.pressureLevels : nil,
+            cells: cellTable
+        )
         try w.close()
     }
 
@@ -289,19 +310,28 @@ package struct SampleTree: Sendable {
     /// Writes every variable in blocks of steps aligned to the time chunks (whole fields
     /// per write), so no chunk is compressed twice.
     private func writeBlocks(
-        _ w: NetCDFWriter, variables: [String], ids: [Int32], path: String, steps: [UTCDateTime],
-        levels: [Double]?, cells: [SampleField.Cell]
+        _ w: NetCDFWriter,
+        variables: [String],
+        ids: [Int32],
+        path: String,
+        steps: [UTCDateTime],
+        levels: [Double]?,
+        cells: [SampleField.Cell]
     ) throws {
         let perBlock = era5Layout == .timeChunked ? Self.timeChunkSteps : 1
-        let h = descendingLatitudes.count, width = longitudes.count
+        let h = descendingLatitudes.count
+        let width = longitudes.count
         for (name, v) in zip(variables, ids) {
             var t = 0
             while t < steps.count {
                 let k = min(perBlock, steps.count - t)
                 let values = block(name, path: path, steps: steps[t..<(t + k)], levels: levels, cells: cells)
                 try w.write(
-                    v, start: [t] + (levels != nil ? [0] : []) + [0, 0],
-                    count: [k] + (levels.map { [$0.count] } ?? []) + [h, width], values)
+                    v,
+                    start: [t] + (levels != nil ? [0] : []) + [0, 0],
+                    count: [k] + (levels.map { [$0.count] } ?? []) + [h, width],
+                    values
+                )
                 t += k
             }
         }
@@ -312,7 +342,8 @@ package struct SampleTree: Sendable {
     private func writeClassic(_ path: String, variables: [String], pressure: Bool) throws {
         let steps = steps(of: path)
         let w = try NetCDFWriter(path: path, format: .classic)
-        let lats = descendingLatitudes, lons = longitudes
+        let lats = descendingLatitudes
+        let lons = longitudes
         let levels = Self.pressureLevels.sorted()
         let dt = try w.dimension("time", length: steps.count)
         let dp = pressure ? try w.dimension("level", length: levels.count) : nil
@@ -345,10 +376,20 @@ package struct SampleTree: Sendable {
         try w.write(lat, start: [0], count: [lats.count], lats.map { Float($0) })
         if let pv { try w.write(pv, start: [0], count: [levels.count], levels.map { Int32($0) }) }
         try w.write(
-            time, start: [0], count: [steps.count], steps.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) })
+            time,
+            start: [0],
+            count: [steps.count],
+            steps.map { Int32(($0.secondsSince1970 + 2_208_988_800) / 3600) }
+        )
         try writeBlocks(
-            w, variables: variables, ids: ids, path: path, steps: steps, levels: pressure ? levels : nil,
-            cells: cells(latitudes: lats, longitudes: lons))
+            w,
+            variables: variables,
+            ids: ids,
+            path: path,
+            steps: steps,
+            levels: pressure ? levels : nil,
+            cells: cells(latitudes: lats, longitudes: lons)
+        )
         try w.close()
     }
 
@@ -379,8 +420,14 @@ package struct SampleTree: Sendable {
         for name in variables {
             let ps = months.map { plane(name, level: nil, step: $0, cells: cellTable) }
             planes[name] = ps
-            var lo = Double.infinity, hi = -Double.infinity
-            for p in ps { for x in p { lo = min(lo, Double(x)); hi = max(hi, Double(x)) } }
+            var lo = Double.infinity
+            var hi = -Double.infinity
+            for p in ps {
+                for x in p {
+                    lo = min(lo, Double(x))
+                    hi = max(hi, Double(x))
+                }
+            }
             let scale = max(hi - lo, 1e-12) / 65_532
             let offset = (hi + lo) / 2
             packing.append((scale, offset))

@@ -1,5 +1,6 @@
 import BioCubeCore
 package import Foundation
+
 #if canImport(FoundationNetworking)
 package import FoundationNetworking
 #endif
@@ -26,11 +27,17 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
     /// The session the clients use unless given one of their own: it hands redirects back
     /// to ``HTTPTransport`` instead of following them.
     package static let session = URLSession(
-        configuration: .default, delegate: CrossOriginRedirectGuard(), delegateQueue: nil)
+        configuration: .default,
+        delegate: CrossOriginRedirectGuard(),
+        delegateQueue: nil
+    )
 
     package func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        _ session: URLSession,
+        task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
         // nil: the redirect answer itself is the task's answer; the transport follows it.
         completionHandler(nil)
@@ -40,8 +47,11 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
     /// sending a whole, possibly endless, body) is cancelled once it passes the range by more
     /// than 64 KiB: pieces are bounded on disk as well as in memory.
     package func urlSession(
-        _ session: URLSession, downloadTask: URLSessionDownloadTask, didWriteData bytesWritten: Int64,
-        totalBytesWritten: Int64, totalBytesExpectedToWrite: Int64
+        _ session: URLSession,
+        downloadTask: URLSessionDownloadTask,
+        didWriteData bytesWritten: Int64,
+        totalBytesWritten: Int64,
+        totalBytesExpectedToWrite: Int64
     ) {
         guard let range = downloadTask.originalRequest?.value(forHTTPHeaderField: "Range"),
             let limit = Self.rangeLength(range), totalBytesWritten > limit + 65536
@@ -50,7 +60,9 @@ package final class CrossOriginRedirectGuard: NSObject, URLSessionTaskDelegate, 
     }
 
     package func urlSession(
-        _ session: URLSession, downloadTask: URLSessionDownloadTask, didFinishDownloadingTo location: URL
+        _ session: URLSession,
+        downloadTask: URLSessionDownloadTask,
+        didFinishDownloadingTo location: URL
     ) {}
 
     /// The length of `bytes=a-b` (nil for open or multiple ranges).

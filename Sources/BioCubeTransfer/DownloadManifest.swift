@@ -56,13 +56,22 @@ package struct DownloadManifest: Codable, Sendable {
     /// Records the finished file at `path` for `key` (and forgets its pending job); returns its size.
     @discardableResult
     package mutating func record(
-        _ key: String, dataset: String, request: String, path: String, doi: String? = nil, citation: String? = nil,
+        _ key: String,
+        dataset: String,
+        request: String,
+        path: String,
+        doi: String? = nil,
+        citation: String? = nil,
         licence: String? = nil
     ) throws -> Int64 {
         let bytes = FileIO.attributes(path)?.size ?? 0
         var entry = Entry(
-            dataset: dataset, request: request, file: (path as NSString).lastPathComponent,
-            size: bytes, crc32c: try DownloadManifest.checksum(of: path))
+            dataset: dataset,
+            request: request,
+            file: (path as NSString).lastPathComponent,
+            size: bytes,
+            crc32c: try DownloadManifest.checksum(of: path)
+        )
         entry.doi = doi
         entry.citation = citation
         entry.licence = licence
@@ -84,7 +93,9 @@ package struct DownloadManifest: Codable, Sendable {
         guard FileIO.exists(p) else { return DownloadManifest() }
         do { return try JSONDecoder().decode(DownloadManifest.self, from: Data(try FileIO.read(p))) } catch {
             throw BioCubeError(
-                .invalidMetadata, "\(p): unreadable download manifest (\(error)); delete it to start over", cause: error
+                .invalidMetadata,
+                "\(p): unreadable download manifest (\(error)); delete it to start over",
+                cause: error
             )
         }
     }

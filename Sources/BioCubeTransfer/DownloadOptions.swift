@@ -71,7 +71,11 @@ public struct DownloadOptions: Sendable, Hashable {
     /// The retry policy these options describe, retrying `extra` statuses besides 5xx and 429.
     package func retryPolicy(extra: Set<Int> = []) -> RetryPolicy {
         RetryPolicy(
-            retries: retries, backoff: retryBackoff, maximumWait: retryMaximumWait, retryAfterLimit: retryAfterLimit,
-            statuses: extra.union([429]))
+            retries: retries,
+            backoff: retryBackoff,
+            maximumWait: retryMaximumWait,
+            retryAfterLimit: retryAfterLimit,
+            statuses: extra.union([429])
+        )
     }
 }

@@ -27,8 +27,12 @@ package struct HTTPResponse: Sendable {
     package func withBodyPrefix(_ limit: Int = 65536) -> HTTPResponse {
         guard let bodyFile else { return self }
         return HTTPResponse(
-            status: status, headers: headers, body: Data(FileIO.readPrefix(bodyFile, count: limit) ?? []), url: url,
-            bodyFile: bodyFile)
+            status: status,
+            headers: headers,
+            body: Data(FileIO.readPrefix(bodyFile, count: limit) ?? []),
+            url: url,
+            bodyFile: bodyFile
+        )
     }
 
     /// The JSON body, or nil.

@@ -1,5 +1,6 @@
 import BioCubeCore
 package import Foundation
+
 #if canImport(FoundationNetworking)
 package import FoundationNetworking
 #endif
@@ -43,7 +44,10 @@ package struct HTTPTransport: Sendable {
     /// One request, redirects followed; transport failures become `.network` errors naming
     /// the URL. The answer's ``HTTPResponse/url`` is where it came from after redirects.
     package func send(
-        _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil
+        _ method: String,
+        _ url: URL,
+        headers: [String: String] = [:],
+        body: Data? = nil
     ) async throws -> HTTPResponse {
         try await follow(method, url, headers: headers, body: body, toFile: false)
     }
@@ -52,7 +56,9 @@ package struct HTTPTransport: Sendable {
     /// which the caller moves or removes): a download piece costs no memory, whatever its
     /// size, and a ranged request that receives far more than its range is cancelled.
     package func sendToFile(
-        _ method: String, _ url: URL, headers: [String: String] = [:]
+        _ method: String,
+        _ url: URL,
+        headers: [String: String] = [:]
     ) async throws
         -> HTTPResponse
     {
@@ -60,7 +66,11 @@ package struct HTTPTransport: Sendable {
     }
 
     private func follow(
-        _ method: String, _ url: URL, headers: [String: String], body: Data?, toFile: Bool
+        _ method: String,
+        _ url: URL,
+        headers: [String: String],
+        body: Data?,
+        toFile: Bool
     ) async throws -> HTTPResponse {
         var current = url
         var method = method
@@ -72,7 +82,9 @@ package struct HTTPTransport: Sendable {
             if let file = r.bodyFile { _ = unlink(file) }
             guard hop < Self.maximumRedirects else {
                 throw BioCubeError(
-                    .remoteFailure, "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects")
+                    .remoteFailure,
+                    "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects"
+                )
             }
             guard let next = Self.resolve(location, against: current) else {
                 throw BioCubeError(
@@ -92,7 +104,9 @@ package struct HTTPTransport: Sendable {
             current = next
         }
         throw BioCubeError(
-            .remoteFailure, "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects")
+            .remoteFailure,
+            "\(method) \(Redaction.url(url)): more than \(Self.maximumRedirects) redirects"
+        )
     }
 
     /// `location` resolved against `base` (RFC 3986 §5), when it is an http(s) URL.
@@ -112,7 +126,11 @@ package struct HTTPTransport: Sendable {
     /// cancelled caller never cancels it mid-redirect (Foundation on Linux traps when a
     /// redirect callback meets a cancelled task); it ends by its timeout at the latest.
     private func sendOnce(
-        _ method: String, _ url: URL, headers: [String: String], body: Data?, toFile: Bool
+        _ method: String,
+        _ url: URL,
+        headers: [String: String],
+        body: Data?,
+        toFile: Bool
     ) async throws -> HTTPResponse {
         try Task.checkCancellation()
         if let limiter { try await limiter.wait() }
@@ -144,7 +162,9 @@ package struct HTTPTransport: Sendable {
                 )
             }
             throw BioCubeError(
-                .network, "\(method) \(Redaction.url(url)): \(Redaction.text(error.localizedDescription))")
+                .network,
+                "\(method) \(Redaction.url(url)): \(Redaction.text(error.localizedDescription))"
+            )
         }
         guard let http = response as? HTTPURLResponse else {
             throw BioCubeError(.network, "\(method) \(Redaction.url(url)): not an HTTP response")
@@ -157,7 +177,10 @@ package struct HTTPTransport: Sendable {
     /// Sends with retries: connection failures and the policy's statuses (5xx, 429, …) are
     /// retried up to ``RetryPolicy/retries`` times with the policy's waits.
     package func sendRetrying(
-        _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil,
+        _ method: String,
+        _ url: URL,
+        headers: [String: String] = [:],
+        body: Data? = nil,
         onRetry: (Int, String) -> Void = { _, _ in }
     ) async throws -> HTTPResponse {
         var attempt = 0
@@ -171,7 +194,9 @@ package struct HTTPTransport: Sendable {
                 retryAfter = r.headers["retry-after"]
                 if attempt >= retry.retries {
                     throw BioCubeError(
-                        .remoteFailure, "\(method) \(Redaction.url(url)): \(reason) (after \(attempt + 1) attempts)")
+                        .remoteFailure,
+                        "\(method) \(Redaction.url(url)): \(reason) (after \(attempt + 1) attempts)"
+                    )
                 }
             } catch let e as BioCubeError where e.code == .network {
                 reason = e.message

@@ -1,5 +1,6 @@
 import BioCubeCore
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -61,9 +62,11 @@ public struct HuggingFaceDataset: Sendable {
 
     /// A client of `repository` at `revision` on the Hub at `endpoint`.
     public init(
-        repository: String = "BioDT/BioCube", revision: String = "main",
+        repository: String = "BioDT/BioCube",
+        revision: String = "main",
         endpoint: URL = URL(string: "https://huggingface.co")!,
-        token: String? = ProcessInfo.processInfo.environment["HF_TOKEN"], options: DownloadOptions = DownloadOptions(),
+        token: String? = ProcessInfo.processInfo.environment["HF_TOKEN"],
+        options: DownloadOptions = DownloadOptions(),
         session: URLSession? = nil
     ) {
         self.repository = repository
@@ -72,7 +75,11 @@ public struct HuggingFaceDataset: Sendable {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.options = options
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
+            session: session,
+            timeout: options.requestTimeout,
+            retry: options.retryPolicy(),
+            contact: options.contact
+        )
     }
 
     /// The request headers for `url`: the token only on the Hub's own origin (a listing's
@@ -102,7 +109,9 @@ public struct HuggingFaceDataset: Sendable {
         while let url = next {
             guard seen.insert(url.absoluteString).inserted else {
                 throw BioCubeError(
-                    .remoteFailure, "\(repository): the tree listing's next page repeats \(Redaction.url(url))")
+                    .remoteFailure,
+                    "\(repository): the tree listing's next page repeats \(Redaction.url(url))"
+                )
             }
             page += 1
             guard page <= 100_000 else {
@@ -119,14 +128,17 @@ public struct HuggingFaceDataset: Sendable {
             case 404:
                 throw BioCubeError(
                     .notFound,
-                    "\(repository): no such dataset or revision '\(revision)' on \(endpoint.host ?? "the Hub")")
+                    "\(repository): no such dataset or revision '\(revision)' on \(endpoint.host ?? "the Hub")"
+                )
             default:
                 throw BioCubeError(.remoteFailure, "\(repository): listing answered HTTP \(r.status)")
             }
             if let c = r.headers["x-repo-commit"].map({ $0.trimmingCharacters(in: .whitespaces) }), !c.isEmpty {
                 guard Self.isCommitID(c) else {
                     throw BioCubeError(
-                        .corruptData, "\(repository): X-Repo-Commit '\(c.prefix(80))' is not a commit id")
+                        .corruptData,
+                        "\(repository): X-Repo-Commit '\(c.prefix(80))' is not a commit id"
+                    )
                 }
                 if let earlier = commit, earlier != c {
                     throw BioCubeError(
@@ -144,7 +156,9 @@ public struct HuggingFaceDataset: Sendable {
         var pinned = commit
         if pinned == nil { pinned = try await revisionCommit() }
         return out.map {
-            var f = $0; f.commit = pinned; return f
+            var f = $0
+            f.commit = pinned
+            return f
         }.sorted { $0.path < $1.path }
     }
 
@@ -181,7 +195,8 @@ public struct HuggingFaceDataset: Sendable {
             throw BioCubeError(
                 .alreadyExists,
                 "the listing names a file '\(file.path)', but there is a folder of that name; refusing to replace it",
-                file: target)
+                file: target
+            )
         }
         let parts = file.path.split(separator: "/")
         var folder = directory
@@ -189,8 +204,10 @@ public struct HuggingFaceDataset: Sendable {
             folder += "/" + part
             if FileIO.exists(folder), !FileIO.isDirectory(folder) {
                 throw BioCubeError(
-                    .alreadyExists, "'\(file.path)' would need a folder where a file is; refusing to replace it",
-                    file: folder)
+                    .alreadyExists,
+                    "'\(file.path)' would need a folder where a file is; refusing to replace it",
+                    file: folder
+                )
             }
         }
         return target
@@ -228,7 +245,9 @@ public struct HuggingFaceDataset: Sendable {
                 let oid = e["oid"]?.stringValue
             else {
                 throw BioCubeError(
-                    .corruptData, "\(repository): a listed file lacks path, size or oid (page \(page))")
+                    .corruptData,
+                    "\(repository): a listed file lacks path, size or oid (page \(page))"
+                )
             }
             do { _ = try UntrustedPath.components(path, what: "\(repository): the listed path") } catch let e
                 as BioCubeError
@@ -270,7 +289,9 @@ public struct HuggingFaceDataset: Sendable {
     /// is skipped (its checksum is verified); a finished download that fails its checksum
     /// is removed and reported as an error naming it.
     public func download(
-        _ files: [File], into directory: String, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        _ files: [File],
+        into directory: String,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> Summary {
         var summary = Summary()
         try Self.checkLayout(files, repository: repository)
@@ -317,7 +338,8 @@ public struct HuggingFaceDataset: Sendable {
                         throw BioCubeError(
                             .corruptData,
                             "the download does not match the listed \(f.sha256 == nil ? "git blob id" : "SHA-256") (removed; rerun to fetch it again)",
-                            file: target)
+                            file: target
+                        )
                     }
                     return f
                 }

@@ -1,5 +1,6 @@
 import BioCubeCore
 package import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -52,7 +53,10 @@ package struct ResumableDownload: Sendable {
     /// unknown: pieces are fetched until a short one or a 416 answer). `headers` go with
     /// every request (credentials). Redirects are followed by the transport.
     package func run(
-        from url: URL, size: Int64?, to path: String, headers: [String: String] = [:],
+        from url: URL,
+        size: Int64?,
+        to path: String,
+        headers: [String: String] = [:],
         onProgress: @Sendable (Progress) -> Void = { _ in }
     ) async throws {
         let part = Self.partPath(of: path)
@@ -78,7 +82,9 @@ package struct ResumableDownload: Sendable {
             failures += 1
             guard failures <= http.retry.retries else {
                 throw BioCubeError(
-                    code, "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))")
+                    code,
+                    "\(name): \(reason) (after \(failures) attempts; rerun to resume from byte \(have))"
+                )
             }
             onProgress(.retrying(attempt: failures, reason: reason))
             try await Task.sleep(for: http.retry.wait(attempt: failures))
@@ -88,13 +94,17 @@ package struct ResumableDownload: Sendable {
             guard size != nil || have < maximumBytes else {
                 throw BioCubeError(
                     .remoteFailure,
-                    "\(name): \(service) keeps sending past \(maximumBytes) bytes without announcing a size; stopped")
+                    "\(name): \(service) keeps sending past \(maximumBytes) bytes without announcing a size; stopped"
+                )
             }
             var r: HTTPResponse
             do {
                 // The body goes to a temporary file: no piece, however large, is held in memory.
                 r = try await http.sendToFile(
-                    "GET", source, headers: sourceHeaders.merging(["Range": "bytes=\(have)-\(end)"]) { $1 })
+                    "GET",
+                    source,
+                    headers: sourceHeaders.merging(["Range": "bytes=\(have)-\(end)"]) { $1 }
+                )
             } catch let e as BioCubeError where e.code == .network {
                 try await backOff(e.message, code: .network)
                 continue pieces
@@ -123,14 +133,17 @@ package struct ResumableDownload: Sendable {
                 guard let range = r.headers["content-range"], range.hasPrefix("bytes \(have)-") else {
                     throw BioCubeError(
                         .remoteFailure,
-                        "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'")
+                        "\(name): \(service) answered range \(have)- with '\(r.headers["content-range"] ?? "nothing")'"
+                    )
                 }
                 guard received > 0 else {
                     throw BioCubeError(.remoteFailure, "\(name): empty piece at byte \(have)")
                 }
                 guard received <= end - have + 1 else {
                     throw BioCubeError(
-                        .remoteFailure, "\(name): \(service) sent \(received) bytes for a piece of \(end - have + 1)")
+                        .remoteFailure,
+                        "\(name): \(service) sent \(received) bytes for a piece of \(end - have + 1)"
+                    )
                 }
                 try Self.append(r, to: handle)
                 have += received
@@ -146,12 +159,15 @@ package struct ResumableDownload: Sendable {
                 // announced size (or, unannounced, within the limit).
                 if let size, received != size {
                     throw BioCubeError(
-                        .remoteFailure, "\(name): \(service) answered \(received) bytes, it announced \(size)")
+                        .remoteFailure,
+                        "\(name): \(service) answered \(received) bytes, it announced \(size)"
+                    )
                 }
                 guard received <= maximumBytes else {
                     throw BioCubeError(
                         .remoteFailure,
-                        "\(name): \(service) sent \(received) bytes, more than the \(maximumBytes) accepted")
+                        "\(name): \(service) sent \(received) bytes, more than the \(maximumBytes) accepted"
+                    )
                 }
                 try handle.truncate(atOffset: 0)
                 try Self.append(r, to: handle)
@@ -164,13 +180,19 @@ package struct ResumableDownload: Sendable {
                 try await backOff("HTTP \(r.status) while downloading", code: .remoteFailure)
             case 401, 403:
                 throw BioCubeError(
-                    .accessDenied, "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))")
+                    .accessDenied,
+                    "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))"
+                )
             case 404, 410:
                 throw BioCubeError(
-                    .notFound, "\(name): \(Redaction.url(source)) not found (HTTP \(r.status) \(r.reason))")
+                    .notFound,
+                    "\(name): \(Redaction.url(source)) not found (HTTP \(r.status) \(r.reason))"
+                )
             default:
                 throw BioCubeError(
-                    .remoteFailure, "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))")
+                    .remoteFailure,
+                    "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))"
+                )
             }
         }
         if let size, have != size {

@@ -22,7 +22,9 @@ package struct RetryPolicy: Sendable, Hashable {
 
     /// A policy.
     package init(
-        retries: Int, backoff: Duration, maximumWait: Duration = .seconds(30),
+        retries: Int,
+        backoff: Duration,
+        maximumWait: Duration = .seconds(30),
         retryAfterLimit: Duration = .seconds(3600),
         statuses: Set<Int> = [429]
     ) {

@@ -16,7 +16,8 @@ package enum UserAgent {
 
     /// The contact to use: `explicit` when given and not blank, else `BIOCUBE_CONTACT`.
     package static func contact(
-        _ explicit: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        _ explicit: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String? {
         for c in [explicit, environment[contactVariable]] {
             if let c = c.map(sanitised), !c.isEmpty { return c }

@@ -16,9 +16,13 @@ package enum Colormap: Sendable {
             (4.776384997670288, -13.74514537774601, -65.35303263337234),
             (-5.435455855934631, 4.645852612178535, 26.3124352495832),
         ]
-        var r = 0.0, g = 0.0, b = 0.0
+        var r = 0.0
+        var g = 0.0
+        var b = 0.0
         for k in stride(from: c.count - 1, through: 0, by: -1) {
-            r = r * x + c[k].0; g = g * x + c[k].1; b = b * x + c[k].2
+            r = r * x + c[k].0
+            g = g * x + c[k].1
+            b = b * x + c[k].2
         }
         func byte(_ v: Double) -> UInt8 { UInt8(min(255, max(0, (v * 255).rounded()))) }
         return (byte(r), byte(g), byte(b))

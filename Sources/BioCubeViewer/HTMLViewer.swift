@@ -31,7 +31,9 @@ public struct HTMLViewer: Sendable {
     /// Writes the page and its step files for a store; returns the number of bytes written.
     @discardableResult
     public func write(
-        sampler: BatchSampler, to path: String, progress: (Int, Int) -> Void = { _, _ in }
+        sampler: BatchSampler,
+        to path: String,
+        progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> Int {
         let steps = Array(sampler.steps)
         let windows = (0..<sampler.count).map { i in ((steps[i], steps[i + 1]), sampler.timestamps(ofWindow: i)) }
@@ -44,36 +46,54 @@ public struct HTMLViewer: Sendable {
         }
         return try await write(
             Source(
-                variables: variables, steps: steps, windows: windows, grid: sampler.grid,
+                variables: variables,
+                steps: steps,
+                windows: windows,
+                grid: sampler.grid,
                 read: { t in
-                    let all = try await sampler.readStep(t); return used.map { all[$0] }
-                }), to: path, progress: progress)
+                    let all = try await sampler.readStep(t)
+                    return used.map { all[$0] }
+                }
+            ),
+            to: path,
+            progress: progress
+        )
     }
 
     /// Writes the page for a folder of exported batch files (`.pt`, `.safetensors`): window
     /// `i` is the `i`-th file in name order; its two steps become data files `2i` and `2i + 1`.
     @discardableResult
     public func write(
-        batchFiles: [String], to path: String, progress: (Int, Int) -> Void = { _, _ in }
+        batchFiles: [String],
+        to path: String,
+        progress: (Int, Int) -> Void = { _, _ in }
     ) async throws -> Int {
         guard let first = batchFiles.first else { throw BioCubeError(.notFound, "no batch files to view") }
         let head = try BatchFileReader.read(path: first)
         let variables = head.allVariables.map { g, v in
             StoreVariable(
-                name: v.name, path: "\(g.rawValue)/\(v.name)", groups: [g],
-                levels: v.tensor.shape.count == 4 ? head.metadata.pressureLevels : nil, units: nil, sources: [first])
+                name: v.name,
+                path: "\(g.rawValue)/\(v.name)",
+                groups: [g],
+                levels: v.tensor.shape.count == 4 ? head.metadata.pressureLevels : nil,
+                units: nil,
+                sources: [first]
+            )
         }
         let grid = Grid(
             latitude: try GridAxis(
                 first: head.metadata.latitudes[0],
                 step: head.metadata.latitudes.count > 1
                     ? head.metadata.latitudes[1] - head.metadata.latitudes[0] : 0.25,
-                count: head.metadata.latitudes.count),
+                count: head.metadata.latitudes.count
+            ),
             longitude: try GridAxis(
                 first: head.metadata.longitudes[0],
                 step: head.metadata.longitudes.count > 1
                     ? head.metadata.longitudes[1] - head.metadata.longitudes[0] : 0.25,
-                count: head.metadata.longitudes.count))
+                count: head.metadata.longitudes.count
+            )
+        )
         var windows: [(steps: (Int, Int), times: (UTCDateTime, UTCDateTime))] = []
         for (i, f) in batchFiles.enumerated() {
             let b = i == 0 ? head : try BatchFileReader.read(path: f)
@@ -91,9 +111,15 @@ public struct HTMLViewer: Sendable {
         }
         return try await write(
             Source(
-                variables: variables, steps: Array(0..<(2 * batchFiles.count)), windows: windows, grid: grid, read: read
+                variables: variables,
+                steps: Array(0..<(2 * batchFiles.count)),
+                windows: windows,
+                grid: grid,
+                read: read
             ),
-            to: path, progress: progress)
+            to: path,
+            progress: progress
+        )
     }
 
     func write(_ source: Source, to path: String, progress: (Int, Int) -> Void) async throws -> Int {
@@ -102,7 +128,8 @@ public struct HTMLViewer: Sendable {
         try FileIO.createDirectories(dataDir)
         let rows = Array(Swift.stride(from: 0, to: source.grid.height, by: stride))
         let cols = Array(Swift.stride(from: 0, to: source.grid.width, by: stride))
-        let lats = rows.map { source.grid.latitude[$0] }, lons = cols.map { source.grid.longitude[$0] }
+        let lats = rows.map { source.grid.latitude[$0] }
+        let lons = cols.map { source.grid.longitude[$0] }
         let steps = source.steps
         let vars = source.variables
         // Pass 1: per variable and level, the range over all steps.
@@ -111,10 +138,12 @@ public struct HTMLViewer: Sendable {
         for t in steps {
             let step = try await source.read(t)
             for (v, values) in step.enumerated() {
-                let n = lo[v].count, plane = values.count / n
+                let n = lo[v].count
+                let plane = values.count / n
                 for l in 0..<n {
                     for x in values[(l * plane)..<((l + 1) * plane)] where x.isFinite {
-                        lo[v][l] = min(lo[v][l], x); hi[v][l] = max(hi[v][l], x)
+                        lo[v][l] = min(lo[v][l], x)
+                        hi[v][l] = max(hi[v][l], x)
                     }
                 }
             }
@@ -126,11 +155,13 @@ public struct HTMLViewer: Sendable {
             let step = try await source.read(t)
             var entries: [String] = []
             for (v, values) in step.enumerated() {
-                let n = lo[v].count, plane = values.count / n
+                let n = lo[v].count
+                let plane = values.count / n
                 var q = [UInt8]()
                 q.reserveCapacity(n * rows.count * cols.count)
                 for l in 0..<n {
-                    let a = lo[v][l], range = hi[v][l] > a ? hi[v][l] - a : 1
+                    let a = lo[v][l]
+                    let range = hi[v][l] > a ? hi[v][l] - a : 1
                     for r in rows {
                         for c in cols {
                             let x = values[l * plane + r * fullW + c]

@@ -34,7 +34,11 @@ public struct MapRenderer: Sendable {
 
     /// Renders `group/variable` (at `level`, hPa, for level variables).
     public func render(
-        _ batch: Batch, group: VariableGroup, variable: String, level: Double? = nil, units: String? = nil
+        _ batch: Batch,
+        group: VariableGroup,
+        variable: String,
+        level: Double? = nil,
+        units: String? = nil
     ) throws -> RGBImage {
         guard let t = batch.tensor(group, variable) else {
             throw BioCubeError(
@@ -42,9 +46,13 @@ public struct MapRenderer: Sendable {
                 "the batch has no \(group.rawValue)/\(variable) (variables: \(batch[group].map(\.name).joined(separator: ", ")))"
             )
         }
-        let lats = batch.metadata.latitudes, lons = batch.metadata.longitudes
-        let h = lats.count, w = lons.count, plane = h * w
-        var levelIndex = 0, levelText = ""
+        let lats = batch.metadata.latitudes
+        let lons = batch.metadata.longitudes
+        let h = lats.count
+        let w = lons.count
+        let plane = h * w
+        var levelIndex = 0
+        var levelText = ""
         if t.shape.count == 4 {
             let levels = batch.metadata.pressureLevels ?? []
             let wanted = level ?? levels.first ?? 0
@@ -59,9 +67,16 @@ public struct MapRenderer: Sendable {
         }
         let levelsCount = t.shape.count == 4 ? t.shape[1] : 1
         func value(_ s: Int, _ cell: Int) -> Float { t.storage[(s * levelsCount + levelIndex) * plane + cell] }
-        var lo = Float.infinity, hi = -Float.infinity
+        var lo = Float.infinity
+        var hi = -Float.infinity
         for s in 0..<2 {
-            for c in 0..<plane { let v = value(s, c); if v.isFinite { lo = min(lo, v); hi = max(hi, v) } }
+            for c in 0..<plane {
+                let v = value(s, c)
+                if v.isFinite {
+                    lo = min(lo, v)
+                    hi = max(hi, v)
+                }
+            }
         }
         let range = hi > lo ? Double(hi - lo) : 1
 
@@ -78,11 +93,16 @@ public struct MapRenderer: Sendable {
             )
         }
         var image = RGBImage(
-            width: Self.left + 2 * panelW + Self.gap + Self.right, height: Self.top + panelH + Self.bottom)
+            width: Self.left + 2 * panelW + Self.gap + Self.right,
+            height: Self.top + panelH + Self.bottom
+        )
         let stamps = batch.metadata.timestampStrings
         image.text(
             "\(variable)\(levelText)\(units.map { " [\($0)]" } ?? "")  \(stamps.first ?? "") / \(stamps.last ?? "")",
-            x: Self.left, y: 8, scale: 2)
+            x: Self.left,
+            y: 8,
+            scale: 2
+        )
         for s in 0..<2 {
             for r in 0..<h {
                 for c in 0..<w {
@@ -130,13 +150,19 @@ public struct MapRenderer: Sendable {
             }
         }
         // Shared colour bar with its range, and the NaN swatch.
-        let barY = Self.top + panelH + 22, barW = max(1, 2 * panelW + Self.gap - 120)  // small maps: a short bar
+        let barY = Self.top + panelH + 22
+        let barW = max(1, 2 * panelW + Self.gap - 120)  // small maps: a short bar
         for x in 0..<barW {
             image.fill(
-                x: Self.left + x, y: barY, w: 1, h: Self.barHeight, colormap.rgb(Double(x) / Double(max(1, barW - 1))))
+                x: Self.left + x,
+                y: barY,
+                w: 1,
+                h: Self.barHeight,
+                colormap.rgb(Double(x) / Double(max(1, barW - 1)))
+            )
         }
-        let loText = lo.isFinite ? String(format: "%.4g", lo) : "NO VALUES",
-            hiText = hi.isFinite ? String(format: "%.4g", hi) : ""
+        let loText = lo.isFinite ? String(format: "%.4g", lo) : "NO VALUES"
+        let hiText = hi.isFinite ? String(format: "%.4g", hi) : ""
         image.text(loText, x: Self.left, y: barY + Self.barHeight + 4)
         image.text(hiText, x: Self.left + barW - RGBImage.textWidth(hiText), y: barY + Self.barHeight + 4)
         image.fill(x: Self.left + barW + 20, y: barY, w: 20, h: Self.barHeight, Self.missingColor)

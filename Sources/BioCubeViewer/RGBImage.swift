@@ -23,12 +23,17 @@ public struct RGBImage: Sendable {
     mutating func set(_ x: Int, _ y: Int, _ c: (UInt8, UInt8, UInt8)) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         let o = (y * width + x) * 3
-        pixels[o] = c.0; pixels[o + 1] = c.1; pixels[o + 2] = c.2
+        pixels[o] = c.0
+        pixels[o + 1] = c.1
+        pixels[o + 2] = c.2
     }
 
     /// Fills the part of the rectangle inside the image (nothing when it lies outside).
     mutating func fill(x: Int, y: Int, w: Int, h: Int, _ c: (UInt8, UInt8, UInt8)) {
-        let x0 = max(0, x), x1 = min(width, x + w), y0 = max(0, y), y1 = min(height, y + h)
+        let x0 = max(0, x)
+        let x1 = min(width, x + w)
+        let y0 = max(0, y)
+        let y1 = min(height, y + h)
         guard x0 < x1, y0 < y1 else { return }
         for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, c) } }
     }

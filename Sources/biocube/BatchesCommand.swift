@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct BatchesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,14 +12,16 @@ struct BatchesCommand: AsyncParsableCommand {
             a file under a window's name from another store, build, format, policy, selection or \
             region, or changed since, is written again. export.json in \
             the output folder records the format and the missing-value policy.
-            """)
+            """
+    )
 
     @Argument(help: "The store written by `biocube build`.")
     var store: String
     @Option(help: "Output folder.")
     var out: String
     @Option(
-        help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr.")
+        help: "File format: pt (bfm-model monthly), pt-daily (the original 6-hourly contract), safetensors or zarr."
+    )
     var format: BatchFormat = .pt
     @Option(help: "First step of the first window (YYYY-MM).", transform: ArgumentParsing.instant)
     var start: UTCDateTime?
@@ -27,7 +29,8 @@ struct BatchesCommand: AsyncParsableCommand {
     var end: UTCDateTime?
     @Option(
         help: "Only this region: NORTH,WEST,SOUTH,EAST (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.",
-        transform: ArgumentParsing.region)
+        transform: ArgumentParsing.region
+    )
     var region: Region?
     @Option(help: "Missing values: zero (bfm-model: 0 in indicator and species groups, the default for pt) or nan.")
     var missing: MissingValuePolicy?
@@ -35,7 +38,9 @@ struct BatchesCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Normalise with these statistics (biocube stats, or bfm-model's file), after the missing-value policy.",
-            valueName: "stats.json"))
+            valueName: "stats.json"
+        )
+    )
     var normalise: String?
     @Option(help: "How --normalise scales: standardise ((x − mean) / std) or minMax ((x − min) / (max − min)).")
     var normaliseMode: Batch.NormalisationMode = .standardise
@@ -52,13 +57,24 @@ struct BatchesCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var export = try BatchExport(
-                storePath: store, format: format, directory: out, start: start, end: end, region: region,
-                changes: try select.changes(), missing: missing, maxConcurrency: jobs)
+                storePath: store,
+                format: format,
+                directory: out,
+                start: start,
+                end: end,
+                region: region,
+                changes: try select.changes(),
+                missing: missing,
+                maxConcurrency: jobs
+            )
             export.synchronizesToDisk = !noSync
             export.skipsIncompleteWindows = skipIncomplete
             if let normalise {
                 export.normalisation = try BatchNormalisation(
-                    path: normalise, mode: normaliseMode, pressureLevels: export.sampler.storeLevels)
+                    path: normalise,
+                    mode: normaliseMode,
+                    pressureLevels: export.sampler.storeLevels
+                )
             }
             for p in export.problems { print("warning: \(p.message) (\(p.file))") }
             if format == .ptDaily { print("  labels: \(out)/label_mappings.json") }
@@ -77,11 +93,17 @@ struct BatchesCommand: AsyncParsableCommand {
                 String(
                     format:
                         "batches: %d windows (%d written, %d already present%@), %.1f MiB, %.1f s (%.0f ms per window) → %@",
-                    summary.windows, summary.written, summary.skipped,
+                    summary.windows,
+                    summary.written,
+                    summary.skipped,
                     summary.replaced > 0
                         ? ", \(summary.replaced) file(s) of another export or changed since replaced" : "",
-                    Double(summary.bytes) / 1_048_576, seconds,
-                    summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0, out))
+                    Double(summary.bytes) / 1_048_576,
+                    seconds,
+                    summary.written > 0 ? 1000 * seconds / Double(summary.written) : 0,
+                    out
+                )
+            )
         }
     }
 }

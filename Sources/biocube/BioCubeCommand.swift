@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import BioCube
 import BioCubeCore
 import BioCubeTransfer
+import Foundation
 import _BioCubeProcessTuning
 
 @main

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct BuildCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,14 +15,17 @@ struct BuildCommand: AsyncParsableCommand {
             A config file (--config) is JSON:
               {"groups": {"my_var": ["misc_variables"]}, "prefer": {"NDVI": "Europe_ndvi_monthly_un_025.csv"}}
             "prefer" names, by path suffix, the source that provides a variable several files hold.
-            """)
+            """
+    )
 
     @Argument(help: "A BioCube root folder, or a catalog.json written by `biocube scan`.")
     var input: String
     @Option(help: "The store to create or continue (a .zarr folder).")
     var store: String
     @Option(
-        help: "First step (YYYY-MM or YYYY-MM-DD HH:MM); default: the ERA5 span.", transform: ArgumentParsing.instant)
+        help: "First step (YYYY-MM or YYYY-MM-DD HH:MM); default: the ERA5 span.",
+        transform: ArgumentParsing.instant
+    )
     var start: UTCDateTime?
     @Option(help: "Last step; default: the ERA5 span.", transform: ArgumentParsing.instant)
     var end: UTCDateTime?
@@ -33,12 +36,15 @@ struct BuildCommand: AsyncParsableCommand {
     @Option(
         help:
             "Only this region: NORTH,WEST,SOUTH,EAST in degrees (the CDS order, like --area), S=…,N=…,W=…,E=… or europe.",
-        transform: ArgumentParsing.region)
+        transform: ArgumentParsing.region
+    )
     var region: Region?
     @Option(help: "Time steps built at once.")
     var jobs: Int = 2
     @Option(
-        help: "Build only shard k of n (k/n), for several processes on one store.", transform: ArgumentParsing.shard)
+        help: "Build only shard k of n (k/n), for several processes on one store.",
+        transform: ArgumentParsing.shard
+    )
     var shard: Shard?
     @Option(help: "JSON config with group overrides and source preferences.")
     var config: String?
@@ -102,8 +108,13 @@ struct BuildCommand: AsyncParsableCommand {
             let seconds = (clock.now - started).seconds
             print(
                 String(
-                    format: "build: %d of %d owned steps built, %d already complete, %.1f s", summary.builtSteps,
-                    summary.ownedSteps, summary.skippedSteps, seconds))
+                    format: "build: %d of %d owned steps built, %d already complete, %.1f s",
+                    summary.builtSteps,
+                    summary.ownedSteps,
+                    summary.skippedSteps,
+                    seconds
+                )
+            )
             if summary.complete {
                 print("store complete: \(summary.totalSteps) steps × \(builder.variables.count) variables")
                 let gaps = summary.coverage.filter { !$0.emptySteps.isEmpty }

@@ -8,7 +8,8 @@ struct ContactOption: ParsableArguments {
         help: ArgumentHelp(
             "An e-mail address or URL that reaches you, sent in the User-Agent (default: BIOCUBE_CONTACT).",
             discussion:
-                "Wikimedia, iNaturalist and GBIF ask clients to identify themselves; Wikimedia refuses generic agents.")
+                "Wikimedia, iNaturalist and GBIF ask clients to identify themselves; Wikimedia refuses generic agents."
+        )
     )
     var contact: String?
 
@@ -19,7 +20,9 @@ struct ContactOption: ParsableArguments {
             FileHandle.standardError.write(
                 Data(
                     "note: \(service) asks clients to say who runs them: set BIOCUBE_CONTACT or --contact to your e-mail address or a URL\n"
-                        .utf8))
+                        .utf8
+                )
+            )
         }
         return c
     }

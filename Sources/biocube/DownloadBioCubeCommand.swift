@@ -14,14 +14,16 @@ struct DownloadBioCube: AsyncParsableCommand {
             --endpoint) points at a mirror.
             Examples: biocube download biocube --out data/BioCube --include Copernicus,Species
                       biocube download biocube --out data/BioCube --pattern 'Copernicus/ERA5-monthly/**/*.nc'
-            """)
+            """
+    )
 
     @Option(help: "Output folder (the repository's layout below it; `biocube scan` reads it).")
     var out: String
     @Option(help: "Only files under these top-level folders, comma-separated (Copernicus, Species, Land, …).")
     var include: String?
     @Option(
-        help: "Only files whose repository path matches this glob (* and ? within a folder, ** across); repeatable.")
+        help: "Only files whose repository path matches this glob (* and ? within a folder, ** across); repeatable."
+    )
     var pattern: [String] = []
     @Option(help: "Branch, tag or commit.")
     var revision: String = "main"
@@ -113,9 +115,12 @@ final class TransferProgress: @unchecked Sendable {
             let rate = Double(got) / elapsed
             let left = rate > 0 ? Double(max(0, total - got)) / rate : 0
             let line = String(
-                format: "  %.1f / %.1f MB, %.1f MB/s, about %@ left", Double(got) / 1e6, Double(total) / 1e6,
+                format: "  %.1f / %.1f MB, %.1f MB/s, about %@ left",
+                Double(got) / 1e6,
+                Double(total) / 1e6,
                 rate / 1e6,
-                Self.duration(left))
+                Self.duration(left)
+            )
             if isTerminal {
                 print("\r\u{1B}[2K" + line, terminator: "")
                 FileHandle.standardOutput.synchronizeFile()

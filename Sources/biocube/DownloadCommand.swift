@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct DownloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,8 @@ struct DownloadCommand: AsyncParsableCommand {
         subcommands: [
             DownloadERA5.self, DownloadGBIF.self, DownloadINaturalist.self, DownloadXenoCanto.self, DownloadBOLD.self,
             DownloadDescriptions.self, DownloadBioCube.self, DownloadNDVI.self,
-        ])
+        ]
+    )
 }
 
 struct DownloadERA5: AsyncParsableCommand {
@@ -25,11 +26,14 @@ struct DownloadERA5: AsyncParsableCommand {
 
             Example: biocube download era5 --dataset monthly-single --variables t2m,msl,u10,v10 \
             --years 2000-2020 --out data/Copernicus/ERA5-monthly/era5-single
-            """)
+            """
+    )
 
     enum Dataset: String, ExpressibleByArgument, CaseIterable {
-        case monthlySingle = "monthly-single", monthlyPressure = "monthly-pressure"
-        case hourlySingle = "hourly-single", hourlyPressure = "hourly-pressure"
+        case monthlySingle = "monthly-single"
+        case monthlyPressure = "monthly-pressure"
+        case hourlySingle = "hourly-single"
+        case hourlyPressure = "hourly-pressure"
     }
 
     @Option(help: "monthly-single, monthly-pressure, hourly-single or hourly-pressure.")
@@ -71,7 +75,8 @@ struct DownloadERA5: AsyncParsableCommand {
             guard let yearsText = years ?? (dates != nil ? "2000" : nil) else {
                 throw BioCubeError(.invalidArgument, "give --years (e.g. 2000-2020) or --dates FILE")
             }
-            let ys = try parseIntegers(yearsText, "--years"), ms = try parseIntegers(months, "--months")
+            let ys = try parseIntegers(yearsText, "--years")
+            let ms = try parseIntegers(months, "--months")
             let a: Region? = area.lowercased() == "global" ? nil : try Region(parsing: area)
             let lv = try levels.map { try parseIntegers($0, "--levels") } ?? CDSRequest.bioCubeLevels
             let tms = times.split(separator: ",").map(String.init)
@@ -82,12 +87,23 @@ struct DownloadERA5: AsyncParsableCommand {
                     try .monthlyPressureLevels(variables: vars, levels: lv, years: ys, months: ms, area: a)
                 case .hourlySingle:
                     try .hourlySingleLevels(
-                        variables: vars, years: ys, months: ms, days: parseIntegers(days, "--days"), times: tms, area: a
+                        variables: vars,
+                        years: ys,
+                        months: ms,
+                        days: parseIntegers(days, "--days"),
+                        times: tms,
+                        area: a
                     )
                 case .hourlyPressure:
                     try .hourlyPressureLevels(
-                        variables: vars, levels: lv, years: ys, months: ms, days: parseIntegers(days, "--days"),
-                        times: tms, area: a)
+                        variables: vars,
+                        levels: lv,
+                        years: ys,
+                        months: ms,
+                        days: parseIntegers(days, "--days"),
+                        times: tms,
+                        area: a
+                    )
                 }
             let jobs =
                 try dates.map { try request.splitByDates(CDSRequest.dates(fromFile: $0)) }
@@ -120,7 +136,8 @@ struct DownloadGBIF: AsyncParsableCommand {
 
             Example: biocube download gbif --species 2435098,5219173 --years 2000-2020 --out data/gbif-cubes
             then:    biocube species-cube --input data/gbif-cubes --output data/Species/europe_species.parquet
-            """)
+            """
+    )
 
     @Option(help: "Comma-separated GBIF species keys.")
     var species: String?
@@ -160,14 +177,20 @@ struct DownloadGBIF: AsyncParsableCommand {
         if let speciesFile { keys += try GBIFDownloadRequest.speciesKeys(fromFile: speciesFile) }
         guard !keys.isEmpty else {
             throw BioCubeError(
-                .invalidArgument, "name species with --species or --species-file (or a query with --sql)")
+                .invalidArgument,
+                "name species with --species or --species-file (or a query with --sql)"
+            )
         }
         let ys = try parseIntegers(years, "--years")
         let a: Region? = area.lowercased() == "europe" ? nil : try Region(parsing: area)
         var seen = Set<Int64>()
         return try keys.filter { seen.insert($0).inserted }.map {
             try GBIFDownloadRequest.speciesCube(
-                speciesKey: $0, years: ys.min()!...ys.max()!, gridMeters: gridMeters, area: a)
+                speciesKey: $0,
+                years: ys.min()!...ys.max()!,
+                gridMeters: gridMeters,
+                area: a
+            )
         }
     }
 

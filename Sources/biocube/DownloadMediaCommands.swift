@@ -86,7 +86,12 @@ final class MediaProgress: @unchecked Sendable {
                 bytes += b
                 if isTerminal {
                     line = String(
-                        format: "%@: %d files, %.1f MiB (last %@)", label, files, Double(bytes) / 1_048_576, f)
+                        format: "%@: %d files, %.1f MiB (last %@)",
+                        label,
+                        files,
+                        Double(bytes) / 1_048_576,
+                        f
+                    )
                 }
             default: break
             }
@@ -105,7 +110,8 @@ final class MediaProgress: @unchecked Sendable {
             if isTerminal { print("\r\u{1B}[2K", terminator: "") }
             print(
                 "\(label): \(s.added) added, \(s.skipped) already there, \(s.failures.count) failed"
-                    + (s.errors.isEmpty ? "" : ", \(s.errors.count) error(s)"))
+                    + (s.errors.isEmpty ? "" : ", \(s.errors.count) error(s)")
+            )
             for e in s.errors { print("  error: \(e)") }
             for f in s.failures.prefix(10) { print("  failed: \(f)") }
             if s.failures.count > 10 { print("  … and \(s.failures.count - 10) more") }
@@ -131,7 +137,8 @@ private func downloadEach(
     }
     print(
         "done: \(totals.added) added, \(totals.skipped) already there, \(totals.failed) failed, \(names.count) species"
-            + (totals.errors == 0 ? "" : ", \(totals.errors) species with errors (listed above)"))
+            + (totals.errors == 0 ? "" : ", \(totals.errors) species with errors (listed above)")
+    )
     // Everything that landed is kept; the status says not all of it went well.
     if totals.errors > 0 { throw ExitCode(1) }
 }
@@ -147,7 +154,8 @@ struct DownloadINaturalist: AsyncParsableCommand {
             the photographer and iNaturalist's attribution line. A rerun fetches only photos not \
             yet in images.csv; a photo cut mid-way resumes.
             Example: biocube download inaturalist --species "Turdus merula" --max-per-species 200 --out Life
-            """)
+            """
+    )
     @OptionGroup var media: MediaDownloadArguments
     @Option(
         help:
@@ -192,7 +200,8 @@ struct DownloadXenoCanto: AsyncParsableCommand {
         discussion: """
             Needs an API key in XENO_CANTO_API_KEY (API v3; on your xeno-canto account page).
             Example: XENO_CANTO_API_KEY=… biocube download xeno-canto --species "Turdus merula" --out Life
-            """)
+            """
+    )
     @OptionGroup var media: MediaDownloadArguments
     @Option(help: "Qualities kept, comma-separated (A best … E).")
     var quality: String = "A,B,C"
@@ -200,10 +209,13 @@ struct DownloadXenoCanto: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var client = try XenoCantoClient(
-                apiKey: try XenoCantoClient.keyFromEnvironment(), options: try media.options(for: "xeno-canto"),
-                baseURL: try media.root("https://xeno-canto.org/api/3"))
+                apiKey: try XenoCantoClient.keyFromEnvironment(),
+                options: try media.options(for: "xeno-canto"),
+                baseURL: try media.root("https://xeno-canto.org/api/3")
+            )
             client.qualities = Set(
-                quality.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+                quality.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            )
             let life = MediaLibrary(root: media.out)
             try await downloadEach(try media.names()) {
                 try await client.download(species: $0, into: life, onEvent: $1)
@@ -222,7 +234,8 @@ struct DownloadBOLD: AsyncParsableCommand {
             the folder of their own species. --tsv adds a TSV downloaded earlier (a portal download \
             or an archived v4 API_Public/combined answer) without asking BOLD.
             Example: biocube download bold --species Turdus --out Life
-            """)
+            """
+    )
     @OptionGroup var media: MediaDownloadArguments
     @Option(help: "A country whose records to fetch (repeatable), instead of taxa.")
     var country: [String] = []
@@ -232,7 +245,9 @@ struct DownloadBOLD: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let client = BOLDClient(
-                options: try media.options(for: "BOLD"), baseURL: try media.root("https://portal.boldsystems.org/api"))
+                options: try media.options(for: "BOLD"),
+                baseURL: try media.root("https://portal.boldsystems.org/api")
+            )
             let life = MediaLibrary(root: media.out)
             if !tsv.isEmpty {
                 var added = 0
@@ -255,7 +270,8 @@ struct DownloadBOLD: AsyncParsableCommand {
                     : try await client.download(taxon: q, into: life) { progress.show($0) }
                 for s in summaries where s.added > 0 || s.skipped > 0 {
                     print(
-                        "[\(i + 1)/\(queries.count)] \(q) → \(s.species): \(s.added) added, \(s.skipped) already there")
+                        "[\(i + 1)/\(queries.count)] \(q) → \(s.species): \(s.added) added, \(s.skipped) already there"
+                    )
                 }
                 if summaries.isEmpty { print("[\(i + 1)/\(queries.count)] \(q): no records with sequences") }
                 added += summaries.map(\.added).reduce(0, +)
@@ -269,7 +285,8 @@ struct DownloadDescriptions: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descriptions",
         abstract: "Species descriptions (Wikipedia article summaries) → <out>/<species>/descriptions.csv.",
-        discussion: "Example: biocube download descriptions --species-file species.txt --language en --out Life")
+        discussion: "Example: biocube download descriptions --species-file species.txt --language en --out Life"
+    )
     @OptionGroup var media: MediaDownloadArguments
     @Option(help: "Wikipedia language code.")
     var language: String = "en"
@@ -283,7 +300,8 @@ struct DownloadDescriptions: AsyncParsableCommand {
             }
             let client = WikipediaDescriptionClient(
                 options: try media.options(for: "Wikimedia"),
-                baseURL: media.apiURL == nil ? base : try media.root(base.absoluteString))
+                baseURL: media.apiURL == nil ? base : try media.root(base.absoluteString)
+            )
             let life = MediaLibrary(root: media.out)
             try await downloadEach(try media.names()) {
                 try await client.download(species: $0, into: life, onEvent: $1)

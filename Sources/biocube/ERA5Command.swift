@@ -1,18 +1,20 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct ERA5Command: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "era5",
         abstract: "Inspect ERA5 NetCDF files and read them onto the BioCube grid.",
-        subcommands: [ERA5Info.self, ERA5Read.self])
+        subcommands: [ERA5Info.self, ERA5Read.self]
+    )
 }
 
 struct ERA5Info: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Variables, groups, levels, time span and grid coverage of ERA5 files (.nc or CDS .zip).")
+        abstract: "Variables, groups, levels, time span and grid coverage of ERA5 files (.nc or CDS .zip)."
+    )
 
     @Argument(help: "ERA5 files.")
     var files: [String]
@@ -27,7 +29,10 @@ struct ERA5Info: AsyncParsableCommand {
             for f in era5.files {
                 let m: GridMapping?
                 var lattice = ""
-                do { m = try f.mapping(onto: g) } catch let e as BioCubeError { m = nil; lattice = e.message }
+                do { m = try f.mapping(onto: g) } catch let e as BioCubeError {
+                    m = nil
+                    lattice = e.message
+                }
                 let span =
                     f.times.first.flatMap { first in
                         f.times.last.map { "\(first.dateString) … \($0.dateString) (\(f.times.count) steps)" }
@@ -38,11 +43,14 @@ struct ERA5Info: AsyncParsableCommand {
                 print(
                     "  grid: \(f.latitudes.count)×\(f.longitudes.count), "
                         + (m.map { "covers \(g.cellCount - $0.uncoveredCells) of \(g.cellCount) target cells" }
-                            ?? "unusable: \(lattice)"))
+                            ?? "unusable: \(lattice)")
+                )
                 print(
                     "  variables: "
                         + f.variables.map { v in v.levels.map { "\(v.name)[\($0.count) levels]" } ?? v.name }.joined(
-                            separator: ", "))
+                            separator: ", "
+                        )
+                )
             }
             print("groups:")
             for v in try era5.variables() {
@@ -58,7 +66,8 @@ struct ERA5Info: AsyncParsableCommand {
 struct ERA5Read: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read one variable at one step onto the grid; print statistics, optionally write raw float32.")
+        abstract: "Read one variable at one step onto the grid; print statistics, optionally write raw float32."
+    )
 
     @Argument(help: "ERA5 files.")
     var files: [String]
@@ -78,7 +87,14 @@ struct ERA5Read: AsyncParsableCommand {
             let problems = ProblemLog()
             let era5 = try ERA5Modality(paths: files, cadence: try Cadence(parsing: cadence), problems: problems)
             try readAndReport(
-                era5, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
+                era5,
+                variable: variable,
+                step: step,
+                grid: grid,
+                out: out,
+                problems: problems,
+                sources: files
+            )
         }
     }
 }

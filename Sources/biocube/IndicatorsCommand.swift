@@ -1,17 +1,20 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct IndicatorsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "indicators",
         abstract: "Inspect indicator CSVs (World Bank, NDVI, Red List, agriculture) and read them onto the grid.",
-        subcommands: [IndicatorsInfo.self, IndicatorsRead.self])
+        subcommands: [IndicatorsInfo.self, IndicatorsRead.self]
+    )
 }
 
 struct IndicatorsInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Layout, indicators, years/months and grid coverage of indicator CSVs.")
+        commandName: "info",
+        abstract: "Layout, indicators, years/months and grid coverage of indicator CSVs."
+    )
 
     @Argument(help: "Indicator CSV files.")
     var files: [String]
@@ -29,7 +32,8 @@ struct IndicatorsInfo: AsyncParsableCommand {
                 print("\(t.path)")
                 print(
                     "  layout: \(t.layout.rawValue); \(t.rowCount) rows; years \(years.first ?? 0)…\(years.last ?? 0)"
-                        + (months > 0 ? "; \(months) month columns" : ""))
+                        + (months > 0 ? "; \(months) month columns" : "")
+                )
                 print("  indicators: \(t.variables.joined(separator: ", "))")
             }
             let variables = try modality.variables()
@@ -52,7 +56,8 @@ struct IndicatorsInfo: AsyncParsableCommand {
 struct IndicatorsRead: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read",
-        abstract: "Read one indicator at one month onto the grid; print statistics, optionally write raw float32.")
+        abstract: "Read one indicator at one month onto the grid; print statistics, optionally write raw float32."
+    )
 
     @Argument(help: "Indicator CSV files.")
     var files: [String]
@@ -70,7 +75,14 @@ struct IndicatorsRead: AsyncParsableCommand {
             let problems = ProblemLog()
             let modality = try await IndicatorModality.load(paths: files, problems: problems)
             try readAndReport(
-                modality, variable: variable, step: step, grid: grid, out: out, problems: problems, sources: files)
+                modality,
+                variable: variable,
+                step: step,
+                grid: grid,
+                out: out,
+                problems: problems,
+                sources: files
+            )
         }
     }
 }

@@ -1,13 +1,14 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract:
             "Turn raw national indicator downloads into BioCube grid CSVs (country values spread over the grid points inside each country).",
-        subcommands: [IngestWorldBank.self, IngestRedList.self, IngestLPI.self, IngestNDVI.self])
+        subcommands: [IngestWorldBank.self, IngestRedList.self, IngestLPI.self, IngestNDVI.self]
+    )
 }
 
 /// Options shared by the ingest commands.
@@ -48,7 +49,8 @@ struct IngestWorldBank: AsyncParsableCommand {
             One input: biocube ingest worldbank API_AG.LND.FRST.ZS.csv --variable Forest --out Europe_forest_data.csv
             Several inputs with --combined: biocube ingest worldbank API_AG.LND.AGRI.ZS.csv API_AG.LND.ARBL.ZS.csv \
             --variable Agriculture --variable Arable --combined --out Europe_combined_agriculture_data.csv
-            """)
+            """
+    )
 
     @Argument(help: "World Bank indicator downloads (API_*.csv).")
     var inputs: [String]
@@ -65,11 +67,14 @@ struct IngestWorldBank: AsyncParsableCommand {
             guard variable.count == inputs.count else {
                 throw BioCubeError(
                     .invalidArgument,
-                    "give one --variable per input (\(inputs.count) inputs, \(variable.count) variables)")
+                    "give one --variable per input (\(inputs.count) inputs, \(variable.count) variables)"
+                )
             }
             guard combined || inputs.count == 1 else {
                 throw BioCubeError(
-                    .invalidArgument, "several inputs need --combined (one file per indicator otherwise)")
+                    .invalidArgument,
+                    "several inputs need --combined (one file per indicator otherwise)"
+                )
             }
             let problems = ProblemLog()
             let ingest = try options.ingest(problems: problems)
@@ -78,16 +83,28 @@ struct IngestWorldBank: AsyncParsableCommand {
             let rows =
                 combined
                 ? try ingest.writeVariableColumn(
-                    zip(variable, zip(series, inputs)).map { ($0, $1.0, $1.1) }, prefix: prefix, to: options.out,
-                    progress: showIngestProgress)
+                    zip(variable, zip(series, inputs)).map { ($0, $1.0, $1.1) },
+                    prefix: prefix,
+                    to: options.out,
+                    progress: showIngestProgress
+                )
                 : try ingest.writeYearColumns(
-                    series[0], variable: variable[0], source: inputs[0], to: options.out, progress: showIngestProgress)
+                    series[0],
+                    variable: variable[0],
+                    source: inputs[0],
+                    to: options.out,
+                    progress: showIngestProgress
+                )
             print(
                 String(
-                    format: "wrote %@: %d grid-point rows, years %@ (%.1f s)", options.out, rows,
+                    format: "wrote %@: %d grid-point rows, years %@ (%.1f s)",
+                    options.out,
+                    rows,
                     series.flatMap(\.years).isEmpty
                         ? "none" : "\(series.flatMap(\.years).min()!)…\(series.flatMap(\.years).max()!)",
-                    Date().timeIntervalSince(start)))
+                    Date().timeIntervalSince(start)
+                )
+            )
             for p in problems.problems { print(p) }
         }
     }
@@ -96,7 +113,8 @@ struct IngestWorldBank: AsyncParsableCommand {
 struct IngestRedList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redlist",
-        abstract: "A Red List Index export (Entity, Code, Year, value) → Country, Latitude, Longitude, RLI_{YYYY}.")
+        abstract: "A Red List Index export (Entity, Code, Year, value) → Country, Latitude, Longitude, RLI_{YYYY}."
+    )
 
     @Argument(help: "The Red List Index export (SDG 15.5.1).")
     var input: String
@@ -111,12 +129,21 @@ struct IngestRedList: AsyncParsableCommand {
             let start = Date()
             let series = try NationalSeries.redList(path: input)
             let rows = try ingest.writeYearColumns(
-                series, variable: variable, source: input, to: options.out, progress: showIngestProgress)
+                series,
+                variable: variable,
+                source: input,
+                to: options.out,
+                progress: showIngestProgress
+            )
             print(
                 String(
-                    format: "wrote %@: %d grid-point rows, %d countries (%.1f s)", options.out, rows,
+                    format: "wrote %@: %d grid-point rows, %d countries (%.1f s)",
+                    options.out,
+                    rows,
                     series.entries.count,
-                    Date().timeIntervalSince(start)))
+                    Date().timeIntervalSince(start)
+                )
+            )
             for p in problems.problems { print(p) }
         }
     }

@@ -11,7 +11,8 @@ struct IngestLPI: AsyncParsableCommand {
             latitude, longitude, cell_latitude, cell_longitude, year, value, units. Populations \
             off the grid are counted; unreadable rows are listed with their line.
             Example: biocube ingest lpi LPD_2024_public.csv --out Species/lpi_populations.parquet --species-keys keys.csv
-            """)
+            """
+    )
 
     @Argument(help: "The Living Planet Database CSV (Latin-1 or UTF-8).")
     var input: String
@@ -26,7 +27,9 @@ struct IngestLPI: AsyncParsableCommand {
         try await reportingErrors {
             let keys = try speciesKeys.map(readSpeciesKeys) ?? [:]
             let summary = try LivingPlanetIngest(grid: try Grid(named: grid), speciesKeys: keys).convert(
-                csv: input, to: out)
+                csv: input,
+                to: out
+            )
             print(
                 "\(out): \(summary.populations) populations, \(summary.values) population-years; \(summary.offGrid) populations off the grid left out"
             )

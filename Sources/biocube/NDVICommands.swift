@@ -13,7 +13,8 @@ struct DownloadNDVI: AsyncParsableCommand {
             whose dekad starts on --dekad (11, as the original), and downloads them. CLMS_USER and \
             CLMS_PASSWORD are sent when set. Then: biocube ingest ndvi DIR/*.nc --out … --append
             Example: biocube download ndvi --from 2020-07 --to 2024-12 --out downloads/ndvi
-            """)
+            """
+    )
 
     @Option(help: "First month (YYYY-MM).", transform: ArgumentParsing.instant) var from: UTCDateTime
     @Option(help: "Last month (YYYY-MM).", transform: ArgumentParsing.instant) var to: UTCDateTime
@@ -39,7 +40,11 @@ struct DownloadNDVI: AsyncParsableCommand {
             var options = DownloadOptions()
             options.contact = identity.resolved()
             let files = try await NDVIDownload(options: options).download(
-                manifest: url, from: from, through: to, dekad: dekad, into: out
+                manifest: url,
+                from: from,
+                through: to,
+                dekad: dekad,
+                into: out
             ) { progress.show($0) }
             progress.finish()
             print("done: \(files.count) monthly product(s) in \(out)")
@@ -59,7 +64,8 @@ struct IngestNDVI: AsyncParsableCommand {
             beside the table. With --append an existing table keeps its rows and months; new \
             months become columns, new cells rows. Written atomically.
             Example: biocube ingest ndvi downloads/ndvi/*.nc --out BioCube/Land/Europe_ndvi_monthly_un_025.csv --append
-            """)
+            """
+    )
 
     @Argument(help: "NDVI products (c_gls_NDVI…_YYYYMMDDhhmm_….nc), one per month.") var inputs: [String]
     @OptionGroup var options: IngestOptions
@@ -77,9 +83,15 @@ struct IngestNDVI: AsyncParsableCommand {
             }
             print(
                 String(
-                    format: "%@: %d month(s) added (%@), %d cell values from %d pixels, in %.1f s", options.out,
-                    summary.added.count, summary.added.joined(separator: ", "), summary.cells, summary.pixels,
-                    Date().timeIntervalSince(start)))
+                    format: "%@: %d month(s) added (%@), %d cell values from %d pixels, in %.1f s",
+                    options.out,
+                    summary.added.count,
+                    summary.added.joined(separator: ", "),
+                    summary.cells,
+                    summary.pixels,
+                    Date().timeIntervalSince(start)
+                )
+            )
         }
     }
 }

@@ -1,17 +1,20 @@
-import BioCubeParquet
 import ArgumentParser
 import BioCube
+import BioCubeParquet
 
 struct ParquetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parquet",
         abstract: "Inspect Parquet files with BioCube's own reader.",
-        subcommands: [ParquetInfo.self])
+        subcommands: [ParquetInfo.self]
+    )
 }
 
 struct ParquetInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Schema, row groups and key-value metadata of Parquet files.")
+        commandName: "info",
+        abstract: "Schema, row groups and key-value metadata of Parquet files."
+    )
 
     @Argument(help: "Parquet files.")
     var files: [String]
@@ -22,7 +25,8 @@ struct ParquetInfo: AsyncParsableCommand {
                 let f = try ParquetFile(path: path)
                 print(
                     "\(path): \(f.rowCount) rows in \(f.rowGroupSizes.count) row group(s)"
-                        + (f.createdBy.map { "; created by \($0)" } ?? ""))
+                        + (f.createdBy.map { "; created by \($0)" } ?? "")
+                )
                 for c in f.columns {
                     let logical = c.logicalType == .none ? "" : " \(c.logicalType)"
                     print(

@@ -11,7 +11,8 @@ struct PreprocessCommand: AsyncParsableCommand {
             The same preprocessing the species media dataset uses, one file at a time, written as \
             NumPy .npy arrays (float32) into --out. See Documentation/Media.md for the exact rules.
             """,
-        subcommands: [PreprocessImage.self, PreprocessAudio.self, PreprocessDNA.self, PreprocessText.self])
+        subcommands: [PreprocessImage.self, PreprocessAudio.self, PreprocessDNA.self, PreprocessText.self]
+    )
 }
 
 /// Writes `tensor` as `<out>/<name>.npy` atomically.
@@ -40,7 +41,9 @@ private func checkDistinctStems(_ files: [String]) throws {
 /// result line in the files' order as soon as it and every earlier one are done. The first
 /// error stops the run (files already written stay).
 private func inParallel(
-    _ files: [String], threads: Int?, _ work: @escaping @Sendable (String) throws -> String
+    _ files: [String],
+    threads: Int?,
+    _ work: @escaping @Sendable (String) throws -> String
 ) async throws {
     let width = threads ?? ProcessInfo.processInfo.activeProcessorCount
     guard width >= 1 else { throw ValidationError("--threads \(width): give at least 1") }
@@ -87,7 +90,8 @@ extension AudioFeatureOptions.Resampling: ExpressibleByArgument {}
 struct PreprocessImage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "JPEG/PNG photos → normalised (3, size, size) tensors: <out>/<name>.npy.")
+        abstract: "JPEG/PNG photos → normalised (3, size, size) tensors: <out>/<name>.npy."
+    )
 
     @Argument(help: "JPEG or PNG files.") var files: [String]
     @Option(help: "Output folder.") var out: String
@@ -96,7 +100,8 @@ struct PreprocessImage: AsyncParsableCommand {
         help: """
             torchvision: Resize(size) + CenterCrop(size) + ToTensor + Normalize on a PIL image, \
             to the 8-bit level (fixes --filter, --fit and --arithmetic).
-            """)
+            """
+    )
     var preset: ImageOptions.Preset?
     @Option(help: "Resampling filter: area, lanczos or bilinear (default area).") var filter: ImageOptions.Filter?
     @Option(help: "Non-square photos: centre-crop, stretch or shorter-side (default centre-crop).")
@@ -110,7 +115,8 @@ struct PreprocessImage: AsyncParsableCommand {
         help: """
             Decode JPEGs reduced by their DCT (by 2, 4 or 8) when at least that many times --size, \
             as Pillow's Image.draft("RGB", (size, size)); faster, values follow the reduced decode.
-            """)
+            """
+    )
     var jpegDraft = false
 
     func run() async throws {
@@ -120,7 +126,8 @@ struct PreprocessImage: AsyncParsableCommand {
             if let preset {
                 guard filter == nil, fit == nil, arithmetic == nil else {
                     throw ValidationError(
-                        "--preset \(preset.rawValue) fixes --filter, --fit and --arithmetic; give one or the other")
+                        "--preset \(preset.rawValue) fixes --filter, --fit and --arithmetic; give one or the other"
+                    )
                 }
                 options = ImageOptions(preset: preset, size: size)
             } else {
@@ -155,7 +162,8 @@ struct PreprocessAudio: AsyncParsableCommand {
         help: """
             librosa: librosa.load(sr=--sample-rate) (soxr_hq resampling), then melspectrogram, \
             power_to_db and mfcc with these settings (fixes --resampling).
-            """)
+            """
+    )
     var preset: AudioFeatureOptions.Preset?
     @Option(help: "Analysis sample rate (Hz); clips are resampled to it.") var sampleRate: Int = 16_000
     @Option(help: "Resampler: kaiser (default) or soxr-hq (libsoxr, as librosa.load).")
@@ -206,7 +214,8 @@ struct PreprocessDNA: AsyncParsableCommand {
         commandName: "dna",
         abstract:
             "Nucleotide sequences → k-mer frequencies (N, 4^k) and one-hot (N, 4, length): <out>/kmers.npy, onehot.npy.",
-        discussion: "Input: FASTA files (> header lines, sequences over one or more lines) or --sequence texts.")
+        discussion: "Input: FASTA files (> header lines, sequences over one or more lines) or --sequence texts."
+    )
 
     @Argument(help: "FASTA files.") var files: [String] = []
     @Option(help: "A sequence given directly (repeatable).") var sequence: [String] = []
@@ -231,8 +240,10 @@ struct PreprocessDNA: AsyncParsableCommand {
                     } else if name == nil, !line.trimmingCharacters(in: .whitespaces).isEmpty {
                         // FASTA starts with a '>' header: sequence text before it belongs to no record.
                         throw BioCubeError(
-                            .invalidArgument, "line \(n + 1) holds sequence text before the first '>' header",
-                            file: file)
+                            .invalidArgument,
+                            "line \(n + 1) holds sequence text before the first '>' header",
+                            file: file
+                        )
                     } else {
                         body += line
                     }
@@ -276,7 +287,8 @@ struct PreprocessText: AsyncParsableCommand {
             Row i is line i (an empty line gives an empty text's row). The file is UTF-8, or UTF-16 \
             with a byte-order mark; anything else is an error naming the line. The inverse document \
             frequencies are learnt from the same lines.
-            """)
+            """
+    )
 
     @Argument(help: "A text file, one document per line.") var file: String
     @Option(help: "Output folder.") var out: String

@@ -1,5 +1,5 @@
-import Foundation
 import BioCube
+import Foundation
 
 /// One progress line, redrawn in place on a terminal; plain log lines otherwise.
 final class ProgressLine: @unchecked Sendable {
@@ -14,7 +14,8 @@ final class ProgressLine: @unchecked Sendable {
     init(total: Int) { self.total = total }
 
     func show(_ event: DownloadEvent) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         let line: String?
         switch event {
         case .skipped(let f):
@@ -32,8 +33,10 @@ final class ProgressLine: @unchecked Sendable {
             let of =
                 size.map {
                     String(
-                        format: " of %.1f MiB (%.0f%%)", Double($0) / 1_048_576,
-                        100 * Double(bytes) / Double(max(1, $0)))
+                        format: " of %.1f MiB (%.0f%%)",
+                        Double($0) / 1_048_576,
+                        100 * Double(bytes) / Double(max(1, $0))
+                    )
                 } ?? ""
             let percent = size.map { Int(100 * bytes / max(1, $0)) } ?? 0
             if !isTerminal, let last = lastLogged[f], percent - last < 10 { return }

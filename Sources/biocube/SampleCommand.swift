@@ -1,8 +1,8 @@
-import BioCubeParquet
 import ArgumentParser
-import Foundation
 import BioCube
+import BioCubeParquet
 import BioCubeSample
+import Foundation
 
 struct SampleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +12,8 @@ struct SampleCommand: AsyncParsableCommand {
             The tree has the published layout and formats on the real 0.25° Europe grid, with \
             synthetic, physically plausible values. It is the input of `make demo`:
               biocube sample sample/ && biocube scan sample/ && biocube build sample/ --store cube.zarr
-            """)
+            """
+    )
 
     @Argument(help: "Folder to write the tree into: new, empty, or an earlier sample (created if needed).")
     var directory: String
@@ -33,7 +34,10 @@ struct SampleCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var tree = try SampleTree(
-                start: UTCDateTime(parsing: start), end: UTCDateTime(parsing: end), speciesCount: species)
+                start: UTCDateTime(parsing: start),
+                end: UTCDateTime(parsing: end),
+                speciesCount: species
+            )
             guard let layout = SampleTree.ERA5Layout(rawValue: era5Layout) else {
                 throw BioCubeError(
                     .invalidArgument,
@@ -50,9 +54,16 @@ struct SampleCommand: AsyncParsableCommand {
             print(
                 String(
                     format: "sample: %d files, %.1f MiB, %d months (%@ … %@), %d species rows, in %.1f s → %@",
-                    summary.files.count, Double(total) / 1_048_576, tree.months.count, tree.start.dateString,
+                    summary.files.count,
+                    Double(total) / 1_048_576,
+                    tree.months.count,
+                    tree.start.dateString,
                     tree.end.dateString,
-                    summary.speciesRows, seconds, directory))
+                    summary.speciesRows,
+                    seconds,
+                    directory
+                )
+            )
         }
     }
 }

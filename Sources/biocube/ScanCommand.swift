@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct ScanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,8 @@ struct ScanCommand: AsyncParsableCommand {
             Finds ERA5 NetCDF (**/Copernicus/**/*.nc or CDS .zip), indicator CSVs \
             (**/Forest|Land|Agriculture|RedList/*.csv) and the species table (**/Species/*.parquet), \
             with or without a leading data/ folder. Writes a JSON catalog that `biocube build` accepts.
-            """)
+            """
+    )
 
     @Argument(help: "The BioCube root folder.")
     var root: String
@@ -44,7 +45,8 @@ func printCatalog(_ catalog: Catalog) {
     print("\(catalog.sources.count) sources under \(catalog.root):")
     for s in catalog.sources {
         let span: String
-        let firsts = s.variables.compactMap(\.first), lasts = s.variables.compactMap(\.last)
+        let firsts = s.variables.compactMap(\.first)
+        let lasts = s.variables.compactMap(\.last)
         if let a = firsts.min(), let b = lasts.max() {
             span = "\(a.dateString.prefix(7))…\(b.dateString.prefix(7))"
         } else {
@@ -67,7 +69,8 @@ func printCatalog(_ catalog: Catalog) {
             if byGroup[g] == nil { order.append(g) }
             byGroup[g, default: []].append(
                 v.descriptor.name + (v.descriptor.levels.map { "[\($0.count) levels]" } ?? "")
-                    + (v.descriptor.units.map { " (\($0))" } ?? ""))
+                    + (v.descriptor.units.map { " (\($0))" } ?? "")
+            )
         }
         for g in order {
             let names = byGroup[g]!

@@ -7,11 +7,16 @@ struct SelectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Add or drop variables: [+|-]GROUP:NAME,… (e.g. +agriculture:Agriculture_Irrigated,-surface:lsm; -GROUP:* drops a group).",
-            valueName: "list"))
+            valueName: "list"
+        )
+    )
     var variables: String?
     @Option(
         help: ArgumentHelp(
-            "Species to keep: keys in order (1340361,5219173) or top:N by occurrences.", valueName: "keys|top:N"))
+            "Species to keep: keys in order (1340361,5219173) or top:N by occurrences.",
+            valueName: "keys|top:N"
+        )
+    )
     var species: String?
     @Option(help: ArgumentHelp("Pressure levels (hPa) to keep, in this order (e.g. 1000,850,500).", valueName: "list"))
     var levels: String?

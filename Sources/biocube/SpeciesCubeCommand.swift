@@ -1,7 +1,7 @@
-import BioCubeParquet
 import ArgumentParser
-import Foundation
 import BioCube
+import BioCubeParquet
+import Foundation
 
 struct SpeciesCubeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +11,8 @@ struct SpeciesCubeCommand: AsyncParsableCommand {
             Each eeacellcode cell centre (EPSG:3035) is projected to WGS84, snapped to the 0.25° grid, and \
             occurrences are summed per species, month and cell. Writes Species, Latitude, Longitude, \
             Timestamp, Distribution and the taxonomy columns (Snappy Parquet).
-            """)
+            """
+    )
 
     @Option(help: "Folder of GBIF cube downloads (*.zip, or bare *.tsv).")
     var input: String

@@ -14,7 +14,8 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
             beside the output is extended with the species and taxonomy. Work is kept per species in \
             .<out>.parts/ so an interrupted run resumes.
             Example: biocube species-dataset Life --out species_media.parquet --start 2000 --end 2020
-            """)
+            """
+    )
 
     @Argument(help: "The species media folder (one sub-folder per species).")
     var library: String
@@ -58,7 +59,8 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
             let summary = try await SpeciesMediaDataset(library: MediaLibrary(root: library), options: options).write(
                 to: out
             ) {
-                done, total in
+                done,
+                total in
                 if tty {
                     print("\r\u{1B}[2K  species \(done)/\(total)", terminator: done == total ? "\r\u{1B}[2K" : "")
                     FileHandle.standardOutput.synchronizeFile()
@@ -68,8 +70,14 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
                 String(
                     format:
                         "%@: %d rows from %d species in %.1f s (%d species reused from an earlier run); labels in %@",
-                    summary.path, summary.rows, summary.species, Date().timeIntervalSince(began), summary.reusedSpecies,
-                    summary.labelsPath))
+                    summary.path,
+                    summary.rows,
+                    summary.species,
+                    Date().timeIntervalSince(began),
+                    summary.reusedSpecies,
+                    summary.labelsPath
+                )
+            )
             print(
                 "credits of every kept record (source, licence, rights holder, attribution): \(summary.attributionPath)"
             )

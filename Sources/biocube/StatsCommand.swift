@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,8 @@ struct StatsCommand: AsyncParsableCommand {
             those over the exported batches (with the same --missing policy); --weighting steps \
             counts every step once. Moments are accumulated stably (Welford/Chan); NaN and ±∞ are \
             counted and excluded.
-            """)
+            """
+    )
 
     @Option(help: "A folder of exported batches (.pt or .safetensors).")
     var batches: String?
@@ -31,7 +32,8 @@ struct StatsCommand: AsyncParsableCommand {
     var end: UTCDateTime?
     @Option(
         help: "Region NORTH,WEST,SOUTH,EAST (the CDS order, like --area; store only).",
-        transform: ArgumentParsing.region)
+        transform: ArgumentParsing.region
+    )
     var region: Region?
     @OptionGroup var select: SelectionOptions
     @Option(help: "Files or variables processed at once.")
@@ -39,7 +41,8 @@ struct StatsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let clock = ContinuousClock(), started = clock.now
+            let clock = ContinuousClock()
+            let started = clock.now
             let stats: BatchStatistics
             let source: String
             switch (batches, store) {
@@ -53,12 +56,16 @@ struct StatsCommand: AsyncParsableCommand {
                 stats = try await BatchStatistics.batchFiles(in: dir, maxConcurrency: jobs)
                 source = "\(try BatchFileReader.batchFiles(in: dir).count) batch files in \(dir)"
             case (nil, let path?):
-                let w = weighting, policy = missing
+                let w = weighting
+                let policy = missing
                 let sampler = try BatchSampler(
-                    storePath: path, start: start,
+                    storePath: path,
+                    start: start,
                     end: end,
-                    region: region, selection: try select.selection(for: path),
-                    maxConcurrency: jobs)
+                    region: region,
+                    selection: try select.selection(for: path),
+                    maxConcurrency: jobs
+                )
                 stats = try await BatchStatistics.store(sampler, weighting: w, missing: policy)
                 source = "\(sampler.steps.count) steps of \(path) (weighting \(w.rawValue), missing \(policy.rawValue))"
             default:
@@ -67,8 +74,13 @@ struct StatsCommand: AsyncParsableCommand {
             try stats.write(to: out)
             print(
                 String(
-                    format: "stats: %d variables from %@ in %.1f s → %@", stats.entries.count, source,
-                    (clock.now - started).seconds, out))
+                    format: "stats: %d variables from %@ in %.1f s → %@",
+                    stats.entries.count,
+                    source,
+                    (clock.now - started).seconds,
+                    out
+                )
+            )
             for e in stats.entries.prefix(60) {
                 let m = e.levels[0]
                 let level = e.hasLevels ? " (level 1 of \(e.levels.count))" : ""
@@ -78,8 +90,12 @@ struct StatsCommand: AsyncParsableCommand {
                 print(
                     "  " + label
                         + String(
-                            format: "mean %-12.5g std %-12.5g NaN %5.1f%%", m.mean, m.standardDeviation,
-                            100 * m.nanFraction) + level)
+                            format: "mean %-12.5g std %-12.5g NaN %5.1f%%",
+                            m.mean,
+                            m.standardDeviation,
+                            100 * m.nanFraction
+                        ) + level
+                )
             }
         }
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,8 +13,12 @@ struct StoreCommand: AsyncParsableCommand {
 /// Formats a byte count for people.
 func humanBytes(_ n: Int64) -> String {
     let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var v = Double(n), u = 0
-    while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+    var v = Double(n)
+    var u = 0
+    while v >= 1024 && u < units.count - 1 {
+        v /= 1024
+        u += 1
+    }
     return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
 }
 

@@ -1,11 +1,12 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct StoreDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Write a sample store on the Europe 0.25° grid, read it back and verify every value.")
+        abstract: "Write a sample store on the Europe 0.25° grid, read it back and verify every value."
+    )
 
     @Argument(help: "Where to write the store (replaced if it exists).")
     var store: String
@@ -31,17 +32,27 @@ struct StoreDemo: AsyncParsableCommand {
             let t2m = try s.createArray(
                 "surface_variables/t2m",
                 metadata: ArrayMetadata(
-                    shape: [months, grid.height, grid.width], dataType: .float32,
-                    chunkShape: [1, grid.height, grid.width], fillValue: nil,
-                    codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: false),
-                    attributes: ["units": "K", "long_name": "2 metre temperature"]))
+                    shape: [months, grid.height, grid.width],
+                    dataType: .float32,
+                    chunkShape: [1, grid.height, grid.width],
+                    fillValue: nil,
+                    codecs: ZarrCodec.standard(level: level),
+                    dimensionNames: CubeStore.dimensionNames(levels: false),
+                    attributes: ["units": "K", "long_name": "2 metre temperature"]
+                )
+            )
             let temp = try s.createArray(
                 "atmospheric_variables/t",
                 metadata: ArrayMetadata(
-                    shape: [months, levels.count, grid.height, grid.width], dataType: .float32,
-                    chunkShape: [1, levels.count, grid.height, grid.width], fillValue: nil,
-                    codecs: ZarrCodec.standard(level: level), dimensionNames: CubeStore.dimensionNames(levels: true),
-                    attributes: ["units": "K", "long_name": "Temperature"]))
+                    shape: [months, levels.count, grid.height, grid.width],
+                    dataType: .float32,
+                    chunkShape: [1, levels.count, grid.height, grid.width],
+                    fillValue: nil,
+                    codecs: ZarrCodec.standard(level: level),
+                    dimensionNames: CubeStore.dimensionNames(levels: true),
+                    attributes: ["units": "K", "long_name": "Temperature"]
+                )
+            )
             try s.consolidateMetadata()
 
             let surface = field(months: months, levels: 1, grid: grid, seed: 1)
@@ -70,7 +81,8 @@ struct StoreDemo: AsyncParsableCommand {
                   write \(written.formatted(.units(allowed: [.milliseconds]))), read back \(read.formatted(.units(allowed: [.milliseconds]))); every value verified
                   a 40×80 box of the last step: min \(box.min()!) K, max \(box.max()!) K
                 Open it in Python: xarray.open_datatree("\(store)", engine="zarr")
-                """)
+                """
+            )
         }
     }
 

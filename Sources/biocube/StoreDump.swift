@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct StoreDump: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +10,8 @@ struct StoreDump: AsyncParsableCommand {
             The selection has one entry per dimension, separated by commas: `all`, an index `5`, \
             a range `2:7` (end excluded), or indices `1;4;9`. Example: `--select 0:2,all,10:20`. \
             The output is row-major; its shape and data type are printed.
-            """)
+            """
+    )
 
     @Argument(help: "The store folder.")
     var store: String
@@ -63,7 +64,9 @@ func parseSelection(_ text: String, rank: Int) throws -> [DimensionSelection] {
     }
     guard parts.count == rank else {
         throw BioCubeError(
-            .invalidArgument, "selection '\(text)' has \(parts.count) entries, the array has \(rank) dimensions")
+            .invalidArgument,
+            "selection '\(text)' has \(parts.count) entries, the array has \(rank) dimensions"
+        )
     }
     return try parts.map { p in
         if p == "all" || p == ":" { return .all }

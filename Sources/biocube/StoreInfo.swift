@@ -4,7 +4,8 @@ import BioCube
 struct StoreInfo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "List the groups and arrays of a store with shapes, types, codecs and chunks written.")
+        abstract: "List the groups and arrays of a store with shapes, types, codecs and chunks written."
+    )
 
     @Argument(help: "The store folder (e.g. cube.zarr).")
     var store: String
@@ -39,7 +40,10 @@ struct StoreInfo: AsyncParsableCommand {
         for i in 0..<grid.reduce(1, *) {
             var rem = i
             var coords = [Int](repeating: 0, count: grid.count)
-            for d in stride(from: grid.count - 1, through: 0, by: -1) { coords[d] = rem % grid[d]; rem /= grid[d] }
+            for d in stride(from: grid.count - 1, through: 0, by: -1) {
+                coords[d] = rem % grid[d]
+                rem /= grid[d]
+            }
             if a.chunkExists(coords) { n += 1 }
         }
         return n

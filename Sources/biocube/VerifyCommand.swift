@@ -1,13 +1,14 @@
 import ArgumentParser
-import Foundation
 import BioCube
+import Foundation
 
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract:
             "Check batch files (.pt, .safetensors) and stores against the batch contract; print every tensor's statistics.",
-        discussion: "Exits with status 1 and a precise message for the first file that breaks the contract.")
+        discussion: "Exits with status 1 and a precise message for the first file that breaks the contract."
+    )
 
     @Argument(help: "Batch files and/or store folders.")
     var paths: [String]
@@ -50,7 +51,11 @@ struct VerifyCommand: AsyncParsableCommand {
             + "\(e.shape)".padding(toLength: 18, withPad: " ", startingAt: 0)
             + " float32"
             + String(
-                format: "  NaN %5.1f%%  Inf %4.1f%%  mean %-11.5g std %-11.5g ", 100 * Double(e.nanCount) / all,
-                100 * Double(e.infinityCount) / all, e.mean, e.standardDeviation) + range
+                format: "  NaN %5.1f%%  Inf %4.1f%%  mean %-11.5g std %-11.5g ",
+                100 * Double(e.nanCount) / all,
+                100 * Double(e.infinityCount) / all,
+                e.mean,
+                e.standardDeviation
+            ) + range
     }
 }

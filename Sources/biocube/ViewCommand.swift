@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import BioCube
 import BioCubeViewer
+import Foundation
 
 struct ViewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +11,8 @@ struct ViewCommand: AsyncParsableCommand {
               biocube view batches/batch_2000-01-01_to_2000-02-01.pt --group atmospheric_variables --variable t --level 850 --out t850.png
               biocube view cube.zarr --window 5 --variable t2m --out t2m.png
               biocube view --html viewer.html cube.zarr      (interactive page + viewer_files/, no network needed)
-            """)
+            """
+    )
 
     @Argument(
         help:
@@ -42,7 +43,8 @@ struct ViewCommand: AsyncParsableCommand {
                 let report: (Int, Int) -> Void = { done, total in
                     if done == total || done % 25 == 0 { print("  \(done)/\(total) steps") }
                 }
-                let bytes: Int, windows: Int
+                let bytes: Int
+                let windows: Int
                 if CubeStore.isStore(at: input) {
                     let sampler = try BatchSampler(storePath: input, selection: .everything)
                     bytes = try await viewer.write(sampler: sampler, to: html, progress: report)
@@ -51,17 +53,26 @@ struct ViewCommand: AsyncParsableCommand {
                     let files: [String]
                     do { files = try BatchFileReader.batchFiles(in: input) } catch let e as BioCubeError {
                         throw BioCubeError(
-                            e.code, "neither a store nor a folder of .pt/.safetensors batches (\(e.message))",
-                            file: input)
+                            e.code,
+                            "neither a store nor a folder of .pt/.safetensors batches (\(e.message))",
+                            file: input
+                        )
                     }
                     bytes = try await viewer.write(
-                        batchFiles: files.map { input + "/" + $0 }, to: html, progress: report)
+                        batchFiles: files.map { input + "/" + $0 },
+                        to: html,
+                        progress: report
+                    )
                     windows = files.count
                 }
                 print(
                     String(
-                        format: "view: %d windows → %@ (+ data files, %.1f MiB in all)", windows, html,
-                        Double(bytes) / 1_048_576))
+                        format: "view: %d windows → %@ (+ data files, %.1f MiB in all)",
+                        windows,
+                        html,
+                        Double(bytes) / 1_048_576
+                    )
+                )
                 return
             }
             guard let variable, let out else {
@@ -89,7 +100,12 @@ struct ViewCommand: AsyncParsableCommand {
                 g = x
             }
             let image = try MapRenderer(scale: scale).render(
-                batch, group: g, variable: variable, level: level, units: units)
+                batch,
+                group: g,
+                variable: variable,
+                level: level,
+                units: units
+            )
             try Data(try image.png()).write(to: URL(fileURLWithPath: out), options: .atomic)
             print(
                 "view: \(g.rawValue)/\(variable)\(level.map { " at \(Int($0)) hPa" } ?? "") \(batch.metadata.timestampStrings.joined(separator: " / ")) → \(out) (\(image.width)×\(image.height))"

@@ -2,11 +2,13 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeBatch
 
 @Suite struct BatchTransformTests {
     static func batch() throws -> Batch {
-        let lats = (0..<8).map { 40 + 0.25 * Double($0) }, lons = (0..<10).map { 0.25 * Double($0) }
+        let lats = (0..<8).map { 40 + 0.25 * Double($0) }
+        let lons = (0..<10).map { 0.25 * Double($0) }
         let levels = [1000.0, 850, 500]
         var rng = SplitMix64(seed: 3)
         func tensor(_ shape: [Int]) throws -> Tensor {
@@ -14,21 +16,26 @@ import Testing
         }
         return try Batch(
             metadata: .init(
-                latitudes: lats, longitudes: lons,
+                latitudes: lats,
+                longitudes: lons,
                 timestamps: [UTCDateTime(year: 2000, month: 1), UTCDateTime(year: 2000, month: 2)],
-                pressureLevels: levels, speciesList: ["5"]),
+                pressureLevels: levels,
+                speciesList: ["5"]
+            ),
             groups: [
                 .surface: [.init(name: "t2m", tensor: try tensor([2, 8, 10]))],
                 .atmospheric: [.init(name: "t", tensor: try tensor([2, 3, 8, 10]))],
                 .species: [.init(name: "5", tensor: Tensor(shape: [2, 8, 10], repeating: .nan))],
-            ])
+            ]
+        )
     }
 
     @Test func slicingKeepsTheCellsInsideTheRegion() throws {
         let b = try Self.batch()
         let s = try b.sliced(to: Region(south: 40.5, north: 41, west: 0.5, east: 1.25))
         #expect(s.metadata.latitudes == [40.5, 40.75, 41] && s.metadata.longitudes == [0.5, 0.75, 1, 1.25])
-        let t = try #require(s.tensor(.atmospheric, "t")), full = try #require(b.tensor(.atmospheric, "t"))
+        let t = try #require(s.tensor(.atmospheric, "t"))
+        let full = try #require(b.tensor(.atmospheric, "t"))
         #expect(t.shape == [2, 3, 3, 4])
         #expect(t[1, 2, 0, 0] == full[1, 2, 2, 2] && t[0, 1, 2, 3] == full[0, 1, 4, 5])
         #expect(throws: BioCubeError.self) { try b.sliced(to: Region(south: 60, north: 61, west: 0, east: 1)) }
@@ -44,7 +51,8 @@ import Testing
     @Test func selectingLevelsReordersTheLevelAxis() throws {
         let b = try Self.batch()
         let s = try b.selectingLevels([500, 1000])
-        let t = try #require(s.tensor(.atmospheric, "t")), full = try #require(b.tensor(.atmospheric, "t"))
+        let t = try #require(s.tensor(.atmospheric, "t"))
+        let full = try #require(b.tensor(.atmospheric, "t"))
         #expect(s.metadata.pressureLevels == [500, 1000] && t.shape == [2, 2, 8, 10])
         #expect(t[1, 0, 3, 4] == full[1, 2, 3, 4] && t[0, 1, 7, 9] == full[0, 0, 7, 9])
         #expect(s.tensor(.surface, "t2m")?.isBitwiseEqual(to: b.tensor(.surface, "t2m")!) == true)
@@ -56,11 +64,16 @@ import Testing
         let b = try Self.batch()
         func entry(_ levels: Int, mean: Double, std: Double) -> NormalisationStatistics.Entry {
             .init(
-                mean: Array(repeating: mean, count: levels), std: Array(repeating: std, count: levels),
-                min: Array(repeating: -95, count: levels), max: Array(repeating: 105, count: levels),
-                countValid: Array(repeating: 1, count: levels), countNaN: Array(repeating: 0, count: levels),
-                nanPercent: Array(repeating: 0, count: levels), perLevel: levels > 1,
-                levels: levels > 1 ? [1000, 850, 500] : nil)
+                mean: Array(repeating: mean, count: levels),
+                std: Array(repeating: std, count: levels),
+                min: Array(repeating: -95, count: levels),
+                max: Array(repeating: 105, count: levels),
+                countValid: Array(repeating: 1, count: levels),
+                countNaN: Array(repeating: 0, count: levels),
+                nanPercent: Array(repeating: 0, count: levels),
+                perLevel: levels > 1,
+                levels: levels > 1 ? [1000, 850, 500] : nil
+            )
         }
         let stats = NormalisationStatistics(groups: [
             "surface_variables": ["t2m": entry(1, mean: 5, std: 57)],
@@ -68,7 +81,8 @@ import Testing
             "species_variables": ["5": entry(1, mean: 0, std: 1)],
         ])
         let n = try b.normalised(with: stats, mode: mode)
-        let x = try #require(n.tensor(.surface, "t2m")), orig = try #require(b.tensor(.surface, "t2m"))
+        let x = try #require(n.tensor(.surface, "t2m"))
+        let orig = try #require(b.tensor(.surface, "t2m"))
         if mode == .minMax { #expect(x.storage.allSatisfy { $0 >= -0.0001 && $0 <= 1.0001 }) }
         let back = try n.denormalised(with: stats, mode: mode)
         for (g, v) in b.allVariables {
@@ -89,11 +103,16 @@ import Testing
         return NormalisationStatistics(groups: [
             "atmospheric_variables": [
                 "t": .init(
-                    mean: (0..<n).map { 100 * Double($0) }, std: (0..<n).map { Double($0 + 1) },
+                    mean: (0..<n).map { 100 * Double($0) },
+                    std: (0..<n).map { Double($0 + 1) },
                     min: Array(repeating: 0, count: n),
-                    max: Array(repeating: 1, count: n), countValid: Array(repeating: 1, count: n),
+                    max: Array(repeating: 1, count: n),
+                    countValid: Array(repeating: 1, count: n),
                     countNaN: Array(repeating: 0, count: n),
-                    nanPercent: Array(repeating: 0, count: n), perLevel: true, levels: levels)
+                    nanPercent: Array(repeating: 0, count: n),
+                    perLevel: true,
+                    levels: levels
+                )
             ]
         ])
     }
@@ -103,11 +122,13 @@ import Testing
         let stats = Self.levelStatistics()
         let only = try Batch(metadata: batch.metadata, groups: [.atmospheric: batch[.atmospheric]])
         let n = try only.normalised(with: stats, mode: .standardise)
-        let raw = try #require(only.tensor(.atmospheric, "t")), scaled = try #require(n.tensor(.atmospheric, "t"))
+        let raw = try #require(only.tensor(.atmospheric, "t"))
+        let scaled = try #require(n.tensor(.atmospheric, "t"))
         let order: [Double] = [1000, 850, 500, 250]
         for (l, p) in (batch.metadata.pressureLevels ?? []).enumerated() {
             let k = try #require(order.firstIndex(of: p))
-            let x = raw[1, l, 2, 3], y = scaled[1, l, 2, 3]
+            let x = raw[1, l, 2, 3]
+            let y = scaled[1, l, 2, 3]
             #expect(abs(Double(y) - (Double(x) - 100 * Double(k)) / Double(k + 1)) < 1e-4, "level \(p)")
         }
         let back = try n.denormalised(with: stats, mode: .standardise)
@@ -128,9 +149,16 @@ import Testing
         let lacking = NormalisationStatistics(groups: [
             "atmospheric_variables": [
                 "t": .init(
-                    mean: [0, 0], std: [1, 1], min: [0, 0], max: [1, 1], countValid: [1, 1], countNaN: [0, 0],
+                    mean: [0, 0],
+                    std: [1, 1],
+                    min: [0, 0],
+                    max: [1, 1],
+                    countValid: [1, 1],
+                    countNaN: [0, 0],
                     nanPercent: [0, 0],
-                    perLevel: true, levels: [1000, 850])
+                    perLevel: true,
+                    levels: [1000, 850]
+                )
             ]
         ])
         #expect { try only.normalised(with: lacking, mode: .standardise) } throws: {
@@ -157,8 +185,10 @@ import Testing
         #expect(try NormalisationStatistics.load(path: dir + "/bare.json").entry(.atmospheric, "t").levels == nil)
         #expect(
             try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500, 1000]).entry(
-                .atmospheric, "t"
-            ).levels == [500, 1000])
+                .atmospheric,
+                "t"
+            ).levels == [500, 1000]
+        )
         #expect(throws: BioCubeError.self) {
             try NormalisationStatistics.load(path: dir + "/bare.json", pressureLevels: [500])
         }
@@ -176,9 +206,12 @@ import Testing
         #expect(try Self.batch().fileStem == "batch_2000-01-01_to_2000-02-01")
         let sixHourly = try Batch(
             metadata: .init(
-                latitudes: [1], longitudes: [1],
-                timestamps: [UTCDateTime(year: 2000, month: 1, hour: 6), UTCDateTime(year: 2000, month: 1, hour: 12)]),
-            groups: [:])
+                latitudes: [1],
+                longitudes: [1],
+                timestamps: [UTCDateTime(year: 2000, month: 1, hour: 6), UTCDateTime(year: 2000, month: 1, hour: 12)]
+            ),
+            groups: [:]
+        )
         #expect(sixHourly.fileStem == "batch_2000-01-01_06-00-00_to_2000-01-01_12-00-00")
     }
 }
@@ -190,7 +223,10 @@ import Testing
         w.int(value)
         w.stop()
         var r = PickleReader(w.bytes)
-        guard case .int(let back) = try r.read() else { Issue.record("not an int"); return }
+        guard case .int(let back) = try r.read() else {
+            Issue.record("not an int")
+            return
+        }
         #expect(back == value)
     }
 

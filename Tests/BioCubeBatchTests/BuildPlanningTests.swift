@@ -3,6 +3,7 @@ import BioCubeSample
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeBuild
 
 /// How a build plans a variable that several files provide: split in time, identical on the

@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeBatch
 
 /// Exporter → reader round trips on the sample store, contract reports, and statistics over
@@ -13,7 +14,8 @@ import Testing
 
     @Test(arguments: [BatchFormat.pt, .safetensors], [MissingValuePolicy.zero, .nan])
     func everyExportedFileReadsBackAsTheWindowItCameFrom(
-        format: BatchFormat, missing: MissingValuePolicy
+        format: BatchFormat,
+        missing: MissingValuePolicy
     )
         async throws
     {
@@ -48,7 +50,11 @@ import Testing
         #expect(try await ContractReport.check(path: tmp.file(files[0])).followsContract)
         // The same folder exported with the other policy: nothing of the first export is kept.
         let other = try BatchExport(
-            storePath: store, format: format, directory: tmp.path, missing: missing == .zero ? .nan : .zero)
+            storePath: store,
+            format: format,
+            directory: tmp.path,
+            missing: missing == .zero ? .nan : .zero
+        )
         let switched = try await other.run()
         #expect(switched.written == 2 && switched.replaced == 2)
     }
@@ -61,10 +67,14 @@ import Testing
         let three = try await BatchStatistics.batchFiles(in: tmp.path, maxConcurrency: 3)
         #expect(one.normalisation == three.normalisation)
         let direct = try await BatchStatistics.store(
-            try BatchSampler(storePath: store), weighting: .windows, missing: .zero)
+            try BatchSampler(storePath: store),
+            weighting: .windows,
+            missing: .zero
+        )
         #expect(one.entries.map(\.name) == direct.entries.map(\.name))
         for e in one.entries {
-            let a = try one.normalisation.entry(e.group, e.name), b = try direct.normalisation.entry(e.group, e.name)
+            let a = try one.normalisation.entry(e.group, e.name)
+            let b = try direct.normalisation.entry(e.group, e.name)
             #expect(a.countValid == b.countValid && a.countNaN == b.countNaN, "\(e.group.rawValue).\(e.name)")
             for (x, y) in zip(a.mean, b.mean) {
                 #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "\(e.group.rawValue).\(e.name)")

@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeBatch
 
 /// Crafted batch files a hostile or broken writer could produce: each is a clear error that
@@ -49,7 +50,10 @@ import Testing
         var tensor = info
         tensor["dtype"] = "F32"
         let path = try Self.safetensors(
-            ["surface_variables/t2m": tensor], data: [UInt8](repeating: 0, count: size), in: dir)
+            ["surface_variables/t2m": tensor],
+            data: [UInt8](repeating: 0, count: size),
+            in: dir
+        )
         let error = #expect(throws: BioCubeError.self, "\(label)") { try BatchFileReader.read(path: path) }
         #expect(error?.code == .corruptData && error?.file == path, "\(label): \(String(describing: error))")
     }
@@ -58,7 +62,10 @@ import Testing
         let dir = TemporaryDirectory()
         let t = ["dtype": "F32", "shape": [2, 2, 1], "data_offsets": [0, 16]] as [String: Any]
         let path = try Self.safetensors(
-            ["surface_variables/t2m": t, "surface_variables/msl": t], data: [UInt8](repeating: 0, count: 16), in: dir)
+            ["surface_variables/t2m": t, "surface_variables/msl": t],
+            data: [UInt8](repeating: 0, count: 16),
+            in: dir
+        )
         let error = #expect(throws: BioCubeError.self) { try BatchFileReader.read(path: path) }
         #expect(error?.code == .corruptData && error?.file == path)
     }
@@ -82,7 +89,10 @@ import Testing
         #expect(error?.code == .corruptData && error?.message.contains("nested deeper") == true)
         // Within the limit it reads.
         var shallow = PickleReader([0x80, 0x02, 0x29] + [UInt8](repeating: 0x85, count: 10) + [0x2E])
-        guard case .tuple = try shallow.read() else { Issue.record("not a tuple"); return }
+        guard case .tuple = try shallow.read() else {
+            Issue.record("not a tuple")
+            return
+        }
     }
 
     @Test func aDeepPickleInsideATorchFileNamesTheFile() throws {

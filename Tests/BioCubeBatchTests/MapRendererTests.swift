@@ -1,5 +1,6 @@
 import BioCubeCore
 import Testing
+
 @testable import BioCubeViewer
 
 @Suite struct MapRendererTests {

@@ -48,7 +48,8 @@ struct RampSource: ModalitySource {
         return OpenedSource(
             modality: m,
             description: try context.describe(file, kind: kind, m, first: m.first, last: m.last, stepCount: 0),
-            problems: [Problem(.info, Problem.Code(rawValue: "ramp-note"), file: file.relativePath, message: "a ramp")])
+            problems: [Problem(.info, Problem.Code(rawValue: "ramp-note"), file: file.relativePath, message: "a ramp")]
+        )
     }
 }
 
@@ -60,9 +61,12 @@ struct RampSource: ModalitySource {
         let dir = root + "/" + name
         try? FileManager.default.removeItem(atPath: dir)
         _ = try SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2000, month: 3)).write(
-            to: dir)
+            to: dir
+        )
         try FileManager.default.createDirectory(
-            atPath: (dir + "/" + rampPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: (dir + "/" + rampPath as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try text.write(toFile: dir + "/" + rampPath, atomically: true, encoding: .utf8)
         return dir
     }
@@ -94,7 +98,10 @@ struct RampSource: ModalitySource {
         let dir = try Self.tree("claimed", rampPath: "Ramp/a.ramp")
         let sources = BuiltinSources.all + [RampSource()]
         let builder = try await CubeBuilder.prepare(
-            root: dir, options: BuildOptions(storePath: dir + "/cube.zarr"), sources: sources)
+            root: dir,
+            options: BuildOptions(storePath: dir + "/cube.zarr"),
+            sources: sources
+        )
         #expect(builder.catalog.sources.first { $0.path == "Ramp/a.ramp" }?.kind == "ramp")
         #expect(builder.catalog.problems.contains { $0.file == "Ramp/a.ramp" && $0.message == "a ramp" })
         #expect(try await builder.run().complete)
@@ -105,14 +112,18 @@ struct RampSource: ModalitySource {
         try builder.catalog.write(to: catalogPath)
         #expect(try String(contentsOfFile: catalogPath, encoding: .utf8).contains("\"kind\" : \"ramp\""))
         let again = try await CubeBuilder.prepare(
-            catalog: Catalog.load(path: catalogPath), options: BuildOptions(storePath: dir + "/again.zarr"),
-            sources: sources)
+            catalog: Catalog.load(path: catalogPath),
+            options: BuildOptions(storePath: dir + "/again.zarr"),
+            sources: sources
+        )
         #expect(try await again.run().complete)
         try await Self.expectRamp(dir + "/again.zarr", offset: 7)
         // Without the ramp source the catalog is refused, naming the kind.
         let error = try await #require(throws: BioCubeError.self) {
             try await CubeBuilder.prepare(
-                catalog: Catalog.load(path: catalogPath), options: BuildOptions(storePath: dir + "/no.zarr"))
+                catalog: Catalog.load(path: catalogPath),
+                options: BuildOptions(storePath: dir + "/no.zarr")
+            )
         }
         #expect(error.code == .unsupported && error.message.contains("'ramp'") && error.message.contains("Ramp/a.ramp"))
     }
@@ -120,8 +131,11 @@ struct RampSource: ModalitySource {
     @Test func aFileNamedExplicitlyIsReadByItsKindWhateverItsPath() async throws {
         let dir = try Self.tree("explicit", rampPath: "Elsewhere/b.txt", text: "-3 2000-01 2000-03")
         let builder = try await CubeBuilder.prepare(
-            root: dir, options: BuildOptions(storePath: dir + "/cube.zarr"),
-            sources: BuiltinSources.all + [RampSource()], explicit: ["Elsewhere/b.txt": "ramp"])
+            root: dir,
+            options: BuildOptions(storePath: dir + "/cube.zarr"),
+            sources: BuiltinSources.all + [RampSource()],
+            explicit: ["Elsewhere/b.txt": "ramp"]
+        )
         #expect(try await builder.run().complete)
         try await Self.expectRamp(dir + "/cube.zarr", offset: -3)
         // An explicit file that is missing, or of a kind no source knows, is an error naming it.
@@ -129,8 +143,11 @@ struct RampSource: ModalitySource {
         {
             let error = try await #require(throws: BioCubeError.self) {
                 try await CubeBuilder.prepare(
-                    root: dir, options: BuildOptions(storePath: dir + "/x.zarr"),
-                    sources: BuiltinSources.all + [RampSource()], explicit: [path: kind])
+                    root: dir,
+                    options: BuildOptions(storePath: dir + "/x.zarr"),
+                    sources: BuiltinSources.all + [RampSource()],
+                    explicit: [path: kind]
+                )
             }
             #expect(error.message.contains(path) || error.message.contains("unknown"))
         }
@@ -142,7 +159,9 @@ struct RampSource: ModalitySource {
             var options = BuildOptions(storePath: dir + "/unused.zarr")
             options.timeAxis = rule
             return try await CubeBuilder.prepare(
-                root: dir, options: options, sources: BuiltinSources.all + [RampSource()]
+                root: dir,
+                options: options,
+                sources: BuiltinSources.all + [RampSource()]
             ).time
         }
         let era5 = try await axis(.sourcesThatDefineIt)  // ERA5: 2000-01 … 2000-03

@@ -1,11 +1,12 @@
-import BioCubeCore
-import Foundation
-import Testing
-@testable import BioCubeBatch
-@testable import BioCubeBuild
 import BioCube
+import BioCubeCore
 import BioCubeSample
 import BioCubeViewer
+import Foundation
+import Testing
+
+@testable import BioCubeBatch
+@testable import BioCubeBuild
 
 /// sample → build → batches, checked cell by cell against the values the sample generator
 /// knows it wrote (``SampleTree/expected(_:level:at:latitude:longitude:)``).
@@ -36,7 +37,9 @@ import BioCubeViewer
 
     /// Writes `tree` under the suite's folder as `name` and builds it.
     static func build(
-        _ tree: SampleTree, name: String, config: BuildConfig = .published
+        _ tree: SampleTree,
+        name: String,
+        config: BuildConfig = .published
     ) async throws -> (store: String, summary: BuildSummary, stepBlock: Int) {
         try? FileManager.default.removeItem(atPath: root + "/" + name)
         try tree.write(to: root + "/" + name + "/BioCube")
@@ -53,7 +56,8 @@ import BioCubeViewer
             #expect(
                 batch.metadata.timestamps.map(\.description) == [
                     tree.months[i].description, tree.months[i + 1].description,
-                ])
+                ]
+            )
             #expect(batch.metadata.latitudes.first == 32 && batch.metadata.latitudes.last == 72)
             #expect(batch.metadata.speciesList == SampleField.species)
             #expect(batch[.agriculture].map(\.name) == ["Agriculture", "Arable", "Cropland"])
@@ -65,14 +69,19 @@ import BioCubeViewer
                 let levels = batch.metadata.pressureLevels ?? []
                 let isLevels = t.shape.count == 4
                 let planes = isLevels ? levels.count : 1
-                var worst = 0.0, mismatch: String? = nil
+                var worst = 0.0
+                var mismatch: String? = nil
                 var expected = [Float]()
                 for s in 0..<2 {
                     for l in 0..<planes {
                         expected += tree.expectedPlane(
-                            variable.name, group: group, level: isLevels ? levels[l] : nil,
+                            variable.name,
+                            group: group,
+                            level: isLevels ? levels[l] : nil,
                             at: batch.metadata.timestamps[s],
-                            latitudes: batch.metadata.latitudes, longitudes: batch.metadata.longitudes)
+                            latitudes: batch.metadata.latitudes,
+                            longitudes: batch.metadata.longitudes
+                        )
                     }
                 }
                 // Legacy int16 packing rounds to half a packing step of the variable's range.
@@ -80,8 +89,12 @@ import BioCubeViewer
                 let range = Double((finite.max() ?? 0) - (finite.min() ?? 0))
                 let tolerance = SampleTree.packedVariables.contains(variable.name) ? range / 65_532 + 1e-6 : 0
                 for k in expected.indices {
-                    let a = t.storage[k], b = expected[k]
-                    if a.isNaN != b.isNaN { mismatch = "element \(k): \(a) vs \(b)"; break }
+                    let a = t.storage[k]
+                    let b = expected[k]
+                    if a.isNaN != b.isNaN {
+                        mismatch = "element \(k): \(a) vs \(b)"
+                        break
+                    }
                     if !a.isNaN { worst = max(worst, abs(Double(a) - Double(b))) }
                 }
                 #expect(mismatch == nil, "\(group.rawValue)/\(variable.name) window \(i): \(mismatch ?? "")")
@@ -108,7 +121,8 @@ import BioCubeViewer
         // Chunks spanning steps are built in blocks of their time extent (all 3 steps here).
         #expect(block == (layout == .classic ? 1 : 3))
         #expect(
-            !summary.problems.contains { $0.severity == .error }, "\(summary.problems.filter { $0.severity == .error })"
+            !summary.problems.contains { $0.severity == .error },
+            "\(summary.problems.filter { $0.severity == .error })"
         )
         try await Self.expectSampleValues(store, tree)
     }
@@ -124,12 +138,14 @@ import BioCubeViewer
             t2m.map(\.sources) == [
                 ["Copernicus/ERA5-monthly/era5-single/era5_single.nc"],
                 ["Copernicus/ERA5-monthly/era5-climate-energy-moisture/era5-climate-energy-moisture-1.nc"],
-            ])
+            ]
+        )
         #expect(
             summary.problems.contains {
                 $0.severity == .info && $0.variable == "t2m" && $0.code == .providedTwice
                     && $0.message.contains("stored per group")
-            })
+            }
+        )
         try await Self.expectSampleValues(store, tree)
     }
 
@@ -145,7 +161,8 @@ import BioCubeViewer
             #expect(e.code == .conflictingSources && e.variable == "t2m")
             #expect(
                 e.message.contains("era5_single.nc") && e.message.contains("era5-climate-energy-moisture-1.nc")
-                    && e.message.contains("prefer"))
+                    && e.message.contains("prefer")
+            )
         }
         let preferred = oneGroup.merging(BuildConfig(prefer: ["t2m": "era5_single.nc"]))
         let (store, summary, _) = try await Self.build(tree, name: "conflict", config: preferred)
@@ -153,7 +170,8 @@ import BioCubeViewer
         #expect(
             try BatchSampler(storePath: store).variables.filter { $0.name == "t2m" }.map(\.sources.first) == [
                 "Copernicus/ERA5-monthly/era5-single/era5_single.nc"
-            ])
+            ]
+        )
     }
 
     @Test func aRebuildKeepsVariablesItDidNotWrite() async throws {
@@ -163,8 +181,12 @@ import BioCubeViewer
         let elevation = try cube.createArray(
             "misc_variables/elevation",
             metadata: ArrayMetadata(
-                shape: shape, dataType: .float32, chunkShape: [1, 161, 281],
-                dimensionNames: CubeStore.dimensionNames(levels: false)))
+                shape: shape,
+                dataType: .float32,
+                chunkShape: [1, 161, 281],
+                dimensionNames: CubeStore.dimensionNames(levels: false)
+            )
+        )
         for t in 0..<3 { try elevation.writeChunk([Float](repeating: Float(t), count: 161 * 281), at: [t, 0, 0]) }
         var root = try cube.attributes(of: "")
         var list = try #require(root["variables"]?.arrayValue)
@@ -191,8 +213,13 @@ import BioCubeViewer
         _ = try cube.createArray(
             "misc_variables/elevation",
             metadata: ArrayMetadata(
-                shape: [2, 161, 281], dataType: .float32, chunkShape: [1, 161, 281],
-                dimensionNames: CubeStore.dimensionNames(levels: false)), overwrite: true)
+                shape: [2, 161, 281],
+                dataType: .float32,
+                chunkShape: [1, 161, 281],
+                dimensionNames: CubeStore.dimensionNames(levels: false)
+            ),
+            overwrite: true
+        )
         await #expect {
             try await CubeBuilder.prepare(root: Self.root + "/kept/BioCube", options: options).run()
         } throws: {
@@ -203,7 +230,8 @@ import BioCubeViewer
     @Test func selectionAddsDropsAndPicksSpeciesAndLevels() async throws {
         let store = try await Self.store()
         var selection = try VariableSelection.parsingVariables(
-            "+agriculture:Agriculture_Irrigated,-surface_variables:lsm,-misc:*")
+            "+agriculture:Agriculture_Irrigated,-surface_variables:lsm,-misc:*"
+        )
         selection.species = .top(3)
         selection.levels = [850, 1000]
         let sampler = try BatchSampler(storePath: store, selection: selection)
@@ -214,7 +242,9 @@ import BioCubeViewer
         let full = try await BatchSampler(storePath: store).batch(at: 0)
         #expect(
             try b.tensor(.atmospheric, "t")!.isBitwiseEqual(
-                to: full.selectingLevels([850, 1000]).tensor(.atmospheric, "t")!))
+                to: full.selectingLevels([850, 1000]).tensor(.atmospheric, "t")!
+            )
+        )
         // top:3 = the three species with the most occurrences over the windows' steps.
         let totals = full[.species].map { v in
             (v.name, v.tensor.storage.reduce(0.0) { $0 + ($1.isNaN ? 0 : Double($1)) })
@@ -254,7 +284,12 @@ import BioCubeViewer
         (35.0, 36.0, 340.0, 350.0, 5, 41),
     ])
     func regionSamplerEqualsSlicedBatch(
-        south: Double, north: Double, west: Double, east: Double, rows: Int, columns: Int
+        south: Double,
+        north: Double,
+        west: Double,
+        east: Double,
+        rows: Int,
+        columns: Int
     ) async throws {
         let region = try Region(south: south, north: north, west: west, east: east)
         let whole = try await BatchSampler(storePath: await Self.store()).batch(at: 0)

@@ -1,9 +1,10 @@
-import Testing
-@testable import BioCubeBatch
-@testable import BioCubeBuild
 import BioCube
 import BioCubeSample
 import BioCubeViewer
+import Testing
+
+@testable import BioCubeBatch
+@testable import BioCubeBuild
 
 /// Shards deal out whole blocks of steps in turn: every step has exactly one owner, and the
 /// steps of one block (which share source chunks) never have two.
@@ -17,7 +18,9 @@ import BioCubeViewer
             for i in steps where shard.owns(i, block: block) {
                 owners[i] += 1
                 #expect(
-                    shard.owns(i / block * block, block: block), "step \(i) and its block's first step share an owner")
+                    shard.owns(i / block * block, block: block),
+                    "step \(i) and its block's first step share an owner"
+                )
             }
         }
         #expect(owners.allSatisfy { $0 == 1 })

@@ -41,8 +41,10 @@ struct TileSource: ModalitySource {
         let m = try TileModality(path: file.path)
         // Static, as documented for time-invariant sources: no span.
         return OpenedSource(
-            modality: m, description: try context.describe(file, kind: kind, m, first: nil, last: nil, stepCount: 0),
-            problems: [])
+            modality: m,
+            description: try context.describe(file, kind: kind, m, first: nil, last: nil, stepCount: 0),
+            problems: []
+        )
     }
 }
 
@@ -56,7 +58,8 @@ struct TileSource: ModalitySource {
         let dir = root + "/" + name
         try? FileManager.default.removeItem(atPath: dir)
         _ = try SampleTree(start: UTCDateTime(year: 2000, month: 1), end: UTCDateTime(year: 2000, month: 3)).write(
-            to: dir)
+            to: dir
+        )
         try FileManager.default.createDirectory(atPath: dir + "/Tiles", withIntermediateDirectories: true)
         for (file, text) in tiles { try text.write(toFile: dir + "/Tiles/" + file, atomically: true, encoding: .utf8) }
         return dir
@@ -66,8 +69,10 @@ struct TileSource: ModalitySource {
     func tilesOfAStaticFieldAreMerged(tiles: [String: String]) async throws {
         let dir = try Self.tree("merged-\(tiles["a.tile"]!.split(separator: " ")[2])", tiles: tiles)
         let builder = try await CubeBuilder.prepare(
-            root: dir, options: BuildOptions(storePath: dir + "/cube.zarr"),
-            sources: BuiltinSources.all + [TileSource()])
+            root: dir,
+            options: BuildOptions(storePath: dir + "/cube.zarr"),
+            sources: BuiltinSources.all + [TileSource()]
+        )
         let resolution = try #require((builder.catalog.duplicates ?? []).first { $0.variable == "elevation" })
         #expect(resolution.decision == .merged)
         #expect(Set(resolution.sources) == ["Tiles/a.tile", "Tiles/b.tile"])
@@ -89,8 +94,10 @@ struct TileSource: ModalitySource {
         let dir = try Self.tree("conflict", tiles: ["a.tile": "5 0 100", "b.tile": "6 60 161"])
         let error = try await #require(throws: BioCubeError.self) {
             try await CubeBuilder.prepare(
-                root: dir, options: BuildOptions(storePath: dir + "/cube.zarr"),
-                sources: BuiltinSources.all + [TileSource()])
+                root: dir,
+                options: BuildOptions(storePath: dir + "/cube.zarr"),
+                sources: BuiltinSources.all + [TileSource()]
+            )
         }
         #expect(error.code == .conflictingSources)
         #expect(error.message.contains("Tiles/a.tile") && error.message.contains("Tiles/b.tile"))
@@ -98,7 +105,10 @@ struct TileSource: ModalitySource {
         var options = BuildOptions(storePath: dir + "/preferred.zarr")
         options.config.prefer["elevation"] = "b.tile"
         let preferred = try await CubeBuilder.prepare(
-            root: dir, options: options, sources: BuiltinSources.all + [TileSource()])
+            root: dir,
+            options: options,
+            sources: BuiltinSources.all + [TileSource()]
+        )
         #expect((preferred.catalog.duplicates ?? []).first { $0.variable == "elevation" }?.decision == .preferred)
         #expect(try await preferred.run().complete)
     }

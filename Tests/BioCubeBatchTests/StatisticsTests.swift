@@ -1,6 +1,7 @@
 import BioCubeCore
 import Foundation
 import Testing
+
 @testable import BioCubeBatch
 
 @Suite struct StatisticsTests {
@@ -31,9 +32,11 @@ import Testing
     }
 
     @Test func weightsCountAStepTwice() {
-        var once = RunningMoments(), twice = RunningMoments()
+        var once = RunningMoments()
+        var twice = RunningMoments()
         let v: [Float] = [1, 2, 3, .nan]
-        once.add(v); once.add(v)
+        once.add(v)
+        once.add(v)
         twice.add(v, weight: 2)
         #expect(once == twice)
     }

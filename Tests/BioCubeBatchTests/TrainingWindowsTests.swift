@@ -2,6 +2,7 @@ import BioCubeCore
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BioCubeBatch
 
 /// The engine of the training datasets (libBioCubeC): the synchronous reads equal the
@@ -11,7 +12,7 @@ import Testing
     @Test(arguments: [1, 2, 5])
     func forkSafeWorkersRunEveryIndexOnce(threads: Int) throws {
         let seen = Mutex([Int](repeating: 0, count: 100))
-        try forkSafeForEach(count: 100, threads: threads, makeState: { 0 }) { calls, i in
+        try forkSafeForEach(count: 100, threads: threads, makeState: zeroCalls) { calls, i in
             calls += 1
             seen.withLock { $0[i] += 1 }
         }
@@ -20,7 +21,7 @@ import Testing
 
     @Test func forkSafeWorkersRethrowTheFirstError() {
         #expect(throws: BioCubeError.self) {
-            try forkSafeForEach(count: 50, threads: 2, makeState: { () }) { _, i in
+            try forkSafeForEach(count: 50, threads: 2) { i in
                 if i == 17 { throw BioCubeError(.corruptData, "chunk 17") }
             }
         }
@@ -43,12 +44,15 @@ import Testing
             let part = try sampler.readBatch(at: i, rows: 3..<10, columns: 20..<31)
             #expect(part.metadata.latitudes == Array(expected.metadata.latitudes[3..<10]))
             #expect(part.metadata.longitudes == Array(expected.metadata.longitudes[20..<31]))
-            let t2m = try #require(part.tensor(.surface, "t2m")), whole = try #require(expected.tensor(.surface, "t2m"))
-            let w = expected.metadata.longitudes.count, h = expected.metadata.latitudes.count
+            let t2m = try #require(part.tensor(.surface, "t2m"))
+            let whole = try #require(expected.tensor(.surface, "t2m"))
+            let w = expected.metadata.longitudes.count
+            let h = expected.metadata.latitudes.count
             for s in 0..<2 {
                 for r in 0..<7 {
                     for c in 0..<11 {
-                        let a = t2m.storage[(s * 7 + r) * 11 + c], b = whole.storage[(s * h + r + 3) * w + c + 20]
+                        let a = t2m.storage[(s * 7 + r) * 11 + c]
+                        let b = whole.storage[(s * h + r + 3) * w + c + 20]
                         #expect(a.bitPattern == b.bitPattern)
                     }
                 }
@@ -67,7 +71,10 @@ import Testing
         var statisticsPath: String? = nil
         if normalise {
             let stats = try await BatchStatistics.store(
-                try BatchSampler(storePath: store), weighting: .windows, missing: missing)
+                try BatchSampler(storePath: store),
+                weighting: .windows,
+                missing: missing
+            )
             statisticsPath =
                 FileManager.default.temporaryDirectory.appendingPathComponent(
                     "biocube-training-stats-\(getpid()).json"
@@ -75,7 +82,11 @@ import Testing
             try stats.write(to: statisticsPath!)
         }
         let windows = try TrainingWindows(
-            storePath: store, contract: .monthly, missing: missing, normalise: statisticsPath)
+            storePath: store,
+            contract: .monthly,
+            missing: missing,
+            normalise: statisticsPath
+        )
         let grid = windows.sampler.grid
         let layout = try windows.layout(height: grid.height, width: grid.width)
         #expect(layout.direct)
@@ -136,3 +147,6 @@ extension Tensor {
         shape == other.shape && zip(storage, other.storage).allSatisfy { $0.bitPattern == $1.bitPattern }
     }
 }
+
+/// Each fork-safe worker's call count starts at zero.
+@Sendable private func zeroCalls() -> Int { 0 }

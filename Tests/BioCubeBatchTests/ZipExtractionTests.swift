@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeBatch
 
 /// CDS zips are flattened into a folder: members that share a base name must not overwrite
@@ -18,7 +19,9 @@ import Testing
     @Test func membersSharingABaseNameKeepTheirPathsAndNoneIsLost() throws {
         let dir = TemporaryDirectory()
         let zip = try Self.zip(
-            [("a/data.nc", "first"), ("b/data.nc", "second"), ("single.nc", "third"), ("notes.txt", "x")], in: dir)
+            [("a/data.nc", "first"), ("b/data.nc", "second"), ("single.nc", "third"), ("notes.txt", "x")],
+            in: dir
+        )
         let out = dir.file("out")
         let written = try zip.extractAll(withSuffix: ".nc", into: out)
         #expect(written.map { ($0 as NSString).lastPathComponent } == ["a-data.nc", "b-data.nc", "single.nc"])

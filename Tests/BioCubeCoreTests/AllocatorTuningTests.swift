@@ -1,6 +1,7 @@
 import BioCubeCore
-import _BioCubeProcessTuning
 import Testing
+import _BioCubeProcessTuning
+
 #if canImport(Glibc)
 import Glibc
 #endif

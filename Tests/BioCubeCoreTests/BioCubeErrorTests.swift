@@ -1,6 +1,7 @@
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 /// Errors and problems carry a stable code and their place as fields; callers never read

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BioCubeCore
 
 @Suite struct CodecTests {
@@ -101,9 +102,14 @@ import Testing
 
     @Test func arrayMetadataRoundTripsThroughJSON() throws {
         let meta = try ArrayMetadata(
-            shape: [3, 4], dataType: .int64, chunkShape: [2, 2], fillValue: FillValue(.int64, int: -1),
-            codecs: [.bytes(endian: .big), .gzip(level: 4), .crc32c], dimensionNames: ["a", "b"],
-            attributes: ["units": "m", "scale": 0.5, "list": [1, "x", nil]])
+            shape: [3, 4],
+            dataType: .int64,
+            chunkShape: [2, 2],
+            fillValue: FillValue(.int64, int: -1),
+            codecs: [.bytes(endian: .big), .gzip(level: 4), .crc32c],
+            dimensionNames: ["a", "b"],
+            attributes: ["units": "m", "scale": 0.5, "list": [1, "x", nil]]
+        )
         let text = try meta.json.encoded()
         let back = try ArrayMetadata(json: JSONValue.decode(text), context: "t")
         #expect(back == meta)

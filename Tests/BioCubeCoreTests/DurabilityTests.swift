@@ -1,6 +1,7 @@
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 /// What an interrupted or power-cut writer leaves: temporary files are tracked for the
@@ -35,7 +36,13 @@ import Testing
         let a = try CubeStore.create(at: dir.file("s.zarr")).createArray(
             "v",
             metadata: ArrayMetadata(
-                shape: [2, 4], dataType: .float32, chunkShape: [1, 4], fillValue: nil, codecs: codecs))
+                shape: [2, 4],
+                dataType: .float32,
+                chunkShape: [1, 4],
+                fillValue: nil,
+                codecs: codecs
+            )
+        )
         try a.write((0..<8).map(Float.init), to: [.all, .all])
         return a
     }

@@ -1,9 +1,9 @@
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Testing
 
 @testable import BioCubeCore
-import BioCubeTransfer
 
 /// The transport against loopback servers that answer as real services do: bare relative
 /// redirects (Wikipedia's REST API), redirect chains, 303 after a POST, gzip bodies, and
@@ -11,9 +11,11 @@ import BioCubeTransfer
 @Suite struct HTTPTransportTests {
     private func transport(retries: Int = 0, contact: String? = nil) -> HTTPTransport {
         HTTPTransport(
-            session: nil, timeout: 10,
+            session: nil,
+            timeout: 10,
             retry: RetryPolicy(retries: retries, backoff: .milliseconds(5), maximumWait: .milliseconds(50)),
-            contact: contact)
+            contact: contact
+        )
     }
 
     @Test func aBareRelativeLocationResolvesAgainstTheRequestURL() async throws {
@@ -57,7 +59,9 @@ import BioCubeTransfer
         }
         defer { server.stop() }
         _ = try await transport(contact: "someone@example.org").send(
-            "GET", server.baseURL.appendingPathComponent("start"))
+            "GET",
+            server.baseURL.appendingPathComponent("start")
+        )
         let agents = server.requests.map { $0.headers["user-agent"] ?? "" }
         #expect(agents.count == 2)
         for a in agents {
@@ -76,8 +80,11 @@ import BioCubeTransfer
         }
         defer { server.stop() }
         let r = try await transport().send(
-            "POST", server.baseURL.appendingPathComponent("submit"), headers: ["Content-Type": "application/json"],
-            body: Data("{}".utf8))
+            "POST",
+            server.baseURL.appendingPathComponent("submit"),
+            headers: ["Content-Type": "application/json"],
+            body: Data("{}".utf8)
+        )
         #expect(r.json?["method"]?.stringValue == "GET")
         #expect(server.requests.last?.body.isEmpty == true && server.requests.last?.headers["content-type"] == nil)
     }
@@ -104,7 +111,10 @@ import BioCubeTransfer
         }
         defer { service.stop() }
         _ = try await transport().send(
-            "GET", service.baseURL.appendingPathComponent("file"), headers: ["Authorization": "Bearer hf_secret_123"])
+            "GET",
+            service.baseURL.appendingPathComponent("file"),
+            headers: ["Authorization": "Bearer hf_secret_123"]
+        )
         #expect(service.requests.first?.headers["authorization"] == "Bearer hf_secret_123")
         #expect(elsewhere.requests.count == 2)
         #expect(elsewhere.requests.allSatisfy { $0.headers["authorization"] == nil })
@@ -115,8 +125,10 @@ import BioCubeTransfer
         let gz = try Array(text.utf8).withUnsafeBytes { try GzipCodec.compress($0, level: 6) }
         let server = try LoopbackHTTPServer { _ in
             LoopbackHTTPServer.Response(
-                status: 200, headers: ["Content-Type": "text/tab-separated-values", "Content-Encoding": "gzip"],
-                body: Data(gz))
+                status: 200,
+                headers: ["Content-Type": "text/tab-separated-values", "Content-Encoding": "gzip"],
+                body: Data(gz)
+            )
         }
         defer { server.stop() }
         let r = try await transport().send("GET", server.baseURL.appendingPathComponent("data"))
@@ -127,7 +139,8 @@ import BioCubeTransfer
         arguments: [
             ("120", 120_000), ("0", 0), ("1e20", 3_600_000), ("inf", nil), ("nan", nil), ("-5", nil), ("soon", nil),
             ("1.5", 1_500),
-        ] as [(String, Int?)])
+        ] as [(String, Int?)]
+    )
     func retryAfterIsBoundedAndFinite(header: String, milliseconds: Int?) {
         let policy = RetryPolicy(retries: 3, backoff: .milliseconds(100), maximumWait: .seconds(2))
         let wait = policy.wait(attempt: 1, retryAfter: header)
@@ -148,7 +161,11 @@ import BioCubeTransfer
 
     @Test func aRetryAfterBeyondThirtySecondsIsHonouredUpToTheLimit() async throws {
         let policy = RetryPolicy(
-            retries: 2, backoff: .milliseconds(1), maximumWait: .milliseconds(1), retryAfterLimit: .seconds(90))
+            retries: 2,
+            backoff: .milliseconds(1),
+            maximumWait: .milliseconds(1),
+            retryAfterLimit: .seconds(90)
+        )
         #expect(policy.wait(attempt: 1, retryAfter: "75") == .seconds(75))
         #expect(policy.wait(attempt: 1, retryAfter: "7200") == .seconds(90))
     }

@@ -20,7 +20,8 @@ struct HuggingFaceDatasetTests {
         #expect(try Digest.gitBlobID(ofFile: dir.file("hello")) == "ce013625030ba8dba906f756967f9e9ca394464a")
         #expect(
             try Digest.sha256(ofFile: dir.file("hello"))
-                == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+                == "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+        )
     }
 
     @Test(arguments: [
@@ -40,7 +41,11 @@ struct HuggingFaceDatasetTests {
     /// CDN, while `main` has since moved to other bytes) and the CDN (serves the bytes, cuts
     /// the LFS file once, records the Authorization header).
     private func servers(
-        big: Data, small: Data, cutOnce: Bool, wrongBytes: Bool = false, commitHeader: Bool = true
+        big: Data,
+        small: Data,
+        cutOnce: Bool,
+        wrongBytes: Bool = false,
+        commitHeader: Bool = true
     ) throws -> (hub: LoopbackHTTPServer, cdn: LoopbackHTTPServer) {
         let cuts = LoopbackHTTPServer.Locked(cutOnce ? 1 : 0)
         let cdn = try LoopbackHTTPServer { request in
@@ -49,10 +54,14 @@ struct HuggingFaceDatasetTests {
                 ? Data(repeating: 1, count: big.count)
                 : request.path.hasPrefix("/big") ? (wrongBytes ? Data(big.reversed()) : big) : small
             var r = LoopbackHTTPServer.Response.file(
-                body, range: request.headers["range"], contentType: "application/octet-stream")
+                body,
+                range: request.headers["range"],
+                contentType: "application/octet-stream"
+            )
             if request.path.hasPrefix("/big"),
                 cuts.withLock({ c in
-                    defer { c = max(0, c - 1) }; return c > 0
+                    defer { c = max(0, c - 1) }
+                    return c > 0
                 })
             {
                 r.cutAfter = 700
@@ -71,13 +80,16 @@ struct HuggingFaceDatasetTests {
         let hub = try LoopbackHTTPServer { request in
             if request.path.hasPrefix("/api/datasets/BioDT/BioCube/tree/main") {
                 if listed.withLock({ n in
-                    n += 1; return n == 1
+                    n += 1
+                    return n == 1
                 }) {
                     return LoopbackHTTPServer.Response(status: 429, headers: ["Retry-After": "0"])
                 }
                 if request.path.contains("cursor=2") {
                     var r = LoopbackHTTPServer.Response.json(
-                        200, #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#)
+                        200,
+                        #"[{"type":"file","oid":"\#(git)","size":\#(small.count),"path":"README.md"}]"#
+                    )
                     if commitHeader { r.headers["X-Repo-Commit"] = Self.commit }
                     return r
                 }
@@ -97,12 +109,16 @@ struct HuggingFaceDatasetTests {
             if request.path.hasPrefix("/datasets/BioDT/BioCube/resolve/main/") {
                 // `main` moved on since the listing: other bytes now.
                 return LoopbackHTTPServer.Response(
-                    status: 302, headers: ["Location": cdn.baseURL.absoluteString + "/moved"])
+                    status: 302,
+                    headers: ["Location": cdn.baseURL.absoluteString + "/moved"]
+                )
             }
             if request.path.hasPrefix("/datasets/BioDT/BioCube/resolve/\(Self.commit)/") {
                 let target = request.path.contains("big%20file") ? "/big" : "/small"
                 return LoopbackHTTPServer.Response(
-                    status: 302, headers: ["Location": cdn.baseURL.absoluteString + target])
+                    status: 302,
+                    headers: ["Location": cdn.baseURL.absoluteString + target]
+                )
             }
             return .json(404, "{}")
         }
@@ -139,7 +155,8 @@ struct HuggingFaceDatasetTests {
         #expect(
             hub.requests.filter { $0.path.hasPrefix("/datasets/") }.allSatisfy {
                 $0.headers["authorization"] == "Bearer hf_secret"
-            })
+            }
+        )
         #expect(cdn.requests.allSatisfy { $0.headers["authorization"] == nil }, "the token stays with the Hub")
         #expect(cdn.requests.filter { $0.path == "/big" }.count >= 6, "5 pieces of 1000 bytes plus the resumed cut one")
         // Every file is resolved once, at the listing's commit; its pieces then come from the CDN.
@@ -149,7 +166,8 @@ struct HuggingFaceDatasetTests {
         // The first piece of the big file is cut before any answer pins it, so it goes through
         // the Hub twice; the other pieces come straight from the CDN.
         #expect(
-            resolves.filter { $0.contains("big") }.count == 2 && resolves.filter { $0.contains("README") }.count == 1)
+            resolves.filter { $0.contains("big") }.count == 2 && resolves.filter { $0.contains("README") }.count == 1
+        )
         #expect(!cdn.requests.contains { $0.path == "/moved" })
 
         let before = cdn.requests.count
@@ -201,7 +219,8 @@ struct HuggingFaceDatasetTests {
     @Test func linkHeaders() {
         #expect(
             HuggingFaceDataset.nextPage(#"<https://h/api?cursor=abc>; rel="next", <https://h/api?p=0>; rel="prev""#)?
-                .absoluteString == "https://h/api?cursor=abc")
+                .absoluteString == "https://h/api?cursor=abc"
+        )
         #expect(HuggingFaceDataset.nextPage(#"<https://h/api?p=0>; rel="prev""#) == nil)
         #expect(HuggingFaceDataset.nextPage(nil) == nil)
     }
@@ -268,8 +287,10 @@ struct HuggingFaceDatasetTests {
         let cdn = try LoopbackHTTPServer { request in
             usleep(20_000)
             return .file(
-                Data(repeating: 3, count: 4000), range: request.headers["range"],
-                contentType: "application/octet-stream")
+                Data(repeating: 3, count: 4000),
+                range: request.headers["range"],
+                contentType: "application/octet-stream"
+            )
         }
         defer { cdn.stop() }
         let hub = try LoopbackHTTPServer { request in
@@ -282,7 +303,11 @@ struct HuggingFaceDatasetTests {
         options.pieceSize = 500
         options.retryBackoff = .milliseconds(1)
         let client = HuggingFaceDataset(
-            revision: String(repeating: "a", count: 40), endpoint: hub.baseURL, token: nil, options: options)
+            revision: String(repeating: "a", count: 40),
+            endpoint: hub.baseURL,
+            token: nil,
+            options: options
+        )
         let files = (0..<6).map { i in
             HuggingFaceDataset.File(path: i == 3 ? "broken.nc" : "f\(i).nc", size: 4000, sha256: nil, gitBlobID: "0")
         }

@@ -1,9 +1,9 @@
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Testing
 
 @testable import BioCubeCore
-import BioCubeTransfer
 
 @Suite("Credentials never reach a message")
 struct RedactionTests {

@@ -1,8 +1,9 @@
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Testing
+
 @testable import BioCubeCore
-import BioCubeTransfer
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -19,7 +20,9 @@ import FoundationNetworking
             switch request.path {
             case "/cross":
                 LoopbackHTTPServer.Response(
-                    status: 302, headers: ["Location": "http://127.0.0.1:\(elsewhere.port)/bucket/file"])
+                    status: 302,
+                    headers: ["Location": "http://127.0.0.1:\(elsewhere.port)/bucket/file"]
+                )
             case "/same": LoopbackHTTPServer.Response(status: 302, headers: ["Location": "/landing"])
             default: .json(200, "{}")
             }

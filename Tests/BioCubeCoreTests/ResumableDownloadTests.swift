@@ -1,9 +1,9 @@
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Testing
 
 @testable import BioCubeCore
-import BioCubeTransfer
 
 /// Servers that do not stop: pieces go to disk, never to memory, and every download has a
 /// bound — a ranged request answered with far more than its range is cut, and a stream of
@@ -23,7 +23,10 @@ import BioCubeTransfer
         let download = ResumableDownload(http: http(), pieceSize: 1 << 20, service: "test", maximumBytes: 4 << 20)
         await #expect {
             try await download.run(
-                from: server.baseURL.appendingPathComponent("photo.jpg"), size: nil, to: dir.file("p.jpg"))
+                from: server.baseURL.appendingPathComponent("photo.jpg"),
+                size: nil,
+                to: dir.file("p.jpg")
+            )
         } throws: { e in
             let text = "\(e)"
             return text.contains("more than") && (text.contains("asked for") || text.contains("accepted"))
@@ -37,8 +40,10 @@ import BioCubeTransfer
             let ends = range.dropFirst(6).split(separator: "-").compactMap { Int($0) }
             let n = ends.count == 2 ? ends[1] - ends[0] + 1 : 1
             return LoopbackHTTPServer.Response(
-                status: 206, headers: ["Content-Range": "bytes \(ends.first ?? 0)-\(ends.last ?? 0)/*"],
-                body: Data(repeating: 1, count: n))
+                status: 206,
+                headers: ["Content-Range": "bytes \(ends.first ?? 0)-\(ends.last ?? 0)/*"],
+                body: Data(repeating: 1, count: n)
+            )
         }
         defer { server.stop() }
         let dir = TemporaryDirectory()

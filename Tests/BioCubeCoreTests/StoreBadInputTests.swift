@@ -1,6 +1,7 @@
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 /// Corrupt or unsupported stores: each must fail with a clear error naming the array and
@@ -11,7 +12,13 @@ import Testing
         let a = try store.createArray(
             "surface_variables/t2m",
             metadata: ArrayMetadata(
-                shape: [2, 8, 8], dataType: .float32, chunkShape: [1, 8, 8], fillValue: nil, codecs: codecs))
+                shape: [2, 8, 8],
+                dataType: .float32,
+                chunkShape: [1, 8, 8],
+                fillValue: nil,
+                codecs: codecs
+            )
+        )
         try a.write((0..<128).map(Float.init), to: [.all, .all, .all])
         return a
     }
@@ -177,10 +184,14 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let grid = try Grid(
-            latitude: GridAxis(first: 40, step: 0.25, count: 4), longitude: GridAxis(first: 0, step: 0.25, count: 6))
+            latitude: GridAxis(first: 40, step: 0.25, count: 4),
+            longitude: GridAxis(first: 0, step: 0.25, count: 6)
+        )
         try store.writeCoordinates(
-            grid: grid, time: TimeAxis(cadence: .monthly, start: UTCDateTime(year: 2000, month: 1), count: 2),
-            pressureLevels: nil)
+            grid: grid,
+            time: TimeAxis(cadence: .monthly, start: UTCDateTime(year: 2000, month: 1), count: 2),
+            pressureLevels: nil
+        )
         var root = try store.attributes(of: "")
         var entry = try #require(root[key]?.objectValue)
         if let axis {

@@ -1,6 +1,7 @@
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 @Suite struct StoreHierarchyTests {
@@ -9,15 +10,20 @@ import Testing
         let store = try CubeStore.create(at: dir.file("s.zarr"), attributes: ["title": "t"])
         try store.createGroup("surface_variables", attributes: ["kind": "surface"])
         let meta = try ArrayMetadata(
-            shape: [2, 3], dataType: .float32, chunkShape: [1, 3], dimensionNames: ["time", "x"],
-            attributes: ["units": "K"])
+            shape: [2, 3],
+            dataType: .float32,
+            chunkShape: [1, 3],
+            dimensionNames: ["time", "x"],
+            attributes: ["units": "K"]
+        )
         try store.createArray("surface_variables/t2m", metadata: meta)
         try store.createArray("deep/inside/v", metadata: meta)
         #expect(try store.children(of: "") == ["deep", "surface_variables"])
         #expect(
             try store.allNodes().map(\.path) == [
                 "deep", "deep/inside", "deep/inside/v", "surface_variables", "surface_variables/t2m",
-            ])
+            ]
+        )
         #expect(try store.attributes(of: "surface_variables") == ["kind": "surface"])
         #expect(try store.attributes(of: "") == ["title": "t"])
         let root = try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: dir.file("s.zarr/zarr.json"))))
@@ -25,13 +31,15 @@ import Testing
         #expect(consolidated["kind"] == "inline" && consolidated["must_understand"] == false)
         let entries = try #require(consolidated["metadata"]?.objectValue)
         #expect(
-            Set(entries.keys) == ["deep", "deep/inside", "deep/inside/v", "surface_variables", "surface_variables/t2m"])
+            Set(entries.keys) == ["deep", "deep/inside", "deep/inside/v", "surface_variables", "surface_variables/t2m"]
+        )
         #expect(entries["surface_variables/t2m"] == meta.json)
         // Attribute changes keep consolidation current.
         try store.setAttributes(["units": "degC"], of: "surface_variables/t2m")
         let again = try JSONValue.decode(Data(contentsOf: URL(fileURLWithPath: dir.file("s.zarr/zarr.json"))))
         #expect(
-            again["consolidated_metadata"]?["metadata"]?["surface_variables/t2m"]?["attributes"] == ["units": "degC"])
+            again["consolidated_metadata"]?["metadata"]?["surface_variables/t2m"]?["attributes"] == ["units": "degC"]
+        )
         try store.setAttributes(["title": "u"], of: "")
         #expect(try store.attributes(of: "") == ["title": "u"])
     }
@@ -76,7 +84,10 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let time = try TimeAxis(
-            cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2001-12"))
+            cadence: .monthly,
+            from: UTCDateTime(parsing: "2000-01"),
+            through: UTCDateTime(parsing: "2001-12")
+        )
         try store.writeCoordinates(grid: .europe6Hourly, time: time, pressureLevels: [1000, 500, 50])
         #expect(try store.grid() == .europe6Hourly)
         #expect(try store.timeAxis() == time)

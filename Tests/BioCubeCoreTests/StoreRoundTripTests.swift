@@ -1,5 +1,6 @@
 import BioCubeTestSupport
 import Testing
+
 @testable import BioCubeCore
 
 /// Random values of every scalar type, NaN included for floats.
@@ -33,7 +34,10 @@ func referenceSlab<T>(_ values: [T], shape: [Int], _ selection: [[Int]]) -> [T] 
     for d in stride(from: shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * shape[d + 1] }
     var out: [T] = []
     func walk(_ d: Int, _ offset: Int) {
-        if d == shape.count { out.append(values[offset]); return }
+        if d == shape.count {
+            out.append(values[offset])
+            return
+        }
         for i in selection[d] { walk(d + 1, offset + i * strides[d]) }
     }
     walk(0, 0)
@@ -53,7 +57,13 @@ let chains: [(String, [ZarrCodec])] = [
         let a = try store.createArray(
             "g/a",
             metadata: ArrayMetadata(
-                shape: shape, dataType: T.zarrDataType!, chunkShape: chunks, fillValue: nil, codecs: codecs))
+                shape: shape,
+                dataType: T.zarrDataType!,
+                chunkShape: chunks,
+                fillValue: nil,
+                codecs: codecs
+            )
+        )
         let n = shape.reduce(1, *)
         let values = randomValues(T.self, count: n, seed: UInt64(n))
         let all = Array(repeating: DimensionSelection.all, count: shape.count)
@@ -70,7 +80,8 @@ let chains: [(String, [ZarrCodec])] = [
     @Test(arguments: ZarrDataType.allCases, chains.map(\.0))
     func everyTypeAndChainRoundTrips(type: ZarrDataType, chain: String) async throws {
         let codecs = chains.first { $0.0 == chain }!.1
-        let shape = [5, 9, 7], chunks = [2, 4, 3]
+        let shape = [5, 9, 7]
+        let chunks = [2, 4, 3]
         switch type {
         case .bool: try await roundTrip(Bool.self, shape: shape, chunks: chunks, codecs: codecs)
         case .int8: try await roundTrip(Int8.self, shape: shape, chunks: chunks, codecs: codecs)
@@ -98,7 +109,9 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let a = try store.createArray(
-            "e", metadata: ArrayMetadata(shape: [0, 4], dataType: .float32, chunkShape: [1, 4]))
+            "e",
+            metadata: ArrayMetadata(shape: [0, 4], dataType: .float32, chunkShape: [1, 4])
+        )
         #expect(try a.read([.all, .all], as: Float.self).isEmpty)
         #expect(try await a.readAll(as: Float.self).isEmpty)
     }
@@ -108,7 +121,9 @@ let chains: [(String, [ZarrCodec])] = [
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let shape = [7, 13, 10, 3]
         let a = try store.createArray(
-            "a", metadata: ArrayMetadata(shape: shape, dataType: .float64, chunkShape: [3, 5, 4, 2]))
+            "a",
+            metadata: ArrayMetadata(shape: shape, dataType: .float64, chunkShape: [3, 5, 4, 2])
+        )
         let values = randomValues(Double.self, count: shape.reduce(1, *), seed: 11)
         try a.write(values, to: Array(repeating: .all, count: 4))
         var rng = SplitMix64(seed: 5)
@@ -118,16 +133,21 @@ let chains: [(String, [ZarrCodec])] = [
             for extent in shape {
                 switch (rng.next() % 4, trial) {
                 case (0, _):
-                    selection.append(.all); indices.append(Array(0..<extent))
+                    selection.append(.all)
+                    indices.append(Array(0..<extent))
                 case (1, _):
-                    let lo = Int(rng.next() % UInt64(extent)), hi = lo + 1 + Int(rng.next() % UInt64(extent - lo))
-                    selection.append(.range(lo..<hi)); indices.append(Array(lo..<hi))
+                    let lo = Int(rng.next() % UInt64(extent))
+                    let hi = lo + 1 + Int(rng.next() % UInt64(extent - lo))
+                    selection.append(.range(lo..<hi))
+                    indices.append(Array(lo..<hi))
                 case (2, _):
                     let list = (0..<(1 + Int(rng.next() % 4))).map { _ in Int(rng.next() % UInt64(extent)) }
-                    selection.append(.indices(list)); indices.append(list)
+                    selection.append(.indices(list))
+                    indices.append(list)
                 default:
                     let i = Int(rng.next() % UInt64(extent))
-                    selection.append(.index(i)); indices.append([i])
+                    selection.append(.index(i))
+                    indices.append([i])
                 }
             }
             let want = referenceSlab(values, shape: shape, indices)
@@ -140,12 +160,19 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let nanArray = try store.createArray(
-            "n", metadata: ArrayMetadata(shape: [4, 5], dataType: .float32, chunkShape: [2, 2]))
+            "n",
+            metadata: ArrayMetadata(shape: [4, 5], dataType: .float32, chunkShape: [2, 2])
+        )
         #expect(try nanArray.read([.all, .all], as: Float.self).allSatisfy(\.isNaN))
         let custom = try store.createArray(
             "c",
             metadata: ArrayMetadata(
-                shape: [4, 5], dataType: .int32, chunkShape: [2, 2], fillValue: FillValue(.int32, int: -9)))
+                shape: [4, 5],
+                dataType: .int32,
+                chunkShape: [2, 2],
+                fillValue: FillValue(.int32, int: -9)
+            )
+        )
         try custom.writeChunk([1, 2, 3, 4] as [Int32], at: [0, 0])
         #expect(
             try custom.read([.all, .all], as: Int32.self) == [
@@ -153,7 +180,8 @@ let chains: [(String, [ZarrCodec])] = [
                 3, 4, -9, -9, -9,
                 -9, -9, -9, -9, -9,
                 -9, -9, -9, -9, -9,
-            ])
+            ]
+        )
         #expect(custom.chunkExists([0, 0]) && !custom.chunkExists([1, 1]))
         // Edge chunk: in-bounds part is 2 × 1.
         try custom.writeChunk([7, 8] as [Int32], at: [1, 2])
@@ -166,12 +194,17 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let a = try store.createArray(
-            "a", metadata: ArrayMetadata(shape: [6, 6], dataType: .float32, chunkShape: [4, 4]))
+            "a",
+            metadata: ArrayMetadata(shape: [6, 6], dataType: .float32, chunkShape: [4, 4])
+        )
         let base = (0..<36).map(Float.init)
         try a.write(base, to: [.all, .all])
         try a.write([-1, -2, -3, -4] as [Float], to: [.range(3..<5), .range(3..<5)])
         var want = base
-        want[3 * 6 + 3] = -1; want[3 * 6 + 4] = -2; want[4 * 6 + 3] = -3; want[4 * 6 + 4] = -4
+        want[3 * 6 + 3] = -1
+        want[3 * 6 + 4] = -2
+        want[4 * 6 + 3] = -3
+        want[4 * 6 + 4] = -4
         #expect(try a.read([.all, .all], as: Float.self) == want)
     }
 
@@ -191,7 +224,9 @@ let chains: [(String, [ZarrCodec])] = [
         let dir = TemporaryDirectory()
         let store = try CubeStore.create(at: dir.file("s.zarr"))
         let a = try store.createArray(
-            "a", metadata: ArrayMetadata(shape: [40, 30, 20], dataType: .float32, chunkShape: [1, 30, 20]))
+            "a",
+            metadata: ArrayMetadata(shape: [40, 30, 20], dataType: .float32, chunkShape: [1, 30, 20])
+        )
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<4 {
                 group.addTask {

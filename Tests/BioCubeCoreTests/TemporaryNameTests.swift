@@ -1,6 +1,7 @@
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 /// Temporary names carry this host and process, so a sweep removes only files of this
@@ -31,7 +32,8 @@ import Testing
         #expect(!TemporaryName.isStale(".0.0.0.\(ended).42.tmp", in: "/nonexistent"))
         #expect(
             !TemporaryName.isStale("data.\(ended).tmp", in: "/nonexistent")
-                && !TemporaryName.isStale(".x.tmp", in: "/nonexistent"))
+                && !TemporaryName.isStale(".x.tmp", in: "/nonexistent")
+        )
     }
 
     /// Two containers on one host name can both have a process with one id: a file whose

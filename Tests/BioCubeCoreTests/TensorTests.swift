@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BioCubeCore
 
 @Suite struct TensorTests {

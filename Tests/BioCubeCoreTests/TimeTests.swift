@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import BioCubeCore
 
 @Suite struct TimeTests {
@@ -12,11 +13,13 @@ import Testing
             let d = UTCDateTime(secondsSince1970: seconds)
             let c = calendar.dateComponents(
                 [.year, .month, .day, .hour, .minute, .second],
-                from: Date(timeIntervalSince1970: TimeInterval(seconds)))
+                from: Date(timeIntervalSince1970: TimeInterval(seconds))
+            )
             #expect(
                 [d.year, d.month, d.day, d.hour, d.minute, d.second] == [
                     c.year, c.month, c.day, c.hour, c.minute, c.second,
-                ])
+                ]
+            )
             #expect(d.secondsSince1970 == seconds)
         }
     }
@@ -50,7 +53,10 @@ import Testing
 
     @Test func publishedSpanHas245Windows() throws {
         let axis = try TimeAxis(
-            cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2020-06"))
+            cadence: .monthly,
+            from: UTCDateTime(parsing: "2000-01"),
+            through: UTCDateTime(parsing: "2020-06")
+        )
         #expect(axis.count == 246)
         #expect(axis.windowCount == 245)
         #expect(axis.window(0).0.description == "2000-01-01 00:00:00")
@@ -62,19 +68,26 @@ import Testing
 
     @Test func windowStepsCoverWhatTheRangeHolds() throws {
         let axis = try TimeAxis(
-            cadence: .monthly, from: UTCDateTime(parsing: "2000-01"), through: UTCDateTime(parsing: "2000-12"))
+            cadence: .monthly,
+            from: UTCDateTime(parsing: "2000-01"),
+            through: UTCDateTime(parsing: "2000-12")
+        )
         #expect(try axis.windowSteps() == 0..<12)
         // A start inside a month begins at the next step; an end inside one stops at its step.
         #expect(
             try axis.windowSteps(from: UTCDateTime(parsing: "2000-03-15"), through: UTCDateTime(parsing: "2000-06-20"))
-                == 3..<6)
+                == 3..<6
+        )
         #expect(
             try axis.windowSteps(from: UTCDateTime(parsing: "1990-01"), through: UTCDateTime(parsing: "2030-01"))
-                == 0..<12)
+                == 0..<12
+        )
         for (start, end) in [("2001-01", nil), (nil, "1999-12"), ("2000-05", "2000-05"), ("2000-05-02", "2000-06-01")] {
             let error = #expect(throws: BioCubeError.self) {
                 try axis.windowSteps(
-                    from: start.map(UTCDateTime.init(parsing:)), through: end.map(UTCDateTime.init(parsing:)))
+                    from: start.map(UTCDateTime.init(parsing:)),
+                    through: end.map(UTCDateTime.init(parsing:))
+                )
             }
             #expect(error?.code == .invalidArgument)
         }
@@ -85,13 +98,16 @@ import Testing
 
     @Test func sixHourlyAxis() throws {
         let axis = try TimeAxis(
-            cadence: .hours(6), from: UTCDateTime(parsing: "2000-02-28 18:00"),
-            through: UTCDateTime(parsing: "2000-03-01 00:00"))
+            cadence: .hours(6),
+            from: UTCDateTime(parsing: "2000-02-28 18:00"),
+            through: UTCDateTime(parsing: "2000-03-01 00:00")
+        )
         #expect(
             axis.steps.map(\.description) == [
                 "2000-02-28 18:00:00", "2000-02-29 00:00:00", "2000-02-29 06:00:00",
                 "2000-02-29 12:00:00", "2000-02-29 18:00:00", "2000-03-01 00:00:00",
-            ])
+            ]
+        )
         #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 06:00")) == 2)
         // One rule: an instant belongs to the slot starting at or before it.
         #expect(axis.index(of: try UTCDateTime(parsing: "2000-02-29 07:00")) == 2)

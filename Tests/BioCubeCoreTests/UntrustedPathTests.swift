@@ -1,9 +1,9 @@
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Testing
 
 @testable import BioCubeCore
-import BioCubeTransfer
 
 /// Names from servers, manifests and tables are checked once before anything is written,
 /// read or deleted under them; label files are read as strictly as Python reads them.
@@ -37,7 +37,9 @@ import BioCubeTransfer
             _ = try UntrustedPath.resolve("escape/file.nc", inside: dir.file("out"), what: "the entry")
         }
         try FileManager.default.createSymbolicLink(
-            atPath: dir.file("out/link.nc"), withDestinationPath: "/etc/hostname")
+            atPath: dir.file("out/link.nc"),
+            withDestinationPath: "/etc/hostname"
+        )
         #expect(throws: BioCubeError.self) {
             _ = try UntrustedPath.resolve("link.nc", inside: dir.file("out"), what: "the entry")
         }
@@ -80,7 +82,9 @@ import BioCubeTransfer
             Data(
                 #"[{"type":"file","oid":"1","size":5,"path":"c"},{"type":"file","oid":"2","size":1,"path":"d/e"}]"#.utf8
             ),
-            repository: "r", page: 1)
+            repository: "r",
+            page: 1
+        )
         try HuggingFaceDataset.checkLayout(files, repository: "r")
         #expect(files.map(\.path) == ["c", "d/e"])
     }

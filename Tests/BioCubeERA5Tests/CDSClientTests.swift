@@ -1,9 +1,10 @@
 import BioCubeCore
-import BioCubeTransfer
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BioCubeERA5
 
 /// The CDS client against a fake CDS on loopback (no test touches the internet).
@@ -49,7 +50,8 @@ import Testing
         #expect(json["inputs"]?["data_format"] == "netcdf")
         #expect(json["inputs"]?["area"]?.arrayValue?.map(\.doubleValue) == [72, -25, 32, 45])
         #expect(
-            !FileManager.default.fileExists(atPath: dir + "/." + (files[0] as NSString).lastPathComponent + ".part"))
+            !FileManager.default.fileExists(atPath: dir + "/." + (files[0] as NSString).lastPathComponent + ".part")
+        )
     }
 
     @Test func aSecondRunSkipsCompletedFiles() async throws {
@@ -95,7 +97,8 @@ import Testing
         let files = try await client(fake, pieceSize: 100_000).retrieve([r], into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
         #expect(
-            fake.storage.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"])
+            fake.storage.requests.compactMap { $0.headers["range"] } == ["bytes=150000-249999", "bytes=250000-299999"]
+        )
     }
 
     @Test func a500IsRetriedThenSucceeds() async throws {
@@ -126,7 +129,9 @@ import Testing
                 refusal: (
                     403, "required licences not accepted",
                     "please accept the following licences to proceed: [{'id': 'licence-to-use-copernicus-products', 'revision': 12}]"
-                )))
+                )
+            )
+        )
         let error = await #expect(throws: BioCubeError.self) { _ = try await client(fake).submit(request()) }
         #expect(error?.code == .accessDenied)
         let message = error?.message ?? ""
@@ -191,7 +196,8 @@ import Testing
         let retries = Locked(0)
         let files = try await CDSClient(credentials: CDSCredentials(url: fake.url, key: "test-key"), options: o)
             .retrieve(
-                [request()], into: tmp.path
+                [request()],
+                into: tmp.path
             ) { if case .retrying = $0 { retries.withLock { $0 += 1 } } }
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == data)
         #expect(fake.submissions == 1 && retries.withLock { $0 } == 12)
@@ -253,7 +259,9 @@ import Testing
         o.retryBackoff = .milliseconds(1)
         o.requestTimeout = 5
         let c = CDSClient(
-            credentials: CDSCredentials(url: URL(string: "http://127.0.0.1:9/api")!, key: "k"), options: o)
+            credentials: CDSCredentials(url: URL(string: "http://127.0.0.1:9/api")!, key: "k"),
+            options: o
+        )
         let error = await #expect(throws: BioCubeError.self) { _ = try await c.submit(request()) }
         #expect(error?.code == .network)
         #expect(error?.message.contains("after 3 attempts") == true)
@@ -276,7 +284,10 @@ import Testing
 
     @Test func requestBuildersAndSplitting() throws {
         let p = try CDSRequest.monthlyPressureLevels(
-            variables: ["t", "z"], years: [2000, 2001, 2002], months: [1, 2])
+            variables: ["t", "z"],
+            years: [2000, 2001, 2002],
+            months: [1, 2]
+        )
         #expect(p.dataset == "reanalysis-era5-pressure-levels-monthly-means")
         #expect(p.inputs["pressure_level"]?.arrayValue?.count == 13)
         #expect(p.inputs["month"] == ["01", "02"])
@@ -284,7 +295,11 @@ import Testing
         #expect(p.splitByMonth().count == 6)
         #expect(Set(p.splitByYear().map(\.fileName)).count == 3)
         let h = try CDSRequest.hourlySingleLevels(
-            variables: ["2m_temperature"], years: [2010], months: [6], days: [1, 2])
+            variables: ["2m_temperature"],
+            years: [2010],
+            months: [6],
+            days: [1, 2]
+        )
         #expect(h.inputs["time"] == ["00:00", "06:00", "12:00", "18:00"] && h.inputs["day"] == ["01", "02"])
         #expect(throws: BioCubeError.self) { try CDSRequest.monthlySingleLevels(variables: [], years: [2000]) }
         #expect(throws: BioCubeError.self) {

@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeERA5
 @testable import BioCubeNetCDF
 
@@ -121,7 +122,12 @@ import Testing
         try FileIO.writeAtomically(zip, Self.storedZip("data.nc", Array("not netcdf at all".utf8)))
         #expect(throws: BioCubeError.self) {
             _ = try ERA5Modality(
-                paths: [zip], cadence: .monthly, groupTable: .published, problems: ProblemLog(), scratchRoot: root.path)
+                paths: [zip],
+                cadence: .monthly,
+                groupTable: .published,
+                problems: ProblemLog(),
+                scratchRoot: root.path
+            )
         }
         let left = try FileManager.default.contentsOfDirectory(atPath: root.path).filter {
             $0.hasPrefix(".biocube-era5.")

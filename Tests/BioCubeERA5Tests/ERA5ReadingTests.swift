@@ -1,7 +1,8 @@
+import BioCubeCore
 import BioCubeTestSupport
 import Foundation
-import BioCubeCore
 import Testing
+
 @testable import BioCubeERA5
 @testable import BioCubeNetCDF
 
@@ -23,9 +24,15 @@ import Testing
         let old = try ERA5File(path: Fixtures.path("legacy/era5_single.nc"))
         let step = try UTCDateTime(parsing: month)
         let a = try new.read(
-            new.variable(named: variable), slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+            new.variable(named: variable),
+            slice: new.slices(at: step, cadence: .monthly)[0],
+            onto: .europe025
+        )
         let b = try old.read(
-            old.variable(named: variable), slice: old.slices(at: step, cadence: .monthly)[0], onto: .europe025)
+            old.variable(named: variable),
+            slice: old.slices(at: step, cadence: .monthly)[0],
+            onto: .europe025
+        )
         let tolerance = try Fixtures.packingStep(variable) * 0.51 + abs(a.storage[0]) * 2e-7
         let diff = try #require(maxDifference(a.storage, b.storage))
         #expect(diff <= tolerance, "legacy \(variable) differs by \(diff) (> \(tolerance))")
@@ -45,7 +52,8 @@ import Testing
         let new = try ERA5File(path: Fixtures.path("new/era5_pressure.nc"))
         let old = try ERA5File(path: Fixtures.path("legacy/era5_pressure.nc"))
         let step = try UTCDateTime(parsing: month)
-        let nv = try new.variable(named: variable), ov = try old.variable(named: variable)
+        let nv = try new.variable(named: variable)
+        let ov = try old.variable(named: variable)
         #expect(nv.levels == Fixtures.levels)
         #expect(ov.levels == Fixtures.levels.sorted())  // legacy stores ascending
         let a = try new.read(nv, slice: new.slices(at: step, cadence: .monthly)[0], onto: .europe025)
@@ -77,7 +85,8 @@ import Testing
             paths: [
                 Fixtures.path("new/era5_single.nc"), Fixtures.path("new/era5_pressure.nc"),
                 Fixtures.path("cds_download.zip"),
-            ].suffix(2))
+            ].suffix(2)
+        )
         let byName = Dictionary(uniqueKeysWithValues: try era5.variables().map { ($0.name, $0) })
         #expect(byName["t2m"]?.groups == [.surface, .climate])
         #expect(byName["tp"]?.groups == [.climate])
@@ -130,7 +139,10 @@ import Testing
     @Test func sixHourlyCadenceMatchesExactTimes() throws {
         let problems = ProblemLog()
         let era5 = try ERA5Modality(
-            paths: [Fixtures.path("new/era5_6hourly.nc")], cadence: .hours(6), problems: problems)
+            paths: [Fixtures.path("new/era5_6hourly.nc")],
+            cadence: .hours(6),
+            problems: problems
+        )
         let file = era5.files[0]
         #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 06:00"), cadence: .hours(6)) == [1])
         #expect(file.slices(at: try UTCDateTime(parsing: "2000-01-01 03:00"), cadence: .hours(6)).isEmpty)
@@ -156,7 +168,8 @@ import Testing
     @Test func groupOverridesApply() throws {
         let era5 = try ERA5Modality(
             paths: [Fixtures.path("new/era5_single.nc")],
-            groupTable: GroupTable.published.overriding(["u10": [.misc], "t2m": [.climate]]))
+            groupTable: GroupTable.published.overriding(["u10": [.misc], "t2m": [.climate]])
+        )
         let vars = try era5.variables()
         #expect(vars.first { $0.name == "u10" }?.groups == [.misc])
         #expect(vars.first { $0.name == "t2m" }?.groups == [.climate])
@@ -172,8 +185,10 @@ import Testing
             for slice in fast.times.indices {
                 let a = try fast.read(v, slice: slice, onto: .europe025)
                 let b = try slow.read(
-                    slow.variable(named: v.name), slice: slice,
-                    onto: .europe6Hourly.subgrid(latitudes: 0..<153, longitudes: 0..<321))
+                    slow.variable(named: v.name),
+                    slice: slice,
+                    onto: .europe6Hourly.subgrid(latitudes: 0..<153, longitudes: 0..<321)
+                )
                 let c = try slow.read(slow.variable(named: v.name), slice: slice, onto: .europe025)
                 #expect(a.isBitwiseEqual(to: c), "\(file) \(v.name) slice \(slice)")
                 #expect(b.shape.last == 321)
@@ -213,14 +228,22 @@ import Testing
         let v = try f.variable(named: variable)
         for month in Fixtures.months {
             var t = try f.read(
-                v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025)
+                v,
+                slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0],
+                onto: .europe025
+            )
             if let levels = v.levels {  // stored ascending: put them in the expected (descending) order
                 t = try f.read(
-                    v, slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0], onto: .europe025,
-                    levelOrder: Fixtures.levels.map { l in levels.firstIndex(of: l)! })
+                    v,
+                    slice: f.slices(at: UTCDateTime(parsing: month), cadence: .monthly)[0],
+                    onto: .europe025,
+                    levelOrder: Fixtures.levels.map { l in levels.firstIndex(of: l)! }
+                )
             }
             #expect(
-                maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0, "\(file) \(variable) \(month)")
+                maxDifference(t.storage, try Fixtures.expected(variable, month)) == 0,
+                "\(file) \(variable) \(month)"
+            )
         }
     }
 
@@ -286,8 +309,12 @@ extension DirectChunkTests {
                         var field = [Float](repeating: 0, count: 161 * 281)
                         let direct = try field.withUnsafeMutableBufferPointer {
                             try reader.readField(
-                                variable: v.name, offset: [slice, level, 0, 0], latitudeAxis: 2, longitudeAxis: 3,
-                                into: $0)
+                                variable: v.name,
+                                offset: [slice, level, 0, 0],
+                                latitudeAxis: 2,
+                                longitudeAxis: 3,
+                                into: $0
+                            )
                         }
                         #expect(direct)
                         reads += 1
@@ -297,7 +324,8 @@ extension DirectChunkTests {
                         #expect(
                             flipped == expected
                                 || zip(flipped, expected).allSatisfy { $0.isNaN && $1.isNaN || $0 == $1 },
-                            "\(v.name) \(slice) \(level)")
+                            "\(v.name) \(slice) \(level)"
+                        )
                     }
                 }
             }
@@ -305,12 +333,13 @@ extension DirectChunkTests {
         }
         #expect(
             reader.cacheCounts.inflated < reads / 2,
-            "chunks are shared by several fields: \(reader.cacheCounts) for \(reads) reads")
+            "chunks are shared by several fields: \(reader.cacheCounts) for \(reads) reads"
+        )
         // And through ERA5File, the same values as libnetcdf.
         let fast = try ERA5File(path: path)
         for v in fast.variables {
-            let a = try fast.read(v, slice: 1, onto: .europe025),
-                b = try slow.read(slow.variable(named: v.name), slice: 1, onto: .europe025)
+            let a = try fast.read(v, slice: 1, onto: .europe025)
+            let b = try slow.read(slow.variable(named: v.name), slice: 1, onto: .europe025)
             #expect(a.isBitwiseEqual(to: b), "\(v.name)")
         }
     }

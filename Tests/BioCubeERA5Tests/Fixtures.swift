@@ -1,6 +1,6 @@
 import BioCubeCore
-import Foundation
 import BioCubeTestSupport
+import Foundation
 
 /// The generated ERA5 fixtures (`make fixtures`, scripts/make_era5_fixtures.py).
 enum Fixtures {
@@ -33,7 +33,10 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float? {
     guard a.count == b.count else { return nil }
     var worst: Float = 0
     for (x, y) in zip(a, b) {
-        if x.isNaN || y.isNaN { if x.isNaN != y.isNaN { return .infinity }; continue }
+        if x.isNaN || y.isNaN {
+            if x.isNaN != y.isNaN { return .infinity }
+            continue
+        }
         worst = max(worst, abs(x - y))
     }
     return worst

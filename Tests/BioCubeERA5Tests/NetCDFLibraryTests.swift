@@ -1,5 +1,5 @@
-import Testing
 import BioCubeNetCDF
+import Testing
 
 @Test func libraryVersionIsReported() {
     #expect(netCDFLibraryVersion.hasPrefix("4."))

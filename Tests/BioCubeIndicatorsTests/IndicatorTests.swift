@@ -1,7 +1,8 @@
 import BioCubeCore
-import Foundation
 import BioCubeTestSupport
+import Foundation
 import Testing
+
 @testable import BioCubeIndicators
 
 enum IndicatorFixtures {
@@ -40,7 +41,9 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
     func everyLayoutMatchesTheIndependentExpectation(variable: String, month: String) throws {
         let problems = ProblemLog()
         let modality = try IndicatorModality(
-            paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
+            paths: IndicatorFixtures.all.map(IndicatorFixtures.path),
+            problems: problems
+        )
         let d = try #require(try modality.variables().first { $0.name == variable })
         let t = try modality.read(d, at: UTCDateTime(parsing: month), onto: .europe025)
         #expect(t.shape == [161, 281])
@@ -61,12 +64,15 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
     @Test func groupsAndReports() throws {
         let problems = ProblemLog()
         let modality = try IndicatorModality(
-            paths: IndicatorFixtures.all.map(IndicatorFixtures.path), problems: problems)
+            paths: IndicatorFixtures.all.map(IndicatorFixtures.path),
+            problems: problems
+        )
         let groups = Dictionary(uniqueKeysWithValues: try modality.variables().map { ($0.name, $0.groups) })
         #expect(groups["Forest"] == [.forest] && groups["RLI"] == [.redlist] && groups["NDVI"] == [.vegetation])
         #expect(
             groups["Land"] == [.land] && groups["Cropland"] == [.agriculture]
-                && groups["Agriculture_Irrigated"] == [.agriculture])
+                && groups["Agriculture_Irrigated"] == [.agriculture]
+        )
         let forest = try #require(try modality.variables().first { $0.name == "Forest" })
         _ = try modality.read(forest, at: UTCDateTime(parsing: "2000-01"), onto: .europe025)
         _ = try modality.read(forest, at: UTCDateTime(parsing: "2010-01"), onto: .europe025)
@@ -199,7 +205,8 @@ func sameValues(_ a: [Float], _ b: [Float]) -> Bool {
             var wrong = 0
             for r in stride(from: 0, to: 20_000, by: 7) {
                 let cell = try #require(
-                    grid.cell(latitude: 32 + Double(r / 281) * 0.25, longitude: -25 + Double(r % 281) * 0.25))
+                    grid.cell(latitude: 32 + Double(r / 281) * 0.25, longitude: -25 + Double(r % 281) * 0.25)
+                )
                 if plane[cell.row, cell.column] != Float(text(r, c))! { wrong += 1 }
             }
             #expect(wrong == 0, "month column \(c): \(wrong) rows misplaced")
@@ -263,6 +270,7 @@ enum FileIOProbe {
         try FileIO.writeAtomically(path, Array(whole.utf8))
         let fine = try await IndicatorTable.load(path: path)
         #expect(
-            fine.unterminatedLastField == nil && fine.coverageProblems(offGrid: 0, duplicates: 0, file: path).isEmpty)
+            fine.unterminatedLastField == nil && fine.coverageProblems(offGrid: 0, duplicates: 0, file: path).isEmpty
+        )
     }
 }

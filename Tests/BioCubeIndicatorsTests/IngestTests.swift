@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeIndicators
 
 @Suite struct IngestTests {
@@ -51,7 +52,11 @@ import Testing
         let problems = ProblemLog()
         let ingest = IndicatorIngest(polygons: try polygons(), problems: problems)
         let n = try ingest.writeYearColumns(
-            series, variable: "Forest", source: "API", to: dir + "/Europe_forest_data.csv")
+            series,
+            variable: "Forest",
+            source: "API",
+            to: dir + "/Europe_forest_data.csv"
+        )
         #expect(n == 45)
         #expect(problems.problems.contains { $0.code == .unmatchedNames && $0.message.contains("European Union") })
         // Read it back as BioCube does and check every cell.
@@ -60,8 +65,8 @@ import Testing
         let y2000 = try modality.read(forest, at: UTCDateTime(parsing: "2000-05"), onto: .europe025)
         let y2001 = try modality.read(forest, at: UTCDateTime(parsing: "2001-05"), onto: .europe025)
         let g = Grid.europe025
-        let aCell = try #require(g.cell(latitude: 45.5, longitude: 5.5)),
-            bCell = try #require(g.cell(latitude: 45.5, longitude: 6.5))
+        let aCell = try #require(g.cell(latitude: 45.5, longitude: 5.5))
+        let bCell = try #require(g.cell(latitude: 45.5, longitude: 6.5))
         #expect(y2000[aCell.row, aCell.column] == 11 && y2000[bCell.row, bCell.column] == 20.25)
         #expect(y2001[aCell.row, aCell.column].isNaN && y2001[bCell.row, bCell.column] == 21)
         #expect(y2000.storage.filter { !$0.isNaN }.count == 45)

@@ -27,17 +27,22 @@ struct NDVITests {
         }
         let manifest = (["# comment", ""] + lines + ["not a url at all"]).joined(separator: "\n")
         let picked = NDVIDownload.select(
-            manifest: manifest, from: try UTCDateTime(year: 2020, month: 6),
+            manifest: manifest,
+            from: try UTCDateTime(year: 2020, month: 6),
             through: try UTCDateTime(year: 2020, month: 12),
-            dekad: 11)
+            dekad: 11
+        )
         #expect(
             picked.map { $0.lastPathComponent.split(separator: "_")[3].prefix(8) } == [
                 "20200611", "20200711", "20200811", "20201211",
-            ])
+            ]
+        )
         let first = NDVIDownload.select(
-            manifest: manifest, from: try UTCDateTime(year: 2020, month: 6),
+            manifest: manifest,
+            from: try UTCDateTime(year: 2020, month: 6),
             through: try UTCDateTime(year: 2020, month: 6),
-            dekad: 1)
+            dekad: 1
+        )
         #expect(first.count == 1 && first[0].absoluteString.contains("20200601"))
     }
 
@@ -56,13 +61,16 @@ struct NDVITests {
             "https://h/p/c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.9.nc",
         ].joined(separator: "\n")
         let picked = NDVIDownload.select(
-            manifest: manifest, from: try UTCDateTime(year: 2020, month: 7),
+            manifest: manifest,
+            from: try UTCDateTime(year: 2020, month: 7),
             through: try UTCDateTime(year: 2020, month: 8),
-            dekad: 11)
+            dekad: 11
+        )
         #expect(
             picked.map(\.lastPathComponent) == [
                 "c_gls_NDVI300_202007110000_GLOBE_OLCI_V2.0.2.nc", "c_gls_NDVI300_202008110000_GLOBE_OLCI_V2.0.10.nc",
-            ])
+            ]
+        )
         #expect(NDVIDownload.version(ofFileName: "c_gls_NDVI_202006110000_GLOBE_PROBAV_V3.0.1.nc") == [3, 0, 1])
         #expect(NDVIDownload.version(ofFileName: "ndvi.nc") == [])
     }

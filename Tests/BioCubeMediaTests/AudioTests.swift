@@ -179,7 +179,8 @@ struct AudioTests {
         #expect(
             try AudioFeatures.fitted(t, toFrames: 7, by: .cropStart).storage == [
                 1, 2, 3, 4, 5, 1, 1, 10, 20, 30, 40, 50, 1, 1,
-            ])
+            ]
+        )
         #expect(try AudioFeatures.fitted(t, toFrames: 2, by: .meanPool).storage == [1.5, 4, 15, 40])
         #expect(try AudioFeatures.fitted(t, toFrames: 10, by: .meanPool).storage.prefix(4) == [1, 1, 2, 2])
     }

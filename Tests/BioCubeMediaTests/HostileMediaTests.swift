@@ -67,7 +67,9 @@ import Testing
     @Test func aSpeciesFolderNoSpeciesMapsToIsNamed() throws {
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(
-            atPath: dir.file("Life/Turdus merula "), withIntermediateDirectories: true)
+            atPath: dir.file("Life/Turdus merula "),
+            withIntermediateDirectories: true
+        )
         #expect { _ = try MediaLibrary(root: dir.file("Life")).species() } throws: {
             "\($0)".contains("Turdus merula ") && "\($0)".contains("rename")
         }

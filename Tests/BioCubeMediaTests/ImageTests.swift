@@ -49,7 +49,10 @@ struct ImageTests {
         (.lanczos3, .centreCrop, 24, "photo_lanczos24.f32"),
     ])
     func tensorsMatchTheReference(
-        filter: ImageOptions.Filter, fit: ImageOptions.Fit, size: Int, expectedFile: String
+        filter: ImageOptions.Filter,
+        fit: ImageOptions.Fit,
+        size: Int,
+        expectedFile: String
     ) throws {
         var options = ImageOptions()
         options.filter = filter
@@ -95,7 +98,13 @@ struct TorchvisionPresetTests {
         (99, 300, 64, 64, 193, 0, 64), (37, 41, 19, 19, 21, 0, 1),
     ])
     func geometryFollowsTorchvision(
-        w: Int, h: Int, size: Int, resizedWidth: Int, resizedHeight: Int, left: Int, top: Int
+        w: Int,
+        h: Int,
+        size: Int,
+        resizedWidth: Int,
+        resizedHeight: Int,
+        left: Int,
+        top: Int
     ) throws {
         let p = try ImagePreprocessor(options: ImageOptions(preset: .torchvision, size: size))
         let g = p.geometry(width: w, height: h)

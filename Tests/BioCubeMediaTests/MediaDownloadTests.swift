@@ -29,7 +29,8 @@ private final class Counter: Sendable {
     let counts = LoopbackHTTPServer.Locked<[String: Int]>([:])
     @discardableResult func next(_ key: String) -> Int {
         counts.withLock {
-            $0[key, default: 0] += 1; return $0[key]!
+            $0[key, default: 0] += 1
+            return $0[key]!
         }
     }
 }
@@ -46,7 +47,8 @@ struct MediaDownloadTests {
     /// rights reserved). Page 2 first answers 503, photo 102 first answers 429 with
     /// Retry-After, photo 103 is cut mid-file once.
     private func iNaturalistServer(
-        photo: Data, counter: Counter
+        photo: Data,
+        counter: Counter
     ) throws -> (api: LoopbackHTTPServer, photos: LoopbackHTTPServer) {
         let photos = try LoopbackHTTPServer { request in
             let p = route(request.path)
@@ -118,7 +120,10 @@ struct MediaDownloadTests {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
         let counter = Counter()
         let (server, bucket) = try iNaturalistServer(photo: photo, counter: counter)
-        defer { server.stop(); bucket.stop() }
+        defer {
+            server.stop()
+            bucket.stop()
+        }
         let dir = TemporaryDirectory()
         let life = MediaLibrary(root: dir.file("Life"))
         let client = INaturalistClient(options: fastOptions(), baseURL: server.baseURL)
@@ -143,7 +148,8 @@ struct MediaDownloadTests {
         #expect(rows[2].timestamp == "2020-05-02T08:00:00+02:00")
         #expect(rows[0].commonName == "Eurasian Blackbird" && rows[0].licence == "cc-by")
         #expect(
-            rows[0].rightsHolder == "Jane Doe" && rows[0].attribution == "(c) Jane Doe, some rights reserved (CC-BY)")
+            rows[0].rightsHolder == "Jane Doe" && rows[0].attribution == "(c) Jane Doe, some rights reserved (CC-BY)"
+        )
         #expect(rows[3].licence == "cc0")
         #expect(counter.counts.withLock { $0["taxa"] } == 1, "one taxa request per taxon")
         #expect(query(server.requests[0].path)["photo_license"]?.contains("cc-by-nc") == true, "asks for CC photos")
@@ -154,7 +160,8 @@ struct MediaDownloadTests {
         let budget = try JSONValue.decode(Data(try FileIO.read(dir.file("Life/.inaturalist-requests.json"))))
         #expect(
             budget["requests"]?.intValue == Int64(server.requests.count + bucket.requests.count - 3),
-            "retries and resumed pieces aside")
+            "retries and resumed pieces aside"
+        )
 
         // A rerun pages again but fetches no photo.
         let photoRequests = bucket.requests.count
@@ -179,19 +186,26 @@ struct MediaDownloadTests {
         small.dailyRequests = 1
         await #expect {
             _ = try await INaturalistClient(options: small, baseURL: server.baseURL).download(
-                species: "Turdus merula", into: life)
+                species: "Turdus merula",
+                into: life
+            )
         } throws: { "\($0)".contains("budget of 1 requests") && "\($0)".contains("tomorrow") }
     }
 
     @Test func theRateLimitHoldsAcrossRequests() async throws {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
         let (server, bucket) = try iNaturalistServer(photo: photo, counter: Counter())
-        defer { server.stop(); bucket.stop() }
+        defer {
+            server.stop()
+            bucket.stop()
+        }
         var options = fastOptions()
         options.minimumInterval = .milliseconds(150)
         let client = INaturalistClient(options: options, baseURL: server.baseURL)
         _ = try await client.download(
-            species: "Turdus merula", into: MediaLibrary(root: TemporaryDirectory().file("Life")))
+            species: "Turdus merula",
+            into: MediaLibrary(root: TemporaryDirectory().file("Life"))
+        )
         let times = (server.requests + bucket.requests).map(\.received).sorted()
         #expect(times.count >= 8)
         let gaps = zip(times, times.dropFirst()).map { $1 - $0 }
@@ -206,12 +220,17 @@ struct MediaDownloadTests {
     @Test func maximumPerSpeciesStopsEarly() async throws {
         let photo = try Data(contentsOf: URL(fileURLWithPath: try media.path("photo.jpg")))
         let (server, bucket) = try iNaturalistServer(photo: photo, counter: Counter())
-        defer { server.stop(); bucket.stop() }
+        defer {
+            server.stop()
+            bucket.stop()
+        }
         var options = fastOptions()
         options.maximumPerSpecies = 2
         let life = MediaLibrary(root: TemporaryDirectory().file("Life"))
         let summary = try await INaturalistClient(options: options, baseURL: server.baseURL).download(
-            species: "Turdus merula", into: life)
+            species: "Turdus merula",
+            into: life
+        )
         #expect(summary.added == 2)
         #expect(try life.records(of: .image, species: "Turdus merula").count == 2)
     }
@@ -236,7 +255,8 @@ struct MediaDownloadTests {
                     )
                 }
                 return .json(
-                    200, #"{"numRecordings":"3","numSpecies":"1","page":2,"numPages":2,"recordings":[\#(rec(3, "C"))]}"#
+                    200,
+                    #"{"numRecordings":"3","numSpecies":"1","page":2,"numPages":2,"recordings":[\#(rec(3, "C"))]}"#
                 )
             }
             if request.path.hasSuffix("/download") {
@@ -305,7 +325,10 @@ struct MediaDownloadTests {
             case "/api/documents/dGF4OlR1cmR1cw==-1733580000/download":
                 #expect(q["format"] == "tsv")
                 return LoopbackHTTPServer.Response(
-                    status: 200, headers: ["Content-Type": "text/tab-separated-values"], body: Data(tsv.utf8))
+                    status: 200,
+                    headers: ["Content-Type": "text/tab-separated-values"],
+                    body: Data(tsv.utf8)
+                )
             default:
                 return .json(404, #"{"detail":"Not Found"}"#)
             }
@@ -323,7 +346,8 @@ struct MediaDownloadTests {
                 "kingdom": "Animalia", "phylum": "Chordata", "class": "Aves", "order": "Passeriformes",
                 "family": "Turdidae",
                 "genus": "Turdus",
-            ])
+            ]
+        )
         #expect(merula.timestamp == "2019-06-01" && merula.latitude == 52.5 && merula.longitude == 13.4)
         #expect(merula.country == "Germany" && merula.url == "https://portal.boldsystems.org/record/ABC-1")
         #expect(merula.rightsHolder == "Naturalis Biodiversity Center" && merula.attribution.contains("ABC-1"))
@@ -338,16 +362,21 @@ struct MediaDownloadTests {
     @Test func boldV4IsOfflineButItsTSVStillImports() async throws {
         let offline = try LoopbackHTTPServer { _ in
             LoopbackHTTPServer.Response(
-                status: 200, headers: ["Content-Type": "text/html; charset=UTF-8"],
+                status: 200,
+                headers: ["Content-Type": "text/html; charset=UTF-8"],
                 body: Data(
-                    "<!DOCTYPE html><html><head><title>BOLD Public Offline</title></head><body>…</body></html>".utf8))
+                    "<!DOCTYPE html><html><head><title>BOLD Public Offline</title></head><body>…</body></html>".utf8
+                )
+            )
         }
         defer { offline.stop() }
         let dir = TemporaryDirectory()
         let life = MediaLibrary(root: dir.file("Life"))
         await #expect {
             _ = try await BOLDClient(options: fastOptions(), baseURL: offline.baseURL).download(
-                taxon: "Turdus", into: life)
+                taxon: "Turdus",
+                into: life
+            )
         } throws: { "\($0)".contains("BOLD Public Offline") && "\($0)".contains("portal") }
         #expect(try life.species().isEmpty)
 
@@ -374,13 +403,17 @@ struct MediaDownloadTests {
             let agent = request.headers["user-agent"] ?? ""
             guard agent.hasPrefix("biocube/"), agent.contains("wiki-test@example.org") else {
                 return LoopbackHTTPServer.Response(
-                    status: 403, headers: ["Content-Type": "text/plain"],
-                    body: Data("Please set a user-agent and respect our robot policy https://w.wiki/4wJS.".utf8))
+                    status: 403,
+                    headers: ["Content-Type": "text/plain"],
+                    body: Data("Please set a user-agent and respect our robot policy https://w.wiki/4wJS.".utf8)
+                )
             }
             switch route(request.path) {
             case "/api/rest_v1/page/summary/Turdus_merula":
                 return LoopbackHTTPServer.Response(
-                    status: 302, headers: ["Location": "Common_blackbird", "Content-Type": "application/json"])
+                    status: 302,
+                    headers: ["Location": "Common_blackbird", "Content-Type": "application/json"]
+                )
             case "/api/rest_v1/page/summary/Common_blackbird":
                 return .json(
                     200,
@@ -390,10 +423,13 @@ struct MediaDownloadTests {
                 return .json(200, #"{"type":"disambiguation","extract":"Turdus may refer to"}"#)
             case "/api/rest_v1/page/summary/Blocked_species":
                 return LoopbackHTTPServer.Response(
-                    status: 403, headers: ["Content-Type": "text/plain"],
+                    status: 403,
+                    headers: ["Content-Type": "text/plain"],
                     body: Data(
                         "Scripted requests from your IP have been blocked, see https://meta.wikimedia.org/wiki/User-Agent_policy"
-                            .utf8))
+                            .utf8
+                    )
+                )
             default:
                 return .json(404, #"{"type":"https://mediawiki.org/wiki/HyperSwitch/errors/not_found"}"#)
             }
@@ -403,26 +439,34 @@ struct MediaDownloadTests {
         var options = fastOptions()
         options.contact = "wiki-test@example.org"
         let wiki = WikipediaDescriptionClient(
-            options: options, baseURL: s.baseURL.appendingPathComponent("api/rest_v1"))
+            options: options,
+            baseURL: s.baseURL.appendingPathComponent("api/rest_v1")
+        )
         let ok = try await wiki.download(species: "Turdus merula", into: life)
         #expect(ok.added == 1 && ok.errors.isEmpty, "\(ok)")
         let row = try #require(try life.records(of: .text, species: "Turdus merula").first)
         #expect(
-            row.value.hasPrefix("The common blackbird") && row.value.contains("\"loud\"") && row.value.contains("\n"))
+            row.value.hasPrefix("The common blackbird") && row.value.contains("\"loud\"") && row.value.contains("\n")
+        )
         #expect(row.url == "https://en.wikipedia.org/wiki/Common_blackbird" && row.licence == "CC BY-SA 4.0")
         #expect(row.rightsHolder == "Wikipedia contributors" && row.attribution.contains("\"Common blackbird\""))
         #expect(try await wiki.download(species: "Turdus merula", into: life).skipped == 1)
         #expect(
-            try await wiki.download(species: "Turdus", into: life).failures.first?.contains("disambiguation") == true)
+            try await wiki.download(species: "Turdus", into: life).failures.first?.contains("disambiguation") == true
+        )
         #expect(
             try await wiki.download(species: "Nonexistent species", into: life).failures.first?.contains(
-                "no Wikipedia article") == true)
+                "no Wikipedia article"
+            ) == true
+        )
         // A refusal is that species' error, with the server's words; the client goes on.
         let blocked = try await wiki.download(species: "Blocked species", into: life)
         #expect(blocked.errors.count == 1 && blocked.errors[0].contains("User-Agent_policy"), "\(blocked)")
         // Without a contact the agent is refused as a generic one would be.
         let anonymous = WikipediaDescriptionClient(
-            options: fastOptions(), baseURL: s.baseURL.appendingPathComponent("api/rest_v1"))
+            options: fastOptions(),
+            baseURL: s.baseURL.appendingPathComponent("api/rest_v1")
+        )
         let refused = try await anonymous.download(species: "Turdus philomelos", into: life)
         #expect(refused.errors.first?.contains("403") == true && refused.errors[0].contains("w.wiki/4wJS"))
     }

@@ -47,7 +47,8 @@ struct SequenceAndTextTests {
     @Test func normalisationFoldsCaseWidthAndPunctuation() {
         #expect(
             TextNormalisation.normalised("  The Blackbird's SONG—loud, ﬁne; well-known!! ")
-                == "the blackbird's song loud fine well-known")
+                == "the blackbird's song loud fine well-known"
+        )
         #expect(TextNormalisation.normalised("Ｃａｆé  ２０２０") == "café 2020")
         #expect(TextNormalisation.normalised("-- 'quoted' --") == "quoted")
     }
@@ -126,7 +127,8 @@ struct SequenceAndTextTests {
             #expect(
                 Array(TextNormalisation.compatibilityComposed(text).unicodeScalars)
                     == Array(text.precomposedStringWithCompatibilityMapping.unicodeScalars),
-                "\(Array(text.unicodeScalars))")
+                "\(Array(text.unicodeScalars))"
+            )
         }
     }
 }

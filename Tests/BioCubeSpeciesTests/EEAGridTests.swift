@@ -1,4 +1,5 @@
 import Testing
+
 @testable import BioCubeSpecies
 
 @Suite struct EEAGridTests {

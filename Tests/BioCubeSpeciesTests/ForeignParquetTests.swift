@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeParquet
 
 /// Files from writers other than pyarrow's defaults (issue #15): what pyarrow reads among
@@ -32,14 +33,23 @@ import Testing
         // Definition levels: one RLE run of 2 zeros (bit width 1): header 2 << 1, value 0.
         let d = try read(
             Page(
-                body: [0x04, 0x00], uncompressed: 2, rows: 2, codec: 1, version: 2, optional: true, definitionBytes: 2))
+                body: [0x04, 0x00],
+                uncompressed: 2,
+                rows: 2,
+                codec: 1,
+                version: 2,
+                optional: true,
+                definitionBytes: 2
+            )
+        )
         #expect(d.count == 2 && d.validity == [false, false])
     }
 
     @Test func repetitionLevelsOnAFlatColumnAreSkipped() throws {
         // Repetition levels (a run of 2 zeros) before the values of a required column.
         let d = try read(
-            Page(body: [0x04, 0x00] + Self.le([7, 8]), uncompressed: 18, rows: 2, version: 2, repetitionBytes: 2))
+            Page(body: [0x04, 0x00] + Self.le([7, 8]), uncompressed: 18, rows: 2, version: 2, repetitionBytes: 2)
+        )
         #expect(int64s(d) == [7, 8])
     }
 
@@ -86,8 +96,10 @@ import Testing
         #expect(file.nestedColumns == ["tags.list.element", "point.x", "point.y"])
         let expected = try #require(
             try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path("nested.json"))))
-                as? [String: [Any]])
+                with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path("nested.json")))
+            )
+                as? [String: [Any]]
+        )
         let keys = try file.read(column: "Key")
         #expect(keys.count == expected["Key"]?.count)
         for name in ["tags", "point", "point.x"] {

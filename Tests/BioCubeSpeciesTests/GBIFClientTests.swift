@@ -1,16 +1,20 @@
 import BioCubeCore
-import BioCubeTransfer
 import BioCubeTestSupport
+import BioCubeTransfer
 import Foundation
 import Synchronization
 import Testing
+
 @testable import BioCubeSpecies
 
 /// The GBIF occurrence download client against a fake GBIF API on loopback (no test
 /// touches the internet).
 @Suite struct GBIFClientTests {
     func client(
-        _ fake: FakeGBIF, password: String = "secret", pieceSize: Int = 16 << 10, concurrent: Int = 3
+        _ fake: FakeGBIF,
+        password: String = "secret",
+        pieceSize: Int = 16 << 10,
+        concurrent: Int = 3
     ) -> GBIFClient {
         var o = DownloadOptions.gbif
         o.pollInitial = .milliseconds(5)
@@ -22,14 +26,14 @@ import Testing
         return GBIFClient(credentials: GBIFCredentials(user: "tester", password: password, url: fake.url), options: o)
     }
 
-    func cubes(_ keys: [Int64] = [2435098, 5219173, 2480528]) throws -> [GBIFDownloadRequest] {
+    func cubes(_ keys: [Int64] = [2_435_098, 5_219_173, 2_480_528]) throws -> [GBIFDownloadRequest] {
         try keys.map { try GBIFDownloadRequest.speciesCube(speciesKey: $0, years: 2000...2020) }
     }
 
     /// Sets up what an interrupted run leaves: GBIF knows download 0000042-… for species
     /// 2435098, and the folder's manifest lists it as pending. Returns the request.
     func earlierRunRequested(on fake: FakeGBIF, in dir: String) throws -> GBIFDownloadRequest {
-        let request = try cubes([2435098])[0]
+        let request = try cubes([2_435_098])[0]
         fake.preload(key: "0000042-261126120000000", sql: request.sql)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var m = DownloadManifest()
@@ -64,7 +68,7 @@ import Testing
     }
 
     @Test func theCubeQueryHasTheColumnsTheConverterReads() throws {
-        let sql = try GBIFDownloadRequest.speciesCube(speciesKey: 2435098, years: 2001...2019).sql
+        let sql = try GBIFDownloadRequest.speciesCube(speciesKey: 2_435_098, years: 2001...2019).sql
         for part in [
             "yearMonth", "eeaCellCode", "GBIF_EEARGCode(10000,", "speciesKey", "occurrences", "phylum", #""class""#,
             #""order""#,
@@ -127,7 +131,7 @@ import Testing
         let fake = try FakeGBIF(script)
         let tmp = TemporaryDirectory("gbif")
         let dir = tmp.path
-        let files = try await client(fake, pieceSize: 20_000).retrieve(cubes([2435098]), into: dir)
+        let files = try await client(fake, pieceSize: 20_000).retrieve(cubes([2_435_098]), into: dir)
         #expect(try Data(contentsOf: URL(fileURLWithPath: files[0])) == script.file("2435098"))
         let ranges = fake.server.requests.filter { $0.path.hasPrefix("/files/") }.compactMap { $0.headers["range"] }
         // The cut second piece is asked for again from byte 20 000 (through the redirect), never from 0.
@@ -135,7 +139,8 @@ import Testing
             ranges == [
                 "bytes=0-19999", "bytes=20000-39999", "bytes=20000-39999",
                 "bytes=40000-\(script.file("2435098").count - 1)",
-            ])
+            ]
+        )
     }
 
     /// GBIF's 420 (too many downloads running for the account) is waited out, and the DOI
@@ -147,7 +152,7 @@ import Testing
         let tmp = TemporaryDirectory("gbif")
         let dir = tmp.path
         let retries = Locked(0)
-        _ = try await client(fake, concurrent: 1).retrieve(cubes([2435098]), into: dir) {
+        _ = try await client(fake, concurrent: 1).retrieve(cubes([2_435_098]), into: dir) {
             if case .retrying = $0 { retries.withLock { $0 += 1 } }
         }
         #expect(retries.withLock { $0 } == 2 && fake.requestedSQL.count == 1)
@@ -211,7 +216,9 @@ import Testing
 
     @Test func aSpeciesListTakesCommentsCommasAndRepeatsAndNamesABadLine() throws {
         let text = "# study species\n2435098\n\n5219173, 2480528  # two on a line\n2435098\n"
-        #expect(try GBIFDownloadRequest.speciesKeys(parsing: text, origin: "keys.txt") == [2435098, 5219173, 2480528])
+        #expect(
+            try GBIFDownloadRequest.speciesKeys(parsing: text, origin: "keys.txt") == [2_435_098, 5_219_173, 2_480_528]
+        )
         #expect(try GBIFDownloadRequest.speciesKeys(parsing: "", origin: "keys.txt").isEmpty)
         for (bad, line) in [("2435098\nParus major\n", 2), ("-5\n", 1), ("12,0\n", 1)] {
             let error = #expect(throws: BioCubeError.self) {
@@ -222,7 +229,7 @@ import Testing
         }
         let tmp = TemporaryDirectory("species-list")
         try "5219173\n".write(toFile: tmp.file("keys.txt"), atomically: true, encoding: .utf8)
-        #expect(try GBIFDownloadRequest.speciesKeys(fromFile: tmp.file("keys.txt")) == [5219173])
+        #expect(try GBIFDownloadRequest.speciesKeys(fromFile: tmp.file("keys.txt")) == [5_219_173])
         let missing = #expect(throws: BioCubeError.self) {
             try GBIFDownloadRequest.speciesKeys(fromFile: tmp.file("none.txt"))
         }
@@ -235,7 +242,8 @@ import Testing
         #expect(
             try GBIFCredentials.load(environment: [
                 "GBIF_USER": "u", "GBIF_PWD": "p", "GBIF_API_URL": "https://api.gbif-uat.org/v1",
-            ]).url.host == "api.gbif-uat.org")
+            ]).url.host == "api.gbif-uat.org"
+        )
         let noUser = #expect(throws: BioCubeError.self) { try GBIFCredentials.load(environment: [:]) }
         #expect(noUser?.message.contains("GBIF_USER") == true)
         let noPassword = #expect(throws: BioCubeError.self) {

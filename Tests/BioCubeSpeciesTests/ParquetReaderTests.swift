@@ -1,7 +1,8 @@
 import BioCubeCore
-import Foundation
 import BioCubeTestSupport
+import Foundation
 import Testing
+
 @testable import BioCubeParquet
 @testable import BioCubeSpecies
 
@@ -28,7 +29,9 @@ enum ParquetFixtures {
         let file = try ParquetFile(path: ParquetFixtures.path(name + ".parquet"))
         let expected = try #require(
             try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path(name + ".json")))) as? [String: [Any]])
+                with: Data(contentsOf: URL(fileURLWithPath: ParquetFixtures.path(name + ".json")))
+            ) as? [String: [Any]]
+        )
         #expect(file.columns.map(\.name) == ["Species", "Key", "Latitude", "Count", "Weight", "Flag", "Timestamp"])
         if name != "int96" {
             #expect(file.columns.first { $0.name == "Timestamp" }?.logicalType == .timestamp(unit: .nanos, utc: false))
@@ -68,12 +71,17 @@ enum ParquetFixtures {
         var sawIndices = false
         for g in 0..<file.rowGroupSizes.count {
             let together = try file.read(
-                columns: Array(file.columns.indices), rowGroup: g, dictionaryIndices: Set(file.columns.indices))
+                columns: Array(file.columns.indices),
+                rowGroup: g,
+                dictionaryIndices: Set(file.columns.indices)
+            )
             for c in file.columns.indices {
                 let plain = try file.read(column: c, rowGroup: g)
                 let withIndices = together[c]
                 #expect(
-                    plain.count == withIndices.count && plain.validity == withIndices.validity, "\(name) column \(c)")
+                    plain.count == withIndices.count && plain.validity == withIndices.validity,
+                    "\(name) column \(c)"
+                )
                 #expect(plain.dictionaryIndices == nil, "indices only when asked for")
                 guard let dictionary = withIndices.dictionary, let indices = withIndices.dictionaryIndices else {
                     continue
@@ -151,19 +159,30 @@ enum ParquetFixtures {
     /// A one-row file with one required INT64 column whose chunk metadata and page header
     /// say what the arguments say (nil: the true value).
     private func crafted(
-        totalCompressed: Int64? = nil, dataPageOffset: Int64 = 4, pageUncompressed: Int32 = 8, value: Int64 = 42
+        totalCompressed: Int64? = nil,
+        dataPageOffset: Int64 = 4,
+        pageUncompressed: Int32 = 8,
+        value: Int64 = 42
     ) -> [UInt8] {
         CraftedParquet.file(
             .init(
-                body: CraftedParquet.le([value]), uncompressed: pageUncompressed, rows: 1,
-                totalCompressed: totalCompressed, dataPageOffset: dataPageOffset))
+                body: CraftedParquet.le([value]),
+                uncompressed: pageUncompressed,
+                rows: 1,
+                totalCompressed: totalCompressed,
+                dataPageOffset: dataPageOffset
+            )
+        )
     }
 
     @Test func craftedFileReadsWhenItsSizesAreTrue() throws {
         let dir = TemporaryDirectory()
         try FileIO.writeAtomically(dir.file("ok.parquet"), crafted())
         let values = try ParquetFile(path: dir.file("ok.parquet")).read(column: "v").values
-        guard case .int64(let v) = values else { Issue.record("not int64"); return }
+        guard case .int64(let v) = values else {
+            Issue.record("not int64")
+            return
+        }
         #expect(v == [42])
     }
 
@@ -171,14 +190,20 @@ enum ParquetFixtures {
         arguments: [
             (Int64.max, Int64(4), Int32(8), "outside the data"), (nil, Int64.max - 2, 8, "outside the data"),
             (Int64.max - 100, Int64.max - 100, 8, "outside the data"), (nil, 4, 1 << 30, "declares 1073741824 bytes"),
-        ] as [(Int64?, Int64, Int32, String)])
+        ] as [(Int64?, Int64, Int32, String)]
+    )
     func sizesNearTheLimitsAreErrorsNotTrapsOrHugeAllocations(
-        total: Int64?, offset: Int64, uncompressed: Int32, message: String
+        total: Int64?,
+        offset: Int64,
+        uncompressed: Int32,
+        message: String
     ) throws {
         let dir = TemporaryDirectory()
         let path = dir.file("bad.parquet")
         try FileIO.writeAtomically(
-            path, crafted(totalCompressed: total, dataPageOffset: offset, pageUncompressed: uncompressed))
+            path,
+            crafted(totalCompressed: total, dataPageOffset: offset, pageUncompressed: uncompressed)
+        )
         #expect {
             _ = try ParquetFile(path: path).read(column: "v")
         } throws: { e in

@@ -2,6 +2,7 @@ import BioCubeCore
 import BioCubeTestSupport
 import Foundation
 import Testing
+
 @testable import BioCubeParquet
 @testable import BioCubeSpecies
 
@@ -28,7 +29,9 @@ import Testing
                     .init("Key", .int64), .init("Value", .double, optional: true),
                     .init("Name", .string, optional: true),
                     .init("When", .timestamp(.nanos, utc: false)), .init("Label", .string),
-                ], options: options)
+                ],
+                options: options
+            )
             let keys = (0..<rows).map { Int64($0 % 97) * 1_000_003 - 40_000_000 }
             let values = (0..<rows).map { $0 % 11 == 0 ? Double.nan : Double($0) * 0.25 - 3 }
             let valueMask = (0..<rows).map { $0 % 7 != 3 }
@@ -48,10 +51,16 @@ import Testing
             #expect(file.rowGroupSizes.count == max(1, (rows + 24_999) / 25_000))
             #expect(file.columns.map(\.isOptional) == [false, true, true, false, false])
             #expect(file.columns[3].logicalType == .timestamp(unit: .nanos, utc: false))
-            guard case .int64(let k) = try file.read(column: "Key").values else { Issue.record("Key type"); continue }
+            guard case .int64(let k) = try file.read(column: "Key").values else {
+                Issue.record("Key type")
+                continue
+            }
             #expect(k == keys)
             let v = try file.read(column: "Value")
-            guard case .double(let vv) = v.values else { Issue.record("Value type"); continue }
+            guard case .double(let vv) = v.values else {
+                Issue.record("Value type")
+                continue
+            }
             for i in 0..<rows {
                 #expect(v.isValid(i) == valueMask[i])
                 if valueMask[i] { #expect(vv[i].bitPattern == values[i].bitPattern) }

@@ -1,6 +1,7 @@
 import BioCubeCore
 import Foundation
 import Testing
+
 @testable import BioCubeParquet
 @testable import BioCubeSpecies
 
@@ -10,13 +11,16 @@ import Testing
 
     /// Rows: (species, lat, lon, "YYYY-MM-DD", distribution?) written as the chosen storage.
     static func write(
-        _ rows: [(Int64?, Double?, Double, String, Double?)], keys: KeyStorage, time: TimeStorage,
+        _ rows: [(Int64?, Double?, Double, String, Double?)],
+        keys: KeyStorage,
+        time: TimeStorage,
         rowGroupRows: Int = 4,
         dictionary: Bool = true
     ) throws -> String {
         // A file of its own per call: parameterised cases run in parallel with different rows.
         let path = ParquetWriterTests.temporaryPath(
-            "species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows)-\(dictionary)-\(UUID().uuidString).parquet")
+            "species-\(keys)-\(time)-\(rows.count)-\(rowGroupRows)-\(dictionary)-\(UUID().uuidString).parquet"
+        )
         var options = ParquetWriter.Options()
         options.rowGroupRows = rowGroupRows
         options.dictionary = dictionary
@@ -27,7 +31,9 @@ import Testing
                 .init("Latitude", .double, optional: true), .init("Longitude", .double),
                 .init("Timestamp", time == .text ? .string : .timestamp(.nanos, utc: false)),
                 .init("Distribution", .double, optional: true), .init("Family", .string),
-            ], options: options)
+            ],
+            options: options
+        )
         let valid = rows.map { $0.0 != nil }
         let species: ParquetWriter.Column =
             keys == .string
@@ -47,10 +53,10 @@ import Testing
     }
 
     static let rows: [(Int64?, Double?, Double, String, Double?)] = [
-        (1340361, 44.0, 5.25, "2000-01-01", 2),
-        (1340361, 44.0, 5.25, "2000-01-15", 3),  // same cell and month: summed
-        (1340361, 44.0, 365.25, "2000-01-01", 4),  // 0…360 longitude of the same cell
-        (1340361, 44.25, 5.25, "2000-02-01", 1),
+        (1_340_361, 44.0, 5.25, "2000-01-01", 2),
+        (1_340_361, 44.0, 5.25, "2000-01-15", 3),  // same cell and month: summed
+        (1_340_361, 44.0, 365.25, "2000-01-01", 4),  // 0…360 longitude of the same cell
+        (1_340_361, 44.25, 5.25, "2000-02-01", 1),
         (212, 32.0, -25.0, "2000-01-01", 7),  // grid corner
         (212, 80.0, 5.0, "2000-01-01", 9),  // off grid
         (212, 44.1, 5.0, "2000-01-01", 9),  // off the 0.25° lattice
@@ -65,7 +71,8 @@ import Testing
     @Test(
         arguments: [KeyStorage.string, .int64].flatMap { k in
             [TimeStorage.timestamp, .text].flatMap { t in [(k, t, true), (k, t, false)] }
-        })
+        }
+    )
     func sumsPerSpeciesCellAndMonth(keys: KeyStorage, time: TimeStorage, dictionary: Bool) throws {
         let problems = ProblemLog()
         let path = try Self.write(Self.rows, keys: keys, time: time, dictionary: dictionary)
@@ -74,7 +81,8 @@ import Testing
         for name in ["Species", "Timestamp"] {
             #expect(
                 (try file.read(column: file.columnIndex(name), rowGroup: 0, dictionaryIndices: true).dictionaryIndices
-                    != nil) == dictionary)
+                    != nil) == dictionary
+            )
         }
         let m = try SpeciesModality(path: path, problems: problems)
         #expect(m.species.map(\.value) == ["212", "1340361"])  // numeric order, leading zeros dropped
@@ -82,7 +90,8 @@ import Testing
         #expect(m.rowCount == 11 && m.skippedRows == 4)
         #expect(m.stepRange == (try UTCDateTime(year: 2000, month: 1))...(try UTCDateTime(year: 2000, month: 2)))
         let g = Grid.europe025
-        let jan = try UTCDateTime(year: 2000, month: 1), feb = try UTCDateTime(year: 2000, month: 2)
+        let jan = try UTCDateTime(year: 2000, month: 1)
+        let feb = try UTCDateTime(year: 2000, month: 2)
         let v = try m.variables()
         let a = try m.read(v[1], at: jan, onto: g)
         let cell = try #require(g.cell(latitude: 44, longitude: 5.25))
@@ -105,7 +114,9 @@ import Testing
         let problems = ProblemLog()
         let m = try SpeciesModality(
             path: Self.write(Self.rows, keys: .int64, time: .timestamp, rowGroupRows: 100),
-            species: ["1340361", "999", "212"], problems: problems)
+            species: ["1340361", "999", "212"],
+            problems: problems
+        )
         #expect(m.species.map(\.value) == ["1340361", "999", "212"])
         let v = try m.variables()
         let jan = try UTCDateTime(year: 2000, month: 1)
@@ -137,7 +148,8 @@ import Testing
             fields: [
                 .init("Species", .int64), .init("Latitude", .double), .init("Longitude", .double),
                 .init("Timestamp", .string),
-            ])
+            ]
+        )
         try w.write([.int64([1]), .double([1]), .double([1]), .string(["2000-01-01"])])
         try w.finish()
         let error = try #require(throws: BioCubeError.self) { try SpeciesModality(path: path) }
@@ -155,8 +167,10 @@ import Testing
         for _ in 0..<600 {
             let species = Int64([3, 17, 2_000_001].randomElement(using: &generator)!)
             let month = Int.random(in: 1...12, using: &generator)
-            let row = Int.random(in: 0..<6, using: &generator), column = Int.random(in: 0..<6, using: &generator)
-            let lat = 32.0 + Double(row) * 0.25, lon = -25.0 + Double(column) * 0.25
+            let row = Int.random(in: 0..<6, using: &generator)
+            let column = Int.random(in: 0..<6, using: &generator)
+            let lat = 32.0 + Double(row) * 0.25
+            let lon = -25.0 + Double(column) * 0.25
             let value = Double(Int.random(in: 1...9, using: &generator))
             rows.append((species, lat, lon, String(format: "2001-%02d-03", month), value))
             let cell = try #require(g.cell(latitude: lat, longitude: lon))
@@ -164,8 +178,13 @@ import Testing
         }
         let path = try Self.write(rows, keys: .int64, time: .text, rowGroupRows: 97)
         let m = try SpeciesModality(
-            path: path, species: nil, cadence: .monthly, problems: ProblemLog(), maxConcurrency: 2,
-            stagingLimit: stagingLimit)
+            path: path,
+            species: nil,
+            cadence: .monthly,
+            problems: ProblemLog(),
+            maxConcurrency: 2,
+            stagingLimit: stagingLimit
+        )
         #expect(m.rowCount == 600 && m.skippedRows == 0)
         #expect(m.rows.spilled == (stagingLimit < 600 * 16))
         var seen = 0

@@ -29,7 +29,10 @@ public struct FixtureSet: Sendable {
         let p = root + "/" + relative
         guard isComplete else {
             throw BioCubeError(
-                .notFound, "the \(name) fixtures are missing: run `make fixtures` (or `make test`) first", file: p)
+                .notFound,
+                "the \(name) fixtures are missing: run `make fixtures` (or `make test`) first",
+                file: p
+            )
         }
         return p
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -91,7 +92,10 @@ public final class LoopbackHTTPServer: Sendable {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        guard bound == 0, listen(fd, 16) == 0 else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
@@ -146,7 +150,8 @@ public final class LoopbackHTTPServer: Sendable {
         for line in lines.dropFirst() {
             if let colon = line.firstIndex(of: ":") {
                 headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
-                    in: .whitespaces)
+                    in: .whitespaces
+                )
             }
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
@@ -156,8 +161,11 @@ public final class LoopbackHTTPServer: Sendable {
             buffer += chunk[0..<n]
         }
         let request = Request(
-            method: parts.count > 0 ? String(parts[0]) : "", path: parts.count > 1 ? String(parts[1]) : "",
-            headers: headers, body: Data(buffer[headEnd!..<min(buffer.count, headEnd! + length)]))
+            method: parts.count > 0 ? String(parts[0]) : "",
+            path: parts.count > 1 ? String(parts[1]) : "",
+            headers: headers,
+            body: Data(buffer[headEnd!..<min(buffer.count, headEnd! + length)])
+        )
         log.withLock { $0.append(request) }
         let response = handler(request)
         var text = "HTTP/1.1 \(response.status) \(response.status < 300 ? "OK" : "Error")\r\n"

@@ -15,8 +15,10 @@ extension Batch {
     public func sliced(to region: Region) throws -> Batch {
         func tolerance(_ values: [Double]) -> Double { values.count > 1 ? abs(values[1] - values[0]) / 1000 : 1e-9 }
         let (rows, cols) = try region.indexRanges(
-            latitudes: metadata.latitudes, longitudes: metadata.longitudes,
-            tolerance: (tolerance(metadata.latitudes), tolerance(metadata.longitudes)))
+            latitudes: metadata.latitudes,
+            longitudes: metadata.longitudes,
+            tolerance: (tolerance(metadata.latitudes), tolerance(metadata.longitudes))
+        )
         return try cropping(rows: rows, columns: cols)
     }
 
@@ -24,7 +26,8 @@ extension Batch {
     /// and columns are kept), so a vision transformer's patches tile it exactly.
     public func cropped(toMultipleOf patch: Int) throws -> Batch {
         guard patch > 0 else { throw BioCubeError(.invalidArgument, "patch size \(patch) must be positive") }
-        let h = metadata.latitudes.count, w = metadata.longitudes.count
+        let h = metadata.latitudes.count
+        let w = metadata.longitudes.count
         guard h >= patch, w >= patch else {
             throw BioCubeError(.invalidArgument, "a \(h)×\(w) batch is smaller than one \(patch)×\(patch) patch")
         }
@@ -35,7 +38,8 @@ extension Batch {
         var m = metadata
         m.latitudes = Array(metadata.latitudes[rows])
         m.longitudes = Array(metadata.longitudes[columns])
-        let h = metadata.latitudes.count, w = metadata.longitudes.count
+        let h = metadata.latitudes.count
+        let w = metadata.longitudes.count
         return try mapping(metadata: m) { _, _, t in
             let planes = t.count / (h * w)
             var out = [Float]()
@@ -105,8 +109,16 @@ extension Batch {
             var out = t
             try out.withUnsafeMutableBufferPointer { p in
                 try Self.scale(
-                    p, group: group, name: name, shape: t.shape, plane: plane, pressureLevels: metadata.pressureLevels,
-                    statistics: statistics, mode: mode, inverse: inverse)
+                    p,
+                    group: group,
+                    name: name,
+                    shape: t.shape,
+                    plane: plane,
+                    pressureLevels: metadata.pressureLevels,
+                    statistics: statistics,
+                    mode: mode,
+                    inverse: inverse
+                )
             }
             return out
         }
@@ -117,8 +129,15 @@ extension Batch {
     /// the L planes are): the rule of ``normalised(with:mode:)``, for callers that hold the
     /// values in a buffer of their own.
     package static func scale(
-        _ p: UnsafeMutableBufferPointer<Float>, group: VariableGroup, name: String, shape: [Int], plane: Int,
-        pressureLevels: [Double]?, statistics: NormalisationStatistics, mode: NormalisationMode, inverse: Bool
+        _ p: UnsafeMutableBufferPointer<Float>,
+        group: VariableGroup,
+        name: String,
+        shape: [Int],
+        plane: Int,
+        pressureLevels: [Double]?,
+        statistics: NormalisationStatistics,
+        mode: NormalisationMode,
+        inverse: Bool
     ) throws {
         let e = try statistics.entry(group, name)
         let levels = shape.count == 4 ? shape[1] : 1
@@ -136,7 +155,8 @@ extension Batch {
             guard e.mean.count == 1 else {
                 throw BioCubeError(
                     .invalidArgument,
-                    "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none")
+                    "statistics of \(group.rawValue)/\(name) have \(e.mean.count) levels, the tensor none"
+                )
             }
             entryIndex = [0]
         }
@@ -145,7 +165,8 @@ extension Batch {
                 let (offset, scale): (Double, Double)
                 switch mode {
                 case .minMax:
-                    let lo = e.min[k] ?? 0, hi = e.max[k] ?? lo
+                    let lo = e.min[k] ?? 0
+                    let hi = e.max[k] ?? lo
                     (offset, scale) = (lo, hi > lo ? hi - lo : 1)
                 case .standardise:
                     (offset, scale) = (e.mean[k], e.std[k] > 0 ? e.std[k] : 1)

@@ -22,7 +22,10 @@ public struct Batch: Sendable {
 
         /// Creates metadata.
         public init(
-            latitudes: [Double], longitudes: [Double], timestamps: [UTCDateTime], pressureLevels: [Double]? = nil,
+            latitudes: [Double],
+            longitudes: [Double],
+            timestamps: [UTCDateTime],
+            pressureLevels: [Double]? = nil,
             speciesList: [String]? = nil
         ) {
             self.latitudes = latitudes
@@ -84,7 +87,8 @@ public struct Batch: Sendable {
 
     /// Checks shapes against the metadata.
     func validate() throws {
-        let h = metadata.latitudes.count, w = metadata.longitudes.count
+        let h = metadata.latitudes.count
+        let w = metadata.longitudes.count
         guard metadata.timestamps.count == 2 else {
             throw BioCubeError(.invalidArgument, "a batch has two timestamps, got \(metadata.timestamps.count)")
         }

@@ -27,13 +27,25 @@ public struct BatchNormalisation: Sendable {
 
     /// Normalises one tensor's values in place (see ``Batch/normalised(with:mode:)``).
     func apply(
-        to p: UnsafeMutableBufferPointer<Float>, group: VariableGroup, name: String, shape: [Int], plane: Int,
+        to p: UnsafeMutableBufferPointer<Float>,
+        group: VariableGroup,
+        name: String,
+        shape: [Int],
+        plane: Int,
         pressureLevels: [Double]?
     ) throws {
         do {
             try Batch.scale(
-                p, group: group, name: name, shape: shape, plane: plane, pressureLevels: pressureLevels,
-                statistics: statistics, mode: mode, inverse: false)
+                p,
+                group: group,
+                name: name,
+                shape: shape,
+                plane: plane,
+                pressureLevels: pressureLevels,
+                statistics: statistics,
+                mode: mode,
+                inverse: false
+            )
         } catch let e as BioCubeError {
             throw e.adding(file: path)
         }

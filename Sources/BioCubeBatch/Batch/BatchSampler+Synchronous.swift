@@ -9,7 +9,10 @@ extension BatchSampler {
     ///
     /// - Throws: `BioCubeError` when `i` or the part is out of range, or a chunk cannot be read.
     package func readBatch(
-        at i: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, threads: Int = 1
+        at i: Int,
+        rows: Range<Int>? = nil,
+        columns: Range<Int>? = nil,
+        threads: Int = 1
     ) throws
         -> Batch
     {
@@ -17,11 +20,18 @@ extension BatchSampler {
         let used = Array(Set(members.map(\.variable))).sorted()
         let out = Locked([[Float]](repeating: [], count: arrays.count))
         let t = steps.lowerBound + i
-        try forkSafeForEach(count: used.count, threads: threads, makeState: { ReusableChunkReader() }) {
+        try forkSafeForEach(count: used.count, threads: threads, makeState: ReusableChunkReader.init) {
             [self] reader, k in
             let v = used[k]
             let values = try readVariable(
-                v, t, count: 2, rows: part.storeRows, columns: part.storeColumns, continuing: nil, reusing: &reader)
+                v,
+                t,
+                count: 2,
+                rows: part.storeRows,
+                columns: part.storeColumns,
+                continuing: nil,
+                reusing: &reader
+            )
             out.withLock { $0[v] = values }
         }
         return try assemble(i, out.withLock { $0 }, on: part.grid)
@@ -30,23 +40,28 @@ extension BatchSampler {
     /// Window `i`'s part `rows` × `columns` of ``grid`` (all by default), checked: its grid
     /// and its indices on the store's grid.
     func part(
-        window i: Int, rows: Range<Int>?, columns: Range<Int>?
+        window i: Int,
+        rows: Range<Int>?,
+        columns: Range<Int>?
     ) throws -> (
         grid: Grid, storeRows: Range<Int>, storeColumns: Range<Int>
     ) {
         guard (0..<count).contains(i) else {
             throw BioCubeError(.invalidArgument, "window \(i) is outside 0..<\(count)", file: storePath)
         }
-        let rows = rows ?? 0..<grid.height, columns = columns ?? 0..<grid.width
+        let rows = rows ?? 0..<grid.height
+        let columns = columns ?? 0..<grid.width
         guard rows.lowerBound >= 0, rows.upperBound <= grid.height, !rows.isEmpty,
             columns.lowerBound >= 0, columns.upperBound <= grid.width, !columns.isEmpty
         else {
             throw BioCubeError(
                 .invalidArgument,
                 "rows \(rows) × columns \(columns) are not inside the \(grid.height) × \(grid.width) grid",
-                file: storePath)
+                file: storePath
+            )
         }
-        let r0 = self.rows.lowerBound, c0 = self.columns.lowerBound
+        let r0 = self.rows.lowerBound
+        let c0 = self.columns.lowerBound
         return (
             grid.subgrid(latitudes: rows, longitudes: columns), (r0 + rows.lowerBound)..<(r0 + rows.upperBound),
             (c0 + columns.lowerBound)..<(c0 + columns.upperBound)
@@ -63,14 +78,21 @@ extension BatchSampler {
     /// - Throws: `BioCubeError` when the window, the part or a buffer's size is wrong, a chunk
     ///   cannot be read, or `finish` throws.
     package func readMembers(
-        at i: Int, rows: Range<Int>? = nil, columns: Range<Int>? = nil, threads: Int = 1,
-        into buffers: [UnsafeMutableBufferPointer<Float>], readers: ChunkReaderPool? = nil,
+        at i: Int,
+        rows: Range<Int>? = nil,
+        columns: Range<Int>? = nil,
+        threads: Int = 1,
+        into buffers: [UnsafeMutableBufferPointer<Float>],
+        readers: ChunkReaderPool? = nil,
         finish: @escaping @Sendable (Int, UnsafeMutableBufferPointer<Float>) throws -> Void
     ) throws {
         let part = try self.part(window: i, rows: rows, columns: columns)
         guard buffers.count == members.count else {
             throw BioCubeError(
-                .invalidArgument, "\(buffers.count) buffers for \(members.count) variables", file: storePath)
+                .invalidArgument,
+                "\(buffers.count) buffers for \(members.count) variables",
+                file: storePath
+            )
         }
         let cells = part.grid.height * part.grid.width
         for (m, member) in members.enumerated() {
@@ -79,7 +101,8 @@ extension BatchSampler {
                 throw BioCubeError(
                     .invalidArgument,
                     "the buffer of \(member.group.rawValue)/\(variables[member.variable].name) holds \(buffers[m].count) values, the window \(wanted)",
-                    file: storePath)
+                    file: storePath
+                )
             }
         }
         // Members by variable, the first one decoded into.
@@ -91,10 +114,9 @@ extension BatchSampler {
         let shared = buffers.map { SharedBuffer(UnsafeMutableRawPointer($0.baseAddress!)) }
         let counts = buffers.map(\.count)
         let t = steps.lowerBound + i
-        try forkSafeForEach(
-            count: work.count, threads: threads, makeState: { readers?.take() ?? ReusableChunkReader() },
-            endState: { readers?.give($0) }
-        ) {
+        let takeReader: @Sendable () -> ReusableChunkReader = { readers?.take() ?? ReusableChunkReader() }
+        let giveReader: @Sendable (consuming ReusableChunkReader) -> Void = { readers?.give($0) }
+        try forkSafeForEach(count: work.count, threads: threads, makeState: takeReader, endState: giveReader) {
             [self] reader, k in
             let group = work[k]
             let first = group[0]
@@ -104,12 +126,16 @@ extension BatchSampler {
             for s in 0..<2 {
                 try a.read(
                     [.index(t + s)] + levelSelection(a) + [.range(part.storeRows), .range(part.storeColumns)],
-                    into: UnsafeMutableBufferPointer(start: target + s * n, count: n), reusing: &reader)
+                    into: UnsafeMutableBufferPointer(start: target + s * n, count: n),
+                    reusing: &reader
+                )
             }
             // Copies first: `finish` changes the values in place.
             let targets = group.map {
                 UnsafeMutableBufferPointer(
-                    start: shared[$0].base.assumingMemoryBound(to: Float.self), count: counts[$0])
+                    start: shared[$0].base.assumingMemoryBound(to: Float.self),
+                    count: counts[$0]
+                )
             }
             for p in targets.dropFirst() { p.baseAddress!.update(from: target, count: p.count) }
             for (m, p) in zip(group, targets) { try finish(m, p) }
@@ -122,8 +148,10 @@ extension BatchSampler {
     package func placeholderZeros(height: Int, width: Int) throws -> [[Float]] {
         guard height > 0, width > 0, height <= grid.height, width <= grid.width else {
             throw BioCubeError(
-                .invalidArgument, "a \(height) × \(width) part does not fit the \(grid.height) × \(grid.width) grid",
-                file: storePath)
+                .invalidArgument,
+                "a \(height) × \(width) part does not fit the \(grid.height) × \(grid.width) grid",
+                file: storePath
+            )
         }
         let used = Set(members.map(\.variable))
         var shared: [Int: [Float]] = [:]

@@ -38,8 +38,12 @@ public final class BatchSampler: Sendable {
     /// and levels the batches carry (nil: the selection recorded in the store by its build
     /// config, else ``VariableSelection/published``).
     public init(
-        storePath: String, start: UTCDateTime? = nil, end: UTCDateTime? = nil, region: Region? = nil,
-        selection: VariableSelection? = nil, maxConcurrency: Int = 2
+        storePath: String,
+        start: UTCDateTime? = nil,
+        end: UTCDateTime? = nil,
+        region: Region? = nil,
+        selection: VariableSelection? = nil,
+        maxConcurrency: Int = 2
     ) throws {
         self.storePath = storePath
         self.maxConcurrency = max(1, maxConcurrency)
@@ -47,7 +51,9 @@ public final class BatchSampler: Sendable {
         let attrs = try store.attributes(of: "")
         guard let list = attrs["variables"] else {
             throw BioCubeError(
-                .invalidMetadata, "\(storePath): not a store built by `biocube build` (no \"variables\" attribute)")
+                .invalidMetadata,
+                "\(storePath): not a store built by `biocube build` (no \"variables\" attribute)"
+            )
         }
         guard attrs["complete"] == .bool(true) else {
             throw BioCubeError(
@@ -57,15 +63,20 @@ public final class BatchSampler: Sendable {
         }
         do { variables = try JSONDecoder().decode([StoreVariable].self, from: JSONEncoder().encode(list)) } catch {
             throw BioCubeError(
-                .invalidMetadata, "\(storePath): unreadable \"variables\" attribute: \(error)", cause: error)
+                .invalidMetadata,
+                "\(storePath): unreadable \"variables\" attribute: \(error)",
+                cause: error
+            )
         }
         time = try store.timeAxis()
         let full = try store.grid()
         if let region {
             let r = try region.indexRanges(on: full)
-            rows = r.latitude; columns = r.longitude
+            rows = r.latitude
+            columns = r.longitude
         } else {
-            rows = 0..<full.height; columns = 0..<full.width
+            rows = 0..<full.height
+            columns = 0..<full.width
         }
         grid = full.subgrid(latitudes: rows, longitudes: columns)
         arrays = try variables.map { try store.openArray($0.path) }
@@ -75,7 +86,9 @@ public final class BatchSampler: Sendable {
         if let wanted = chosen.levels {
             guard let have = storeLevels else {
                 throw BioCubeError(
-                    .invalidArgument, "\(storePath): --levels given, but the store has no pressure-level variables")
+                    .invalidArgument,
+                    "\(storePath): --levels given, but the store has no pressure-level variables"
+                )
             }
             levelIndices = try wanted.map { l in
                 guard let i = have.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
@@ -95,7 +108,9 @@ public final class BatchSampler: Sendable {
         do { steps = try axis.windowSteps(from: start, through: end) } catch let e as BioCubeError {
             throw e.adding(file: storePath)
         }
-        let opened = arrays, r = rows, c = columns
+        let opened = arrays
+        let r = rows
+        let c = columns
         members = try Self.members(of: variables, selection: chosen, storePath: storePath) { keys in
             try Self.occurrenceTotals(keys.map { opened[$0] }, steps: 0..<axis.count, rows: r, columns: c)
         }
@@ -106,7 +121,10 @@ public final class BatchSampler: Sendable {
         guard let recorded = attrs["selection"] else { return .published }
         do { return try JSONDecoder().decode(VariableSelection.self, from: JSONEncoder().encode(recorded)) } catch {
             throw BioCubeError(
-                .invalidMetadata, "\(storePath): unreadable \"selection\" attribute: \(error)", cause: error)
+                .invalidMetadata,
+                "\(storePath): unreadable \"selection\" attribute: \(error)",
+                cause: error
+            )
         }
     }
 
@@ -119,7 +137,9 @@ public final class BatchSampler: Sendable {
     /// The batch members of `variables` under `selection`, in batch order. `totals` gives the
     /// occurrence totals of species variables (by index) for `top:N`.
     static func members(
-        of variables: [StoreVariable], selection: VariableSelection, storePath: String,
+        of variables: [StoreVariable],
+        selection: VariableSelection,
+        storePath: String,
         totals: ([Int]) throws -> [Double]
     ) throws -> [(group: VariableGroup, variable: Int)] {
         let stored = Set(variables.flatMap { v in v.groups.map { VariableSelection.Member($0, v.name) } })
@@ -173,7 +193,10 @@ public final class BatchSampler: Sendable {
     /// The sum of every valid value of each array over `steps` and the region: the occurrence
     /// count of a species.
     static func occurrenceTotals(
-        _ arrays: [ZarrArray], steps: Range<Int>, rows: Range<Int>, columns: Range<Int>
+        _ arrays: [ZarrArray],
+        steps: Range<Int>,
+        rows: Range<Int>,
+        columns: Range<Int>
     ) throws -> [Double] {
         var reader = ReusableChunkReader()
         var buffer = [Float](repeating: 0, count: rows.count * columns.count)
@@ -232,7 +255,9 @@ public final class BatchSampler: Sendable {
         var window: [[Float]]? = nil
         // While a window is decoded, the kernel reads the chunk files of the next new step.
         let prefetcher = DispatchQueue(label: "biocube.batches.prefetch")
-        let arrays = readOrder.map { self.arrays[$0] }, rows = self.rows, columns = self.columns
+        let arrays = readOrder.map { self.arrays[$0] }
+        let rows = self.rows
+        let columns = self.columns
         for i in range {
             let ahead = steps.lowerBound + i + 2
             if ahead < steps.upperBound {
@@ -253,13 +278,24 @@ public final class BatchSampler: Sendable {
     /// and only the last step is decoded.
     func readSteps(_ t: Int, count steps: Int, continuing previous: [[Float]]? = nil) async throws -> [[Float]] {
         let out = Locked([[Float]](repeating: [], count: arrays.count))
-        let order = readOrder, rows = self.rows, columns = self.columns
+        let order = readOrder
+        let rows = self.rows
+        let columns = self.columns
         try await concurrentForEach(
-            count: order.count, maxConcurrency: maxConcurrency, makeState: { ReusableChunkReader() }
+            count: order.count,
+            maxConcurrency: maxConcurrency,
+            makeState: ReusableChunkReader.init
         ) { [self] reader, k in
             let v = order[k]
             let values = try readVariable(
-                v, t, count: steps, rows: rows, columns: columns, continuing: previous, reusing: &reader)
+                v,
+                t,
+                count: steps,
+                rows: rows,
+                columns: columns,
+                continuing: previous,
+                reusing: &reader
+            )
             out.withLock { $0[v] = values }
         }
         return out.withLock { $0 }
@@ -269,7 +305,12 @@ public final class BatchSampler: Sendable {
     /// the steps one after another; steps shared with `previous` (see
     /// ``readSteps(_:count:continuing:)``) are copied from it.
     func readVariable(
-        _ v: Int, _ t: Int, count steps: Int, rows: Range<Int>, columns: Range<Int>, continuing previous: [[Float]]?,
+        _ v: Int,
+        _ t: Int,
+        count steps: Int,
+        rows: Range<Int>,
+        columns: Range<Int>,
+        continuing previous: [[Float]]?,
         reusing reader: inout ReusableChunkReader
     ) throws -> [Float] {
         let a = arrays[v]
@@ -280,13 +321,16 @@ public final class BatchSampler: Sendable {
             if reused > 0, let previous {
                 previous[v].withUnsafeBufferPointer { src in
                     _ = UnsafeMutableBufferPointer(rebasing: buffer[0..<(reused * n)]).initialize(
-                        fromContentsOf: src[n..<((reused + 1) * n)])
+                        fromContentsOf: src[n..<((reused + 1) * n)]
+                    )
                 }
             }
             for s in reused..<steps {
                 try a.read(
                     [.index(t + s)] + levels + [.range(rows), .range(columns)],
-                    into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]), reusing: &reader)
+                    into: UnsafeMutableBufferPointer(rebasing: buffer[(s * n)..<((s + 1) * n)]),
+                    reusing: &reader
+                )
             }
             initialized = steps * n
         }
@@ -301,15 +345,22 @@ public final class BatchSampler: Sendable {
             let shape =
                 [2] + (variables[v].levels != nil ? [selectedLevelCount(arrays[v])] : []) + [grid.height, grid.width]
             groups[g, default: []].append(
-                Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v])))
+                Batch.Variable(name: variables[v].name, tensor: try Tensor(shape: shape, storage: both[v]))
+            )
         }
         let (t0, t1) = timestamps(ofWindow: i)
         let species = groups[.species].map { $0.map(\.name) }.flatMap { $0.isEmpty ? nil : $0 }
         let levels = members.contains { variables[$0.variable].levels != nil } ? pressureLevels : nil
         return try Batch(
             metadata: .init(
-                latitudes: grid.latitude.values, longitudes: grid.longitude.values, timestamps: [t0, t1],
-                pressureLevels: levels, speciesList: species), groups: groups)
+                latitudes: grid.latitude.values,
+                longitudes: grid.longitude.values,
+                timestamps: [t0, t1],
+                pressureLevels: levels,
+                speciesList: species
+            ),
+            groups: groups
+        )
     }
 
     /// Order within a group: the published order, then species keys numerically, then names.

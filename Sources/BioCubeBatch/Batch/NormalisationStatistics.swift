@@ -18,12 +18,23 @@ public struct NormalisationStatistics: Sendable, Hashable {
 
         /// Creates an entry.
         public init(
-            mean: [Double], std: [Double], min: [Double?], max: [Double?], countValid: [Int], countNaN: [Int],
+            mean: [Double],
+            std: [Double],
+            min: [Double?],
+            max: [Double?],
+            countValid: [Int],
+            countNaN: [Int],
             nanPercent: [Double],
-            perLevel: Bool, levels: [Double]? = nil
+            perLevel: Bool,
+            levels: [Double]? = nil
         ) {
-            self.mean = mean; self.std = std; self.min = min; self.max = max
-            self.countValid = countValid; self.countNaN = countNaN; self.nanPercent = nanPercent
+            self.mean = mean
+            self.std = std
+            self.min = min
+            self.max = max
+            self.countValid = countValid
+            self.countNaN = countNaN
+            self.nanPercent = nanPercent
             self.perLevel = perLevel
             self.levels = levels
         }
@@ -58,7 +69,9 @@ public struct NormalisationStatistics: Sendable, Hashable {
     public func entry(_ group: VariableGroup, _ name: String) throws -> Entry {
         guard let e = groups[group.rawValue]?[name] else {
             throw BioCubeError(
-                .missingStatistics, "no statistics for \(group.rawValue)/\(name)", variable: "\(group.rawValue)/\(name)"
+                .missingStatistics,
+                "no statistics for \(group.rawValue)/\(name)",
+                variable: "\(group.rawValue)/\(name)"
             )
         }
         return e
@@ -113,15 +126,21 @@ public struct NormalisationStatistics: Sendable, Hashable {
                     if let l = levels, l.count != n {
                         throw BioCubeError(
                             .invalidMetadata,
-                            "\(path): \(g)/\(name) has \(n) per-level entries but \(l.count) level values")
+                            "\(path): \(g)/\(name) has \(n) per-level entries but \(l.count) level values"
+                        )
                     }
                 }
                 out[g, default: [:]][name] = Entry(
-                    mean: try numbers("mean"), std: try numbers("std"),
-                    min: try list("min").map(\.doubleValue), max: try list("max").map(\.doubleValue),
+                    mean: try numbers("mean"),
+                    std: try numbers("std"),
+                    min: try list("min").map(\.doubleValue),
+                    max: try list("max").map(\.doubleValue),
                     countValid: try numbers("count_valid").map { Int($0) },
                     countNaN: try numbers("count_nan").map { Int($0) },
-                    nanPercent: try numbers("nan_pct"), perLevel: perLevel, levels: levels)
+                    nanPercent: try numbers("nan_pct"),
+                    perLevel: perLevel,
+                    levels: levels
+                )
             }
         }
         return NormalisationStatistics(groups: out)

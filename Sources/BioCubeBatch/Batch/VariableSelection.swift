@@ -101,7 +101,8 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// (with `-`) drops the whole group.
     public static func parsingVariables(_ text: String) throws -> VariableSelection {
         try parsingMembers(
-            text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        )
     }
 
     /// The additions and drops of `[+|-]GROUP:NAME` entries, applied in order.
@@ -117,7 +118,10 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     static func parseMember(_ raw: String) throws -> (adding: Bool, Member) {
         var text = Substring(raw)
         var adding = true
-        if let sign = text.first, sign == "+" || sign == "-" { adding = sign == "+"; text = text.dropFirst() }
+        if let sign = text.first, sign == "+" || sign == "-" {
+            adding = sign == "+"
+            text = text.dropFirst()
+        }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
             throw BioCubeError(
@@ -126,7 +130,10 @@ public struct VariableSelection: Codable, Sendable, Hashable {
             )
         }
         var name = parts[1]
-        if let sign = name.first, sign == "+" || sign == "-" { adding = sign == "+"; name.removeFirst() }
+        if let sign = name.first, sign == "+" || sign == "-" {
+            adding = sign == "+"
+            name.removeFirst()
+        }
         let groupName =
             parts[0].hasSuffix("_variables") || VariableGroup(rawValue: parts[0]) != nil
             ? parts[0] : parts[0] + "_variables"
@@ -194,7 +201,8 @@ public struct VariableSelection: Codable, Sendable, Hashable {
             throw BioCubeError(
                 .invalidArgument,
                 "\(path): not a selection (\(error)); expected {\"variables\": [\"+group:name\", …], \"species\": \"top:N\" or [keys], \"levels\": [hPa, …]}",
-                cause: error)
+                cause: error
+            )
         }
     }
 

@@ -14,13 +14,27 @@ extension BatchExport {
     /// - Throws: `BioCubeError` naming the store when the format does not fit it, or when
     ///   the selection asks for what it does not hold.
     public init(
-        storePath: String, format: BatchFormat, directory: String, start: UTCDateTime? = nil,
-        end: UTCDateTime? = nil, region: Region? = nil, changes: VariableSelection = VariableSelection(),
-        missing: MissingValuePolicy? = nil, maxConcurrency: Int = 2
+        storePath: String,
+        format: BatchFormat,
+        directory: String,
+        start: UTCDateTime? = nil,
+        end: UTCDateTime? = nil,
+        region: Region? = nil,
+        changes: VariableSelection = VariableSelection(),
+        missing: MissingValuePolicy? = nil,
+        maxConcurrency: Int = 2
     ) throws {
         let setUp = try Self.setUp(
-            storePath: storePath, format: format, labels: .folder(directory), start: start, end: end, region: region,
-            changes: changes, missing: missing, maxConcurrency: maxConcurrency)
+            storePath: storePath,
+            format: format,
+            labels: .folder(directory),
+            start: start,
+            end: end,
+            region: region,
+            changes: changes,
+            missing: missing,
+            maxConcurrency: maxConcurrency
+        )
         self.init(sampler: setUp.sampler, exporter: setUp.exporter, directory: directory, missing: setUp.missing)
         self.problems = setUp.problems
     }
@@ -36,8 +50,15 @@ extension BatchExport {
     /// The sampler, exporter and missing-value policy of `format` for a store, with what
     /// setting them up found worth knowing (see the initialiser).
     package static func setUp(
-        storePath: String, format: BatchFormat, labels: LabelSource, start: UTCDateTime?, end: UTCDateTime?,
-        region: Region?, changes: VariableSelection, missing: MissingValuePolicy?, maxConcurrency: Int
+        storePath: String,
+        format: BatchFormat,
+        labels: LabelSource,
+        start: UTCDateTime?,
+        end: UTCDateTime?,
+        region: Region?,
+        changes: VariableSelection,
+        missing: MissingValuePolicy?,
+        maxConcurrency: Int
     ) throws -> (sampler: BatchSampler, exporter: any BatchExporter, missing: MissingValuePolicy, problems: [Problem]) {
         var selection = try BatchSampler.recordedSelection(storePath: storePath).applying(changes)
         var policy = missing ?? .zero
@@ -59,11 +80,15 @@ extension BatchExport {
                 throw BioCubeError(
                     .invalidArgument,
                     "a monthly store; the pt-daily format writes the 6-hourly contract (build with --cadence 6h --grid europe6h)",
-                    file: storePath)
+                    file: storePath
+                )
             }
             selection = selection.applying(
                 VariableSelection(
-                    added: [.init(.agriculture, "Agriculture_Irrigated")], levels: DailyTorchExporter.levels))
+                    added: [.init(.agriculture, "Agriculture_Irrigated")],
+                    levels: DailyTorchExporter.levels
+                )
+            )
             if selection.species == nil { selection.species = .top(100) }
             let daily: DailyTorchExporter
             switch labels {
@@ -73,16 +98,24 @@ extension BatchExport {
             if !daily.missingRanks.isEmpty {
                 problems.append(
                     Problem(
-                        .warning, .missingTaxonomy, file: storePath,
+                        .warning,
+                        .missingTaxonomy,
+                        file: storePath,
                         message:
                             "no taxonomy for \(daily.missingRanks.joined(separator: ", ")): those label planes are zero"
-                    ))
+                    )
+                )
             }
             exporter = daily
         }
         let sampler = try BatchSampler(
-            storePath: storePath, start: start, end: end, region: region, selection: selection,
-            maxConcurrency: maxConcurrency)
+            storePath: storePath,
+            start: start,
+            end: end,
+            region: region,
+            selection: selection,
+            maxConcurrency: maxConcurrency
+        )
         return (sampler, exporter, policy, problems)
     }
 }

@@ -105,7 +105,9 @@ public struct BatchExport: Sendable {
         // Writing overlaps reading the next steps: up to two windows are written at once
         // (serialising a window — copying into the page cache, the zip's CRC-32 — takes one
         // core about as long as reading a step takes two).
-        let exporter = self.exporter, missing = self.missing, outputDirectory = self.directory
+        let exporter = self.exporter
+        let missing = self.missing
+        let outputDirectory = self.directory
         let normalisation = self.normalisation
         var done = 0
         var pending: [(name: String, task: Task<Int64, any Error>)] = []
@@ -132,7 +134,8 @@ public struct BatchExport: Sendable {
                                 try exporter.write(ready, to: path)
                                 return FileIO.attributes(path)?.size ?? 0
                             }
-                        ))
+                        )
+                    )
                 }
             }
             try await settle(keeping: 0)
@@ -144,7 +147,8 @@ public struct BatchExport: Sendable {
         // The files reach the disk before the manifest vouches for them, and the manifest after.
         if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }
         for i in windows {
-            let name = names[i]; manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name)
+            let name = names[i]
+            manifest.files[name] = ExportManifest.FileStamp(directory + "/" + name)
         }
         try manifest.write(directory, describing: self, windows: windows.count)
         if synchronizesToDisk { try FileIO.synchronizeFileSystem(of: directory) }

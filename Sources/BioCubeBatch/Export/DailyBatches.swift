@@ -40,7 +40,10 @@ public struct DailyBatches: Sendable {
             do { taxonomy = try JSONDecoder().decode(SpeciesTaxonomy.self, from: JSONEncoder().encode(recorded)) } catch
             {
                 throw BioCubeError(
-                    .invalidMetadata, "\(store): unreadable \"species_taxonomy\" attribute: \(error)", cause: error)
+                    .invalidMetadata,
+                    "\(store): unreadable \"species_taxonomy\" attribute: \(error)",
+                    cause: error
+                )
             }
             // Several tables' ranks are merged in source order: keep the known order.
             if let ranks = taxonomy?.ranks { taxonomy?.ranks = SpeciesTaxonomy.knownRanks.filter(ranks.contains) }

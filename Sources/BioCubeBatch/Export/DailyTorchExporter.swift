@@ -69,7 +69,9 @@ public struct DailyTorchExporter: TorchArchiveExporter {
 
     package func archive(for batch: Batch) throws -> TorchArchive {
         let m = batch.metadata
-        let h = m.latitudes.count, w = m.longitudes.count, plane = h * w
+        let h = m.latitudes.count
+        let w = m.longitudes.count
+        let plane = h * w
         // The daily grid runs north to south.
         let flip = h > 1 && m.latitudes[0] < m.latitudes[h - 1]
         let latitudes = flip ? Array(m.latitudes.reversed()) : m.latitudes
@@ -80,7 +82,8 @@ public struct DailyTorchExporter: TorchArchiveExporter {
                 out.withUnsafeMutableBufferPointer { dst in
                     for p in 0..<(t.count / plane) {
                         for r in 0..<h {
-                            let from = p * plane + (h - 1 - r) * w, to = p * plane + r * w
+                            let from = p * plane + (h - 1 - r) * w
+                            let to = p * plane + r * w
                             for c in 0..<w { dst[to + c] = src[from + c] }
                         }
                     }
@@ -99,7 +102,8 @@ public struct DailyTorchExporter: TorchArchiveExporter {
         guard let levels = m.pressureLevels else {
             throw BioCubeError(
                 .notFound,
-                "the daily batch contract needs z and t on pressure levels 50, 500, 1000; the batch has no levels")
+                "the daily batch contract needs z and t on pressure levels 50, 500, 1000; the batch has no levels"
+            )
         }
         let levelIndex = try Self.levels.map { l in
             guard let i = levels.firstIndex(where: { abs($0 - l) < 1e-6 }) else {
@@ -114,7 +118,8 @@ public struct DailyTorchExporter: TorchArchiveExporter {
             guard let n = Int(key) else {
                 throw BioCubeError(
                     .invalidArgument,
-                    "species key '\(key)' is not an integer GBIF key (the daily contract lists int ids)")
+                    "species key '\(key)' is not an integer GBIF key (the daily contract lists int ids)"
+                )
             }
             return n
         }
@@ -124,12 +129,16 @@ public struct DailyTorchExporter: TorchArchiveExporter {
         archive.pickle.mark()
         archive.pickle.string("batch_metadata")
         archive.pickle.dict { p in
-            p.string("latitudes"); p.list { p in for v in latitudes { p.double(v) } }
-            p.string("longitudes"); p.list { p in for v in m.longitudes { p.double(v) } }
-            p.string("timestamp");
+            p.string("latitudes")
+            p.list { p in for v in latitudes { p.double(v) } }
+            p.string("longitudes")
+            p.list { p in for v in m.longitudes { p.double(v) } }
+            p.string("timestamp")
             p.list { p in for t in m.timestamps { p.string(t.dateString + "T" + t.description.suffix(8)) } }
-            p.string("pressure_levels"); p.list { p in for l in Self.levels { p.int(Int(l)) } }
-            p.string("species_list"); p.list { p in for s in species { p.int(s) } }
+            p.string("pressure_levels")
+            p.list { p in for l in Self.levels { p.int(Int(l)) } }
+            p.string("species_list")
+            p.list { p in for s in species { p.int(s) } }
         }
         func group(_ name: String, _ body: (inout TorchArchive) throws -> Void) rethrows {
             archive.pickle.string(name)
@@ -174,12 +183,14 @@ public struct DailyTorchExporter: TorchArchiveExporter {
         }
         group("species_variables") { a in
             a.pickle.string("dynamic")
-            a.pickle.emptyDict(); a.pickle.mark()
+            a.pickle.emptyDict()
+            a.pickle.mark()
             a.pickle.string("Distribution")
             a.tensor(shape: [2, h, w, n], doubles: distribution)
             a.pickle.setItems()
             a.pickle.string("metadata")
-            a.pickle.emptyDict(); a.pickle.mark()
+            a.pickle.emptyDict()
+            a.pickle.mark()
             for rank in Self.ranks {
                 let ids = (m.speciesList ?? []).map { key in
                     Float(taxonomy?.bySpecies[key]?[rank].flatMap { labels.id(rank, $0) } ?? 0)
@@ -199,7 +210,10 @@ public struct DailyTorchExporter: TorchArchiveExporter {
             try group(name) { a in
                 for (daily, stored) in members {
                     let t = try variable(
-                        batch, stored, in: [.redlist, .land, .vegetation, .agriculture, .forest, .misc])
+                        batch,
+                        stored,
+                        in: [.redlist, .land, .vegetation, .agriculture, .forest, .misc]
+                    )
                     a.pickle.string(daily)
                     a.tensor(shape: [2, h, w], dtype: .float16, bytes: half(rows(t)))
                 }

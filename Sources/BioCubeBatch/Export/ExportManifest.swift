@@ -52,7 +52,8 @@ struct ExportManifest {
         doc["missing_policy"] = .string(
             missing == .zero
                 ? "NaN replaced by 0 in \(MissingValuePolicy.zeroFilledGroups.map(\.rawValue).sorted().joined(separator: ", ")); ERA5 groups keep NaN"
-                : "NaN kept wherever a source has no value")
+                : "NaN kept wherever a source has no value"
+        )
         doc["windows"] = .int(Int64(windows))
         doc["files"] = .array(files.keys.sorted().map { .string($0) })
         doc["stamps"] = .object(files.mapValues(\.json))

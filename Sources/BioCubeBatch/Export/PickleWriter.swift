@@ -46,11 +46,25 @@ package struct PickleWriter {
     }
 
     /// A tuple of the values `body` pushes.
-    package mutating func tuple(_ body: (inout PickleWriter) -> Void) { mark(); body(&self); tuple() }
+    package mutating func tuple(_ body: (inout PickleWriter) -> Void) {
+        mark()
+        body(&self)
+        tuple()
+    }
 
     /// A list of the values `body` pushes.
-    package mutating func list(_ body: (inout PickleWriter) -> Void) { emptyList(); mark(); body(&self); appends() }
+    package mutating func list(_ body: (inout PickleWriter) -> Void) {
+        emptyList()
+        mark()
+        body(&self)
+        appends()
+    }
 
     /// A dict of the key/value pairs `body` pushes.
-    package mutating func dict(_ body: (inout PickleWriter) -> Void) { emptyDict(); mark(); body(&self); setItems() }
+    package mutating func dict(_ body: (inout PickleWriter) -> Void) {
+        emptyDict()
+        mark()
+        body(&self)
+        setItems()
+    }
 }

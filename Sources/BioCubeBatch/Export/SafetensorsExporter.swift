@@ -33,7 +33,9 @@ public struct SafetensorsExporter: BatchExporter {
             .array(
                 batch.groups.map {
                     JSONValue.array([.string($0.group.rawValue), .array($0.variables.map { .string($0.name) })])
-                }))
+                }
+            )
+        )
         meta["format"] = "biocube-batch"
 
         // Header: tensors in export order, offsets into the data section.

@@ -30,15 +30,21 @@ public struct StoreSliceExporter: BatchExporter {
         let step = m.timestamps[1].secondsSince1970 - m.timestamps[0].secondsSince1970
         let cadence: Cadence = step < 86_400 ? .hours(Int(max(1, step / 3600))) : .monthly
         try store.writeCoordinates(
-            grid: grid, time: try TimeAxis(cadence: cadence, from: m.timestamps[0], through: m.timestamps[1]),
-            pressureLevels: m.pressureLevels)
+            grid: grid,
+            time: try TimeAxis(cadence: cadence, from: m.timestamps[0], through: m.timestamps[1]),
+            pressureLevels: m.pressureLevels
+        )
         for (g, v) in batch.allVariables {
             let levels = v.tensor.shape.count == 4
             let a = try store.createArray(
                 "\(g.rawValue)/\(v.name)",
                 metadata: ArrayMetadata(
-                    shape: v.tensor.shape, dataType: .float32, chunkShape: v.tensor.shape,
-                    dimensionNames: CubeStore.dimensionNames(levels: levels)))
+                    shape: v.tensor.shape,
+                    dataType: .float32,
+                    chunkShape: v.tensor.shape,
+                    dimensionNames: CubeStore.dimensionNames(levels: levels)
+                )
+            )
             try a.writeChunk(v.tensor.storage, at: Array(repeating: 0, count: v.tensor.shape.count))
         }
         var attrs = try store.attributes(of: "")
@@ -51,7 +57,9 @@ public struct StoreSliceExporter: BatchExporter {
             Dictionary(
                 uniqueKeysWithValues: batch.groups.map {
                     ($0.group.rawValue, JSONValue.array($0.variables.map { .string($0.name) }))
-                }))
+                }
+            )
+        )
         try store.setAttributes(attrs, of: "")
         try store.consolidateMetadata()
         if FileIO.exists(path) { try FileIO.removeItem(path) }

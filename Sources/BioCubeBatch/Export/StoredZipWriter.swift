@@ -20,7 +20,9 @@ final class StoredZipWriter {
         let size = parts.reduce(0) { $0 + $1.count }
         guard size < Int(UInt32.max), file.offset < Int(UInt32.max) - size - 1024, entries < 65_535 else {
             throw BioCubeError(
-                .invalidArgument, "\(file.path): more than 4 GiB or 65 535 entries: too large for a zip without zip64")
+                .invalidArgument,
+                "\(file.path): more than 4 GiB or 65 535 entries: too large for a zip without zip64"
+            )
         }
         var crc: UInt32 = 0
         for p in parts { crc = CRC32.checksum(p, continuing: crc) }
@@ -35,9 +37,11 @@ final class StoredZipWriter {
         Self.le16(20, &header)  // version needed
         Self.le16(0, &header)  // flags
         Self.le16(0, &header)  // stored
-        Self.le16(0, &header); Self.le16(0x21, &header)  // time, date (1980-01-01)
+        Self.le16(0, &header)
+        Self.le16(0x21, &header)  // time, date (1980-01-01)
         Self.le32(crc, &header)
-        Self.le32(UInt32(size), &header); Self.le32(UInt32(size), &header)
+        Self.le32(UInt32(size), &header)
+        Self.le32(UInt32(size), &header)
         Self.le16(nameBytes.count, &header)
         Self.le16(extraLength, &header)
         header += nameBytes
@@ -50,13 +54,18 @@ final class StoredZipWriter {
         Self.le32(0x0201_4B50, &central)
         Self.le16(0x031E, &central)  // made by: Unix, 3.0
         Self.le16(20, &central)
-        Self.le16(0, &central); Self.le16(0, &central)
-        Self.le16(0, &central); Self.le16(0x21, &central)
+        Self.le16(0, &central)
+        Self.le16(0, &central)
+        Self.le16(0, &central)
+        Self.le16(0x21, &central)
         Self.le32(crc, &central)
-        Self.le32(UInt32(size), &central); Self.le32(UInt32(size), &central)
+        Self.le32(UInt32(size), &central)
+        Self.le32(UInt32(size), &central)
         Self.le16(nameBytes.count, &central)
-        Self.le16(0, &central); Self.le16(0, &central)  // extra, comment
-        Self.le16(0, &central); Self.le16(0, &central)  // disk, internal attributes
+        Self.le16(0, &central)
+        Self.le16(0, &central)  // extra, comment
+        Self.le16(0, &central)
+        Self.le16(0, &central)  // disk, internal attributes
         Self.le32(0o100644 << 16, &central)  // external: regular file rw-r--r--
         Self.le32(UInt32(offset), &central)
         central += nameBytes
@@ -74,8 +83,10 @@ final class StoredZipWriter {
         try file.write(central)
         var end: [UInt8] = []
         Self.le32(0x0605_4B50, &end)
-        Self.le16(0, &end); Self.le16(0, &end)
-        Self.le16(entries, &end); Self.le16(entries, &end)
+        Self.le16(0, &end)
+        Self.le16(0, &end)
+        Self.le16(entries, &end)
+        Self.le16(entries, &end)
         Self.le32(UInt32(central.count), &end)
         Self.le32(UInt32(start), &end)
         Self.le16(0, &end)

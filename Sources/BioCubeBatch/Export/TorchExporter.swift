@@ -29,9 +29,12 @@ public struct TorchExporter: TorchArchiveExporter {
         archive.pickle.string("batch_metadata")
         archive.pickle.dict { w in
             let m = batch.metadata
-            w.string("latitudes"); w.list(floats(m.latitudes))
-            w.string("longitudes"); w.list(floats(m.longitudes))
-            w.string("timestamp"); w.list { w in for s in m.timestampStrings { w.string(s) } }
+            w.string("latitudes")
+            w.list(floats(m.latitudes))
+            w.string("longitudes")
+            w.list(floats(m.longitudes))
+            w.string("timestamp")
+            w.list { w in for s in m.timestampStrings { w.string(s) } }
             w.string("pressure_levels")
             if let l = m.pressureLevels { w.list(floats(l)) } else { w.none() }
             w.string("species_list")
@@ -39,7 +42,10 @@ public struct TorchExporter: TorchArchiveExporter {
         }
         for (group, variables) in batch.groups {
             archive.pickle.string(group.rawValue)
-            if variables.isEmpty { archive.pickle.emptyDict(); continue }
+            if variables.isEmpty {
+                archive.pickle.emptyDict()
+                continue
+            }
             archive.pickle.emptyDict()
             archive.pickle.mark()
             for v in variables {

@@ -56,7 +56,7 @@ public enum BatchFileReader {
             }
             return try l.map {
                 switch $0 {
-                case .double(let d): return d;
+                case .double(let d): return d
                 case .int(let i): return Double(i)
                 default: throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-number")
                 }
@@ -71,14 +71,18 @@ public enum BatchFileReader {
             return try l.map {
                 guard let s = $0.string else {
                     throw BioCubeError(.invalidMetadata, "batch_metadata.\(key) holds a non-string")
-                }; return s
+                }
+                return s
             }
         }
         let stamps = try strings("timestamp") ?? []
         let metadata = Batch.Metadata(
-            latitudes: try doubles("latitudes") ?? [], longitudes: try doubles("longitudes") ?? [],
+            latitudes: try doubles("latitudes") ?? [],
+            longitudes: try doubles("longitudes") ?? [],
             timestamps: try stamps.map(timestamp),
-            pressureLevels: try doubles("pressure_levels"), speciesList: try strings("species_list"))
+            pressureLevels: try doubles("pressure_levels"),
+            speciesList: try strings("species_list")
+        )
         var storages: [String: [Float]] = [:]
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for g in VariableGroup.allCases {
@@ -112,7 +116,9 @@ public enum BatchFileReader {
                     )
                 }
                 return Batch.Variable(
-                    name: name, tensor: try Tensor(shape: size, storage: Array(storage[offset..<(offset + n)])))
+                    name: name,
+                    tensor: try Tensor(shape: size, storage: Array(storage[offset..<(offset + n)]))
+                )
             }
         }
         return try Batch(metadata: metadata, groups: groups)
@@ -189,7 +195,9 @@ public enum BatchFileReader {
         let listed = Set(order.compactMap { $0.arrayValue?.first?.stringValue })
         if let missing = VariableGroup.published.first(where: { !listed.contains($0.rawValue) }) {
             throw BioCubeError(
-                .invalidMetadata, "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)")
+                .invalidMetadata,
+                "group \(missing.rawValue) is missing (a batch has all twelve, possibly empty)"
+            )
         }
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for pair in order {
@@ -215,7 +223,8 @@ public enum BatchFileReader {
                     )
                 }
                 claimed.append((offsets[0]..<offsets[1], "\(gname)/\(name)"))
-                let begin = 8 + n + offsets[0], end = 8 + n + offsets[1]
+                let begin = 8 + n + offsets[0]
+                let end = 8 + n + offsets[1]
                 let values = floats(bytes[begin..<end])
                 return Batch.Variable(name: name, tensor: try Tensor(shape: shape, storage: values))
             }
@@ -225,16 +234,20 @@ public enum BatchFileReader {
         for (a, b) in zip(sorted, sorted.dropFirst()) where b.range.lowerBound < a.range.upperBound {
             throw BioCubeError(
                 .corruptData,
-                "tensors \(a.tensor) and \(b.tensor) share bytes \(b.range.lowerBound)..<\(a.range.upperBound)")
+                "tensors \(a.tensor) and \(b.tensor) share bytes \(b.range.lowerBound)..<\(a.range.upperBound)"
+            )
         }
         func numbers(_ v: JSONValue) -> [Double]? { v.arrayValue?.compactMap(\.doubleValue) }
         let stamps = try field("timestamp").arrayValue?.compactMap(\.stringValue) ?? []
         return try Batch(
             metadata: .init(
-                latitudes: numbers(try field("latitudes")) ?? [], longitudes: numbers(try field("longitudes")) ?? [],
+                latitudes: numbers(try field("latitudes")) ?? [],
+                longitudes: numbers(try field("longitudes")) ?? [],
                 timestamps: try stamps.map(timestamp),
                 pressureLevels: numbers(try field("pressure_levels")),
-                speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)),
-            groups: groups)
+                speciesList: try field("species_list").arrayValue?.compactMap(\.stringValue)
+            ),
+            groups: groups
+        )
     }
 }

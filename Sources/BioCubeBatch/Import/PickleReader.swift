@@ -137,17 +137,21 @@ struct PickleReader {
                 let a = try popEntry()
                 try push(container: .tuple([a.value]), inner: a.depth)
             case 0x86:  // TUPLE2
-                let b = try popEntry(), a = try popEntry()
+                let b = try popEntry()
+                let a = try popEntry()
                 try push(container: .tuple([a.value, b.value]), inner: max(a.depth, b.depth))
             case 0x87:  // TUPLE3
-                let c = try popEntry(), b = try popEntry(), a = try popEntry()
+                let c = try popEntry()
+                let b = try popEntry()
+                let a = try popEntry()
                 try push(container: .tuple([a.value, b.value, c.value]), inner: max(a.depth, b.depth, c.depth))
             case 0x65, 0x61:  // APPENDS, APPEND
                 let (items, d): ([PickleValue], Int)
                 if op == 0x65 {
                     (items, d) = try popMark()
                 } else {
-                    let e = try popEntry(); (items, d) = ([e.value], e.depth)
+                    let e = try popEntry()
+                    (items, d) = ([e.value], e.depth)
                 }
                 let list = try popEntry()
                 guard case .list(let l) = list.value else { throw BioCubeError(.corruptData, "APPEND to a non-list") }
@@ -158,7 +162,8 @@ struct PickleReader {
                 if op == 0x75 {
                     (items, inner) = try popMark()
                 } else {
-                    let v = try popEntry(), k = try popEntry()
+                    let v = try popEntry()
+                    let k = try popEntry()
                     (items, inner) = ([k.value, v.value], max(k.depth, v.depth))
                 }
                 let dict = try popEntry()
@@ -168,7 +173,8 @@ struct PickleReader {
                 for k in stride(from: 0, to: items.count, by: 2) { d.append((items[k], items[k + 1])) }
                 try push(.dict(d), depth: max(dict.depth, inner + 1))
             case 0x63:  // GLOBAL
-                let module = try line(), name = try line()
+                let module = try line()
+                let name = try line()
                 let allowed = ["torch._utils _rebuild_tensor_v2", "collections OrderedDict"]
                 guard allowed.contains("\(module) \(name)") || (module == "torch" && name.hasSuffix("Storage")) else {
                     throw BioCubeError(.corruptData, "global \(module).\(name) is not allowed in a weights-only load")
@@ -178,7 +184,8 @@ struct PickleReader {
                 let id = try popEntry()
                 try push(container: .persistent(id.value), inner: id.depth)
             case 0x52:  // REDUCE
-                let args = try pop(), function = try pop()
+                let args = try pop()
+                let function = try pop()
                 guard case .global(let m, let n) = function, case .tuple(let a) = args else {
                     throw BioCubeError(.corruptData, "REDUCE of a non-global")
                 }
@@ -193,14 +200,19 @@ struct PickleReader {
                     }
                     func ints(_ v: [PickleValue]) throws -> [Int] {
                         try v.map {
-                            if case .int(let x) = $0 { return x };
+                            if case .int(let x) = $0 { return x }
                             throw BioCubeError(.corruptData, "non-integer size or stride")
                         }
                     }
                     try push(
                         .tensor(
-                            storage: key, storageType: storageType, offset: offset, size: try ints(size),
-                            stride: try ints(stride)))
+                            storage: key,
+                            storageType: storageType,
+                            offset: offset,
+                            size: try ints(size),
+                            stride: try ints(stride)
+                        )
+                    )
                 default: throw BioCubeError(.corruptData, "REDUCE of \(m).\(n)")
                 }
             case 0x62:  // BUILD (OrderedDict state): ignore
@@ -208,7 +220,8 @@ struct PickleReader {
             default:
                 throw BioCubeError(
                     .corruptData,
-                    String(format: "opcode 0x%02X at byte %d is not accepted by weights-only loading", op, i - 1))
+                    String(format: "opcode 0x%02X at byte %d is not accepted by weights-only loading", op, i - 1)
+                )
             }
         }
     }

@@ -12,8 +12,7 @@ extension BatchStatistics {
     public static func batchFiles(in directory: String, maxConcurrency: Int = 2) async throws -> BatchStatistics {
         let files = try BatchFileReader.batchFiles(in: directory)
         let parts = Locked([BatchStatistics?](repeating: nil, count: files.count))
-        try await concurrentForEach(count: files.count, maxConcurrency: max(1, maxConcurrency), makeState: {}) {
-            _, i in
+        try await concurrentForEach(count: files.count, maxConcurrency: max(1, maxConcurrency)) { i in
             var s = BatchStatistics()
             s.add(try BatchFileReader.read(path: directory + "/" + files[i]))
             parts.withLock { $0[i] = s }

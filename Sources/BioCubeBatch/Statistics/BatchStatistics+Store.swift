@@ -16,14 +16,22 @@ extension BatchStatistics {
     /// in parallel), over the sampler's steps and region. `missing` applies the export
     /// policy first (`.zero` for numbers that match `.pt` exports).
     public static func store(
-        _ sampler: BatchSampler, weighting: StepWeighting, missing: MissingValuePolicy
+        _ sampler: BatchSampler,
+        weighting: StepWeighting,
+        missing: MissingValuePolicy
     ) async throws -> BatchStatistics {
-        let variables = sampler.variables, arrays = sampler.arrays, rows = sampler.rows, columns = sampler.columns
-        let steps = sampler.steps, members = sampler.members
+        let variables = sampler.variables
+        let arrays = sampler.arrays
+        let rows = sampler.rows
+        let columns = sampler.columns
+        let steps = sampler.steps
+        let members = sampler.members
         let used = Array(Set(members.map(\.variable))).sorted()
         let results = Locked([Int: [Entry]]())
         try await concurrentForEach(
-            count: used.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }
+            count: used.count,
+            maxConcurrency: sampler.maxConcurrency,
+            makeState: ReusableChunkReader.init
         ) { reader, k in
             let v = used[k]
             let a = arrays[v]
@@ -36,8 +44,10 @@ extension BatchStatistics {
                 let weight = weighting == .steps ? 1 : TimeAxis.windowsHolding(step: t, in: steps)
                 try buffer.withUnsafeMutableBufferPointer { b in
                     try a.read(
-                        [.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)], into: b,
-                        reusing: &reader)
+                        [.index(t)] + sampler.levelSelection(a) + [.range(rows), .range(columns)],
+                        into: b,
+                        reusing: &reader
+                    )
                 }
                 for g in groups {
                     var values = buffer
@@ -47,7 +57,11 @@ extension BatchStatistics {
                     let shape =
                         a.shape.count == 4 ? [1, levels, rows.count, columns.count] : [1, rows.count, columns.count]
                     stats.add(
-                        try Tensor(shape: shape, storage: values), group: g, name: variables[v].name, weight: weight)
+                        try Tensor(shape: shape, storage: values),
+                        group: g,
+                        name: variables[v].name,
+                        weight: weight
+                    )
                 }
             }
             results.withLock { $0[v] = stats.entries }

@@ -47,8 +47,12 @@ public struct BatchStatistics: Sendable {
             position[k] = entries.count
             entries.append(
                 Entry(
-                    group: group, name: name, levels: Array(repeating: RunningMoments(), count: levels),
-                    hasLevels: tensor.shape.count == 4))
+                    group: group,
+                    name: name,
+                    levels: Array(repeating: RunningMoments(), count: levels),
+                    hasLevels: tensor.shape.count == 4
+                )
+            )
         }
         let e = position[k]!
         tensor.storage.withUnsafeBufferPointer { p in
@@ -157,9 +161,14 @@ public struct BatchStatistics: Sendable {
             out[e.group.rawValue, default: [:]][e.name] = .init(
                 mean: e.levels.map { $0.count > 0 ? $0.mean : 0 },
                 std: e.levels.map { $0.count > 0 ? $0.standardDeviation : 0 },
-                min: e.levels.map(\.min), max: e.levels.map(\.max), countValid: e.levels.map(\.count),
-                countNaN: e.levels.map(\.nanCount), nanPercent: e.levels.map(\.nanFraction), perLevel: e.hasLevels,
-                levels: e.hasLevels && pressureLevels?.count == e.levels.count ? pressureLevels : nil)
+                min: e.levels.map(\.min),
+                max: e.levels.map(\.max),
+                countValid: e.levels.map(\.count),
+                countNaN: e.levels.map(\.nanCount),
+                nanPercent: e.levels.map(\.nanFraction),
+                perLevel: e.hasLevels,
+                levels: e.hasLevels && pressureLevels?.count == e.levels.count ? pressureLevels : nil
+            )
         }
         return NormalisationStatistics(groups: out)
     }

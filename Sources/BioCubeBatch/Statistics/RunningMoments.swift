@@ -31,12 +31,18 @@ package struct RunningMoments: Sendable, Hashable {
     /// Adds a block of values, `weight` times (a store step that two windows share counts twice).
     package mutating func add(_ values: UnsafeBufferPointer<Float>, weight: Int = 1) {
         var block = RunningMoments()
-        var sum = 0.0, n = 0, nan = 0, inf = 0
-        var lo = Float.infinity, hi = -Float.infinity
+        var sum = 0.0
+        var n = 0
+        var nan = 0
+        var inf = 0
+        var lo = Float.infinity
+        var hi = -Float.infinity
         for x in values {
             if x.isFinite {
-                sum += Double(x); n += 1
-                lo = Swift.min(lo, x); hi = Swift.max(hi, x)
+                sum += Double(x)
+                n += 1
+                lo = Swift.min(lo, x)
+                hi = Swift.max(hi, x)
             } else if x.isNaN {
                 nan += 1
             } else {
@@ -47,7 +53,8 @@ package struct RunningMoments: Sendable, Hashable {
         block.infinityCount = inf
         if n > 0 {
             let mean = sum / Double(n)
-            var m2 = 0.0, correction = 0.0
+            var m2 = 0.0
+            var correction = 0.0
             for x in values where x.isFinite {
                 let d = Double(x) - mean
                 m2 += d * d

@@ -52,9 +52,16 @@ package struct TrainingWindows: Sendable {
     ///   cannot be opened, is not complete, does not fit the contract, or lacks a selected
     ///   variable, species or level.
     package init(
-        storePath: String, contract: Contract, start: UTCDateTime? = nil, end: UTCDateTime? = nil,
-        region: Region? = nil, changes: VariableSelection = VariableSelection(), missing: MissingValuePolicy? = nil,
-        normalise: String? = nil, normaliseMode: Batch.NormalisationMode = .standardise, skipIncomplete: Bool = false,
+        storePath: String,
+        contract: Contract,
+        start: UTCDateTime? = nil,
+        end: UTCDateTime? = nil,
+        region: Region? = nil,
+        changes: VariableSelection = VariableSelection(),
+        missing: MissingValuePolicy? = nil,
+        normalise: String? = nil,
+        normaliseMode: Batch.NormalisationMode = .standardise,
+        skipIncomplete: Bool = false,
         labels: String? = nil
     ) throws {
         guard FileIO.exists(storePath) else {
@@ -64,8 +71,16 @@ package struct TrainingWindows: Sendable {
             throw BioCubeError(.notFound, "no label mappings file here", file: labels)
         }
         let setUp = try BatchExport.setUp(
-            storePath: storePath, format: contract.format, labels: .file(labels), start: start, end: end,
-            region: region, changes: changes, missing: missing, maxConcurrency: 1)
+            storePath: storePath,
+            format: contract.format,
+            labels: .file(labels),
+            start: start,
+            end: end,
+            region: region,
+            changes: changes,
+            missing: missing,
+            maxConcurrency: 1
+        )
         guard let exporter = setUp.exporter as? any TorchArchiveExporter else {
             throw BioCubeError(.unsupported, "the \(contract.rawValue) contract does not write torch archives")
         }
@@ -101,7 +116,10 @@ package struct TrainingWindows: Sendable {
     package func layout(height: Int, width: Int) throws -> Layout {
         let zeros = try sampler.placeholderZeros(height: height, width: width)
         let placeholder = try sampler.assemble(
-            0, zeros, on: sampler.grid.subgrid(latitudes: 0..<height, longitudes: 0..<width))
+            0,
+            zeros,
+            on: sampler.grid.subgrid(latitudes: 0..<height, longitudes: 0..<width)
+        )
         let storages = try archive(of: placeholder).storages.map {
             Storage(dtype: $0.dtype, byteCount: $0.byteCount)
         }
@@ -118,35 +136,47 @@ package struct TrainingWindows: Sendable {
     /// - Throws: `BioCubeError` when `k`, the part or a buffer is out of range, or the store
     ///   cannot be read.
     package func read(
-        _ k: Int, origin: (row: Int, column: Int) = (0, 0), layout: Layout, threads: Int = 1,
+        _ k: Int,
+        origin: (row: Int, column: Int) = (0, 0),
+        layout: Layout,
+        threads: Int = 1,
         into buffers: [UnsafeMutableRawBufferPointer]
     ) throws -> [UInt8] {
         guard windows.indices.contains(k) else {
             throw BioCubeError(
-                .invalidArgument, "item \(k) is outside the dataset's \(windows.count) windows", file: sampler.storePath
+                .invalidArgument,
+                "item \(k) is outside the dataset's \(windows.count) windows",
+                file: sampler.storePath
             )
         }
         guard buffers.count == layout.storages.count else {
             throw BioCubeError(
-                .invalidArgument, "\(buffers.count) buffers given, an item has \(layout.storages.count) storages",
-                file: sampler.storePath)
+                .invalidArgument,
+                "\(buffers.count) buffers given, an item has \(layout.storages.count) storages",
+                file: sampler.storePath
+            )
         }
         for (i, (buffer, storage)) in zip(buffers, layout.storages).enumerated() where buffer.count != storage.byteCount
         {
             throw BioCubeError(
-                .invalidArgument, "buffer \(i) holds \(buffer.count) bytes, its storage \(storage.byteCount)",
-                file: sampler.storePath)
+                .invalidArgument,
+                "buffer \(i) holds \(buffer.count) bytes, its storage \(storage.byteCount)",
+                file: sampler.storePath
+            )
         }
         let window = windows[k]
         let rows = origin.row..<(origin.row + layout.height)
         let columns = origin.column..<(origin.column + layout.width)
         if !layout.direct {
             var archive = try self.archive(
-                of: sampler.readBatch(at: window, rows: rows, columns: columns, threads: threads))
+                of: sampler.readBatch(at: window, rows: rows, columns: columns, threads: threads)
+            )
             guard archive.storages.map({ Storage(dtype: $0.dtype, byteCount: $0.byteCount) }) == layout.storages else {
                 throw BioCubeError(
-                    .invalidMetadata, "item \(k) does not have the dataset's storages (the store changed while open?)",
-                    file: sampler.storePath)
+                    .invalidMetadata,
+                    "item \(k) does not have the dataset's storages (the store changed while open?)",
+                    file: sampler.storePath
+                )
             }
             for (payload, buffer) in zip(archive.storages, buffers) {
                 payload.withUnsafeBytes { bytes in
@@ -162,15 +192,23 @@ package struct TrainingWindows: Sendable {
         let part = try sampler.part(window: window, rows: rows, columns: columns)
         var archive = try exporter.archive(for: sampler.assemble(window, layout.zeros, on: part.grid))
         let pickle = archive.finishedPickle()
-        let sampler = self.sampler, missing = self.missing, normalisation = self.normalisation
+        let sampler = self.sampler
+        let missing = self.missing
+        let normalisation = self.normalisation
         let plane = layout.height * layout.width
         let levels = sampler.pressureLevels
         try sampler.readMembers(
-            at: window, rows: rows, columns: columns, threads: threads,
+            at: window,
+            rows: rows,
+            columns: columns,
+            threads: threads,
             into: buffers.map {
                 UnsafeMutableBufferPointer(
-                    start: $0.baseAddress!.assumingMemoryBound(to: Float.self), count: $0.count / 4)
-            }, readers: layout.readers
+                    start: $0.baseAddress!.assumingMemoryBound(to: Float.self),
+                    count: $0.count / 4
+                )
+            },
+            readers: layout.readers
         ) { m, p in
             let member = sampler.members[m]
             if missing == .zero && MissingValuePolicy.zeroFilledGroups.contains(member.group) {
@@ -182,7 +220,13 @@ package struct TrainingWindows: Sendable {
                     variable.levels != nil
                     ? [2, p.count / (2 * plane), layout.height, layout.width] : [2, layout.height, layout.width]
                 try normalisation.apply(
-                    to: p, group: member.group, name: variable.name, shape: shape, plane: plane, pressureLevels: levels)
+                    to: p,
+                    group: member.group,
+                    name: variable.name,
+                    shape: shape,
+                    plane: plane,
+                    pressureLevels: levels
+                )
             }
         }
         return pickle

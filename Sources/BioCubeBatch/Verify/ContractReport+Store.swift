@@ -6,19 +6,26 @@ extension ContractReport {
         let store = try CubeStore.open(at: path)
         guard try store.attributes(of: "")["complete"] == .bool(true) else {
             return ContractReport(
-                path: path, kind: .store, summary: "an unfinished build", entries: [],
-                violations: ["the build is not complete (attribute \"complete\" is not true): rerun biocube build"])
+                path: path,
+                kind: .store,
+                summary: "an unfinished build",
+                entries: [],
+                violations: ["the build is not complete (attribute \"complete\" is not true): rerun biocube build"]
+            )
         }
         // The sampler checks that every selected variable, species and level is stored.
         let sampler = try BatchSampler(storePath: path, selection: selection)
-        let grid = sampler.grid, time = sampler.time
+        let grid = sampler.grid
+        let time = sampler.time
         let summary =
             "\(sampler.variables.count) variables, \(time.count) steps \(time.start.dateString) … "
             + "\(time.end.dateString), grid \(grid.height)×\(grid.width)"
         let variables = sampler.variables
         let found = Locked([(Int, Entry?, [String])]())
         try await concurrentForEach(
-            count: variables.count, maxConcurrency: sampler.maxConcurrency, makeState: { ReusableChunkReader() }
+            count: variables.count,
+            maxConcurrency: sampler.maxConcurrency,
+            makeState: ReusableChunkReader.init
         ) { reader, i in
             let v = variables[i]
             let a = try store.openArray(v.path)
@@ -75,7 +82,12 @@ extension ContractReport {
             if p != levels { violations.append("pressure_level \(p) differs from the variables' levels \(levels)") }
         }
         return ContractReport(
-            path: path, kind: .store, summary: summary, entries: ordered.compactMap(\.1), violations: violations)
+            path: path,
+            kind: .store,
+            summary: summary,
+            entries: ordered.compactMap(\.1),
+            violations: violations
+        )
     }
 
     /// The coordinate arrays must hold what the root attributes (which batches are cut by) say.
@@ -98,7 +110,8 @@ extension ContractReport {
             }
             if let k = stored.indices.first(where: { stored[$0] != expected[$0] }) {
                 violations.append(
-                    "coordinate \(name)[\(k)] is \(show(stored[k])), the root attributes say \(show(expected[k]))")
+                    "coordinate \(name)[\(k)] is \(show(stored[k])), the root attributes say \(show(expected[k]))"
+                )
             }
         }
         check("latitude", grid.latitude.values) { "\($0)" }

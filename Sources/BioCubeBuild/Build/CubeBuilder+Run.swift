@@ -1,8 +1,9 @@
 import BioCubeBatch
 public import BioCubeCore
-import Synchronization
-import Foundation
 import Dispatch
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -80,9 +81,14 @@ extension CubeBuilder {
             if let u = v.units { attrs["units"] = .string(u) }
             if let ln = plan.providers[0].descriptor.longName { attrs["long_name"] = .string(ln) }
             let meta = try ArrayMetadata(
-                shape: shape, dataType: .float32, chunkShape: chunk, fillValue: nil,
+                shape: shape,
+                dataType: .float32,
+                chunkShape: chunk,
+                fillValue: nil,
                 codecs: ZarrCodec.standard(level: options.compressionLevel),
-                dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil), attributes: attrs)
+                dimensionNames: CubeStore.dimensionNames(levels: v.levels != nil),
+                attributes: attrs
+            )
             arrays.append(try Self.prepareArray(&store, v.path, meta))
         }
         var root = try store.attributes(of: "")
@@ -159,8 +165,7 @@ extension CubeBuilder {
             }
         }
         prefetch(lookahead)
-        try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs), makeState: { () }) {
-            [self] _, k in
+        try await concurrentForEach(count: jobs.count, maxConcurrency: max(1, options.jobs)) { [self] k in
             let (b, p, steps) = jobs[k]
             prefetch(k + lookahead)
             let plan = plans[p]
@@ -288,7 +293,8 @@ extension CubeBuilder {
             throw BioCubeError(
                 .invalidMetadata,
                 "\(options.storePath): the store's \"variables\" attribute is unreadable (\(error)): fix or remove it",
-                cause: error)
+                cause: error
+            )
         }
         let planned = Set(variables.map(\.path))
         var kept: [StoreVariable] = []
@@ -357,13 +363,15 @@ extension CubeBuilder {
         throw BioCubeError(
             .alreadyExists,
             "\(what) (\(entries.count) entries, no \(Self.stateFolder)): choose a new or empty store path, or force the build into it (biocube build --force; BuildOptions.force), which replaces its arrays of the same names",
-            file: path)
+            file: path
+        )
     }
 
     func checkCompatible(_ store: CubeStore) throws {
         let attrs = try store.attributes(of: "")
         guard attrs["time_axis"] != nil || attrs["grid"] != nil else { return }
-        let g = try? store.grid(), t = try? store.timeAxis()
+        let g = try? store.grid()
+        let t = try? store.timeAxis()
         if g != grid || t != time {
             throw BioCubeError(
                 .alreadyExists,
@@ -394,7 +402,8 @@ extension CubeBuilder {
     /// When every step has a current marker: per-variable coverage into each array's
     /// attributes, the summary and the problems into the root, `complete: true`.
     func finalize(
-        _ store: CubeStore, _ arrays: [ZarrArray]
+        _ store: CubeStore,
+        _ arrays: [ZarrArray]
     ) throws -> (
         coverage: [(variable: StoreVariable, emptySteps: [UTCDateTime], nanFraction: Double)], problems: [Problem]
     )? {
@@ -475,7 +484,8 @@ final class Counter: Sendable {
     private let value = Locked(0)
     func increment() -> Int {
         value.withLock {
-            $0 += 1; return $0
+            $0 += 1
+            return $0
         }
     }
 }

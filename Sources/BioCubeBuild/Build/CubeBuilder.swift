@@ -77,40 +77,68 @@ public final class CubeBuilder: Sendable {
     /// Scans `root` with `sources` (and the `explicit` files, absolute or relative to
     /// `root`, with their kinds) and prepares a build, reusing the scan's open sources.
     public static func prepare(
-        root: String, options: BuildOptions, sources: [any ModalitySource],
+        root: String,
+        options: BuildOptions,
+        sources: [any ModalitySource],
         explicit: [String: SourceKind] = [:]
     ) async throws -> CubeBuilder {
         let scanner = try SourceScanner(
-            gridName: options.gridName, cadence: options.cadence, config: options.config, sources: sources)
+            gridName: options.gridName,
+            cadence: options.cadence,
+            config: options.config,
+            sources: sources
+        )
         let log = ProblemLog()
         let (catalog, modalities) = try await scanner.scanOpening(
-            root: root, maxConcurrency: max(1, options.jobs), problems: log, explicit: explicit)
+            root: root,
+            maxConcurrency: max(1, options.jobs),
+            problems: log,
+            explicit: explicit
+        )
         return try CubeBuilder(
-            catalog: catalog, modalities: modalities, options: options, sources: sources, problems: log)
+            catalog: catalog,
+            modalities: modalities,
+            options: options,
+            sources: sources,
+            problems: log
+        )
     }
 
     /// Prepares a build from a catalog written by `biocube scan` (its sources are opened again
     /// by the source of their kind; a source that changed since the scan is used as it is
     /// now, and reported).
     public static func prepare(
-        catalog: Catalog, options: BuildOptions, sources: [any ModalitySource]
+        catalog: Catalog,
+        options: BuildOptions,
+        sources: [any ModalitySource]
     ) async throws -> CubeBuilder {
         let scanner = try SourceScanner(
-            gridName: options.gridName, cadence: options.cadence, config: catalog.config.merging(options.config),
-            sources: sources)
+            gridName: options.gridName,
+            cadence: options.cadence,
+            config: catalog.config.merging(options.config),
+            sources: sources
+        )
         let log = ProblemLog()
         var modalities: [String: any Modality] = [:]
         var opened: [Catalog.Source] = []
         for s in catalog.sources {
             let (fresh, modality) = try await scanner.open(
-                catalog.root, s.path, kind: s.kind, log, maxConcurrency: max(1, options.jobs))
+                catalog.root,
+                s.path,
+                kind: s.kind,
+                log,
+                maxConcurrency: max(1, options.jobs)
+            )
             if fresh.size != s.size || fresh.modified != s.modified {
                 log.report(
                     Problem(
-                        .warning, .changedSource, file: s.path,
+                        .warning,
+                        .changedSource,
+                        file: s.path,
                         message:
                             "changed since the catalog was written (size or modification time): using the file as it is now"
-                    ))
+                    )
+                )
             }
             opened.append(fresh)
             modalities[s.path] = modality
@@ -118,23 +146,34 @@ public final class CubeBuilder: Sendable {
         var c = catalog
         c.sources = opened
         let duplicates = DuplicateResolution.resolve(
-            opened, modalities: modalities, config: scanner.config, grid: scanner.grid, cadence: scanner.cadence)
+            opened,
+            modalities: modalities,
+            config: scanner.config,
+            grid: scanner.grid,
+            cadence: scanner.cadence
+        )
         c.duplicates = duplicates
         c.problems = SourceScanner.sorted(
-            log.problems.map { $0.relative(to: catalog.root) } + duplicates.map(\.problem))
+            log.problems.map { $0.relative(to: catalog.root) } + duplicates.map(\.problem)
+        )
         return try CubeBuilder(catalog: c, modalities: modalities, options: options, sources: sources, problems: log)
     }
 
     /// Prepares a build of `catalog` whose sources are already open (`modalities`, keyed by
     /// the catalog's source paths); `sources` tell which kinds set the default time axis.
     public init(
-        catalog: Catalog, modalities: [String: any Modality], options: BuildOptions, sources: [any ModalitySource],
+        catalog: Catalog,
+        modalities: [String: any Modality],
+        options: BuildOptions,
+        sources: [any ModalitySource],
         problems: ProblemLog = ProblemLog()
     ) throws {
         guard (1...22).contains(options.compressionLevel) else {
             throw BioCubeError(
-                .invalidArgument, "compression level \(options.compressionLevel): zstd levels are 1…22",
-                file: options.storePath)
+                .invalidArgument,
+                "compression level \(options.compressionLevel): zstd levels are 1…22",
+                file: options.storePath
+            )
         }
         let unreadable = catalog.problems.filter { $0.code == .unreadableSource }
         let unreadablePaths = Set(unreadable.map(\.file)).sorted()
@@ -143,7 +182,8 @@ public final class CubeBuilder: Sendable {
             throw BioCubeError(
                 .unreadableSources,
                 "\(unreadablePaths.count) source file(s) cannot be read: \(listed.joined(separator: "; "))\(unreadablePaths.count > 10 ? "; …" : ""). Repair or remove them, or build without them (biocube build --allow-unreadable; BuildOptions.allowUnreadableSources), which the store records",
-                file: unreadablePaths[0])
+                file: unreadablePaths[0]
+            )
         }
         leftOutSources = unreadablePaths
         self.catalog = catalog
@@ -170,8 +210,14 @@ public final class CubeBuilder: Sendable {
                 if byKey[key] == nil { keys.append(key) }
                 byKey[key, default: []].append(
                     Provider(
-                        source: s.path, fingerprint: "\(s.path)|\(s.size)|\(s.modified)",
-                        modality: modality, descriptor: v.descriptor, first: v.first, last: v.last))
+                        source: s.path,
+                        fingerprint: "\(s.path)|\(s.size)|\(s.modified)",
+                        modality: modality,
+                        descriptor: v.descriptor,
+                        first: v.first,
+                        last: v.last
+                    )
+                )
             }
         }
         var levels: [Double]? = nil
@@ -194,8 +240,13 @@ public final class CubeBuilder: Sendable {
                 }
             }
             let sv = StoreVariable(
-                name: name, path: "\(groups[0].rawValue)/\(name)", groups: groups, levels: d.levels,
-                units: d.units, sources: providers.map(\.source))
+                name: name,
+                path: "\(groups[0].rawValue)/\(name)",
+                groups: groups,
+                levels: d.levels,
+                units: d.units,
+                sources: providers.map(\.source)
+            )
             let finger =
                 providers.map(\.fingerprint).joined(separator: ";")
                 + "|units=\(d.units ?? "")|levels=\(d.levels.map { "\($0)" } ?? "none")"
@@ -204,9 +255,18 @@ public final class CubeBuilder: Sendable {
                     variable: sv,
                     providers: providers.map {
                         Provider(
-                            source: $0.source, fingerprint: $0.fingerprint, modality: $0.modality, descriptor: d,
-                            first: $0.first, last: $0.last)
-                    }, fingerprint: finger, merges: merges))
+                            source: $0.source,
+                            fingerprint: $0.fingerprint,
+                            modality: $0.modality,
+                            descriptor: d,
+                            first: $0.first,
+                            last: $0.last
+                        )
+                    },
+                    fingerprint: finger,
+                    merges: merges
+                )
+            )
         }
         for key in keys {
             var providers = byKey[key]!
@@ -225,7 +285,8 @@ public final class CubeBuilder: Sendable {
                     else {
                         throw BioCubeError(
                             .invalidMetadata,
-                            "variable '\(providers[0].descriptor.name)': no source recorded for \(g.rawValue)")
+                            "variable '\(providers[0].descriptor.name)': no source recorded for \(g.rawValue)"
+                        )
                     }
                     try addPlan([owner], groups: [g])
                 }
@@ -257,7 +318,9 @@ public final class CubeBuilder: Sendable {
             let last = options.end ?? pool.compactMap(\.last).max()
         else {
             throw BioCubeError(
-                .invalidArgument, "\(catalog.root): the sources have no time steps; give --start and --end")
+                .invalidArgument,
+                "\(catalog.root): the sources have no time steps; give --start and --end"
+            )
         }
         time = try TimeAxis(cadence: options.cadence, from: first, through: last)
         sourceProblems = catalog.problems

@@ -26,7 +26,9 @@ public struct BuildConfig: Codable, Sendable, Hashable {
 
     /// A configuration.
     public init(
-        groups: [String: [VariableGroup]] = [:], prefer: [String: String] = [:], select: VariableSelection? = nil
+        groups: [String: [VariableGroup]] = [:],
+        prefer: [String: String] = [:],
+        select: VariableSelection? = nil
     ) {
         self.groups = groups
         self.prefer = prefer
@@ -47,8 +49,10 @@ public struct BuildConfig: Codable, Sendable, Hashable {
     /// This configuration with `other`'s entries taking precedence.
     public func merging(_ other: BuildConfig) -> BuildConfig {
         BuildConfig(
-            groups: groups.merging(other.groups) { $1 }, prefer: prefer.merging(other.prefer) { $1 },
-            select: other.select ?? select)
+            groups: groups.merging(other.groups) { $1 },
+            prefer: prefer.merging(other.prefer) { $1 },
+            select: other.select ?? select
+        )
     }
 
     /// Reads a configuration file (merged over ``published``).
@@ -85,7 +89,8 @@ public struct BuildConfig: Codable, Sendable, Hashable {
                             codingPath: [CodingKeys.groups],
                             debugDescription:
                                 "unknown group '\(n)' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
-                        ))
+                        )
+                    )
                 }
                 return g
             }

@@ -44,7 +44,9 @@ public struct Catalog: Codable, Sendable {
             let c = try JSONDecoder().decode(Catalog.self, from: Data(bytes))
             guard c.format == formatVersion else {
                 throw BioCubeError(
-                    .unsupported, "\(path): catalog format \(c.format), this BioCube reads format \(formatVersion)")
+                    .unsupported,
+                    "\(path): catalog format \(c.format), this BioCube reads format \(formatVersion)"
+                )
             }
             return c
         } catch let e as DecodingError {

@@ -60,31 +60,47 @@ public struct DuplicateResolution: Codable, Sendable, Hashable {
         switch decision {
         case .preferred:
             return Problem(
-                .info, .providedTwice, file: sources[0], variable: label,
+                .info,
+                .providedTwice,
+                file: sources[0],
+                variable: label,
                 message:
-                    "also provided by \(sources.dropFirst().joined(separator: ", ")); this file is used (prefer rule)")
+                    "also provided by \(sources.dropFirst().joined(separator: ", ")); this file is used (prefer rule)"
+            )
         case .identical:
             return Problem(
-                .info, .providedTwice, file: sources[0], variable: label,
+                .info,
+                .providedTwice,
+                file: sources[0],
+                variable: label,
                 message:
                     "also provided by \(sources.dropFirst().joined(separator: ", ")) with identical values on the overlapping steps: stored once"
             )
         case .merged:
             return Problem(
-                .info, .providedTwice, file: sources[0], variable: label,
+                .info,
+                .providedTwice,
+                file: sources[0],
+                variable: label,
                 message:
                     "also provided by \(sources.dropFirst().joined(separator: ", ")), for other cells (the values agree where both have one): the cells are merged"
             )
         case .perGroup:
             let parts = (groupSources ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) from \($0.value)" }
             return Problem(
-                .info, .providedTwice, file: sources[0], variable: label,
+                .info,
+                .providedTwice,
+                file: sources[0],
+                variable: label,
                 message:
                     "provided by \(sources.joined(separator: " and ")) with different values: stored per group (\(parts.joined(separator: ", ")))"
             )
         case .conflict:
             return Problem(
-                .error, .conflictingSources, file: sources[0], variable: label,
+                .error,
+                .conflictingSources,
+                file: sources[0],
+                variable: label,
                 message:
                     "provided by \(sources.joined(separator: " and ")) for overlapping steps with different values, and no file owns each of its groups: name the one to use with \"prefer\": {\"\(variable)\": \"<path suffix>\"} in a --config file"
             )
@@ -107,8 +123,11 @@ extension DuplicateResolution {
     /// Resolves every variable provided by more than one source over overlapping steps.
     /// `modalities` (by relative path) are read to compare values; `cadence` gives the steps.
     static func resolve(
-        _ sources: [Catalog.Source], modalities: [String: any Modality], config: BuildConfig,
-        grid: Grid, cadence: Cadence
+        _ sources: [Catalog.Source],
+        modalities: [String: any Modality],
+        config: BuildConfig,
+        grid: Grid,
+        cadence: Cadence
     ) -> [DuplicateResolution] {
         var providers: [String: [(Catalog.Source, Catalog.SourceVariable)]] = [:]
         var keys: [String] = []
@@ -129,8 +148,12 @@ extension DuplicateResolution {
             if let rule = config.prefer[name], let winner = paths.first(where: { $0.hasSuffix(rule) }) {
                 out.append(
                     .init(
-                        variable: name, hasLevels: hasLevels, sources: [winner] + paths.filter { $0 != winner },
-                        decision: .preferred))
+                        variable: name,
+                        hasLevels: hasLevels,
+                        sources: [winner] + paths.filter { $0 != winner },
+                        decision: .preferred
+                    )
+                )
                 continue
             }
             switch agreement(list, modalities: modalities, grid: grid, cadence: cadence) {
@@ -151,8 +174,13 @@ extension DuplicateResolution {
             if complete && Set(mapping.values) == Set(paths) && list[0].1.descriptor.groups.count > 1 {
                 out.append(
                     .init(
-                        variable: name, hasLevels: hasLevels, sources: paths, decision: .perGroup, groupSources: mapping
-                    ))
+                        variable: name,
+                        hasLevels: hasLevels,
+                        sources: paths,
+                        decision: .perGroup,
+                        groupSources: mapping
+                    )
+                )
             } else {
                 out.append(.init(variable: name, hasLevels: hasLevels, sources: paths, decision: .conflict))
             }
@@ -177,12 +205,14 @@ extension DuplicateResolution {
     }
 
     static func span(_ a: Catalog.SourceVariable, _ b: Catalog.SourceVariable) -> SharedSpan? {
-        let aStatic = a.first == nil && a.last == nil, bStatic = b.first == nil && b.last == nil
+        let aStatic = a.first == nil && a.last == nil
+        let bStatic = b.first == nil && b.last == nil
         if aStatic && bStatic { return .static }
         if aStatic, let b0 = b.first, let b1 = b.last { return .steps(b0, b1) }
         if bStatic, let a0 = a.first, let a1 = a.last { return .steps(a0, a1) }
         guard let a0 = a.first, let a1 = a.last, let b0 = b.first, let b1 = b.last else { return nil }
-        let from = max(a0, b0), through = min(a1, b1)
+        let from = max(a0, b0)
+        let through = min(a1, b1)
         return from <= through ? .steps(from, through) : nil
     }
 
@@ -194,8 +224,10 @@ extension DuplicateResolution {
     /// each of the two has cells the other lacks (tiles of one field); else different. A read
     /// error counts as different.
     static func agreement(
-        _ list: [(Catalog.Source, Catalog.SourceVariable)], modalities: [String: any Modality],
-        grid: Grid, cadence: Cadence
+        _ list: [(Catalog.Source, Catalog.SourceVariable)],
+        modalities: [String: any Modality],
+        grid: Grid,
+        cadence: Cadence
     ) -> Agreement {
         var result = Agreement.identical
         for i in list.indices {
@@ -212,11 +244,16 @@ extension DuplicateResolution {
                 case .static: instants = [UTCDateTime(secondsSince1970: 946_684_800)]
                 case .steps(let from, let through):
                     instants = steps(
-                        from: from, through: through, cadence: cadence, (a, list[i].1.descriptor),
-                        (b, list[j].1.descriptor))
+                        from: from,
+                        through: through,
+                        cadence: cadence,
+                        (a, list[i].1.descriptor),
+                        (b, list[j].1.descriptor)
+                    )
                 }
                 // Cells only one of the two has a value in, over all compared steps.
-                var onlyA = false, onlyB = false
+                var onlyA = false
+                var onlyB = false
                 for step in instants {
                     do {
                         let x = try a.read(list[i].1.descriptor, at: step, onto: grid)
@@ -254,11 +291,15 @@ extension DuplicateResolution {
     /// The steps to compare: the instants both sources hold (``Modality/timeStamps(of:)``),
     /// else every step of the cadence in the overlap.
     static func steps(
-        from: UTCDateTime, through: UTCDateTime, cadence: Cadence, _ a: (any Modality, VariableDescriptor),
+        from: UTCDateTime,
+        through: UTCDateTime,
+        cadence: Cadence,
+        _ a: (any Modality, VariableDescriptor),
         _ b: (any Modality, VariableDescriptor)
     ) -> [UTCDateTime] {
         if let x = a.0.timeStamps(of: a.1), let y = b.0.timeStamps(of: b.1) {
-            let start = cadence.step(containing: from), end = cadence.step(containing: through)
+            let start = cadence.step(containing: from)
+            let end = cadence.step(containing: through)
             let tx = Set(x.map { cadence.step(containing: $0) })
             let ty = Set(y.map { cadence.step(containing: $0) })
             return tx.intersection(ty).filter { $0 >= start && $0 <= end }.sorted()

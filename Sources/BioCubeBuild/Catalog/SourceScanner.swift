@@ -31,7 +31,9 @@ public struct SourceScanner: Sendable {
     /// A scanner for `grid` (by name, see `init(named:)`) and `cadence` that knows
     /// `sources`; throws when two of them share a kind.
     public init(
-        gridName: String = "europe025", cadence: Cadence = .monthly, config: BuildConfig = .published,
+        gridName: String = "europe025",
+        cadence: Cadence = .monthly,
+        config: BuildConfig = .published,
         sources: [any ModalitySource]
     ) throws {
         self.grid = try Grid(named: gridName)
@@ -87,7 +89,9 @@ public struct SourceScanner: Sendable {
     /// `explicit` names further files (absolute, or relative to `root`) with their kind,
     /// whatever their path.
     public func scan(
-        root: String, maxConcurrency: Int = 2, explicit: [String: SourceKind] = [:]
+        root: String,
+        maxConcurrency: Int = 2,
+        explicit: [String: SourceKind] = [:]
     ) async throws -> Catalog {
         try await scanOpening(root: root, maxConcurrency: maxConcurrency, explicit: explicit).catalog
     }
@@ -96,7 +100,9 @@ public struct SourceScanner: Sendable {
     /// so a build can use them without reading the files again.
     /// Problems the opened modalities meet later (while reading steps) go to `problems`.
     package func scanOpening(
-        root: String, maxConcurrency: Int = 2, problems: ProblemLog = ProblemLog(),
+        root: String,
+        maxConcurrency: Int = 2,
+        problems: ProblemLog = ProblemLog(),
         explicit: [String: SourceKind] = [:]
     ) async throws -> (catalog: Catalog, modalities: [String: any Modality]) {
         let absolute = URL(fileURLWithPath: root).standardizedFileURL.path
@@ -123,13 +129,22 @@ public struct SourceScanner: Sendable {
                         return (
                             i,
                             try await open(
-                                absolute, paths[i], kind: kindOf[paths[i]], problems, maxConcurrency: maxConcurrency)
+                                absolute,
+                                paths[i],
+                                kind: kindOf[paths[i]],
+                                problems,
+                                maxConcurrency: maxConcurrency
+                            )
                         )
                     } catch let e as BioCubeError {
                         problems.report(
                             Problem(
-                                .error, .unreadableSource, file: paths[i], message: "unreadable, left out: \(e.message)"
-                            ))
+                                .error,
+                                .unreadableSource,
+                                file: paths[i],
+                                message: "unreadable, left out: \(e.message)"
+                            )
+                        )
                         return (i, nil)
                     }
                 }
@@ -147,17 +162,31 @@ public struct SourceScanner: Sendable {
             let patterns = self.sources.flatMap(\.patterns)
             problems.report(
                 Problem(
-                    .error, .noSources, file: absolute,
+                    .error,
+                    .noSources,
+                    file: absolute,
                     message:
                         "no BioCube sources found\(patterns.isEmpty ? "" : " (expected \(patterns.joined(separator: ", ")))")"
-                ))
+                )
+            )
         }
         let duplicates = DuplicateResolution.resolve(
-            sources, modalities: modalities, config: config, grid: grid, cadence: cadence)
+            sources,
+            modalities: modalities,
+            config: config,
+            grid: grid,
+            cadence: cadence
+        )
         for d in duplicates { problems.report(d.problem) }
         let sorted = Self.sorted(problems.problems.map { $0.relative(to: absolute) })
         var catalog = Catalog(
-            root: absolute, gridName: gridName, cadence: cadence, sources: sources, problems: sorted, config: config)
+            root: absolute,
+            gridName: gridName,
+            cadence: cadence,
+            sources: sources,
+            problems: sorted,
+            config: config
+        )
         catalog.duplicates = duplicates
         return (catalog, modalities)
     }
@@ -176,7 +205,10 @@ public struct SourceScanner: Sendable {
     /// the source of `kind` (default: the one claiming the path). Problems found are
     /// reported to `problems` with the relative path.
     package func open(
-        _ root: String, _ relative: String, kind: SourceKind? = nil, _ problems: ProblemLog,
+        _ root: String,
+        _ relative: String,
+        kind: SourceKind? = nil,
+        _ problems: ProblemLog,
         maxConcurrency: Int = 2
     ) async throws -> (Catalog.Source, any Modality) {
         let path = relative.hasPrefix("/") ? relative : root + "/" + relative
@@ -185,8 +217,12 @@ public struct SourceScanner: Sendable {
         }
         let source = try self.source(of: kind, for: path)
         let context = SourceContext(
-            grid: grid, cadence: cadence, groupTable: GroupTable.published.overriding(config.groups),
-            problems: problems, maxConcurrency: maxConcurrency)
+            grid: grid,
+            cadence: cadence,
+            groupTable: GroupTable.published.overriding(config.groups),
+            problems: problems,
+            maxConcurrency: maxConcurrency
+        )
         let opened = try await source.open(SourceFile(path: path, relativePath: relative), context: context)
         var description = opened.description
         description.path = relative

@@ -51,12 +51,16 @@ package struct ZipReader: Sendable {
         var i = b.count - 22
         let lowest = max(0, b.count - 22 - 65_535)
         while i >= lowest {
-            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 5 && b[i + 3] == 6 { eocd = i; break }
+            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 5 && b[i + 3] == 6 {
+                eocd = i
+                break
+            }
             i -= 1
         }
         guard eocd >= 0 else { throw bad("no end-of-central-directory record") }
         let count = u16(b, eocd + 10)
-        let size = u32(b, eocd + 12), offset = u32(b, eocd + 16)
+        let size = u32(b, eocd + 12)
+        let offset = u32(b, eocd + 16)
         if count == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF {
             throw BioCubeError(.unsupported, "ZIP64 archives are not supported", file: path)
         }
@@ -67,8 +71,11 @@ package struct ZipReader: Sendable {
             guard p + 46 <= b.count, u32(b, p) == 0x0201_4B50 else { throw bad("broken central directory entry") }
             let method = UInt16(u16(b, p + 10))
             let crc = UInt32(u32(b, p + 16))
-            let csize = u32(b, p + 20), usize = u32(b, p + 24)
-            let nameLen = u16(b, p + 28), extraLen = u16(b, p + 30), commentLen = u16(b, p + 32)
+            let csize = u32(b, p + 20)
+            let usize = u32(b, p + 24)
+            let nameLen = u16(b, p + 28)
+            let extraLen = u16(b, p + 30)
+            let commentLen = u16(b, p + 32)
             let local = u32(b, p + 42)
             guard p + 46 + nameLen <= b.count else { throw bad("entry name outside the file") }
             let name = String(decoding: b[(p + 46)..<(p + 46 + nameLen)], as: UTF8.self)
@@ -77,8 +84,14 @@ package struct ZipReader: Sendable {
             }
             entries.append(
                 Entry(
-                    name: name, method: method, compressedSize: csize, size: usize, crc32: crc, localHeaderOffset: local
-                ))
+                    name: name,
+                    method: method,
+                    compressedSize: csize,
+                    size: usize,
+                    crc32: crc,
+                    localHeaderOffset: local
+                )
+            )
             p += 46 + nameLen + extraLen + commentLen
         }
         return entries
@@ -95,7 +108,10 @@ package struct ZipReader: Sendable {
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw BioCubeError(
-                .corruptData, "\(context): data runs past the end of the archive (truncated download?)", file: path)
+                .corruptData,
+                "\(context): data runs past the end of the archive (truncated download?)",
+                file: path
+            )
         }
         // Checked before anything is allocated or written: a member cannot hold more than its
         // method can expand to (stored: itself; deflate: at most 1032 times its compressed size).
@@ -106,12 +122,15 @@ package struct ZipReader: Sendable {
             throw BioCubeError(
                 .corruptData,
                 "\(context): declares \(entry.size) bytes, more than \(entry.compressedSize) deflated bytes can expand to",
-                file: path)
+                file: path
+            )
         case 0, 8: break
         default:
             throw BioCubeError(
-                .unsupported, "\(context): compression method \(entry.method) is not supported (stored, deflate)",
-                file: path)
+                .unsupported,
+                "\(context): compression method \(entry.method) is not supported (stored, deflate)",
+                file: path
+            )
         }
         return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<(start + entry.compressedSize)])
     }
@@ -127,7 +146,10 @@ package struct ZipReader: Sendable {
             total += piece.count
             guard total <= entry.size else {
                 throw BioCubeError(
-                    .corruptData, "\(context): holds more than its declared \(entry.size) bytes", file: path)
+                    .corruptData,
+                    "\(context): holds more than its declared \(entry.size) bytes",
+                    file: path
+                )
             }
             crc = CRC32.checksum(piece, continuing: crc)
             try sink(piece)
@@ -148,7 +170,10 @@ package struct ZipReader: Sendable {
         }
         guard total == entry.size else {
             throw BioCubeError(
-                .corruptData, "\(context): holds \(total) bytes, its header says \(entry.size)", file: path)
+                .corruptData,
+                "\(context): holds \(total) bytes, its header says \(entry.size)",
+                file: path
+            )
         }
         guard crc == entry.crc32 else {
             throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path)
@@ -192,7 +217,10 @@ package struct ZipReader: Sendable {
             let name = baseCount[parts.last!]! > 1 ? parts.joined(separator: "-") : parts.last!
             guard used.insert(name).inserted else {
                 throw BioCubeError(
-                    .corruptData, "members named \(e.name) and another one both flatten to \(name)", file: path)
+                    .corruptData,
+                    "members named \(e.name) and another one both flatten to \(name)",
+                    file: path
+                )
             }
             let target = directory + "/" + name
             try extract(e, to: target)

@@ -1,4 +1,6 @@
 internal import CCrypto
+import Foundation
+import SystemPackage
 
 /// SHA-256 and SHA-1 digests through OpenSSL's libcrypto, streamed: the checksums that
 /// verify downloads (Hugging Face lists SHA-256 for its LFS files and git's SHA-1 blob ids
@@ -78,6 +80,3 @@ package struct Digest: ~Copyable {
         }
     }
 }
-
-import Foundation
-import SystemPackage

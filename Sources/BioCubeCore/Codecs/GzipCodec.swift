@@ -6,8 +6,15 @@ package enum GzipCodec {
     package static func compress(_ source: UnsafeRawBufferPointer, level: Int) throws -> [UInt8] {
         var stream = z_stream()
         let initStatus = deflateInit2_(
-            &stream, Int32(clamping: level), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-            zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+            &stream,
+            Int32(clamping: level),
+            Z_DEFLATED,
+            15 + 16,
+            8,
+            Z_DEFAULT_STRATEGY,
+            zlibVersion(),
+            Int32(MemoryLayout<z_stream>.size)
+        )
         guard initStatus == Z_OK else { throw BioCubeError(.io, "gzip: deflateInit failed (\(initStatus))") }
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, uLong(source.count))) + 32
@@ -38,7 +45,8 @@ package enum GzipCodec {
     /// Several gzip members one after another (as some Parquet writers and `cat a.gz b.gz`
     /// produce) decode as their concatenation, as `gzip -d` does.
     package static func decompress(
-        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+        _ source: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableRawBufferPointer,
         framing: Framing = .gzipOrZlib
     ) throws {
         var stream = z_stream()
@@ -62,11 +70,15 @@ package enum GzipCodec {
             let produced = destination.count - Int(stream.avail_out)
             guard produced == destination.count else {
                 throw BioCubeError(
-                    .corruptData, "deflate data decodes to \(produced) bytes, expected \(destination.count)")
+                    .corruptData,
+                    "deflate data decodes to \(produced) bytes, expected \(destination.count)"
+                )
             }
         case Z_BUF_ERROR where stream.avail_out == 0:
             throw BioCubeError(
-                .corruptData, "deflate data decodes to more than the expected \(destination.count) bytes")
+                .corruptData,
+                "deflate data decodes to more than the expected \(destination.count) bytes"
+            )
         default:
             let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
             throw BioCubeError(.corruptData, "deflate data is corrupt or truncated (\(reason))")
@@ -77,7 +89,9 @@ package enum GzipCodec {
     /// (valid during the call), so memory stays bounded whatever the data expands to. The
     /// caller bounds the total. Throws `.corruptData` on corrupt or truncated data.
     package static func decompress(
-        _ source: UnsafeRawBufferPointer, framing: Framing, piece: Int,
+        _ source: UnsafeRawBufferPointer,
+        framing: Framing,
+        piece: Int,
         _ sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         var stream = z_stream()

@@ -24,7 +24,9 @@ package final class ZstdCodec {
         if configured?.level != level || configured?.checksum != checksum {
             ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters)
             try check(
-                ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)), "set level \(level)")
+                ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(clamping: level)),
+                "set level \(level)"
+            )
             try check(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, checksum ? 1 : 0), "set checksum")
             configured = (level, checksum)
         }

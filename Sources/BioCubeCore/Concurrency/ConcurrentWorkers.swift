@@ -1,4 +1,5 @@
 import Synchronization
+
 /// A raw pointer handed to concurrent workers that write disjoint parts of one buffer.
 ///
 /// Only sound when the caller guarantees the workers' regions never overlap and the
@@ -28,7 +29,8 @@ enum ProcessInfoCount {
 /// is left (so uneven work items still keep every worker busy). The first error cancels
 /// the remaining work and is rethrown.
 package func concurrentForEach<State>(
-    count: Int, maxConcurrency: Int,
+    count: Int,
+    maxConcurrency: Int,
     makeState: @escaping @Sendable () throws -> State,
     _ body: @escaping @Sendable (inout State, Int) throws -> Void
 ) async throws {
@@ -50,6 +52,21 @@ package func concurrentForEach<State>(
         try await group.waitForAll()
     }
 }
+
+/// Runs `body` for every index in `0..<count` on at most `maxConcurrency` child tasks, for
+/// work that keeps no per-worker state (see ``concurrentForEach(count:maxConcurrency:makeState:_:)``).
+package func concurrentForEach(
+    count: Int,
+    maxConcurrency: Int,
+    _ body: @escaping @Sendable (Int) throws -> Void
+) async throws {
+    try await concurrentForEach(count: count, maxConcurrency: maxConcurrency, makeState: noWorkerState) { _, i in
+        try body(i)
+    }
+}
+
+/// The per-worker state of work that keeps none.
+@Sendable package func noWorkerState() {}
 
 #if canImport(Glibc)
 import Glibc

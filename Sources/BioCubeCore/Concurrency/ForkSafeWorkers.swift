@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Runs `body` for every index in `0..<count` on at most `threads` POSIX threads that are
 /// created for this call and joined before it returns.
@@ -14,7 +15,9 @@ import Synchronization
 /// keep it for the next call: see ``ChunkReaderPool``); the first error is rethrown after
 /// all threads end.
 package func forkSafeForEach<State>(
-    count: Int, threads: Int, makeState: @escaping @Sendable () throws -> State,
+    count: Int,
+    threads: Int,
+    makeState: @escaping @Sendable () throws -> State,
     endState: @escaping @Sendable (consuming State) -> Void = { _ in },
     _ body: @escaping @Sendable (inout State, Int) throws -> Void
 ) throws {
@@ -30,12 +33,15 @@ package func forkSafeForEach<State>(
         var thread = pthread_t()
         let box = Unmanaged.passRetained(job).toOpaque()
         let status = pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { raw in
                 let job = Unmanaged<ForkSafeJob>.fromOpaque(raw!).takeRetainedValue()
                 job.work()
                 return nil
-            }, box)
+            },
+            box
+        )
         if status == 0 {
             started.append(thread)
         } else {
@@ -48,6 +54,16 @@ package func forkSafeForEach<State>(
     job.work()
     #endif
     if let error = job.firstError.withLock({ $0 }) { throw error }
+}
+
+/// Runs `body` for every index in `0..<count` on at most `threads` fresh POSIX threads, for
+/// work that keeps no per-thread state (see ``forkSafeForEach(count:threads:makeState:endState:_:)``).
+package func forkSafeForEach(
+    count: Int,
+    threads: Int,
+    _ body: @escaping @Sendable (Int) throws -> Void
+) throws {
+    try forkSafeForEach(count: count, threads: threads, makeState: noWorkerState) { _, i in try body(i) }
 }
 
 /// The shared state of one ``forkSafeForEach(count:threads:makeState:_:)`` call.

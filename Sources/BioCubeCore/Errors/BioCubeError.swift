@@ -91,9 +91,15 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, 
 
     /// Creates an error.
     public init(
-        _ code: Code, _ message: String, file: String? = nil, variable: String? = nil,
-        column: String? = nil, step: String? = nil, cause: (any Error)? = nil,
-        fileID: String = #fileID, line: Int = #line
+        _ code: Code,
+        _ message: String,
+        file: String? = nil,
+        variable: String? = nil,
+        column: String? = nil,
+        step: String? = nil,
+        cause: (any Error)? = nil,
+        fileID: String = #fileID,
+        line: Int = #line
     ) {
         self.code = code
         self.message = message
@@ -108,7 +114,10 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, 
     /// This error with the place filled in where it is still unknown: a field an inner
     /// layer already set is kept, so context is added once however many layers rethrow.
     public func adding(
-        file: String? = nil, variable: String? = nil, column: String? = nil, step: String? = nil
+        file: String? = nil,
+        variable: String? = nil,
+        column: String? = nil,
+        step: String? = nil
     ) -> BioCubeError {
         var e = self
         if e.file == nil { e.file = file }

@@ -17,18 +17,21 @@ public struct Grid: Hashable, Sendable, Codable {
     /// The monthly BioCube grid: latitude 32 → 72 ascending (161), longitude −25 → 45 (281), 0.25°.
     public static let europe025 = Grid(
         latitude: GridAxis(unchecked: 32, step: 0.25, count: 161),
-        longitude: GridAxis(unchecked: -25, step: 0.25, count: 281))
+        longitude: GridAxis(unchecked: -25, step: 0.25, count: 281)
+    )
 
     /// The 6-hourly grid of the older daily pipeline: latitude 72 → 34 descending (153),
     /// longitude −30 → 50 (321), 0.25°.
     public static let europe6Hourly = Grid(
         latitude: GridAxis(unchecked: 72, step: -0.25, count: 153),
-        longitude: GridAxis(unchecked: -30, step: 0.25, count: 321))
+        longitude: GridAxis(unchecked: -30, step: 0.25, count: 321)
+    )
 
     /// A global 0.25° grid: latitude −90 → 90 (721), longitude −180 → 179.75 (1440).
     public static let global025 = Grid(
         latitude: GridAxis(unchecked: -90, step: 0.25, count: 721),
-        longitude: GridAxis(unchecked: -180, step: 0.25, count: 1440))
+        longitude: GridAxis(unchecked: -180, step: 0.25, count: 1440)
+    )
 
     /// Number of latitude rows.
     public var height: Int { latitude.count }

@@ -21,12 +21,15 @@ public struct GridAxis: Hashable, Sendable, Codable {
         }
         guard count <= Self.maxCount else {
             throw BioCubeError(
-                .invalidArgument, "axis of \(count) values: more than \(Self.maxCount) (a 0.005° global axis)")
+                .invalidArgument,
+                "axis of \(count) values: more than \(Self.maxCount) (a 0.005° global axis)"
+            )
         }
         guard first.isFinite, step.isFinite, step != 0 else {
             throw BioCubeError(
                 .invalidArgument,
-                "axis needs a finite first value and a finite non-zero step (first \(first), step \(step))")
+                "axis needs a finite first value and a finite non-zero step (first \(first), step \(step))"
+            )
         }
         self.init(unchecked: first, step: step, count: count)
     }
@@ -35,17 +38,23 @@ public struct GridAxis: Hashable, Sendable, Codable {
     public init(from first: Double, to last: Double, step: Double) throws {
         guard step > 0, step.isFinite, first.isFinite, last.isFinite else {
             throw BioCubeError(
-                .invalidArgument, "axis from \(first) to \(last) needs a positive finite step, got \(step)")
+                .invalidArgument,
+                "axis from \(first) to \(last) needs a positive finite step, got \(step)"
+            )
         }
         let intervals = abs(last - first) / step
         let rounded = intervals.rounded()
         guard abs(intervals - rounded) < 1e-6 else {
             throw BioCubeError(
-                .invalidArgument, "axis from \(first) to \(last) is not a whole number of steps of \(step)")
+                .invalidArgument,
+                "axis from \(first) to \(last) is not a whole number of steps of \(step)"
+            )
         }
         guard rounded < Double(Self.maxCount) else {
             throw BioCubeError(
-                .invalidArgument, "axis from \(first) to \(last) by \(step) has more than \(Self.maxCount) values")
+                .invalidArgument,
+                "axis from \(first) to \(last) by \(step) has more than \(Self.maxCount) values"
+            )
         }
         try self.init(first: first, step: last >= first ? step : -step, count: Int(rounded) + 1)
     }
@@ -89,12 +98,14 @@ public struct GridAxis: Hashable, Sendable, Codable {
     /// tolerance of a thousandth of a step), or `nil` when no value does.
     public func indexRange(within lower: Double, _ upper: Double) -> Range<Int>? {
         let tol = defaultTolerance
-        let lo = min(lower, upper) - tol, hi = max(lower, upper) + tol
+        let lo = min(lower, upper) - tol
+        let hi = max(lower, upper) + tol
         // Positions (possibly fractional) of the interval ends along the axis.
         // Clamped before converting, so any finite interval maps to indices without trapping.
         func clamped(_ x: Double) -> Double { Swift.min(Swift.max(x, -1), Double(count)) }
         guard lo.isFinite, hi.isFinite else { return nil }
-        let a = clamped((lo - first) / step), b = clamped((hi - first) / step)
+        let a = clamped((lo - first) / step)
+        let b = clamped((hi - first) / step)
         let start = max(0, Int(min(a, b).rounded(.up)))
         let end = min(count - 1, Int(max(a, b).rounded(.down)))
         return start <= end ? start..<(end + 1) : nil

@@ -35,23 +35,33 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         guard west >= -360, east <= 360, east - west <= 360 else {
             throw BioCubeError(
                 .invalidArgument,
-                "region longitudes \(west)…\(east) are outside −360…360 or span more than 360°")
+                "region longitudes \(west)…\(east) are outside −360…360 or span more than 360°"
+            )
         }
-        self.south = south; self.north = north; self.west = west; self.east = east
+        self.south = south
+        self.north = north
+        self.west = west
+        self.east = east
     }
 
     /// The BioCube Europe grid's extent: 32…72 °N, 25 °W…45 °E (the CDS area `72,-25,32,45`).
     public static let europe = Region(checked: 32, 72, -25, 45)
 
     private init(checked south: Double, _ north: Double, _ west: Double, _ east: Double) {
-        self.south = south; self.north = north; self.west = west; self.east = east
+        self.south = south
+        self.north = north
+        self.west = west
+        self.east = east
     }
 
     /// Parses `NORTH,WEST,SOUTH,EAST` (the CDS order, for example `72,-25,32,45`), named
     /// edges in any order (`S=32,N=72,W=-25,E=45`, also `south=…`), or `europe`.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.lowercased() == "europe" { self = .europe; return }
+        if trimmed.lowercased() == "europe" {
+            self = .europe
+            return
+        }
         let parts = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let expected =
             "region '\(text)': expected NORTH,WEST,SOUTH,EAST (the CDS order, e.g. 72,-25,32,45), S=…,N=…,W=…,E=… or europe"
@@ -98,8 +108,10 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Throws `.invalidArgument` naming the region and the grid's extent when no cell lies inside.
     public func indexRanges(on grid: Grid) throws -> (latitude: Range<Int>, longitude: Range<Int>) {
         try indexRanges(
-            latitudes: grid.latitude.values, longitudes: grid.longitude.values,
-            tolerance: (grid.latitude.defaultTolerance, grid.longitude.defaultTolerance))
+            latitudes: grid.latitude.values,
+            longitudes: grid.longitude.values,
+            tolerance: (grid.latitude.defaultTolerance, grid.longitude.defaultTolerance)
+        )
     }
 
     /// The one rule that cuts coordinates to a region (a store's grid as
@@ -109,7 +121,9 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
     /// convention (a region given as 355…360 cuts a −25…45 axis at −5…0). `latitudes` and
     /// `longitudes` are monotonic, as a grid's or a batch's.
     package func indexRanges(
-        latitudes: [Double], longitudes: [Double], tolerance: (latitude: Double, longitude: Double)
+        latitudes: [Double],
+        longitudes: [Double],
+        tolerance: (latitude: Double, longitude: Double)
     ) throws -> (latitude: Range<Int>, longitude: Range<Int>) {
         func inside(_ values: [Double], _ lo: Double, _ hi: Double, _ tol: Double) -> Range<Int>? {
             let hits = values.indices.filter { values[$0] >= lo - tol && values[$0] <= hi + tol }
@@ -119,7 +133,9 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         func extent(_ values: [Double]) -> String { "\(values.min() ?? .nan)…\(values.max() ?? .nan)" }
         guard let lat = inside(latitudes, south, north, tolerance.latitude) else {
             throw BioCubeError(
-                .invalidArgument, "region \(self) holds no grid latitude (grid spans \(extent(latitudes)))")
+                .invalidArgument,
+                "region \(self) holds no grid latitude (grid spans \(extent(latitudes)))"
+            )
         }
         // The region's west moved into the longitudes' convention, its width kept.
         var w = west
@@ -129,7 +145,9 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         }
         guard let lon = inside(longitudes, w, w + (east - west), tolerance.longitude) else {
             throw BioCubeError(
-                .invalidArgument, "region \(self) holds no grid longitude (grid spans \(extent(longitudes)))")
+                .invalidArgument,
+                "region \(self) holds no grid longitude (grid spans \(extent(longitudes)))"
+            )
         }
         return (lat, lon)
     }

@@ -1,4 +1,5 @@
 import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,8 +27,11 @@ package final class AtomicFileWriter {
         LiveTemporaryFiles.track(temp.string)
         do {
             fd = try FileDescriptor.open(
-                temp, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
-                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+                temp,
+                .writeOnly,
+                options: [.create, .truncate, .exclusiveCreate],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead]
+            )
         } catch {
             LiveTemporaryFiles.untrack(temp.string)
             throw BioCubeError(.io, "cannot create \(temp): \(error)", file: path, cause: error)

@@ -1,5 +1,6 @@
 internal import CGlibc
 package import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -36,8 +37,10 @@ package enum FileIO {
         guard kind == S_IFREG else {
             try? fd.close()
             throw BioCubeError(
-                .notAFile, kind == S_IFDIR ? "a folder, not a file" : "not a regular file (a FIFO, socket or device)",
-                file: path)
+                .notAFile,
+                kind == S_IFDIR ? "a folder, not a file" : "not a regular file (a FIFO, socket or device)",
+                file: path
+            )
         }
         return (fd, Int(info.st_size))
     }
@@ -45,7 +48,8 @@ package enum FileIO {
     /// Reads the whole file into the front of `buffer`, growing it when needed and reusing
     /// it otherwise; returns the number of bytes read, or nil when the file does not exist.
     package static func read(_ path: String, into buffer: inout [UInt8]) throws -> Int? {
-        let fd: FileDescriptor, size: Int
+        let fd: FileDescriptor
+        let size: Int
         do { (fd, size) = try openRegularFile(path) } catch let e as BioCubeError where e.code == .notFound {
             return nil
         }
@@ -82,14 +86,16 @@ package enum FileIO {
     package static func read(_ path: String) throws -> [UInt8] {
         let (fd, size) = try openRegularFile(path)
         return try fd.closeAfter {
-            return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                 var done = 0
                 while done < size {
                     let n: Int
                     do {
                         n = try fd.read(
                             into: UnsafeMutableRawBufferPointer(
-                                rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]))
+                                rebasing: UnsafeMutableRawBufferPointer(buffer)[done...]
+                            )
+                        )
                     } catch { throw BioCubeError(.io, "read failed: \(error)", file: path, cause: error) }
                     if n == 0 {
                         throw BioCubeError(.io, "file shrank while being read (\(done) of \(size) bytes)", file: path)
@@ -167,8 +173,11 @@ package enum FileIO {
 
     private static func openForWriting(_ path: FilePath) throws -> FileDescriptor {
         try FileDescriptor.open(
-            path, .writeOnly, options: [.create, .truncate, .exclusiveCreate],
-            permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            path,
+            .writeOnly,
+            options: [.create, .truncate, .exclusiveCreate],
+            permissions: [.ownerReadWrite, .groupRead, .otherRead]
+        )
     }
 
     /// `mkdir -p`; succeeds when the folder exists (also when another process made it first).

@@ -1,4 +1,5 @@
 import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -23,7 +24,10 @@ package final class ScratchFile: Sendable {
         let raw = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard raw >= 0 else {
             throw BioCubeError(
-                .io, "cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))", file: folder)
+                .io,
+                "cannot create a scratch file for \(purpose): \(Errno(rawValue: errno))",
+                file: folder
+            )
         }
         _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
         fd = FileDescriptor(rawValue: raw)
@@ -35,8 +39,10 @@ package final class ScratchFile: Sendable {
     package func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
         do { _ = try fd.writeAll(toAbsoluteOffset: offset, bytes) } catch {
             throw BioCubeError(
-                .io, "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)",
-                cause: error)
+                .io,
+                "scratch file for \(purpose): write of \(bytes.count) bytes at \(offset) failed: \(error)",
+                cause: error
+            )
         }
     }
 
@@ -48,14 +54,16 @@ package final class ScratchFile: Sendable {
             do {
                 n = try fd.read(
                     fromAbsoluteOffset: offset + Int64(done),
-                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+                )
             } catch {
                 throw BioCubeError(.io, "scratch file for \(purpose): read at \(offset) failed: \(error)", cause: error)
             }
             if n == 0 {
                 throw BioCubeError(
                     .io,
-                    "scratch file for \(purpose): ended at \(offset + Int64(done)), \(buffer.count - done) bytes short")
+                    "scratch file for \(purpose): ended at \(offset + Int64(done)), \(buffer.count - done) bytes short"
+                )
             }
             done += n
         }
@@ -67,7 +75,9 @@ package final class ScratchFile: Sendable {
     package func mapShared(bytes: Int) throws -> UnsafeMutableRawPointer {
         guard ftruncate(fd.rawValue, off_t(bytes)) == 0 else {
             throw BioCubeError(
-                .io, "scratch file for \(purpose): cannot grow to \(bytes) bytes: \(Errno(rawValue: errno))")
+                .io,
+                "scratch file for \(purpose): cannot grow to \(bytes) bytes: \(Errno(rawValue: errno))"
+            )
         }
         guard let address = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd.rawValue, 0), address != MAP_FAILED
         else {

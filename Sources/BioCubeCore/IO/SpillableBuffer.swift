@@ -30,7 +30,8 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
         } else {
             file = nil
             buffer = UnsafeMutableBufferPointer(
-                rebasing: UnsafeMutableBufferPointer<Element>.allocate(capacity: max(1, count))[0..<count])
+                rebasing: UnsafeMutableBufferPointer<Element>.allocate(capacity: max(1, count))[0..<count]
+            )
         }
     }
 
@@ -42,7 +43,10 @@ package final class SpillableBuffer<Element: BitwiseCopyable>: @unchecked Sendab
         guard file != nil, let base = buffer.baseAddress else { return }
         let stride = MemoryLayout<Element>.stride
         ResidentPages.release(
-            (range.lowerBound * stride)..<(range.upperBound * stride), of: base, count: buffer.count * stride)
+            (range.lowerBound * stride)..<(range.upperBound * stride),
+            of: base,
+            count: buffer.count * stride
+        )
     }
 
     /// Gives back every resident page.

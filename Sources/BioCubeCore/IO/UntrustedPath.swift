@@ -43,7 +43,10 @@ package enum UntrustedPath {
     /// `root/text` when `text` is a safe relative path that stays inside `root` (symbolic
     /// links among its existing folders included); else an error naming `what`.
     package static func resolve(
-        _ text: String, inside root: String, what: String, percentEncoded: Bool = false
+        _ text: String,
+        inside root: String,
+        what: String,
+        percentEncoded: Bool = false
     ) throws
         -> String
     {
@@ -64,12 +67,18 @@ package enum UntrustedPath {
                 || resolvedPath.hasPrefix(resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/")
         else {
             throw BioCubeError(
-                .invalidArgument, "\(what) leads outside \(root) (its folder resolves to \(resolvedPath))", file: path)
+                .invalidArgument,
+                "\(what) leads outside \(root) (its folder resolves to \(resolvedPath))",
+                file: path
+            )
         }
         // The last component itself must not be a link that leads out.
         if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
             throw BioCubeError(
-                .invalidArgument, "\(what) is a symbolic link (to \(target)); refusing to write through it", file: path)
+                .invalidArgument,
+                "\(what) is a symbolic link (to \(target)); refusing to write through it",
+                file: path
+            )
         }
     }
 
@@ -98,6 +107,7 @@ package enum UntrustedPath {
         String(
             text.prefix(200).unicodeScalars.map { s in
                 s.value < 0x20 || s.value == 0x7F ? "\\u{\(String(s.value, radix: 16))}" : String(s)
-            }.joined())
+            }.joined()
+        )
     }
 }

@@ -59,7 +59,8 @@ public struct LabelMappings: Sendable, Hashable {
         if let duplicate = JSONDuplicateKeys.first(in: bytes) {
             throw BioCubeError(
                 .invalidMetadata,
-                "\(path): '\(duplicate)' is given twice (readers disagree on which id wins); keep one and run again")
+                "\(path): '\(duplicate)' is given twice (readers disagree on which id wins); keep one and run again"
+            )
         }
         guard object["version"]?.doubleValue == Double(version) else {
             throw BioCubeError(
@@ -73,7 +74,9 @@ public struct LabelMappings: Sendable, Hashable {
             for (value, id) in table.objectValue ?? [:] {
                 guard let n = id.doubleValue, n >= 1, n <= Double(maximumID), n == n.rounded() else {
                     throw BioCubeError(
-                        .invalidMetadata, "\(path): \(rank)/\(value) has no whole id between 1 and \(maximumID)")
+                        .invalidMetadata,
+                        "\(path): \(rank)/\(value) has no whole id between 1 and \(maximumID)"
+                    )
                 }
                 t[value] = Int(n)
             }

@@ -13,7 +13,11 @@ public struct VariableDescriptor: Hashable, Sendable, Codable {
 
     /// Creates a descriptor.
     public init(
-        name: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil, longName: String? = nil
+        name: String,
+        groups: [VariableGroup],
+        levels: [Double]? = nil,
+        units: String? = nil,
+        longName: String? = nil
     ) {
         self.name = name
         self.groups = groups

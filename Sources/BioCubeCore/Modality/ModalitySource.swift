@@ -68,7 +68,10 @@ public struct SourceContext: Sendable {
 
     /// Creates a context.
     public init(
-        grid: Grid, cadence: Cadence, groupTable: GroupTable = .published, problems: ProblemLog = ProblemLog(),
+        grid: Grid,
+        cadence: Cadence,
+        groupTable: GroupTable = .published,
+        problems: ProblemLog = ProblemLog(),
         maxConcurrency: Int = 2
     ) {
         self.grid = grid
@@ -81,14 +84,22 @@ public struct SourceContext: Sendable {
     /// A description of `file` listing every variable of `modality` over the steps from
     /// `first` through `last` (the usual case for a source whose variables share one span).
     public func describe(
-        _ file: SourceFile, kind: SourceKind, _ modality: any Modality, first: UTCDateTime?, last: UTCDateTime?,
+        _ file: SourceFile,
+        kind: SourceKind,
+        _ modality: any Modality,
+        first: UTCDateTime?,
+        last: UTCDateTime?,
         stepCount: Int
     ) throws -> SourceDescription {
         let attributes = FileIO.attributes(file.path) ?? (0, 0)
         return SourceDescription(
-            path: file.relativePath, kind: kind, size: attributes.size, modified: attributes.modified,
+            path: file.relativePath,
+            kind: kind,
+            size: attributes.size,
+            modified: attributes.modified,
             variables: try modality.variables().map { .init(descriptor: $0, first: first, last: last) },
-            stepCount: stepCount)
+            stepCount: stepCount
+        )
     }
 }
 

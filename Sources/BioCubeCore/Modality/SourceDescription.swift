@@ -35,9 +35,15 @@ public struct SourceDescription: Codable, Sendable {
     /// A description of the file at `path` (relative) of `kind`; the rest is filled by
     /// the ``ModalitySource`` that opens it.
     public init(
-        path: String, kind: SourceKind, size: Int64 = 0, modified: Double = 0, variables: [Variable] = [],
+        path: String,
+        kind: SourceKind,
+        size: Int64 = 0,
+        modified: Double = 0,
+        variables: [Variable] = [],
         stepCount: Int = 0,
-        latitudeRange: [Double]? = nil, longitudeRange: [Double]? = nil, spacing: Double? = nil,
+        latitudeRange: [Double]? = nil,
+        longitudeRange: [Double]? = nil,
+        spacing: Double? = nil,
         onTargetLattice: Bool? = nil
     ) {
         self.path = path

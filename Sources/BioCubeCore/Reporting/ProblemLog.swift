@@ -77,10 +77,18 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// Creates a problem entry.
     public init(
-        _ severity: Severity = .warning, _ code: Code, file: String, variable: String? = nil, step: String? = nil,
+        _ severity: Severity = .warning,
+        _ code: Code,
+        file: String,
+        variable: String? = nil,
+        step: String? = nil,
         message: String
     ) {
-        self.severity = severity; self.code = code; self.file = file; self.variable = variable; self.step = step;
+        self.severity = severity
+        self.code = code
+        self.file = file
+        self.variable = variable
+        self.step = step
         self.message = message
     }
 

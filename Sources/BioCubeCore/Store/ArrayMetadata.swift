@@ -29,18 +29,31 @@ public struct ArrayMetadata: Hashable, Sendable {
     /// Creates array metadata with NaN (floats) or zero fill, BioCube's standard codecs
     /// (little-endian bytes, zstd level 3, CRC-32C) and `c/…` chunk keys.
     public init(
-        shape: [Int], dataType: ZarrDataType, chunkShape: [Int], dimensionNames: [String]? = nil,
+        shape: [Int],
+        dataType: ZarrDataType,
+        chunkShape: [Int],
+        dimensionNames: [String]? = nil,
         attributes: [String: JSONValue] = [:]
     ) throws {
         try self.init(
-            shape: shape, dataType: dataType, chunkShape: chunkShape, fillValue: nil, codecs: ZarrCodec.standard(),
-            dimensionNames: dimensionNames, attributes: attributes)
+            shape: shape,
+            dataType: dataType,
+            chunkShape: chunkShape,
+            fillValue: nil,
+            codecs: ZarrCodec.standard(),
+            dimensionNames: dimensionNames,
+            attributes: attributes
+        )
     }
 
     /// Creates array metadata with an explicit fill value and codec chain.
     package init(
-        shape: [Int], dataType: ZarrDataType, chunkShape: [Int], fillValue: FillValue?,
-        codecs: [ZarrCodec] = ZarrCodec.standard(), dimensionNames: [String]? = nil,
+        shape: [Int],
+        dataType: ZarrDataType,
+        chunkShape: [Int],
+        fillValue: FillValue?,
+        codecs: [ZarrCodec] = ZarrCodec.standard(),
+        dimensionNames: [String]? = nil,
         attributes: [String: JSONValue] = [:]
     ) throws {
         self.shape = shape
@@ -58,11 +71,14 @@ public struct ArrayMetadata: Hashable, Sendable {
         guard !shape.isEmpty, shape.count == chunkShape.count else {
             throw BioCubeError(
                 .invalidMetadata,
-                "\(context): shape \(shape) and chunk shape \(chunkShape) must have the same, non-zero rank")
+                "\(context): shape \(shape) and chunk shape \(chunkShape) must have the same, non-zero rank"
+            )
         }
         guard shape.allSatisfy({ $0 >= 0 }), chunkShape.allSatisfy({ $0 > 0 }) else {
             throw BioCubeError(
-                .invalidMetadata, "\(context): shape \(shape) must be ≥ 0 and chunk shape \(chunkShape) > 0")
+                .invalidMetadata,
+                "\(context): shape \(shape) must be ≥ 0 and chunk shape \(chunkShape) > 0"
+            )
         }
         // Element counts must be computable: a hostile shape (2^63 − 1) would overflow the
         // chunk-grid arithmetic. 2^48 elements (a petabyte of float32) is far past any store.
@@ -82,11 +98,14 @@ public struct ArrayMetadata: Hashable, Sendable {
         }
         if let names = dimensionNames, names.count != shape.count {
             throw BioCubeError(
-                .invalidMetadata, "\(context): \(names.count) dimension names for \(shape.count) dimensions")
+                .invalidMetadata,
+                "\(context): \(names.count) dimension names for \(shape.count) dimensions"
+            )
         }
         guard fillValue.dataType == dataType else {
             throw BioCubeError(
-                .invalidMetadata, "\(context): fill value type \(fillValue.dataType) differs from data type \(dataType)"
+                .invalidMetadata,
+                "\(context): fill value type \(fillValue.dataType) differs from data type \(dataType)"
             )
         }
         _ = try ChunkCoder(codecs: codecs, dataType: dataType, context: context)
@@ -152,7 +171,9 @@ public struct ArrayMetadata: Hashable, Sendable {
         let grid = try field("chunk_grid")
         guard grid["name"]?.stringValue == "regular", let cs = grid["configuration"]?["chunk_shape"] else {
             throw BioCubeError(
-                .unsupported, "\(context): chunk grid \(grid["name"] ?? grid) is not supported (only 'regular')")
+                .unsupported,
+                "\(context): chunk grid \(grid["name"] ?? grid) is not supported (only 'regular')"
+            )
         }
         chunkShape = try intList(cs, "chunk_shape")
         let keyEncoding = try field("chunk_key_encoding")
@@ -162,13 +183,17 @@ public struct ArrayMetadata: Hashable, Sendable {
             guard let s = (separator ?? "/").first, separator == nil || separator!.count == 1, s == "/" || s == "."
             else {
                 throw BioCubeError(
-                    .invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
+                    .invalidMetadata,
+                    "\(context): chunk key separator \(separator ?? "") is not '/' or '.'"
+                )
             }
             chunkKeyEncoding = .default(separator: s)
         case "v2":
             guard let s = (separator ?? ".").first, s == "/" || s == "." else {
                 throw BioCubeError(
-                    .invalidMetadata, "\(context): chunk key separator \(separator ?? "") is not '/' or '.'")
+                    .invalidMetadata,
+                    "\(context): chunk key separator \(separator ?? "") is not '/' or '.'"
+                )
             }
             chunkKeyEncoding = .v2(separator: s)
         default:
@@ -181,7 +206,9 @@ public struct ArrayMetadata: Hashable, Sendable {
         codecs = try codecList.map { try ZarrCodec(json: $0, context: context) }
         if let transformers = o["storage_transformers"]?.arrayValue, !transformers.isEmpty {
             throw BioCubeError(
-                .unsupported, "\(context): storage transformers \(JSONValue.array(transformers)) are not supported")
+                .unsupported,
+                "\(context): storage transformers \(JSONValue.array(transformers)) are not supported"
+            )
         }
         switch o["dimension_names"] {
         case nil, .null?: dimensionNames = nil
@@ -197,7 +224,9 @@ public struct ArrayMetadata: Hashable, Sendable {
             // Extension fields must be understood unless they say otherwise (Zarr v3 core spec).
             if value["must_understand"]?.boolValue != false {
                 throw BioCubeError(
-                    .unsupported, "\(context): zarr.json field '\(key)' is an extension BioCube does not understand")
+                    .unsupported,
+                    "\(context): zarr.json field '\(key)' is an extension BioCube does not understand"
+                )
             }
         }
         try validate(context: context)

@@ -17,7 +17,9 @@ final class ChunkCoder {
         guard case .bytes(let e)? = codecs.first else {
             let first = codecs.first.map { $0.json["name"]?.stringValue ?? "?" } ?? "none"
             throw BioCubeError(
-                .unsupported, "\(context): codec chain must start with the 'bytes' codec (found \(first))")
+                .unsupported,
+                "\(context): codec chain must start with the 'bytes' codec (found \(first))"
+            )
         }
         var rest = codecs.dropFirst()
         var compressor: ZarrCodec?
@@ -67,7 +69,9 @@ final class ChunkCoder {
         switch compressor {
         case .zstd(let level, let checksum)?: try zstd.compress(input, level: level, checksum: checksum, into: &encoded)
         case .gzip(let level)?: encoded = try GzipCodec.compress(input, level: level)
-        default: encoded.removeAll(keepingCapacity: true); encoded.append(contentsOf: input)
+        default:
+            encoded.removeAll(keepingCapacity: true)
+            encoded.append(contentsOf: input)
         }
     }
 
@@ -104,8 +108,13 @@ final class ChunkCoder {
     static func byteSwap(_ buffer: UnsafeMutableRawBufferPointer, elementSize: Int) {
         var i = 0
         while i + elementSize <= buffer.count {
-            var a = i, b = i + elementSize - 1
-            while a < b { buffer.swapAt(a, b); a += 1; b -= 1 }
+            var a = i
+            var b = i + elementSize - 1
+            while a < b {
+                buffer.swapAt(a, b)
+                a += 1
+                b -= 1
+            }
             i += elementSize
         }
     }

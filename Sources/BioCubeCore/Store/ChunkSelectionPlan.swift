@@ -20,7 +20,9 @@ struct ChunkSelectionPlan: Sendable {
         let rank = metadata.shape.count
         guard selection.count == rank else {
             throw BioCubeError(
-                .invalidArgument, "\(context): selection has \(selection.count) dimensions, the array \(rank)")
+                .invalidArgument,
+                "\(context): selection has \(selection.count) dimensions, the array \(rank)"
+            )
         }
         var outputShape: [Int] = []
         var groups: [[Group]] = []
@@ -43,7 +45,8 @@ struct ChunkSelectionPlan: Sendable {
                         }
                     }
                     return Group(chunk: k, runs: runs, count: pairs.count)
-                })
+                }
+            )
         }
         self.outputShape = outputShape
         self.chunkShape = metadata.chunkShape
@@ -100,7 +103,11 @@ struct ChunkSelectionPlan: Sendable {
     /// Copies the selected elements between a full chunk buffer and the output buffer.
     /// `toOutput` true: chunk → output (read); false: output → chunk (write).
     func copy(
-        _ g: [Int], chunk: UnsafeMutableRawPointer, output: UnsafeMutableRawPointer, elementSize: Int, toOutput: Bool
+        _ g: [Int],
+        chunk: UnsafeMutableRawPointer,
+        output: UnsafeMutableRawPointer,
+        elementSize: Int,
+        toOutput: Bool
     ) {
         let rank = groups.count
         var chunkStrides = [Int](repeating: elementSize, count: rank)
@@ -127,8 +134,10 @@ struct ChunkSelectionPlan: Sendable {
             for run in group.runs {
                 for k in 0..<run.length {
                     recurse(
-                        d + 1, chunkOffset + (run.inChunk + k) * chunkStrides[d],
-                        outOffset + (run.out + k) * outStrides[d])
+                        d + 1,
+                        chunkOffset + (run.inChunk + k) * chunkStrides[d],
+                        outOffset + (run.out + k) * outStrides[d]
+                    )
                 }
             }
         }

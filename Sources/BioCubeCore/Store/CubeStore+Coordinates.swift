@@ -27,38 +27,60 @@ extension CubeStore {
         let lat = try createArray(
             "latitude",
             metadata: ArrayMetadata(
-                shape: [grid.height], dataType: .float64, chunkShape: [grid.height], dimensionNames: ["latitude"],
+                shape: [grid.height],
+                dataType: .float64,
+                chunkShape: [grid.height],
+                dimensionNames: ["latitude"],
                 attributes: [
                     "units": "degrees_north", "standard_name": "latitude", "long_name": "latitude",
                     "stored_direction": grid.latitude.isAscending ? "increasing" : "decreasing",
-                ]), overwrite: true)
+                ]
+            ),
+            overwrite: true
+        )
         try lat.write(grid.latitude.values, to: [.all])
         let lon = try createArray(
             "longitude",
             metadata: ArrayMetadata(
-                shape: [grid.width], dataType: .float64, chunkShape: [grid.width], dimensionNames: ["longitude"],
-                attributes: ["units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"]),
-            overwrite: true)
+                shape: [grid.width],
+                dataType: .float64,
+                chunkShape: [grid.width],
+                dimensionNames: ["longitude"],
+                attributes: ["units": "degrees_east", "standard_name": "longitude", "long_name": "longitude"]
+            ),
+            overwrite: true
+        )
         try lon.write(grid.longitude.values, to: [.all])
         let t = try createArray(
             "time",
             metadata: ArrayMetadata(
-                shape: [time.count], dataType: .int64, chunkShape: [time.count], dimensionNames: ["time"],
+                shape: [time.count],
+                dataType: .int64,
+                chunkShape: [time.count],
+                dimensionNames: ["time"],
                 attributes: [
                     "units": "seconds since 1970-01-01 00:00:00", "calendar": "proleptic_gregorian",
                     "standard_name": "time", "long_name": "time",
-                ]), overwrite: true)
+                ]
+            ),
+            overwrite: true
+        )
         try t.write(time.secondsSince1970, to: [.all])
         if let levels = pressureLevels {
             let p = try createArray(
                 "pressure_level",
                 metadata: ArrayMetadata(
-                    shape: [levels.count], dataType: .float64, chunkShape: [max(1, levels.count)],
+                    shape: [levels.count],
+                    dataType: .float64,
+                    chunkShape: [max(1, levels.count)],
                     dimensionNames: ["pressure_level"],
                     attributes: [
                         "units": "hPa", "standard_name": "air_pressure", "long_name": "pressure level",
                         "positive": "down",
-                    ]), overwrite: true)
+                    ]
+                ),
+                overwrite: true
+            )
             try p.write(levels, to: [.all])
         }
         var attrs = try attributes(of: "")
@@ -89,7 +111,9 @@ extension CubeStore {
                 let count = a["count"]?.intValue
             else {
                 throw BioCubeError(
-                    .invalidMetadata, "\(metadataFile("")): root attribute grid.\(name) is missing or malformed")
+                    .invalidMetadata,
+                    "\(metadataFile("")): root attribute grid.\(name) is missing or malformed"
+                )
             }
             let axis: GridAxis
             do { axis = try GridAxis(first: first, step: step, count: Int(count)) } catch let e as BioCubeError {
@@ -109,7 +133,8 @@ extension CubeStore {
             throw BioCubeError(
                 .invalidMetadata,
                 "root attribute \(attribute) says \(count), the \(name) array has shape \(meta.shape)",
-                file: metadataFile(""))
+                file: metadataFile("")
+            )
         }
     }
 
@@ -118,7 +143,9 @@ extension CubeStore {
         let t = try attributes(of: "")["time_axis"]
         guard let c = t?["cadence"]?.stringValue, let s = t?["start"]?.stringValue, let n = t?["count"]?.intValue else {
             throw BioCubeError(
-                .invalidMetadata, "\(metadataFile("")): root attribute time_axis is missing or malformed")
+                .invalidMetadata,
+                "\(metadataFile("")): root attribute time_axis is missing or malformed"
+            )
         }
         let axis: TimeAxis
         do {

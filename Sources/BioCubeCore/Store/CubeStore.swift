@@ -41,7 +41,9 @@ public struct CubeStore: Sendable {
     /// Throws `.alreadyExists` when a Zarr node is already there, unless `overwrite` is
     /// true, which removes the old store first.
     public static func create(
-        at path: String, attributes: [String: JSONValue] = [:], overwrite: Bool = false
+        at path: String,
+        attributes: [String: JSONValue] = [:],
+        overwrite: Bool = false
     ) throws -> CubeStore {
         let store = CubeStore(root: path)
         let meta = store.metadataFile("")
@@ -54,7 +56,10 @@ public struct CubeStore: Sendable {
         try FileIO.createDirectories(store.root)
         do {
             try FileIO.writeAtomically(
-                meta, Array(try groupDocument(attributes: attributes).encoded()), exclusive: true)
+                meta,
+                Array(try groupDocument(attributes: attributes).encoded()),
+                exclusive: true
+            )
         } catch let e as BioCubeError where e.code == .alreadyExists {
             throw BioCubeError(.alreadyExists, "\(path): a Zarr store already exists here")
         }
@@ -119,7 +124,9 @@ public struct CubeStore: Sendable {
             return .array(try ArrayMetadata(json: json, context: "array '\(p)' (\(file))"))
         default:
             throw BioCubeError(
-                .invalidMetadata, "\(file): node_type is \(json["node_type"] ?? .null), not \"group\" or \"array\"")
+                .invalidMetadata,
+                "\(file): node_type is \(json["node_type"] ?? .null), not \"group\" or \"array\""
+            )
         }
     }
 
@@ -183,7 +190,9 @@ public struct CubeStore: Sendable {
                 return ZarrArray(path: p, directory: directory(p), metadata: old)
             } else {
                 throw BioCubeError(
-                    .alreadyExists, "\(context): a node with different metadata exists (pass overwrite to replace it)")
+                    .alreadyExists,
+                    "\(context): a node with different metadata exists (pass overwrite to replace it)"
+                )
             }
         }
         try writeNode(p, metadata.json)
@@ -250,7 +259,9 @@ public struct CubeStore: Sendable {
                 try writeNode(current, CubeStore.groupDocument(attributes: [:]))
             } else if case .array = try node(at: current) {
                 throw BioCubeError(
-                    .invalidArgument, "\(metadataFile(current)): '\(current)' is an array and cannot hold children")
+                    .invalidArgument,
+                    "\(metadataFile(current)): '\(current)' is an array and cannot hold children"
+                )
             }
         }
     }

@@ -26,7 +26,9 @@ public enum DimensionSelection: Hashable, Sendable {
         case .indices(let list):
             if let bad = list.first(where: { $0 < 0 || $0 >= size }) {
                 throw BioCubeError(
-                    .invalidArgument, "\(context): index \(bad) is outside dimension \(dimension) of extent \(size)")
+                    .invalidArgument,
+                    "\(context): index \(bad) is outside dimension \(dimension) of extent \(size)"
+                )
             }
             return list
         }

@@ -91,7 +91,9 @@ package struct FillValue: Hashable, Sendable, CustomStringConvertible {
     package init(json: JSONValue, dataType: ZarrDataType, context: String) throws {
         func bad() -> BioCubeError {
             BioCubeError(
-                .invalidMetadata, "\(context): fill_value \(json) is not valid for data type \(dataType.rawValue)")
+                .invalidMetadata,
+                "\(context): fill_value \(json) is not valid for data type \(dataType.rawValue)"
+            )
         }
         switch (json, dataType) {
         case (.bool(let b), .bool): self.init(.bool, bits: b ? 1 : 0)

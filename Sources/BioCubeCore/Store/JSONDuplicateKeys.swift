@@ -33,7 +33,10 @@ package enum JSONDuplicateKeys {
                 var keys: Set<String> = []
                 while true {
                     skipSpace()
-                    if i < bytes.count, bytes[i] == 0x7D { i += 1; return nil }
+                    if i < bytes.count, bytes[i] == 0x7D {
+                        i += 1
+                        return nil
+                    }
                     guard let key = string() else { return .some(nil) }
                     if !keys.insert(key).inserted { return .some((path + [key]).joined(separator: "/")) }
                     skipSpace()
@@ -41,8 +44,14 @@ package enum JSONDuplicateKeys {
                     i += 1
                     if let found = value(path + [key], depth: depth + 1) { return found }
                     skipSpace()
-                    if i < bytes.count, bytes[i] == 0x2C { i += 1; continue }
-                    if i < bytes.count, bytes[i] == 0x7D { i += 1; return nil }
+                    if i < bytes.count, bytes[i] == 0x2C {
+                        i += 1
+                        continue
+                    }
+                    if i < bytes.count, bytes[i] == 0x7D {
+                        i += 1
+                        return nil
+                    }
                     return .some(nil)
                 }
             case 0x5B:  // [
@@ -50,12 +59,21 @@ package enum JSONDuplicateKeys {
                 var n = 0
                 while true {
                     skipSpace()
-                    if i < bytes.count, bytes[i] == 0x5D { i += 1; return nil }
+                    if i < bytes.count, bytes[i] == 0x5D {
+                        i += 1
+                        return nil
+                    }
                     if let found = value(path + ["\(n)"], depth: depth + 1) { return found }
                     n += 1
                     skipSpace()
-                    if i < bytes.count, bytes[i] == 0x2C { i += 1; continue }
-                    if i < bytes.count, bytes[i] == 0x5D { i += 1; return nil }
+                    if i < bytes.count, bytes[i] == 0x2C {
+                        i += 1
+                        continue
+                    }
+                    if i < bytes.count, bytes[i] == 0x5D {
+                        i += 1
+                        return nil
+                    }
                     return .some(nil)
                 }
             case 0x22:

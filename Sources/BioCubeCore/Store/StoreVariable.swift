@@ -17,7 +17,11 @@ public struct StoreVariable: Codable, Sendable, Hashable {
 
     /// Creates an entry.
     public init(
-        name: String, path: String, groups: [VariableGroup], levels: [Double]? = nil, units: String? = nil,
+        name: String,
+        path: String,
+        groups: [VariableGroup],
+        levels: [Double]? = nil,
+        units: String? = nil,
         sources: [String] = []
     ) {
         self.name = name

@@ -83,11 +83,15 @@ public struct ZarrArray: Sendable {
     private func checkType<T: ZarrScalar>(_: T.Type) throws {
         guard let type = T.zarrDataType else {
             throw BioCubeError(
-                .unsupported, "\(context()): \(T.self) is not a Zarr scalar type BioCube reads or writes")
+                .unsupported,
+                "\(context()): \(T.self) is not a Zarr scalar type BioCube reads or writes"
+            )
         }
         guard type == metadata.dataType else {
             throw BioCubeError(
-                .invalidArgument, "\(context()): holds \(metadata.dataType.rawValue), not \(type.rawValue) (\(T.self))")
+                .invalidArgument,
+                "\(context()): holds \(metadata.dataType.rawValue), not \(type.rawValue) (\(T.self))"
+            )
         }
     }
 
@@ -100,7 +104,10 @@ public struct ZarrArray: Sendable {
     private func fill(_ buffer: UnsafeMutableRawBufferPointer) {
         let size = metadata.dataType.byteSize
         let bits = metadata.fillValue.bits
-        if bits == 0 { buffer.initializeMemory(as: UInt8.self, repeating: 0); return }
+        if bits == 0 {
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            return
+        }
         withUnsafeBytes(of: bits.littleEndian) { pattern in
             var i = 0
             while i + size <= buffer.count {
@@ -138,9 +145,15 @@ public struct ZarrArray: Sendable {
 
     /// Decodes a chunk into `destination` (full chunk size); fills it when the chunk is missing.
     private func loadChunk(
-        _ coordinates: [Int], coder: ChunkCoder, file: inout [UInt8], into destination: UnsafeMutableRawBufferPointer
+        _ coordinates: [Int],
+        coder: ChunkCoder,
+        file: inout [UInt8],
+        into destination: UnsafeMutableRawBufferPointer
     ) throws {
-        guard let size = try FileIO.read(chunkFile(coordinates), into: &file) else { fill(destination); return }
+        guard let size = try FileIO.read(chunkFile(coordinates), into: &file) else {
+            fill(destination)
+            return
+        }
         do {
             try file.withUnsafeBytes {
                 try coder.decode(UnsafeRawBufferPointer(rebasing: $0[0..<size]), into: destination)
@@ -151,15 +164,21 @@ public struct ZarrArray: Sendable {
     }
 
     private func readChunk(
-        _ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, output: UnsafeMutableRawPointer
+        _ n: Int,
+        plan: ChunkSelectionPlan,
+        worker: inout Worker,
+        output: UnsafeMutableRawPointer
     ) throws {
         let g = plan.groupIndices(n)
         let coords = plan.chunkCoordinates(g)
         let size = metadata.dataType.byteSize
         if let offset = plan.contiguousOutputOffset(g) {
             try loadChunk(
-                coords, coder: worker.coder, file: &worker.file,
-                into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount))
+                coords,
+                coder: worker.coder,
+                file: &worker.file,
+                into: UnsafeMutableRawBufferPointer(start: output + offset * size, count: chunkByteCount)
+            )
             return
         }
         let coder = worker.coder
@@ -183,7 +202,8 @@ public struct ZarrArray: Sendable {
     /// Reads a hyperslab on the calling thread into `buffer`, which must hold exactly as
     /// many elements as the selection (use it to reuse one buffer across many reads).
     public func read<T: ZarrScalar>(
-        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>
+        _ selection: [DimensionSelection],
+        into buffer: UnsafeMutableBufferPointer<T>
     ) throws {
         try read(plan(for: selection, T.self), into: buffer)
     }
@@ -192,7 +212,8 @@ public struct ZarrArray: Sendable {
     /// to `maxConcurrency` chunks in parallel. The buffer must stay valid and untouched
     /// until the call returns.
     public func read<T: ZarrScalar>(
-        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+        _ selection: [DimensionSelection],
+        into buffer: UnsafeMutableBufferPointer<T>,
         maxConcurrency: Int
     ) async throws {
         let plan = try plan(for: selection, T.self)
@@ -200,14 +221,16 @@ public struct ZarrArray: Sendable {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         let shared = SharedBuffer(UnsafeMutableRawPointer(base))
         try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) {
-            worker, n in
+            worker,
+            n in
             try readChunk(n, plan: plan, worker: &worker, output: shared.base)
         }
     }
 
     /// Reads a hyperslab, decoding up to `maxConcurrency` chunks in parallel.
     public func read<T: ZarrScalar>(
-        _ selection: [DimensionSelection], as type: T.Type = T.self,
+        _ selection: [DimensionSelection],
+        as type: T.Type = T.self,
         maxConcurrency: Int
     ) async throws -> [T] {
         let plan = try plan(for: selection, T.self)
@@ -216,11 +239,16 @@ public struct ZarrArray: Sendable {
         let scratch = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, total))
         defer { scratch.deallocate() }
         try await read(
-            selection, into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]), maxConcurrency: maxConcurrency)
+            selection,
+            into: UnsafeMutableBufferPointer(rebasing: scratch[0..<total]),
+            maxConcurrency: maxConcurrency
+        )
         return [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             if total > 0 {
                 UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(
-                    from: scratch.baseAddress!, byteCount: total * MemoryLayout<T>.stride)
+                    from: scratch.baseAddress!,
+                    byteCount: total * MemoryLayout<T>.stride
+                )
             }
             initialized = total
         }
@@ -236,7 +264,8 @@ public struct ZarrArray: Sendable {
         guard count == expected else {
             throw BioCubeError(
                 .invalidArgument,
-                "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(count)")
+                "\(context()): selection of shape \(plan.outputShape) needs \(expected) values, got \(count)"
+            )
         }
     }
 
@@ -244,7 +273,8 @@ public struct ZarrArray: Sendable {
     /// file buffers in `reader` for the next read (of this or another array with the same
     /// codecs, data type and chunk size): loops over many arrays allocate once.
     package func read<T: ZarrScalar>(
-        _ selection: [DimensionSelection], into buffer: UnsafeMutableBufferPointer<T>,
+        _ selection: [DimensionSelection],
+        into buffer: UnsafeMutableBufferPointer<T>,
         reusing reader: inout ReusableChunkReader
     ) throws {
         let plan = try plan(for: selection, T.self)
@@ -281,7 +311,9 @@ public struct ZarrArray: Sendable {
     /// Reads the whole array, decoding chunks in parallel.
     public func readAll<T: ZarrScalar>(as type: T.Type = T.self, maxConcurrency: Int? = nil) async throws -> [T] {
         try await read(
-            Array(repeating: .all, count: shape.count), as: T.self, maxConcurrency: maxConcurrency ?? defaultConcurrency
+            Array(repeating: .all, count: shape.count),
+            as: T.self,
+            maxConcurrency: maxConcurrency ?? defaultConcurrency
         )
     }
 
@@ -304,7 +336,10 @@ public struct ZarrArray: Sendable {
     // MARK: Writing
 
     private func writeChunk(
-        _ n: Int, plan: ChunkSelectionPlan, worker: inout Worker, input: UnsafeMutableRawPointer
+        _ n: Int,
+        plan: ChunkSelectionPlan,
+        worker: inout Worker,
+        input: UnsafeMutableRawPointer
     ) throws {
         let g = plan.groupIndices(n)
         let coords = plan.chunkCoordinates(g)
@@ -331,7 +366,8 @@ public struct ZarrArray: Sendable {
     }
 
     private func checkedPlan<T: ZarrScalar>(
-        _ values: [T], _ selection: [DimensionSelection]
+        _ values: [T],
+        _ selection: [DimensionSelection]
     ) throws -> ChunkSelectionPlan {
         let plan = try plan(for: selection, T.self)
         try checkCount(values.count, plan)
@@ -352,16 +388,23 @@ public struct ZarrArray: Sendable {
 
     /// Writes `values` into the hyperslab, encoding up to `maxConcurrency` chunks in parallel.
     public func write<T: ZarrScalar>(
-        _ values: [T], to selection: [DimensionSelection], maxConcurrency: Int
+        _ values: [T],
+        to selection: [DimensionSelection],
+        maxConcurrency: Int
     ) async throws {
         let plan = try checkedPlan(values, selection)
         guard !values.isEmpty else { return }
         try await concurrentForEach(count: plan.chunkCount, maxConcurrency: maxConcurrency, makeState: makeWorker) {
-            worker, n in
+            worker,
+            n in
             // Each task borrows the (immutable, shared) values only for the chunk at hand.
             try values.withUnsafeBytes { raw in
                 try writeChunk(
-                    n, plan: plan, worker: &worker, input: UnsafeMutableRawPointer(mutating: raw.baseAddress!))
+                    n,
+                    plan: plan,
+                    worker: &worker,
+                    input: UnsafeMutableRawPointer(mutating: raw.baseAddress!)
+                )
             }
         }
     }

@@ -38,9 +38,15 @@ package enum ZarrCodec: Hashable, Sendable {
         let name: String?
         let config: [String: JSONValue]
         switch json {
-        case .string(let s): name = s; config = [:]
-        case .object(let o): name = o["name"]?.stringValue; config = o["configuration"]?.objectValue ?? [:]
-        default: name = nil; config = [:]
+        case .string(let s):
+            name = s
+            config = [:]
+        case .object(let o):
+            name = o["name"]?.stringValue
+            config = o["configuration"]?.objectValue ?? [:]
+        default:
+            name = nil
+            config = [:]
         }
         guard let name else {
             throw BioCubeError(.invalidMetadata, "\(context): codec entry \(json) has no name")
@@ -52,7 +58,9 @@ package enum ZarrCodec: Hashable, Sendable {
             case "big": self = .bytes(endian: .big)
             case let other:
                 throw BioCubeError(
-                    .invalidMetadata, "\(context): bytes codec endian '\(other)' is neither little nor big")
+                    .invalidMetadata,
+                    "\(context): bytes codec endian '\(other)' is neither little nor big"
+                )
             }
         case "zstd":
             self = .zstd(level: Int(config["level"]?.intValue ?? 0), checksum: config["checksum"]?.boolValue ?? false)
@@ -67,7 +75,8 @@ package enum ZarrCodec: Hashable, Sendable {
         default:
             throw BioCubeError(
                 .unsupported,
-                "\(context): codec '\(name)' is not supported (BioCube reads bytes, zstd, gzip and crc32c)")
+                "\(context): codec '\(name)' is not supported (BioCube reads bytes, zstd, gzip and crc32c)"
+            )
         }
     }
 

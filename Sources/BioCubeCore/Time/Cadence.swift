@@ -8,14 +8,20 @@ public enum Cadence: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Parses `monthly`, `6h` or `6-hourly`.
     public init(parsing text: String) throws {
         let t = text.lowercased()
-        if t == "monthly" || t == "month" { self = .monthly; return }
+        if t == "monthly" || t == "month" {
+            self = .monthly
+            return
+        }
         let digits = t.prefix(while: \.isNumber)
         let rest = t.dropFirst(digits.count)
         if let n = Int(digits), n > 0, 24 % n == 0, ["h", "-hourly", "hourly", "hours"].contains(String(rest)) {
-            self = .hours(n); return
+            self = .hours(n)
+            return
         }
         throw BioCubeError(
-            .invalidArgument, "unknown cadence '\(text)' (expected monthly or Nh with N dividing 24, e.g. 6h)")
+            .invalidArgument,
+            "unknown cadence '\(text)' (expected monthly or Nh with N dividing 24, e.g. 6h)"
+        )
     }
 
     /// The start of the step `instant` falls in: day 1 00:00 of its month, or the last
@@ -24,7 +30,8 @@ public enum Cadence: Hashable, Sendable, Codable, CustomStringConvertible {
         switch self {
         case .monthly: return instant.startOfMonth
         case .hours(let n):
-            let span = Int64(n * 3600), s = instant.secondsSince1970
+            let span = Int64(n * 3600)
+            let s = instant.secondsSince1970
             return UTCDateTime(secondsSince1970: s - ((s % span) + span) % span)
         }
     }

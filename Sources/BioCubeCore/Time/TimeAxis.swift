@@ -21,7 +21,9 @@ public struct TimeAxis: Hashable, Sendable, Codable {
         }
         guard count <= Self.maxCount else {
             throw BioCubeError(
-                .invalidArgument, "time axis of \(count) steps: more than \(Self.maxCount) (a century of hours)")
+                .invalidArgument,
+                "time axis of \(count) steps: more than \(Self.maxCount) (a century of hours)"
+            )
         }
         switch cadence {
         case .monthly:
@@ -33,7 +35,9 @@ public struct TimeAxis: Hashable, Sendable, Codable {
                 throw BioCubeError(.invalidArgument, "a \(n)-hourly axis cannot start at \(start)")
             }
         }
-        self.cadence = cadence; self.start = start; self.count = count
+        self.cadence = cadence
+        self.start = start
+        self.count = count
     }
 
     /// Creates the axis of every step from `first` through `last`, both included.
@@ -84,7 +88,9 @@ public struct TimeAxis: Hashable, Sendable, Codable {
             try start.map { t in
                 guard let i = (0..<count).first(where: { self[$0] >= t }) else {
                     throw BioCubeError(
-                        .invalidArgument, "start \(t.dateString) is after the last step \(self.end.dateString)")
+                        .invalidArgument,
+                        "start \(t.dateString) is after the last step \(self.end.dateString)"
+                    )
                 }
                 return i
             } ?? 0
@@ -92,7 +98,9 @@ public struct TimeAxis: Hashable, Sendable, Codable {
             try end.map { t in
                 guard let i = (0..<count).last(where: { self[$0] <= t }) else {
                     throw BioCubeError(
-                        .invalidArgument, "end \(t.dateString) is before the first step \(self.start.dateString)")
+                        .invalidArgument,
+                        "end \(t.dateString) is before the first step \(self.start.dateString)"
+                    )
                 }
                 return i
             } ?? (count - 1)

@@ -25,15 +25,23 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
     }
 
     init(unchecked year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) {
-        self.year = year; self.month = month; self.day = day
-        self.hour = hour; self.minute = minute; self.second = second
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
     }
 
     /// The date `seconds` after 1970-01-01 00:00:00 UTC (negative values go back in time).
     public init(secondsSince1970 seconds: Int64) {
         let (days, rem) = seconds.quotientAndRemainder(dividingBy: 86_400)
-        var d = days, r = rem
-        if r < 0 { r += 86_400; d -= 1 }
+        var d = days
+        var r = rem
+        if r < 0 {
+            r += 86_400
+            d -= 1
+        }
         let (y, m, dd) = UTCDateTime.civil(fromDays: d)
         self.init(unchecked: y, m, dd, Int(r / 3600), Int(r % 3600 / 60), Int(r % 60))
     }
@@ -92,7 +100,9 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
             let ss = time.count == 3 ? number(time[2]) : 0
         else {
             throw BioCubeError(
-                .invalidArgument, "'\(text)' is not a date (expected YYYY-MM, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+                .invalidArgument,
+                "'\(text)' is not a date (expected YYYY-MM, YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)"
+            )
         }
         do { try self.init(year: y, month: m, day: d, hour: hh, minute: mi, second: ss) } catch let e as BioCubeError {
             throw BioCubeError(e.code, "'\(text)': \(e.message)")

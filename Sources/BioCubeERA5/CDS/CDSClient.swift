@@ -1,6 +1,7 @@
 import BioCubeCore
 public import BioCubeTransfer
 package import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -33,13 +34,19 @@ public struct CDSClient: Sendable {
     /// Creates a client. Without a `session`, requests go through one that hands redirects
     /// to BioCube's transport, which drops the access token on any redirect to another host.
     public init(
-        credentials: CDSCredentials, options: DownloadOptions = .cds, session: URLSession? = nil
+        credentials: CDSCredentials,
+        options: DownloadOptions = .cds,
+        session: URLSession? = nil
     ) {
         self.credentials = credentials
         self.options = options
         Redaction.register(credentials.key)
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
+            session: session,
+            timeout: options.requestTimeout,
+            retry: options.retryPolicy(),
+            contact: options.contact
+        )
     }
 
     private var retrieveRoot: URL { credentials.url.appendingPathComponent("retrieve/v1") }
@@ -54,7 +61,8 @@ public struct CDSClient: Sendable {
         if let tb = j["traceback"]?.stringValue, !tb.isEmpty {
             let lines = tb.split(separator: "\n", omittingEmptySubsequences: false)
             parts.append(
-                (lines.count > 40 ? "…\n" : "") + lines.suffix(40).joined(separator: "\n"))
+                (lines.count > 40 ? "…\n" : "") + lines.suffix(40).joined(separator: "\n")
+            )
         }
         return parts.isEmpty ? r.reason : Redaction.text(parts.joined(separator: "\n"))
     }
@@ -73,7 +81,8 @@ public struct CDSClient: Sendable {
         case 401:
             throw BioCubeError(
                 .accessDenied,
-                "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc")
+                "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc"
+            )
         case 403 where Self.isLicenceRefusal(r):
             let page =
                 dataset.map {
@@ -91,19 +100,25 @@ public struct CDSClient: Sendable {
         default:
             throw BioCubeError(
                 r.status >= 500 ? .remoteFailure : .invalidArgument,
-                "\(what): HTTP \(r.status) \(Self.serverReason(r))")
+                "\(what): HTTP \(r.status) \(Self.serverReason(r))"
+            )
         }
     }
 
     /// Submits a request; returns the job id.
     package func submit(
-        _ request: CDSRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        _ request: CDSRequest,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> String {
         let url = retrieveRoot.appendingPathComponent("processes/\(request.dataset)/execution")
         let body = try JSONValue.object(["inputs": request.inputs]).encoded()
         let r = try await http.sendRetrying(
-            "POST", url, headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 }, body: body,
-            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            "POST",
+            url,
+            headers: authHeaders.merging(["Content-Type": "application/json"]) { $1 },
+            body: body,
+            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
+        )
         try checkStatus(r, "submitting \(request.dataset)", url, dataset: request.dataset)
         guard let id = r.json?["jobID"]?.stringValue, Self.isJobID(id) else {
             throw BioCubeError(.remoteFailure, "submitting \(request.dataset): the answer names no jobID (\(r.reason))")
@@ -128,7 +143,9 @@ public struct CDSClient: Sendable {
 
     /// Polls a job with growing waits until it succeeds; returns the result asset's URL and size.
     package func waitForResult(
-        job id: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        job id: String,
+        file: String = "",
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> (url: URL, size: Int64?) {
         switch try await poll(job: id, file: file, onEvent: onEvent) {
         case .ready(let url, let size): return (url, size)
@@ -145,7 +162,11 @@ public struct CDSClient: Sendable {
         var last = ""
         while true {
             let r = try await http.sendRetrying(
-                "GET", jobURL, headers: authHeaders, onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+                "GET",
+                jobURL,
+                headers: authHeaders,
+                onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
+            )
             if r.status == 404 { return .gone }
             try checkStatus(r, "job \(id)", jobURL)
             let status = r.json?["status"]?.stringValue ?? "unknown"
@@ -161,27 +182,32 @@ public struct CDSClient: Sendable {
                 return .ended(
                     BioCubeError(
                         .remoteFailure,
-                        "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))"))
+                        "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))"
+                    )
+                )
             case "dismissed":
                 return .ended(
                     BioCubeError(
                         .remoteFailure,
                         "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
-                    ))
+                    )
+                )
             case "deleted":
                 return .gone
             case "accepted", "running":
                 guard clock.now + wait < deadline else {
                     throw BioCubeError(
                         .remoteFailure,
-                        "job \(id) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it")
+                        "job \(id) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it"
+                    )
                 }
                 try await Task.sleep(for: wait)
                 wait = min(wait * 2, options.pollMaximum)
             default:
                 throw BioCubeError(
                     .remoteFailure,
-                    "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know")
+                    "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know"
+                )
             }
         }
     }
@@ -220,12 +246,18 @@ public struct CDSClient: Sendable {
     /// The finished file is checked against `size` and renamed into place. The token goes
     /// only to the CDS's own origin (result assets are usually on a storage host).
     package func download(
-        from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        from url: URL,
+        size: Int64?,
+        to path: String,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws {
         let name = (path as NSString).lastPathComponent
         let headers = CrossOriginRedirectGuard.sameOrigin(url, credentials.url) ? authHeaders : [:]
         try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "the CDS").run(
-            from: url, size: size, to: path, headers: headers
+            from: url,
+            size: size,
+            to: path,
+            headers: headers
         ) {
             switch $0 {
             case .bytes(let have, let total): onEvent(.downloading(file: name, bytes: have, total: total))
@@ -240,7 +272,9 @@ public struct CDSClient: Sendable {
     /// submitted again: its job (recorded in the manifest) is polled, and only a job the
     /// CDS no longer has is submitted anew. Returns the file paths in request order.
     public func retrieve(
-        _ requests: [CDSRequest], into directory: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        _ requests: [CDSRequest],
+        into directory: String,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [String] {
         try FileIO.createDirectories(directory)
         var manifest = try DownloadManifest.load(from: directory)
@@ -272,7 +306,9 @@ public struct CDSClient: Sendable {
                 case .gone:
                     guard earlier != nil else {
                         throw BioCubeError(
-                            .remoteFailure, "job \(job) for \(name) vanished from the CDS before it finished")
+                            .remoteFailure,
+                            "job \(job) for \(name) vanished from the CDS before it finished"
+                        )
                     }
                     onEvent(.status(file: name, job: job, status: "the earlier job is gone; submitting again"))
                     earlier = nil
@@ -287,8 +323,11 @@ public struct CDSClient: Sendable {
             }
             try await download(from: located!.url, size: located!.size, to: path, onEvent: onEvent)
             let bytes = try manifest.record(
-                key, dataset: request.dataset,
-                request: String(decoding: try request.inputs.encoded(), as: UTF8.self), path: path)
+                key,
+                dataset: request.dataset,
+                request: String(decoding: try request.inputs.encoded(), as: UTF8.self),
+                path: path
+            )
             try manifest.save(to: directory)
             onEvent(.completed(file: name, bytes: bytes))
             files.append(path)

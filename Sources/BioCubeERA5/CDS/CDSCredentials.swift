@@ -26,7 +26,8 @@ public struct CDSCredentials: Hashable, Sendable {
     ) throws -> CDSCredentials {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let rcPath = environment["CDSAPI_RC"] ?? home + "/.cdsapirc"
-        var url = environment["CDSAPI_URL"], key = environment["CDSAPI_KEY"]
+        var url = environment["CDSAPI_URL"]
+        var key = environment["CDSAPI_KEY"]
         if url == nil || key == nil, let text = try? String(contentsOfFile: rcPath, encoding: .utf8) {
             for line in text.split(whereSeparator: \.isNewline) {
                 guard let colon = line.firstIndex(of: ":") else { continue }
@@ -38,7 +39,9 @@ public struct CDSCredentials: Hashable, Sendable {
         }
         guard let key, !key.isEmpty else {
             throw BioCubeError(
-                .accessDenied, "no CDS API key: set CDSAPI_KEY or write 'key: <personal access token>' to \(rcPath)")
+                .accessDenied,
+                "no CDS API key: set CDSAPI_KEY or write 'key: <personal access token>' to \(rcPath)"
+            )
         }
         guard let parsed = URL(string: url ?? defaultURL.absoluteString),
             parsed.scheme == "http" || parsed.scheme == "https"

@@ -38,47 +38,87 @@ public struct CDSRequest: Hashable, Sendable, Codable {
 
     /// Monthly means on single levels.
     public static func monthlySingleLevels(
-        variables: [String], years: [Int], months: [Int] = Array(1...12), area: Region? = .europe
+        variables: [String],
+        years: [Int],
+        months: [Int] = Array(1...12),
+        area: Region? = .europe
     ) throws -> CDSRequest {
         try CDSRequest(
-            dataset: monthlySingle, productType: "monthly_averaged_reanalysis", variables: variables,
+            dataset: monthlySingle,
+            productType: "monthly_averaged_reanalysis",
+            variables: variables,
             pressureLevels: nil,
-            years: years, months: months, days: nil, times: ["00:00"], area: area
+            years: years,
+            months: months,
+            days: nil,
+            times: ["00:00"],
+            area: area
         ).validated()
     }
 
     /// Monthly means on pressure levels (default: the 13 BioCube levels).
     public static func monthlyPressureLevels(
-        variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
-        months: [Int] = Array(1...12), area: Region? = .europe
+        variables: [String],
+        levels: [Int] = CDSRequest.bioCubeLevels,
+        years: [Int],
+        months: [Int] = Array(1...12),
+        area: Region? = .europe
     ) throws -> CDSRequest {
         try CDSRequest(
-            dataset: monthlyPressure, productType: "monthly_averaged_reanalysis", variables: variables,
+            dataset: monthlyPressure,
+            productType: "monthly_averaged_reanalysis",
+            variables: variables,
             pressureLevels: levels,
-            years: years, months: months, days: nil, times: ["00:00"], area: area
+            years: years,
+            months: months,
+            days: nil,
+            times: ["00:00"],
+            area: area
         ).validated()
     }
 
     /// Hourly (e.g. 6-hourly with `times: ["00:00","06:00","12:00","18:00"]`) data on single levels.
     public static func hourlySingleLevels(
-        variables: [String], years: [Int], months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-        times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe
+        variables: [String],
+        years: [Int],
+        months: [Int] = Array(1...12),
+        days: [Int] = Array(1...31),
+        times: [String] = ["00:00", "06:00", "12:00", "18:00"],
+        area: Region? = .europe
     ) throws -> CDSRequest {
         try CDSRequest(
-            dataset: hourlySingle, productType: "reanalysis", variables: variables, pressureLevels: nil,
-            years: years, months: months, days: days, times: times, area: area
+            dataset: hourlySingle,
+            productType: "reanalysis",
+            variables: variables,
+            pressureLevels: nil,
+            years: years,
+            months: months,
+            days: days,
+            times: times,
+            area: area
         ).validated()
     }
 
     /// Hourly data on pressure levels.
     public static func hourlyPressureLevels(
-        variables: [String], levels: [Int] = CDSRequest.bioCubeLevels, years: [Int],
-        months: [Int] = Array(1...12), days: [Int] = Array(1...31),
-        times: [String] = ["00:00", "06:00", "12:00", "18:00"], area: Region? = .europe
+        variables: [String],
+        levels: [Int] = CDSRequest.bioCubeLevels,
+        years: [Int],
+        months: [Int] = Array(1...12),
+        days: [Int] = Array(1...31),
+        times: [String] = ["00:00", "06:00", "12:00", "18:00"],
+        area: Region? = .europe
     ) throws -> CDSRequest {
         try CDSRequest(
-            dataset: hourlyPressure, productType: "reanalysis", variables: variables, pressureLevels: levels,
-            years: years, months: months, days: days, times: times, area: area
+            dataset: hourlyPressure,
+            productType: "reanalysis",
+            variables: variables,
+            pressureLevels: levels,
+            years: years,
+            months: months,
+            days: days,
+            times: times,
+            area: area
         ).validated()
     }
 
@@ -105,18 +145,38 @@ public struct CDSRequest: Hashable, Sendable, Codable {
             }
         }
         return CDSRequest(
-            dataset: dataset, productType: productType, variables: variables.map(CDSRequest.cdsName(for:)),
-            pressureLevels: pressureLevels, years: years.sorted(), months: months.sorted(), days: days?.sorted(),
-            times: times, area: area)
+            dataset: dataset,
+            productType: productType,
+            variables: variables.map(CDSRequest.cdsName(for:)),
+            pressureLevels: pressureLevels,
+            years: years.sorted(),
+            months: months.sorted(),
+            days: days?.sorted(),
+            times: times,
+            area: area
+        )
     }
 
     private init(
-        dataset: String, productType: String, variables: [String], pressureLevels: [Int]?, years: [Int], months: [Int],
-        days: [Int]?, times: [String], area: Region?
+        dataset: String,
+        productType: String,
+        variables: [String],
+        pressureLevels: [Int]?,
+        years: [Int],
+        months: [Int],
+        days: [Int]?,
+        times: [String],
+        area: Region?
     ) {
-        self.dataset = dataset; self.productType = productType; self.variables = variables;
+        self.dataset = dataset
+        self.productType = productType
+        self.variables = variables
         self.pressureLevels = pressureLevels
-        self.years = years; self.months = months; self.days = days; self.times = times; self.area = area
+        self.years = years
+        self.months = months
+        self.days = days
+        self.times = times
+        self.area = area
     }
 
     /// The request as the CDS `inputs` document.
@@ -140,7 +200,9 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     /// One request per year (the CDS limits request sizes; one job per year is the usual cut).
     public func splitByYear() -> [CDSRequest] {
         years.map { y in
-            var r = self; r.years = [y]; return r
+            var r = self
+            r.years = [y]
+            return r
         }
     }
 
@@ -148,7 +210,10 @@ public struct CDSRequest: Hashable, Sendable, Codable {
     public func splitByMonth() -> [CDSRequest] {
         years.flatMap { y in
             months.map { m in
-                var r = self; r.years = [y]; r.months = [m]; return r
+                var r = self
+                r.years = [y]
+                r.months = [m]
+                return r
             }
         }
     }
@@ -160,7 +225,8 @@ public struct CDSRequest: Hashable, Sendable, Codable {
         guard days != nil else {
             throw BioCubeError(
                 .invalidArgument,
-                "\(dataset) has no days: a date list applies to hourly datasets (hourly-single, hourly-pressure)")
+                "\(dataset) has no days: a date list applies to hourly datasets (hourly-single, hourly-pressure)"
+            )
         }
         guard !dates.isEmpty else { throw BioCubeError(.invalidArgument, "the date list is empty") }
         var byMonth: [Int: Set<Int>] = [:]

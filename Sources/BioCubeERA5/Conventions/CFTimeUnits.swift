@@ -16,7 +16,8 @@ package struct CFTimeUnits: Hashable, Sendable {
         guard ["standard", "gregorian", "proleptic_gregorian"].contains(cal) else {
             throw BioCubeError(
                 .unsupported,
-                "\(context): calendar '\(calendar ?? "")' is not supported (standard, gregorian, proleptic_gregorian)")
+                "\(context): calendar '\(calendar ?? "")' is not supported (standard, gregorian, proleptic_gregorian)"
+            )
         }
         let parts = units.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
         guard parts.count == 3, parts[1].lowercased() == "since" else {
@@ -29,7 +30,8 @@ package struct CFTimeUnits: Hashable, Sendable {
         case "day", "days", "d": secondsPerUnit = 86_400
         default:
             throw BioCubeError(
-                .unsupported, "\(context): time unit '\(parts[0])' in '\(units)' is not seconds, minutes, hours or days"
+                .unsupported,
+                "\(context): time unit '\(parts[0])' in '\(units)' is not seconds, minutes, hours or days"
             )
         }
         reference = try CFTimeUnits.parseReference(String(parts[2]), context: "\(context): time units '\(units)'")
@@ -54,12 +56,15 @@ package struct CFTimeUnits: Hashable, Sendable {
         guard date.count == 3, let y = int(date[0]), let m = int(date[1]), let d = int(date[2]) else {
             throw BioCubeError(.unsupported, "\(context): reference date '\(text)' is not YYYY-MM-DD[ HH:MM:SS]")
         }
-        var hh = 0, mi = 0, ss = 0
+        var hh = 0
+        var mi = 0
+        var ss = 0
         if !time.isEmpty {
             guard time.count >= 2, let h = int(time[0]), let m = int(time[1]) else {
                 throw BioCubeError(.unsupported, "\(context): reference time in '\(text)' is not HH:MM[:SS]")
             }
-            hh = h; mi = m
+            hh = h
+            mi = m
             if time.count == 3 {
                 guard let sec = Double(time[2]), sec >= 0, sec < 60, sec == sec.rounded() else {
                     throw BioCubeError(.unsupported, "\(context): reference seconds in '\(text)' are not whole seconds")

@@ -1,7 +1,8 @@
+public import BioCubeCore
 import BioCubeNetCDF
 import Foundation
-public import BioCubeCore
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,7 +85,9 @@ public final class ERA5File: Sendable {
         func coordinate(_ names: [String], _ what: String) throws -> NetCDFVariable {
             guard let v = all.first(where: { names.contains($0.name) && $0.shape.count == 1 }) else {
                 throw BioCubeError(
-                    .invalidMetadata, "\(path): no \(what) coordinate (looked for \(names.joined(separator: ", ")))")
+                    .invalidMetadata,
+                    "\(path): no \(what) coordinate (looked for \(names.joined(separator: ", ")))"
+                )
             }
             return v
         }
@@ -98,12 +101,17 @@ public final class ERA5File: Sendable {
             throw BioCubeError(.invalidMetadata, "\(path): time variable '\(time.name)' has no units")
         }
         let cf = try CFTimeUnits(
-            units: units, calendar: timeAttrs["calendar"]?.text, context: "\(path): variable '\(time.name)'")
+            units: units,
+            calendar: timeAttrs["calendar"]?.text,
+            context: "\(path): variable '\(time.name)'"
+        )
         let decoded: [UTCDateTime?] =
             time.type.isInteger ? try file.readInt64s(time).map(cf.date) : try file.readDoubles(time).map(cf.date)
         if let bad = decoded.firstIndex(where: { $0 == nil }) {
             throw BioCubeError(
-                .corruptData, "\(path): time value #\(bad) of '\(time.name)' cannot be decoded with '\(units)'")
+                .corruptData,
+                "\(path): time value #\(bad) of '\(time.name)' cannot be decoded with '\(units)'"
+            )
         }
         times = decoded.map { $0! }
 
@@ -120,45 +128,61 @@ public final class ERA5File: Sendable {
         let coordNames = Set(
             [lat.name, lon.name, time.name, levelVar?.name].compactMap { $0 } + [
                 "expver", "number", "time_bnds", "valid_time_bnds",
-            ])
+            ]
+        )
         var usable: [Variable] = []
         var rejected: [(String, String)] = []
         for v in all where !coordNames.contains(v.name) && !v.dimensions.isEmpty {
-            guard v.type.isNumeric else { rejected.append((v.name, "type \(v.type) is not numeric")); continue }
+            guard v.type.isNumeric else {
+                rejected.append((v.name, "type \(v.type) is not numeric"))
+                continue
+            }
             guard let la = v.dimensions.firstIndex(of: lat.name), let lo = v.dimensions.firstIndex(of: lon.name) else {
                 rejected.append(
                     (
                         v.name,
                         "has no latitude/longitude dimensions (dimensions: \(v.dimensions.joined(separator: ", ")))"
-                    ))
+                    )
+                )
                 continue
             }
             guard la == v.dimensions.count - 2, lo == v.dimensions.count - 1 else {
-                rejected.append((v.name, "dimensions \(v.dimensions) do not end with (\(lat.name), \(lon.name))"));
+                rejected.append((v.name, "dimensions \(v.dimensions) do not end with (\(lat.name), \(lon.name))"))
                 continue
             }
             guard let ta = v.dimensions.firstIndex(of: time.name) else {
-                rejected.append((v.name, "has no time dimension '\(time.name)'")); continue
+                rejected.append((v.name, "has no time dimension '\(time.name)'"))
+                continue
             }
             let levelAxis = levelVar.flatMap { v.dimensions.firstIndex(of: $0.name) }
             let expverAxis = v.dimensions.firstIndex(of: "expver")
             let known = Set([ta, la, lo, levelAxis, expverAxis].compactMap { $0 })
             guard known.count == v.dimensions.count else {
                 let extra = v.dimensions.enumerated().filter { !known.contains($0.offset) }.map(\.element)
-                rejected.append((v.name, "has unexpected dimensions \(extra)")); continue
+                rejected.append((v.name, "has unexpected dimensions \(extra)"))
+                continue
             }
             let attrs = try file.attributes(of: v)
             let packed = v.type.isInteger
             let missing = ["_FillValue", "missing_value"].flatMap { attrs[$0]?.numbers ?? [] }.map { Float($0) }
             usable.append(
                 Variable(
-                    name: v.name, levels: levelAxis == nil ? nil : levelValues, units: attrs["units"]?.text,
-                    longName: attrs["long_name"]?.text, nc: v, timeAxis: ta, levelAxis: levelAxis,
+                    name: v.name,
+                    levels: levelAxis == nil ? nil : levelValues,
+                    units: attrs["units"]?.text,
+                    longName: attrs["long_name"]?.text,
+                    nc: v,
+                    timeAxis: ta,
+                    levelAxis: levelAxis,
                     expverAxis: expverAxis,
-                    latitudeAxis: la, longitudeAxis: lo,
-                    scale: Float(attrs["scale_factor"]?.number ?? 1), offset: Float(attrs["add_offset"]?.number ?? 0),
+                    latitudeAxis: la,
+                    longitudeAxis: lo,
+                    scale: Float(attrs["scale_factor"]?.number ?? 1),
+                    offset: Float(attrs["add_offset"]?.number ?? 0),
                     missing: packed || !missing.isEmpty ? missing : [],
-                    timeSlicesPerChunk: max(1, try file.chunkShape(of: v)?[ta] ?? 1)))
+                    timeSlicesPerChunk: max(1, try file.chunkShape(of: v)?[ta] ?? 1)
+                )
+            )
         }
         variables = usable
         unusable = rejected
@@ -179,7 +203,9 @@ public final class ERA5File: Sendable {
             throw BioCubeError(.invalidMetadata, "\(path): variable '\(name)' cannot be read: \(u.reason)")
         }
         throw BioCubeError(
-            .notFound, "\(path): no variable '\(name)' (variables: \(variables.map(\.name).joined(separator: ", ")))")
+            .notFound,
+            "\(path): no variable '\(name)' (variables: \(variables.map(\.name).joined(separator: ", ")))"
+        )
     }
 
     /// Indices of the slices whose time falls in `step`: the calendar month for a monthly
@@ -208,8 +234,12 @@ public final class ERA5File: Sendable {
         defer { close(fd) }
         if let chunks {
             let ranges = chunks.chunkRanges(
-                variable: variable.name, timeAxis: variable.timeAxis, slices: slices,
-                latitudeAxis: variable.latitudeAxis, longitudeAxis: variable.longitudeAxis)
+                variable: variable.name,
+                timeAxis: variable.timeAxis,
+                slices: slices,
+                latitudeAxis: variable.latitudeAxis,
+                longitudeAxis: variable.longitudeAxis
+            )
             if !ranges.isEmpty {
                 for r in ranges { _ = posix_fadvise(fd, off_t(r.offset), off_t(r.length), POSIX_FADV_WILLNEED) }
                 return
@@ -224,8 +254,10 @@ public final class ERA5File: Sendable {
         // Other contiguous data: the slices' proportional share of the file.
         var info = stat()
         guard fstat(fd, &info) == 0 else { return }
-        let size = Int(info.st_size), count = times.count
-        let from = size * slices.lowerBound / count, to = min(size, size * slices.upperBound / count + size / count)
+        let size = Int(info.st_size)
+        let count = times.count
+        let from = size * slices.lowerBound / count
+        let to = min(size, size * slices.upperBound / count + size / count)
         _ = posix_fadvise(fd, off_t(from), off_t(to - from), POSIX_FADV_WILLNEED)
     }
 
@@ -254,8 +286,12 @@ public final class ERA5File: Sendable {
                     if field.isEmpty { field = [Float](repeating: 0, count: latitudes.count * longitudes.count) }
                     let done = try field.withUnsafeMutableBufferPointer {
                         try chunks.readField(
-                            variable: variable.name, offset: start, latitudeAxis: variable.latitudeAxis,
-                            longitudeAxis: variable.longitudeAxis, into: $0)
+                            variable: variable.name,
+                            offset: start,
+                            latitudeAxis: variable.latitudeAxis,
+                            longitudeAxis: variable.longitudeAxis,
+                            into: $0
+                        )
                     }
                     if done {
                         unpack(&field, variable)
@@ -263,8 +299,11 @@ public final class ERA5File: Sendable {
                             m.scatter(
                                 field,
                                 into: UnsafeMutableBufferPointer(
-                                    rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                                onlyMissing: e > 0, fullWidth: longitudes.count)
+                                    rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]
+                                ),
+                                onlyMissing: e > 0,
+                                fullWidth: longitudes.count
+                            )
                         }
                         continue
                     }
@@ -276,15 +315,25 @@ public final class ERA5File: Sendable {
                     if field.count < values { field = [Float](repeating: 0, count: values) }
                     try field.withUnsafeMutableBufferPointer {
                         try records.readFloats(
-                            variable.name, stored, index: start, count: values, into: $0, scratch: &raw)
+                            variable.name,
+                            stored,
+                            index: start,
+                            count: values,
+                            into: $0,
+                            scratch: &raw
+                        )
                     }
                     unpack(&field, variable, count: values)
                     out.withUnsafeMutableBufferPointer { dst in
                         m.scatter(
                             field,
                             into: UnsafeMutableBufferPointer(
-                                rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                            onlyMissing: e > 0, fullWidth: longitudes.count, firstSourceRow: m.sourceRows.lowerBound)
+                                rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]
+                            ),
+                            onlyMissing: e > 0,
+                            fullWidth: longitudes.count,
+                            firstSourceRow: m.sourceRows.lowerBound
+                        )
                     }
                     continue
                 }
@@ -300,8 +349,10 @@ public final class ERA5File: Sendable {
                     m.scatter(
                         scratch,
                         into: UnsafeMutableBufferPointer(
-                            rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]),
-                        onlyMissing: e > 0)
+                            rebasing: dst[(p * grid.cellCount)..<((p + 1) * grid.cellCount)]
+                        ),
+                        onlyMissing: e > 0
+                    )
                 }
             }
         }
@@ -311,12 +362,14 @@ public final class ERA5File: Sendable {
 
     /// Unpacks the first `count` values (all by default) in place.
     private func unpack(_ values: inout [Float], _ v: Variable, count: Int? = nil) {
-        let scale = v.scale, offset = v.offset
+        let scale = v.scale
+        let offset = v.offset
         // NaN fill values need no work: NaN stays NaN.
         let missing = v.missing.filter { !$0.isNaN }
         let identity = scale == 1 && offset == 0
         if identity && missing.isEmpty { return }
-        let m0 = missing.first ?? .nan, m1 = missing.count > 1 ? missing[1] : m0
+        let m0 = missing.first ?? .nan
+        let m1 = missing.count > 1 ? missing[1] : m0
         let rest = Array(missing.dropFirst(2))
         values.withUnsafeMutableBufferPointer { buf in
             for i in 0..<min(buf.count, count ?? buf.count) {

@@ -22,12 +22,18 @@ public final class ERA5Modality: Modality, Sendable {
     /// Opens every path (`.nc` files, or `.zip` CDS downloads whose `.nc` members are read
     /// as one source). Unusable variables are reported to `problems`.
     public convenience init(
-        paths: [String], cadence: Cadence = .monthly, groupTable: GroupTable = .published,
+        paths: [String],
+        cadence: Cadence = .monthly,
+        groupTable: GroupTable = .published,
         problems: ProblemLog = ProblemLog()
     ) throws {
         try self.init(
-            paths: paths, cadence: cadence, groupTable: groupTable, problems: problems,
-            scratchRoot: NSTemporaryDirectory())
+            paths: paths,
+            cadence: cadence,
+            groupTable: groupTable,
+            problems: problems,
+            scratchRoot: NSTemporaryDirectory()
+        )
     }
 
     /// As above, extracting zip members below `scratchRoot` into a folder named like BioCube's
@@ -35,7 +41,11 @@ public final class ERA5Modality: Modality, Sendable {
     /// modality goes away or its opening fails, and a later opening removes those of this
     /// host's ended processes (a killed run's).
     package init(
-        paths: [String], cadence: Cadence, groupTable: GroupTable, problems: ProblemLog, scratchRoot: String
+        paths: [String],
+        cadence: Cadence,
+        groupTable: GroupTable,
+        problems: ProblemLog,
+        scratchRoot: String
     ) throws {
         self.cadence = cadence
         self.problems = problems
@@ -81,8 +91,13 @@ public final class ERA5Modality: Modality, Sendable {
             for s in f.slowPath {
                 problems.report(
                     Problem(
-                        .info, .slowRead, file: f.path, variable: s.name,
-                        message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"))
+                        .info,
+                        .slowRead,
+                        file: f.path,
+                        variable: s.name,
+                        message: "read through libnetcdf, one chunk at a time under its lock (slower): \(s.reason)"
+                    )
+                )
             }
         }
     }
@@ -126,11 +141,21 @@ public final class ERA5Modality: Modality, Sendable {
                 if !known {
                     problems.report(
                         Problem(
-                            .warning, .ungroupedVariable, file: f.path, variable: v.name,
-                            message: "not in the group table: exported in misc_variables"))
+                            .warning,
+                            .ungroupedVariable,
+                            file: f.path,
+                            variable: v.name,
+                            message: "not in the group table: exported in misc_variables"
+                        )
+                    )
                 }
                 seen[key] = VariableDescriptor(
-                    name: v.name, groups: groups, levels: v.levels, units: v.units, longName: v.longName)
+                    name: v.name,
+                    groups: groups,
+                    levels: v.levels,
+                    units: v.units,
+                    longName: v.longName
+                )
                 order.append(key)
             }
         }
@@ -190,8 +215,14 @@ public final class ERA5Modality: Modality, Sendable {
         guard let (file, v, slices) = hits.first else {
             problems.report(
                 Problem(
-                    .warning, .missingSteps, file: provider, variable: variable.name, step: step.description,
-                    message: "no time slice for this step: NaN"))
+                    .warning,
+                    .missingSteps,
+                    file: provider,
+                    variable: variable.name,
+                    step: step.description,
+                    message: "no time slice for this step: NaN"
+                )
+            )
             let shape = planes.map { [$0, grid.height, grid.width] } ?? [grid.height, grid.width]
             return Tensor(shape: shape, repeating: .nan)
         }
@@ -204,25 +235,37 @@ public final class ERA5Modality: Modality, Sendable {
         if slices.count > 1 {
             problems.report(
                 Problem(
-                    .warning, .multipleSlices, file: file.path, variable: variable.name, step: step.description,
+                    .warning,
+                    .multipleSlices,
+                    file: file.path,
+                    variable: variable.name,
+                    step: step.description,
                     message:
                         "\(slices.count) time slices fall in this step (\(slices.map { file.times[$0].description }.joined(separator: ", "))): the first is used"
-                ))
+                )
+            )
         }
         let mapping = try file.mapping(onto: grid)
         if mapping.uncoveredCells > 0 {
             problems.report(
                 Problem(
-                    .warning, .partialCoverage, file: file.path, variable: variable.name,
+                    .warning,
+                    .partialCoverage,
+                    file: file.path,
+                    variable: variable.name,
                     message:
-                        "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"))
+                        "covers only part of the grid: \(mapping.uncoveredCells) of \(grid.cellCount) cells are NaN"
+                )
+            )
         }
         var order: [Int]? = nil
         if let wanted = variable.levels, let have = v.levels, wanted != have {
             order = try wanted.map { level in
                 guard let i = have.firstIndex(where: { abs($0 - level) < 1e-6 }) else {
                     throw BioCubeError(
-                        .notFound, "\(file.path): variable '\(v.name)' has no level \(level) hPa (levels: \(have))")
+                        .notFound,
+                        "\(file.path): variable '\(v.name)' has no level \(level) hPa (levels: \(have))"
+                    )
                 }
                 return i
             }

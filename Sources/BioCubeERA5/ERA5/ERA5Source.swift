@@ -21,13 +21,24 @@ public struct ERA5Source: ModalitySource {
     /// coverage of the grid, an off-lattice grid, and months missing inside its span.
     public func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
         let modality = try ERA5Modality(
-            paths: [file.path], cadence: context.cadence, groupTable: context.groupTable, problems: context.problems)
-        let cadence = context.cadence, grid = context.grid
+            paths: [file.path],
+            cadence: context.cadence,
+            groupTable: context.groupTable,
+            problems: context.problems
+        )
+        let cadence = context.cadence
+        let grid = context.grid
         var problems: [Problem] = []
         let times = modality.files.flatMap(\.times).sorted()
         let steps = times.map { cadence.step(containing: $0) }
         var description = try context.describe(
-            file, kind: kind, modality, first: steps.first, last: steps.last, stepCount: Set(steps).count)
+            file,
+            kind: kind,
+            modality,
+            first: steps.first,
+            last: steps.last,
+            stepCount: Set(steps).count
+        )
         if let f = modality.files.first {
             description.latitudeRange = [f.latitudes.min() ?? .nan, f.latitudes.max() ?? .nan]
             description.longitudeRange = [f.longitudes.min() ?? .nan, f.longitudes.max() ?? .nan]
@@ -38,17 +49,24 @@ public struct ERA5Source: ModalitySource {
                 if m.uncoveredCells > 0 {
                     problems.append(
                         Problem(
-                            .warning, .partialCoverage, file: file.relativePath,
+                            .warning,
+                            .partialCoverage,
+                            file: file.relativePath,
                             message:
                                 "covers only part of the grid: \(m.uncoveredCells) of \(grid.cellCount) cells will be NaN"
-                        ))
+                        )
+                    )
                 }
             } catch let e as BioCubeError {
                 description.onTargetLattice = false
                 problems.append(
                     Problem(
-                        .error, .offGrid, file: file.relativePath,
-                        message: "not on the target grid's lattice: \(e.message)"))
+                        .error,
+                        .offGrid,
+                        file: file.relativePath,
+                        message: "not on the target grid's lattice: \(e.message)"
+                    )
+                )
             }
         }
         if case .monthly = cadence, let first = steps.first, let last = steps.last {
@@ -56,15 +74,19 @@ public struct ERA5Source: ModalitySource {
             var missing: [String] = []
             var t = first
             while t <= last {
-                if !have.contains(t) { missing.append(String(t.dateString.prefix(7))) }; t = t.addingMonths(1)
+                if !have.contains(t) { missing.append(String(t.dateString.prefix(7))) }
+                t = t.addingMonths(1)
             }
             if !missing.isEmpty {
                 problems.append(
                     Problem(
-                        .warning, .missingSteps, file: file.relativePath,
+                        .warning,
+                        .missingSteps,
+                        file: file.relativePath,
                         message:
                             "months missing inside its span (they will be NaN): \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? " …" : "")"
-                    ))
+                    )
+                )
             }
         }
         return OpenedSource(modality: modality, description: description, problems: problems)

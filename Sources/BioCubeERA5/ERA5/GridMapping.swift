@@ -21,7 +21,10 @@ package struct GridMapping: Hashable, Sendable {
     /// Builds the mapping; `path` names the file in errors.
     package init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
         func build(
-            _ values: [Double], _ axis: GridAxis, normalise: (Double) -> Double, _ what: String
+            _ values: [Double],
+            _ axis: GridAxis,
+            normalise: (Double) -> Double,
+            _ what: String
         ) throws -> (Range<Int>, [Int32]) {
             var map = [Int32](repeating: -1, count: axis.count)
             var used: [Int] = []
@@ -34,9 +37,13 @@ package struct GridMapping: Hashable, Sendable {
                     throw BioCubeError(
                         .offGrid,
                         "\(what) \(raw) (index \(i)) is not on the target grid's \(abs(axis.step))° lattice (no nearest-neighbour resampling is done)",
-                        file: path)
+                        file: path
+                    )
                 }
-                if map[t] < 0 { map[t] = Int32(i); used.append(i) }
+                if map[t] < 0 {
+                    map[t] = Int32(i)
+                    used.append(i)
+                }
             }
             guard let lo = used.min(), let hi = used.max() else { return (0..<0, map) }
             return (lo..<(hi + 1), map.map { $0 < 0 ? -1 : $0 - Int32(lo) })
@@ -53,7 +60,8 @@ package struct GridMapping: Hashable, Sendable {
         sourceColumns = cols
         self.rowMap = rowMap
         columnMap = colMap
-        let coveredRows = rowMap.filter { $0 >= 0 }.count, coveredCols = colMap.filter { $0 >= 0 }.count
+        let coveredRows = rowMap.filter { $0 >= 0 }.count
+        let coveredCols = colMap.filter { $0 >= 0 }.count
         uncoveredCells = grid.cellCount - coveredRows * coveredCols
         var runs: [(target: Int, source: Int, length: Int)] = []
         for (c, sc) in colMap.enumerated() where sc >= 0 {
@@ -72,7 +80,10 @@ package struct GridMapping: Hashable, Sendable {
     }
 
     package func hash(into h: inout Hasher) {
-        h.combine(sourceRows); h.combine(sourceColumns); h.combine(rowMap); h.combine(columnMap)
+        h.combine(sourceRows)
+        h.combine(sourceColumns)
+        h.combine(rowMap)
+        h.combine(columnMap)
     }
 
     /// Copies a `sourceRows × sourceColumns` block into a target plane. With `onlyMissing`,
@@ -81,7 +92,10 @@ package struct GridMapping: Hashable, Sendable {
     /// By default `source` is exactly the `sourceRows × sourceColumns` block; with `fullWidth`
     /// it holds whole source rows (`fullWidth` columns each) from source row `firstSourceRow`.
     func scatter(
-        _ source: [Float], into plane: UnsafeMutableBufferPointer<Float>, onlyMissing: Bool, fullWidth: Int? = nil,
+        _ source: [Float],
+        into plane: UnsafeMutableBufferPointer<Float>,
+        onlyMissing: Bool,
+        fullWidth: Int? = nil,
         firstSourceRow: Int = 0
     ) {
         let width = columnMap.count

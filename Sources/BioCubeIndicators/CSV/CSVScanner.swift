@@ -1,7 +1,8 @@
+import BioCubeCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import BioCubeCore
 
 /// A fast RFC 4180 CSV scanner over a file's bytes: comma separated, `"` quoting with `""`
 /// escapes, LF or CRLF line ends, an optional UTF-8 byte-order mark, empty fields. It
@@ -39,7 +40,8 @@ struct CSVScanner {
     var endOfFirstRecord: Int {
         var end = range.upperBound
         try? forEachRecord(positions: true) { _, _, after in
-            end = after; return false
+            end = after
+            return false
         }
         return end
     }
@@ -62,8 +64,14 @@ struct CSVScanner {
             while i < n {
                 fields.removeAll(keepingCapacity: true)
                 // Blank line (LF or CRLF): skip.
-                if b[i] == 10 { i += 1; continue }
-                if b[i] == 13, i + 1 < n, b[i + 1] == 10 { i += 2; continue }
+                if b[i] == 10 {
+                    i += 1
+                    continue
+                }
+                if b[i] == 13, i + 1 < n, b[i + 1] == 10 {
+                    i += 2
+                    continue
+                }
                 record += 1
                 var endOfRecord = false
                 while !endOfRecord {
@@ -76,7 +84,11 @@ struct CSVScanner {
                                 throw BioCubeError(.corruptData, "\(path): record \(record): unterminated quoted field")
                             }
                             if b[i] == 34 {
-                                if i + 1 < n, b[i + 1] == 34 { escapes = true; i += 2; continue }
+                                if i + 1 < n, b[i + 1] == 34 {
+                                    escapes = true
+                                    i += 2
+                                    continue
+                                }
                                 break
                             }
                             i += 1
@@ -86,7 +98,8 @@ struct CSVScanner {
                         if i < n, b[i] != 44, b[i] != 10, b[i] != 13 {
                             throw BioCubeError(
                                 .corruptData,
-                                "\(path): record \(record), field \(fields.count): text after a closing quote")
+                                "\(path): record \(record), field \(fields.count): text after a closing quote"
+                            )
                         }
                     } else {
                         let start = i
@@ -96,14 +109,17 @@ struct CSVScanner {
                     if i >= n {
                         endOfRecord = true
                     } else if b[i] == 44 {
-                        i += 1;
+                        i += 1
                         if i >= n {
-                            fields.append(Field(start: i, end: i, quoted: false, hasEscapes: false)); endOfRecord = true
+                            fields.append(Field(start: i, end: i, quoted: false, hasEscapes: false))
+                            endOfRecord = true
                         }
                     } else if b[i] == 13 {
-                        i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1; endOfRecord = true
+                        i += (i + 1 < n && b[i + 1] == 10) ? 2 : 1
+                        endOfRecord = true
                     } else {
-                        i += 1; endOfRecord = true
+                        i += 1
+                        endOfRecord = true
                     }  // LF
                 }
                 let keepGoing = try fields.withUnsafeBufferPointer { try body(record, $0, i) }
@@ -126,7 +142,10 @@ struct CSVScanner {
     /// Whether the field is empty (or only spaces).
     func isEmpty(_ f: Field) -> Bool {
         var i = f.start
-        while i < f.end { if bytes[i] != 32 && bytes[i] != 9 { return false }; i += 1 }
+        while i < f.end {
+            if bytes[i] != 32 && bytes[i] != 9 { return false }
+            i += 1
+        }
         return true
     }
 
@@ -140,7 +159,8 @@ struct CSVScanner {
     /// may contain line breaks); returns one piece otherwise.
     func lineAlignedParts(_ parts: Int) -> [(range: Range<Int>, records: Int)] {
         withBytes { b in
-            let lo = range.lowerBound, hi = range.upperBound
+            let lo = range.lowerBound
+            let hi = range.upperBound
             guard let base = b.baseAddress, hi > lo else { return [(range, 0)] }
             // Scanned (and counted below) a window at a time, each window's mapped pages
             // given back once passed, so a large file is never resident as a whole.

@@ -10,27 +10,27 @@ enum NumberParser {
     @inline(__always)
     static func power(_ e: Int) -> Double {
         switch e {
-        case 0: 1e0;
-        case 1: 1e1;
-        case 2: 1e2;
-        case 3: 1e3;
-        case 4: 1e4;
-        case 5: 1e5;
-        case 6: 1e6;
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
         case 7: 1e7
-        case 8: 1e8;
-        case 9: 1e9;
-        case 10: 1e10;
-        case 11: 1e11;
-        case 12: 1e12;
-        case 13: 1e13;
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
         case 14: 1e14
-        case 15: 1e15;
-        case 16: 1e16;
-        case 17: 1e17;
-        case 18: 1e18;
-        case 19: 1e19;
-        case 20: 1e20;
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
         case 21: 1e21
         default: 1e22
         }
@@ -39,14 +39,19 @@ enum NumberParser {
     @inline(__always)
     static func parse(_ buffer: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         guard let base = buffer.baseAddress else { return nil }
-        var i = start, e = end
+        var i = start
+        var e = end
         while i < e, base[i] == 32 || base[i] == 9 { i += 1 }
         while e > i, base[e - 1] == 32 || base[e - 1] == 9 { e -= 1 }
         guard i < e else { return nil }
         var negative = false
-        if base[i] == 45 || base[i] == 43 { negative = base[i] == 45; i += 1 }
+        if base[i] == 45 || base[i] == 43 {
+            negative = base[i] == 45
+            i += 1
+        }
         var mantissa: UInt64 = 0
-        var digits = 0, exponent = 0
+        var digits = 0
+        var exponent = 0
         var sawDigit = false
         // Integer part.
         while i < e {
@@ -79,10 +84,16 @@ enum NumberParser {
         if i < e, base[i] == 101 || base[i] == 69 {  // e / E
             i += 1
             var expNegative = false
-            if i < e, base[i] == 45 || base[i] == 43 { expNegative = base[i] == 45; i += 1 }
-            var x = 0, expDigits = 0
+            if i < e, base[i] == 45 || base[i] == 43 {
+                expNegative = base[i] == 45
+                i += 1
+            }
+            var x = 0
+            var expDigits = 0
             while i < e, base[i] >= 48, base[i] <= 57 {
-                x = min(x * 10 + Int(base[i] - 48), 100_000); i += 1; expDigits += 1
+                x = min(x * 10 + Int(base[i] - 48), 100_000)
+                i += 1
+                expDigits += 1
             }
             guard expDigits > 0 else { return nil }
             exponent += expNegative ? -x : x

@@ -40,13 +40,15 @@ struct CellTable {
                     fields.map { f in
                         let range = f.quoted ? (f.start - 1)..<(f.end + 1) : f.start..<f.end
                         return text(scanner.bytes[range])
-                    })
+                    }
+                )
                 return true
             }
         } else {
             for line in text(bytes).split(
-                omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-            {
+                omittingEmptySubsequences: true,
+                whereSeparator: \.isNewline
+            ) {
                 records.append(line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init))
             }
         }
@@ -56,7 +58,10 @@ struct CellTable {
             names.firstIndex(of: "Country") != nil
         else {
             throw BioCubeError(
-                .corruptData, "not a Country, Latitude, Longitude table (header: \(names.prefix(4)))", file: path)
+                .corruptData,
+                "not a Country, Latitude, Longitude table (header: \(names.prefix(4)))",
+                file: path
+            )
         }
         header = names
         rawHeader = head
@@ -64,8 +69,10 @@ struct CellTable {
         for (i, row) in rows.enumerated() {
             guard row.count == header.count else {
                 throw BioCubeError(
-                    .corruptData, "row \(i + 2) has \(row.count) fields, the header \(header.count) (cut short?)",
-                    file: path)
+                    .corruptData,
+                    "row \(i + 2) has \(row.count) fields, the header \(header.count) (cut short?)",
+                    file: path
+                )
             }
             if let lat = Double(Self.unquoted(row[la])), let lon = Double(Self.unquoted(row[lo])),
                 let r = grid.latitude.index(of: lat), let c = grid.longitude.index(of: grid.normalisedLongitude(lon))
@@ -92,7 +99,8 @@ struct CellTable {
         header.append(name)
         rawHeader.append(quoted(name))
         for i in rows.indices { rows[i].append("") }
-        let la = header.firstIndex(of: "Latitude")!, lo = header.firstIndex(of: "Longitude")!
+        let la = header.firstIndex(of: "Latitude")!
+        let lo = header.firstIndex(of: "Longitude")!
         let co = header.firstIndex(of: "Country")!
         for k in values.keys.sorted() {
             let v = values[k]!
@@ -123,7 +131,8 @@ struct CellTable {
                 throw BioCubeError(
                     .unsupported,
                     "the table is Latin-1 and a new row's '\(Character(scalar))' has no Latin-1 byte; convert the table to UTF-8 first",
-                    file: path)
+                    file: path
+                )
             }
             bytes.append(UInt8(scalar.value))
         }

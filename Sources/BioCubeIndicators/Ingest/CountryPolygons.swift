@@ -77,9 +77,16 @@ public struct CountryPolygons: Sendable {
             starts.append(points.count)
             out.append(
                 Country(
-                    name: name, code: code, points: points, ringStarts: starts,
-                    south: points.map(\.lat).min()!, north: points.map(\.lat).max()!,
-                    west: points.map(\.lon).min()!, east: points.map(\.lon).max()!))
+                    name: name,
+                    code: code,
+                    points: points,
+                    ringStarts: starts,
+                    south: points.map(\.lat).min()!,
+                    north: points.map(\.lat).max()!,
+                    west: points.map(\.lon).min()!,
+                    east: points.map(\.lon).max()!
+                )
+            )
         }
         countries = out
     }
@@ -126,11 +133,13 @@ public struct CountryPolygons: Sendable {
                 // The longitudes where this latitude crosses an edge, per ring (even-odd rule).
                 var crossings: [Double] = []
                 for k in 0..<(country.ringStarts.count - 1) {
-                    let a = country.ringStarts[k], b = country.ringStarts[k + 1]
+                    let a = country.ringStarts[k]
+                    let b = country.ringStarts[k + 1]
                     guard b - a >= 3 else { continue }
                     var j = b - 1
                     for i in a..<b {
-                        let (x1, y1) = pts[i], (x2, y2) = pts[j]
+                        let (x1, y1) = pts[i]
+                        let (x2, y2) = pts[j]
                         if (y1 > lat) != (y2 > lat) { crossings.append(x1 + (lat - y1) / (y2 - y1) * (x2 - x1)) }
                         j = i
                     }
@@ -139,8 +148,10 @@ public struct CountryPolygons: Sendable {
                 crossings.sort()
                 var i = 0
                 while i + 1 < crossings.count {
-                    let lo = crossings[i], hi = crossings[i + 1]
-                    let a = grid.normalisedLongitude(lo), width = hi - lo
+                    let lo = crossings[i]
+                    let hi = crossings[i + 1]
+                    let a = grid.normalisedLongitude(lo)
+                    let width = hi - lo
                     if let cols = grid.longitude.indexRange(within: a, a + width) {
                         for c in cols {
                             let lon = grid.longitude[c]

@@ -28,29 +28,42 @@ public struct IndicatorIngest: Sendable {
         var unmatched: [String] = []
         for (i, e) in series.entries.enumerated() {
             progress(i, series.entries.count)
-            guard let country = polygons.country(code: e.code, name: e.name) else { unmatched.append(e.name); continue }
+            guard let country = polygons.country(code: e.code, name: e.name) else {
+                unmatched.append(e.name)
+                continue
+            }
             for p in polygons.gridPoints(of: country, on: grid) {
                 rows.append(
                     PointRow(
-                        country: e.name, latitude: grid.latitude[p.row], longitude: grid.longitude[p.column],
-                        values: e.values))
+                        country: e.name,
+                        latitude: grid.latitude[p.row],
+                        longitude: grid.longitude[p.column],
+                        values: e.values
+                    )
+                )
             }
         }
         progress(series.entries.count, series.entries.count)
         if !unmatched.isEmpty {
             problems.report(
                 Problem(
-                    .warning, .unmatchedNames, file: source,
+                    .warning,
+                    .unmatchedNames,
+                    file: source,
                     message:
                         "\(unmatched.count) entries match no country outline (aggregates or unknown names): \(unmatched.prefix(12).joined(separator: "; "))\(unmatched.count > 12 ? "; …" : "")"
-                ))
+                )
+            )
         }
         return rows
     }
 
     /// Writes the year-columns layout `Country, Latitude, Longitude, {variable}_{YYYY}…`.
     public func writeYearColumns(
-        _ series: NationalSeries, variable: String, source: String, to path: String,
+        _ series: NationalSeries,
+        variable: String,
+        source: String,
+        to path: String,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Int {
         let rows = rows(for: series, source: source, progress: progress)
@@ -68,8 +81,10 @@ public struct IndicatorIngest: Sendable {
     /// Writes the combined layout `Variable, Country, Latitude, Longitude, {prefix}_{YYYY}…`,
     /// one block of rows per indicator.
     public func writeVariableColumn(
-        _ series: [(variable: String, series: NationalSeries, source: String)], prefix: String = "Agri",
-        to path: String, progress: (Int, Int) -> Void = { _, _ in }
+        _ series: [(variable: String, series: NationalSeries, source: String)],
+        prefix: String = "Agri",
+        to path: String,
+        progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> Int {
         let years = Set(series.flatMap { $0.series.years }).sorted()
         var text = "Variable,Country,Latitude,Longitude" + years.map { ",\(prefix)_\($0)" }.joined() + "\n"

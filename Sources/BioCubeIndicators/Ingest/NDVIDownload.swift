@@ -1,6 +1,7 @@
 public import BioCubeCore
 public import BioCubeTransfer
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -57,7 +58,11 @@ public struct NDVIDownload: Sendable {
     public init(options: DownloadOptions = DownloadOptions(), session: URLSession? = nil) {
         self.options = options
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(), contact: options.contact)
+            session: session,
+            timeout: options.requestTimeout,
+            retry: options.retryPolicy(),
+            contact: options.contact
+        )
         let env = ProcessInfo.processInfo.environment
         if let u = env["CLMS_USER"], let p = env["CLMS_PASSWORD"], !u.isEmpty {
             authorization = "Basic " + Data("\(u):\(p)".utf8).base64EncodedString()
@@ -98,7 +103,11 @@ public struct NDVIDownload: Sendable {
     /// Downloads the selected products of `manifest` (an `http(s)` URL or a local file) into
     /// `directory`; returns their paths, oldest first.
     public func download(
-        manifest: URL, from: UTCDateTime, through: UTCDateTime, dekad: Int = 11, into directory: String,
+        manifest: URL,
+        from: UTCDateTime,
+        through: UTCDateTime,
+        dekad: Int = 11,
+        into directory: String,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [String] {
         guard [1, 11, 21].contains(dekad) else {
@@ -109,7 +118,9 @@ public struct NDVIDownload: Sendable {
             text = String(decoding: try FileIO.read(manifest.path), as: UTF8.self)
         } else {
             let r = try await http.sendRetrying(
-                "GET", manifest, headers: authorization.map { ["Authorization": $0] } ?? [:]
+                "GET",
+                manifest,
+                headers: authorization.map { ["Authorization": $0] } ?? [:]
             ) {
                 onEvent(.retrying(attempt: $0, reason: $1))
             }
@@ -134,7 +145,10 @@ public struct NDVIDownload: Sendable {
         for url in urls {
             // The product's name comes from the manifest: it must be a plain file name.
             let name = try UntrustedPath.fileName(
-                url.lastPathComponent, what: "the product named by \(manifest.lastPathComponent)", percentEncoded: true)
+                url.lastPathComponent,
+                what: "the product named by \(manifest.lastPathComponent)",
+                percentEncoded: true
+            )
             let path = try UntrustedPath.resolve(name, inside: directory, what: "the product \(name)")
             let key = String(DownloadManifest.identity(of: Array(url.absoluteString.utf8)), radix: 16)
             if try book.isComplete(key, at: path) {
@@ -148,7 +162,9 @@ public struct NDVIDownload: Sendable {
             let trusted = manifest.isFileURL ? Product.v2_300m.manifest : manifest
             let sameHost = CrossOriginRedirectGuard.sameOrigin(url, trusted)
             try await download.run(
-                from: url, size: nil, to: path,
+                from: url,
+                size: nil,
+                to: path,
                 headers: sameHost ? authorization.map { ["Authorization": $0] } ?? [:] : [:]
             ) {
                 p in

@@ -74,12 +74,14 @@ public struct NDVIIngest: Sendable {
                 throw BioCubeError(
                     .invalidArgument,
                     "\(other) and this file are both for \(column.dropFirst(5)); give one product per month",
-                    file: p)
+                    file: p
+                )
             }
             seen[column] = p
             return (p, column)
         }.sorted { a, b in
-            let x = a.1.dropFirst(5).split(separator: "/"), y = b.1.dropFirst(5).split(separator: "/")
+            let x = a.1.dropFirst(5).split(separator: "/")
+            let y = b.1.dropFirst(5).split(separator: "/")
             return (x[1], x[0]) < (y[1], y[0])
         }
         for (path, column) in dated {
@@ -94,7 +96,8 @@ public struct NDVIIngest: Sendable {
                 throw BioCubeError(
                     .corruptData,
                     "the pixel counts already have \(column) but the table does not: the two disagree; restore them together or remove the counts file",
-                    file: countsPath)
+                    file: countsPath
+                )
             }
             let product = try NDVIProduct(path: path, grid: grid, threshold: threshold)
             var values: [Int: (country: String, text: String)] = [:]

@@ -41,8 +41,10 @@ package struct NDVIProduct {
         let name = (path as NSString).lastPathComponent
         guard let date = Self.date(ofFileName: name) else {
             throw BioCubeError(
-                .invalidArgument, "cannot tell the product's date from its name (expected c_gls_NDVI…_YYYYMMDDhhmm_…)",
-                file: path)
+                .invalidArgument,
+                "cannot tell the product's date from its name (expected c_gls_NDVI…_YYYYMMDDhhmm_…)",
+                file: path
+            )
         }
         (year, month, day) = date
         let file = try NetCDFFile.open(path: path)
@@ -54,7 +56,10 @@ package struct NDVIProduct {
             let lonVar = find(["lon", "longitude"])
         else {
             throw BioCubeError(
-                .corruptData, "no NDVI, lat and lon variables (is this a Copernicus Land NDVI product?)", file: path)
+                .corruptData,
+                "no NDVI, lat and lon variables (is this a Copernicus Land NDVI product?)",
+                file: path
+            )
         }
         let attrs = try file.attributes(of: ndvi)
         // The products store NDVI as bytes with `scale_factor` and `add_offset`; a float
@@ -78,8 +83,11 @@ package struct NDVIProduct {
         if let given = attrs["valid_range"]?.numbers {
             guard given.count == 2, given[0].isFinite, given[1].isFinite, given[0] <= given[1] else {
                 throw BioCubeError(
-                    .corruptData, "valid_range \(given) is not [low, high] with low ≤ high", file: path,
-                    variable: "NDVI")
+                    .corruptData,
+                    "valid_range \(given) is not [low, high] with low ≤ high",
+                    file: path,
+                    variable: "NDVI"
+                )
             }
             valid = given[0]...given[1]
         }
@@ -91,14 +99,19 @@ package struct NDVIProduct {
             throw BioCubeError(
                 .unsupported,
                 "NDVI's dimensions are (\(ndvi.dimensions.joined(separator: ", "))); BioCube reads products laid out (time, \(latDim), \(lonDim)) as the service publishes them",
-                file: path, variable: "NDVI")
+                file: path,
+                variable: "NDVI"
+            )
         }
         // Axis lengths come from the file's header: bound them before reading (a global 300 m
         // product has about 47 000 × 121 000 pixels).
         for v in [latVar, lonVar] where v.shape.reduce(1, *) > 1_000_000 {
             throw BioCubeError(
-                .corruptData, "\(v.name) declares \(v.shape.reduce(1, *)) values, more than any NDVI product has",
-                file: path, variable: v.name)
+                .corruptData,
+                "\(v.name) declares \(v.shape.reduce(1, *)) values, more than any NDVI product has",
+                file: path,
+                variable: v.name
+            )
         }
         let lats = try file.readDoubles(latVar)
         let lons = try file.readDoubles(lonVar)
@@ -107,7 +120,9 @@ package struct NDVIProduct {
             ndvi.shape.count == 2 || ndvi.shape[0] >= 1
         else {
             throw BioCubeError(
-                .corruptData, "NDVI has shape \(ndvi.shape), lat \(lats.count) and lon \(lons.count) values", file: path
+                .corruptData,
+                "NDVI has shape \(ndvi.shape), lat \(lats.count) and lon \(lons.count) values",
+                file: path
             )
         }
         // Pixel row/column → grid row/column (-1: not near the grid).
@@ -137,7 +152,11 @@ package struct NDVIProduct {
             let extent = (ndvi.shape.count == 3 ? [1] : []) + [n, width]
             try buffer.withUnsafeMutableBufferPointer { b in
                 try file.readFloats(
-                    ndvi, start: start, count: extent, into: UnsafeMutableBufferPointer(rebasing: b[0..<(n * width)]))
+                    ndvi,
+                    start: start,
+                    count: extent,
+                    into: UnsafeMutableBufferPointer(rebasing: b[0..<(n * width)])
+                )
             }
             buffer.withUnsafeBufferPointer { b in
                 for i in 0..<n {

@@ -35,7 +35,8 @@ public struct NationalSeries: Sendable {
                 guard fields.count >= 5 else {
                     throw BioCubeError(
                         .invalidArgument,
-                        "\(path): record \(record): the header has no year columns after Indicator Code")
+                        "\(path): record \(record): the header has no year columns after Indicator Code"
+                    )
                 }
                 for c in 4..<fields.count {
                     if let y = Int(try scanner.text(fields[c], record: record, column: c + 1)),
@@ -47,7 +48,8 @@ public struct NationalSeries: Sendable {
                 guard fields.count >= 5, !yearColumns.isEmpty else {
                     throw BioCubeError(
                         .invalidArgument,
-                        "\(path): record \(record): the header has no year columns after Indicator Code")
+                        "\(path): record \(record): the header has no year columns after Indicator Code"
+                    )
                 }
                 return true
             }
@@ -70,7 +72,9 @@ public struct NationalSeries: Sendable {
         }
         guard headerSeen else {
             throw BioCubeError(
-                .invalidArgument, "\(path): not a World Bank download (no 'Country Name, Country Code, …' header)")
+                .invalidArgument,
+                "\(path): not a World Bank download (no 'Country Name, Country Code, …' header)"
+            )
         }
         return NationalSeries(indicator: indicator, entries: entries)
     }
@@ -118,12 +122,16 @@ public struct NationalSeries: Sendable {
             }
             let year = Int(y)
             let key = code.isEmpty ? name : code
-            if byCountry[key] == nil { byCountry[key] = (name, code, [:]); order.append(key) }
+            if byCountry[key] == nil {
+                byCountry[key] = (name, code, [:])
+                order.append(key)
+            }
             byCountry[key]!.values[year] = try float32(v, "\(path): record \(record)")
             return true
         }
         return NationalSeries(
             indicator: header.count > 3 ? header[3] : "Red List Index",
-            entries: order.compactMap { byCountry[$0] }.map { Entry(name: $0.name, code: $0.code, values: $0.values) })
+            entries: order.compactMap { byCountry[$0] }.map { Entry(name: $0.name, code: $0.code, values: $0.values) }
+        )
     }
 }

@@ -77,8 +77,10 @@ public struct LivingPlanetIngest: Sendable {
                 }
                 for required in ["binomial", "latitude", "longitude"] where header[required] == nil {
                     throw BioCubeError(
-                        .corruptData, "no '\(required.capitalized)' column (is this the Living Planet Database CSV?)",
-                        file: csv)
+                        .corruptData,
+                        "no '\(required.capitalized)' column (is this the Living Planet Database CSV?)",
+                        file: csv
+                    )
                 }
                 guard !years.isEmpty else {
                     throw BioCubeError(.corruptData, "no year columns (1950, 1951, …)", file: csv)
@@ -113,7 +115,8 @@ public struct LivingPlanetIngest: Sendable {
                 if t.isEmpty || t.uppercased() == "NULL" || t.uppercased() == "NA" { continue }
                 guard let v = Double(t), v.isFinite else {
                     summary.problems.append(
-                        "line \(record) (\(binomial)): \(year) holds '\(t.prefix(20))', not a number")
+                        "line \(record) (\(binomial)): \(year) holds '\(t.prefix(20))', not a number"
+                    )
                     return true
                 }
                 values.append((year, v))
@@ -157,7 +160,9 @@ public struct LivingPlanetIngest: Sendable {
                 .init("latitude", .double), .init("longitude", .double), .init("cell_latitude", .double),
                 .init("cell_longitude", .double), .init("year", .int64), .init("value", .double),
                 .init("units", .string, optional: true),
-            ], options: options)
+            ],
+            options: options
+        )
         if !rows.id.isEmpty {
             try writer.write([
                 .int64(rows.id), .string(rows.species), .int64(rows.key, validity: rows.hasKey), .double(rows.lat),

@@ -33,7 +33,8 @@ public struct LivingPlanetModality: Modality {
         }
         var perPopulation: [Int64: (sum: Double, count: Int)] = [:]
         for i in ids.indices {
-            perPopulation[ids[i], default: (0, 0)].sum += value[i]; perPopulation[ids[i]]!.count += 1
+            perPopulation[ids[i], default: (0, 0)].sum += value[i]
+            perPopulation[ids[i]]!.count += 1
         }
         var years: [Int: [Int: (sum: Double, count: Int)]] = [:]
         for i in ids.indices {

@@ -17,7 +17,13 @@ public struct LivingPlanetSource: ModalitySource {
         let modality = try LivingPlanetModality(path: file.path, grid: context.grid)
         let steps = modality.years.count * 12
         let description = try context.describe(
-            file, kind: kind, modality, first: modality.span?.0, last: modality.span?.1, stepCount: steps)
+            file,
+            kind: kind,
+            modality,
+            first: modality.span?.0,
+            last: modality.span?.1,
+            stepCount: steps
+        )
         return OpenedSource(modality: modality, description: description)
     }
 }

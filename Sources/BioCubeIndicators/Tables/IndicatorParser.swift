@@ -1,8 +1,9 @@
+import BioCubeCore
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import BioCubeCore
-import Synchronization
 
 /// The header plan of an indicator CSV and the row parser that fills an
 /// `IndicatorTable`'s storage; rows of disjoint parts can be parsed concurrently.
@@ -32,7 +33,10 @@ struct IndicatorParser: Sendable {
         /// Values beyond float32 (or written as infinity), stored as missing.
         let outOfRange: OutOfRangeCount
 
-        func deallocate() { latitudes.deallocate(); longitudes.deallocate() }
+        func deallocate() {
+            latitudes.deallocate()
+            longitudes.deallocate()
+        }
     }
 
     /// A count shared by the parts parsed concurrently.
@@ -66,7 +70,9 @@ struct IndicatorParser: Sendable {
             var i = b.count - 1
             while i > 0, b[i - 1] != 44, b[i - 1] != 10, b[i - 1] != 13 { i -= 1 }
             unterminatedLastField = String(
-                decoding: UnsafeBufferPointer(rebasing: b[i..<min(b.count, i + 40)]), as: UTF8.self)
+                decoding: UnsafeBufferPointer(rebasing: b[i..<min(b.count, i + 40)]),
+                as: UTF8.self
+            )
         } else {
             unterminatedLastField = nil
         }
@@ -78,9 +84,14 @@ struct IndicatorParser: Sendable {
         }
         guard !header.isEmpty else { throw BioCubeError(.corruptData, "\(path): empty file (no header)") }
         bodyStart = scanner.endOfFirstRecord
-        var lat = -1, lon = -1, variable = -1, country = -1
-        var fieldColumn: [Int] = [], timeColumns: [IndicatorTable.TimeColumn] = [], names: [String] = [],
-            ignored: [String] = []
+        var lat = -1
+        var lon = -1
+        var variable = -1
+        var country = -1
+        var fieldColumn: [Int] = []
+        var timeColumns: [IndicatorTable.TimeColumn] = []
+        var names: [String] = []
+        var ignored: [String] = []
         func index(of name: String) -> Int {
             if let i = names.firstIndex(of: name) { return i }
             names.append(name)
@@ -88,10 +99,22 @@ struct IndicatorParser: Sendable {
         }
         for (c, name) in header.enumerated() {
             switch name.lowercased() {
-            case "latitude", "lat": lat = c; fieldColumn.append(-1); continue
-            case "longitude", "lon": lon = c; fieldColumn.append(-1); continue
-            case "variable": variable = c; fieldColumn.append(-1); continue
-            case "country", "country name", "country_name": country = c; fieldColumn.append(-1); continue
+            case "latitude", "lat":
+                lat = c
+                fieldColumn.append(-1)
+                continue
+            case "longitude", "lon":
+                lon = c
+                fieldColumn.append(-1)
+                continue
+            case "variable":
+                variable = c
+                fieldColumn.append(-1)
+                continue
+            case "country", "country name", "country_name":
+                country = c
+                fieldColumn.append(-1)
+                continue
             default: break
             }
             if let t = IndicatorTable.parseTimeColumn(name) {
@@ -112,7 +135,8 @@ struct IndicatorParser: Sendable {
         guard !timeColumns.isEmpty else {
             throw BioCubeError(
                 .invalidArgument,
-                "\(path): no known layout: no {Var}_{YYYY}, {Var}_{MM}/{YYYY} or YYYY columns in the header")
+                "\(path): no known layout: no {Var}_{YYYY}, {Var}_{MM}/{YYYY} or YYYY columns in the header"
+            )
         }
         if variable >= 0 {
             // The Variable layout: year columns belong to each row's indicator.
@@ -120,7 +144,10 @@ struct IndicatorParser: Sendable {
             timeColumns = timeColumns.map { IndicatorTable.TimeColumn(variable: -1, year: $0.year, month: $0.month) }
         }
         self.header = header
-        latColumn = lat; lonColumn = lon; variableColumn = variable; countryColumn = country
+        latColumn = lat
+        lonColumn = lon
+        variableColumn = variable
+        countryColumn = country
         self.fieldColumn = fieldColumn
         self.timeColumns = timeColumns
         self.names = names
@@ -134,7 +161,8 @@ struct IndicatorParser: Sendable {
         let body = bodyStart..<bytes.count
         // The scan gives its pages back as it goes (see ``CSVScanner/lineAlignedParts(_:)``).
         return CSVScanner(path: path, storage: storage, range: body).lineAlignedParts(
-            max(count, body.count / Self.partBytes))
+            max(count, body.count / Self.partBytes)
+        )
     }
 
     /// The size of a part of the body parsed at once.
@@ -148,7 +176,8 @@ struct IndicatorParser: Sendable {
         if parts.allSatisfy({ $0.records >= 0 }) { return parts.reduce(0) { $0 + $1.records } }
         var n = 0
         try CSVScanner(path: path, storage: storage, range: bodyStart..<bytes.count).forEachRecord { _, _ in
-            n += 1; return true
+            n += 1
+            return true
         }
         storage.release(bodyStart..<bytes.count)
         return n
@@ -156,7 +185,10 @@ struct IndicatorParser: Sendable {
 
     func makeSink(rows: Int) throws -> Sink {
         let store = try SpillableBuffer<Float>(
-            count: rows * timeColumns.count, spillAbove: Self.spillBytes, purpose: "the values of \(path)")
+            count: rows * timeColumns.count,
+            spillAbove: Self.spillBytes,
+            purpose: "the values of \(path)"
+        )
         let lats = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         let lons = UnsafeMutableBufferPointer<Double>.allocate(capacity: rows)
         return Sink(store: store, latitudes: lats, longitudes: lons, rows: rows, outOfRange: OutOfRangeCount())
@@ -180,7 +212,8 @@ struct IndicatorParser: Sendable {
                 guard fields.count == fieldCount else {
                     throw BioCubeError(
                         .corruptData,
-                        "\(path): record \(record) has \(fields.count) fields, the header \(fieldCount) (ragged row)")
+                        "\(path): record \(record) has \(fields.count) fields, the header \(fieldCount) (ragged row)"
+                    )
                 }
                 guard row < rows else {
                     throw BioCubeError(.corruptData, "\(path): more records than counted (quoted line breaks?)")
@@ -198,7 +231,10 @@ struct IndicatorParser: Sendable {
                 if countryColumn >= 0 {
                     let f = fields[countryColumn]
                     var ascii = true
-                    for i in f.start..<f.end where b[i] >= 0x80 { ascii = false; break }
+                    for i in f.start..<f.end where b[i] >= 0x80 {
+                        ascii = false
+                        break
+                    }
                     if !ascii { _ = try scanner.text(f, record: record, column: countryColumn + 1) }
                 }
                 sink.latitudes[row] = try coordinate(latColumn, "latitude")
@@ -214,16 +250,21 @@ struct IndicatorParser: Sendable {
                     let t = fieldColumn[c]
                     guard t >= 0 else { continue }
                     let f = fields[c]
-                    var s = f.start, e = f.end
+                    var s = f.start
+                    var e = f.end
                     while s < e, b[s] == 32 { s += 1 }
                     while e > s, b[e - 1] == 32 { e -= 1 }
                     let slot = t * rows + row
-                    if s == e { values[slot] = .nan; continue }
+                    if s == e {
+                        values[slot] = .nan
+                        continue
+                    }
                     guard let v = NumberParser.parse(b, s, e) else {
                         let shown = (try? scanner.text(f, record: record, column: c + 1)) ?? "(not UTF-8)"
                         throw BioCubeError(
                             .corruptData,
-                            "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number")
+                            "\(path): record \(record), column \(c + 1) (\(header[c])): '\(shown)' is not a number"
+                        )
                     }
                     values[slot] = Self.float(v, counting: sink.outOfRange)
                 }
@@ -253,15 +294,25 @@ struct IndicatorParser: Sendable {
                     q >= end || b[q] == 44 || b[q] == 10 || b[q] == 13
                 }
                 while p < end {
-                    if b[p] == 10 { p += 1; continue }
-                    if b[p] == 13, p + 1 < end, b[p + 1] == 10 { p += 2; continue }
+                    if b[p] == 10 {
+                        p += 1
+                        continue
+                    }
+                    if b[p] == 13, p + 1 < end, b[p + 1] == 10 {
+                        p += 2
+                        continue
+                    }
                     let record = row + 2
                     guard row < rows else { throw BioCubeError(.corruptData, "\(path): more records than counted") }
                     var c = 0
                     while true {
                         if c >= fieldCount {
-                            var extra = 0, q = p
-                            while q < end, b[q] != 10, b[q] != 13 { if b[q] == 44 { extra += 1 }; q += 1 }
+                            var extra = 0
+                            var q = p
+                            while q < end, b[q] != 10, b[q] != 13 {
+                                if b[q] == 44 { extra += 1 }
+                                q += 1
+                            }
                             throw BioCubeError(
                                 .corruptData,
                                 "\(path): record \(record) has \(fieldCount + extra + 1) fields, the header \(fieldCount) (ragged row)"
@@ -272,14 +323,21 @@ struct IndicatorParser: Sendable {
                         if t >= 0 {
                             var q = p
                             var negative = false
-                            if q < end, b[q] == 45 { negative = true; q += 1 }
+                            if q < end, b[q] == 45 {
+                                negative = true
+                                q += 1
+                            }
                             var mantissa: UInt64 = 0
-                            var digits = 0, exponent = 0
+                            var digits = 0
+                            var exponent = 0
                             var sawDigit = false
                             while q < end {
                                 let d = b[q] &- 48
                                 guard d < 10, digits < 19 else { break }
-                                if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); digits += 1 }
+                                if mantissa != 0 || d != 0 {
+                                    mantissa = mantissa &* 10 &+ UInt64(d)
+                                    digits += 1
+                                }
                                 sawDigit = true
                                 q += 1
                             }
@@ -288,7 +346,10 @@ struct IndicatorParser: Sendable {
                                 while q < end {
                                     let d = b[q] &- 48
                                     guard d < 10, digits < 19 else { break }
-                                    if mantissa != 0 || d != 0 { mantissa = mantissa &* 10 &+ UInt64(d); digits += 1 }
+                                    if mantissa != 0 || d != 0 {
+                                        mantissa = mantissa &* 10 &+ UInt64(d)
+                                        digits += 1
+                                    }
                                     sawDigit = true
                                     exponent -= 1
                                     q += 1
@@ -365,7 +426,8 @@ struct IndicatorParser: Sendable {
                     guard c == fieldCount else {
                         throw BioCubeError(
                             .corruptData,
-                            "\(path): record \(record) has \(c) fields, the header \(fieldCount) (ragged row)")
+                            "\(path): record \(record) has \(c) fields, the header \(fieldCount) (ragged row)"
+                        )
                     }
                     row += 1
                 }

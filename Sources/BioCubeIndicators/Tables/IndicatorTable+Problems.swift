@@ -9,8 +9,12 @@ extension IndicatorTable {
         if offGrid > 0 {
             problems.append(
                 Problem(
-                    .warning, .offGrid, file: file,
-                    message: "\(offGrid) of \(rowCount) rows lie off the grid and are ignored"))
+                    .warning,
+                    .offGrid,
+                    file: file,
+                    message: "\(offGrid) of \(rowCount) rows lie off the grid and are ignored"
+                )
+            )
         }
         if duplicates > 0 {
             let rule =
@@ -18,23 +22,34 @@ extension IndicatorTable {
                 ? "the last row per cell and indicator is used" : "the first row per cell is used"
             problems.append(
                 Problem(
-                    .warning, .duplicateRows, file: file, message: "\(duplicates) rows repeat a grid cell: \(rule)"))
+                    .warning,
+                    .duplicateRows,
+                    file: file,
+                    message: "\(duplicates) rows repeat a grid cell: \(rule)"
+                )
+            )
         }
         if outOfRangeValues > 0 {
             problems.append(
                 Problem(
-                    .warning, .valueOutOfRange, file: file,
+                    .warning,
+                    .valueOutOfRange,
+                    file: file,
                     message:
                         "\(outOfRangeValues) values lie beyond float32 (|v| > 3.4e38, or infinite) and are stored as missing"
-                ))
+                )
+            )
         }
         if let last = unterminatedLastField {
             problems.append(
                 Problem(
-                    .warning, .unterminatedLastRow, file: file,
+                    .warning,
+                    .unterminatedLastRow,
+                    file: file,
                     message:
                         "the last row has no line end: if the file was cut there, its last value ('\(last)') may be partial"
-                ))
+                )
+            )
         }
         return problems
     }

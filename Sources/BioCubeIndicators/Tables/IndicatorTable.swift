@@ -77,7 +77,10 @@ package final class IndicatorTable: @unchecked Sendable {
     /// `YYYY` columns.
     package convenience init(path: String, bareYearVariable: String = "Land") throws {
         let parser = try IndicatorParser(
-            path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
+            path: path,
+            storage: ByteStorage(mapping: path),
+            bareYearVariable: bareYearVariable
+        )
         let parts = parser.parts(1)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var rowNames: [[String]] = []
@@ -99,19 +102,27 @@ package final class IndicatorTable: @unchecked Sendable {
     /// Parses `path`, splitting the rows over up to `maxConcurrency` tasks (files without
     /// quoted fields; others are parsed by one task).
     package static func load(
-        path: String, bareYearVariable: String = "Land", maxConcurrency: Int = 2
+        path: String,
+        bareYearVariable: String = "Land",
+        maxConcurrency: Int = 2
     ) async throws -> IndicatorTable {
         let parser = try IndicatorParser(
-            path: path, storage: ByteStorage(mapping: path), bareYearVariable: bareYearVariable)
+            path: path,
+            storage: ByteStorage(mapping: path),
+            bareYearVariable: bareYearVariable
+        )
         let parts = parser.parts(maxConcurrency)
         let sink = try parser.makeSink(rows: try parser.recordCount(parts))
         var firstRows: [Int] = []
         var total = 0
-        for p in parts { firstRows.append(total); total += max(0, p.records) }
+        for p in parts {
+            firstRows.append(total)
+            total += max(0, p.records)
+        }
         let starts = firstRows
         let names = Locked([[String]](repeating: [], count: parts.count))
         do {
-            try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency, makeState: {}) { _, k in
+            try await concurrentForEach(count: parts.count, maxConcurrency: maxConcurrency) { k in
                 let n = try parser.parseRows(parts[k].range, firstRow: starts[k], into: sink)
                 parser.release(parts[k].range)
                 sink.store.releaseAll()
@@ -146,7 +157,9 @@ package final class IndicatorTable: @unchecked Sendable {
                     if let i = index[n] {
                         rv.append(i)
                     } else {
-                        index[n] = Int32(names.count); names.append(n); rv.append(Int32(names.count - 1))
+                        index[n] = Int32(names.count)
+                        names.append(n)
+                        rv.append(Int32(names.count - 1))
                     }
                 }
             }
@@ -155,7 +168,8 @@ package final class IndicatorTable: @unchecked Sendable {
             rowVariables = []
         }
         variables = names
-        let hasYears = columns.contains { $0.month == nil }, hasMonths = columns.contains { $0.month != nil }
+        let hasYears = columns.contains { $0.month == nil }
+        let hasMonths = columns.contains { $0.month != nil }
         layout =
             parser.variableColumn >= 0
             ? .variableColumn
@@ -175,7 +189,8 @@ package final class IndicatorTable: @unchecked Sendable {
         let suffix = name[name.index(after: underscore)...]
         guard !variable.isEmpty else { return nil }
         if let slash = suffix.firstIndex(of: "/") {
-            let m = suffix[..<slash], y = suffix[suffix.index(after: slash)...]
+            let m = suffix[..<slash]
+            let y = suffix[suffix.index(after: slash)...]
             guard m.count == 2, let month = Int(m), (1...12).contains(month), let yy = year(y) else { return nil }
             return (variable, yy, month)
         }
@@ -187,12 +202,16 @@ package final class IndicatorTable: @unchecked Sendable {
     func mapping(onto grid: Grid) -> RowMapping {
         if let m = mappings.withLock({ $0[grid] }) { return m }
         var cells = [Int32](repeating: -1, count: rowCount)
-        var offGrid = 0, duplicates = 0
+        var offGrid = 0
+        var duplicates = 0
         let lastWins = layout == .variableColumn
         var owner: [Int: Int] = [:]  // key → row
         let rowOrder: [Int] = Array(0..<rowCount)
         for r in rowOrder {
-            guard let cell = grid.cell(latitude: latitudes[r], longitude: longitudes[r]) else { offGrid += 1; continue }
+            guard let cell = grid.cell(latitude: latitudes[r], longitude: longitudes[r]) else {
+                offGrid += 1
+                continue
+            }
             let index = cell.row * grid.width + cell.column
             let key = lastWins ? index * max(1, variables.count) + Int(rowVariables[r]) : index
             if let previous = owner[key] {

@@ -27,9 +27,12 @@ public struct AudioPreprocessor: Sendable {
         let n = options.fftSize
         transform = FourierTransform(size: n)
         filters = MelFilterBank(
-            sampleRate: options.sampleRate, fftSize: n, bands: options.melBands,
+            sampleRate: options.sampleRate,
+            fftSize: n,
+            bands: options.melBands,
             minimumFrequency: options.minimumFrequency,
-            maximumFrequency: options.maximumFrequency ?? Double(options.sampleRate) / 2)
+            maximumFrequency: options.maximumFrequency ?? Double(options.sampleRate) / 2
+        )
         window = (0..<n).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(n)) }
         let (m, c) = (options.melBands, options.mfccCount)
         var d = [Double](repeating: 0, count: c * m)
@@ -133,6 +136,7 @@ public struct AudioPreprocessor: Sendable {
         return AudioFeatures(
             logMel: try Tensor(shape: [m, frames], storage: mel.map { Float($0) }),
             mfcc: try Tensor(shape: [c, frames], storage: cep.map { Float($0) }),
-            duration: clip.duration)
+            duration: clip.duration
+        )
     }
 }

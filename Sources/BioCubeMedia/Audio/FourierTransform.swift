@@ -40,7 +40,9 @@ final class FourierTransform: @unchecked Sendable {
 
     /// `|X[k]|²` for `k = 0 … size/2` of `frame` (`size` values) into `power`.
     func powerSpectrum(
-        _ frame: UnsafeBufferPointer<Double>, into power: UnsafeMutableBufferPointer<Double>, scratch: inout Scratch
+        _ frame: UnsafeBufferPointer<Double>,
+        into power: UnsafeMutableBufferPointer<Double>,
+        scratch: inout Scratch
     ) {
         precondition(frame.count == size && power.count >= size / 2 + 1)  // invariant: callers size both
         scratch.frame.withUnsafeMutableBufferPointer { f in
@@ -53,7 +55,8 @@ final class FourierTransform: @unchecked Sendable {
 
     /// `|X[k]|²` of the frame already in `scratch`'s frame buffer (filled by `fill`).
     func powerSpectrum(
-        into power: UnsafeMutableBufferPointer<Double>, scratch: inout Scratch,
+        into power: UnsafeMutableBufferPointer<Double>,
+        scratch: inout Scratch,
         fill: (UnsafeMutableBufferPointer<Double>) -> Void
     ) {
         scratch.frame.withUnsafeMutableBufferPointer { f in

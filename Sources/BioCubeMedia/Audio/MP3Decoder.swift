@@ -40,14 +40,18 @@ enum MP3Decoder {
                 return nil
             }
             let h = b[pos..<(pos + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            let version = (h >> 19) & 3, layer = (h >> 17) & 3, bitrate = Int((h >> 12) & 15)
-            let rateIndex = Int((h >> 10) & 3), padding = Int((h >> 9) & 1)
+            let version = (h >> 19) & 3
+            let layer = (h >> 17) & 3
+            let bitrate = Int((h >> 12) & 15)
+            let rateIndex = Int((h >> 10) & 3)
+            let padding = Int((h >> 9) & 1)
             guard h >> 21 == 0x7FF, version != 1, layer != 0, bitrate != 15, rateIndex != 3 else { return nil }
             guard bitrate != 0 else { return nil }  // free format: lengths are not in the header
             let l = 3 - Int(layer)  // 0: layer I, 1: II, 2: III
             let kbps = (version == 3 ? v1 : v2)[l][bitrate - 1]
             let rate = [[11025, 12000, 8000], [0, 0, 0], [22050, 24000, 16000], [44100, 48000, 32000]][Int(version)][
-                rateIndex]
+                rateIndex
+            ]
             let length =
                 l == 0
                 ? (12 * kbps * 1000 / rate + padding) * 4
@@ -69,16 +73,22 @@ enum MP3Decoder {
         defer { mpg123_delete(handle) }
         func message() -> String { String(cString: mpg123_strerror(handle)) }
         _ = mpg123_param2(
-            handle, Int32(MPG123_ADD_FLAGS.rawValue),
-            Int(MPG123_FORCE_FLOAT.rawValue | MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue), 0)
+            handle,
+            Int32(MPG123_ADD_FLAGS.rawValue),
+            Int(MPG123_FORCE_FLOAT.rawValue | MPG123_QUIET.rawValue | MPG123_GAPLESS.rawValue),
+            0
+        )
         _ = mpg123_format_none(handle)
         var rates: UnsafePointer<Int>? = nil
         var rateCount = 0
         mpg123_rates(&rates, &rateCount)
         for i in 0..<rateCount {
             _ = mpg123_format(
-                handle, rates![i], Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue),
-                Int32(MPG123_ENC_FLOAT_32.rawValue))
+                handle,
+                rates![i],
+                Int32(MPG123_MONO.rawValue | MPG123_STEREO.rawValue),
+                Int32(MPG123_ENC_FLOAT_32.rawValue)
+            )
         }
         guard mpg123_open_feed(handle) == Int32(MPG123_OK.rawValue) else { throw fail("libmpg123: \(message())") }
         var rate = 0
@@ -105,8 +115,10 @@ enum MP3Decoder {
                 _ = mpg123_getformat(handle, &newRate, &newChannels, &encoding)
                 if rate != 0, newRate != rate || newChannels != channels {
                     throw BioCubeError(
-                        .unsupported, "the stream changes format mid-way (\(rate) Hz → \(newRate) Hz)",
-                        file: name)
+                        .unsupported,
+                        "the stream changes format mid-way (\(rate) Hz → \(newRate) Hz)",
+                        file: name
+                    )
                 }
                 (rate, channels) = (newRate, newChannels)
             case Int32(MPG123_NEED_MORE.rawValue), Int32(MPG123_DONE.rawValue):
@@ -128,7 +140,9 @@ enum MP3Decoder {
         }
         guard interleaved.allSatisfy(\.isFinite) else { throw fail("decoded samples that are not finite") }
         return AudioClip(
-            samples: AudioClip.mixed(interleaved, channels: Int(channels)), sampleRate: rate,
-            sourceChannels: Int(channels))
+            samples: AudioClip.mixed(interleaved, channels: Int(channels)),
+            sampleRate: rate,
+            sourceChannels: Int(channels)
+        )
     }
 }

@@ -1,5 +1,5 @@
-internal import CSoxr
 import BioCubeCore
+internal import CSoxr
 import Foundation
 
 /// Band-limited resampling by a rational factor with a Kaiser-windowed sinc filter (the
@@ -131,7 +131,15 @@ struct Resampler: Sendable {
         let error = input.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
                 biocube_soxr_resample(
-                    x.baseAddress, x.count, Double(from), Double(to), biocube_soxr_hq, y.baseAddress, capacity, &done)
+                    x.baseAddress,
+                    x.count,
+                    Double(from),
+                    Double(to),
+                    biocube_soxr_hq,
+                    y.baseAddress,
+                    capacity,
+                    &done
+                )
             }
         }
         if let error {

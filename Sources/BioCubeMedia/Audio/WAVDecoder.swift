@@ -58,8 +58,10 @@ struct WAVDecoder {
             }
         guard supported, format.bits % 8 == 0 else {
             throw BioCubeError(
-                .unsupported, "WAV format \(format.tag) with \(format.bits)-bit samples is not supported",
-                file: name)
+                .unsupported,
+                "WAV format \(format.tag) with \(format.bits)-bit samples is not supported",
+                file: name
+            )
         }
         let frameBytes = width * format.channels
         let count = data.count / frameBytes * format.channels
@@ -74,17 +76,22 @@ struct WAVDecoder {
                     case (1, 16): dst[i] = Float(Int16(bitPattern: UInt16(src[o]) | UInt16(src[o + 1]) << 8)) / 32768
                     case (1, 24):
                         let v = Int32(
-                            bitPattern: UInt32(src[o]) << 8 | UInt32(src[o + 1]) << 16 | UInt32(src[o + 2]) << 24)
+                            bitPattern: UInt32(src[o]) << 8 | UInt32(src[o + 1]) << 16 | UInt32(src[o + 2]) << 24
+                        )
                         dst[i] = Float(Double(v >> 8) / 8_388_608)
                     case (1, 32):
                         let v = Int32(
                             bitPattern: UInt32(src[o]) | UInt32(src[o + 1]) << 8 | UInt32(src[o + 2]) << 16 | UInt32(
-                                src[o + 3]) << 24)
+                                src[o + 3]
+                            ) << 24
+                        )
                         dst[i] = Float(Double(v) / 2_147_483_648)
                     case (3, 32):
                         dst[i] = Float(
                             bitPattern: UInt32(src[o]) | UInt32(src[o + 1]) << 8 | UInt32(src[o + 2]) << 16 | UInt32(
-                                src[o + 3]) << 24)
+                                src[o + 3]
+                            ) << 24
+                        )
                     default:
                         var bits: UInt64 = 0
                         for b in 0..<8 { bits |= UInt64(src[o + b]) << (8 * b) }
@@ -96,7 +103,9 @@ struct WAVDecoder {
         }
         guard samples.allSatisfy({ $0.isFinite }) else { throw fail("float samples that are NaN or infinite") }
         return AudioClip(
-            samples: AudioClip.mixed(samples, channels: format.channels), sampleRate: format.rate,
-            sourceChannels: format.channels)
+            samples: AudioClip.mixed(samples, channels: format.channels),
+            sampleRate: format.rate,
+            sourceChannels: format.channels
+        )
     }
 }

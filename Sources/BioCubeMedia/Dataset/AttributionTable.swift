@@ -26,7 +26,8 @@ struct AttributionTable {
             return zip(v, validity).map { $1 ? $0 : "" }
         }
         let cols = ["source", "record_id", "species", "modality", "licence", "rights_holder", "attribution", "url"].map(
-            strings)
+            strings
+        )
         let count = cols[1].count
         for r in 0..<count {
             let row = cols.map { r < $0.count ? $0[r] : "" }

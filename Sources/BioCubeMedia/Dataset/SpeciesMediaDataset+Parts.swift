@@ -63,7 +63,11 @@ extension SpeciesMediaDataset {
     /// writes them, in table order, to the part file at `path` (atomically). Returns the
     /// records left out, with reasons.
     func writePart(
-        _ records: [MediaRecord], species: String, to path: String, fingerprint: String, labels: LabelMappings,
+        _ records: [MediaRecord],
+        species: String,
+        to path: String,
+        fingerprint: String,
+        labels: LabelMappings,
         preprocessing: Preprocessing
     ) async throws -> [String] {
         let folder = try library.folder(of: species)
@@ -93,7 +97,8 @@ extension SpeciesMediaDataset {
             if r.kind != .text, let years = options.years {
                 guard let time else {
                     problems.append(
-                        "\(species)/\(r.kind.tableName) \(r.id): no usable observation time ('\(r.timestamp)')")
+                        "\(species)/\(r.kind.tableName) \(r.id): no usable observation time ('\(r.timestamp)')"
+                    )
                     continue
                 }
                 guard years.contains(time.year) else { continue }
@@ -131,7 +136,10 @@ extension SpeciesMediaDataset {
         if !done.isEmpty {
             try writer.write(
                 Self.columns(
-                    done.map { ($0.record, $0.time, $0.feature, $0.tensor) }, labels: labels, keys: options.speciesKeys)
+                    done.map { ($0.record, $0.time, $0.feature, $0.tensor) },
+                    labels: labels,
+                    keys: options.speciesKeys
+                )
             )
         }
         try writer.finish(metadata: ["biocube.fingerprint": fingerprint, "biocube.species": species])
@@ -140,7 +148,8 @@ extension SpeciesMediaDataset {
 
     /// The writer's columns for `rows`, in ``fields`` order.
     static func columns(
-        _ rows: [(record: MediaRecord, time: UTCDateTime?, feature: String, tensor: Tensor)], labels: LabelMappings,
+        _ rows: [(record: MediaRecord, time: UTCDateTime?, feature: String, tensor: Tensor)],
+        labels: LabelMappings,
         keys: [String: Int64]
     ) -> [ParquetWriter.Column] {
         func strings(_ f: (MediaRecord) -> String) -> ParquetWriter.Column { .string(rows.map { f($0.record) }) }

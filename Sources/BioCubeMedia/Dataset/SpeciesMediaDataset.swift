@@ -1,6 +1,6 @@
 import BioCubeCore
-import BioCubeTransfer
 import BioCubeParquet
+import BioCubeTransfer
 import Foundation
 
 /// The species media dataset: every photo, recording, sequence and description of a
@@ -106,12 +106,16 @@ public struct SpeciesMediaDataset: Sendable {
     /// Writes the dataset to `path` (and `label_mappings.json` beside it); `progress` gets
     /// (species done, species total).
     public func write(
-        to path: String, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+        to path: String,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
     ) async throws -> Summary {
         let speciesNames = try library.species()
         guard !speciesNames.isEmpty else {
             throw BioCubeError(
-                .notFound, "\(library.root): no species folders (download media first)", file: library.root)
+                .notFound,
+                "\(library.root): no species folders (download media first)",
+                file: library.root
+            )
         }
         let directory =
             FileIO.parent(of: path).isEmpty ? "." : FileIO.parent(of: path)
@@ -166,8 +170,13 @@ public struct SpeciesMediaDataset: Sendable {
                 summary.reusedSpecies += 1
             } else {
                 let problems = try await writePart(
-                    records, species: name, to: part, fingerprint: fingerprint, labels: labels,
-                    preprocessing: preprocessing)
+                    records,
+                    species: name,
+                    to: part,
+                    fingerprint: fingerprint,
+                    labels: labels,
+                    preprocessing: preprocessing
+                )
                 summary.problems += problems
             }
             partPaths.append(part)
@@ -241,7 +250,8 @@ public struct SpeciesMediaDataset: Sendable {
             "text": options.textEmbedder.map { "\(type(of: $0)):\($0.dimension)" } ?? "tfidf:\(options.textDimension)",
             "years": options.years.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "all",
             "keys": options.speciesKeys.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
-                separator: ";"),
+                separator: ";"
+            ),
             "format": "3",
         ]
         return String(decoding: try e.encode(settings), as: UTF8.self)

@@ -1,6 +1,7 @@
 import BioCubeCore
 public import BioCubeTransfer
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -31,7 +32,8 @@ public struct BOLDClient: Sendable {
     /// A client of the portal API at `baseURL`.
     public init(
         options: MediaDownloadOptions = MediaDownloadOptions(),
-        baseURL: URL = URL(string: "https://portal.boldsystems.org/api")!, session: URLSession? = nil
+        baseURL: URL = URL(string: "https://portal.boldsystems.org/api")!,
+        session: URLSession? = nil
     ) {
         self.baseURL = baseURL
         fetcher = MediaFetcher(service: "BOLD", options: options, session: session)
@@ -39,14 +41,18 @@ public struct BOLDClient: Sendable {
 
     /// The records of a taxon (any rank: `Turdus merula`, `Turdus`, `Aves`).
     public func download(
-        taxon: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        taxon: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [MediaDownloadSummary] {
         try await download(query: "tax:" + taxon, label: taxon, into: library, onEvent: onEvent)
     }
 
     /// The records collected in a country (`Germany`).
     public func download(
-        country: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        country: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [MediaDownloadSummary] {
         try await download(query: "geo:" + country, label: country, into: library, onEvent: onEvent)
     }
@@ -55,11 +61,17 @@ public struct BOLDClient: Sendable {
     /// v4 `API_Public/combined` answer) to `library`.
     public func importTSV(at path: String, into library: MediaLibrary) throws -> [MediaDownloadSummary] {
         try Self.add(
-            try Self.records(tsv: Data(try FileIO.read(path)), source: path), to: library, options: fetcher.options)
+            try Self.records(tsv: Data(try FileIO.read(path)), source: path),
+            to: library,
+            options: fetcher.options
+        )
     }
 
     private func download(
-        query: String, label: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+        query: String,
+        label: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> [MediaDownloadSummary] {
         let queryURL = try MediaFetcher.url(baseURL, path: "query", query: [("query", query), ("extent", "full")])
         let answer = try await fetcher.http.sendRetrying("GET", queryURL, headers: ["Accept": "application/json"]) {
@@ -70,11 +82,16 @@ public struct BOLDClient: Sendable {
             id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" && $0 != "?" && $0 != "#" })
         else {
             throw BioCubeError(
-                .remoteFailure, "BOLD: the query '\(query)' answered no query_id (\(answer.reason))")
+                .remoteFailure,
+                "BOLD: the query '\(query)' answered no query_id (\(answer.reason))"
+            )
         }
         onEvent(.status(file: label, job: "bold", status: "query \(id.prefix(16))…: downloading the records"))
         let documentURL = try MediaFetcher.url(
-            baseURL, path: "documents/\(id)/download", query: [("format", "tsv")])
+            baseURL,
+            path: "documents/\(id)/download",
+            query: [("format", "tsv")]
+        )
         let tsv = try await fetcher.http.sendRetrying("GET", documentURL) {
             onEvent(.retrying(attempt: $0, reason: $1))
         }
@@ -103,7 +120,9 @@ public struct BOLDClient: Sendable {
 
     /// Adds records to their species' tables, within ``MediaDownloadOptions/maximumPerSpecies``.
     static func add(
-        _ records: [MediaRecord], to library: MediaLibrary, options: MediaDownloadOptions
+        _ records: [MediaRecord],
+        to library: MediaLibrary,
+        options: MediaDownloadOptions
     ) throws -> [MediaDownloadSummary] {
         var bySpecies: [String: [MediaRecord]] = [:]
         for r in records { bySpecies[r.species, default: []].append(r) }
@@ -149,7 +168,8 @@ public struct BOLDClient: Sendable {
             if text.prefix(512).lowercased().contains("<html") {
                 throw BioCubeError(
                     .corruptData,
-                    "\(source): an HTML page, not a BOLD TSV (the retired v4 API answers 'BOLD Public Offline')")
+                    "\(source): an HTML page, not a BOLD TSV (the retired v4 API answers 'BOLD Public Offline')"
+                )
             }
             throw BioCubeError(
                 .corruptData,
@@ -171,12 +191,17 @@ public struct BOLDClient: Sendable {
             guard f.count >= header.count - 1 else {
                 throw BioCubeError(
                     .corruptData,
-                    "\(source): row \(n + 2) has \(f.count) fields, the header \(header.count) (cut short?)")
+                    "\(source): row \(n + 2) has \(f.count) fields, the header \(header.count) (cut short?)"
+                )
             }
             let processID = v("processid")
             let marker = v(layout == .bcdm ? "marker_code" : "markercode")
             var r = MediaRecord(
-                id: processID + (marker.isEmpty ? "" : "/" + marker), source: "bold", kind: .edna, species: species)
+                id: processID + (marker.isEmpty ? "" : "/" + marker),
+                source: "bold",
+                kind: .edna,
+                species: species
+            )
             switch layout {
             case .bcdm:
                 for rank in MediaRecord.ranks where !v(rank).isEmpty { r.taxonomy[rank] = v(rank) }

@@ -1,6 +1,7 @@
 import BioCubeCore
 public import BioCubeTransfer
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -50,7 +51,8 @@ public struct INaturalistClient: Sendable {
     /// ``MediaDownloadOptions/dailyRequests``, or iNaturalist's 10 000 a day when it is nil.
     public init(
         options: MediaDownloadOptions = MediaDownloadOptions(),
-        baseURL: URL = URL(string: "https://api.inaturalist.org/v1")!, session: URLSession? = nil
+        baseURL: URL = URL(string: "https://api.inaturalist.org/v1")!,
+        session: URLSession? = nil
     ) {
         self.baseURL = baseURL
         fetcher = MediaFetcher(service: "iNaturalist", options: options, session: session)
@@ -58,11 +60,15 @@ public struct INaturalistClient: Sendable {
 
     /// Downloads the photos of `species` into `library`.
     public func download(
-        species: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        species: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> MediaDownloadSummary {
         var summary = MediaDownloadSummary(species: species)
         let fetcher = try self.fetcher.budgeted(
-            self.fetcher.options.dailyRequests ?? Self.dailyLimit, file: library.root + "/.inaturalist-requests.json")
+            self.fetcher.options.dailyRequests ?? Self.dailyLimit,
+            file: library.root + "/.inaturalist-requests.json"
+        )
         try FileIO.createDirectories(library.root)
         let folder = try library.folder(of: species)
         // A record whose file went missing since is fetched again.
@@ -94,7 +100,9 @@ public struct INaturalistClient: Sendable {
             for observation in results {
                 guard let id = observation["id"]?.intValue else {
                     throw BioCubeError(
-                        .corruptData, "iNaturalist: an observation on page \(page) for \(species) has no id")
+                        .corruptData,
+                        "iNaturalist: an observation on page \(page) for \(species) has no id"
+                    )
                 }
                 // Paging is by id: an observation at or below the page's start is a repeat.
                 guard id > before else { continue }
@@ -106,7 +114,9 @@ public struct INaturalistClient: Sendable {
                         taxonomy = cached
                     } else {
                         let t = try await fetcher.json(
-                            try MediaFetcher.url(baseURL, path: "taxa/\(taxonID)", query: []), onEvent: onEvent)
+                            try MediaFetcher.url(baseURL, path: "taxa/\(taxonID)", query: []),
+                            onEvent: onEvent
+                        )
                         taxonomy = Self.ancestors(t["results"]?.arrayValue?.first?["ancestors"])
                         taxonomyCache[taxonID] = taxonomy
                     }
@@ -153,9 +163,14 @@ public struct INaturalistClient: Sendable {
                         photo["attribution"]?.stringValue
                         ?? "(c) \(photographer.isEmpty ? "unknown" : photographer), \(licence.isEmpty ? "all rights reserved" : licence), iNaturalist observation \(id)"
                     if let done = try await fetcher.fetch(
-                        r, from: photoURL, into: folder, accept: Self.isImage, what: "a JPEG or PNG photo",
-                        summary: &summary, onEvent: onEvent)
-                    {
+                        r,
+                        from: photoURL,
+                        into: folder,
+                        accept: Self.isImage,
+                        what: "a JPEG or PNG photo",
+                        summary: &summary,
+                        onEvent: onEvent
+                    ) {
                         fresh.append(done)
                     }
                 }

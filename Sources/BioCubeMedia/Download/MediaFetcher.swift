@@ -1,6 +1,7 @@
 import BioCubeCore
 import BioCubeTransfer
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -19,11 +20,16 @@ struct MediaFetcher: Sendable {
         self.service = service
         self.options = options
         var http = HTTPTransport(
-            session: session, timeout: options.requestTimeout,
+            session: session,
+            timeout: options.requestTimeout,
             retry: RetryPolicy(
-                retries: options.retries, backoff: options.retryBackoff, maximumWait: options.retryMaximumWait,
-                retryAfterLimit: options.retryAfterLimit),
-            contact: options.contact)
+                retries: options.retries,
+                backoff: options.retryBackoff,
+                maximumWait: options.retryMaximumWait,
+                retryAfterLimit: options.retryAfterLimit
+            ),
+            contact: options.contact
+        )
         http.limiter = RateLimiter(interval: options.minimumInterval)
         self.http = http
     }
@@ -39,7 +45,9 @@ struct MediaFetcher: Sendable {
     /// The URL with query items added (percent-encoded; `+` and `"` escaped too).
     static func url(_ base: URL, path: String, query: [(String, String)]) throws -> URL {
         var c = URLComponents(
-            url: path.isEmpty ? base : base.appendingPathComponent(path), resolvingAgainstBaseURL: false)
+            url: path.isEmpty ? base : base.appendingPathComponent(path),
+            resolvingAgainstBaseURL: false
+        )
         var allowed = CharacterSet.urlQueryAllowed
         allowed.remove(charactersIn: "+&=\"#")
         c?.percentEncodedQueryItems =
@@ -54,7 +62,9 @@ struct MediaFetcher: Sendable {
 
     /// A successful body of `url`; errors name the service and the status.
     func body(
-        _ url: URL, headers: [String: String] = [:], onEvent: @Sendable (DownloadEvent) -> Void
+        _ url: URL,
+        headers: [String: String] = [:],
+        onEvent: @Sendable (DownloadEvent) -> Void
     ) async throws -> Data {
         try await budget?.spend()
         let r = try await http.sendRetrying("GET", url, headers: headers) {
@@ -64,25 +74,36 @@ struct MediaFetcher: Sendable {
         case 200..<300: return r.body
         case 401, 403:
             throw BioCubeError(
-                .accessDenied, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))")
+                .accessDenied,
+                "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))"
+            )
         case 404: throw BioCubeError(.notFound, "\(service): \(Redaction.url(url)) not found (HTTP 404)")
         default:
             throw BioCubeError(
-                .remoteFailure, "\(service) answered HTTP \(r.status) \(r.reason) to \(Redaction.url(url))")
+                .remoteFailure,
+                "\(service) answered HTTP \(r.status) \(r.reason) to \(Redaction.url(url))"
+            )
         }
     }
 
     /// The JSON document at `url`.
     func json(
-        _ url: URL, headers: [String: String] = [:], onEvent: @Sendable (DownloadEvent) -> Void
+        _ url: URL,
+        headers: [String: String] = [:],
+        onEvent: @Sendable (DownloadEvent) -> Void
     ) async throws
         -> JSONValue
     {
         let data = try await body(
-            url, headers: headers.merging(["Accept": "application/json"]) { a, _ in a }, onEvent: onEvent)
+            url,
+            headers: headers.merging(["Accept": "application/json"]) { a, _ in a },
+            onEvent: onEvent
+        )
         do { return try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw BioCubeError(
-                .corruptData, "\(service): \(Redaction.url(url)) did not answer JSON (\(data.count) bytes)")
+                .corruptData,
+                "\(service): \(Redaction.url(url)) did not answer JSON (\(data.count) bytes)"
+            )
         }
     }
 
@@ -90,8 +111,13 @@ struct MediaFetcher: Sendable {
     /// the service does not have or sends broken is noted in `summary` and gives nil, other
     /// errors (the network after retries) stop the run.
     func fetch(
-        _ record: MediaRecord, from url: URL, into folder: String, accept: ([UInt8]) -> Bool, what: String,
-        summary: inout MediaDownloadSummary, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+        _ record: MediaRecord,
+        from url: URL,
+        into folder: String,
+        accept: ([UInt8]) -> Bool,
+        what: String,
+        summary: inout MediaDownloadSummary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> MediaRecord? {
         do {
             _ = try await file(url, to: folder + "/" + record.file, accept: accept, what: what, onEvent: onEvent)
@@ -105,7 +131,10 @@ struct MediaFetcher: Sendable {
     /// Downloads `url` to `path` (resuming a `.part` file left by an interrupted run) and
     /// checks the first bytes with `accept`; a file that fails the check is removed.
     func file(
-        _ url: URL, to path: String, accept: ([UInt8]) -> Bool, what: String,
+        _ url: URL,
+        to path: String,
+        accept: ([UInt8]) -> Bool,
+        what: String,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> Int64 {
         let name = (path as NSString).lastPathComponent
@@ -125,7 +154,8 @@ struct MediaFetcher: Sendable {
             throw BioCubeError(
                 .corruptData,
                 "\(service) sent something that is not \(what) (starts \(head.prefix(8).map { String(format: "%02x", $0) }.joined())); removed",
-                file: path)
+                file: path
+            )
         }
         let size = FileIO.attributes(path)?.size ?? 0
         onEvent(.completed(file: name, bytes: size))

@@ -24,7 +24,10 @@ actor RequestBudget {
                 let n = doc["requests"]?.intValue, n >= 0
             else {
                 throw BioCubeError(
-                    .corruptData, "unreadable request budget (delete it to start counting anew)", file: path)
+                    .corruptData,
+                    "unreadable request budget (delete it to start counting anew)",
+                    file: path
+                )
             }
             if d == today { used = Int(min(n, Int64(Int.max / 2))) }
         }
@@ -45,7 +48,8 @@ actor RequestBudget {
             throw BioCubeError(
                 .accessDenied,
                 "\(service): the budget of \(limit) requests for \(day) (UTC) is used up; run again tomorrow (what landed is kept) or raise --daily-requests",
-                file: path)
+                file: path
+            )
         }
         used += 1
         let text = #"{"day":"\#(day)","requests":\#(used)}"#

@@ -1,6 +1,7 @@
 import BioCubeCore
 public import BioCubeTransfer
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -30,7 +31,8 @@ public struct WikipediaDescriptionClient: Sendable {
     /// A client of the REST API at `baseURL`.
     public init(
         options: MediaDownloadOptions = MediaDownloadOptions(),
-        baseURL: URL = URL(string: "https://en.wikipedia.org/api/rest_v1")!, session: URLSession? = nil
+        baseURL: URL = URL(string: "https://en.wikipedia.org/api/rest_v1")!,
+        session: URLSession? = nil
     ) {
         self.baseURL = baseURL
         fetcher = MediaFetcher(service: "Wikipedia", options: options, session: session)
@@ -38,7 +40,9 @@ public struct WikipediaDescriptionClient: Sendable {
 
     /// Downloads the description of `species` (skipped when the table has one).
     public func download(
-        species: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        species: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> MediaDownloadSummary {
         var summary = MediaDownloadSummary(species: species)
         if !(try library.records(of: .text, species: species).isEmpty) {
@@ -49,7 +53,9 @@ public struct WikipediaDescriptionClient: Sendable {
         let doc: JSONValue
         do {
             doc = try await fetcher.json(
-                try MediaFetcher.url(baseURL, path: "page/summary/\(title)", query: []), onEvent: onEvent)
+                try MediaFetcher.url(baseURL, path: "page/summary/\(title)", query: []),
+                onEvent: onEvent
+            )
         } catch let e as BioCubeError where e.code == .notFound {
             summary.failures.append("\(species): no Wikipedia article")
             return summary

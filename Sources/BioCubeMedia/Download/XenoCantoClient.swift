@@ -1,6 +1,7 @@
 import BioCubeCore
 public import BioCubeTransfer
 public import Foundation
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -34,8 +35,10 @@ public struct XenoCantoClient: Sendable {
 
     /// A client with `apiKey` (refused when empty).
     public init(
-        apiKey: String, options: MediaDownloadOptions = MediaDownloadOptions(),
-        baseURL: URL = URL(string: "https://xeno-canto.org/api/3")!, session: URLSession? = nil
+        apiKey: String,
+        options: MediaDownloadOptions = MediaDownloadOptions(),
+        baseURL: URL = URL(string: "https://xeno-canto.org/api/3")!,
+        session: URLSession? = nil
     ) throws {
         guard !apiKey.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw BioCubeError(.accessDenied, "xeno-canto: an API key is required (set \(Self.apiKeyVariable))")
@@ -59,7 +62,9 @@ public struct XenoCantoClient: Sendable {
 
     /// Downloads the recordings of `species` into `library`.
     public func download(
-        species: String, into library: MediaLibrary, onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
+        species: String,
+        into library: MediaLibrary,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> MediaDownloadSummary {
         var summary = MediaDownloadSummary(species: species)
         let folder = try library.folder(of: species)
@@ -69,11 +74,13 @@ public struct XenoCantoClient: Sendable {
         var pages = 1
         while page <= pages, known.count < limit {
             let url = try MediaFetcher.url(
-                baseURL, path: "recordings",
+                baseURL,
+                path: "recordings",
                 query: [
                     ("query", "sp:\"\(species.lowercased())\""), ("key", apiKey),
                     ("per_page", "\(min(500, max(50, fetcher.options.pageSize)))"), ("page", "\(page)"),
-                ])
+                ]
+            )
             let doc = try await fetcher.json(url, onEvent: onEvent)
             if let error = doc["error"]?.stringValue ?? doc["message"]?.stringValue, doc["recordings"] == nil {
                 throw BioCubeError(.remoteFailure, "xeno-canto refused the query for \(species): \(error.prefix(200))")
@@ -87,8 +94,11 @@ public struct XenoCantoClient: Sendable {
             if recordings.isEmpty { break }
             onEvent(
                 .status(
-                    file: species, job: "xeno-canto", status: "page \(page) of \(pages): \(recordings.count) recordings"
-                ))
+                    file: species,
+                    job: "xeno-canto",
+                    status: "page \(page) of \(pages): \(recordings.count) recordings"
+                )
+            )
             var fresh: [MediaRecord] = []
             for rec in recordings {
                 guard known.count + fresh.count < limit else { break }
@@ -96,7 +106,8 @@ public struct XenoCantoClient: Sendable {
                 // The id names a file: xeno-canto ids are numbers, anything else is refused.
                 guard !id.isEmpty, id.count <= 12, id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                     summary.failures.append(
-                        "XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number")
+                        "XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number"
+                    )
                     continue
                 }
                 let quality = rec["q"]?.stringValue ?? ""
@@ -139,9 +150,14 @@ public struct XenoCantoClient: Sendable {
                     + (licence.isEmpty ? "" : ", " + licence)
                 r.value = quality
                 if let done = try await fetcher.fetch(
-                    r, from: source, into: folder, accept: Self.isAudio, what: "an MP3 or WAV recording",
-                    summary: &summary, onEvent: onEvent)
-                {
+                    r,
+                    from: source,
+                    into: folder,
+                    accept: Self.isAudio,
+                    what: "an MP3 or WAV recording",
+                    summary: &summary,
+                    onEvent: onEvent
+                ) {
                     fresh.append(done)
                 }
             }

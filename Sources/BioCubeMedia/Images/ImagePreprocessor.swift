@@ -41,7 +41,13 @@ public struct ImagePreprocessor: Sendable {
         case .centreCrop:
             let side = min(w, h)
             return Geometry(
-                x0: (w - side) / 2, y0: (h - side) / 2, width: side, height: side, resizedWidth: s, resizedHeight: s)
+                x0: (w - side) / 2,
+                y0: (h - side) / 2,
+                width: side,
+                height: side,
+                resizedWidth: s,
+                resizedHeight: s
+            )
         case .shorterSide:
             // torchvision's _compute_resized_output_size: int(S * long / short), truncated.
             let (short, long) = w <= h ? (w, h) : (h, w)
@@ -127,8 +133,12 @@ public struct ImagePreprocessor: Sendable {
             source = try RGBImage(width: g.width, height: g.height, pixels: cut)
         }
         let resize = PillowResize(
-            width: g.width, height: g.height, outputWidth: g.resizedWidth, outputHeight: g.resizedHeight,
-            filter: options.filter)
+            width: g.width,
+            height: g.height,
+            outputWidth: g.resizedWidth,
+            outputHeight: g.resizedHeight,
+            filter: options.filter
+        )
         let pixels = resize.resize(source, rows: g.top..<(g.top + s), columns: g.left..<(g.left + s))
         var out = [Float](repeating: 0, count: 3 * s * s)
         let mean = options.mean

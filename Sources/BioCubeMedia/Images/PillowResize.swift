@@ -62,8 +62,11 @@ struct PillowResize: Sendable {
     func resize(_ image: RGBImage, rows: Range<Int>, columns: Range<Int>) -> [UInt8] {
         let (w, h) = (image.width, image.height)
         let vFirst = Self.verticalFirst(
-            width: w, height: h, outputWidth: horizontal.resizes ? horizontal.first.count : w,
-            outputHeight: vertical.resizes ? vertical.first.count : h)
+            width: w,
+            height: h,
+            outputWidth: horizontal.resizes ? horizontal.first.count : w,
+            outputHeight: vertical.resizes ? vertical.first.count : h
+        )
         return image.pixels.withUnsafeBufferPointer { src in
             if vFirst && vertical.resizes {
                 // Vertical pass over the input columns the kept columns need, then horizontal.
@@ -73,7 +76,13 @@ struct PillowResize: Sendable {
                 guard horizontal.resizes else { return band }
                 return band.withUnsafeBufferPointer {
                     Self.horizontalPass(
-                        horizontal, $0, stride: c1 - c0, rows: 0..<rows.count, columns: columns, offset: c0)
+                        horizontal,
+                        $0,
+                        stride: c1 - c0,
+                        rows: 0..<rows.count,
+                        columns: columns,
+                        offset: c0
+                    )
                 }
             }
             // Horizontal pass over the input rows the kept rows need, then vertical.
@@ -97,7 +106,10 @@ struct PillowResize: Sendable {
     }
 
     private static func copy(
-        _ src: UnsafeBufferPointer<UInt8>, stride: Int, rows: Range<Int>, columns: Range<Int>
+        _ src: UnsafeBufferPointer<UInt8>,
+        stride: Int,
+        rows: Range<Int>,
+        columns: Range<Int>
     )
         -> [UInt8]
     {
@@ -110,7 +122,11 @@ struct PillowResize: Sendable {
     /// Horizontal pass: for source rows `rows` (of `stride` pixels, column `offset` first),
     /// output columns `columns`, each rounded and clipped to 8 bits.
     private static func horizontalPass(
-        _ axis: Axis, _ src: UnsafeBufferPointer<UInt8>, stride: Int, rows: Range<Int>, columns: Range<Int>,
+        _ axis: Axis,
+        _ src: UnsafeBufferPointer<UInt8>,
+        stride: Int,
+        rows: Range<Int>,
+        columns: Range<Int>,
         offset: Int
     ) -> [UInt8] {
         let cw = columns.count
@@ -150,7 +166,11 @@ struct PillowResize: Sendable {
     /// row is input row `rowOffset`, over source columns `columns`, rounded and clipped to 8
     /// bits (row by row, so the inner loop runs over contiguous bytes).
     private static func pass(
-        _ axis: Axis, _ src: UnsafeBufferPointer<UInt8>, stride: Int, rows: Range<Int>, columns: Range<Int>,
+        _ axis: Axis,
+        _ src: UnsafeBufferPointer<UInt8>,
+        stride: Int,
+        rows: Range<Int>,
+        columns: Range<Int>,
         rowOffset: Int
     ) -> [UInt8] {
         let n = columns.count * 3

@@ -28,7 +28,9 @@ public struct RGBImage: Sendable, Hashable {
         guard width > 0, height > 0, width.multipliedReportingOverflow(by: height).partialValue * 3 == pixels.count
         else {
             throw BioCubeError(
-                .invalidArgument, "RGB image \(width)×\(height) needs \(width * height * 3) bytes, got \(pixels.count)")
+                .invalidArgument,
+                "RGB image \(width)×\(height) needs \(width * height * 3) bytes, got \(pixels.count)"
+            )
         }
         self.width = width
         self.height = height
@@ -61,11 +63,27 @@ public struct RGBImage: Sendable, Hashable {
             message.withUnsafeMutableBufferPointer { m in
                 isJPEG
                     ? biocube_jpeg_decode_rgb(
-                        b.baseAddress, UInt(b.count), UInt64(Self.maximumPixels),
-                        Int32(clamping: draft?.width ?? 0), Int32(clamping: draft?.height ?? 0), &out, &w, &h,
-                        m.baseAddress, m.count)
+                        b.baseAddress,
+                        UInt(b.count),
+                        UInt64(Self.maximumPixels),
+                        Int32(clamping: draft?.width ?? 0),
+                        Int32(clamping: draft?.height ?? 0),
+                        &out,
+                        &w,
+                        &h,
+                        m.baseAddress,
+                        m.count
+                    )
                     : biocube_png_decode_rgb(
-                        b.baseAddress, b.count, UInt64(Self.maximumPixels), &out, &w, &h, m.baseAddress, m.count)
+                        b.baseAddress,
+                        b.count,
+                        UInt64(Self.maximumPixels),
+                        &out,
+                        &w,
+                        &h,
+                        m.baseAddress,
+                        m.count
+                    )
             }
         }
         defer { free(out) }
@@ -81,7 +99,8 @@ public struct RGBImage: Sendable, Hashable {
             throw BioCubeError(
                 .invalidArgument,
                 "\(kind) image of \(w)×\(h) pixels is larger than the \(Self.maximumPixels / 1_000_000)-megapixel limit",
-                file: name)
+                file: name
+            )
         case 2:
             let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             throw BioCubeError(.corruptData, "corrupt or truncated \(kind) data (\(text))", file: name)

@@ -77,13 +77,17 @@ enum CSVText {
         }
         if quoted {
             throw BioCubeError(
-                .corruptData, "a quoted field opened before line \(line) never closes (file cut short?)",
-                file: name)
+                .corruptData,
+                "a quoted field opened before line \(line) never closes (file cut short?)",
+                file: name
+            )
         }
         if !field.isEmpty || !row.isEmpty {
             throw BioCubeError(
-                .corruptData, "the last row (line \(line)) has no line end: the file was cut mid-row",
-                file: name)
+                .corruptData,
+                "the last row (line \(line)) has no line end: the file was cut mid-row",
+                file: name
+            )
         }
         return rows
     }

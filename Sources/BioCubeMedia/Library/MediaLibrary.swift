@@ -30,7 +30,8 @@ public struct MediaLibrary: Sendable {
             throw BioCubeError(.invalidArgument, "species name '\(species)' cannot name a folder")
         }
         return String(
-            trimmed.unicodeScalars.map { $0 == "/" || $0.properties.generalCategory == .control ? "_" : Character($0) })
+            trimmed.unicodeScalars.map { $0 == "/" || $0.properties.generalCategory == .control ? "_" : Character($0) }
+        )
     }
 
     /// The folder of `species`.
@@ -51,7 +52,8 @@ public struct MediaLibrary: Sendable {
             throw BioCubeError(
                 .invalidArgument,
                 "the species folder '\(UntrustedPath.printable(name))' has a name no species maps to (a leading or trailing space, a control character); rename it",
-                file: root + "/" + name)
+                file: root + "/" + name
+            )
         }
         return names
     }
@@ -63,7 +65,10 @@ public struct MediaLibrary: Sendable {
         // A table is UTF-8: anything else is an error, not text quietly turned into U+FFFD.
         guard let text = String(validating: try FileIO.read(path), as: UTF8.self) else {
             throw BioCubeError(
-                .corruptData, "the table is not UTF-8 text (was it saved in another encoding?)", file: path)
+                .corruptData,
+                "the table is not UTF-8 text (was it saved in another encoding?)",
+                file: path
+            )
         }
         let rows = try CSVText.decode(text, name: path)
         guard let head = rows.first else { return [] }
@@ -81,7 +86,8 @@ public struct MediaLibrary: Sendable {
         let folder = try folder(of: species)
         return Set(
             try records(of: kind, species: species).filter { $0.file.isEmpty || FileIO.exists(folder + "/" + $0.file) }
-                .map(\.id))
+                .map(\.id)
+        )
     }
 
     /// Adds `records` (all of one kind and species) to their table; records whose id is

@@ -74,7 +74,10 @@ public struct MediaRecord: Sendable, Hashable, Codable {
         func field(_ name: String) -> String { header[name].flatMap { $0 < row.count ? row[$0] : nil } ?? "" }
         guard let kind = MediaKind(rawValue: field("kind")) else {
             throw BioCubeError(
-                .corruptData, "unknown kind '\(field("kind"))' in record '\(field("id"))'", file: table)
+                .corruptData,
+                "unknown kind '\(field("kind"))' in record '\(field("id"))'",
+                file: table
+            )
         }
         self.init(id: field("id"), source: field("source"), kind: kind, species: field("species"))
         commonName = field("common_name")

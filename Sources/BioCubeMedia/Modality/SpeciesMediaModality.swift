@@ -47,7 +47,8 @@ public struct SpeciesMediaModality: Modality {
             throw BioCubeError(
                 .unsupported,
                 "\(file.rowCount) rows: row indices above 16 777 216 do not fit the float32 planes; split the dataset",
-                file: path)
+                file: path
+            )
         }
         let modality = try file.read(column: "modality").strings
         let latitude = try file.read(column: "latitude")
@@ -57,8 +58,10 @@ public struct SpeciesMediaModality: Modality {
             case .int64(let micros) = time.values
         else {
             throw BioCubeError(
-                .corruptData, "latitude, longitude or timestamp has the wrong type (not a species media dataset?)",
-                file: path)
+                .corruptData,
+                "latitude, longitude or timestamp has the wrong type (not a species media dataset?)",
+                file: path
+            )
         }
         var byStep: [MediaKind: [UTCDateTime: [Observation]]] = [:]
         var lo: UTCDateTime?
@@ -70,7 +73,8 @@ public struct SpeciesMediaModality: Modality {
             let seconds = micros[i] >= 0 ? micros[i] / 1_000_000 : (micros[i] - 999_999) / 1_000_000
             let step = cadence.step(containing: UTCDateTime(secondsSince1970: seconds))
             byStep[kind, default: [:]][step, default: []].append(
-                Observation(row: i, latitude: lat[i], longitude: lon[i]))
+                Observation(row: i, latitude: lat[i], longitude: lon[i])
+            )
             lo = min(lo ?? step, step)
             hi = max(hi ?? step, step)
         }
@@ -85,11 +89,17 @@ public struct SpeciesMediaModality: Modality {
         Self.kinds.filter { byStep[$0] != nil }.flatMap { kind in
             [
                 VariableDescriptor(
-                    name: "\(kind.rawValue)_count", groups: [.speciesMedia], units: "observations",
-                    longName: "\(kind.rawValue) observations in the cell"),
+                    name: "\(kind.rawValue)_count",
+                    groups: [.speciesMedia],
+                    units: "observations",
+                    longName: "\(kind.rawValue) observations in the cell"
+                ),
                 VariableDescriptor(
-                    name: "\(kind.rawValue)_first_row", groups: [.speciesMedia], units: "row",
-                    longName: "dataset row of the cell's first \(kind.rawValue) observation"),
+                    name: "\(kind.rawValue)_first_row",
+                    groups: [.speciesMedia],
+                    units: "row",
+                    longName: "dataset row of the cell's first \(kind.rawValue) observation"
+                ),
             ]
         }
     }
@@ -106,7 +116,9 @@ public struct SpeciesMediaModality: Modality {
             // Observations lie anywhere: each counts in the cell of its nearest grid point.
             guard let r = grid.latitude.index(of: o.latitude, tolerance: abs(grid.latitude.step) / 2),
                 let c = grid.longitude.index(
-                    of: grid.normalisedLongitude(o.longitude), tolerance: abs(grid.longitude.step) / 2)
+                    of: grid.normalisedLongitude(o.longitude),
+                    tolerance: abs(grid.longitude.step) / 2
+                )
             else { continue }
             let k = r * grid.width + c
             if counting {

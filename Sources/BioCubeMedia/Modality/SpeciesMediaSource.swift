@@ -17,8 +17,13 @@ public struct SpeciesMediaSource: ModalitySource {
     public func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
         let modality = try SpeciesMediaModality(path: file.path, cadence: context.cadence)
         let description = try context.describe(
-            file, kind: kind, modality, first: modality.stepRange?.lowerBound, last: modality.stepRange?.upperBound,
-            stepCount: modality.stepCount)
+            file,
+            kind: kind,
+            modality,
+            first: modality.stepRange?.lowerBound,
+            last: modality.stepRange?.upperBound,
+            stepCount: modality.stepCount
+        )
         return OpenedSource(modality: modality, description: description)
     }
 }

@@ -39,7 +39,9 @@ public struct DNASequence: Sendable, Hashable {
             default:
                 let shown = String(decoding: [c], as: UTF8.self)
                 throw BioCubeError(
-                    .corruptData, "DNA sequence: '\(shown)' at position \(i + 1) is not a nucleotide code")
+                    .corruptData,
+                    "DNA sequence: '\(shown)' at position \(i + 1) is not a nucleotide code"
+                )
             }
         }
         guard !out.isEmpty else { throw BioCubeError(.corruptData, "DNA sequence: no bases") }
@@ -119,7 +121,10 @@ public struct DNASequence: Sendable, Hashable {
     /// Spreads one window holding codes over the concrete k-mers it stands for; false (and
     /// nothing counted) when it stands for more than 256.
     private func spreadAmbiguous(
-        _ b: UnsafeBufferPointer<UInt8>, start: Int, k: Int, into c: UnsafeMutableBufferPointer<Double>
+        _ b: UnsafeBufferPointer<UInt8>,
+        start: Int,
+        k: Int,
+        into c: UnsafeMutableBufferPointer<Double>
     ) -> Bool {
         var combinations = 1
         for j in 0..<k { combinations *= Self.expansion[Int(b[start + j])].nonzeroBitCount }

@@ -37,12 +37,14 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
         guard Self.dimensions.contains(dimension) else {
             throw BioCubeError(
                 .invalidArgument,
-                "text embedding length \(dimension) is not \(Self.dimensions.lowerBound)…\(Self.dimensions.upperBound)")
+                "text embedding length \(dimension) is not \(Self.dimensions.lowerBound)…\(Self.dimensions.upperBound)"
+            )
         }
         guard Self.nGrams.contains(maximumNGram) else {
             throw BioCubeError(
                 .invalidArgument,
-                "n-gram length \(maximumNGram) is not \(Self.nGrams.lowerBound)…\(Self.nGrams.upperBound) words")
+                "n-gram length \(maximumNGram) is not \(Self.nGrams.lowerBound)…\(Self.nGrams.upperBound) words"
+            )
         }
         self.dimension = dimension
         self.maximumNGram = maximumNGram
@@ -94,7 +96,8 @@ public struct HashedTFIDFEmbedder: TextEmbedder, Hashable, Codable {
     /// values), with each text's n-grams hashed once and `threads` (default: one per core)
     /// texts worked on at a time.
     public func fittedEmbeddings(
-        of texts: [String], threads: Int? = nil
+        of texts: [String],
+        threads: Int? = nil
     ) async -> (
         embedder: HashedTFIDFEmbedder, rows: [Float]
     ) {

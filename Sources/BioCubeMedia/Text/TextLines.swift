@@ -1,5 +1,5 @@
-import Foundation
 import BioCubeCore
+import Foundation
 
 /// The lines of a text file, decoded strictly: UTF-8 (a leading byte-order mark dropped), or
 /// UTF-16 when the file starts with its byte-order mark. Invalid bytes are an error naming the
@@ -23,7 +23,10 @@ public struct TextLines: Sendable, Hashable {
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             guard let t = String(data: Data(bytes), encoding: .utf16) else {
                 throw BioCubeError(
-                    .corruptData, "not valid UTF-16 although it starts with its byte-order mark", file: name)
+                    .corruptData,
+                    "not valid UTF-16 although it starts with its byte-order mark",
+                    file: name
+                )
             }
             text = t
             encoding = "UTF-16"
@@ -42,7 +45,10 @@ public struct TextLines: Sendable, Hashable {
                 let hint =
                     zeros > 0 ? " (NUL bytes: UTF-16 without a byte-order mark?)" : " (Latin-1? convert it to UTF-8)"
                 throw BioCubeError(
-                    .corruptData, "line \(line) is not valid UTF-8\(hint); no text was read", file: name)
+                    .corruptData,
+                    "line \(line) is not valid UTF-8\(hint); no text was read",
+                    file: name
+                )
             }
             text = t
         }

@@ -20,7 +20,10 @@ public enum TextNormalisation {
             out.reserveCapacity(src.count)
             var pendingSpace = false
             func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-            func isLetter(_ b: UInt8) -> Bool { let l = lower(b); return l >= 0x61 && l <= 0x7A }
+            func isLetter(_ b: UInt8) -> Bool {
+                let l = lower(b)
+                return l >= 0x61 && l <= 0x7A
+            }
             for i in 0..<src.count {
                 let b = lower(src[i])
                 let isWord = isLetter(b) || (b >= 0x30 && b <= 0x39)

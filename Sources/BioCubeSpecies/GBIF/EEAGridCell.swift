@@ -15,8 +15,9 @@ package struct EEAGridCell: Hashable, Sendable, CustomStringConvertible {
         guard let km = s.range(of: "km"), let eIndex = s.firstIndex(of: "E"), let nIndex = s.firstIndex(of: "N"),
             km.upperBound == eIndex, eIndex < nIndex
         else { return nil }
-        let sizeText = s[..<km.lowerBound], eText = s[s.index(after: eIndex)..<nIndex],
-            nText = s[s.index(after: nIndex)...]
+        let sizeText = s[..<km.lowerBound]
+        let eText = s[s.index(after: eIndex)..<nIndex]
+        let nText = s[s.index(after: nIndex)...]
         guard let size = Double(sizeText), size > 0, let e = Int(eText), let n = Int(nText), e >= 0, n >= 0 else {
             return nil
         }

@@ -1,5 +1,5 @@
-import BioCubeParquet
 public import BioCubeCore
+import BioCubeParquet
 import Foundation
 
 /// Turns GBIF occurrence cubes on the EEA reference grid (`<specieskey>.zip` holding a
@@ -109,18 +109,23 @@ public struct OccurrenceCubeConverter: Sendable {
     }
 
     private func add(
-        _ label: String, _ bytes: [UInt8], _ sums: inout [Key: Double], _ taxonomy: inout [Int64: [String]],
+        _ label: String,
+        _ bytes: [UInt8],
+        _ sums: inout [Key: Double],
+        _ taxonomy: inout [Int64: [String]],
         _ report: inout Report
     ) throws {
         let text = String(decoding: bytes, as: UTF8.self)
         var lines = text.split(
-            omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+            omittingEmptySubsequences: true,
+            whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
         ).makeIterator()
         guard let headerLine = lines.next() else { throw BioCubeError(.invalidArgument, "\(label): empty table") }
         let separator: Character = headerLine.contains("\t") ? "\t" : ","
         let header = headerLine.split(separator: separator, omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(
-                in: CharacterSet(charactersIn: "\u{FEFF}\""))
+                in: CharacterSet(charactersIn: "\u{FEFF}\"")
+            )
         }
         func column(_ names: [String]) -> Int? { names.lazy.compactMap { header.firstIndex(of: $0) }.first }
         guard let species = column(["specieskey"]), let cell = column(["eeacellcode"]),
@@ -140,28 +145,39 @@ public struct OccurrenceCubeConverter: Sendable {
             report.rowsRead += 1
             guard f.count == header.count else {
                 throw BioCubeError(
-                    .invalidArgument, "\(label): line \(lineNumber) has \(f.count) fields, the header \(header.count)")
+                    .invalidArgument,
+                    "\(label): line \(lineNumber) has \(f.count) fields, the header \(header.count)"
+                )
             }
             guard let key = Int64(f[species].trimmingCharacters(in: .whitespaces)), key >= 0 else {
                 throw BioCubeError(
-                    .invalidArgument, "\(label): line \(lineNumber): specieskey '\(f[species])' is not a GBIF key")
+                    .invalidArgument,
+                    "\(label): line \(lineNumber): specieskey '\(f[species])' is not a GBIF key"
+                )
             }
             guard let c = EEAGridCell(code: String(f[cell]).trimmingCharacters(in: .whitespaces)) else {
-                report.badCellCodes += 1; continue
+                report.badCellCodes += 1
+                continue
             }
             let m = f[month].split(separator: "-")
             guard m.count >= 2, let y = Int(m[0]), let mo = Int(m[1]), (1...12).contains(mo),
                 (try? UTCDateTime(year: y, month: mo)) != nil
             else {
-                report.badMonths += 1; continue
+                report.badMonths += 1
+                continue
             }
             guard let n = Double(f[count].trimmingCharacters(in: .whitespaces)), n.isFinite else {
-                report.badCounts += 1; continue
+                report.badCounts += 1
+                continue
             }
             let centre = c.centre
             let p = projection.inverse(easting: centre.easting, northing: centre.northing)
-            let lat = (p.latitude / 0.25).rounded() * 0.25, lon = (p.longitude / 0.25).rounded() * 0.25
-            guard let cellIndex = grid.cell(latitude: lat, longitude: lon) else { report.offGrid += 1; continue }
+            let lat = (p.latitude / 0.25).rounded() * 0.25
+            let lon = (p.longitude / 0.25).rounded() * 0.25
+            guard let cellIndex = grid.cell(latitude: lat, longitude: lon) else {
+                report.offGrid += 1
+                continue
+            }
             sums[Key(species: key, month: y * 12 + mo - 1, row: cellIndex.row, column: cellIndex.column), default: 0] +=
                 n
             if taxonomy[key] == nil { taxonomy[key] = taxa.map { $0.map { String(f[$0]) } ?? "" } }

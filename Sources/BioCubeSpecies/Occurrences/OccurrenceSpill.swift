@@ -28,7 +28,10 @@ final class OccurrenceSpill: Sendable {
         }
     }
 
-    private struct Segment: Sendable { var offset: Int64; var count: Int }
+    private struct Segment: Sendable {
+        var offset: Int64
+        var count: Int
+    }
 
     /// Collects records (single owner), then becomes an ``OccurrenceSpill``.
     struct Writer {
@@ -70,7 +73,12 @@ final class OccurrenceSpill: Sendable {
         consuming func finish(speciesCount: Int, remap: [Int32]) throws -> OccurrenceSpill {
             if file != nil, stagedCount > 0 { try flush() }
             return OccurrenceSpill(
-                file: file, segments: segments, resident: staged, speciesCount: speciesCount, remap: remap)
+                file: file,
+                segments: segments,
+                resident: staged,
+                speciesCount: speciesCount,
+                remap: remap
+            )
         }
     }
 
@@ -85,7 +93,11 @@ final class OccurrenceSpill: Sendable {
     static let recentCapacity = 8
 
     private init(
-        file: ScratchFile?, segments: [Int64: [Segment]], resident: [Int64: [Record]], speciesCount: Int, remap: [Int32]
+        file: ScratchFile?,
+        segments: [Int64: [Segment]],
+        resident: [Int64: [Record]],
+        speciesCount: Int,
+        remap: [Int32]
     ) {
         self.file = file
         self.segments = segments
@@ -146,8 +158,11 @@ final class OccurrenceSpill: Sendable {
         for s in 0..<speciesCount { counts[s + 1] += counts[s] }
         let n = Int(counts[speciesCount])
         var step = Step(
-            latitude: [Float](repeating: 0, count: n), longitude: [Float](repeating: 0, count: n),
-            value: [Float](repeating: 0, count: n), starts: counts)
+            latitude: [Float](repeating: 0, count: n),
+            longitude: [Float](repeating: 0, count: n),
+            value: [Float](repeating: 0, count: n),
+            starts: counts
+        )
         var next = counts
         for r in records {
             let s = Int(remap[Int(r.species)])

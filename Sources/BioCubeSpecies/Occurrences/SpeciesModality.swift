@@ -1,7 +1,7 @@
-import BioCubeParquet
 public import BioCubeCore
-import Foundation
+import BioCubeParquet
 import Dispatch
+import Foundation
 import Synchronization
 
 /// The species occurrence table (`Species/europe_species.parquet`) as a `Modality`: one
@@ -47,17 +47,30 @@ public final class SpeciesModality: Modality, Sendable {
     ///   - problems: where rows skipped, off the grid or missing are reported.
     ///   - maxConcurrency: threads decoding a row group's columns.
     public convenience init(
-        path: String, species: [String]? = nil, cadence: Cadence = .monthly, problems: ProblemLog = ProblemLog(),
+        path: String,
+        species: [String]? = nil,
+        cadence: Cadence = .monthly,
+        problems: ProblemLog = ProblemLog(),
         maxConcurrency: Int = 2
     ) throws {
         try self.init(
-            path: path, species: species, cadence: cadence, problems: problems, maxConcurrency: maxConcurrency,
-            stagingLimit: OccurrenceSpill.Writer.defaultStagingLimit)
+            path: path,
+            species: species,
+            cadence: cadence,
+            problems: problems,
+            maxConcurrency: maxConcurrency,
+            stagingLimit: OccurrenceSpill.Writer.defaultStagingLimit
+        )
     }
 
     /// Reads `path` once, keeping at most `stagingLimit` bytes of rows in memory while reading.
     init(
-        path: String, species: [String]?, cadence: Cadence, problems: ProblemLog, maxConcurrency: Int, stagingLimit: Int
+        path: String,
+        species: [String]?,
+        cadence: Cadence,
+        problems: ProblemLog,
+        maxConcurrency: Int,
+        stagingLimit: Int
     ) throws {
         self.path = path
         self.cadence = cadence
@@ -99,25 +112,32 @@ public final class SpeciesModality: Modality, Sendable {
         var rawIntIndex: [Int64: Int32] = [:]
         var spill = OccurrenceSpill.Writer(purpose: "the occurrences of \(path)", stagingLimit: stagingLimit)
         var skipped = (key: 0, time: 0, coordinate: 0, value: 0)
-        var lowStep = Int64.max, highStep = Int64.min
+        var lowStep = Int64.max
+        var highStep = Int64.min
         var timeCache: [Int64: Int64] = [:]
         var stringTimeCache: [[UInt8]: Int64?] = [:]
 
         func speciesIndex(_ key: SpeciesKey) -> Int32 {
             if let i = keyIndex[key] { return i }
             let i = Int32(keys.count)
-            keys.append(key); keyIndex[key] = i
+            keys.append(key)
+            keyIndex[key] = i
             return i
         }
 
         for group in 0..<file.rowGroupSizes.count {
             // The five columns of the row group decode concurrently (memory: one row group).
             let columns = try file.read(
-                columns: Self.requiredColumns.map { index[$0]! }, rowGroup: group,
-                dictionaryIndices: [index["Species"]!, index["Timestamp"]!], maxConcurrency: maxConcurrency)
-            let speciesData = columns[0], timeData = columns[3]
-            let lat = try Self.doubles(file, columns[1]), lon = try Self.doubles(file, columns[2]),
-                dist = try Self.doubles(file, columns[4])
+                columns: Self.requiredColumns.map { index[$0]! },
+                rowGroup: group,
+                dictionaryIndices: [index["Species"]!, index["Timestamp"]!],
+                maxConcurrency: maxConcurrency
+            )
+            let speciesData = columns[0]
+            let timeData = columns[3]
+            let lat = try Self.doubles(file, columns[1])
+            let lon = try Self.doubles(file, columns[2])
+            let dist = try Self.doubles(file, columns[4])
             let n = speciesData.count
             // Per-row species index (-1: unusable). A dictionary-encoded column is resolved
             // once per dictionary entry; otherwise consecutive equal keys are resolved once.
@@ -145,15 +165,25 @@ public final class SpeciesModality: Modality, Sendable {
                 default: perEntry = []
                 }
                 Self.mapIndices(
-                    indices, through: perEntry, validity: speciesData.validity, into: &speciesOf, missing: -1)
+                    indices,
+                    through: perEntry,
+                    validity: speciesData.validity,
+                    into: &speciesOf,
+                    missing: -1
+                )
             } else {
                 switch speciesData.values {
                 case .bytes(let v):
-                    var last: ArraySlice<UInt8>? = nil, lastIndex: Int32 = -1
+                    var last: ArraySlice<UInt8>? = nil
+                    var lastIndex: Int32 = -1
                     for r in 0..<n where speciesData.isValid(r) {
                         let b = v[r]
-                        if b == last { speciesOf[r] = lastIndex; continue }
-                        lastIndex = keyOf(b); last = b
+                        if b == last {
+                            speciesOf[r] = lastIndex
+                            continue
+                        }
+                        lastIndex = keyOf(b)
+                        last = b
                         speciesOf[r] = lastIndex
                     }
                 case .int64, .int32:
@@ -165,10 +195,15 @@ public final class SpeciesModality: Modality, Sendable {
                     } else {
                         ints = []
                     }
-                    var last = Int64.min, lastIndex: Int32 = -1
+                    var last = Int64.min
+                    var lastIndex: Int32 = -1
                     for r in 0..<n where speciesData.isValid(r) {
-                        if ints[r] == last { speciesOf[r] = lastIndex; continue }
-                        lastIndex = keyOf(ints[r]); last = ints[r]
+                        if ints[r] == last {
+                            speciesOf[r] = lastIndex
+                            continue
+                        }
+                        lastIndex = keyOf(ints[r])
+                        last = ints[r]
                         speciesOf[r] = lastIndex
                     }
                 default: break
@@ -198,18 +233,31 @@ public final class SpeciesModality: Modality, Sendable {
                     ?? Self.dayNanoseconds(dictionary, timeData.descriptor)
             {
                 Self.mapIndices(
-                    indices, through: entries.map { $0.map(stepOfNanos) ?? noStep }, validity: timeData.validity,
-                    into: &stepOf, missing: noStep)
+                    indices,
+                    through: entries.map { $0.map(stepOfNanos) ?? noStep },
+                    validity: timeData.validity,
+                    into: &stepOf,
+                    missing: noStep
+                )
             } else if case .bytes(let d)? = timeData.dictionary, let indices = timeData.dictionaryIndices {
                 Self.mapIndices(
-                    indices, through: d.map(stepOfText), validity: timeData.validity, into: &stepOf, missing: noStep)
+                    indices,
+                    through: d.map(stepOfText),
+                    validity: timeData.validity,
+                    into: &stepOf,
+                    missing: noStep
+                )
             } else if let nanos = timeData.timestampNanoseconds
                 ?? Self.dayNanoseconds(timeData.values, timeData.descriptor, validity: timeData.validity)
             {
-                var last = Int64.min, lastKey = noStep
+                var last = Int64.min
+                var lastKey = noStep
                 for r in 0..<n {
                     guard let ns = nanos[r] else { continue }
-                    if ns != last { lastKey = stepOfNanos(ns); last = ns }
+                    if ns != last {
+                        lastKey = stepOfNanos(ns)
+                        last = ns
+                    }
                     stepOf[r] = lastKey
                 }
             } else if case .bytes(let v) = timeData.values {
@@ -217,17 +265,32 @@ public final class SpeciesModality: Modality, Sendable {
             }
             for r in 0..<n {
                 let s = speciesOf[r]
-                guard s >= 0 else { skipped.key += 1; continue }
+                guard s >= 0 else {
+                    skipped.key += 1
+                    continue
+                }
                 let step = stepOf[r]
-                guard step != noStep else { skipped.time += 1; continue }
-                let la = lat[r], lo = lon[r]
-                guard la.isFinite, lo.isFinite else { skipped.coordinate += 1; continue }
+                guard step != noStep else {
+                    skipped.time += 1
+                    continue
+                }
+                let la = lat[r]
+                let lo = lon[r]
+                guard la.isFinite, lo.isFinite else {
+                    skipped.coordinate += 1
+                    continue
+                }
                 let d = dist[r]
-                guard d.isFinite else { skipped.value += 1; continue }
-                lowStep = min(lowStep, step); highStep = max(highStep, step)
+                guard d.isFinite else {
+                    skipped.value += 1
+                    continue
+                }
+                lowStep = min(lowStep, step)
+                highStep = max(highStep, step)
                 try spill.append(
                     OccurrenceSpill.Record(species: s, latitude: Float(la), longitude: Float(lo), value: Float(d)),
-                    step: step)
+                    step: step
+                )
             }
         }
 
@@ -241,7 +304,12 @@ public final class SpeciesModality: Modality, Sendable {
         where count > 0 {
             problems.report(
                 Problem(
-                    .warning, .skippedRows, file: path, message: "\(count) of \(file.rowCount) rows skipped: \(what)"))
+                    .warning,
+                    .skippedRows,
+                    file: path,
+                    message: "\(count) of \(file.rowCount) rows skipped: \(what)"
+                )
+            )
         }
         self.stepRange =
             lowStep <= highStep ? Self.step(fromKey: lowStep, cadence)...Self.step(fromKey: highStep, cadence) : nil
@@ -253,15 +321,22 @@ public final class SpeciesModality: Modality, Sendable {
             for text in species {
                 guard let k = SpeciesKey(text) else {
                     throw BioCubeError(
-                        .invalidArgument, "species '\(text)' is not a GBIF species key (a non-negative integer)")
+                        .invalidArgument,
+                        "species '\(text)' is not a GBIF species key (a non-negative integer)"
+                    )
                 }
                 if let old = keyIndex[k] {
                     remap[Int(old)] = Int32(chosen.count)
                 } else {
                     problems.report(
                         Problem(
-                            .warning, .noRows, file: path, variable: k.value,
-                            message: "no rows for this species: its planes are NaN"))
+                            .warning,
+                            .noRows,
+                            file: path,
+                            variable: k.value,
+                            message: "no rows for this species: its planes are NaN"
+                        )
+                    )
                 }
                 chosen.append(k)
             }
@@ -333,7 +408,8 @@ public final class SpeciesModality: Modality, Sendable {
     private func reportOffGrid(_ grid: Grid) throws {
         let known = offGridCache.withLock { $0[grid] != nil }
         if known { return }
-        var off = 0, total = 0
+        var off = 0
+        var total = 0
         try rows.forEachStep { step in
             total += step.value.count
             for i in step.value.indices
@@ -349,10 +425,13 @@ public final class SpeciesModality: Modality, Sendable {
         if first && off > 0 {
             problems.report(
                 Problem(
-                    .warning, .offGrid, file: path,
+                    .warning,
+                    .offGrid,
+                    file: path,
                     message:
                         "\(off) of \(total) usable rows lie outside the \(grid.height)×\(grid.width) grid (or off its 0.25° lattice) and are ignored"
-                ))
+                )
+            )
         }
     }
 
@@ -385,7 +464,8 @@ public final class SpeciesModality: Modality, Sendable {
         default:
             throw BioCubeError(
                 .unsupported,
-                "\(file.path): column '\(d.descriptor.name)' is \(d.descriptor.physicalType); expected numbers")
+                "\(file.path): column '\(d.descriptor.name)' is \(d.descriptor.physicalType); expected numbers"
+            )
         }
         if let validity = d.validity { for i in out.indices where !validity[i] { out[i] = .nan } }
         return out
@@ -393,7 +473,9 @@ public final class SpeciesModality: Modality, Sendable {
 
     /// DATE (INT32 days) values as nanoseconds since 1970; nil for other columns.
     static func dayNanoseconds(
-        _ values: ParquetColumnData.Values, _ descriptor: ParquetColumnDescriptor, validity: [Bool]? = nil
+        _ values: ParquetColumnData.Values,
+        _ descriptor: ParquetColumnDescriptor,
+        validity: [Bool]? = nil
     ) -> [Int64?]? {
         guard case .int32(let days) = values, descriptor.logicalType == .date else { return nil }
         return days.indices.map { (validity?[$0] ?? true) ? Int64(days[$0]) * 86_400_000_000_000 : nil }
@@ -401,7 +483,11 @@ public final class SpeciesModality: Modality, Sendable {
 
     /// `out[r] = table[indices[r]]` for valid rows (`missing` for nulls).
     static func mapIndices<T>(
-        _ indices: [UInt32], through table: [T], validity: [Bool]?, into out: inout [T], missing: T
+        _ indices: [UInt32],
+        through table: [T],
+        validity: [Bool]?,
+        into out: inout [T],
+        missing: T
     ) {
         out.withUnsafeMutableBufferPointer { o in
             indices.withUnsafeBufferPointer { idx in

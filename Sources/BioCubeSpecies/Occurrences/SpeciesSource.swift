@@ -17,11 +17,19 @@ public struct SpeciesSource: ModalitySource {
     /// Reads the table once and reports rows that fall off the grid.
     public func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
         let modality = try SpeciesModality(
-            path: file.path, cadence: context.cadence, problems: context.problems,
-            maxConcurrency: context.maxConcurrency)
+            path: file.path,
+            cadence: context.cadence,
+            problems: context.problems,
+            maxConcurrency: context.maxConcurrency
+        )
         var description = try context.describe(
-            file, kind: kind, modality, first: modality.stepRange?.lowerBound,
-            last: modality.stepRange?.upperBound, stepCount: modality.stepCount)
+            file,
+            kind: kind,
+            modality,
+            first: modality.stepRange?.lowerBound,
+            last: modality.stepRange?.upperBound,
+            stepCount: modality.stepCount
+        )
         description.spacing = 0.25
         modality.offGridRows(on: context.grid)
         return OpenedSource(modality: modality, description: description)

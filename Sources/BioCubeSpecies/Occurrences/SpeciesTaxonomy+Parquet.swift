@@ -1,5 +1,5 @@
-import BioCubeParquet
 public import BioCubeCore
+import BioCubeParquet
 
 extension SpeciesTaxonomy {
     /// Reads the species and rank columns of `path` (row group by row group).

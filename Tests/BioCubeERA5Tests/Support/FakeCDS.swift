@@ -1,6 +1,6 @@
+import BioCubeTestSupport
 import Foundation
 import Synchronization
-import BioCubeTestSupport
 
 /// A scripted Copernicus CDS retrieve API behind a ``LoopbackHTTPServer``, answering in the
 /// shapes of the service's own server (cads-processing-api-service) and of its reference
@@ -70,24 +70,32 @@ final class FakeCDS: Sendable {
     static func jobID(_ n: Int) -> String { "9bfc1362-2832-48e1-a235-\(String(format: "%012d", n))" }
 
     private static func asset(
-        _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
+        _ r: LoopbackHTTPServer.Request,
+        _ box: LoopbackHTTPServer.Locked<State>
     ) -> LoopbackHTTPServer.Response {
         box.withLock { s in
             s.downloads += 1
             if s.script.assetMissing {
                 return LoopbackHTTPServer.Response(
-                    status: 404, headers: ["Content-Type": "application/xml"],
-                    body: Data("<Error><Code>NoSuchKey</Code></Error>".utf8))
+                    status: 404,
+                    headers: ["Content-Type": "application/xml"],
+                    body: Data("<Error><Code>NoSuchKey</Code></Error>".utf8)
+                )
             }
             var response = LoopbackHTTPServer.Response.file(
-                s.script.asset, range: r.headers["range"], contentType: "application/netcdf")
+                s.script.asset,
+                range: r.headers["range"],
+                contentType: "application/netcdf"
+            )
             if s.downloads == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
             return response
         }
     }
 
     private static func handle(
-        _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>, storage: String
+        _ r: LoopbackHTTPServer.Request,
+        _ box: LoopbackHTTPServer.Locked<State>,
+        storage: String
     ) -> LoopbackHTTPServer.Response {
         box.withLock { s -> LoopbackHTTPServer.Response in
             let parts = r.path.split(separator: "/")  // api retrieve v1 …
@@ -122,8 +130,10 @@ final class FakeCDS: Sendable {
                 s.pollRequests += 1
                 if s.pollRequests > 1, s.pollRequests <= 1 + s.script.pollOutage {
                     return LoopbackHTTPServer.Response(
-                        status: 502, headers: ["Content-Type": "text/html"],
-                        body: Data("<html><head><title>502 Bad Gateway</title></head></html>".utf8))
+                        status: 502,
+                        headers: ["Content-Type": "text/html"],
+                        body: Data("<html><head><title>502 Bad Gateway</title></head></html>".utf8)
+                    )
                 }
                 guard !s.script.forgotten.contains(id), id.hasPrefix("9bfc1362") else {
                     return .json(404, #"{"type": "job not found", "title": "job not found", "status": 404}"#)
@@ -132,7 +142,9 @@ final class FakeCDS: Sendable {
                 s.polls[id] = n + 1
                 let status = n == 0 ? "accepted" : n <= s.script.runningPolls ? "running" : s.script.final
                 return .json(
-                    200, job(id, process: "reanalysis-era5-single-levels-monthly-means", status: status, base: base))
+                    200,
+                    job(id, process: "reanalysis-era5-single-levels-monthly-means", status: status, base: base)
+                )
             }
             if r.method == "GET", parts.count == 6, parts[3] == "jobs", parts[5] == "results" {
                 let id = String(parts[4])

@@ -60,7 +60,8 @@ final class FakeGBIF: Sendable {
     }
 
     private static func handle(
-        _ r: LoopbackHTTPServer.Request, _ box: LoopbackHTTPServer.Locked<State>
+        _ r: LoopbackHTTPServer.Request,
+        _ box: LoopbackHTTPServer.Locked<State>
     ) -> LoopbackHTTPServer.Response {
         box.withLock { s -> LoopbackHTTPServer.Response in
             let path = r.path
@@ -70,12 +71,17 @@ final class FakeGBIF: Sendable {
                 guard let sql = s.keys[key] else { return .json(404, #"{"error": "no such file"}"#) }
                 if s.script.serveHTML {
                     return .init(
-                        status: 200, headers: ["Content-Type": "text/html"], body: Data("<html>maintenance</html>".utf8)
+                        status: 200,
+                        headers: ["Content-Type": "text/html"],
+                        body: Data("<html>maintenance</html>".utf8)
                     )
                 }
                 let file = s.script.file(speciesKey(in: sql))
                 var response = LoopbackHTTPServer.Response.file(
-                    file, range: r.headers["range"], contentType: "application/zip")
+                    file,
+                    range: r.headers["range"],
+                    contentType: "application/zip"
+                )
                 if s.fileRequests == s.script.cutDownload, let cut = s.script.cutAfter { response.cutAfter = cut }
                 return response
             }
@@ -108,8 +114,10 @@ final class FakeGBIF: Sendable {
             }
             if sql.contains("noSuchColumn") {
                 return .init(
-                    status: 400, headers: ["Content-Type": "text/plain"],
-                    body: Data("Column 'noSuchColumn' cannot be resolved".utf8))
+                    status: 400,
+                    headers: ["Content-Type": "text/plain"],
+                    body: Data("Column 'noSuchColumn' cannot be resolved".utf8)
+                )
             }
             if path == "/v1/occurrence/download/request/validate" {
                 s.validations += 1
@@ -119,8 +127,10 @@ final class FakeGBIF: Sendable {
                 if s.script.busyRequests > 0 {
                     s.script.busyRequests -= 1
                     return .init(
-                        status: 420, headers: ["Content-Type": "text/plain"],
-                        body: Data("User \(s.script.user) has too many simultaneous downloads; the limit is 3.".utf8))
+                        status: 420,
+                        headers: ["Content-Type": "text/plain"],
+                        body: Data("User \(s.script.user) has too many simultaneous downloads; the limit is 3.".utf8)
+                    )
                 }
                 s.requests.append(sql)
                 let key = String(format: "%07d-261126120000000", s.requests.count)

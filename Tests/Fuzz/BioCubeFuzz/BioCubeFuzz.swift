@@ -87,7 +87,8 @@ struct BioCubeFuzz {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
             FileHandle.standardError.write(
-                Data("biocube-fuzz: peak RSS \(line.dropFirst(6).trimmingCharacters(in: .whitespaces))\n".utf8))
+                Data("biocube-fuzz: peak RSS \(line.dropFirst(6).trimmingCharacters(in: .whitespaces))\n".utf8)
+            )
         }
         #endif
     }

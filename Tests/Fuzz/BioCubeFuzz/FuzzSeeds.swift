@@ -49,8 +49,10 @@ enum FuzzSeeds {
                     "listing.json",
                     Array(
                         #"[{"type":"directory","oid":"0","size":0,"path":"Copernicus"},{"type":"file","oid":"ce013625030ba8dba906f756967f9e9ca394464a","size":6,"path":"README.md"},{"type":"file","oid":"1","size":5000,"path":"Copernicus/ERA5/a b.nc","lfs":{"oid":"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03","size":5000,"pointerSize":134}}]"#
-                            .utf8)
-                ))
+                            .utf8
+                    )
+                )
+            )
         case .manifest:
             let lines = ["20200611", "20200711", "20200811"].flatMap { d in
                 ["2.0.1", "2.0.2"].map {
@@ -64,8 +66,10 @@ enum FuzzSeeds {
                     "label_mappings.json",
                     Array(
                         #"{"ranks": {"Genus": {"Erithacus": 2, "Turdus": 1}, "Phylum": {"Chordata": 1}}, "version": 1}"#
-                            .utf8)
-                ))
+                            .utf8
+                    )
+                )
+            )
         case .pt, .zip:
             let path = work + "/b.pt"
             try TorchExporter().write(try batch(), to: path)
@@ -80,8 +84,14 @@ enum FuzzSeeds {
                 _ = try store.createArray(
                     "v",
                     metadata: ArrayMetadata(
-                        shape: [3, 4], dataType: .float32, chunkShape: [2, 4], fillValue: nil, codecs: codecs,
-                        dimensionNames: ["time", "x"]))
+                        shape: [3, 4],
+                        dataType: .float32,
+                        chunkShape: [2, 4],
+                        fillValue: nil,
+                        codecs: codecs,
+                        dimensionNames: ["time", "x"]
+                    )
+                )
                 seeds.append(("\(name).json", try FileIO.read(work + "/\(name).zarr/v/zarr.json")))
             }
         case .zarrChunk:
@@ -89,7 +99,13 @@ enum FuzzSeeds {
                 let a = try CubeStore.create(at: work + "/\(name).zarr").createArray(
                     "v",
                     metadata: ArrayMetadata(
-                        shape: [4, 64], dataType: .float32, chunkShape: [2, 64], fillValue: nil, codecs: codecs))
+                        shape: [4, 64],
+                        dataType: .float32,
+                        chunkShape: [2, 64],
+                        fillValue: nil,
+                        codecs: codecs
+                    )
+                )
                 try a.write((0..<256).map { Float($0) * 0.5 }, to: [.all, .all])
                 seeds.append(("\(name).chunk", try FileIO.read(a.chunkFile([1, 0]))))
             }
@@ -118,9 +134,12 @@ enum FuzzSeeds {
         let t = try Tensor(shape: [2, 3, 4], storage: (0..<24).map { Float($0) })
         return try Batch(
             metadata: .init(
-                latitudes: [50, 49.75, 49.5], longitudes: [0, 0.25, 0.5, 0.75],
+                latitudes: [50, 49.75, 49.5],
+                longitudes: [0, 0.25, 0.5, 0.75],
                 timestamps: [UTCDateTime(year: 2000, month: 1), UTCDateTime(year: 2000, month: 2)],
-                speciesList: ["5"]),
-            groups: [.surface: [.init(name: "t2m", tensor: t)], .species: [.init(name: "5", tensor: t)]])
+                speciesList: ["5"]
+            ),
+            groups: [.surface: [.init(name: "t2m", tensor: t)], .species: [.init(name: "5", tensor: t)]]
+        )
     }
 }

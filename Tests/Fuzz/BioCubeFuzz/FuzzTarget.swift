@@ -1,10 +1,10 @@
 import BioCubeBatch
 import BioCubeCore
-import BioCubeTransfer
 import BioCubeIndicators
 import BioCubeMedia
 import BioCubeNetCDF
 import BioCubeParquet
+import BioCubeTransfer
 import Foundation
 
 /// One reader of untrusted bytes under the fuzzer. Every input must give values or a
@@ -82,7 +82,8 @@ enum FuzzTarget: String, CaseIterable {
             let a = try CubeStore.open(at: scratch + "/store.zarr").openArray("v")
             func product(_ v: [Int]) -> Int {
                 v.reduce(1) {
-                    let r = $0.multipliedReportingOverflow(by: $1); return r.overflow ? .max : r.partialValue
+                    let r = $0.multipliedReportingOverflow(by: $1)
+                    return r.overflow ? .max : r.partialValue
                 }
             }
             guard product(a.shape) <= 1 << 16, product(a.chunkShape) <= 1 << 16 else {
@@ -114,7 +115,13 @@ enum FuzzTarget: String, CaseIterable {
                     _ = try CubeStore.create(at: path).createArray(
                         "v",
                         metadata: ArrayMetadata(
-                            shape: [4, 64], dataType: .float32, chunkShape: [2, 64], fillValue: nil, codecs: codecs))
+                            shape: [4, 64],
+                            dataType: .float32,
+                            chunkShape: [2, 64],
+                            fillValue: nil,
+                            codecs: codecs
+                        )
+                    )
                 }
                 let a = try CubeStore.open(at: path).openArray("v")
                 _ = try Self.put(bytes, a.chunkFile([1, 0]))
@@ -145,7 +152,12 @@ enum FuzzTarget: String, CaseIterable {
                 do {
                     try out.withUnsafeMutableBufferPointer {
                         try HDF5ChunkReader.decode(
-                            Array(bytes), filters: filters, skipped: 0, into: $0, context: "fuzz")
+                            Array(bytes),
+                            filters: filters,
+                            skipped: 0,
+                            into: $0,
+                            context: "fuzz"
+                        )
                     }
                     results.append("\(filters) decoded")
                 } catch let e as BioCubeError { results.append("\(filters) error: \(e.message.prefix(40))") }
@@ -181,9 +193,11 @@ enum FuzzTarget: String, CaseIterable {
         case .manifest:
             let text = String(decoding: data, as: UTF8.self)
             let urls = NDVIDownload.select(
-                manifest: text, from: try UTCDateTime(year: 1999, month: 1),
+                manifest: text,
+                from: try UTCDateTime(year: 1999, month: 1),
                 through: try UTCDateTime(year: 2030, month: 12),
-                dekad: 11)
+                dekad: 11
+            )
             var names = 0
             for u in urls {
                 if (try? UntrustedPath.fileName(u.lastPathComponent, what: "the product", percentEncoded: true)) != nil

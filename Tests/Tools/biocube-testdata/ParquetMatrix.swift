@@ -1,12 +1,13 @@
-import BioCubeParquet
 import ArgumentParser
 import BioCube
+import BioCubeParquet
 
 /// Writes the deterministic matrix of files that `Tests/Interop/test_parquet_writer.py`
 /// reads back with pyarrow (values follow formulas the test recomputes).
 struct ParquetWriteMatrix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "parquet-matrix", abstract: "Write the Parquet writer interoperability matrix."
+        commandName: "parquet-matrix",
+        abstract: "Write the Parquet writer interoperability matrix."
     )
 
     @Argument(help: "Output folder.")
@@ -34,18 +35,24 @@ struct ParquetWriteMatrix: AsyncParsableCommand {
                                 .init("Family", .string, optional: true),
                                 .init("Timestamp", .timestamp(.nanos, utc: false)),
                                 .init("Observed", .timestamp(.micros, utc: true), optional: true),
-                            ], options: options)
+                            ],
+                            options: options
+                        )
                         let r = 0..<rows
                         try writer.write([
                             .string(r.map { "\(1_340_000 + $0 % 28)" }),
                             .int64(r.map { Int64($0) * 7919 - 3_000_000_000 }),
                             .double(r.map { 32 + Double($0 % 161) * 0.25 }),
                             .double(
-                                r.map { $0 % 17 == 0 ? .nan : Double($0 % 40) * 1.5 }, validity: r.map { $0 % 5 != 2 }),
+                                r.map { $0 % 17 == 0 ? .nan : Double($0 % 40) * 1.5 },
+                                validity: r.map { $0 % 5 != 2 }
+                            ),
                             .string(r.map { "Família \($0 % 9)" }, validity: r.map { $0 % 4 != 1 }),
                             .int64(r.map { (946_684_800 + Int64($0 % 246) * 2_592_000) * 1_000_000_000 }),
                             .int64(
-                                r.map { 1_000_000_000_000 + Int64($0) * 1_000_003 }, validity: r.map { $0 % 3 != 0 }),
+                                r.map { 1_000_000_000_000 + Int64($0) * 1_000_003 },
+                                validity: r.map { $0 % 3 != 0 }
+                            ),
                         ])
                         try writer.finish(metadata: ["biocube:case": name])
                     }

@@ -19,7 +19,10 @@ struct StorePattern: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var s = try CubeStore.create(
-                at: store, attributes: ["purpose": "interoperability pattern"], overwrite: true)
+                at: store,
+                attributes: ["purpose": "interoperability pattern"],
+                overwrite: true
+            )
             s.autoConsolidate = false
             let shapes: [(String, [Int], [Int])] = [
                 ("vector", [100], [7]),
@@ -39,9 +42,14 @@ struct StorePattern: AsyncParsableCommand {
                         let path = "\(type.rawValue)/\(shapeName)_\(chainName)"
                         let dims = shape.indices.map { "d\($0)" }
                         let meta = try ArrayMetadata(
-                            shape: shape, dataType: type, chunkShape: chunks, fillValue: nil, codecs: codecs,
+                            shape: shape,
+                            dataType: type,
+                            chunkShape: chunks,
+                            fillValue: nil,
+                            codecs: codecs,
                             dimensionNames: dims,
-                            attributes: ["formula": "pattern"])
+                            attributes: ["formula": "pattern"]
+                        )
                         let a = try s.createArray(path, metadata: meta)
                         let n = shape.reduce(1, *)
                         try write(a, n, type)
@@ -52,7 +60,12 @@ struct StorePattern: AsyncParsableCommand {
             let partial = try s.createArray(
                 "float32/partial",
                 metadata: ArrayMetadata(
-                    shape: [4, 6, 6], dataType: .float32, chunkShape: [2, 3, 3], dimensionNames: ["t", "y", "x"]))
+                    shape: [4, 6, 6],
+                    dataType: .float32,
+                    chunkShape: [2, 3, 3],
+                    dimensionNames: ["t", "y", "x"]
+                )
+            )
             try partial.writeChunk((0..<18).map { Float($0) }, at: [0, 0, 0])
             try s.consolidateMetadata()
             print("wrote pattern store \(store)")

@@ -30,8 +30,12 @@ struct StorePatternShard: AsyncParsableCommand {
             let a = try s.createArray(
                 "sharded/values",
                 metadata: ArrayMetadata(
-                    shape: [steps, height, width], dataType: .float32, chunkShape: [1, height, width],
-                    dimensionNames: ["time", "y", "x"]))
+                    shape: [steps, height, width],
+                    dataType: .float32,
+                    chunkShape: [1, height, width],
+                    dimensionNames: ["time", "y", "x"]
+                )
+            )
             for t in stride(from: k, to: steps, by: n) {
                 var plane = [Float](repeating: 0, count: height * width)
                 for r in 0..<height {

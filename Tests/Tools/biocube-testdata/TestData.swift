@@ -1,6 +1,6 @@
-import BioCubeParquet
 import ArgumentParser
 import BioCube
+import BioCubeParquet
 import Foundation
 
 /// Writes the formula-filled stores and Parquet files that the interoperability tests
@@ -11,7 +11,8 @@ struct TestData: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "biocube-testdata",
         abstract: "Write BioCube's interoperability test data (formula-filled stores and Parquet files).",
-        subcommands: [StorePattern.self, StorePatternShard.self, ParquetWriteMatrix.self])
+        subcommands: [StorePattern.self, StorePatternShard.self, ParquetWriteMatrix.self]
+    )
 }
 
 /// Runs `body`, printing a BioCube error and exiting with status 1 instead of a trace.

@@ -62,16 +62,22 @@ guard arguments.count == 3 else {
 }
 do {
     let builder = try await CubeBuilder.prepare(
-        root: arguments[0], options: BuildOptions(storePath: arguments[1]),
-        sources: BuiltinSources.all + [ElevationSource()])
+        root: arguments[0],
+        options: BuildOptions(storePath: arguments[1]),
+        sources: BuiltinSources.all + [ElevationSource()]
+    )
     _ = try await builder.run()
     let sampler = try BatchSampler(storePath: arguments[1])
     let summary = try await BatchExport(
-        sampler: sampler, exporter: TorchExporter(), directory: arguments[2], missing: .zero
+        sampler: sampler,
+        exporter: TorchExporter(),
+        directory: arguments[2],
+        missing: .zero
     ).run()
     print(
         "custom-modality: \(builder.variables.count) variables (elevation among them) in \(arguments[1]); "
-            + "\(summary.written) batches → \(arguments[2])")
+            + "\(summary.written) batches → \(arguments[2])"
+    )
 } catch {
     FileHandle.standardError.write(Data("custom-modality: error: \(error)\n".utf8))
     exit(1)

@@ -2,6 +2,7 @@ import BioCubeCore
 public import BioCubeTransfer
 package import Foundation
 import Synchronization
+
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
@@ -42,8 +43,11 @@ public struct GBIFClient: Sendable {
         Redaction.register(credentials.password)
         Redaction.register(credentials.basicAuthorization)
         http = HTTPTransport(
-            session: session, timeout: options.requestTimeout, retry: options.retryPolicy(extra: [420]),
-            contact: options.contact)
+            session: session,
+            timeout: options.requestTimeout,
+            retry: options.retryPolicy(extra: [420]),
+            contact: options.contact
+        )
     }
 
     private func endpoint(_ path: String) -> URL { credentials.url.appendingPathComponent(path) }
@@ -78,34 +82,48 @@ public struct GBIFClient: Sendable {
             )
         default:
             throw BioCubeError(
-                r.status >= 500 ? .remoteFailure : .invalidArgument, "\(what): HTTP \(r.status) \(r.reason)")
+                r.status >= 500 ? .remoteFailure : .invalidArgument,
+                "\(what): HTTP \(r.status) \(r.reason)"
+            )
         }
     }
 
     /// Asks GBIF whether the query is acceptable; throws GBIF's explanation when not.
     package func validate(
-        _ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        _ request: GBIFDownloadRequest,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws {
         let url = endpoint("occurrence/download/request/validate")
         let r = try await http.sendRetrying(
-            "POST", url, headers: jsonHeaders, body: try request.body(email: nil).encoded(),
-            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            "POST",
+            url,
+            headers: jsonHeaders,
+            body: try request.body(email: nil).encoded(),
+            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
+        )
         try check(r, "validating the query for \(request.fileName)", url)
     }
 
     /// Requests the download; returns GBIF's download key.
     package func submit(
-        _ request: GBIFDownloadRequest, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        _ request: GBIFDownloadRequest,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> String {
         let url = endpoint("occurrence/download/request")
         let r = try await http.sendRetrying(
-            "POST", url, headers: jsonHeaders, body: try request.body(email: credentials.email).encoded(),
-            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+            "POST",
+            url,
+            headers: jsonHeaders,
+            body: try request.body(email: credentials.email).encoded(),
+            onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
+        )
         try check(r, "requesting \(request.fileName)", url)
         let key = String(decoding: r.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty, key.count <= 64, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw BioCubeError(
-                .remoteFailure, "requesting \(request.fileName): GBIF answered no download key ('\(key.prefix(80))')")
+                .remoteFailure,
+                "requesting \(request.fileName): GBIF answered no download key ('\(key.prefix(80))')"
+            )
         }
         return key
     }
@@ -126,7 +144,9 @@ public struct GBIFClient: Sendable {
 
     /// Polls a download with growing waits until it succeeds; returns its file's URL and size.
     package func waitForResult(
-        key: String, file: String = "", onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        key: String,
+        file: String = "",
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> (url: URL, size: Int64?) {
         switch try await poll(key: key, file: file, onEvent: onEvent) {
         case .ready(let url, let size, _): return (url, size)
@@ -142,14 +162,22 @@ public struct GBIFClient: Sendable {
         var last = ""
         while true {
             let r = try await http.sendRetrying(
-                "GET", url, headers: ["Accept": "application/json"],
-                onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) })
+                "GET",
+                url,
+                headers: ["Accept": "application/json"],
+                onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
+            )
             try check(r, "GBIF download \(key)", url)
             guard let json = r.json, let status = json["status"]?.stringValue else {
                 throw BioCubeError(
-                    .remoteFailure, "GBIF download \(key): the status answer names no status (\(r.reason))")
+                    .remoteFailure,
+                    "GBIF download \(key): the status answer names no status (\(r.reason))"
+                )
             }
-            if status != last { onEvent(.status(file: file, job: key, status: status)); last = status }
+            if status != last {
+                onEvent(.status(file: file, job: key, status: status))
+                last = status
+            }
             switch status {
             case "SUCCEEDED":
                 let link =
@@ -162,7 +190,8 @@ public struct GBIFClient: Sendable {
             case "FAILED", "KILLED", "CANCELLED":
                 throw BioCubeError(
                     .remoteFailure,
-                    "GBIF download \(key) ended \(status); see https://www.gbif.org/occurrence/download/\(key)")
+                    "GBIF download \(key) ended \(status); see https://www.gbif.org/occurrence/download/\(key)"
+                )
             case "PREPARING", "RUNNING", "SUSPENDED":
                 guard clock.now + wait < deadline else {
                     throw BioCubeError(
@@ -229,11 +258,16 @@ public struct GBIFClient: Sendable {
 
     /// Downloads a finished download's zip to `path` (resumable through `path`'s `.part` file).
     package func download(
-        from url: URL, size: Int64?, to path: String, onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
+        from url: URL,
+        size: Int64?,
+        to path: String,
+        onEvent: @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws {
         let name = (path as NSString).lastPathComponent
         try await ResumableDownload(http: http, pieceSize: options.pieceSize, service: "GBIF").run(
-            from: url, size: size, to: path
+            from: url,
+            size: size,
+            to: path
         ) {
             switch $0 {
             case .bytes(let have, let total): onEvent(.downloading(file: name, bytes: have, total: total))
@@ -261,13 +295,17 @@ public struct GBIFClient: Sendable {
     /// skipping files the manifest records as complete and waiting for downloads an earlier
     /// run requested. Returns the file paths in request order.
     public func retrieve(
-        _ requests: [GBIFDownloadRequest], into directory: String, validate: Bool = true,
+        _ requests: [GBIFDownloadRequest],
+        into directory: String,
+        validate: Bool = true,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> [String] {
         let names = requests.map(\.fileName)
         if let dup = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw BioCubeError(
-                .invalidArgument, "two GBIF requests are saved as \(dup); give them different file names")
+                .invalidArgument,
+                "two GBIF requests are saved as \(dup); give them different file names"
+            )
         }
         try FileIO.createDirectories(directory)
         let book = ManifestBook(try DownloadManifest.load(from: directory), directory: directory)
@@ -308,7 +346,9 @@ public struct GBIFClient: Sendable {
     /// Requests (or resumes waiting for) one download and fetches its file. The download
     /// key is written to the folder's manifest as soon as GBIF gives it.
     private func fetch(
-        _ request: GBIFDownloadRequest, manifestKey: String, into book: ManifestBook,
+        _ request: GBIFDownloadRequest,
+        manifestKey: String,
+        into book: ManifestBook,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> Provenance {
         let name = request.fileName
@@ -333,7 +373,9 @@ public struct GBIFClient: Sendable {
                 // An earlier run's download has expired: ask again (a fresh one must not be erased).
                 guard earlier != nil else {
                     throw BioCubeError(
-                        .remoteFailure, "GBIF download \(job) for \(name) was erased before it could be fetched")
+                        .remoteFailure,
+                        "GBIF download \(job) for \(name) was erased before it could be fetched"
+                    )
                 }
                 earlier = nil
                 try? FileManager.default.removeItem(atPath: ResumableDownload.partPath(of: path))
@@ -368,9 +410,14 @@ final class ManifestBook: Sendable {
     func finish(_ key: String, request: GBIFDownloadRequest, provenance: GBIFClient.Provenance) throws -> Int64 {
         try manifest.withLock { m in
             let bytes = try m.record(
-                key, dataset: "gbif-occurrence-\(request.format.lowercased())", request: request.sql,
-                path: directory + "/" + request.fileName, doi: provenance.doi, citation: provenance.citation,
-                licence: provenance.licence)
+                key,
+                dataset: "gbif-occurrence-\(request.format.lowercased())",
+                request: request.sql,
+                path: directory + "/" + request.fileName,
+                doi: provenance.doi,
+                citation: provenance.citation,
+                licence: provenance.licence
+            )
             try m.save(to: directory)
             return bytes
         }

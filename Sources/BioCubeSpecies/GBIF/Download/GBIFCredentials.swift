@@ -35,7 +35,9 @@ public struct GBIFCredentials: Hashable, Sendable {
     ) throws -> GBIFCredentials {
         guard let user = environment["GBIF_USER"], !user.isEmpty else {
             throw BioCubeError(
-                .accessDenied, "no GBIF user: set GBIF_USER to your GBIF.org user name (and GBIF_PWD to its password)")
+                .accessDenied,
+                "no GBIF user: set GBIF_USER to your GBIF.org user name (and GBIF_PWD to its password)"
+            )
         }
         guard let password = environment["GBIF_PWD"], !password.isEmpty else {
             throw BioCubeError(.accessDenied, "no GBIF password: set GBIF_PWD for GBIF user '\(user)'")

@@ -21,7 +21,10 @@ extension GBIFDownloadRequest {
                 guard !t.isEmpty else { continue }
                 guard let k = Int64(t), k > 0 else {
                     throw BioCubeError(
-                        .invalidArgument, "line \(n + 1): '\(t)' is not a GBIF species key", file: origin)
+                        .invalidArgument,
+                        "line \(n + 1): '\(t)' is not a GBIF species key",
+                        file: origin
+                    )
                 }
                 if seen.insert(k).inserted { keys.append(k) }
             }

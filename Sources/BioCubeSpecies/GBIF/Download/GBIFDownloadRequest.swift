@@ -21,7 +21,9 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
         let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.lowercased().hasPrefix("select") else {
             throw BioCubeError(
-                .invalidArgument, "GBIF SQL downloads take one SELECT statement; got '\(trimmed.prefix(40))…'")
+                .invalidArgument,
+                "GBIF SQL downloads take one SELECT statement; got '\(trimmed.prefix(40))…'"
+            )
         }
         guard !fileName.isEmpty, !fileName.contains("/") else {
             throw BioCubeError(.invalidArgument, "download file name '\(fileName)' must be a plain file name")
@@ -38,7 +40,9 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
     /// 25.125 W…45.125 E), whose coordinate uncertainty is at most one cell. Saved as
     /// `<speciesKey>.zip`, the name ``OccurrenceCubeConverter`` expects.
     public static func speciesCube(
-        speciesKey: Int64, years: ClosedRange<Int>, gridMeters: Int = 10_000,
+        speciesKey: Int64,
+        years: ClosedRange<Int>,
+        gridMeters: Int = 10_000,
         area: Region? = nil
     ) throws -> GBIFDownloadRequest {
         guard speciesKey > 0 else {
@@ -47,7 +51,8 @@ public struct GBIFDownloadRequest: Hashable, Sendable {
         guard [1_000, 10_000, 100_000].contains(gridMeters) else {
             throw BioCubeError(
                 .invalidArgument,
-                "EEA grid size \(gridMeters) m: GBIF's EEA reference grid has 1000, 10000 and 100000 m cells")
+                "EEA grid size \(gridMeters) m: GBIF's EEA reference grid has 1000, 10000 and 100000 m cells"
+            )
         }
         guard years.lowerBound >= 1600, years.upperBound <= 2100 else {
             throw BioCubeError(.invalidArgument, "years \(years.lowerBound)…\(years.upperBound) are out of range")
