@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "BioCubeCore",
             dependencies: [
-                "CZstd", "CZlib", "CGlibc", "CCrypto", "CISAL",
+                "CZstd", "CZlib", "CGlibc", "CISAL",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: librarySettings
@@ -101,7 +101,7 @@ let package = Package(
         // Transfers: the HTTP transport (redirects, retries, rate limits, redaction), resumable
         // downloads, the download manifest and the Hugging Face client. Only the download
         // clients need it: the store and batches build without networking.
-        .target(name: "BioCubeTransfer", dependencies: ["BioCubeCore"], swiftSettings: librarySettings),
+        .target(name: "BioCubeTransfer", dependencies: ["BioCubeCore", "CCrypto"], swiftSettings: librarySettings),
         // NetCDF and HDF5 reading (every libnetcdf call behind one lock, raw HDF5 chunks,
         // netCDF-3 records) and writing, package-level: shared by ERA5 and NDVI ingestion.
         .target(
@@ -170,9 +170,13 @@ let package = Package(
         ),
 
         // MARK: Executables
-        // Process-wide tuning (the C allocator) that only an executable may opt into: no library
+        // Process-wide tuning (the C allocator, crash-test kill points) that only an executable may opt into: no library
         // target depends on it, so no library call changes its host process.
-        .target(name: "_BioCubeProcessTuning", dependencies: ["CGlibc"], swiftSettings: librarySettings),
+        .target(
+            name: "_BioCubeProcessTuning",
+            dependencies: ["BioCubeCore", "CGlibc"],
+            swiftSettings: librarySettings
+        ),
         .executableTarget(
             name: "biocube",
             dependencies: [

@@ -26,9 +26,11 @@ struct BioCubeCommand: AsyncParsableCommand {
     /// Keeps freed multi-megabyte blocks (columns, planes, chunks) for reuse instead of
     /// handing them back to the kernel (unless BIOCUBE_DEFAULT_ALLOCATOR=1), then runs the command.
     /// An interrupt (Ctrl-C, SIGTERM, SIGHUP) removes the temporary files being written and
-    /// keeps what was finished, so the same command resumes.
+    /// keeps what was finished, so the same command resumes. Debug builds arm the crash tests'
+    /// kill points when `BIOCUBE_CRASH_AT` is set (``CrashTesting``).
     static func main() async {
         _ = AllocatorTuning.applyOnce()
+        CrashTesting.armFromEnvironment()
         LiveTemporaryFiles.removeOnInterrupt { signal, removed in
             let name = [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP"][signal] ?? "signal \(signal)"
             return "biocube: interrupted (\(name)): removed \(removed) temporary file(s); "

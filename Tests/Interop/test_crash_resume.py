@@ -3,8 +3,9 @@ outputs are byte-identical to an uninterrupted run and no temporary file is left
 a point where a temporary file exists removes it and ends with status 130.
 
 The points are the durable steps of every writer (a temporary file written, a file renamed
-into place), counted by the debug build's `BIOCUBE_CRASH_AT` hook (Sources/BioCubeCore/IO/
-CrashPoint.swift): `BIOCUBE_CRASH_AT=count` prints how many a run passes, `=N` kills the
+into place, marked by Sources/BioCubeCore/IO/CrashPoint.swift), counted by the hook the debug
+`biocube` arms from `BIOCUBE_CRASH_AT` (Sources/_BioCubeProcessTuning/CrashTesting.swift):
+`BIOCUBE_CRASH_AT=count` prints how many a run passes, `=N` kills the
 process at the N-th."""
 import os
 import re

@@ -22,7 +22,7 @@ public struct BatchNormalisation: Sendable {
         self.path = path
         self.mode = mode
         statistics = try NormalisationStatistics.load(path: path, pressureLevels: pressureLevels)
-        digest = try Digest.sha256(ofFile: path)
+        digest = try SHA256.hex(ofFile: path)
     }
 
     /// Normalises one tensor's values in place (see ``Batch/normalised(with:mode:)``).

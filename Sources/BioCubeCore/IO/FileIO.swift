@@ -12,6 +12,29 @@ import Darwin
 /// Small POSIX file helpers with BioCube errors: whole-file reads into reusable buffers and
 /// atomic whole-file writes (temporary file in the same folder, then `rename`).
 package enum FileIO {
+    /// Reads a whole regular file front to back in pieces of at most `pieceSize` bytes (one
+    /// buffer, reused), handing each to `body`: for digests of files of any size.
+    ///
+    /// - Throws: the errors of ``openRegularFile(_:)``, `.io` naming the path when a read fails,
+    ///   and whatever `body` throws.
+    package static func forEachPiece(
+        of path: String,
+        pieceSize: Int = 4 << 20,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let (fd, _) = try openRegularFile(path)
+        defer { try? fd.close() }
+        var buffer = [UInt8](repeating: 0, count: max(1, pieceSize))
+        while true {
+            let n: Int
+            do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) } } catch {
+                throw BioCubeError(.io, "cannot read (\(error))", file: path, cause: error)
+            }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
     /// Opens `path` for reading when it is a regular file, and returns it with its size.
     ///
     /// The file is opened non-blocking, so a FIFO in its place is refused at once instead of
@@ -22,9 +45,9 @@ package enum FileIO {
     ///   device, `.io` when the system refuses; each naming the path.
     package static func openRegularFile(_ path: String) throws -> (descriptor: FileDescriptor, size: Int) {
         let fd: FileDescriptor
-        do { fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.nonBlocking]) } catch Errno
-            .noSuchFileOrDirectory
-        {
+        do {
+            fd = try FileDescriptor.open(FilePath(path), .readOnly, options: [.nonBlocking])
+        } catch Errno.noSuchFileOrDirectory {
             throw BioCubeError(.notFound, "no such file", file: path)
         } catch { throw BioCubeError(.io, "cannot open: \(error)", file: path, cause: error) }
         var info = stat()

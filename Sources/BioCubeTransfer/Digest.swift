@@ -1,10 +1,11 @@
+import BioCubeCore
 internal import CCrypto
 import Foundation
-import SystemPackage
 
 /// SHA-256 and SHA-1 digests through OpenSSL's libcrypto, streamed: the checksums that
 /// verify downloads (Hugging Face lists SHA-256 for its LFS files and git's SHA-1 blob ids
-/// for the rest).
+/// for the rest). Core's `SHA256` gives the same SHA-256 without OpenSSL for the small
+/// files the store and batches digest.
 package struct Digest: ~Copyable {
     /// The algorithms.
     package enum Algorithm: Sendable {
@@ -53,7 +54,7 @@ package struct Digest: ~Copyable {
     /// The SHA-256 of a whole file, streamed in 4 MiB pieces.
     package static func sha256(ofFile path: String) throws -> String {
         var d = try Digest(.sha256)
-        try stream(path) { try d.update($0) }
+        try FileIO.forEachPiece(of: path) { try d.update($0) }
         return try d.hex()
     }
 
@@ -62,21 +63,7 @@ package struct Digest: ~Copyable {
         var d = try Digest(.sha1)
         let size = FileIO.attributes(path)?.size ?? 0
         try d.update(Array("blob \(size)\u{0}".utf8))
-        try stream(path) { try d.update($0) }
+        try FileIO.forEachPiece(of: path) { try d.update($0) }
         return try d.hex()
-    }
-
-    private static func stream(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let (fd, _) = try FileIO.openRegularFile(path)
-        defer { try? fd.close() }
-        var buffer = [UInt8](repeating: 0, count: 4 << 20)
-        while true {
-            let n: Int
-            do { n = try buffer.withUnsafeMutableBytes { try fd.read(into: $0) } } catch {
-                throw BioCubeError(.io, "cannot read (\(error))", file: path, cause: error)
-            }
-            if n == 0 { break }
-            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        }
     }
 }
