@@ -69,7 +69,7 @@ struct BuildCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var options = BuildOptions(storePath: store)
-            options.gridName = grid
+            options.grid = try Grid(named: grid)
             options.cadence = cadence
             options.start = start
             options.end = end

@@ -89,10 +89,7 @@ struct ViewCommand: AsyncParsableCommand {
             }
             let g: VariableGroup
             if let group {
-                guard let x = VariableGroup(rawValue: group) else {
-                    throw BioCubeError(.invalidArgument, "unknown group '\(group)'")
-                }
-                g = x
+                g = try VariableGroup(validating: group)
             } else {
                 guard let x = batch.groups.first(where: { $0.variables.contains { $0.name == variable } })?.group else {
                     throw BioCubeError(.notFound, "no variable '\(variable)' in \(input)")

@@ -12,7 +12,7 @@ import Testing
     /// A safetensors file: the header JSON (with a BioCube `__metadata__`) and the data bytes.
     static func safetensors(_ tensors: [String: Any], data: [UInt8], in dir: TemporaryDirectory) throws -> String {
         var header: [String: Any] = tensors
-        var groups: [[Any]] = VariableGroup.allCases.map { [$0.rawValue, [String]()] }
+        var groups: [[Any]] = VariableGroup.builtIn.map { [$0.rawValue, [String]()] }
         let surface = tensors.keys.sorted().filter { $0.hasPrefix("surface_variables/") }
         groups[0] = ["surface_variables", surface.map { String($0.dropFirst("surface_variables/".count)) }]
         func text(_ v: Any) throws -> String {

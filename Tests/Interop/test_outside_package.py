@@ -76,13 +76,16 @@ def test_outside_package_builds_and_exports_its_own_modality(sample, tmp_path):
     assert run.returncode == 0, run.stderr + run.stdout
     assert "2 batches" in run.stdout, run.stdout
     batch = torch.load(tmp_path / "batches" / "batch_2000-01-01_to_2000-02-01.pt", weights_only=True)
-    misc = batch["misc_variables"]
-    assert list(misc) == ["avg_slhtf", "avg_pevr", "elevation"]
-    elevation = misc["elevation"].numpy()
+    # Its own group, after the twelve published groups (its store has no extra groups):
+    # the published groups are untouched.
+    assert list(batch)[-1] == "terrain_variables" and list(batch)[-2] == "species_variables", list(batch)
+    assert list(batch["misc_variables"]) == ["avg_slhtf", "avg_pevr"]
+    assert list(batch["terrain_variables"]) == ["elevation"]
+    elevation = batch["terrain_variables"]["elevation"].numpy()
     lats = np.array(batch["batch_metadata"]["latitudes"])
     lons = np.array(batch["batch_metadata"]["longitudes"])
     assert elevation.shape == (2, len(lats), len(lons))
-    expected = np.full_like(elevation[0], np.nan)   # misc_variables keep NaN under --missing zero (ERA5-like)
+    expected = np.full_like(elevation[0], np.nan)   # a group of one's own keeps NaN under --missing zero
     for la, lo, m in rows:
         expected[np.argmin(abs(lats - la)), np.argmin(abs(lons - lo))] = m
     np.testing.assert_array_equal(elevation[0], expected)

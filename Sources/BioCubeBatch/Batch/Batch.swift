@@ -63,7 +63,7 @@ public struct Batch: Sendable {
     /// `(2, L, H, W)` with `H`, `W` (and `L`) matching the metadata.
     public init(metadata: Metadata, groups given: [VariableGroup: [Variable]]) throws {
         self.metadata = metadata
-        groups = VariableGroup.allCases.compactMap { g in
+        groups = Set(VariableGroup.builtIn).union(given.keys).sorted().compactMap { g in
             let v = given[g] ?? []
             return g.isPublished || !v.isEmpty ? (g, v) : nil
         }

@@ -162,7 +162,7 @@ public final class BatchSampler: Sendable {
             )
         }
         var out: [(group: VariableGroup, variable: Int)] = []
-        for g in VariableGroup.allCases {
+        for g in Set(VariableGroup.builtIn).union(variables.flatMap(\.groups)).sorted() {
             var list = variables.indices.filter {
                 variables[$0].groups.contains(g) && selection.includes(g, variables[$0].name)
             }

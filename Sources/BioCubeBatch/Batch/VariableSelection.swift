@@ -72,7 +72,9 @@ public struct VariableSelection: Codable, Sendable, Hashable {
     /// carried only when added (`+species_media:*` or by name).
     public func includes(_ group: VariableGroup, _ name: String) -> Bool {
         if dropped.contains(Member(group, name)) || dropped.contains(Member(group, "*")) { return false }
-        if !group.isPublished { return added.contains(Member(group, name)) || added.contains(Member(group, "*")) }
+        if group.isCarriedOnlyWhenSelected {
+            return added.contains(Member(group, name)) || added.contains(Member(group, "*"))
+        }
         return !Self.leftOutByDefault.contains(Member(group, name)) || added.contains(Member(group, name))
     }
 
@@ -135,18 +137,16 @@ public struct VariableSelection: Codable, Sendable, Hashable {
             name.removeFirst()
         }
         let groupName =
-            parts[0].hasSuffix("_variables") || VariableGroup(rawValue: parts[0]) != nil
+            parts[0].hasSuffix("_variables") || VariableGroup(rawValue: parts[0]).isBuiltIn
             ? parts[0] : parts[0] + "_variables"
-        guard let group = VariableGroup(rawValue: groupName) else {
-            throw BioCubeError(
-                .invalidArgument,
-                "variable selection '\(raw)': unknown group '\(parts[0])' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
+        let group: VariableGroup
+        do { group = try VariableGroup(validating: groupName) } catch let e as BioCubeError {
+            throw BioCubeError(.invalidArgument, "variable selection '\(raw)': \(e.message)", cause: e)
         }
-        if name == "*" && adding && group.isPublished {
+        if name == "*" && adding && !group.isCarriedOnlyWhenSelected {
             throw BioCubeError(
                 .invalidArgument,
-                "variable selection '\(raw)': '*' only drops a published group (-\(group.rawValue):*); it adds only the extra group (+species_media:*)"
+                "variable selection '\(raw)': '*' only drops a group batches carry by default (-\(group.rawValue):*); it adds only an extra group (+species_media:*, +lpi:*)"
             )
         }
         return (adding, Member(group, name))

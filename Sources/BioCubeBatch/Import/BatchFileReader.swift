@@ -85,7 +85,8 @@ public enum BatchFileReader {
         )
         var storages: [String: [Float]] = [:]
         var groups: [VariableGroup: [Batch.Variable]] = [:]
-        for g in VariableGroup.allCases {
+        let own = byName.keys.compactMap { try? VariableGroup(validating: $0) }.filter { !$0.isBuiltIn }
+        for g in (VariableGroup.builtIn + own).sorted() {
             guard let v = byName[g.rawValue] else {
                 if !g.isPublished { continue }
                 throw BioCubeError(.invalidMetadata, "group \(g.rawValue) is missing")
@@ -202,7 +203,7 @@ public enum BatchFileReader {
         var groups: [VariableGroup: [Batch.Variable]] = [:]
         for pair in order {
             guard let p = pair.arrayValue, p.count == 2, let gname = p[0].stringValue,
-                let g = VariableGroup(rawValue: gname),
+                let g = try? VariableGroup(validating: gname),
                 let names = p[1].arrayValue?.compactMap(\.stringValue)
             else { throw BioCubeError(.invalidMetadata, "malformed \"groups\" entry") }
             groups[g] = try names.map { name in

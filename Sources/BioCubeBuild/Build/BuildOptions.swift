@@ -5,8 +5,11 @@ public import BioCubeCore
 public struct BuildOptions: Sendable {
     /// The store to create or continue.
     public var storePath: String
-    /// The target grid, by name (see `init(named:)`).
-    public var gridName: String = "europe025"
+    /// The target grid: a preset (`Grid.europe025`, the default) or any regular grid of
+    /// your own.
+    public var grid: Grid = .europe025
+    /// The grid's preset name, or a description of its axes (`Grid.label`).
+    public var gridName: String { grid.label }
     /// The time step.
     public var cadence: Cadence = .monthly
     /// First and last step; by default as ``timeAxis`` says.

@@ -68,7 +68,7 @@ extension CubeBuilder {
         try checkCompatible(store)
         try store.writeCoordinates(grid: grid, time: time, pressureLevels: pressureLevels)
         let used = Set(plansInOrder.flatMap(\.variable.groups))
-        for g in VariableGroup.allCases where g.isPublished || used.contains(g) { try store.createGroup(g.rawValue) }
+        for g in Set(VariableGroup.published).union(used).sorted() { try store.createGroup(g.rawValue) }
         var arrays: [ZarrArray] = []
         for plan in plansInOrder {
             let v = plan.variable

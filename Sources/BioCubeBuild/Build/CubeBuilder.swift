@@ -19,7 +19,7 @@ import Foundation
 ///   from the file owning that group); what no rule resolves is an error.
 public final class CubeBuilder: Sendable {
     /// The catalog built from.
-    package let catalog: Catalog
+    public let catalog: Catalog
     /// The options.
     package let options: BuildOptions
     /// The target grid (the named grid, cut to the region).
@@ -83,7 +83,7 @@ public final class CubeBuilder: Sendable {
         explicit: [String: SourceKind] = [:]
     ) async throws -> CubeBuilder {
         let scanner = try SourceScanner(
-            gridName: options.gridName,
+            grid: options.grid,
             cadence: options.cadence,
             config: options.config,
             sources: sources
@@ -113,7 +113,7 @@ public final class CubeBuilder: Sendable {
         sources: [any ModalitySource]
     ) async throws -> CubeBuilder {
         let scanner = try SourceScanner(
-            gridName: options.gridName,
+            grid: options.grid,
             cadence: options.cadence,
             config: catalog.config.merging(options.config),
             sources: sources
@@ -186,10 +186,25 @@ public final class CubeBuilder: Sendable {
             )
         }
         leftOutSources = unreadablePaths
+        for s in catalog.sources {
+            for v in s.variables {
+                for g in v.descriptor.groups where !g.isBuiltIn {
+                    do { _ = try VariableGroup(validating: g.rawValue) } catch let e as BioCubeError {
+                        throw BioCubeError(
+                            .invalidArgument,
+                            "variable \(v.descriptor.name): \(e.message)",
+                            file: s.path,
+                            variable: v.descriptor.name,
+                            cause: e
+                        )
+                    }
+                }
+            }
+        }
         self.catalog = catalog
         self.options = options
         self.problems = problems
-        var g = try Grid(named: options.gridName)
+        var g = options.grid
         if let region = options.region {
             let r = try region.indexRanges(on: g)
             g = g.subgrid(latitudes: r.latitude, longitudes: r.longitude)
@@ -328,9 +343,10 @@ public final class CubeBuilder: Sendable {
 
     /// Store order: group order, then the published order within the group, then species
     /// keys numerically, then names.
-    static func order(_ v: StoreVariable) -> (Int, Int, Int, String) {
-        let g = VariableGroup.allCases.firstIndex(of: v.groups[0]) ?? 99
+    static func order(_ v: StoreVariable) -> (Int, String, Int, Int, String) {
+        let g = VariableGroup.builtIn.firstIndex(of: v.groups[0]) ?? VariableGroup.builtIn.count
         let published = v.groups[0].publishedVariables.firstIndex(of: v.name) ?? Int.max
-        return (g, published, v.groups[0] == .species ? v.name.count : 0, v.name)
+        let own = v.groups[0].isBuiltIn ? "" : v.groups[0].rawValue
+        return (g, own, published, v.groups[0] == .species ? v.name.count : 0, v.name)
     }
 }

@@ -83,16 +83,11 @@ public struct BuildConfig: Codable, Sendable, Hashable {
         let rawGroups = try c.decodeIfPresent([String: [String]].self, forKey: .groups) ?? [:]
         groups = try rawGroups.mapValues { names in
             try names.map { n in
-                guard let g = VariableGroup(rawValue: n) else {
+                do { return try VariableGroup(validating: n) } catch let e as BioCubeError {
                     throw DecodingError.dataCorrupted(
-                        .init(
-                            codingPath: [CodingKeys.groups],
-                            debugDescription:
-                                "unknown group '\(n)' (known: \(VariableGroup.allCases.map(\.rawValue).joined(separator: ", ")))"
-                        )
+                        .init(codingPath: [CodingKeys.groups], debugDescription: e.message)
                     )
                 }
-                return g
             }
         }
         prefer = try c.decodeIfPresent([String: String].self, forKey: .prefer) ?? [:]

@@ -113,7 +113,7 @@ extension DuplicateResolution {
     /// earlier group in batch order); a source with no variables owns `misc_variables`.
     static func ownedGroup(_ source: Catalog.Source) -> VariableGroup {
         var best: (count: Int, group: VariableGroup) = (0, .misc)
-        for g in VariableGroup.allCases {
+        for g in Set(source.variables.flatMap(\.descriptor.groups)).sorted() {
             let n = source.variables.filter { $0.descriptor.groups.contains(g) }.count
             if n > best.count { best = (n, g) }
         }

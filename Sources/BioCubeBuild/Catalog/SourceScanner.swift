@@ -18,9 +18,9 @@ import Foundation
 /// itself goes on.
 public struct SourceScanner: Sendable {
     /// The grid sources are checked against.
-    package var grid: Grid
-    /// The grid's name as given (recorded in the catalog).
-    public var gridName: String
+    public var grid: Grid
+    /// The grid's preset name, or a description of its axes (recorded in the catalog).
+    public var gridName: String { grid.label }
     /// The cadence the steps are counted in.
     public var cadence: Cadence
     /// Group overrides and source preferences.
@@ -28,16 +28,26 @@ public struct SourceScanner: Sendable {
     /// The kinds of source files, in claiming order.
     public let sources: [any ModalitySource]
 
-    /// A scanner for `grid` (by name, see `init(named:)`) and `cadence` that knows
-    /// `sources`; throws when two of them share a kind.
+    /// A scanner for a preset grid (by name, see `Grid(named:)`) and `cadence` that
+    /// knows `sources`; throws when the name is unknown or two sources share a kind.
     public init(
         gridName: String = "europe025",
         cadence: Cadence = .monthly,
         config: BuildConfig = .published,
         sources: [any ModalitySource]
     ) throws {
-        self.grid = try Grid(named: gridName)
-        self.gridName = gridName
+        try self.init(grid: Grid(named: gridName), cadence: cadence, config: config, sources: sources)
+    }
+
+    /// A scanner for any `grid` and `cadence` that knows `sources`; throws when two of them
+    /// share a kind.
+    public init(
+        grid: Grid,
+        cadence: Cadence = .monthly,
+        config: BuildConfig = .published,
+        sources: [any ModalitySource]
+    ) throws {
+        self.grid = grid
         self.cadence = cadence
         self.config = config
         var kinds = Set<SourceKind>()

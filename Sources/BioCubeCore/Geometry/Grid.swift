@@ -45,8 +45,9 @@ public struct Grid: Hashable, Sendable, Codable {
         Grid(latitude: latitude.slice(latitudes), longitude: longitude.slice(longitudes))
     }
 
-    /// Maps a longitude into this grid's convention (e.g. 350 → −10 for a −25…45 grid).
-    package func normalisedLongitude(_ lon: Double) -> Double {
+    /// Maps a longitude into this grid's convention (e.g. 350 → −10 for a −25…45 grid); a
+    /// longitude off the grid in either convention comes back unchanged up to whole turns.
+    public func normalisedLongitude(_ lon: Double) -> Double {
         let bounds = longitude.bounds
         var l = lon
         if l < bounds.lowerBound - longitude.defaultTolerance {
@@ -67,7 +68,26 @@ public struct Grid: Hashable, Sendable, Codable {
 }
 
 extension Grid {
-    /// Looks up a grid preset by name: `europe025` or `europe6h`.
+    /// The name of the preset this grid equals (`europe025`, `europe6h`, `global025`; what
+    /// ``init(named:)`` accepts), or nil for any other grid.
+    public var presetName: String? {
+        switch self {
+        case .europe025: "europe025"
+        case .europe6Hourly: "europe6h"
+        case .global025: "global025"
+        default: nil
+        }
+    }
+
+    /// The preset's name, else a description of the axes (`lat 40…50 step 0.5, lon …`), for
+    /// records and messages.
+    public var label: String {
+        if let presetName { return presetName }
+        func axis(_ a: GridAxis) -> String { "\(a.first)…\(a.last) step \(a.step)" }
+        return "lat \(axis(latitude)), lon \(axis(longitude))"
+    }
+
+    /// Looks up a grid preset by name: `europe025`, `europe6h` or `global025`.
     public init(named name: String) throws {
         switch name.lowercased() {
         case "europe025", "europe-025", "monthly": self = .europe025

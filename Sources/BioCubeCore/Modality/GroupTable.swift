@@ -10,7 +10,7 @@ public struct GroupTable: Hashable, Sendable, Codable {
     /// The published BioCube assignment.
     public static let published: GroupTable = {
         var table: [String: [VariableGroup]] = [:]
-        for group in VariableGroup.allCases where group != .atmospheric {
+        for group in VariableGroup.builtIn where group != .atmospheric {
             for name in group.publishedVariables { table[name, default: []].append(group) }
         }
         return GroupTable(singleLevel: table)

@@ -208,15 +208,21 @@ public final class ERA5File: Sendable {
         )
     }
 
-    /// Indices of the slices whose time falls in `step`: the calendar month for a monthly
-    /// cadence, the exact instant otherwise.
-    package func slices(at step: UTCDateTime, cadence: Cadence) -> [Int] {
-        // The slices whose step (Cadence.step(containing:), the one rule) is `step`.
+    /// Indices of the slices whose time falls in `step`, in file order: every slice of the
+    /// calendar month for a monthly cadence, the slice at the exact instant otherwise. This
+    /// is the rule the modality reads by (`Cadence.step(containing:)`), for callers of
+    /// ``read(_:slice:onto:levelOrder:)``.
+    public func slices(at step: UTCDateTime, cadence: Cadence) -> [Int] {
         times.indices.filter { cadence.step(containing: times[$0]) == step }
     }
 
+    /// The index of the slice stored at exactly `instant`, or nil when the file has none.
+    public func slice(at instant: UTCDateTime) -> Int? {
+        times.firstIndex(of: instant)
+    }
+
     /// The mapping of this file's lattice onto `grid` (computed once per grid).
-    package func mapping(onto grid: Grid) throws -> GridMapping {
+    public func mapping(onto grid: Grid) throws -> GridMapping {
         if let m = mappings.withLock({ $0[grid] }) { return m }
         let m = try GridMapping(latitudes: latitudes, longitudes: longitudes, grid: grid, path: path)
         mappings.withLock { $0[grid] = m }

@@ -1,10 +1,16 @@
 // A modality defined outside BioCube: a static elevation field read from
 // `Elevation/*.csv` (`latitude,longitude,elevation_m`), built into one store with the
-// built-in sources and exported as the standard bfm-model batches (`misc_variables`).
+// built-in sources and exported as the standard bfm-model batches, in a variable group of
+// its own (`terrain_variables`, after the twelve published groups).
 //
 //   swift run custom-modality BioCube cube.zarr batches/
 import BioCube
 import Foundation
+
+extension VariableGroup {
+    /// This example's own group: any `<name>_variables` of lower-case letters, digits and underscores.
+    static let terrain: VariableGroup = "terrain_variables"
+}
 
 /// Elevation in metres per grid cell: the same plane at every step; NaN where no row falls.
 struct ElevationModality: Modality {
@@ -23,7 +29,7 @@ struct ElevationModality: Modality {
     }
 
     func variables() throws -> [VariableDescriptor] {
-        [VariableDescriptor(name: "elevation", groups: [.misc], units: "m", longName: "Terrain elevation")]
+        [VariableDescriptor(name: "elevation", groups: [.terrain], units: "m", longName: "Terrain elevation")]
     }
 
     func read(_ variable: VariableDescriptor, at step: UTCDateTime, onto grid: Grid) throws -> Tensor {

@@ -1,25 +1,36 @@
-package import BioCubeCore
-
 /// How a source's latitude/longitude lattice maps onto a target ``Grid``, by coordinate
 /// value: which source rows and columns feed which target cells. Wider sources are
 /// cropped, flipped or shifted ones reordered; target cells the source does not cover
 /// stay NaN. A source that is not on the target's lattice is refused.
-package struct GridMapping: Hashable, Sendable {
+///
+/// The built-in ERA5 reader maps its files with it; a modality of your own whose files carry
+/// latitude and longitude vectors can do the same:
+///
+/// ```swift
+/// let mapping = try GridMapping(latitudes: lats, longitudes: lons, grid: grid, path: path)
+/// // read rows mapping.sourceRows, columns mapping.sourceColumns of the file, then
+/// let plane = mapping.plane(from: block)  // grid.height × grid.width, NaN where uncovered
+/// ```
+public struct GridMapping: Hashable, Sendable {
     /// The source row range to read (the bounding box of the rows used).
-    package let sourceRows: Range<Int>
+    public let sourceRows: Range<Int>
     /// The source column range to read.
-    package let sourceColumns: Range<Int>
+    public let sourceColumns: Range<Int>
     /// For each target row, the offset into `sourceRows`, or -1 when not covered.
     let rowMap: [Int32]
     /// For each target column, the offset into `sourceColumns`, or -1 when not covered.
     let columnMap: [Int32]
     /// The number of target cells the source does not cover.
-    package let uncoveredCells: Int
+    public let uncoveredCells: Int
     /// Runs of consecutive target columns fed by consecutive source columns.
     let columnRuns: [(target: Int, source: Int, length: Int)]
 
-    /// Builds the mapping; `path` names the file in errors.
-    package init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
+    /// Builds the mapping of a source lattice (`latitudes` and `longitudes` as stored, in any
+    /// order and longitude convention) onto `grid`; `path` names the file in errors.
+    ///
+    /// - Throws: `.offGrid` when a coordinate inside the grid's bounds is not on its lattice
+    ///   (no nearest-neighbour resampling is done), naming the file.
+    public init(latitudes: [Double], longitudes: [Double], grid: Grid, path: String) throws {
         func build(
             _ values: [Double],
             _ axis: GridAxis,
@@ -74,12 +85,12 @@ package struct GridMapping: Hashable, Sendable {
         columnRuns = runs
     }
 
-    package static func == (a: GridMapping, b: GridMapping) -> Bool {
+    public static func == (a: GridMapping, b: GridMapping) -> Bool {
         a.sourceRows == b.sourceRows && a.sourceColumns == b.sourceColumns && a.rowMap == b.rowMap
             && a.columnMap == b.columnMap
     }
 
-    package func hash(into h: inout Hasher) {
+    public func hash(into h: inout Hasher) {
         h.combine(sourceRows)
         h.combine(sourceColumns)
         h.combine(rowMap)
@@ -91,7 +102,8 @@ package struct GridMapping: Hashable, Sendable {
     ///
     /// By default `source` is exactly the `sourceRows × sourceColumns` block; with `fullWidth`
     /// it holds whole source rows (`fullWidth` columns each) from source row `firstSourceRow`.
-    func scatter(
+    /// `plane` must hold `grid.height × grid.width` values and `source` the block described.
+    public func scatter(
         _ source: [Float],
         into plane: UnsafeMutableBufferPointer<Float>,
         onlyMissing: Bool,
@@ -118,5 +130,17 @@ package struct GridMapping: Hashable, Sendable {
                 }
             }
         }
+    }
+
+    /// The target plane (`grid.height × grid.width`, row-major) of a `sourceRows ×
+    /// sourceColumns` block, NaN where the source does not cover the grid.
+    public func plane(from block: [Float]) -> [Float] {
+        precondition(
+            block.count == sourceRows.count * sourceColumns.count,
+            "GridMapping.plane(from:): the block must hold sourceRows × sourceColumns values"
+        )
+        var out = [Float](repeating: .nan, count: rowMap.count * columnMap.count)
+        out.withUnsafeMutableBufferPointer { scatter(block, into: $0, onlyMissing: false) }
+        return out
     }
 }
