@@ -1,5 +1,6 @@
 import BioCube
 import BioCubeSample
+import BioCubeTestSupport
 import Foundation
 import Testing
 
@@ -42,7 +43,7 @@ struct TileSource: ModalitySource {
         // Static, as documented for time-invariant sources: no span.
         return OpenedSource(
             modality: m,
-            description: try context.describe(file, kind: kind, m, first: nil, last: nil, stepCount: 0),
+            description: try context.describe(file, kind: kind, m, coverage: .invariant),
             problems: []
         )
     }
@@ -111,5 +112,32 @@ struct TileSource: ModalitySource {
         )
         #expect((preferred.catalog.duplicates ?? []).first { $0.variable == "elevation" }?.decision == .preferred)
         #expect(try await preferred.run().complete)
+    }
+}
+
+/// The coverage a source states, as spans and counts the catalog records.
+@Suite struct TimeCoverageTests {
+    @Test func coverageGivesItsSpanAndCount() throws {
+        let jan = try UTCDateTime(year: 2000, month: 1)
+        let mar = try UTCDateTime(year: 2000, month: 3)
+        #expect(TimeCoverage.invariant.span == nil && TimeCoverage.invariant.count == 0)
+        let steps = TimeCoverage.steps(first: jan, last: mar, count: 3)
+        #expect(steps.span?.first == jan && steps.span?.last == mar && steps.count == 3)
+        let instants = TimeCoverage.instants([mar, jan, mar])
+        #expect(instants.span?.first == jan && instants.span?.last == mar && instants.count == 2)
+        #expect(TimeCoverage.instants([]).span == nil)
+    }
+
+    @Test func anInvariantDescriptionHasNoSpan() throws {
+        let dir = TemporaryDirectory()
+        try "5 0 10".write(toFile: dir.file("a.tile"), atomically: true, encoding: .utf8)
+        let context = SourceContext(grid: .europe025, cadence: .monthly)
+        let m = try TileModality(path: dir.file("a.tile"))
+        let file = SourceFile(path: dir.file("a.tile"), relativePath: "Tiles/a.tile")
+        let invariant = try context.describe(file, kind: "tile", m, coverage: .invariant)
+        #expect(invariant.variables.allSatisfy(\.isInvariant) && invariant.stepCount == 0)
+        let jan = try UTCDateTime(year: 2000, month: 1)
+        let spanned = try context.describe(file, kind: "tile", m, coverage: .steps(first: jan, last: jan, count: 1))
+        #expect(spanned.variables.allSatisfy { !$0.isInvariant && $0.first == jan } && spanned.stepCount == 1)
     }
 }

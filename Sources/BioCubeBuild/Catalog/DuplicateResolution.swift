@@ -205,8 +205,8 @@ extension DuplicateResolution {
     }
 
     static func span(_ a: Catalog.SourceVariable, _ b: Catalog.SourceVariable) -> SharedSpan? {
-        let aStatic = a.first == nil && a.last == nil
-        let bStatic = b.first == nil && b.last == nil
+        let aStatic = a.isInvariant
+        let bStatic = b.isInvariant
         if aStatic && bStatic { return .static }
         if aStatic, let b0 = b.first, let b1 = b.last { return .steps(b0, b1) }
         if bStatic, let a0 = a.first, let a1 = a.last { return .steps(a0, a1) }

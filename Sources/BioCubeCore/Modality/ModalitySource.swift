@@ -10,8 +10,10 @@
 ///     func claims(relativePath: String) -> Bool { relativePath.hasPrefix("Elevation/") && relativePath.hasSuffix(".csv") }
 ///     func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
 ///         let modality = try ElevationModality(path: file.path)
-///         return OpenedSource(modality: modality, description: try context.describe(
-///             file, kind: kind, modality, first: modality.firstMonth, last: modality.lastMonth, stepCount: 1))
+///         let coverage = TimeCoverage.invariant  // a static field; else .steps(first:last:count:)
+///         return OpenedSource(
+///             modality: modality,
+///             description: try context.describe(file, kind: kind, modality, coverage: coverage))
 ///     }
 /// }
 /// ```
@@ -81,8 +83,21 @@ public struct SourceContext: Sendable {
         self.maxConcurrency = maxConcurrency
     }
 
+    /// A description of `file` listing every variable of `modality` with the time coverage
+    /// all of them share (the usual case); ``TimeCoverage/invariant`` for a static field.
+    public func describe(
+        _ file: SourceFile,
+        kind: SourceKind,
+        _ modality: any Modality,
+        coverage: TimeCoverage
+    ) throws -> SourceDescription {
+        let span = coverage.span
+        return try describe(file, kind: kind, modality, first: span?.first, last: span?.last, stepCount: coverage.count)
+    }
+
     /// A description of `file` listing every variable of `modality` over the steps from
-    /// `first` through `last` (the usual case for a source whose variables share one span).
+    /// `first` through `last`; nil for both means a time-invariant field (see
+    /// ``describe(_:kind:_:coverage:)``, which says so by name).
     public func describe(
         _ file: SourceFile,
         kind: SourceKind,

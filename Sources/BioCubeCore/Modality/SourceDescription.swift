@@ -14,6 +14,9 @@ public struct SourceDescription: Codable, Sendable {
             self.first = first
             self.last = last
         }
+
+        /// Whether the variable is time-invariant (no span: one field for every step).
+        public var isInvariant: Bool { first == nil && last == nil }
     }
 
     /// Path relative to the scanned root.

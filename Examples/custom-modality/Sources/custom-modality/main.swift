@@ -55,8 +55,8 @@ struct ElevationSource: ModalitySource {
 
     func open(_ file: SourceFile, context: SourceContext) async throws -> OpenedSource {
         let modality = try ElevationModality(path: file.path)
-        // A static field has no span of its own: the time axis comes from the other sources.
-        let description = try context.describe(file, kind: kind, modality, first: nil, last: nil, stepCount: 1)
+        // A static field: valid at every step; the time axis comes from the other sources.
+        let description = try context.describe(file, kind: kind, modality, coverage: .invariant)
         return OpenedSource(modality: modality, description: description)
     }
 }
