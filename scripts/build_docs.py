@@ -61,6 +61,35 @@ def uncurated(target: str, graphs: pathlib.Path, catalog: pathlib.Path) -> list[
     return sorted(names - named)
 
 
+CODE_MARKER = re.compile(r"<!-- code: ([^>]+?) -->")
+CODE_BLOCK = re.compile(r"^```(swift|python)\n(.*?)^```", re.S | re.M)
+
+
+def drifted_code(catalog: pathlib.Path) -> list[str]:
+    """Code blocks of articles that name their source files (`<!-- code: FILE … -->`) and
+    are not, verbatim, in one of those files: such an article is a tutorial whose code is a
+    target `make test` builds and runs, and must not drift from it."""
+    problems = []
+    for article in sorted(catalog.glob("*.md")):
+        text = article.read_text(encoding="utf-8")
+        marker = CODE_MARKER.search(text)
+        if not marker:
+            continue
+        sources = {}
+        for name in marker.group(1).split():
+            path = ROOT / name
+            if not path.is_file():
+                problems.append(f"{article.name}: names {name}, which does not exist")
+                continue
+            sources[name] = path.read_text(encoding="utf-8")
+        for n, (language, code) in enumerate(CODE_BLOCK.findall(text), start=1):
+            if not any(code.strip() in source for source in sources.values()):
+                first = code.strip().splitlines()[0] if code.strip() else ""
+                problems.append(f"{article.name}: {language} block {n} ({first!r}) is not in "
+                                f"{' or '.join(sources)}")
+    return problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / ".build" / "docs"))
@@ -75,6 +104,12 @@ def main() -> int:
         catalog = ROOT / "Sources" / target / f"{target}.docc"
         if not catalog.is_dir():
             print(f"docs: {target}: no catalog at {catalog.relative_to(ROOT)}")
+            failed.append(target)
+            continue
+        drifted = drifted_code(catalog)
+        if drifted:
+            print(f"docs: {target}: tutorial code differs from the code that is built and run:")
+            print("\n".join(f"  {d}" for d in drifted))
             failed.append(target)
             continue
         missing = uncurated(target, graphs, catalog)

@@ -25,7 +25,8 @@ do {
     let mean = values.reduce(0, +) / Float(max(1, values.count))
     print(
         "\(variable.name) at \(file.times[0].dateString): shape \(field.shape), \(values.count) cells,",
-        "mean \(String(format: "%.3f", mean)), min \(values.min() ?? .nan), max \(values.max() ?? .nan)")
+        "mean \(String(format: "%.3f", mean)), min \(values.min() ?? .nan), max \(values.max() ?? .nan)"
+    )
 } catch {
     FileHandle.standardError.write(Data("read-era5: \(error)\n".utf8))
     exit(1)

@@ -16,8 +16,11 @@ guard arguments.count == 5 else {
 do {
     let region = try Region(parsing: arguments[1])
     let sampler = try BatchSampler(
-        storePath: arguments[0], start: UTCDateTime(parsing: arguments[2]), end: UTCDateTime(parsing: arguments[3]),
-        region: region)
+        storePath: arguments[0],
+        start: UTCDateTime(parsing: arguments[2]),
+        end: UTCDateTime(parsing: arguments[3]),
+        region: region
+    )
     print("region \(region): \(sampler.grid.height)×\(sampler.grid.width) cells, \(sampler.count) windows")
 
     // Every window of the slice, read from the store (only the chunks of the box are decoded).
@@ -31,7 +34,10 @@ do {
 
     // The same box as a store of its own (one Zarr with every window's steps).
     let summary = try await BatchExport(
-        sampler: sampler, exporter: StoreSliceExporter(), directory: arguments[4], missing: .nan
+        sampler: sampler,
+        exporter: StoreSliceExporter(),
+        directory: arguments[4],
+        missing: .nan
     ).run()
     print("wrote \(summary.written) slice(s) into \(arguments[4])")
 } catch {

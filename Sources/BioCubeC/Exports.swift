@@ -23,7 +23,7 @@ enum CStatus: Int32 {
             self = .other
             return
         }
-        switch e.code {
+        switch e.code.category {
         case .invalidArgument: self = .invalidArgument
         case .notFound: self = .notFound
         case .invalidMetadata, .missingStatistics: self = .invalidMetadata

@@ -429,7 +429,7 @@ package final class HDF5ChunkReader: @unchecked Sendable {
                 }
             case 3:
                 guard data.count >= 4 else {
-                    throw BioCubeError(.corruptData, "\(context): chunk too short for its Fletcher-32 checksum")
+                    throw BioCubeError(.truncated, "\(context): chunk too short for its Fletcher-32 checksum")
                 }
                 let body = data.count - 4
                 let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) }

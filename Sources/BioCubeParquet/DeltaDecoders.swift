@@ -11,7 +11,7 @@ enum DeltaDecoders {
             var result: UInt64 = 0
             var shift: UInt64 = 0
             while true {
-                guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated varint") }
+                guard position < data.count, shift < 64 else { throw BioCubeError(.truncated, "truncated varint") }
                 let b = data[position]
                 position += 1
                 result |= UInt64(b & 0x7F) << shift
@@ -52,7 +52,7 @@ enum DeltaDecoders {
         while out.count < total {
             let minDelta = try c.zigzag()
             guard c.position + miniblocks <= data.count else {
-                throw BioCubeError(.corruptData, "truncated bit widths")
+                throw BioCubeError(.truncated, "truncated bit widths")
             }
             let widths = (0..<miniblocks).map { Int(data[c.position + $0]) }
             c.position += miniblocks
@@ -60,7 +60,7 @@ enum DeltaDecoders {
                 guard out.count < total else { break }
                 guard w <= 64 else { throw BioCubeError(.corruptData, "bit width \(w) exceeds 64") }
                 let bytes = perMiniblock * w / 8
-                guard c.position + bytes <= data.count else { throw BioCubeError(.corruptData, "truncated miniblock") }
+                guard c.position + bytes <= data.count else { throw BioCubeError(.truncated, "truncated miniblock") }
                 for k in 0..<perMiniblock where out.count < total {
                     var delta: UInt64 = 0
                     if w > 0 {

@@ -10,7 +10,7 @@ enum LZ4Block {
             var n = base
             guard base == 15 else { return n }
             while true {
-                guard i < input.count else { throw BioCubeError(.corruptData, "truncated length at byte \(i)") }
+                guard i < input.count else { throw BioCubeError(.truncated, "truncated length at byte \(i)") }
                 let b = Int(input[i])
                 i += 1
                 n += b
@@ -29,7 +29,7 @@ enum LZ4Block {
             i += literals
             o += literals
             if i == input.count { break }  // the last sequence has literals only
-            guard i + 2 <= input.count else { throw BioCubeError(.corruptData, "truncated match offset at byte \(i)") }
+            guard i + 2 <= input.count else { throw BioCubeError(.truncated, "truncated match offset at byte \(i)") }
             let offset = Int(input[i]) | Int(input[i + 1]) << 8
             i += 2
             let match = try length(token & 15) + 4

@@ -31,7 +31,7 @@ struct ParquetPageDecoder {
         guard [0, 1, 2, 5, 6, 7].contains(chunk.codec) else {
             let names = [3: "LZO", 4: "BROTLI"]
             throw BioCubeError(
-                .unsupported,
+                .unsupportedEncoding,
                 "column '\(column.name)': compression \(names[chunk.codec] ?? "#\(chunk.codec)") is not supported (UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4, LZ4_RAW)",
                 file: file.path
             )
@@ -382,7 +382,7 @@ struct ParquetPageDecoder {
             throw fail(
                 page,
                 "encoding \(names[encoding] ?? "#\(encoding)") is not supported for \(column.physicalType)",
-                .unsupported
+                .unsupportedEncoding
             )
         }
     }

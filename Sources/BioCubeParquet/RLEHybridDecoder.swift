@@ -16,7 +16,7 @@ struct RLEHybridDecoder {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position < data.count, shift < 64 else { throw BioCubeError(.corruptData, "truncated run header") }
+            guard position < data.count, shift < 64 else { throw BioCubeError(.truncated, "truncated run header") }
             let b = data[position]
             position += 1
             result |= UInt64(b & 0x7F) << shift
@@ -53,7 +53,7 @@ struct RLEHybridDecoder {
                 let run = Int(min(header >> 1, UInt64(Int32.max)))
                 guard run > 0 else { throw BioCubeError(.corruptData, "empty RLE run") }
                 guard position + byteWidth <= data.count else {
-                    throw BioCubeError(.corruptData, "truncated RLE value")
+                    throw BioCubeError(.truncated, "truncated RLE value")
                 }
                 var value: UInt32 = 0
                 for k in 0..<byteWidth { value |= UInt32(data[position + k]) << (8 * UInt32(k)) }
@@ -65,7 +65,7 @@ struct RLEHybridDecoder {
                 let groups = Int(min(header >> 1, UInt64(Int32.max)))
                 let bytes = groups * bitWidth
                 guard position + bytes <= data.count else {
-                    throw BioCubeError(.corruptData, "truncated bit-packed run")
+                    throw BioCubeError(.truncated, "truncated bit-packed run")
                 }
                 let n = min(groups * 8, count - written)
                 if bitWidth == 0 || n == 0 {

@@ -28,7 +28,7 @@ enum Snappy {
                 var n = Int(tag >> 2)
                 if n >= 60 {
                     let extra = n - 59
-                    guard i + extra <= input.count else { throw BioCubeError(.corruptData, "truncated literal length") }
+                    guard i + extra <= input.count else { throw BioCubeError(.truncated, "truncated literal length") }
                     n = 0
                     for k in 0..<extra { n |= Int(input[i + k]) << (8 * k) }
                     i += extra
@@ -45,17 +45,17 @@ enum Snappy {
                 let offset: Int
                 switch tag & 3 {
                 case 1:
-                    guard i < input.count else { throw BioCubeError(.corruptData, "truncated copy") }
+                    guard i < input.count else { throw BioCubeError(.truncated, "truncated copy") }
                     n = Int((tag >> 2) & 7) + 4
                     offset = Int(tag >> 5) << 8 | Int(input[i])
                     i += 1
                 case 2:
-                    guard i + 2 <= input.count else { throw BioCubeError(.corruptData, "truncated copy") }
+                    guard i + 2 <= input.count else { throw BioCubeError(.truncated, "truncated copy") }
                     n = Int(tag >> 2) + 1
                     offset = Int(input[i]) | Int(input[i + 1]) << 8
                     i += 2
                 default:
-                    guard i + 4 <= input.count else { throw BioCubeError(.corruptData, "truncated copy") }
+                    guard i + 4 <= input.count else { throw BioCubeError(.truncated, "truncated copy") }
                     n = Int(tag >> 2) + 1
                     offset = Int(input[i]) | Int(input[i + 1]) << 8 | Int(input[i + 2]) << 16 | Int(input[i + 3]) << 24
                     i += 4

@@ -94,7 +94,7 @@ struct ThriftCompactReader {
         case 4, 5, 6: return .int(try zigzag())
         case 7:
             guard position + 8 <= bytes.count else {
-                throw BioCubeError(.corruptData, "truncated double at byte \(position)")
+                throw BioCubeError(.truncated, "truncated double at byte \(position)")
             }
             var bits: UInt64 = 0
             for k in 0..<8 { bits |= UInt64(bytes[position + k]) << (8 * UInt64(k)) }

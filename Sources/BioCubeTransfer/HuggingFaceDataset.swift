@@ -336,7 +336,7 @@ public struct HuggingFaceDataset: Sendable {
                         // Only the download just written is removed.
                         try? FileManager.default.removeItem(atPath: target)
                         throw BioCubeError(
-                            .corruptData,
+                            .checksumMismatch,
                             "the download does not match the listed \(f.sha256 == nil ? "git blob id" : "SHA-256") (removed; rerun to fetch it again)",
                             file: target
                         )

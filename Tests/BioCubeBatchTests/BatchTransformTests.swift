@@ -233,6 +233,6 @@ import Testing
     @Test func truncatedPickleIsAnError() {
         var r = PickleReader([0x80])
         let error = #expect(throws: BioCubeError.self) { try r.read() }
-        #expect(error?.code == .corruptData)
+        #expect(error?.code == .truncated && error?.code.category == .corruptData)
     }
 }

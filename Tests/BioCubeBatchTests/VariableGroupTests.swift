@@ -52,6 +52,26 @@ import Testing
         )
     }
 
+    /// The statistics file keeps every group's variables: the published groups in the
+    /// published file's order, then the others (their statistics used to be left out of the
+    /// file, so normalising a batch with an own group failed).
+    @Test func statisticsFilesKeepOwnAndExtraGroups() throws {
+        var statistics = BatchStatistics()
+        statistics.add(try Self.batch())
+        statistics.add(Tensor(shape: [2, 3, 4], repeating: 3), group: .lpi, name: "LPI")
+        let dir = TemporaryDirectory()
+        try statistics.write(to: dir.file("stats.json"))
+        let text = try String(contentsOfFile: dir.file("stats.json"), encoding: .utf8)
+        let surface = try #require(text.range(of: "\"surface_variables\""))
+        let lpi = try #require(text.range(of: "\"lpi_variables\""))
+        let terrain = try #require(text.range(of: "\"terrain_variables\""))
+        #expect(surface.lowerBound < lpi.lowerBound && lpi.lowerBound < terrain.lowerBound)
+        let loaded = try NormalisationStatistics.load(path: dir.file("stats.json"))
+        #expect(try loaded.entry(Self.terrain, "elevation").mean == [11.5])
+        let normalised = try Self.batch().normalised(with: loaded, mode: .standardise)
+        #expect(normalised.tensor(Self.terrain, "elevation")?.storage.first.map { $0 < 0 } == true)
+    }
+
     @Test func selectionsNameOwnGroupsWithOrWithoutTheSuffix() throws {
         let short = try VariableSelection.parsingVariables("-terrain:elevation")
         let long = try VariableSelection.parsingVariables("-terrain_variables:elevation")

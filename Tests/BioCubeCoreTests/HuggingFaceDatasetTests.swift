@@ -210,7 +210,7 @@ struct HuggingFaceDatasetTests {
         await #expect {
             _ = try await client.download(files, into: dir.path)
         } throws: { e in
-            (e as? BioCubeError)?.code == .corruptData
+            (e as? BioCubeError)?.code == .checksumMismatch
                 && (e as? BioCubeError)?.file == dir.file("Copernicus/ERA5/big file.nc")
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("Copernicus/ERA5/big file.nc")))

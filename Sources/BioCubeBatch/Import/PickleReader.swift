@@ -37,12 +37,12 @@ struct PickleReader {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     private mutating func take(_ n: Int) throws -> ArraySlice<UInt8> {
-        guard n >= 0, i + n <= bytes.count else { throw BioCubeError(.corruptData, "truncated at byte \(i)") }
+        guard n >= 0, i + n <= bytes.count else { throw BioCubeError(.truncated, "truncated at byte \(i)") }
         defer { i += n }
         return bytes[i..<(i + n)]
     }
     private mutating func u8() throws -> Int {
-        guard i < bytes.count else { throw BioCubeError(.corruptData, "truncated at byte \(i)") }
+        guard i < bytes.count else { throw BioCubeError(.truncated, "truncated at byte \(i)") }
         defer { i += 1 }
         return Int(bytes[i])
     }

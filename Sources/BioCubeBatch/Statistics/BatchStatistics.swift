@@ -127,11 +127,13 @@ public struct BatchStatistics: Sendable {
     /// The Documentation/Reference.md §7 JSON document as text, in the published order: groups as bfm-model's
     /// file lists them (empty groups left out), variables in batch order, the fields `mean,
     /// std, min, max, count_valid, count_nan, nan_pct` (plus `levels`, the level values of
-    /// per-level lists). The same statistics give the same bytes.
+    /// per-level lists). Groups outside that file (the extra groups, groups of your own)
+    /// follow in batch order. The same statistics give the same bytes.
     package var jsonText: String {
         var out = "{"
         var firstGroup = true
-        for g in Self.publishedGroupOrder {
+        let others = Set(entries.map(\.group)).subtracting(Self.publishedGroupOrder).sorted()
+        for g in Self.publishedGroupOrder + others {
             let members = entries.filter { $0.group == g }
             guard !members.isEmpty else { continue }
             out += (firstGroup ? "\n" : ",\n") + "  " + OrderedJSON.string(g.rawValue) + ": {"

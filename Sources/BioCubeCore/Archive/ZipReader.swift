@@ -108,7 +108,7 @@ package struct ZipReader: Sendable {
         let start = h + 30 + ZipReader.u16(bytes, h + 26) + ZipReader.u16(bytes, h + 28)
         guard start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw BioCubeError(
-                .corruptData,
+                .truncated,
                 "\(context): data runs past the end of the archive (truncated download?)",
                 file: path
             )
@@ -120,14 +120,14 @@ package struct ZipReader: Sendable {
             throw BioCubeError(.corruptData, "\(context): stored sizes disagree", file: path)
         case 8 where entry.size > entry.compressedSize * 1032 + 1024:
             throw BioCubeError(
-                .corruptData,
+                .sizeLimitExceeded,
                 "\(context): declares \(entry.size) bytes, more than \(entry.compressedSize) deflated bytes can expand to",
                 file: path
             )
         case 0, 8: break
         default:
             throw BioCubeError(
-                .unsupported,
+                .unsupportedEncoding,
                 "\(context): compression method \(entry.method) is not supported (stored, deflate)",
                 file: path
             )
@@ -146,7 +146,7 @@ package struct ZipReader: Sendable {
             total += piece.count
             guard total <= entry.size else {
                 throw BioCubeError(
-                    .corruptData,
+                    .sizeLimitExceeded,
                     "\(context): holds more than its declared \(entry.size) bytes",
                     file: path
                 )
@@ -176,7 +176,7 @@ package struct ZipReader: Sendable {
             )
         }
         guard crc == entry.crc32 else {
-            throw BioCubeError(.corruptData, "\(context): CRC-32 mismatch (corrupt archive)", file: path)
+            throw BioCubeError(.checksumMismatch, "\(context): CRC-32 mismatch (corrupt archive)", file: path)
         }
     }
 

@@ -76,7 +76,7 @@ package enum GzipCodec {
             }
         case Z_BUF_ERROR where stream.avail_out == 0:
             throw BioCubeError(
-                .corruptData,
+                .sizeLimitExceeded,
                 "deflate data decodes to more than the expected \(destination.count) bytes"
             )
         default:
@@ -115,7 +115,7 @@ package enum GzipCodec {
             case Z_STREAM_END: return
             case Z_OK: continue
             case Z_BUF_ERROR where stream.avail_in == 0:
-                throw BioCubeError(.corruptData, "deflate data is truncated")
+                throw BioCubeError(.truncated, "deflate data is truncated")
             default:
                 let reason = stream.msg.map { String(cString: $0) } ?? "status \(status)"
                 throw BioCubeError(.corruptData, "deflate data is corrupt (\(reason))")

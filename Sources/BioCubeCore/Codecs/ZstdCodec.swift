@@ -49,7 +49,11 @@ package final class ZstdCodec {
             throw BioCubeError(.corruptData, "not a zstd frame (\(source.count) bytes)")
         }
         if declared != ZSTD_CONTENTSIZE_UNKNOWN, declared != UInt64(destination.count) {
-            throw BioCubeError(.corruptData, "zstd frame holds \(declared) bytes, expected \(destination.count)")
+            // More than the chunk may hold is refused before decoding (a decompression bomb).
+            throw BioCubeError(
+                declared > UInt64(destination.count) ? .sizeLimitExceeded : .corruptData,
+                "zstd frame holds \(declared) bytes, expected \(destination.count)"
+            )
         }
         if dctx == nil { dctx = ZSTD_createDCtx() }
         guard let dctx else { throw BioCubeError(.io, "zstd: cannot allocate a decompression context") }

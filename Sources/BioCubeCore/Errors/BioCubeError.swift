@@ -53,6 +53,34 @@ public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, 
         public static let unreadableSources = Code(rawValue: "unreadable sources")
         /// Normalisation or denormalisation asked for statistics that are not there.
         public static let missingStatistics = Code(rawValue: "missing statistics")
+
+        // Finer codes: each is one kind of a broad code above (its ``category``), so callers
+        // can tell them apart and still branch on the broad kind.
+
+        /// Bytes whose checksum (CRC-32C of a chunk, CRC-32 of an archive member, a download's
+        /// SHA-256) does not match: damaged in storage or in transfer. Category: `corruptData`.
+        public static let checksumMismatch = Code(rawValue: "checksum mismatch")
+        /// Data that ends before what it declares (a cut download, a partly written file, a
+        /// compressed stream without its end). Category: `corruptData`.
+        public static let truncated = Code(rawValue: "truncated")
+        /// Compressed data that declares or expands to more than it can or may (a
+        /// decompression bomb, a size field out of bounds); refused before anything is
+        /// allocated. Category: `corruptData`.
+        public static let sizeLimitExceeded = Code(rawValue: "size limit exceeded")
+        /// A valid file in an encoding or compression method BioCube does not read (a ZIP
+        /// method other than stored and deflate, a Parquet encoding). Category: `unsupported`.
+        public static let unsupportedEncoding = Code(rawValue: "unsupported encoding")
+
+        /// The broad code this one is a kind of (itself for a broad code): `corruptData` for
+        /// ``checksumMismatch``, ``truncated`` and ``sizeLimitExceeded``, `unsupported` for
+        /// ``unsupportedEncoding``.
+        public var category: Code {
+            switch self {
+            case .checksumMismatch, .truncated, .sizeLimitExceeded: .corruptData
+            case .unsupportedEncoding: .unsupported
+            default: self
+            }
+        }
     }
 
     /// The error category.

@@ -81,7 +81,7 @@ final class ChunkCoder {
         var input = stored
         for _ in 0..<checksums {
             guard input.count >= 4 else {
-                throw BioCubeError(.corruptData, "crc32c: \(input.count) bytes cannot hold a checksum")
+                throw BioCubeError(.truncated, "crc32c: \(input.count) bytes cannot hold a checksum")
             }
             let n = input.count
             let body = UnsafeRawBufferPointer(rebasing: input[..<(n - 4)])
@@ -89,7 +89,7 @@ final class ChunkCoder {
                 UInt32(input[n - 4]) | UInt32(input[n - 3]) << 8 | UInt32(input[n - 2]) << 16 | UInt32(input[n - 1])
                 << 24
             guard CRC32C.checksum(body) == expected else {
-                throw BioCubeError(.corruptData, "crc32c checksum mismatch")
+                throw BioCubeError(.checksumMismatch, "crc32c checksum mismatch")
             }
             input = body
         }

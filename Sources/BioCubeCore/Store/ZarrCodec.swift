@@ -74,7 +74,7 @@ package enum ZarrCodec: Hashable, Sendable {
             self = .crc32c
         default:
             throw BioCubeError(
-                .unsupported,
+                .unsupportedEncoding,
                 "\(context): codec '\(name)' is not supported (BioCube reads bytes, zstd, gzip and crc32c)"
             )
         }

@@ -58,7 +58,7 @@ struct WAVDecoder {
             }
         guard supported, format.bits % 8 == 0 else {
             throw BioCubeError(
-                .unsupported,
+                .unsupportedEncoding,
                 "WAV format \(format.tag) with \(format.bits)-bit samples is not supported",
                 file: name
             )
