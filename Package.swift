@@ -220,7 +220,12 @@ let package = Package(
             dependencies: ["BioCubeBatch", "BioCubeCore"],
             path: "Examples/npy-exporter"
         ),
-        .executableTarget(name: "tutorial", dependencies: ["BioCube"], path: "Examples/tutorial", exclude: ["train.py"]),
+        .executableTarget(
+            name: "tutorial",
+            dependencies: ["BioCube"],
+            path: "Examples/tutorial",
+            exclude: ["train.py"]
+        ),
         .executableTarget(
             name: "species-media",
             dependencies: ["BioCubeMedia", "BioCubeCore"],
