@@ -164,9 +164,6 @@ package final class NetCDFWriter {
             _ = unlink(temp)
             throw error
         }
-        if rename(temp, path) != 0 {
-            _ = unlink(temp)
-            throw BioCubeError(.io, "\(path): cannot move the new file into place (errno \(errno))")
-        }
+        try FileIO.moveIntoPlace(temp, path)
     }
 }

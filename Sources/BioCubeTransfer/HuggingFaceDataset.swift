@@ -122,16 +122,16 @@ public struct HuggingFaceDataset: Sendable {
             case 200: break
             case 401, 403:
                 throw BioCubeError(
-                    .accessDenied,
+                    r.errorCode,
                     "\(repository): the Hub refused the listing (HTTP \(r.status)); for a gated or private dataset set HF_TOKEN"
                 )
             case 404:
                 throw BioCubeError(
-                    .notFound,
+                    r.errorCode,
                     "\(repository): no such dataset or revision '\(revision)' on \(endpoint.host ?? "the Hub")"
                 )
             default:
-                throw BioCubeError(.remoteFailure, "\(repository): listing answered HTTP \(r.status)")
+                throw BioCubeError(r.errorCode, "\(repository): listing answered HTTP \(r.status)")
             }
             if let c = r.headers["x-repo-commit"].map({ $0.trimmingCharacters(in: .whitespaces) }), !c.isEmpty {
                 guard Self.isCommitID(c) else {

@@ -180,29 +180,30 @@ package struct ResumableDownload: Sendable {
                 try await backOff("HTTP \(r.status) while downloading", code: .remoteFailure)
             case 401, 403:
                 throw BioCubeError(
-                    .accessDenied,
+                    r.errorCode,
                     "\(name): \(service) refused the download (HTTP \(r.status) \(r.reason))"
                 )
             case 404, 410:
                 throw BioCubeError(
-                    .notFound,
+                    r.errorCode,
                     "\(name): \(Redaction.url(source)) not found (HTTP \(r.status) \(r.reason))"
                 )
             default:
                 throw BioCubeError(
-                    .remoteFailure,
+                    r.errorCode,
                     "\(name): unexpected HTTP \(r.status) while downloading (\(r.reason))"
                 )
             }
         }
         if let size, have != size {
-            throw BioCubeError(.corruptData, "\(name): downloaded \(have) bytes, \(service) announced \(size)")
+            throw BioCubeError(
+                have < size ? .truncated : .corruptData,
+                "\(name): downloaded \(have) bytes, \(service) announced \(size)"
+            )
         }
         try handle.synchronize()
         try handle.close()
-        guard rename(part, path) == 0 else {
-            throw BioCubeError(.io, "\(path): cannot move the finished download into place")
-        }
+        try FileIO.moveIntoPlace(part, path)
     }
 
     /// Appends the body of `r` (its file, streamed in 1 MiB pieces, or its bytes) to `handle`.

@@ -176,3 +176,16 @@ import Testing
         #expect(!Redaction.text("{\"error\": \"xc-key-8f2b1a\"}").contains("8f2b1a"))
     }
 }
+
+/// One status → code rule for every client: the same answer is the same code from any
+/// service, whatever hint the client adds to the message.
+@Suite struct HTTPStatusCodeTests {
+    @Test(arguments: [
+        (401, BioCubeError.Code.accessDenied), (403, .accessDenied), (404, .notFound), (410, .notFound),
+        (400, .invalidArgument), (422, .invalidArgument), (409, .remoteFailure), (420, .remoteFailure),
+        (500, .remoteFailure), (503, .remoteFailure),
+    ])
+    func statusesMapToOneCode(status: Int, code: BioCubeError.Code) {
+        #expect(HTTPResponse.errorCode(forStatus: status) == code)
+    }
+}

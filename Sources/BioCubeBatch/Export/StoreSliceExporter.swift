@@ -63,10 +63,6 @@ public struct StoreSliceExporter: BatchExporter {
         try store.setAttributes(attrs, of: "")
         try store.consolidateMetadata()
         if FileIO.exists(path) { try FileIO.removeItem(path) }
-        CrashPoint.reached()
-        defer { CrashPoint.reached() }
-        guard rename(temp, path) == 0 else {
-            throw BioCubeError(.io, "\(path): cannot move the batch group into place (errno \(errno))")
-        }
+        try FileIO.moveIntoPlace(temp, path)
     }
 }

@@ -73,12 +73,6 @@ package final class AtomicFileWriter {
             _ = unlink(temp.string)
             throw BioCubeError(.io, "close failed: \(error)", file: path, cause: error)
         }
-        CrashPoint.reached()
-        defer { CrashPoint.reached() }
-        if rename(temp.string, path) != 0 {
-            let e = Errno(rawValue: errno)
-            _ = unlink(temp.string)
-            throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path, cause: e)
-        }
+        try FileIO.moveIntoPlace(temp.string, path)
     }
 }

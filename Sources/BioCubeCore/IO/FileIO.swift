@@ -169,9 +169,9 @@ package enum FileIO {
             _ = unlink(temp.string)
             throw BioCubeError(.io, "write failed: \(error)", file: path, cause: error)
         }
-        CrashPoint.reached()
-        defer { CrashPoint.reached() }
         if exclusive {
+            CrashPoint.reached()
+            defer { CrashPoint.reached() }
             // link(2) refuses to replace an existing name, atomically.
             let status = link(temp.string, path)
             let e = Errno(rawValue: errno)
@@ -182,9 +182,22 @@ package enum FileIO {
             }
             return
         }
-        if rename(temp.string, path) != 0 {
+        try moveIntoPlace(temp.string, path)
+    }
+
+    /// The last step of every temporary-then-rename writer (atomic writes, the netCDF
+    /// writer, finished downloads, store slices): renames the finished file `temp` onto
+    /// `path`, replacing what is there (a folder: onto a `path` removed first), so readers
+    /// see the old file or the new one and never a partial one. On failure a `temp` file is
+    /// removed and the error names `path`; the step is a durable one for
+    /// the crash tests (``CrashPoint``). The caller has written and closed `temp` in the
+    /// folder of `path` (a rename does not cross file systems).
+    package static func moveIntoPlace(_ temp: String, _ path: String) throws {
+        CrashPoint.reached()
+        defer { CrashPoint.reached() }
+        if rename(temp, path) != 0 {
             let e = Errno(rawValue: errno)
-            _ = unlink(temp.string)
+            _ = unlink(temp)
             throw BioCubeError(.io, "cannot move the new file into place: \(e)", file: path, cause: e)
         }
     }

@@ -80,7 +80,7 @@ public struct CDSClient: Sendable {
         case 200..<300: return
         case 401:
             throw BioCubeError(
-                .accessDenied,
+                r.errorCode,
                 "\(what): the CDS rejected the API key (401 \(r.reason)); check CDSAPI_KEY or ~/.cdsapirc"
             )
         case 403 where Self.isLicenceRefusal(r):
@@ -90,16 +90,16 @@ public struct CDSClient: Sendable {
                 }
                 ?? " on the dataset's CDS page"
             throw BioCubeError(
-                .accessDenied,
+                r.errorCode,
                 "\(what): the CDS refused the request (403 \(Self.serverReason(r))); accept the dataset's licence\(page)"
             )
         case 403:
-            throw BioCubeError(.accessDenied, "\(what): the CDS refused the request (403 \(Self.serverReason(r)))")
+            throw BioCubeError(r.errorCode, "\(what): the CDS refused the request (403 \(Self.serverReason(r)))")
         case 404:
-            throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
+            throw BioCubeError(r.errorCode, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         default:
             throw BioCubeError(
-                r.status >= 500 ? .remoteFailure : .invalidArgument,
+                r.errorCode,
                 "\(what): HTTP \(r.status) \(Self.serverReason(r))"
             )
         }

@@ -126,7 +126,7 @@ public struct NDVIDownload: Sendable {
             }
             guard r.status == 200 else {
                 throw BioCubeError(
-                    r.status == 401 || r.status == 403 ? .accessDenied : .remoteFailure,
+                    r.errorCode,
                     "the manifest \(manifest.absoluteString) answered HTTP \(r.status)\(r.status == 401 ? " (set CLMS_USER and CLMS_PASSWORD)" : "")"
                 )
             }

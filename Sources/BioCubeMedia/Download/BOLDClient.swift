@@ -111,10 +111,11 @@ public struct BOLDClient: Sendable {
         }
         switch r.status {
         case 200..<300: return
-        case 401, 403: throw BioCubeError(.accessDenied, "BOLD refused \(what) (HTTP \(r.status): \(r.reason))")
-        case 404: throw BioCubeError(.notFound, "BOLD: \(what): \(Redaction.url(url)) not found (HTTP 404)")
-        case 400, 422: throw BioCubeError(.invalidArgument, "BOLD rejected \(what) (HTTP \(r.status): \(r.reason))")
-        default: throw BioCubeError(.remoteFailure, "BOLD answered \(what) with HTTP \(r.status) \(r.reason)")
+        case 401, 403: throw BioCubeError(r.errorCode, "BOLD refused \(what) (HTTP \(r.status): \(r.reason))")
+        case 404, 410:
+            throw BioCubeError(r.errorCode, "BOLD: \(what): \(Redaction.url(url)) not found (HTTP \(r.status))")
+        case 400, 422: throw BioCubeError(r.errorCode, "BOLD rejected \(what) (HTTP \(r.status): \(r.reason))")
+        default: throw BioCubeError(r.errorCode, "BOLD answered \(what) with HTTP \(r.status) \(r.reason)")
         }
     }
 

@@ -73,14 +73,12 @@ struct MediaFetcher: Sendable {
         switch r.status {
         case 200..<300: return r.body
         case 401, 403:
-            throw BioCubeError(
-                .accessDenied,
-                "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))"
-            )
-        case 404: throw BioCubeError(.notFound, "\(service): \(Redaction.url(url)) not found (HTTP 404)")
+            throw BioCubeError(r.errorCode, "\(service) refused \(Redaction.url(url)) (HTTP \(r.status): \(r.reason))")
+        case 404, 410:
+            throw BioCubeError(r.errorCode, "\(service): \(Redaction.url(url)) not found (HTTP \(r.status))")
         default:
             throw BioCubeError(
-                .remoteFailure,
+                r.errorCode,
                 "\(service) answered HTTP \(r.status) \(r.reason) to \(Redaction.url(url))"
             )
         }

@@ -63,26 +63,26 @@ public struct GBIFClient: Sendable {
         case 200..<300: return
         case 401:
             throw BioCubeError(
-                .accessDenied,
+                r.errorCode,
                 "\(what): GBIF rejected user '\(credentials.user)' (401 \(r.reason)); check GBIF_USER (the user name, not the e-mail) and GBIF_PWD"
             )
         case 403:
             throw BioCubeError(
-                .accessDenied,
+                r.errorCode,
                 "\(what): GBIF refused the request (403 \(r.reason)); SQL downloads may need to be enabled for the account"
             )
         case 404:
-            throw BioCubeError(.notFound, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
+            throw BioCubeError(r.errorCode, "\(what): \(Redaction.url(url)) not found (404 \(r.reason))")
         case 400:
-            throw BioCubeError(.invalidArgument, "\(what): GBIF rejected the query (400 \(r.reason))")
+            throw BioCubeError(r.errorCode, "\(what): GBIF rejected the query (400 \(r.reason))")
         case 420:
             throw BioCubeError(
-                .remoteFailure,
+                r.errorCode,
                 "\(what): GBIF still answers 420 (too many downloads running for '\(credentials.user)'); wait for them to finish or lower --concurrent"
             )
         default:
             throw BioCubeError(
-                r.status >= 500 ? .remoteFailure : .invalidArgument,
+                r.errorCode,
                 "\(what): HTTP \(r.status) \(r.reason)"
             )
         }
