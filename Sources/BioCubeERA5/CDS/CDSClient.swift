@@ -156,59 +156,49 @@ public struct CDSClient: Sendable {
 
     func poll(job id: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let jobURL = retrieveRoot.appendingPathComponent("jobs/\(id)")
-        var wait = options.pollInitial
-        let clock = ContinuousClock()
-        let deadline = clock.now + options.jobTimeout
-        var last = ""
-        while true {
+        let poller = JobPoller(job: "job \(id)", options: options)
+        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(
+            onStatus: { onEvent(.status(file: file, job: id, status: $0)) }
+        ) {
             let r = try await http.sendRetrying(
                 "GET",
                 jobURL,
                 headers: authHeaders,
                 onRetry: { onEvent(.retrying(attempt: $0, reason: $1)) }
             )
-            if r.status == 404 { return .gone }
+            if r.status == 404 { return ("deleted", .gone) }
             try checkStatus(r, "job \(id)", jobURL)
             let status = r.json?["status"]?.stringValue ?? "unknown"
-            if status != last {
-                onEvent(.status(file: file, job: id, status: status))
-                last = status
-            }
             switch status {
             case "successful":
                 let (url, size) = try await result(job: id)
-                return .ready(url: url, size: size)
+                return (status, .done(.ready(url: url, size: size)))
             case "failed", "rejected":
-                return .ended(
-                    BioCubeError(
-                        .remoteFailure,
-                        "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))"
-                    )
+                let error = BioCubeError(
+                    .remoteFailure,
+                    "job \(id) \(status) on the CDS: \(try await failureReason(job: id, jobAnswer: r))"
                 )
+                return (status, .done(.ended(error)))
             case "dismissed":
-                return .ended(
-                    BioCubeError(
-                        .remoteFailure,
-                        "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
-                    )
+                let error = BioCubeError(
+                    .remoteFailure,
+                    "job \(id) was dismissed on the CDS (cancelled by its owner or the service): \(try await failureReason(job: id, jobAnswer: r))"
                 )
+                return (status, .done(.ended(error)))
             case "deleted":
-                return .gone
+                return (status, .gone)
             case "accepted", "running":
-                guard clock.now + wait < deadline else {
-                    throw BioCubeError(
-                        .remoteFailure,
-                        "job \(id) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it"
-                    )
-                }
-                try await Task.sleep(for: wait)
-                wait = min(wait * 2, options.pollMaximum)
+                return (status, .waiting(status))
             default:
                 throw BioCubeError(
                     .remoteFailure,
                     "job \(id): the CDS reports status '\(status.prefix(60))', which BioCube does not know"
                 )
             }
+        }
+        switch outcome {
+        case .done(let o): return o
+        case .gone: return .gone
         }
     }
 

@@ -156,11 +156,10 @@ public struct GBIFClient: Sendable {
 
     func poll(key: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let url = endpoint("occurrence/download/\(key)")
-        var wait = options.pollInitial
-        let clock = ContinuousClock()
-        let deadline = clock.now + options.jobTimeout
-        var last = ""
-        while true {
+        let poller = JobPoller(job: "GBIF download \(key)", options: options)
+        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(
+            onStatus: { onEvent(.status(file: file, job: key, status: $0)) }
+        ) {
             let r = try await http.sendRetrying(
                 "GET",
                 url,
@@ -174,36 +173,29 @@ public struct GBIFClient: Sendable {
                     "GBIF download \(key): the status answer names no status (\(r.reason))"
                 )
             }
-            if status != last {
-                onEvent(.status(file: file, job: key, status: status))
-                last = status
-            }
             switch status {
             case "SUCCEEDED":
                 let link =
                     json["downloadLink"]?.stringValue.flatMap { URL(string: $0, relativeTo: url)?.absoluteURL }
                     ?? endpoint("occurrence/download/request/\(key).zip")
                 let size = json["size"]?.intValue.flatMap { $0 > 0 ? $0 : nil }
-                return .ready(url: link, size: size, provenance: Self.provenance(json))
+                return (status, .done(.ready(url: link, size: size, provenance: Self.provenance(json))))
             case "FILE_ERASED":
-                return .erased
+                return (status, .gone)
             case "FAILED", "KILLED", "CANCELLED":
                 throw BioCubeError(
                     .remoteFailure,
                     "GBIF download \(key) ended \(status); see https://www.gbif.org/occurrence/download/\(key)"
                 )
             case "PREPARING", "RUNNING", "SUSPENDED":
-                guard clock.now + wait < deadline else {
-                    throw BioCubeError(
-                        .remoteFailure,
-                        "GBIF download \(key) still \(status) after \(options.jobTimeout); rerun later to keep waiting for it"
-                    )
-                }
-                try await Task.sleep(for: wait)
-                wait = min(wait * 2, options.pollMaximum)
+                return (status, .waiting(status))
             default:
                 throw BioCubeError(.remoteFailure, "GBIF download \(key): unknown status '\(status)'")
             }
+        }
+        switch outcome {
+        case .done(let o): return o
+        case .gone: return .erased
         }
     }
 
