@@ -19,8 +19,9 @@ import Testing
         let looks = Mutex(0)
         let statuses = Mutex([String]())
         let states = ["queued", "queued", "running", "running", "running", "done"]
+        func report(_ s: String) { statuses.withLock { $0.append(s) } }
         let outcome: JobPoller.Outcome<Int> = try await JobPoller(job: "job 7", options: options()).poll(
-            onStatus: { s in statuses.withLock { $0.append(s) } }
+            onStatus: report
         ) {
             let n = looks.withLock { n in
                 n += 1
@@ -39,7 +40,7 @@ import Testing
 
     @Test func aGoneJobEndsThePoll() async throws {
         let outcome: JobPoller.Outcome<Int> = try await JobPoller(job: "job 8", options: options()).poll(
-            onStatus: { _ in }
+            onStatus: ignore
         ) { ("deleted", .gone) }
         guard case .gone = outcome else {
             Issue.record("expected gone, got \(outcome)")
@@ -52,10 +53,13 @@ import Testing
             let _: JobPoller.Outcome<Int> = try await JobPoller(
                 job: "GBIF download 0001",
                 options: options(timeout: .milliseconds(20))
-            ).poll(onStatus: { _ in }) { ("RUNNING", .waiting("RUNNING")) }
+            ).poll(onStatus: ignore) { ("RUNNING", .waiting("RUNNING")) }
         }
         #expect(error?.code == .remoteFailure)
         #expect(error?.message.contains("GBIF download 0001 still RUNNING") == true)
         #expect(error?.message.contains("rerun later") == true)
     }
 }
+
+/// A status report nobody reads.
+private func ignore(_ status: String) {}

@@ -156,10 +156,9 @@ public struct CDSClient: Sendable {
 
     func poll(job id: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let jobURL = retrieveRoot.appendingPathComponent("jobs/\(id)")
+        func report(_ status: String) { onEvent(.status(file: file, job: id, status: status)) }
         let poller = JobPoller(job: "job \(id)", options: options)
-        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(
-            onStatus: { onEvent(.status(file: file, job: id, status: $0)) }
-        ) {
+        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(onStatus: report) {
             let r = try await http.sendRetrying(
                 "GET",
                 jobURL,

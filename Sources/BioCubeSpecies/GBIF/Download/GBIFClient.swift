@@ -156,10 +156,9 @@ public struct GBIFClient: Sendable {
 
     func poll(key: String, file: String, onEvent: @Sendable (DownloadEvent) -> Void) async throws -> Outcome {
         let url = endpoint("occurrence/download/\(key)")
+        func report(_ status: String) { onEvent(.status(file: file, job: key, status: status)) }
         let poller = JobPoller(job: "GBIF download \(key)", options: options)
-        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(
-            onStatus: { onEvent(.status(file: file, job: key, status: $0)) }
-        ) {
+        let outcome: JobPoller.Outcome<Outcome> = try await poller.poll(onStatus: report) {
             let r = try await http.sendRetrying(
                 "GET",
                 url,
