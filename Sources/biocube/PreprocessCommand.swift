@@ -229,25 +229,7 @@ struct PreprocessDNA: AsyncParsableCommand {
             var texts: [(String, String)] = sequence.enumerated().map { ("--sequence \($0.offset + 1)", $0.element) }
             guard (1...65_536).contains(length) else { throw ValidationError("--length \(length): give 1…65536 bases") }
             for file in files {
-                let lines = try TextLines.read(file).lines
-                var name: String?
-                var body = ""
-                for (n, line) in (lines + [">"]).enumerated() {
-                    if line.hasPrefix(">") {
-                        if let name { texts.append(("\(file): \(name)", body)) }
-                        name = String(line.dropFirst()).trimmingCharacters(in: .whitespaces)
-                        body = ""
-                    } else if name == nil, !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                        // FASTA starts with a '>' header: sequence text before it belongs to no record.
-                        throw BioCubeError(
-                            .invalidArgument,
-                            "line \(n + 1) holds sequence text before the first '>' header",
-                            file: file
-                        )
-                    } else {
-                        body += line
-                    }
-                }
+                texts += try FASTAFile(path: file).records.map { ("\(file): \($0.name)", $0.sequence) }
             }
             guard !texts.isEmpty else {
                 throw BioCubeError(.invalidArgument, "no sequences: give FASTA files or --sequence")

@@ -15,6 +15,30 @@ struct SequenceAndTextTests {
         #expect(throws: BioCubeError.self) { _ = try DNASequence("--") }
     }
 
+    @Test func fastaRecordsJoinTheirLinesAndTextBeforeAHeaderIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fasta-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = dir + "/barcodes.fasta"
+        try "\n>BOLD:AAA1 Turdus merula \nACGT\nAC\n\n>second\nNNAC\n".write(
+            toFile: good,
+            atomically: true,
+            encoding: .utf8
+        )
+        let records = try FASTAFile(path: good).records
+        #expect(
+            records == [
+                FASTAFile.Record(name: "BOLD:AAA1 Turdus merula", sequence: "ACGTAC"),
+                FASTAFile.Record(name: "second", sequence: "NNAC"),
+            ]
+        )
+        let bad = dir + "/bad.fasta"
+        try "ACGT\n>late\nAC\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let error = #expect(throws: BioCubeError.self) { try FASTAFile(path: bad) }
+        #expect(error?.file == bad && error?.message.contains("line 1") == true)
+        #expect(throws: BioCubeError.self) { try FASTAFile(path: dir + "/missing.fasta") }
+    }
+
     @Test func kmerFrequenciesCountEveryWindow() throws {
         let f = try DNASequence("AAAAC").kmerFrequencies(k: 4)
         #expect(f.count == 256)

@@ -64,21 +64,17 @@ public struct INaturalistClient: Sendable {
         into library: MediaLibrary,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> MediaDownloadSummary {
-        var summary = MediaDownloadSummary(species: species)
         let fetcher = try self.fetcher.budgeted(
             self.fetcher.options.dailyRequests ?? Self.dailyLimit,
             file: library.root + "/.inaturalist-requests.json"
         )
         try FileIO.createDirectories(library.root)
-        let folder = try library.folder(of: species)
-        // A record whose file went missing since is fetched again.
-        var known = try library.idsOnDisk(of: .image, species: species)
-        let limit = fetcher.options.maximumPerSpecies ?? Int.max
+        var run = try MediaDownloadRun(species: species, kind: .image, library: library, fetcher: fetcher)
         var taxonomyCache: [Int64: [String: String]] = [:]
         var idAbove: Int64 = 0
         var page = 0
         let licenceQuery = licences.subtracting([Self.allRightsReserved]).sorted().joined(separator: ",")
-        pages: while known.count < limit {
+        pages: while !run.isFull {
             page += 1
             var query: [(String, String)] = [
                 ("taxon_name", species), ("quality_grade", "research"), ("photos", "true"), ("geo", "true"),
@@ -95,7 +91,6 @@ public struct INaturalistClient: Sendable {
             }
             if results.isEmpty { break }
             onEvent(.status(file: species, job: "inaturalist", status: "page \(page): \(results.count) observations"))
-            var fresh: [MediaRecord] = []
             let before = idAbove
             for observation in results {
                 guard let id = observation["id"]?.intValue else {
@@ -128,24 +123,22 @@ public struct INaturalistClient: Sendable {
                         !$0.trimmingCharacters(in: .whitespaces).isEmpty
                     } ?? ""
                 for photo in observation["photos"]?.arrayValue ?? [] {
-                    guard known.count + fresh.count < limit else { break }
+                    guard !run.isFull else { break }
                     let photoID = photo["id"]?.intValue.map(String.init) ?? "?"
                     let recordID = "inat-\(id)-\(photoID)"
-                    guard !known.contains(recordID) else {
-                        summary.skipped += 1
-                        continue
-                    }
+                    guard run.wants(recordID) else { continue }
                     let licence = photo["license_code"]?.stringValue?.lowercased() ?? ""
                     guard licences.contains(licence.isEmpty ? Self.allRightsReserved : licence) else {
-                        summary.failures.append(
-                            "\(recordID): \(licence.isEmpty ? "all rights reserved" : licence) is not among the kept licences"
+                        run.fail(
+                            recordID,
+                            "\(licence.isEmpty ? "all rights reserved" : licence) is not among the kept licences"
                         )
                         continue
                     }
                     guard let square = photo["url"]?.stringValue, let photoURL = URL(string: Self.medium(square)),
                         photoURL.scheme == "https" || photoURL.scheme == "http"
                     else {
-                        summary.failures.append("\(recordID): no photo URL")
+                        run.fail(recordID, "no photo URL")
                         continue
                     }
                     var r = MediaRecord(id: recordID, source: "inaturalist", kind: .image, species: species)
@@ -162,26 +155,20 @@ public struct INaturalistClient: Sendable {
                     r.attribution =
                         photo["attribution"]?.stringValue
                         ?? "(c) \(photographer.isEmpty ? "unknown" : photographer), \(licence.isEmpty ? "all rights reserved" : licence), iNaturalist observation \(id)"
-                    if let done = try await fetcher.fetch(
+                    try await run.fetch(
                         r,
                         from: photoURL,
-                        into: folder,
                         accept: Self.isImage,
                         what: "a JPEG or PNG photo",
-                        summary: &summary,
                         onEvent: onEvent
-                    ) {
-                        fresh.append(done)
-                    }
+                    )
                 }
             }
-            summary.added += try library.add(fresh)
-            known.formUnion(fresh.map(\.id))
-            if known.count >= limit { break pages }
+            try run.endPage()
             // A page that moves the paging no further would repeat forever.
             if idAbove == before { break pages }
         }
-        return summary
+        return run.summary
     }
 
     /// The medium-size URL of a photo given by its `square` URL.

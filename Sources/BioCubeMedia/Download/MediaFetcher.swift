@@ -120,7 +120,7 @@ struct MediaFetcher: Sendable {
         do {
             _ = try await file(url, to: folder + "/" + record.file, accept: accept, what: what, onEvent: onEvent)
             return record
-        } catch let e as BioCubeError where e.code == .notFound || e.code == .corruptData {
+        } catch let e as BioCubeError where e.code == .notFound || e.code.category == .corruptData {
             summary.failures.append("\(record.id): \(e.message)")
             return nil
         }

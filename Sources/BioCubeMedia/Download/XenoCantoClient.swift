@@ -66,13 +66,10 @@ public struct XenoCantoClient: Sendable {
         into library: MediaLibrary,
         onEvent: @escaping @Sendable (DownloadEvent) -> Void = { _ in }
     ) async throws -> MediaDownloadSummary {
-        var summary = MediaDownloadSummary(species: species)
-        let folder = try library.folder(of: species)
-        var known = try library.idsOnDisk(of: .sound, species: species)
-        let limit = fetcher.options.maximumPerSpecies ?? Int.max
+        var run = try MediaDownloadRun(species: species, kind: .sound, library: library, fetcher: fetcher)
         var page = 1
         var pages = 1
-        while page <= pages, known.count < limit {
+        while page <= pages, !run.isFull {
             let url = try MediaFetcher.url(
                 baseURL,
                 path: "recordings",
@@ -99,31 +96,25 @@ public struct XenoCantoClient: Sendable {
                     status: "page \(page) of \(pages): \(recordings.count) recordings"
                 )
             )
-            var fresh: [MediaRecord] = []
             for rec in recordings {
-                guard known.count + fresh.count < limit else { break }
+                guard !run.isFull else { break }
                 guard let id = rec["id"]?.stringValue ?? rec["id"]?.intValue.map(String.init) else { continue }
                 // The id names a file: xeno-canto ids are numbers, anything else is refused.
                 guard !id.isEmpty, id.count <= 12, id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                    summary.failures.append(
-                        "XC?: the record id '\(Redaction.text(String(id.prefix(40))))' is not a number"
-                    )
+                    run.fail("XC?", "the record id '\(Redaction.text(String(id.prefix(40))))' is not a number")
                     continue
                 }
                 let quality = rec["q"]?.stringValue ?? ""
                 guard qualities.contains(quality) else { continue }
                 let recordID = "XC\(id)"
-                guard !known.contains(recordID) else {
-                    summary.skipped += 1
-                    continue
-                }
+                guard run.wants(recordID) else { continue }
                 guard var fileURL = rec["file"]?.stringValue, !fileURL.isEmpty else {
-                    summary.failures.append("\(recordID): no file URL (restricted recording?)")
+                    run.fail(recordID, "no file URL (restricted recording?)")
                     continue
                 }
                 if fileURL.hasPrefix("//") { fileURL = "https:" + fileURL }
                 guard let source = URL(string: fileURL) else {
-                    summary.failures.append("\(recordID): file URL '\(Redaction.text(fileURL))' is not a URL")
+                    run.fail(recordID, "file URL '\(Redaction.text(fileURL))' is not a URL")
                     continue
                 }
                 let ext = ((rec["file-name"]?.stringValue ?? "") as NSString).pathExtension.lowercased()
@@ -149,23 +140,18 @@ public struct XenoCantoClient: Sendable {
                     "\(recordID) by \(recordist.isEmpty ? "unknown recordist" : recordist), https://xeno-canto.org/\(id)"
                     + (licence.isEmpty ? "" : ", " + licence)
                 r.value = quality
-                if let done = try await fetcher.fetch(
+                try await run.fetch(
                     r,
                     from: source,
-                    into: folder,
                     accept: Self.isAudio,
                     what: "an MP3 or WAV recording",
-                    summary: &summary,
                     onEvent: onEvent
-                ) {
-                    fresh.append(done)
-                }
+                )
             }
-            summary.added += try library.add(fresh)
-            known.formUnion(fresh.map(\.id))
+            try run.endPage()
             page += 1
         }
-        return summary
+        return run.summary
     }
 
     /// `date` (`2020-05-01`) and `time` (`08:15`, or `?`) as one ISO 8601 text.
