@@ -28,7 +28,7 @@ struct StoreDump: AsyncParsableCommand {
         try await reportingErrors {
             let a = try CubeStore.open(at: store).openArray(array)
             let selection =
-                try select.map { try parseSelection($0, rank: a.shape.count) }
+                try select.map { try DimensionSelection.parse($0, rank: a.shape.count) }
                 ?? Array(repeating: .all, count: a.shape.count)
             let bytes: Data
             switch a.metadata.dataType {
@@ -54,39 +54,5 @@ struct StoreDump: AsyncParsableCommand {
     private func raw<T: ZarrScalar>(_ a: ZarrArray, _ s: [DimensionSelection], _: T.Type) async throws -> Data {
         let values: [T] = jobs <= 1 ? try a.read(s) : try await a.read(s, maxConcurrency: jobs)
         return values.withUnsafeBytes { Data($0) }
-    }
-}
-
-/// Parses `all,3,2:7,1;4;9` into a selection with `rank` entries.
-func parseSelection(_ text: String, rank: Int) throws -> [DimensionSelection] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map {
-        $0.trimmingCharacters(in: .whitespaces)
-    }
-    guard parts.count == rank else {
-        throw BioCubeError(
-            .invalidArgument,
-            "selection '\(text)' has \(parts.count) entries, the array has \(rank) dimensions"
-        )
-    }
-    return try parts.map { p in
-        if p == "all" || p == ":" { return .all }
-        if p.contains(":") {
-            let ends = p.split(separator: ":", omittingEmptySubsequences: false)
-            guard ends.count == 2, let lo = Int(ends[0]), let hi = Int(ends[1]), lo <= hi else {
-                throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not a range START:END")
-            }
-            return .range(lo..<hi)
-        }
-        if p.contains(";") {
-            let list = p.split(separator: ";").map { Int($0) }
-            guard list.allSatisfy({ $0 != nil }) else {
-                throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not a list of indices")
-            }
-            return .indices(list.map { $0! })
-        }
-        guard let i = Int(p) else {
-            throw BioCubeError(.invalidArgument, "selection entry '\(p)' is not all, an index, a range or a list")
-        }
-        return .index(i)
     }
 }

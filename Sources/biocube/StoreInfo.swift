@@ -23,29 +23,14 @@ struct StoreInfo: AsyncParsableCommand {
                     print("\(indent)\(name)/  (group, \(attrs.count) attributes)")
                 case .array(let m):
                     let a = try s.openArray(path)
-                    let total = m.chunkGridShape.reduce(1, *)
+                    let total = a.chunkCount
                     let codecs = m.codecs.compactMap { $0.json["name"]?.stringValue }.joined(separator: "+")
-                    let written = total <= 100_000 ? String(countWritten(a, m)) : "?"
+                    let written = total <= 100_000 ? String(a.writtenChunkCount) : "?"
                     print(
                         "\(indent)\(name)  \(m.dataType.rawValue) \(m.shape) chunks \(m.chunkShape) [\(codecs)] fill \(m.fillValue) — \(written)/\(total) chunks written"
                     )
                 }
             }
         }
-    }
-
-    private func countWritten(_ a: ZarrArray, _ m: ArrayMetadata) -> Int {
-        let grid = m.chunkGridShape
-        var n = 0
-        for i in 0..<grid.reduce(1, *) {
-            var rem = i
-            var coords = [Int](repeating: 0, count: grid.count)
-            for d in stride(from: grid.count - 1, through: 0, by: -1) {
-                coords[d] = rem % grid[d]
-                rem /= grid[d]
-            }
-            if a.chunkExists(coords) { n += 1 }
-        }
-        return n
     }
 }
