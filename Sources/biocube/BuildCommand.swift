@@ -132,7 +132,7 @@ struct BuildCommand: AsyncParsableCommand {
             } else {
                 print("store not complete yet: other shards still have steps to build")
             }
-            let lines = summarise(summary.problems)
+            let lines = Problem.summarised(summary.problems)
             if !lines.isEmpty {
                 print("\(summary.problems.count) problem(s):")
                 for l in lines.prefix(40) { print("  \(l)") }

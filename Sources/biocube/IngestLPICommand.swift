@@ -25,7 +25,7 @@ struct IngestLPI: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let keys = try speciesKeys.map(readSpeciesKeys) ?? [:]
+            let keys = try speciesKeys.map(SpeciesKeyFile.read) ?? [:]
             let summary = try LivingPlanetIngest(grid: try Grid(named: grid), speciesKeys: keys).convert(
                 csv: input,
                 to: out

@@ -47,7 +47,7 @@ struct SpeciesDatasetCommand: AsyncParsableCommand {
             options.kmerLength = k
             options.textDimension = textDimension
             options.keepParts = keepParts
-            if let speciesKeys { options.speciesKeys = try readSpeciesKeys(speciesKeys) }
+            if let speciesKeys { options.speciesKeys = try SpeciesKeyFile.read(speciesKeys) }
             if start != nil || end != nil {
                 let lo = start ?? Int.min / 2
                 let hi = end ?? Int.max / 2

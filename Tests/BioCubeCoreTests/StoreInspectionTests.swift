@@ -35,3 +35,31 @@ import Testing
         #expect(values == [1, 1, 1, 1, 2, 2, 2, 2])
     }
 }
+
+/// Small files and reports the command line used to parse itself, now library API.
+@Suite struct LibraryHelpersTests {
+    @Test func speciesKeyFilesReadCommasTabsAndAHeader() throws {
+        let dir = TemporaryDirectory()
+        try FileIO.writeAtomically(
+            dir.file("keys.csv"),
+            Array("name,key\nTurdus_merula, 2490719\nParus major\t9705453\n".utf8)
+        )
+        #expect(
+            try SpeciesKeyFile.read(dir.file("keys.csv")) == ["Turdus merula": 2_490_719, "Parus major": 9_705_453]
+        )
+        try FileIO.writeAtomically(dir.file("bad.csv"), Array("name,key\nTurdus merula,x\n".utf8))
+        let error = #expect(throws: BioCubeError.self) { try SpeciesKeyFile.read(dir.file("bad.csv")) }
+        #expect(error?.file == dir.file("bad.csv") && error?.message.contains("line 2") == true)
+    }
+
+    @Test func repeatedProblemsFoldIntoOneLineWithTheirSteps() {
+        func p(_ step: String?, _ variable: String = "t2m") -> Problem {
+            Problem(.warning, .missingSteps, file: "a.nc", variable: variable, step: step, message: "no value")
+        }
+        let months = (1...6).map { p(String(format: "2000-%02d-01T00:00:00", $0)) }
+        let lines = Problem.summarised(months + [p(nil, "tp"), p("2000-01-01T06:00:00", "tp")])
+        #expect(lines.count == 2)
+        #expect(lines[0].hasSuffix("(at 6 steps: 2000-01 … 2000-06)"))
+        #expect(lines[1].hasSuffix("(at 2000-01-01T06:00:00)"))
+    }
+}
