@@ -450,7 +450,11 @@ package final class HDF5ChunkReader: @unchecked Sendable {
                         try data.withUnsafeBytes { try ZstdCodec().decompress($0, into: dst) }
                     }
                 } catch let e as BioCubeError {
-                    throw BioCubeError(.corruptData, "\(context): \(e.message)")
+                    throw BioCubeError(
+                        e.code.category == .corruptData ? e.code : .corruptData,
+                        "\(context): \(e.message)",
+                        cause: e
+                    )
                 }
                 data = decoded
             case let f:

@@ -92,7 +92,8 @@ enum LZ4Block {
             throw BioCubeError(
                 .corruptData,
                 "LZ4 (codec 5): neither Hadoop framing (\(hadoopFailure)) nor a raw LZ4 block (\(e.message)) decodes the page"
-                    + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18), which Parquet does not use" : "")
+                    + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18), which Parquet does not use" : ""),
+                cause: e
             )
         }
     }

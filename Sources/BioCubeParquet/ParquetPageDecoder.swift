@@ -255,7 +255,8 @@ struct ParquetPageDecoder {
                         throw BioCubeError(
                             .corruptData,
                             "LZ4_RAW (a bare LZ4 block): \(e.message)"
-                                + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18) instead" : "")
+                                + (frame ? "; the bytes are an LZ4 frame (magic 04 22 4D 18) instead" : ""),
+                            cause: e
                         )
                     }
                 default: try zstd.decompress(body, into: dst)

@@ -201,7 +201,7 @@ package struct HTTPTransport: Sendable {
             } catch let e as BioCubeError where e.code == .network {
                 reason = e.message
                 if attempt >= retry.retries {
-                    throw BioCubeError(.network, "\(e.message) (after \(attempt + 1) attempts)")
+                    throw BioCubeError(.network, "\(e.message) (after \(attempt + 1) attempts)", cause: e)
                 }
             }
             attempt += 1

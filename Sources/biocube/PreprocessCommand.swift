@@ -247,7 +247,7 @@ struct PreprocessDNA: AsyncParsableCommand {
             for (label, text) in texts {
                 let dna: DNASequence
                 do { dna = try DNASequence(text, maximumAmbiguity: maxAmbiguity) } catch let e as BioCubeError {
-                    throw BioCubeError(e.code, "\(label): \(e.message)")
+                    throw BioCubeError(e.code, "\(label): \(e.message)", cause: e)
                 }
                 kmers += try dna.kmerFrequencies(k: k)
                 onehot += try dna.oneHot(length: length).storage

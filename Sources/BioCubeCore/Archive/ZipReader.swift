@@ -166,7 +166,7 @@ package struct ZipReader: Sendable {
                 try GzipCodec.decompress(source, framing: .raw, piece: 1 << 20, take)
             }
         } catch let e as BioCubeError where e.file == nil {
-            throw BioCubeError(e.code, "\(context): \(e.message)", file: path)
+            throw BioCubeError(e.code, "\(context): \(e.message)", file: path, cause: e)
         }
         guard total == entry.size else {
             throw BioCubeError(

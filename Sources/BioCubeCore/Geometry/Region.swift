@@ -88,7 +88,7 @@ public struct Region: Hashable, Sendable, Codable, CustomStringConvertible {
         do {
             try self.init(south: numbers[2], north: numbers[0], west: numbers[1], east: numbers[3])
         } catch let e as BioCubeError {
-            throw BioCubeError(e.code, "\(e.message) (read as NORTH,WEST,SOUTH,EAST, the CDS order)")
+            throw BioCubeError(e.code, "\(e.message) (read as NORTH,WEST,SOUTH,EAST, the CDS order)", cause: e)
         }
     }
 

@@ -105,7 +105,7 @@ public struct UTCDateTime: Hashable, Comparable, Sendable, Codable, CustomString
             )
         }
         do { try self.init(year: y, month: m, day: d, hour: hh, minute: mi, second: ss) } catch let e as BioCubeError {
-            throw BioCubeError(e.code, "'\(text)': \(e.message)")
+            throw BioCubeError(e.code, "'\(text)': \(e.message)", cause: e)
         }
     }
 
