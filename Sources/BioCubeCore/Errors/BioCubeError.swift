@@ -15,61 +15,78 @@
 /// }
 /// ```
 public struct BioCubeError: Error, Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// A machine-readable error category.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// A machine-readable code: what went wrong, for callers to branch on.
+    ///
+    /// One namespace for errors and for the problems scans and builds report
+    /// (``Problem/Code`` is this type): the same situation has the same code whether it
+    /// stops the work (an error) or is worked around (a problem), e.g. ``offGrid`` or
+    /// ``conflictingSources``. The raw value is a stable kebab-case identifier (`off-grid`,
+    /// the form catalogs store); the description is the words messages start with
+    /// (`off the grid`).
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The stable identifier (`corrupt-data`, `off-grid`, …).
         public var rawValue: String
+        /// A code from its identifier.
         public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+        /// The code in words, as messages show it (`corrupt data`, `i/o error`).
+        public var description: String {
+            switch rawValue {
+            case "io-error": "i/o error"
+            case "off-grid": "off the grid"
+            default: rawValue.replacingOccurrences(of: "-", with: " ")
+            }
+        }
 
         /// An argument is out of its domain (empty region, bad index, mismatched shape).
-        public static let invalidArgument = Code(rawValue: "invalid argument")
+        public static let invalidArgument = Code(rawValue: "invalid-argument")
         /// A file or node that should exist does not.
-        public static let notFound = Code(rawValue: "not found")
+        public static let notFound = Code(rawValue: "not-found")
         /// A metadata document is missing fields, malformed or inconsistent.
-        public static let invalidMetadata = Code(rawValue: "invalid metadata")
+        public static let invalidMetadata = Code(rawValue: "invalid-metadata")
         /// Stored bytes cannot be decoded (corrupt, truncated, wrong size, bad checksum).
-        public static let corruptData = Code(rawValue: "corrupt data")
+        public static let corruptData = Code(rawValue: "corrupt-data")
         /// A valid but unsupported feature (codec, data type, layout).
         public static let unsupported = Code(rawValue: "unsupported")
         /// The operating system refused a file operation.
-        public static let io = Code(rawValue: "i/o error")
+        public static let io = Code(rawValue: "io-error")
         /// A path that should be a regular file is a folder, a FIFO, a socket or a device.
-        public static let notAFile = Code(rawValue: "not a file")
+        public static let notAFile = Code(rawValue: "not-a-file")
         /// A node already exists where a new one was to be created.
-        public static let alreadyExists = Code(rawValue: "already exists")
+        public static let alreadyExists = Code(rawValue: "already-exists")
         /// A remote service could not be reached or kept failing (after retries).
-        public static let network = Code(rawValue: "network error")
+        public static let network = Code(rawValue: "network-error")
         /// A remote service refused the credentials or the request (401, 403).
-        public static let accessDenied = Code(rawValue: "access denied")
+        public static let accessDenied = Code(rawValue: "access-denied")
         /// A remote job or request failed on the service's side.
-        public static let remoteFailure = Code(rawValue: "remote failure")
+        public static let remoteFailure = Code(rawValue: "remote-failure")
         /// Several sources provide one variable for the same steps with different values,
         /// and no rule says which to use (name one with a `prefer` rule).
-        public static let conflictingSources = Code(rawValue: "conflicting sources")
-        /// A source does not lie on the target grid's 0.25° lattice.
-        public static let offGrid = Code(rawValue: "off the grid")
+        public static let conflictingSources = Code(rawValue: "conflicting-sources")
+        /// A source (or rows of it) not on the target grid or its 0.25° lattice: refused as an
+        /// error, ignored with a problem where the rest can be used.
+        public static let offGrid = Code(rawValue: "off-grid")
         /// A build was asked to go on although sources cannot be read (allow it explicitly
         /// to build without them; the store then records which were left out).
-        public static let unreadableSources = Code(rawValue: "unreadable sources")
+        public static let unreadableSources = Code(rawValue: "unreadable-sources")
         /// Normalisation or denormalisation asked for statistics that are not there.
-        public static let missingStatistics = Code(rawValue: "missing statistics")
+        public static let missingStatistics = Code(rawValue: "missing-statistics")
 
         // Finer codes: each is one kind of a broad code above (its ``category``), so callers
         // can tell them apart and still branch on the broad kind.
 
         /// Bytes whose checksum (CRC-32C of a chunk, CRC-32 of an archive member, a download's
         /// SHA-256) does not match: damaged in storage or in transfer. Category: `corruptData`.
-        public static let checksumMismatch = Code(rawValue: "checksum mismatch")
+        public static let checksumMismatch = Code(rawValue: "checksum-mismatch")
         /// Data that ends before what it declares (a cut download, a partly written file, a
         /// compressed stream without its end). Category: `corruptData`.
         public static let truncated = Code(rawValue: "truncated")
         /// Compressed data that declares or expands to more than it can or may (a
         /// decompression bomb, a size field out of bounds); refused before anything is
         /// allocated. Category: `corruptData`.
-        public static let sizeLimitExceeded = Code(rawValue: "size limit exceeded")
+        public static let sizeLimitExceeded = Code(rawValue: "size-limit-exceeded")
         /// A valid file in an encoding or compression method BioCube does not read (a ZIP
         /// method other than stored and deflate, a Parquet encoding). Category: `unsupported`.
-        public static let unsupportedEncoding = Code(rawValue: "unsupported encoding")
+        public static let unsupportedEncoding = Code(rawValue: "unsupported-encoding")
 
         /// The broad code this one is a kind of (itself for a broad code): `corruptData` for
         /// ``checksumMismatch``, ``truncated`` and ``sizeLimitExceeded``, `unsupported` for

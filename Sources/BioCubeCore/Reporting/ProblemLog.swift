@@ -13,55 +13,10 @@ public struct Problem: Hashable, Sendable, Codable, CustomStringConvertible {
         case error
     }
 
-    /// What kind of problem it is: stable, for callers to branch on (never the message).
-    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        /// Recorded before problems had codes (an older catalog), or not classified.
-        public static let unspecified = Code(rawValue: "unspecified")
-        /// Rows (or a file) off the target grid or its 0.25° lattice: ignored.
-        public static let offGrid = Code(rawValue: "off-grid")
-        /// Rows repeating a grid cell: one wins (the rule is in the message).
-        public static let duplicateRows = Code(rawValue: "duplicate-rows")
-        /// Rows skipped for missing or unusable values.
-        public static let skippedRows = Code(rawValue: "skipped-rows")
-        /// Names (countries, species) that match nothing known.
-        public static let unmatchedNames = Code(rawValue: "unmatched-names")
-        /// Table columns that are neither coordinates nor values: ignored.
-        public static let ignoredColumns = Code(rawValue: "ignored-columns")
-        /// A variable in no batch group: exported in `misc_variables`.
-        public static let ungroupedVariable = Code(rawValue: "ungrouped-variable")
-        /// A variable that cannot be read at all: skipped.
-        public static let skippedVariable = Code(rawValue: "skipped-variable")
-        /// Steps without data (no time slice, no year column, months missing): NaN there.
-        public static let missingSteps = Code(rawValue: "missing-steps")
-        /// Several time slices fall into one step: the first is used.
-        public static let multipleSlices = Code(rawValue: "multiple-slices")
-        /// A source covers only part of the grid: the rest is NaN.
-        public static let partialCoverage = Code(rawValue: "partial-coverage")
-        /// A species (or other key) with no rows: its planes are NaN.
-        public static let noRows = Code(rawValue: "no-rows")
-        /// A variable several sources provide, resolved by a rule (prefer, identical, per group).
-        public static let providedTwice = Code(rawValue: "provided-twice")
-        /// A variable several sources provide differently with no rule to choose: the build stops.
-        public static let conflictingSources = Code(rawValue: "conflicting-sources")
-        /// A file that cannot be read: left out.
-        public static let unreadableSource = Code(rawValue: "unreadable-source")
-        /// A folder with no sources.
-        public static let noSources = Code(rawValue: "no-sources")
-        /// A source that changed since the catalog was written.
-        public static let changedSource = Code(rawValue: "changed-source")
-        /// A variable read the slow way (through the library, under its lock).
-        public static let slowRead = Code(rawValue: "slow-read")
-        /// Values beyond float32's range (or infinities) in a source, stored as missing.
-        public static let valueOutOfRange = Code(rawValue: "value-out-of-range")
-        /// A store lacks the species taxonomy ranks a format needs (their planes are zero).
-        public static let missingTaxonomy = Code(rawValue: "missing-taxonomy")
-        /// A table's last row has no line end: the file may have been cut mid-row.
-        public static let unterminatedLastRow = Code(rawValue: "unterminated-last-row")
-    }
+    /// What kind of problem it is: stable, for callers to branch on (never the message). The
+    /// one code type of BioCube, shared with ``BioCubeError``: a problem and an error about
+    /// the same situation carry the same code.
+    public typealias Code = BioCubeError.Code
 
     public var severity: Severity
     /// What kind of problem it is.
