@@ -70,12 +70,14 @@ import Testing
         // Source: latitudes descending 12, 11; longitudes 358, 359, 0, 1 (0…360 convention).
         let mapping = try GridMapping(latitudes: [12, 11], longitudes: [358, 359, 0, 1], grid: grid, path: "tile.nc")
         let block: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
-        let plane = mapping.plane(from: block)
+        let plane = try mapping.plane(from: block)
         let nan = Float.nan
         let expected: [Float] = [nan, nan, nan, nan, nan, 5, 6, 7, 8, nan, 1, 2, 3, 4, nan, nan, nan, nan, nan, nan]
         #expect(plane.count == grid.cellCount)
         #expect(zip(plane, expected).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
         #expect(mapping.uncoveredCells == 12)
+        let short = #expect(throws: BioCubeError.self) { try mapping.plane(from: [1, 2, 3]) }
+        #expect(short?.code == .invalidArgument && short?.message.contains("3 values") == true)
         let off = #expect(throws: BioCubeError.self) {
             try GridMapping(latitudes: [10.5], longitudes: [0], grid: grid, path: "off.nc")
         }

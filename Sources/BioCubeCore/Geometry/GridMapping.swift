@@ -9,7 +9,7 @@
 /// ```swift
 /// let mapping = try GridMapping(latitudes: lats, longitudes: lons, grid: grid, path: path)
 /// // read rows mapping.sourceRows, columns mapping.sourceColumns of the file, then
-/// let plane = mapping.plane(from: block)  // grid.height × grid.width, NaN where uncovered
+/// let plane = try mapping.plane(from: block)  // grid.height × grid.width, NaN where uncovered
 /// ```
 public struct GridMapping: Hashable, Sendable {
     /// The source row range to read (the bounding box of the rows used).
@@ -134,11 +134,16 @@ public struct GridMapping: Hashable, Sendable {
 
     /// The target plane (`grid.height × grid.width`, row-major) of a `sourceRows ×
     /// sourceColumns` block, NaN where the source does not cover the grid.
-    public func plane(from block: [Float]) -> [Float] {
-        precondition(
-            block.count == sourceRows.count * sourceColumns.count,
-            "GridMapping.plane(from:): the block must hold sourceRows × sourceColumns values"
-        )
+    ///
+    /// - Throws: `.invalidArgument` when the block does not hold `sourceRows.count ×
+    ///   sourceColumns.count` values.
+    public func plane(from block: [Float]) throws -> [Float] {
+        guard block.count == sourceRows.count * sourceColumns.count else {
+            throw BioCubeError(
+                .invalidArgument,
+                "GridMapping: the block holds \(block.count) values; the mapping reads \(sourceRows.count) rows × \(sourceColumns.count) columns"
+            )
+        }
         var out = [Float](repeating: .nan, count: rowMap.count * columnMap.count)
         out.withUnsafeMutableBufferPointer { scatter(block, into: $0, onlyMissing: false) }
         return out
